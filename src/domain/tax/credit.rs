@@ -1,0 +1,126 @@
+//! Credit grades (纳税信用等级) as data, in the course's and the national profile.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::Policy;
+use super::policy::{CreditGradeRule, CreditProfile};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Grade {
+    M,
+    A,
+    B,
+    C,
+    D,
+}
+
+impl Grade {
+    pub const ALL: [Grade; 5] = [Grade::M, Grade::A, Grade::B, Grade::C, Grade::D];
+
+    pub fn parse(text: &str) -> Option<Grade> {
+        Grade::ALL.into_iter().find(|g| g.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::M => "M",
+            Grade::A => "A",
+            Grade::B => "B",
+            Grade::C => "C",
+            Grade::D => "D",
+        }
+    }
+}
+
+impl fmt::Display for Grade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which ranking a class uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CreditProfileKind {
+    /// The seed course's: M (模范纳税人) at the top.
+    Course,
+    /// 纳税缴费信用管理办法 (2025-07-01): A at the top, M for new enterprises.
+    National,
+}
+
+impl CreditProfileKind {
+    pub fn parse(text: &str) -> Option<CreditProfileKind> {
+        match text {
+            "course" => Some(CreditProfileKind::Course),
+            "national" => Some(CreditProfileKind::National),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CreditProfileKind::Course => "course",
+            CreditProfileKind::National => "national",
+        }
+    }
+}
+
+impl Policy {
+    pub fn credit_profile(&self, kind: CreditProfileKind) -> &CreditProfile {
+        match kind {
+            CreditProfileKind::Course => &self.credit.course,
+            CreditProfileKind::National => &self.credit.national,
+        }
+    }
+}
+
+impl CreditProfile {
+    pub fn grade(&self, grade: Grade) -> Option<&CreditGradeRule> {
+        self.grade.iter().find(|g| g.grade == grade.as_str())
+    }
+
+    /// 1 for the best grade in this profile.
+    pub fn rank(&self, grade: Grade) -> usize {
+        self.grade.iter().position(|g| g.grade == grade.as_str()).map_or(usize::MAX, |p| p + 1)
+    }
+
+    pub fn has_green_channel(&self, grade: Grade) -> bool {
+        self.grade(grade).is_some_and(|g| g.benefits.iter().any(|b| b == "green_channel"))
+    }
+
+    /// Working days a refund takes for this grade.
+    pub fn refund_days(&self, grade: Grade) -> u32 {
+        self.grade(grade).map_or(self.normal_refund_days, |g| g.refund_days)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_rank_m_differently() {
+        let p = Policy::embedded();
+        let course = p.credit_profile(CreditProfileKind::Course);
+        let national = p.credit_profile(CreditProfileKind::National);
+        assert_eq!(course.rank(Grade::M), 1);
+        assert_eq!(national.rank(Grade::M), 3);
+        assert!(course.has_green_channel(Grade::M));
+        assert!(!national.has_green_channel(Grade::M));
+        assert!(national.has_green_channel(Grade::A));
+        // The course's green channel cuts approval time by half or more.
+        assert!(course.refund_days(Grade::M) * 2 <= course.normal_refund_days);
+    }
+
+    #[test]
+    fn every_grade_is_in_both_profiles() {
+        let p = Policy::embedded();
+        for kind in [CreditProfileKind::Course, CreditProfileKind::National] {
+            for g in Grade::ALL {
+                assert!(p.credit_profile(kind).grade(g).is_some(), "{kind:?} lacks {g}");
+            }
+        }
+    }
+}

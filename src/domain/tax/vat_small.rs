@@ -1,0 +1,219 @@
+//! 增值税及附加税费申报表（小规模纳税人适用）, one combined column (goods and services).
+
+use super::policy::{HalvingGroup, ThresholdRule, VatSmallRule, rule_for};
+use super::surcharges::{self, SurchargeInput};
+use super::{Assessment, LocationTier, Policy, PolicyError};
+use crate::domain::money::Fen;
+use crate::domain::period::TaxPeriod;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VatSmallInput {
+    pub period: TaxPeriod,
+    /// Sales at the 3% levy rate, excluding VAT, on special invoices (专用发票).
+    pub sales_3pct_special: Fen,
+    /// Sales at the 3% levy rate on ordinary invoices or without invoice.
+    pub sales_3pct_other: Fen,
+    /// Sales and leasing of real estate at 5%, on special invoices.
+    pub sales_5pct_special: Fen,
+    pub sales_5pct_other: Fen,
+    /// Sales exempt under other provisions (line 12).
+    pub other_exempt_sales: Fen,
+    /// Tax prepaid during the period (line 21).
+    pub prepaid_tax: Fen,
+    /// Where the company is; when given, lines 23–25 carry the surcharges.
+    pub tier: Option<LocationTier>,
+}
+
+pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, PolicyError> {
+    let rule: &VatSmallRule = rule_for(&policy.vat_small, "vat_small", input.period)?;
+    let mut a = Assessment::new("vat-small", input.period);
+    a.policy.push(rule.id.clone());
+    let levy = rule.levy_rate;
+
+    let threshold = if input.period.is_quarter() { rule.threshold_quarter } else { rule.threshold_month };
+    // Real-estate sales do not count towards the threshold (公告2021年第5号 art. 1).
+    let tested = input.sales_3pct_special + input.sales_3pct_other + input.other_exempt_sales;
+    let under = match rule.threshold_rule {
+        ThresholdRule::AtOrBelow => tested <= threshold,
+        ThresholdRule::Below => tested < threshold,
+    };
+    a.item("vat_small.threshold_sales", super::Value::Money(tested), format!("≤ {threshold}?"));
+
+    // Special-invoice sales are always taxed; ordinary ones may be exempt.
+    let (exempt_small, exempt_unreached, other_3pct) = match (under, rule.threshold_rule) {
+        (true, ThresholdRule::AtOrBelow) => (input.sales_3pct_other, Fen::ZERO, Fen::ZERO),
+        (true, ThresholdRule::Below) => (Fen::ZERO, input.sales_3pct_other, Fen::ZERO),
+        (false, _) if rule.exempt_all_levy_rate_sales => (Fen::ZERO, Fen::ZERO, Fen::ZERO),
+        (false, _) => (Fen::ZERO, Fen::ZERO, input.sales_3pct_other),
+    };
+    let exempt_policy = if !under && rule.exempt_all_levy_rate_sales { input.sales_3pct_other } else { Fen::ZERO };
+
+    let l2 = a.line("2", "vat_small.line.2", input.sales_3pct_special, "");
+    let l3 = a.line("3", "vat_small.line.3", other_3pct, "");
+    let l1 = a.line("1", "vat_small.line.1", l2 + l3, "L2 + L3");
+    let l5 = a.line("5", "vat_small.line.5", input.sales_5pct_special, "");
+    let l6 = a.line("6", "vat_small.line.6", input.sales_5pct_other, "");
+    let l4 = a.line("4", "vat_small.line.4", l5 + l6, "L5 + L6");
+    let l10 = a.line("10", "vat_small.line.10", exempt_small, "");
+    let l11 = a.line("11", "vat_small.line.11", exempt_unreached, "");
+    let l12 = a.line("12", "vat_small.line.12", input.other_exempt_sales + exempt_policy, "");
+    a.line("9", "vat_small.line.9", l10 + l11 + l12, "L10 + L11 + L12");
+
+    let tax_3 = l1.times(levy);
+    let tax_5 = l4.times(rule.real_estate_rate);
+    let l15 = a.line("15", "vat_small.line.15", tax_3 + tax_5, format!("L1 × {levy} + L4 × {}", rule.real_estate_rate));
+    let l16 = match rule.reduced_rate {
+        Some(reduced) => {
+            let cut = levy.minus(reduced);
+            a.line("16", "vat_small.line.16", l1.times(cut), format!("L1 × ({levy} − {reduced})"))
+        }
+        None => a.line("16", "vat_small.line.16", Fen::ZERO, ""),
+    };
+    let l18 = a.line("18", "vat_small.line.18", l10.times(levy), format!("L10 × {levy}"));
+    let l19 = a.line("19", "vat_small.line.19", l11.times(levy), format!("L11 × {levy}"));
+    a.line("17", "vat_small.line.17", l18 + l19 + l12.times(levy), format!("L18 + L19 + L12 × {levy}"));
+    let l20 = a.line("20", "vat_small.line.20", l15 - l16, "L15 − L16");
+    let l21 = a.line("21", "vat_small.line.21", input.prepaid_tax, "");
+    let l22 = a.line("22", "vat_small.line.22", l20 - l21, "L20 − L21");
+
+    let mut surcharge_total = Fen::ZERO;
+    if let Some(tier) = input.tier {
+        let s = surcharges::compute(
+            policy,
+            &SurchargeInput {
+                period: input.period,
+                tier,
+                vat: l20,
+                consumption_tax: Fen::ZERO,
+                groups: vec![HalvingGroup::SmallScale],
+                sales: Some(tested + l4),
+            },
+        )?;
+        a.policy.push(s.rule_id.clone());
+        surcharges::present(&mut a, &s, ["23", "24", "25"]);
+        surcharge_total = s.total();
+    }
+
+    if under {
+        a.notes.push(match rule.threshold_rule {
+            ThresholdRule::AtOrBelow => "note.small_exempt",
+            ThresholdRule::Below => "note.below_threshold",
+        });
+    }
+    if rule.exempt_all_levy_rate_sales {
+        a.notes.push("note.levy_rate_sales_exempt");
+    }
+    if rule.reduced_rate.is_some() && l1 != Fen::ZERO {
+        a.notes.push("note.reduced_rate");
+    }
+    a.total("vat_payable", l20);
+    a.total("vat_due", l22);
+    a.total("surcharges", surcharge_total);
+    a.total("total_due", l22 + surcharge_total);
+    Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::tax::Value;
+
+    fn input(period: &str, other: i64) -> VatSmallInput {
+        VatSmallInput {
+            period: TaxPeriod::parse(period).unwrap(),
+            sales_3pct_special: Fen::ZERO,
+            sales_3pct_other: Fen::from_yuan(other),
+            sales_5pct_special: Fen::ZERO,
+            sales_5pct_other: Fen::ZERO,
+            other_exempt_sales: Fen::ZERO,
+            prepaid_tax: Fen::ZERO,
+            tier: None,
+        }
+    }
+
+    fn line(a: &Assessment, l: &str) -> Fen {
+        match a.line_value(l) {
+            Some(Value::Money(m)) => m,
+            other => panic!("line {l}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn worked_example_2023_rules() {
+        // TAXRULES.md: 400,000 on ordinary invoices, urban → L1 400,000; L15 12,000; L16 8,000; L20 = L22 = 4,000.
+        let mut i = input("2025Q3", 400_000);
+        i.tier = Some(LocationTier::Urban);
+        let a = assess(Policy::embedded(), &i).unwrap();
+        assert_eq!(line(&a, "1"), Fen::from_yuan(400_000));
+        assert_eq!(line(&a, "15"), Fen::from_yuan(12_000));
+        assert_eq!(line(&a, "16"), Fen::from_yuan(8_000));
+        assert_eq!(line(&a, "20"), Fen::from_yuan(4_000));
+        assert_eq!(line(&a, "22"), Fen::from_yuan(4_000));
+        assert_eq!(line(&a, "23"), Fen::from_yuan(140));
+        assert_eq!(line(&a, "24"), Fen::from_yuan(60));
+        assert_eq!(line(&a, "25"), Fen::from_yuan(40));
+        assert_eq!(a.money("total_due"), Fen::from_yuan(4_240));
+    }
+
+    #[test]
+    fn at_the_threshold_is_exempt_until_2025() {
+        let a = assess(Policy::embedded(), &input("2025Q3", 300_000)).unwrap();
+        assert_eq!(line(&a, "10"), Fen::from_yuan(300_000));
+        assert_eq!(line(&a, "20"), Fen::ZERO);
+        assert!(a.notes.contains(&"note.small_exempt"));
+    }
+
+    #[test]
+    fn reaching_the_threshold_taxes_everything_from_2026() {
+        let a = assess(Policy::embedded(), &input("2026Q3", 300_000)).unwrap();
+        assert_eq!(line(&a, "1"), Fen::from_yuan(300_000));
+        assert_eq!(line(&a, "20"), Fen::from_yuan(3_000));
+        let below = assess(Policy::embedded(), &input("2026Q3", 299_999)).unwrap();
+        assert_eq!(line(&below, "11"), Fen::from_yuan(299_999));
+        assert_eq!(line(&below, "20"), Fen::ZERO);
+    }
+
+    #[test]
+    fn special_invoices_stay_taxable_below_the_threshold() {
+        let mut i = input("2025Q2", 100_000);
+        i.sales_3pct_special = Fen::from_yuan(50_000);
+        let a = assess(Policy::embedded(), &i).unwrap();
+        assert_eq!(line(&a, "1"), Fen::from_yuan(50_000));
+        assert_eq!(line(&a, "10"), Fen::from_yuan(100_000));
+        assert_eq!(line(&a, "20"), Fen::from_yuan(500));
+    }
+
+    #[test]
+    fn monthly_threshold_applies_to_monthly_filers() {
+        let a = assess(Policy::embedded(), &input("2025-08", 120_000)).unwrap();
+        assert_eq!(line(&a, "20"), Fen::from_yuan(1_200));
+    }
+
+    #[test]
+    fn earlier_rules_apply_to_earlier_periods() {
+        // 2021Q3: threshold 450,000, no reduction.
+        let a = assess(Policy::embedded(), &input("2021Q3", 500_000)).unwrap();
+        assert_eq!(line(&a, "20"), Fen::from_yuan(15_000));
+        // 2022Q3: 3% sales exempt even above the threshold.
+        let a = assess(Policy::embedded(), &input("2022Q3", 500_000)).unwrap();
+        assert_eq!(line(&a, "12"), Fen::from_yuan(500_000));
+        assert_eq!(line(&a, "20"), Fen::ZERO);
+    }
+
+    #[test]
+    fn real_estate_is_taxed_at_five_percent_without_reduction() {
+        let mut i = input("2025Q3", 0);
+        i.sales_5pct_other = Fen::from_yuan(1_000_000);
+        let a = assess(Policy::embedded(), &i).unwrap();
+        assert_eq!(line(&a, "15"), Fen::from_yuan(50_000));
+        assert_eq!(line(&a, "16"), Fen::ZERO);
+    }
+
+    #[test]
+    fn prepaid_tax_reduces_the_amount_due() {
+        let mut i = input("2025Q3", 400_000);
+        i.prepaid_tax = Fen::from_yuan(1_000);
+        let a = assess(Policy::embedded(), &i).unwrap();
+        assert_eq!(line(&a, "22"), Fen::from_yuan(3_000));
+    }
+}
