@@ -5,4 +5,5 @@
 //! command line. See ARCHITECTURE.md.
 
 pub mod domain;
+pub mod store;
 pub mod synth;

@@ -1,0 +1,175 @@
+//! SQLite storage.
+//!
+//! - One file (WAL, busy timeout, foreign keys on), schema migrations embedded and applied
+//!   at start-up. A file that is not a taxlab database, is corrupt, or has a newer schema is
+//!   refused, never rewritten.
+//! - Handlers never see rusqlite types: they call [`Db::read`]/[`Db::write`] (or the async
+//!   [`Db::run_read`]/[`Db::run_write`], which run on the blocking pool) with a closure over
+//!   a [`Store`].
+//! - Tenant-owned data is reachable only through a [`TenantScope`], which every query filters
+//!   by; a [`TenantId`] can only be obtained from the store.
+
+mod error;
+mod records;
+mod tenants;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use r2d2::{Pool, PooledConnection};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+
+pub use error::StoreError;
+pub use records::*;
+pub use tenants::TenantScope;
+
+/// "TXLB": marks a SQLite file as a taxlab database.
+const APPLICATION_ID: i64 = 0x5458_4C42;
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/0001_tenants.sql"))];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
+/// A tenant's id. Only the store creates these, from rows it has read or written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TenantId(i64);
+
+impl TenantId {
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+/// The database: a pool of connections to one file.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<SqliteConnectionManager>,
+    path: PathBuf,
+}
+
+fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+impl Db {
+    /// Open (or create) the database file and bring its schema up to date.
+    pub fn open(path: &Path) -> Result<Db, StoreError> {
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::Open { path: path.display().to_string(), reason: e.to_string() })?;
+        prepare_schema(&mut conn, path)?;
+        drop(conn);
+        let manager = SqliteConnectionManager::file(path).with_init(configure);
+        let pool = Pool::builder()
+            .max_size(8)
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)
+            .map_err(|e| StoreError::Open { path: path.display().to_string(), reason: e.to_string() })?;
+        Ok(Db { pool, path: path.to_owned() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn conn(&self) -> Result<PooledConnection<SqliteConnectionManager>, StoreError> {
+        self.pool.get().map_err(|e| StoreError::Other(format!("connection pool: {e}")))
+    }
+
+    /// Run read-only work on the calling thread.
+    pub fn read<T>(&self, f: impl FnOnce(&Store<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let conn = self.conn()?;
+        f(&Store { conn: &conn })
+    }
+
+    /// Run work in one `BEGIN IMMEDIATE` transaction on the calling thread; it commits
+    /// if the closure returns `Ok`.
+    pub fn write<T>(&self, f: impl FnOnce(&Store<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&Store { conn: &tx })?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// [`Db::read`] on the blocking pool, for async handlers.
+    pub async fn run_read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read(f)).await.map_err(|e| StoreError::Other(e.to_string()))?
+    }
+
+    /// [`Db::write`] on the blocking pool, for async handlers.
+    pub async fn run_write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write(f)).await.map_err(|e| StoreError::Other(e.to_string()))?
+    }
+}
+
+/// Check the file is ours (or empty) and not from a newer taxlab, then migrate.
+fn prepare_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let shown = || path.display().to_string();
+    configure(conn).map_err(|e| classify_open_error(e, &shown()))?;
+    let app_id: i64 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(|e| classify_open_error(e, &shown()))?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+    if app_id != APPLICATION_ID && (tables > 0 || version != 0) {
+        return Err(StoreError::NotTaxlab { path: shown() });
+    }
+    if version > SCHEMA_VERSION as i64 {
+        return Err(StoreError::SchemaTooNew { path: shown(), found: version, supported: SCHEMA_VERSION as i64 });
+    }
+    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(StoreError::Corrupt { path: shown(), reason: check });
+    }
+    conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+    Migrations::from_slice(MIGRATIONS).to_latest(conn).map_err(|e| StoreError::Other(format!("migration: {e}")))?;
+    Ok(())
+}
+
+fn classify_open_error(e: rusqlite::Error, path: &str) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotTaxlab { path: path.to_owned() },
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => StoreError::Corrupt { path: path.to_owned(), reason: e.to_string() },
+        _ => StoreError::Open { path: path.to_owned(), reason: e.to_string() },
+    }
+}
+
+/// A connection (or transaction) handed to store work.
+pub struct Store<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> Store<'c> {
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// The data of one tenant; every query through it is filtered by that tenant.
+    pub fn tenant(&self, id: TenantId) -> TenantScope<'c> {
+        TenantScope::new(self.conn, id)
+    }
+}
+
+#[cfg(test)]
+mod tests;

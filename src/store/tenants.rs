@@ -1,0 +1,507 @@
+//! Tenants: writing a generated tenant, and the tenant-scoped reads.
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::records::{CompanyId, PaymentRecord, Staff, Stored, TenantCounts, TenantRecord};
+use super::{Store, StoreError, TenantId};
+use crate::domain::entities::{
+    BankAccount, Company, CreditEvent, CreditEventKind, Filing, Invoice, InvoiceDirection, InvoiceKind, LedgerMonth,
+    Person, ReturnKind, Role, TaxItem, TaxpayerType,
+};
+use crate::domain::ids::{BankAccountNo, InvoiceNo, Mobile, ResidentId, Uscc};
+use crate::domain::money::{Fen, Rate};
+use crate::domain::period::{TaxPeriod, YearMonth};
+use crate::domain::tax::LocationTier;
+use crate::domain::tax::credit::{CreditProfileKind, Grade};
+use crate::synth::TenantData;
+
+fn bad(what: &str, value: &str) -> StoreError {
+    StoreError::BadData(format!("{what}: {value:?}"))
+}
+
+fn date(text: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad("date", text))
+}
+
+fn parse_with<T, E>(what: &str, text: &str, f: impl FnOnce(&str) -> Result<T, E>) -> Result<T, StoreError> {
+    f(text).map_err(|_| bad(what, text))
+}
+
+fn parse_opt<T>(what: &str, text: &str, f: impl FnOnce(&str) -> Option<T>) -> Result<T, StoreError> {
+    f(text).ok_or_else(|| bad(what, text))
+}
+
+impl Store<'_> {
+    /// Write a generated tenant, all of it, and return its id.
+    pub fn insert_tenant(&self, t: &TenantData) -> Result<TenantId, StoreError> {
+        let c = self.conn;
+        c.execute(
+            "INSERT INTO tenants (label, class_seed, seat, sandbox_date) VALUES (?1, ?2, ?3, ?4)",
+            params![t.label, t.class_seed as i64, t.seat, t.sandbox_date.to_string()],
+        )
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("tenant {} already exists", t.label)),
+            other => other,
+        })?;
+        let tenant = c.last_insert_rowid();
+        let mut person_ids = Vec::with_capacity(t.people.len());
+        let mut stmt = c.prepare_cached("INSERT INTO people (tenant_id, name, resident_id, mobile, email) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        for p in &t.people {
+            stmt.execute(params![tenant, p.name, p.resident_id.as_str(), p.mobile.as_str(), p.email])?;
+            person_ids.push(c.last_insert_rowid());
+        }
+        for data in &t.companies {
+            let company = insert_company(c, tenant, &data.company)?;
+            let mut stmt = c.prepare_cached("INSERT INTO company_roles (tenant_id, company_id, person_id, role) VALUES (?1, ?2, ?3, ?4)")?;
+            for (person, role) in &data.roles {
+                stmt.execute(params![tenant, company, person_ids[*person], role.as_str()])?;
+            }
+            let b = &data.bank;
+            c.prepare_cached(
+                "INSERT INTO bank_accounts (tenant_id, company_id, bank_name, account_no, balance_fen, tripartite_agreement)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![tenant, company, b.bank_name, b.account_no.as_str(), b.balance.fen(), b.tripartite_agreement])?;
+            let mut stmt = c.prepare_cached(
+                "INSERT INTO invoices (tenant_id, company_id, direction, number, kind, issued_on, counterparty_name,
+                 counterparty_uscc, item, amount_fen, rate_ppm, tax_fen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?;
+            for i in &data.invoices {
+                stmt.execute(params![
+                    tenant,
+                    company,
+                    i.direction.as_str(),
+                    i.number.as_str(),
+                    i.kind.as_str(),
+                    i.issued_on.to_string(),
+                    i.counterparty_name,
+                    i.counterparty_uscc.as_str(),
+                    i.item,
+                    i.amount.fen(),
+                    i.rate.ppm(),
+                    i.tax.fen()
+                ])?;
+            }
+            let mut stmt = c.prepare_cached(
+                "INSERT INTO ledger_months (tenant_id, company_id, month, revenue_fen, cost_fen, expenses_fen, profit_fen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for m in &data.ledger {
+                stmt.execute(params![tenant, company, m.month.to_string(), m.revenue.fen(), m.cost.fen(), m.expenses.fen(), m.profit.fen()])?;
+            }
+            let mut filing_ids = Vec::with_capacity(data.filings.len());
+            let mut stmt = c.prepare_cached(
+                "INSERT INTO filings (tenant_id, company_id, kind, period, deadline, filed_on, total_due_fen, assessment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for f in &data.filings {
+                stmt.execute(params![
+                    tenant,
+                    company,
+                    f.kind.as_str(),
+                    f.period.to_string(),
+                    f.deadline.to_string(),
+                    f.filed_on.to_string(),
+                    f.total_due.fen(),
+                    f.assessment_json
+                ])?;
+                filing_ids.push(c.last_insert_rowid());
+            }
+            let mut stmt = c.prepare_cached(
+                "INSERT INTO payments (tenant_id, company_id, filing_id, item, amount_fen, due_on, paid_on, late_fee_fen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for p in &data.payments {
+                let filing = filing_ids.get(p.filing).ok_or_else(|| StoreError::BadData("payment without filing".into()))?;
+                stmt.execute(params![
+                    tenant,
+                    company,
+                    filing,
+                    p.item.as_str(),
+                    p.amount.fen(),
+                    p.due_on.to_string(),
+                    p.paid_on.map(|d| d.to_string()),
+                    p.late_fee.fen()
+                ])?;
+            }
+            let mut stmt = c.prepare_cached(
+                "INSERT INTO credit_events (tenant_id, company_id, occurred_on, kind, period, points) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for e in &data.credit_events {
+                stmt.execute(params![tenant, company, e.on.to_string(), e.kind.as_str(), e.period.to_string(), e.points])?;
+            }
+        }
+        Ok(TenantId(tenant))
+    }
+
+    /// Find a tenant by its label.
+    pub fn tenant_by_label(&self, label: &str) -> Result<Option<TenantRecord>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT id, label, class_seed, seat, sandbox_date, credit_profile FROM tenants WHERE label = ?1",
+                [label],
+                tenant_row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    /// All tenants, oldest first.
+    pub fn tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id, label, class_seed, seat, sandbox_date, credit_profile FROM tenants ORDER BY id")?;
+        let rows = stmt.query_map([], tenant_row)?.collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+}
+
+type Raw<T> = rusqlite::Result<Result<T, StoreError>>;
+
+fn tenant_row(r: &Row<'_>) -> Raw<TenantRecord> {
+    let sandbox: String = r.get(4)?;
+    let profile: String = r.get(5)?;
+    Ok((|| {
+        Ok(TenantRecord {
+            id: TenantId(r.get(0)?),
+            label: r.get(1)?,
+            class_seed: r.get::<_, i64>(2)? as u64,
+            seat: r.get(3)?,
+            sandbox_date: date(&sandbox)?,
+            credit_profile: parse_opt("credit profile", &profile, CreditProfileKind::parse)?,
+        })
+    })())
+}
+
+fn insert_company(c: &Connection, tenant: i64, co: &Company) -> Result<i64, StoreError> {
+    c.prepare_cached(
+        "INSERT INTO companies (tenant_id, preset, name, uscc, industry_code, industry, taxpayer_type, vat_quarterly,
+         credit_grade, credit_score, registered_on, division_code, address, location_tier, headcount, total_assets_fen,
+         restricted_industry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        tenant,
+        co.preset,
+        co.name,
+        co.uscc.as_str(),
+        co.industry_code,
+        co.industry,
+        co.taxpayer_type.as_str(),
+        co.vat_quarterly,
+        co.credit_grade.as_str(),
+        co.credit_score,
+        co.registered_on.to_string(),
+        co.division_code,
+        co.address,
+        co.tier.as_str(),
+        co.headcount,
+        co.total_assets.fen(),
+        co.restricted_industry
+    ])?;
+    Ok(c.last_insert_rowid())
+}
+
+/// One tenant's data. Every query names the tenant; ids from elsewhere (URLs, forms)
+/// that belong to another tenant come back as [`StoreError::NotFound`].
+pub struct TenantScope<'c> {
+    conn: &'c Connection,
+    tenant: TenantId,
+}
+
+const COMPANY_COLUMNS: &str = "id, preset, name, uscc, industry_code, industry, taxpayer_type, vat_quarterly, credit_grade,
+    credit_score, registered_on, division_code, address, location_tier, headcount, total_assets_fen, restricted_industry";
+
+impl<'c> TenantScope<'c> {
+    pub(super) fn new(conn: &'c Connection, tenant: TenantId) -> TenantScope<'c> {
+        TenantScope { conn, tenant }
+    }
+
+    pub fn id(&self) -> TenantId {
+        self.tenant
+    }
+
+    fn t(&self) -> i64 {
+        self.tenant.0
+    }
+
+    pub fn record(&self) -> Result<TenantRecord, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT id, label, class_seed, seat, sandbox_date, credit_profile FROM tenants WHERE id = ?1",
+                [self.t()],
+                tenant_row,
+            )?
+    }
+
+    pub fn companies(&self) -> Result<Vec<Stored<Company>>, StoreError> {
+        let sql = format!("SELECT {COMPANY_COLUMNS} FROM companies WHERE tenant_id = ?1 ORDER BY id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([self.t()], company_row)?.collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    pub fn company(&self, id: CompanyId) -> Result<Stored<Company>, StoreError> {
+        let sql = format!("SELECT {COMPANY_COLUMNS} FROM companies WHERE tenant_id = ?1 AND id = ?2");
+        self.conn.query_row(&sql, params![self.t(), id.0], company_row)?
+    }
+
+    /// The people who act for a company, with their roles.
+    pub fn staff(&self, company: CompanyId) -> Result<Vec<Staff>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.id, p.name, p.resident_id, p.mobile, p.email, r.role FROM company_roles r
+             JOIN people p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
+             WHERE r.tenant_id = ?1 AND r.company_id = ?2 ORDER BY r.role, p.id",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t(), company.0], |r| {
+                let (id, name, rid, mobile, email, role): (i64, String, String, String, String, String) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+                Ok((|| {
+                    Ok(Staff {
+                        person: Stored {
+                            id,
+                            value: Person {
+                                name,
+                                resident_id: parse_with("resident id", &rid, ResidentId::parse)?,
+                                mobile: parse_with("mobile", &mobile, Mobile::parse)?,
+                                email,
+                            },
+                        },
+                        role: parse_opt("role", &role, Role::parse)?,
+                    })
+                })())
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    pub fn bank_account(&self, company: CompanyId) -> Result<Stored<BankAccount>, StoreError> {
+        self.conn.query_row(
+            "SELECT id, bank_name, account_no, balance_fen, tripartite_agreement FROM bank_accounts
+             WHERE tenant_id = ?1 AND company_id = ?2 ORDER BY id LIMIT 1",
+            params![self.t(), company.0],
+            |r| {
+                let no: String = r.get(2)?;
+                Ok((|| {
+                    Ok(Stored {
+                        id: r.get(0)?,
+                        value: BankAccount {
+                            bank_name: r.get(1)?,
+                            account_no: parse_with("account", &no, BankAccountNo::parse)?,
+                            balance: Fen::new(r.get(3)?),
+                            tripartite_agreement: r.get(4)?,
+                        },
+                    })
+                })())
+            },
+        )?
+    }
+
+    /// Invoices of a company issued between two dates inclusive, by date.
+    pub fn invoices(&self, company: CompanyId, from: NaiveDate, to: NaiveDate) -> Result<Vec<Stored<Invoice>>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, direction, number, kind, issued_on, counterparty_name, counterparty_uscc, item, amount_fen, rate_ppm, tax_fen
+             FROM invoices WHERE tenant_id = ?1 AND company_id = ?2 AND issued_on BETWEEN ?3 AND ?4 ORDER BY issued_on, id",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t(), company.0, from.to_string(), to.to_string()], |r| {
+                let (dir, no, kind, issued, cp_uscc): (String, String, String, String, String) =
+                    (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(6)?);
+                Ok((|| {
+                    Ok(Stored {
+                        id: r.get(0)?,
+                        value: Invoice {
+                            direction: parse_opt("direction", &dir, InvoiceDirection::parse)?,
+                            number: parse_with("invoice number", &no, InvoiceNo::parse)?,
+                            kind: parse_opt("invoice kind", &kind, InvoiceKind::parse)?,
+                            issued_on: date(&issued)?,
+                            counterparty_name: r.get(5)?,
+                            counterparty_uscc: parse_with("uscc", &cp_uscc, Uscc::parse)?,
+                            item: r.get(7)?,
+                            amount: Fen::new(r.get(8)?),
+                            rate: Rate::from_ppm(r.get(9)?),
+                            tax: Fen::new(r.get(10)?),
+                        },
+                    })
+                })())
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    pub fn ledger(&self, company: CompanyId) -> Result<Vec<LedgerMonth>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT month, revenue_fen, cost_fen, expenses_fen, profit_fen FROM ledger_months
+             WHERE tenant_id = ?1 AND company_id = ?2 ORDER BY month",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t(), company.0], |r| {
+                let month: String = r.get(0)?;
+                Ok((|| {
+                    Ok(LedgerMonth {
+                        month: parse_with("month", &month, YearMonth::parse)?,
+                        revenue: Fen::new(r.get(1)?),
+                        cost: Fen::new(r.get(2)?),
+                        expenses: Fen::new(r.get(3)?),
+                        profit: Fen::new(r.get(4)?),
+                    })
+                })())
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    pub fn filings(&self, company: CompanyId) -> Result<Vec<Stored<Filing>>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, period, deadline, filed_on, total_due_fen, assessment FROM filings
+             WHERE tenant_id = ?1 AND company_id = ?2 ORDER BY period, kind, id",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t(), company.0], |r| {
+                let (kind, period, deadline, filed): (String, String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                Ok((|| {
+                    Ok(Stored {
+                        id: r.get(0)?,
+                        value: Filing {
+                            kind: parse_opt("return kind", &kind, ReturnKind::parse)?,
+                            period: parse_with("period", &period, TaxPeriod::parse)?,
+                            deadline: date(&deadline)?,
+                            filed_on: date(&filed)?,
+                            total_due: Fen::new(r.get(5)?),
+                            assessment_json: r.get(6)?,
+                        },
+                    })
+                })())
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    pub fn payments(&self, company: CompanyId) -> Result<Vec<PaymentRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, filing_id, item, amount_fen, due_on, paid_on, late_fee_fen FROM payments
+             WHERE tenant_id = ?1 AND company_id = ?2 ORDER BY due_on, id",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t(), company.0], |r| {
+                let (item, due, paid): (String, String, Option<String>) = (r.get(2)?, r.get(4)?, r.get(5)?);
+                Ok((|| {
+                    Ok(PaymentRecord {
+                        id: r.get(0)?,
+                        filing_id: r.get(1)?,
+                        item: parse_opt("tax item", &item, TaxItem::parse)?,
+                        amount: Fen::new(r.get(3)?),
+                        due_on: date(&due)?,
+                        paid_on: paid.as_deref().map(date).transpose()?,
+                        late_fee: Fen::new(r.get(6)?),
+                    })
+                })())
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    pub fn credit_events(&self, company: CompanyId) -> Result<Vec<CreditEvent>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT occurred_on, kind, period, points FROM credit_events WHERE tenant_id = ?1 AND company_id = ?2 ORDER BY occurred_on, id",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t(), company.0], |r| {
+                let (on, kind, period): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                Ok((|| {
+                    Ok(CreditEvent {
+                        on: date(&on)?,
+                        kind: parse_opt("credit event", &kind, CreditEventKind::parse)?,
+                        period: parse_with("period", &period, TaxPeriod::parse)?,
+                        points: r.get(3)?,
+                    })
+                })())
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    /// How many rows the tenant holds in each table.
+    pub fn counts(&self) -> Result<TenantCounts, StoreError> {
+        let count = |table: &str| -> Result<u64, StoreError> {
+            let sql = format!("SELECT count(*) FROM {table} WHERE tenant_id = ?1");
+            Ok(self.conn.query_row(&sql, [self.t()], |r| r.get::<_, i64>(0))? as u64)
+        };
+        Ok(TenantCounts {
+            companies: count("companies")?,
+            people: count("people")?,
+            invoices: count("invoices")?,
+            ledger_months: count("ledger_months")?,
+            filings: count("filings")?,
+            payments: count("payments")?,
+            credit_events: count("credit_events")?,
+        })
+    }
+
+    /// Every row the tenant owns, as text, in a stable order: what "byte-identical
+    /// tenants" is checked against.
+    pub fn dump(&self) -> Result<String, StoreError> {
+        let mut out = String::new();
+        for (table, order) in DUMP_TABLES {
+            let sql = format!("SELECT * FROM {table} WHERE tenant_id = ?1 ORDER BY {order}");
+            let mut stmt = self.conn.prepare(&sql)?;
+            let n = stmt.column_count();
+            let mut rows = stmt.query([self.t()])?;
+            while let Some(row) = rows.next()? {
+                out.push_str(table);
+                for i in 0..n {
+                    let v: rusqlite::types::Value = row.get(i)?;
+                    out.push('\t');
+                    out.push_str(&match v {
+                        rusqlite::types::Value::Null => "NULL".to_owned(),
+                        rusqlite::types::Value::Integer(i) => i.to_string(),
+                        rusqlite::types::Value::Real(f) => f.to_string(),
+                        rusqlite::types::Value::Text(t) => t,
+                        rusqlite::types::Value::Blob(b) => format!("{b:?}"),
+                    });
+                }
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+}
+
+const DUMP_TABLES: [(&str, &str); 9] = [
+    ("people", "id"),
+    ("companies", "id"),
+    ("company_roles", "company_id, person_id, role"),
+    ("bank_accounts", "id"),
+    ("invoices", "id"),
+    ("ledger_months", "company_id, month"),
+    ("filings", "id"),
+    ("payments", "id"),
+    ("credit_events", "id"),
+];
+
+fn company_row(r: &Row<'_>) -> Raw<Stored<Company>> {
+    let (uscc, tp, grade, registered, tier): (String, String, String, String, String) =
+        (r.get(3)?, r.get(6)?, r.get(8)?, r.get(10)?, r.get(13)?);
+    Ok((|| {
+        Ok(Stored {
+            id: r.get(0)?,
+            value: Company {
+                preset: r.get(1)?,
+                name: r.get(2)?,
+                uscc: parse_with("uscc", &uscc, Uscc::parse)?,
+                industry_code: r.get(4)?,
+                industry: r.get(5)?,
+                taxpayer_type: parse_opt("taxpayer type", &tp, TaxpayerType::parse)?,
+                vat_quarterly: r.get(7)?,
+                credit_grade: parse_opt("credit grade", &grade, Grade::parse)?,
+                credit_score: r.get(9)?,
+                registered_on: date(&registered)?,
+                division_code: r.get(11)?,
+                address: r.get(12)?,
+                tier: parse_opt("location tier", &tier, LocationTier::parse)?,
+                headcount: r.get(14)?,
+                total_assets: Fen::new(r.get(15)?),
+                restricted_industry: r.get(16)?,
+            },
+        })
+    })())
+}
