@@ -4,6 +4,8 @@
 //! → `http` (pages and API); `calc` is the calculator's JSON boundary and `cli` the
 //! command line. See ARCHITECTURE.md.
 
+pub mod calc;
 pub mod domain;
+pub mod i18n;
 pub mod store;
 pub mod synth;
