@@ -4,8 +4,12 @@
 //! → `http` (pages and API); `calc` is the calculator's JSON boundary and `cli` the
 //! command line. See ARCHITECTURE.md.
 
+pub mod bureau;
 pub mod calc;
+pub mod cli;
 pub mod domain;
+pub mod http;
 pub mod i18n;
+pub mod seed;
 pub mod store;
 pub mod synth;

@@ -86,18 +86,18 @@ impl Db {
     }
 
     /// Run read-only work on the calling thread.
-    pub fn read<T>(&self, f: impl FnOnce(&Store<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&Store<'_>) -> Result<T, E>) -> Result<T, E> {
         let conn = self.conn()?;
         f(&Store { conn: &conn })
     }
 
     /// Run work in one `BEGIN IMMEDIATE` transaction on the calling thread; it commits
     /// if the closure returns `Ok`.
-    pub fn write<T>(&self, f: impl FnOnce(&Store<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&Store<'_>) -> Result<T, E>) -> Result<T, E> {
         let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let out = f(&Store { conn: &tx })?;
-        tx.commit()?;
+        tx.commit().map_err(StoreError::from)?;
         Ok(out)
     }
 

@@ -13,6 +13,7 @@ use crate::domain::money::{Fen, Rate};
 use crate::domain::period::{TaxPeriod, YearMonth};
 use crate::domain::tax::Policy;
 use crate::domain::tax::policy::rule_for;
+pub use crate::domain::tax::deadline::due_periods;
 
 pub struct Business {
     pub invoices: Vec<Invoice>,
@@ -21,15 +22,6 @@ pub struct Business {
     pub due_vat: TaxPeriod,
     /// The CIT quarter whose prepayment is due on the sandbox date (left unfiled).
     pub due_cit: TaxPeriod,
-}
-
-/// The last complete period before the sandbox date's month.
-pub fn due_periods(today: NaiveDate, quarterly_vat: bool) -> (TaxPeriod, TaxPeriod) {
-    let last_month = YearMonth::of(today).prev();
-    let current_quarter = TaxPeriod::quarter_of(YearMonth::of(today));
-    let due_cit = TaxPeriod::quarter_of(current_quarter.first_month().prev());
-    let due_vat = if quarterly_vat { due_cit } else { TaxPeriod::Month(last_month) };
-    (due_vat, due_cit)
 }
 
 /// History runs from January of the year twelve months before the due period ends,
@@ -192,18 +184,6 @@ fn invoice_no(month: YearMonth, province: &str, seq: u64) -> InvoiceNo {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn due_periods_follow_the_sandbox_date() {
-        let d = NaiveDate::from_ymd_opt(2026, 10, 12).unwrap();
-        let (vat, cit) = due_periods(d, true);
-        assert_eq!((vat.to_string(), cit.to_string()), ("2026Q3".into(), "2026Q3".into()));
-        let (vat, _) = due_periods(d, false);
-        assert_eq!(vat.to_string(), "2026-09");
-        let d = NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
-        assert_eq!(due_periods(d, true).0.to_string(), "2026Q3");
-        assert_eq!(due_periods(d, false).0.to_string(), "2026-10");
-    }
 
     #[test]
     fn history_reaches_back_to_january_and_covers_a_year() {

@@ -6,6 +6,17 @@ use serde::Serialize;
 use super::policy::Calendar;
 use crate::domain::period::{TaxPeriod, YearMonth};
 
+/// The last complete period before the sandbox date's month.
+/// Returns `(VAT period, CIT quarter)`.
+pub fn due_periods(today: NaiveDate, quarterly_vat: bool) -> (TaxPeriod, TaxPeriod) {
+    let last_month = YearMonth::of(today).prev();
+    let current_quarter = TaxPeriod::quarter_of(YearMonth::of(today));
+    let due_cit = TaxPeriod::quarter_of(current_quarter.first_month().prev());
+    let due_vat = if quarterly_vat { due_cit } else { TaxPeriod::Month(last_month) };
+    (due_vat, due_cit)
+}
+
+
 /// How a deadline was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -104,6 +115,18 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn due_periods_follow_the_sandbox_date() {
+        let d = NaiveDate::from_ymd_opt(2026, 10, 12).unwrap();
+        let (vat, cit) = due_periods(d, true);
+        assert_eq!((vat.to_string(), cit.to_string()), ("2026Q3".into(), "2026Q3".into()));
+        let (vat, _) = due_periods(d, false);
+        assert_eq!(vat.to_string(), "2026-09");
+        let d = NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
+        assert_eq!(due_periods(d, true).0.to_string(), "2026Q3");
+        assert_eq!(due_periods(d, false).0.to_string(), "2026-10");
     }
 
     #[test]

@@ -1,0 +1,62 @@
+//! A tenant at a glance: each company with the return due on the sandbox date and its
+//! arrears. The workbench's to-do list will grow from this.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::domain::entities::{ReturnKind, TaxpayerType};
+use crate::domain::tax::Policy;
+use crate::domain::tax::deadline::due_periods;
+use crate::store::{CompanyId, StoreError, TenantRecord, TenantScope};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CompanySummary {
+    pub id: i64,
+    pub name: String,
+    pub uscc: String,
+    pub taxpayer_type: &'static str,
+    pub tier: &'static str,
+    pub credit_grade: &'static str,
+    /// The VAT return due on the sandbox date.
+    pub due_return: &'static str,
+    pub due_period: String,
+    pub due_deadline: NaiveDate,
+    /// Payments past their deadline and still unpaid.
+    pub arrears: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantOverview {
+    pub label: String,
+    pub sandbox_date: NaiveDate,
+    pub credit_profile: &'static str,
+    pub companies: Vec<CompanySummary>,
+}
+
+pub fn tenant_overview(scope: &TenantScope<'_>) -> Result<TenantOverview, StoreError> {
+    let TenantRecord { label, sandbox_date, credit_profile, .. } = scope.record()?;
+    let calendar = &Policy::embedded().calendar;
+    let mut companies = Vec::new();
+    for c in scope.companies()? {
+        let co = &c.value;
+        let (due, _) = due_periods(sandbox_date, co.vat_quarterly);
+        let due_return = match co.taxpayer_type {
+            TaxpayerType::SmallScale => ReturnKind::VatSmall,
+            TaxpayerType::General => ReturnKind::VatGeneral,
+        };
+        let arrears = scope.payments(CompanyId(c.id))?.iter().filter(|p| p.paid_on.is_none() && p.due_on < sandbox_date).count();
+        companies.push(CompanySummary {
+            id: c.id,
+            name: co.name.clone(),
+            uscc: co.uscc.to_string(),
+            taxpayer_type: co.taxpayer_type.as_str(),
+            tier: co.tier.as_str(),
+            credit_grade: co.credit_grade.as_str(),
+            due_return: due_return.as_str(),
+            due_period: due.to_string(),
+            due_deadline: calendar.filing_deadline(due).date,
+            arrears,
+        });
+    }
+    Ok(TenantOverview { label, sandbox_date, credit_profile: credit_profile.as_str(), companies })
+}

@@ -1,0 +1,196 @@
+//! The command line: `serve`, `seed`, `calc`.
+
+use std::io::{IsTerminal, Read};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::http::{App, AppState};
+use crate::i18n::{Catalog, Lang};
+use crate::seed::{self, SeedError, SeedPlan};
+use crate::store::{Db, StoreError};
+
+/// taxlab: a training sandbox that simulates China's electronic tax bureau (电子税务局).
+#[derive(Parser, Debug)]
+#[command(name = "taxlab", version, about, long_about = None)]
+pub struct Cli {
+    /// SQLite database file (created if missing).
+    #[arg(long, global = true, env = "TAXLAB_DB", default_value = "taxlab.db")]
+    pub db: PathBuf,
+
+    /// Language of messages: zh (default) or en.
+    #[arg(long, global = true, env = "TAXLAB_LANG", default_value = "zh")]
+    pub lang: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (portal and API) until Ctrl-C. Creates a demo tenant on first start.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "TAXLAB_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Fill the database with N generated tenants (seats 1..=N of a class seed).
+    Seed {
+        /// How many tenants (seats) to generate.
+        #[arg(long)]
+        tenants: u32,
+        /// The class seed: the same seed gives byte-identical tenants.
+        #[arg(long)]
+        seed: u64,
+        /// The tenants' sandbox date (their simulated "today"), YYYY-MM-DD.
+        #[arg(long, default_value = "2026-10-12")]
+        date: NaiveDate,
+        /// Company presets from fixtures/presets, one company each, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "small-scale-trading-above-threshold,general-manufacturing")]
+        presets: Vec<String>,
+    },
+    /// Compute a tax from a JSON input and print the result as JSON (see docs/calculator.md).
+    Calc {
+        /// vat-small, vat-general, cit-quarterly, surcharges or late-fee.
+        tax: String,
+        /// Input file, or - for standard input.
+        #[arg(long)]
+        input: String,
+    },
+}
+
+/// Run the CLI; the exit code is 0 on success, 2 for bad input, 1 for other failures.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = Lang::parse(&cli.lang).unwrap_or_default();
+    let catalog = Catalog::embedded();
+    let fail = |code: u8, message: String| {
+        eprintln!("{}: {message}", catalog.text(lang, "error.label"));
+        ExitCode::from(code)
+    };
+    match cli.command {
+        Command::Calc { tax, input } => {
+            let text = match read_input(&input) {
+                Ok(t) => t,
+                Err(e) => return fail(2, catalog.format(lang, "cli.input_unreadable", &[("path", &input), ("reason", &e.to_string())])),
+            };
+            match crate::calc::calculate_text(&tax, &text, lang) {
+                Ok(out) => {
+                    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(2, e.message(lang)),
+            }
+        }
+        Command::Seed { tenants, seed: class_seed, date, presets } => {
+            let db = match Db::open(&cli.db) {
+                Ok(db) => db,
+                Err(e) => return fail(1, store_message(&e, lang)),
+            };
+            let presets = match seed::presets(&presets) {
+                Ok(p) => p,
+                Err(SeedError::UnknownPreset(p)) => return fail(2, catalog.format(lang, "cli.unknown_preset", &[("value", &p)])),
+                Err(e) => return fail(1, e.to_string()),
+            };
+            let plan = SeedPlan { class_seed, tenants, sandbox_date: date, presets };
+            let bar = ProgressBar::with_draw_target(Some(u64::from(tenants)), ProgressDrawTarget::hidden());
+            bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+            let started = std::time::Instant::now();
+            let result = seed::seed(&db, &plan, |n| {
+                // Only show the bar once the run is long enough to need one.
+                if bar.is_hidden() && started.elapsed() > Duration::from_millis(500) && std::io::stderr().is_terminal() {
+                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                }
+                bar.set_position(u64::from(n));
+            });
+            bar.finish_and_clear();
+            match result {
+                Ok(r) => {
+                    let secs = r.elapsed.as_secs_f64();
+                    println!(
+                        "{}",
+                        catalog.format(
+                            lang,
+                            "cli.seeded",
+                            &[
+                                ("tenants", &r.tenants.to_string()),
+                                ("companies", &r.companies.to_string()),
+                                ("rows", &r.rows.to_string()),
+                                ("db", &cli.db.display().to_string()),
+                                ("seconds", &format!("{secs:.2}")),
+                                ("rate", &format!("{:.0}", r.rows as f64 / secs.max(1e-9))),
+                            ]
+                        )
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(SeedError::Exists(label)) => fail(2, catalog.format(lang, "cli.seed_exists", &[("label", &label)])),
+                Err(SeedError::Store(e)) => fail(1, store_message(&e, lang)),
+                Err(e) => fail(1, e.to_string()),
+            }
+        }
+        Command::Serve { addr } => match serve(&cli.db, addr, lang) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => fail(1, message),
+        },
+    }
+}
+
+fn read_input(path: &str) -> std::io::Result<String> {
+    if path == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path)
+    }
+}
+
+/// A store error as the user should read it.
+fn store_message(e: &StoreError, lang: Lang) -> String {
+    let c = Catalog::embedded();
+    match e {
+        StoreError::NotTaxlab { path } => c.format(lang, "cli.db_not_taxlab", &[("path", path)]),
+        StoreError::SchemaTooNew { path, found, supported } => c.format(
+            lang,
+            "cli.db_too_new",
+            &[("path", path), ("found", &found.to_string()), ("supported", &supported.to_string())],
+        ),
+        StoreError::Corrupt { path, reason } => c.format(lang, "cli.db_corrupt", &[("path", path), ("reason", reason)]),
+        StoreError::Open { path, reason } => c.format(lang, "cli.db_open", &[("path", path), ("reason", reason)]),
+        other => other.to_string(),
+    }
+}
+
+fn serve(db_path: &std::path::Path, addr: SocketAddr, lang: Lang) -> Result<(), String> {
+    init_tracing();
+    let db = Db::open(db_path).map_err(|e| store_message(&e, lang))?;
+    let demo = seed::ensure_demo(&db).map_err(|e| store_message(&e, lang))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Catalog::embedded().format(lang, "cli.bind_failed", &[("addr", &addr.to_string()), ("reason", &e.to_string())]))?;
+        let shown = listener.local_addr().map_or(addr, |a| a);
+        println!("{}", Catalog::embedded().format(lang, "cli.serving", &[("url", &format!("http://{shown}/")), ("db", &db_path.display().to_string())]));
+        App::build(AppState { db, demo }).serve(listener, shutdown_signal()).await.map_err(|e| e.to_string())
+    })
+}
+
+async fn shutdown_signal() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        // No signal handler: run until killed.
+        std::future::pending::<()>().await;
+    }
+    tracing::info!("shutting down");
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TAXLAB_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr).try_init();
+}

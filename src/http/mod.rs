@@ -1,0 +1,45 @@
+//! The web layer: axum router, middleware, pages and JSON API. Handlers stay thin:
+//! parse, call the domain or the store, render.
+
+mod api;
+mod error;
+mod lang;
+mod pages;
+mod router;
+pub mod templates;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+
+pub use error::AppError;
+pub use lang::ReqLang;
+
+use crate::store::{Db, TenantId};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    /// The demo tenant `serve` provides until classrooms exist.
+    pub demo: TenantId,
+}
+
+/// A built application, ready to serve.
+pub struct App {
+    router: axum::Router,
+}
+
+impl App {
+    pub fn build(state: AppState) -> App {
+        App { router: router::router(state) }
+    }
+
+    /// Serve until `shutdown` resolves, then finish in-flight requests.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let addr: Option<SocketAddr> = listener.local_addr().ok();
+        tracing::info!(?addr, "listening");
+        axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await
+    }
+}
