@@ -30,7 +30,13 @@ pub enum CalcTax {
 }
 
 impl CalcTax {
-    pub const NAMES: [&'static str; 5] = ["vat-small", "vat-general", "cit-quarterly", "surcharges", "late-fee"];
+    pub const NAMES: [&'static str; 5] = [
+        "vat-small",
+        "vat-general",
+        "cit-quarterly",
+        "surcharges",
+        "late-fee",
+    ];
 
     pub fn parse(text: &str) -> Result<CalcTax, CalcError> {
         match text {
@@ -39,7 +45,11 @@ impl CalcTax {
             "cit-quarterly" => Ok(CalcTax::CitQuarterly),
             "surcharges" => Ok(CalcTax::Surcharges),
             "late-fee" => Ok(CalcTax::LateFee),
-            other => Err(CalcError::new(None, "calc.error.unknown_tax", Some(other.to_owned()))),
+            other => Err(CalcError::new(
+                None,
+                "calc.error.unknown_tax",
+                Some(other.to_owned()),
+            )),
         }
     }
 }
@@ -54,7 +64,11 @@ pub struct CalcError {
 
 impl CalcError {
     fn new(field: Option<&str>, key: &'static str, value: Option<String>) -> CalcError {
-        CalcError { field: field.map(str::to_owned), key, value }
+        CalcError {
+            field: field.map(str::to_owned),
+            key,
+            value,
+        }
     }
 
     fn at(field: &str, key: &'static str, value: &Json) -> CalcError {
@@ -66,7 +80,10 @@ impl CalcError {
         Catalog::embedded().format(
             lang,
             self.key,
-            &[("field", self.field.as_deref().unwrap_or("")), ("value", self.value.as_deref().unwrap_or(""))],
+            &[
+                ("field", self.field.as_deref().unwrap_or("")),
+                ("value", self.value.as_deref().unwrap_or("")),
+            ],
         )
     }
 
@@ -93,14 +110,22 @@ struct Fields<'a> {
 impl<'a> Fields<'a> {
     fn new(value: &'a Json, prefix: &str) -> Result<Fields<'a>, CalcError> {
         match value {
-            Json::Object(obj) => Ok(Fields { obj, prefix: prefix.to_owned(), used: Vec::new() }),
+            Json::Object(obj) => Ok(Fields {
+                obj,
+                prefix: prefix.to_owned(),
+                used: Vec::new(),
+            }),
             _ if prefix.is_empty() => Err(CalcError::new(None, "calc.error.not_object", None)),
             other => Err(CalcError::at(prefix, "calc.error.not_object", other)),
         }
     }
 
     fn path(&self, name: &str) -> String {
-        if self.prefix.is_empty() { name.to_owned() } else { format!("{}.{name}", self.prefix) }
+        if self.prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", self.prefix)
+        }
     }
 
     fn get(&mut self, name: &'a str) -> Option<&'a Json> {
@@ -110,7 +135,8 @@ impl<'a> Fields<'a> {
 
     fn required(&mut self, name: &'a str) -> Result<&'a Json, CalcError> {
         let path = self.path(name);
-        self.get(name).ok_or(CalcError::new(Some(&path), "calc.error.missing", None))
+        self.get(name)
+            .ok_or(CalcError::new(Some(&path), "calc.error.missing", None))
     }
 
     fn parse_money(&self, name: &str, v: &Json, allow_negative: bool) -> Result<Fen, CalcError> {
@@ -150,10 +176,17 @@ impl<'a> Fields<'a> {
     fn period(&mut self, name: &'a str, want: PeriodKind) -> Result<TaxPeriod, CalcError> {
         let v = self.required(name)?;
         let path = self.path(name);
-        let p = v.as_str().and_then(|s| TaxPeriod::parse(s).ok()).ok_or_else(|| CalcError::at(&path, "calc.error.not_period", v))?;
+        let p = v
+            .as_str()
+            .and_then(|s| TaxPeriod::parse(s).ok())
+            .ok_or_else(|| CalcError::at(&path, "calc.error.not_period", v))?;
         match want {
-            PeriodKind::Quarter if !p.is_quarter() => Err(CalcError::at(&path, "calc.error.need_quarter", v)),
-            PeriodKind::Month if p.is_quarter() => Err(CalcError::at(&path, "calc.error.need_month", v)),
+            PeriodKind::Quarter if !p.is_quarter() => {
+                Err(CalcError::at(&path, "calc.error.need_quarter", v))
+            }
+            PeriodKind::Month if p.is_quarter() => {
+                Err(CalcError::at(&path, "calc.error.need_month", v))
+            }
             _ => Ok(p),
         }
     }
@@ -162,7 +195,11 @@ impl<'a> Fields<'a> {
         let path = self.path(name);
         match self.get(name) {
             None => Ok(None),
-            Some(v) => v.as_str().and_then(LocationTier::parse).map(Some).ok_or_else(|| CalcError::at(&path, "calc.error.not_tier", v)),
+            Some(v) => v
+                .as_str()
+                .and_then(LocationTier::parse)
+                .map(Some)
+                .ok_or_else(|| CalcError::at(&path, "calc.error.not_tier", v)),
         }
     }
 
@@ -170,7 +207,10 @@ impl<'a> Fields<'a> {
         let path = self.path(name);
         match self.get(name) {
             None => Ok(None),
-            Some(v) => v.as_bool().map(Some).ok_or_else(|| CalcError::at(&path, "calc.error.not_bool", v)),
+            Some(v) => v
+                .as_bool()
+                .map(Some)
+                .ok_or_else(|| CalcError::at(&path, "calc.error.not_bool", v)),
         }
     }
 
@@ -188,13 +228,19 @@ impl<'a> Fields<'a> {
 
     fn count(&mut self, name: &'a str) -> Result<i64, CalcError> {
         let v = self.required(name)?;
-        v.as_i64().filter(|n| *n >= 0).ok_or_else(|| CalcError::at(&self.path(name), "calc.error.not_count", v))
+        v.as_i64()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| CalcError::at(&self.path(name), "calc.error.not_count", v))
     }
 
     /// Refuse fields nobody asked for.
     fn finish(self) -> Result<(), CalcError> {
         match self.obj.keys().find(|k| !self.used.contains(&k.as_str())) {
-            Some(k) => Err(CalcError::new(Some(&self.path(k)), "calc.error.unknown_field", None)),
+            Some(k) => Err(CalcError::new(
+                Some(&self.path(k)),
+                "calc.error.unknown_field",
+                None,
+            )),
             None => Ok(()),
         }
     }
@@ -210,7 +256,8 @@ enum PeriodKind {
 /// Parse the input text, compute, and render the result.
 pub fn calculate_text(tax: &str, input: &str, lang: Lang) -> Result<Json, CalcError> {
     let tax = CalcTax::parse(tax)?;
-    let value: Json = serde_json::from_str(input).map_err(|e| CalcError::new(None, "calc.error.bad_json", Some(e.to_string())))?;
+    let value: Json = serde_json::from_str(input)
+        .map_err(|e| CalcError::new(None, "calc.error.bad_json", Some(e.to_string())))?;
     calculate(tax, &value, lang)
 }
 
@@ -252,7 +299,9 @@ pub fn calculate(tax: CalcTax, input: &Json, lang: Lang) -> Result<Json, CalcErr
             f.finish()?;
             vat_general::assess(policy, &input).map_err(|e| match e {
                 VatGeneralError::Policy(p) => CalcError::from(p),
-                VatGeneralError::UnknownRate(r) => CalcError::new(Some("sales"), "calc.error.not_rate", Some(r.to_string())),
+                VatGeneralError::UnknownRate(r) => {
+                    CalcError::new(Some("sales"), "calc.error.not_rate", Some(r.to_string()))
+                }
             })?
         }
         CalcTax::CitQuarterly => {
@@ -274,24 +323,46 @@ pub fn calculate(tax: CalcTax, input: &Json, lang: Lang) -> Result<Json, CalcErr
             };
             let declared = f.flag("small_low_profit")?;
             input.small_low_profit = match (quarters(&mut f, period)?, declared) {
-                (Some(_), Some(_)) => return Err(CalcError::new(Some("small_low_profit"), "calc.error.size_both", None)),
+                (Some(_), Some(_)) => {
+                    return Err(CalcError::new(
+                        Some("small_low_profit"),
+                        "calc.error.size_both",
+                        None,
+                    ));
+                }
                 (Some(q), None) => SmallLowProfit::FromSize(q),
                 (None, Some(d)) => SmallLowProfit::Declared(d),
-                (None, None) => return Err(CalcError::new(Some("quarters"), "calc.error.need_size", None)),
+                (None, None) => {
+                    return Err(CalcError::new(
+                        Some("quarters"),
+                        "calc.error.need_size",
+                        None,
+                    ));
+                }
             };
             f.finish()?;
             cit::assess(policy, &input)?
         }
         CalcTax::Surcharges => {
             let period = f.period("period", PeriodKind::Any)?;
-            let tier = f.tier("location_tier")?.ok_or(CalcError::new(Some("location_tier"), "calc.error.missing", None))?;
+            let tier = f.tier("location_tier")?.ok_or(CalcError::new(
+                Some("location_tier"),
+                "calc.error.missing",
+                None,
+            ))?;
             let vat = f.money("vat")?;
             let consumption_tax = f.money_or_zero("consumption_tax")?;
             let taxpayer = f.required("taxpayer_type")?;
             let mut groups = match taxpayer.as_str() {
                 Some("small_scale") => vec![HalvingGroup::SmallScale],
                 Some("general") => vec![],
-                _ => return Err(CalcError::at("taxpayer_type", "calc.error.not_taxpayer", taxpayer)),
+                _ => {
+                    return Err(CalcError::at(
+                        "taxpayer_type",
+                        "calc.error.not_taxpayer",
+                        taxpayer,
+                    ));
+                }
             };
             if f.flag("small_low_profit")?.unwrap_or(false) {
                 groups.push(HalvingGroup::SmallLowProfit);
@@ -304,28 +375,60 @@ pub fn calculate(tax: CalcTax, input: &Json, lang: Lang) -> Result<Json, CalcErr
                 None => None,
             };
             f.finish()?;
-            surcharges::assess(policy, &SurchargeInput { period, tier, vat, consumption_tax, groups, sales })?
+            surcharges::assess(
+                policy,
+                &SurchargeInput {
+                    period,
+                    tier,
+                    vat,
+                    consumption_tax,
+                    groups,
+                    sales,
+                },
+            )?
         }
         CalcTax::LateFee => {
             let period = f.period("period", PeriodKind::Any)?;
             let tax = f.money("tax")?;
-            let paid_on = f.date("paid_on")?.ok_or(CalcError::new(Some("paid_on"), "calc.error.missing", None))?;
+            let paid_on = f.date("paid_on")?.ok_or(CalcError::new(
+                Some("paid_on"),
+                "calc.error.missing",
+                None,
+            ))?;
             let deadline = match f.date("deadline")? {
                 Some(d) => {
                     if d < period.last_day() {
-                        return Err(CalcError::new(Some("deadline"), "calc.error.period_mismatch", Some(d.to_string())));
+                        return Err(CalcError::new(
+                            Some("deadline"),
+                            "calc.error.period_mismatch",
+                            Some(d.to_string()),
+                        ));
                     }
-                    extra.insert("deadline".into(), json!({ "date": d.to_string(), "basis": { "kind": "given" } }));
+                    extra.insert(
+                        "deadline".into(),
+                        json!({ "date": d.to_string(), "basis": { "kind": "given" } }),
+                    );
                     d
                 }
                 None => {
                     let d = policy.calendar.filing_deadline(period);
-                    extra.insert("deadline".into(), json!({ "date": d.date.to_string(), "basis": d.basis }));
+                    extra.insert(
+                        "deadline".into(),
+                        json!({ "date": d.date.to_string(), "basis": d.basis }),
+                    );
                     d.date
                 }
             };
             f.finish()?;
-            late_fee::assess(policy, &LateFeeInput { period, tax, deadline, paid_on })?
+            late_fee::assess(
+                policy,
+                &LateFeeInput {
+                    period,
+                    tax,
+                    deadline,
+                    paid_on,
+                },
+            )?
         }
     };
     let mut out = render(&assessment, lang);
@@ -338,24 +441,42 @@ pub fn calculate(tax: CalcTax, input: &Json, lang: Lang) -> Result<Json, CalcErr
 /// `{"13%": "1000000.00", "6%": "200000.00"}`.
 fn rate_amounts<'a>(f: &mut Fields<'a>, name: &'a str) -> Result<Vec<(Rate, Fen)>, CalcError> {
     let v = f.required(name)?;
-    let obj = v.as_object().ok_or_else(|| CalcError::at(name, "calc.error.not_object", v))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| CalcError::at(name, "calc.error.not_object", v))?;
     let mut out = Vec::new();
     for (rate, amount) in obj {
         let path = format!("{name}.{rate}");
-        let r = Rate::parse(rate).map_err(|_| CalcError::new(Some(&path), "calc.error.not_rate", Some(rate.clone())))?;
-        let inner = Fields { obj, prefix: name.to_owned(), used: Vec::new() };
+        let r = Rate::parse(rate)
+            .map_err(|_| CalcError::new(Some(&path), "calc.error.not_rate", Some(rate.clone())))?;
+        let inner = Fields {
+            obj,
+            prefix: name.to_owned(),
+            used: Vec::new(),
+        };
         out.push((r, inner.parse_money(rate, amount, false)?));
     }
     Ok(out)
 }
 
 /// `quarters`: one entry per quarter from Q1 to the period's quarter.
-fn quarters<'a>(f: &mut Fields<'a>, period: TaxPeriod) -> Result<Option<Vec<QuarterSize>>, CalcError> {
-    let Some(v) = f.get("quarters") else { return Ok(None) };
-    let list = v.as_array().ok_or_else(|| CalcError::at("quarters", "calc.error.not_list", v))?;
+fn quarters<'a>(
+    f: &mut Fields<'a>,
+    period: TaxPeriod,
+) -> Result<Option<Vec<QuarterSize>>, CalcError> {
+    let Some(v) = f.get("quarters") else {
+        return Ok(None);
+    };
+    let list = v
+        .as_array()
+        .ok_or_else(|| CalcError::at("quarters", "calc.error.not_list", v))?;
     let expected = period.quarters_to_date() as usize;
     if list.len() != expected {
-        return Err(CalcError::new(Some("quarters"), "calc.error.quarters_count", Some(expected.to_string())));
+        return Err(CalcError::new(
+            Some("quarters"),
+            "calc.error.quarters_count",
+            Some(expected.to_string()),
+        ));
     }
     let mut out = Vec::new();
     for (i, item) in list.iter().enumerate() {
@@ -385,15 +506,26 @@ pub fn render(a: &Assessment, lang: Lang) -> Json {
             item.insert("line".into(), Json::String(line.clone()));
         }
         item.insert("key".into(), Json::String(step.key.to_owned()));
-        item.insert("item".into(), Json::String(catalog.text(lang, step.key).to_owned()));
+        item.insert(
+            "item".into(),
+            Json::String(catalog.text(lang, step.key).to_owned()),
+        );
         item.insert("value".into(), Json::String(step.value.to_string()));
         if !step.formula.is_empty() {
             item.insert("formula".into(), Json::String(step.formula.clone()));
         }
         working.push(Json::Object(item));
     }
-    let totals: Map<String, Json> = a.totals.iter().map(|(k, v)| ((*k).to_owned(), Json::String(v.to_string()))).collect();
-    let notes: Vec<Json> = a.notes.iter().map(|k| json!({ "key": k, "text": catalog.text(lang, k) })).collect();
+    let totals: Map<String, Json> = a
+        .totals
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Json::String(v.to_string())))
+        .collect();
+    let notes: Vec<Json> = a
+        .notes
+        .iter()
+        .map(|k| json!({ "key": k, "text": catalog.text(lang, k) }))
+        .collect();
     json!({
         "tax": a.tax,
         "period": a.period.to_string(),

@@ -51,7 +51,11 @@ pub enum Command {
         #[arg(long, default_value = "2026-10-12")]
         date: NaiveDate,
         /// Company presets from fixtures/presets, one company each, comma-separated.
-        #[arg(long, value_delimiter = ',', default_value = "small-scale-trading-above-threshold,general-manufacturing")]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "small-scale-trading-above-threshold,general-manufacturing"
+        )]
         presets: Vec<String>,
     },
     /// Compute a tax from a JSON input and print the result as JSON (see docs/calculator.md).
@@ -77,7 +81,16 @@ pub fn main() -> ExitCode {
         Command::Calc { tax, input } => {
             let text = match read_input(&input) {
                 Ok(t) => t,
-                Err(e) => return fail(2, catalog.format(lang, "cli.input_unreadable", &[("path", &input), ("reason", &e.to_string())])),
+                Err(e) => {
+                    return fail(
+                        2,
+                        catalog.format(
+                            lang,
+                            "cli.input_unreadable",
+                            &[("path", &input), ("reason", &e.to_string())],
+                        ),
+                    );
+                }
             };
             match crate::calc::calculate_text(&tax, &text, lang) {
                 Ok(out) => {
@@ -87,23 +100,47 @@ pub fn main() -> ExitCode {
                 Err(e) => fail(2, e.message(lang)),
             }
         }
-        Command::Seed { tenants, seed: class_seed, date, presets } => {
+        Command::Seed {
+            tenants,
+            seed: class_seed,
+            date,
+            presets,
+        } => {
             let db = match Db::open(&cli.db) {
                 Ok(db) => db,
                 Err(e) => return fail(1, store_message(&e, lang)),
             };
             let presets = match seed::presets(&presets) {
                 Ok(p) => p,
-                Err(SeedError::UnknownPreset(p)) => return fail(2, catalog.format(lang, "cli.unknown_preset", &[("value", &p)])),
+                Err(SeedError::UnknownPreset(p)) => {
+                    return fail(
+                        2,
+                        catalog.format(lang, "cli.unknown_preset", &[("value", &p)]),
+                    );
+                }
                 Err(e) => return fail(1, e.to_string()),
             };
-            let plan = SeedPlan { class_seed, tenants, sandbox_date: date, presets };
-            let bar = ProgressBar::with_draw_target(Some(u64::from(tenants)), ProgressDrawTarget::hidden());
-            bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+            let plan = SeedPlan {
+                class_seed,
+                tenants,
+                sandbox_date: date,
+                presets,
+            };
+            let bar = ProgressBar::with_draw_target(
+                Some(u64::from(tenants)),
+                ProgressDrawTarget::hidden(),
+            );
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
             let started = std::time::Instant::now();
             let result = seed::seed(&db, &plan, |n| {
                 // Only show the bar once the run is long enough to need one.
-                if bar.is_hidden() && started.elapsed() > Duration::from_millis(500) && std::io::stderr().is_terminal() {
+                if bar.is_hidden()
+                    && started.elapsed() > Duration::from_millis(500)
+                    && std::io::stderr().is_terminal()
+                {
                     bar.set_draw_target(ProgressDrawTarget::stderr());
                 }
                 bar.set_position(u64::from(n));
@@ -129,7 +166,10 @@ pub fn main() -> ExitCode {
                     );
                     ExitCode::SUCCESS
                 }
-                Err(SeedError::Exists(label)) => fail(2, catalog.format(lang, "cli.seed_exists", &[("label", &label)])),
+                Err(SeedError::Exists(label)) => fail(
+                    2,
+                    catalog.format(lang, "cli.seed_exists", &[("label", &label)]),
+                ),
                 Err(SeedError::Store(e)) => fail(1, store_message(&e, lang)),
                 Err(e) => fail(1, e.to_string()),
             }
@@ -156,13 +196,27 @@ fn store_message(e: &StoreError, lang: Lang) -> String {
     let c = Catalog::embedded();
     match e {
         StoreError::NotTaxlab { path } => c.format(lang, "cli.db_not_taxlab", &[("path", path)]),
-        StoreError::SchemaTooNew { path, found, supported } => c.format(
+        StoreError::SchemaTooNew {
+            path,
+            found,
+            supported,
+        } => c.format(
             lang,
             "cli.db_too_new",
-            &[("path", path), ("found", &found.to_string()), ("supported", &supported.to_string())],
+            &[
+                ("path", path),
+                ("found", &found.to_string()),
+                ("supported", &supported.to_string()),
+            ],
         ),
-        StoreError::Corrupt { path, reason } => c.format(lang, "cli.db_corrupt", &[("path", path), ("reason", reason)]),
-        StoreError::Open { path, reason } => c.format(lang, "cli.db_open", &[("path", path), ("reason", reason)]),
+        StoreError::Corrupt { path, reason } => c.format(
+            lang,
+            "cli.db_corrupt",
+            &[("path", path), ("reason", reason)],
+        ),
+        StoreError::Open { path, reason } => {
+            c.format(lang, "cli.db_open", &[("path", path), ("reason", reason)])
+        }
         other => other.to_string(),
     }
 }
@@ -171,14 +225,34 @@ fn serve(db_path: &std::path::Path, addr: SocketAddr, lang: Lang) -> Result<(), 
     init_tracing();
     let db = Db::open(db_path).map_err(|e| store_message(&e, lang))?;
     let demo = seed::ensure_demo(&db).map_err(|e| store_message(&e, lang))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| Catalog::embedded().format(lang, "cli.bind_failed", &[("addr", &addr.to_string()), ("reason", &e.to_string())]))?;
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+            Catalog::embedded().format(
+                lang,
+                "cli.bind_failed",
+                &[("addr", &addr.to_string()), ("reason", &e.to_string())],
+            )
+        })?;
         let shown = listener.local_addr().map_or(addr, |a| a);
-        println!("{}", Catalog::embedded().format(lang, "cli.serving", &[("url", &format!("http://{shown}/")), ("db", &db_path.display().to_string())]));
-        App::build(AppState { db, demo }).serve(listener, shutdown_signal()).await.map_err(|e| e.to_string())
+        println!(
+            "{}",
+            Catalog::embedded().format(
+                lang,
+                "cli.serving",
+                &[
+                    ("url", &format!("http://{shown}/")),
+                    ("db", &db_path.display().to_string())
+                ]
+            )
+        );
+        App::build(AppState { db, demo })
+            .serve(listener, shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())
     })
 }
 
@@ -191,6 +265,11 @@ async fn shutdown_signal() {
 }
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TAXLAB_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TAXLAB_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .try_init();
 }

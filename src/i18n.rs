@@ -57,7 +57,10 @@ impl Catalog {
     pub fn embedded() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
         CATALOG.get_or_init(|| {
-            match Catalog::load(include_str!("../web/i18n/zh-CN.toml"), include_str!("../web/i18n/en.toml")) {
+            match Catalog::load(
+                include_str!("../web/i18n/zh-CN.toml"),
+                include_str!("../web/i18n/en.toml"),
+            ) {
                 Ok(c) => c,
                 // Embedded and covered by tests: a failure here is a build defect.
                 Err(e) => panic!("{e}"),
@@ -113,7 +116,11 @@ mod tests {
     #[test]
     fn formats_placeholders() {
         let c = Catalog::embedded();
-        let s = c.format(Lang::Zh, "calc.error.negative", &[("field", "sales"), ("value", "\"-1\"")]);
+        let s = c.format(
+            Lang::Zh,
+            "calc.error.negative",
+            &[("field", "sales"), ("value", "\"-1\"")],
+        );
         assert_eq!(s, "字段“sales”不能为负数（收到 \"-1\"）");
     }
 

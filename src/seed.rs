@@ -14,7 +14,10 @@ use crate::synth::{self, Preset, Tables, TenantData, TenantSpec};
 pub const DEFAULT_SANDBOX_DATE: (i32, u32, u32) = (2026, 10, 12);
 
 /// The presets a seeded tenant's companies follow unless told otherwise.
-pub const DEFAULT_PRESETS: [&str; 2] = ["small-scale-trading-above-threshold", "general-manufacturing"];
+pub const DEFAULT_PRESETS: [&str; 2] = [
+    "small-scale-trading-above-threshold",
+    "general-manufacturing",
+];
 
 pub fn default_sandbox_date() -> NaiveDate {
     let (y, m, d) = DEFAULT_SANDBOX_DATE;
@@ -50,26 +53,46 @@ pub enum SeedError {
 /// Look presets up by id.
 pub fn presets(ids: &[String]) -> Result<Vec<&'static Preset>, SeedError> {
     let tables = Tables::embedded();
-    ids.iter().map(|id| tables.preset(id).ok_or_else(|| SeedError::UnknownPreset(id.clone()))).collect()
+    ids.iter()
+        .map(|id| {
+            tables
+                .preset(id)
+                .ok_or_else(|| SeedError::UnknownPreset(id.clone()))
+        })
+        .collect()
 }
 
 fn rows_of(t: &TenantData) -> u64 {
     let per_company: usize = t
         .companies
         .iter()
-        .map(|c| 1 + c.roles.len() + 1 + c.invoices.len() + c.ledger.len() + c.filings.len() + c.payments.len() + c.credit_events.len())
+        .map(|c| {
+            1 + c.roles.len()
+                + 1
+                + c.invoices.len()
+                + c.ledger.len()
+                + c.filings.len()
+                + c.payments.len()
+                + c.credit_events.len()
+        })
         .sum();
     (1 + t.people.len() + per_company) as u64
 }
 
 /// Seed seats 1..=N of a class. `progress` is called after each tenant is written.
-pub fn seed(db: &Db, plan: &SeedPlan<'_>, mut progress: impl FnMut(u32)) -> Result<SeedReport, SeedError> {
+pub fn seed(
+    db: &Db,
+    plan: &SeedPlan<'_>,
+    mut progress: impl FnMut(u32),
+) -> Result<SeedReport, SeedError> {
     let started = Instant::now();
     let first = synth::tenant_label(plan.class_seed, 1);
     if db.read(|s| s.tenant_by_label(&first))?.is_some() {
         return Err(SeedError::Exists(first));
     }
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8) as u32;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8) as u32;
     let (tx, rx) = mpsc::sync_channel::<TenantData>(64);
     let report = std::thread::scope(|scope| {
         for w in 0..workers {
@@ -78,7 +101,12 @@ pub fn seed(db: &Db, plan: &SeedPlan<'_>, mut progress: impl FnMut(u32)) -> Resu
             scope.spawn(move || {
                 let mut seat = w + 1;
                 while seat <= plan.tenants {
-                    let spec = TenantSpec { class_seed: plan.class_seed, seat, sandbox_date: plan.sandbox_date, presets: plan.presets.clone() };
+                    let spec = TenantSpec {
+                        class_seed: plan.class_seed,
+                        seat,
+                        sandbox_date: plan.sandbox_date,
+                        presets: plan.presets.clone(),
+                    };
                     if tx.send(synth::generate(&spec)).is_err() {
                         return; // the writer stopped
                     }
@@ -87,7 +115,7 @@ pub fn seed(db: &Db, plan: &SeedPlan<'_>, mut progress: impl FnMut(u32)) -> Resu
             });
         }
         drop(tx);
-        db.write(|s| {
+        db.write_as(|s| {
             let mut pending = BTreeMap::new();
             let mut next = 1;
             let (mut rows, mut companies) = (0, 0);
@@ -105,7 +133,12 @@ pub fn seed(db: &Db, plan: &SeedPlan<'_>, mut progress: impl FnMut(u32)) -> Resu
                     next += 1;
                 }
             }
-            Ok::<_, SeedError>(SeedReport { tenants: next - 1, companies, rows, elapsed: Duration::ZERO })
+            Ok::<_, SeedError>(SeedReport {
+                tenants: next - 1,
+                companies,
+                rows,
+                elapsed: Duration::ZERO,
+            })
         })
     });
     let mut report = report?;
@@ -119,7 +152,12 @@ pub fn ensure_demo(db: &Db) -> Result<TenantId, StoreError> {
         return Ok(t.id);
     }
     let tables = Tables::embedded();
-    let spec = TenantSpec { class_seed: 0, seat: 0, sandbox_date: default_sandbox_date(), presets: tables.presets.iter().collect() };
+    let spec = TenantSpec {
+        class_seed: 0,
+        seat: 0,
+        sandbox_date: default_sandbox_date(),
+        presets: tables.presets.iter().collect(),
+    };
     let mut data = synth::generate(&spec);
     data.label = DEMO_LABEL.to_owned();
     db.write(|s| s.insert_tenant(&data))

@@ -34,7 +34,12 @@ pub struct TenantOverview {
 }
 
 pub fn tenant_overview(scope: &TenantScope<'_>) -> Result<TenantOverview, StoreError> {
-    let TenantRecord { label, sandbox_date, credit_profile, .. } = scope.record()?;
+    let TenantRecord {
+        label,
+        sandbox_date,
+        credit_profile,
+        ..
+    } = scope.record()?;
     let calendar = &Policy::embedded().calendar;
     let mut companies = Vec::new();
     for c in scope.companies()? {
@@ -44,7 +49,11 @@ pub fn tenant_overview(scope: &TenantScope<'_>) -> Result<TenantOverview, StoreE
             TaxpayerType::SmallScale => ReturnKind::VatSmall,
             TaxpayerType::General => ReturnKind::VatGeneral,
         };
-        let arrears = scope.payments(CompanyId(c.id))?.iter().filter(|p| p.paid_on.is_none() && p.due_on < sandbox_date).count();
+        let arrears = scope
+            .payments(CompanyId(c.id))?
+            .iter()
+            .filter(|p| p.paid_on.is_none() && p.due_on < sandbox_date)
+            .count();
         companies.push(CompanySummary {
             id: c.id,
             name: co.name.clone(),
@@ -58,5 +67,10 @@ pub fn tenant_overview(scope: &TenantScope<'_>) -> Result<TenantOverview, StoreE
             arrears,
         });
     }
-    Ok(TenantOverview { label, sandbox_date, credit_profile: credit_profile.as_str(), companies })
+    Ok(TenantOverview {
+        label,
+        sandbox_date,
+        credit_profile: credit_profile.as_str(),
+        companies,
+    })
 }

@@ -72,7 +72,11 @@ impl Fen {
             return Err(MoneyError::TooPrecise);
         }
         let whole: i64 = whole.parse().map_err(|_| MoneyError::OutOfRange)?;
-        let mut frac_fen: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| MoneyError::NotANumber)? };
+        let mut frac_fen: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().map_err(|_| MoneyError::NotANumber)?
+        };
         if frac.len() == 1 {
             frac_fen *= 10;
         }
@@ -118,7 +122,11 @@ fn div_round(numerator: i128, denominator: i128) -> i64 {
     debug_assert!(denominator > 0);
     let q = numerator / denominator;
     let r = numerator % denominator;
-    let q = if 2 * r.abs() >= denominator { q + numerator.signum() } else { q };
+    let q = if 2 * r.abs() >= denominator {
+        q + numerator.signum()
+    } else {
+        q
+    };
     i64::try_from(q).unwrap_or(if q < 0 { i64::MIN } else { i64::MAX })
 }
 
@@ -210,7 +218,9 @@ impl Rate {
             return Err(MoneyError::TooPrecise);
         }
         let whole: i64 = whole.parse().map_err(|_| MoneyError::OutOfRange)?;
-        let frac_val: i64 = format!("{frac:0<4}").parse().map_err(|_| MoneyError::NotANumber)?;
+        let frac_val: i64 = format!("{frac:0<4}")
+            .parse()
+            .map_err(|_| MoneyError::NotANumber)?;
         if whole > 1_000 {
             return Err(MoneyError::OutOfRange);
         }
@@ -270,7 +280,10 @@ mod tests {
         assert_eq!(Fen::parse_yuan("1e5"), Err(MoneyError::NotANumber));
         assert_eq!(Fen::parse_yuan("5."), Err(MoneyError::NotANumber));
         assert_eq!(Fen::parse_yuan(""), Err(MoneyError::Empty));
-        assert_eq!(Fen::parse_yuan("99999999999999999999"), Err(MoneyError::OutOfRange));
+        assert_eq!(
+            Fen::parse_yuan("99999999999999999999"),
+            Err(MoneyError::OutOfRange)
+        );
     }
 
     #[test]
@@ -280,7 +293,10 @@ mod tests {
         assert_eq!(Fen::new(-50).times(Rate::percent(1)), Fen::new(-1));
         assert_eq!(Fen::new(49).times(Rate::percent(1)), Fen::ZERO);
         // 25% × 20% rounds once, not twice: 0.10 × 5% = 0.005 → 0.01
-        assert_eq!(Fen::new(10).times2(Rate::percent(25), Rate::percent(20)), Fen::new(1));
+        assert_eq!(
+            Fen::new(10).times2(Rate::percent(25), Rate::percent(20)),
+            Fen::new(1)
+        );
     }
 
     #[test]

@@ -37,7 +37,10 @@ impl YearMonth {
     }
 
     pub fn of(date: NaiveDate) -> YearMonth {
-        YearMonth { year: date.year(), month: date.month() }
+        YearMonth {
+            year: date.year(),
+            month: date.month(),
+        }
     }
 
     /// `"2026-10"`.
@@ -61,17 +64,29 @@ impl YearMonth {
 
     pub fn next(self) -> YearMonth {
         if self.month == 12 {
-            YearMonth { year: self.year + 1, month: 1 }
+            YearMonth {
+                year: self.year + 1,
+                month: 1,
+            }
         } else {
-            YearMonth { year: self.year, month: self.month + 1 }
+            YearMonth {
+                year: self.year,
+                month: self.month + 1,
+            }
         }
     }
 
     pub fn prev(self) -> YearMonth {
         if self.month == 1 {
-            YearMonth { year: self.year - 1, month: 12 }
+            YearMonth {
+                year: self.year - 1,
+                month: 12,
+            }
         } else {
-            YearMonth { year: self.year, month: self.month - 1 }
+            YearMonth {
+                year: self.year,
+                month: self.month - 1,
+            }
         }
     }
 
@@ -136,7 +151,10 @@ impl TaxPeriod {
 
     /// The quarter a month falls in.
     pub fn quarter_of(month: YearMonth) -> TaxPeriod {
-        TaxPeriod::Quarter { year: month.year, quarter: month.quarter() }
+        TaxPeriod::Quarter {
+            year: month.year,
+            quarter: month.quarter(),
+        }
     }
 
     pub fn is_quarter(self) -> bool {
@@ -146,14 +164,20 @@ impl TaxPeriod {
     pub fn first_month(self) -> YearMonth {
         match self {
             TaxPeriod::Month(m) => m,
-            TaxPeriod::Quarter { year, quarter } => YearMonth { year, month: quarter * 3 - 2 },
+            TaxPeriod::Quarter { year, quarter } => YearMonth {
+                year,
+                month: quarter * 3 - 2,
+            },
         }
     }
 
     pub fn last_month(self) -> YearMonth {
         match self {
             TaxPeriod::Month(m) => m,
-            TaxPeriod::Quarter { year, quarter } => YearMonth { year, month: quarter * 3 },
+            TaxPeriod::Quarter { year, quarter } => YearMonth {
+                year,
+                month: quarter * 3,
+            },
         }
     }
 
@@ -224,7 +248,10 @@ mod tests {
         assert_eq!(q.last_day(), NaiveDate::from_ymd_opt(2025, 9, 30).unwrap());
         assert_eq!(q.months().count(), 3);
         assert_eq!(q.next().to_string(), "2025Q4");
-        assert_eq!(TaxPeriod::parse("2025Q4").unwrap().next().to_string(), "2026Q1");
+        assert_eq!(
+            TaxPeriod::parse("2025Q4").unwrap().next().to_string(),
+            "2026Q1"
+        );
     }
 
     #[test]
@@ -240,6 +267,9 @@ mod tests {
     fn month_end_handles_leap_years() {
         assert_eq!(YearMonth::new(2024, 2).unwrap().last_day().day(), 29);
         assert_eq!(YearMonth::new(2025, 2).unwrap().last_day().day(), 28);
-        assert_eq!(YearMonth::new(2025, 12).unwrap().next().to_string(), "2026-01");
+        assert_eq!(
+            YearMonth::new(2025, 12).unwrap().next().to_string(),
+            "2026-01"
+        );
     }
 }

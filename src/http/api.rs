@@ -9,19 +9,34 @@ use super::{AppError, AppState, ReqLang};
 use crate::calc;
 
 /// Liveness and the schema the database is on.
-pub async fn healthz(State(state): State<AppState>, ReqLang(lang): ReqLang) -> Result<Json<Value>, AppError> {
+pub async fn healthz(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<Value>, AppError> {
     let (version, tenants) = state
         .db
         .run_read(|s| Ok((s.schema_version()?, s.tenants()?.len())))
         .await
         .map_err(|e| AppError::from_store(e, lang).as_json())?;
-    Ok(Json(json!({ "status": "ok", "schema_version": version, "tenants": tenants })))
+    Ok(Json(
+        json!({ "status": "ok", "schema_version": version, "tenants": tenants }),
+    ))
 }
 
 /// `POST /api/v1/calc/{tax}` with the calculator's JSON input.
-pub async fn calc(Path(tax): Path<String>, ReqLang(lang): ReqLang, body: String) -> Result<Json<Value>, AppError> {
-    calc::calculate_text(&tax, &body, lang).map(Json).map_err(|e| {
-        let status = if e.code() == "unknown_tax" { StatusCode::NOT_FOUND } else { StatusCode::UNPROCESSABLE_ENTITY };
-        AppError::api(status, lang, e.code(), e.message(lang), e.field.clone())
-    })
+pub async fn calc(
+    Path(tax): Path<String>,
+    ReqLang(lang): ReqLang,
+    body: String,
+) -> Result<Json<Value>, AppError> {
+    calc::calculate_text(&tax, &body, lang)
+        .map(Json)
+        .map_err(|e| {
+            let status = if e.code() == "unknown_tax" {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            AppError::api(status, lang, e.code(), e.message(lang), e.field.clone())
+        })
 }

@@ -29,12 +29,32 @@ impl AppError {
     /// An error for an HTML page, its message from the catalogue.
     pub fn page(status: StatusCode, lang: Lang, key: &str) -> AppError {
         let code = key.rsplit('.').next().unwrap_or(key).to_owned();
-        AppError { status, code, message: Catalog::embedded().text(lang, key).to_owned(), field: None, lang, json: false }
+        AppError {
+            status,
+            code,
+            message: Catalog::embedded().text(lang, key).to_owned(),
+            field: None,
+            lang,
+            json: false,
+        }
     }
 
     /// An error for the JSON API.
-    pub fn api(status: StatusCode, lang: Lang, code: &str, message: String, field: Option<String>) -> AppError {
-        AppError { status, code: code.to_owned(), message, field, lang, json: true }
+    pub fn api(
+        status: StatusCode,
+        lang: Lang,
+        code: &str,
+        message: String,
+        field: Option<String>,
+    ) -> AppError {
+        AppError {
+            status,
+            code: code.to_owned(),
+            message,
+            field,
+            lang,
+            json: true,
+        }
     }
 
     pub fn not_found(lang: Lang) -> AppError {
@@ -72,7 +92,14 @@ impl IntoResponse for AppError {
         struct ErrorPage<'a> {
             message: &'a str,
         }
-        match templates::render(self.lang, "/", "error.html", ErrorPage { message: &self.message }) {
+        match templates::render(
+            self.lang,
+            "/",
+            "error.html",
+            ErrorPage {
+                message: &self.message,
+            },
+        ) {
             Ok(html) => (self.status, Html(html)).into_response(),
             Err(e) => {
                 tracing::error!(error = %e, "error page failed to render");

@@ -33,13 +33,21 @@ pub struct App {
 
 impl App {
     pub fn build(state: AppState) -> App {
-        App { router: router::router(state) }
+        App {
+            router: router::router(state),
+        }
     }
 
     /// Serve until `shutdown` resolves, then finish in-flight requests.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let addr: Option<SocketAddr> = listener.local_addr().ok();
         tracing::info!(?addr, "listening");
-        axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await
+        axum::serve(listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
     }
 }

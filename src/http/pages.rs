@@ -10,10 +10,25 @@ use super::{AppError, AppState, ReqLang};
 use crate::bureau::overview::{CompanySummary, TenantOverview, tenant_overview};
 use crate::i18n::Lang;
 
-pub async fn home(State(state): State<AppState>, ReqLang(lang): ReqLang) -> Result<Html<String>, AppError> {
+pub async fn home(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+) -> Result<Html<String>, AppError> {
     let demo = state.demo;
-    let overview = state.db.run_read(move |s| tenant_overview(&s.tenant(demo))).await.map_err(|e| AppError::from_store(e, lang))?;
-    render(lang, "/", "home.html", HomePage { companies: &overview.companies, tenant: &overview })
+    let overview = state
+        .db
+        .run_read(move |s| tenant_overview(&s.tenant(demo)))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    render(
+        lang,
+        "/",
+        "home.html",
+        HomePage {
+            companies: &overview.companies,
+            tenant: &overview,
+        },
+    )
 }
 
 #[derive(Serialize)]
@@ -22,11 +37,18 @@ struct HomePage<'a> {
     companies: &'a [CompanySummary],
 }
 
-fn render(lang: Lang, path: &str, name: &str, ctx: impl Serialize) -> Result<Html<String>, AppError> {
-    templates::render(lang, path, name, ctx).map(Html).map_err(|e| {
-        tracing::error!(error = %e, template = name, "render failed");
-        AppError::internal(lang)
-    })
+fn render(
+    lang: Lang,
+    path: &str,
+    name: &str,
+    ctx: impl Serialize,
+) -> Result<Html<String>, AppError> {
+    templates::render(lang, path, name, ctx)
+        .map(Html)
+        .map_err(|e| {
+            tracing::error!(error = %e, template = name, "render failed");
+            AppError::internal(lang)
+        })
 }
 
 #[derive(Deserialize)]
@@ -35,26 +57,54 @@ pub struct Next {
 }
 
 /// Remember the language in a cookie and go back where the user was.
-pub async fn switch_lang(Path(code): Path<String>, Query(q): Query<Next>, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
+pub async fn switch_lang(
+    Path(code): Path<String>,
+    Query(q): Query<Next>,
+    ReqLang(lang): ReqLang,
+) -> Result<Response, AppError> {
     let chosen = Lang::parse(&code).ok_or_else(|| AppError::not_found(lang))?;
     // Only local paths, so the switch cannot redirect elsewhere.
-    let next = q.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    let next = q
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
     let mut res = Redirect::to(&next).into_response();
-    let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", chosen.code());
+    let cookie = format!(
+        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        chosen.code()
+    );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(res)
 }
 
-const ASSETS: [(&str, &str, &str); 1] = [("app.css", "text/css; charset=utf-8", include_str!("../../web/static/app.css"))];
+const ASSETS: [(&str, &str, &str); 1] = [(
+    "app.css",
+    "text/css; charset=utf-8",
+    include_str!("../../web/static/app.css"),
+)];
 
 pub async fn asset(Path(file): Path<String>, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
-    let (_, mime, body) = ASSETS.iter().find(|(name, _, _)| *name == file).ok_or_else(|| AppError::not_found(lang))?;
-    Ok(([(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "public, max-age=3600")], *body).into_response())
+    let (_, mime, body) = ASSETS
+        .iter()
+        .find(|(name, _, _)| *name == file)
+        .ok_or_else(|| AppError::not_found(lang))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, *mime),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        *body,
+    )
+        .into_response())
 }
 
 pub async fn not_found(uri: Uri, ReqLang(lang): ReqLang) -> AppError {
     let e = AppError::not_found(lang);
-    if uri.path().starts_with("/api/") { e.as_json() } else { e }
+    if uri.path().starts_with("/api/") {
+        e.as_json()
+    } else {
+        e
+    }
 }

@@ -9,7 +9,10 @@ use serde::Serialize;
 use crate::i18n::{Catalog, Lang};
 
 fn translate(state: &State<'_, '_>, key: &str) -> String {
-    let lang = state.lookup("lang").and_then(|v| v.as_str().and_then(Lang::parse)).unwrap_or_default();
+    let lang = state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::parse))
+        .unwrap_or_default();
     Catalog::embedded().text(lang, key).to_owned()
 }
 
@@ -26,7 +29,12 @@ pub fn env() -> &'static Environment<'static> {
 /// Render `name` with `ctx`, plus `lang`, `other_lang` and the request `path`.
 /// Pass structs, not `serde_json::Value`: with exact JSON numbers enabled, its numbers
 /// do not serialise into template values.
-pub fn render(lang: Lang, path: &str, name: &str, ctx: impl Serialize) -> Result<String, minijinja::Error> {
+pub fn render(
+    lang: Lang,
+    path: &str,
+    name: &str,
+    ctx: impl Serialize,
+) -> Result<String, minijinja::Error> {
     let template = env().get_template(name)?;
     template.render(minijinja::context! {
         lang => lang.code(),

@@ -12,8 +12,14 @@ pub enum StoreError {
     Open { path: String, reason: String },
     #[error("{path} is not a taxlab database; refusing to touch it")]
     NotTaxlab { path: String },
-    #[error("{path} has schema version {found}, newer than this taxlab understands ({supported}); upgrade taxlab")]
-    SchemaTooNew { path: String, found: i64, supported: i64 },
+    #[error(
+        "{path} has schema version {found}, newer than this taxlab understands ({supported}); upgrade taxlab"
+    )]
+    SchemaTooNew {
+        path: String,
+        found: i64,
+        supported: i64,
+    },
     #[error("{path} is corrupt ({reason}); restore it from a backup")]
     Corrupt { path: String, reason: String },
     #[error("stored data is invalid: {0}")]
@@ -26,7 +32,9 @@ impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> StoreError {
         match e {
             rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
-            rusqlite::Error::SqliteFailure(f, msg) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            rusqlite::Error::SqliteFailure(f, msg)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
                 StoreError::Conflict(msg.unwrap_or_else(|| f.to_string()))
             }
             other => StoreError::Other(other.to_string()),

@@ -63,9 +63,14 @@ impl Db {
     pub fn open(path: &Path) -> Result<Db, StoreError> {
         let mut conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| StoreError::Open { path: path.display().to_string(), reason: e.to_string() })?;
+        .map_err(|e| StoreError::Open {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
         prepare_schema(&mut conn, path)?;
         drop(conn);
         let manager = SqliteConnectionManager::file(path).with_init(configure);
@@ -73,8 +78,14 @@ impl Db {
             .max_size(8)
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
-            .map_err(|e| StoreError::Open { path: path.display().to_string(), reason: e.to_string() })?;
-        Ok(Db { pool, path: path.to_owned() })
+            .map_err(|e| StoreError::Open {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Db {
+            pool,
+            path: path.to_owned(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -82,20 +93,38 @@ impl Db {
     }
 
     fn conn(&self) -> Result<PooledConnection<SqliteConnectionManager>, StoreError> {
-        self.pool.get().map_err(|e| StoreError::Other(format!("connection pool: {e}")))
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Other(format!("connection pool: {e}")))
     }
 
     /// Run read-only work on the calling thread.
-    pub fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&Store<'_>) -> Result<T, E>) -> Result<T, E> {
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Store<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let conn = self.conn()?;
         f(&Store { conn: &conn })
     }
 
     /// Run work in one `BEGIN IMMEDIATE` transaction on the calling thread; it commits
     /// if the closure returns `Ok`.
-    pub fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&Store<'_>) -> Result<T, E>) -> Result<T, E> {
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&Store<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.write_as(f)
+    }
+
+    /// [`Db::write`] for work with its own error type.
+    pub fn write_as<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Store<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
         let out = f(&Store { conn: &tx })?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
@@ -108,7 +137,9 @@ impl Db {
         F: FnOnce(&Store<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.read(f)).await.map_err(|e| StoreError::Other(e.to_string()))?
+        tokio::task::spawn_blocking(move || db.read(f))
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))?
     }
 
     /// [`Db::write`] on the blocking pool, for async handlers.
@@ -118,7 +149,9 @@ impl Db {
         F: FnOnce(&Store<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.write(f)).await.map_err(|e| StoreError::Other(e.to_string()))?
+        tokio::task::spawn_blocking(move || db.write(f))
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))?
     }
 }
 
@@ -135,22 +168,39 @@ fn prepare_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> 
         return Err(StoreError::NotTaxlab { path: shown() });
     }
     if version > SCHEMA_VERSION as i64 {
-        return Err(StoreError::SchemaTooNew { path: shown(), found: version, supported: SCHEMA_VERSION as i64 });
+        return Err(StoreError::SchemaTooNew {
+            path: shown(),
+            found: version,
+            supported: SCHEMA_VERSION as i64,
+        });
     }
     let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     if check != "ok" {
-        return Err(StoreError::Corrupt { path: shown(), reason: check });
+        return Err(StoreError::Corrupt {
+            path: shown(),
+            reason: check,
+        });
     }
     conn.pragma_update(None, "application_id", APPLICATION_ID)?;
-    Migrations::from_slice(MIGRATIONS).to_latest(conn).map_err(|e| StoreError::Other(format!("migration: {e}")))?;
+    Migrations::from_slice(MIGRATIONS)
+        .to_latest(conn)
+        .map_err(|e| StoreError::Other(format!("migration: {e}")))?;
     Ok(())
 }
 
 fn classify_open_error(e: rusqlite::Error, path: &str) -> StoreError {
     match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotTaxlab { path: path.to_owned() },
-        Some(rusqlite::ErrorCode::DatabaseCorrupt) => StoreError::Corrupt { path: path.to_owned(), reason: e.to_string() },
-        _ => StoreError::Open { path: path.to_owned(), reason: e.to_string() },
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotTaxlab {
+            path: path.to_owned(),
+        },
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        },
+        _ => StoreError::Open {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        },
     }
 }
 
@@ -162,7 +212,9 @@ pub struct Store<'c> {
 impl<'c> Store<'c> {
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// The data of one tenant; every query through it is filtered by that tenant.

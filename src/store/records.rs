@@ -64,6 +64,12 @@ pub struct TenantCounts {
 impl TenantCounts {
     pub fn total(&self) -> u64 {
         // +1 for the tenant row itself; roles and bank accounts ride with companies.
-        1 + self.companies * 5 + self.people + self.invoices + self.ledger_months + self.filings + self.payments + self.credit_events
+        1 + self.companies * 5
+            + self.people
+            + self.invoices
+            + self.ledger_months
+            + self.filings
+            + self.payments
+            + self.credit_events
     }
 }

@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::records::{CompanyId, PaymentRecord, Staff, Stored, TenantCounts, TenantRecord};
 use super::{Store, StoreError, TenantId};
 use crate::domain::entities::{
-    BankAccount, Company, CreditEvent, CreditEventKind, Filing, Invoice, InvoiceDirection, InvoiceKind, LedgerMonth,
-    Person, ReturnKind, Role, TaxItem, TaxpayerType,
+    BankAccount, Company, CreditEvent, CreditEventKind, Filing, Invoice, InvoiceDirection,
+    InvoiceKind, LedgerMonth, Person, ReturnKind, Role, TaxItem, TaxpayerType,
 };
 use crate::domain::ids::{BankAccountNo, InvoiceNo, Mobile, ResidentId, Uscc};
 use crate::domain::money::{Fen, Rate};
@@ -24,11 +24,19 @@ fn date(text: &str) -> Result<NaiveDate, StoreError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad("date", text))
 }
 
-fn parse_with<T, E>(what: &str, text: &str, f: impl FnOnce(&str) -> Result<T, E>) -> Result<T, StoreError> {
+fn parse_with<T, E>(
+    what: &str,
+    text: &str,
+    f: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, StoreError> {
     f(text).map_err(|_| bad(what, text))
 }
 
-fn parse_opt<T>(what: &str, text: &str, f: impl FnOnce(&str) -> Option<T>) -> Result<T, StoreError> {
+fn parse_opt<T>(
+    what: &str,
+    text: &str,
+    f: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, StoreError> {
     f(text).ok_or_else(|| bad(what, text))
 }
 
@@ -38,17 +46,30 @@ impl Store<'_> {
         let c = self.conn;
         c.execute(
             "INSERT INTO tenants (label, class_seed, seat, sandbox_date) VALUES (?1, ?2, ?3, ?4)",
-            params![t.label, t.class_seed as i64, t.seat, t.sandbox_date.to_string()],
+            params![
+                t.label,
+                t.class_seed as i64,
+                t.seat,
+                t.sandbox_date.to_string()
+            ],
         )
         .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Conflict(format!("tenant {} already exists", t.label)),
+            StoreError::Conflict(_) => {
+                StoreError::Conflict(format!("tenant {} already exists", t.label))
+            }
             other => other,
         })?;
         let tenant = c.last_insert_rowid();
         let mut person_ids = Vec::with_capacity(t.people.len());
         let mut stmt = c.prepare_cached("INSERT INTO people (tenant_id, name, resident_id, mobile, email) VALUES (?1, ?2, ?3, ?4, ?5)")?;
         for p in &t.people {
-            stmt.execute(params![tenant, p.name, p.resident_id.as_str(), p.mobile.as_str(), p.email])?;
+            stmt.execute(params![
+                tenant,
+                p.name,
+                p.resident_id.as_str(),
+                p.mobile.as_str(),
+                p.email
+            ])?;
             person_ids.push(c.last_insert_rowid());
         }
         for data in &t.companies {
@@ -88,7 +109,15 @@ impl Store<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for m in &data.ledger {
-                stmt.execute(params![tenant, company, m.month.to_string(), m.revenue.fen(), m.cost.fen(), m.expenses.fen(), m.profit.fen()])?;
+                stmt.execute(params![
+                    tenant,
+                    company,
+                    m.month.to_string(),
+                    m.revenue.fen(),
+                    m.cost.fen(),
+                    m.expenses.fen(),
+                    m.profit.fen()
+                ])?;
             }
             let mut filing_ids = Vec::with_capacity(data.filings.len());
             let mut stmt = c.prepare_cached(
@@ -113,7 +142,9 @@ impl Store<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             for p in &data.payments {
-                let filing = filing_ids.get(p.filing).ok_or_else(|| StoreError::BadData("payment without filing".into()))?;
+                let filing = filing_ids
+                    .get(p.filing)
+                    .ok_or_else(|| StoreError::BadData("payment without filing".into()))?;
                 stmt.execute(params![
                     tenant,
                     company,
@@ -129,7 +160,14 @@ impl Store<'_> {
                 "INSERT INTO credit_events (tenant_id, company_id, occurred_on, kind, period, points) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for e in &data.credit_events {
-                stmt.execute(params![tenant, company, e.on.to_string(), e.kind.as_str(), e.period.to_string(), e.points])?;
+                stmt.execute(params![
+                    tenant,
+                    company,
+                    e.on.to_string(),
+                    e.kind.as_str(),
+                    e.period.to_string(),
+                    e.points
+                ])?;
             }
         }
         Ok(TenantId(tenant))
@@ -150,7 +188,9 @@ impl Store<'_> {
     /// All tenants, oldest first.
     pub fn tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
         let mut stmt = self.conn.prepare("SELECT id, label, class_seed, seat, sandbox_date, credit_profile FROM tenants ORDER BY id")?;
-        let rows = stmt.query_map([], tenant_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = stmt
+            .query_map([], tenant_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().collect()
     }
 }
@@ -233,15 +273,20 @@ impl<'c> TenantScope<'c> {
     }
 
     pub fn companies(&self) -> Result<Vec<Stored<Company>>, StoreError> {
-        let sql = format!("SELECT {COMPANY_COLUMNS} FROM companies WHERE tenant_id = ?1 ORDER BY id");
+        let sql =
+            format!("SELECT {COMPANY_COLUMNS} FROM companies WHERE tenant_id = ?1 ORDER BY id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([self.t()], company_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = stmt
+            .query_map([self.t()], company_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().collect()
     }
 
     pub fn company(&self, id: CompanyId) -> Result<Stored<Company>, StoreError> {
-        let sql = format!("SELECT {COMPANY_COLUMNS} FROM companies WHERE tenant_id = ?1 AND id = ?2");
-        self.conn.query_row(&sql, params![self.t(), id.0], company_row)?
+        let sql =
+            format!("SELECT {COMPANY_COLUMNS} FROM companies WHERE tenant_id = ?1 AND id = ?2");
+        self.conn
+            .query_row(&sql, params![self.t(), id.0], company_row)?
     }
 
     /// The people who act for a company, with their roles.
@@ -253,8 +298,21 @@ impl<'c> TenantScope<'c> {
         )?;
         let rows = stmt
             .query_map(params![self.t(), company.0], |r| {
-                let (id, name, rid, mobile, email, role): (i64, String, String, String, String, String) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+                let (id, name, rid, mobile, email, role): (
+                    i64,
+                    String,
+                    String,
+                    String,
+                    String,
+                    String,
+                ) = (
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                );
                 Ok((|| {
                     Ok(Staff {
                         person: Stored {
@@ -297,33 +355,41 @@ impl<'c> TenantScope<'c> {
     }
 
     /// Invoices of a company issued between two dates inclusive, by date.
-    pub fn invoices(&self, company: CompanyId, from: NaiveDate, to: NaiveDate) -> Result<Vec<Stored<Invoice>>, StoreError> {
+    pub fn invoices(
+        &self,
+        company: CompanyId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Stored<Invoice>>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, direction, number, kind, issued_on, counterparty_name, counterparty_uscc, item, amount_fen, rate_ppm, tax_fen
              FROM invoices WHERE tenant_id = ?1 AND company_id = ?2 AND issued_on BETWEEN ?3 AND ?4 ORDER BY issued_on, id",
         )?;
         let rows = stmt
-            .query_map(params![self.t(), company.0, from.to_string(), to.to_string()], |r| {
-                let (dir, no, kind, issued, cp_uscc): (String, String, String, String, String) =
-                    (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(6)?);
-                Ok((|| {
-                    Ok(Stored {
-                        id: r.get(0)?,
-                        value: Invoice {
-                            direction: parse_opt("direction", &dir, InvoiceDirection::parse)?,
-                            number: parse_with("invoice number", &no, InvoiceNo::parse)?,
-                            kind: parse_opt("invoice kind", &kind, InvoiceKind::parse)?,
-                            issued_on: date(&issued)?,
-                            counterparty_name: r.get(5)?,
-                            counterparty_uscc: parse_with("uscc", &cp_uscc, Uscc::parse)?,
-                            item: r.get(7)?,
-                            amount: Fen::new(r.get(8)?),
-                            rate: Rate::from_ppm(r.get(9)?),
-                            tax: Fen::new(r.get(10)?),
-                        },
-                    })
-                })())
-            })?
+            .query_map(
+                params![self.t(), company.0, from.to_string(), to.to_string()],
+                |r| {
+                    let (dir, no, kind, issued, cp_uscc): (String, String, String, String, String) =
+                        (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(6)?);
+                    Ok((|| {
+                        Ok(Stored {
+                            id: r.get(0)?,
+                            value: Invoice {
+                                direction: parse_opt("direction", &dir, InvoiceDirection::parse)?,
+                                number: parse_with("invoice number", &no, InvoiceNo::parse)?,
+                                kind: parse_opt("invoice kind", &kind, InvoiceKind::parse)?,
+                                issued_on: date(&issued)?,
+                                counterparty_name: r.get(5)?,
+                                counterparty_uscc: parse_with("uscc", &cp_uscc, Uscc::parse)?,
+                                item: r.get(7)?,
+                                amount: Fen::new(r.get(8)?),
+                                rate: Rate::from_ppm(r.get(9)?),
+                                tax: Fen::new(r.get(10)?),
+                            },
+                        })
+                    })())
+                },
+            )?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().collect()
     }
@@ -357,7 +423,8 @@ impl<'c> TenantScope<'c> {
         )?;
         let rows = stmt
             .query_map(params![self.t(), company.0], |r| {
-                let (kind, period, deadline, filed): (String, String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                let (kind, period, deadline, filed): (String, String, String, String) =
+                    (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
                 Ok((|| {
                     Ok(Stored {
                         id: r.get(0)?,
@@ -383,7 +450,8 @@ impl<'c> TenantScope<'c> {
         )?;
         let rows = stmt
             .query_map(params![self.t(), company.0], |r| {
-                let (item, due, paid): (String, String, Option<String>) = (r.get(2)?, r.get(4)?, r.get(5)?);
+                let (item, due, paid): (String, String, Option<String>) =
+                    (r.get(2)?, r.get(4)?, r.get(5)?);
                 Ok((|| {
                     Ok(PaymentRecord {
                         id: r.get(0)?,
@@ -406,7 +474,8 @@ impl<'c> TenantScope<'c> {
         )?;
         let rows = stmt
             .query_map(params![self.t(), company.0], |r| {
-                let (on, kind, period): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                let (on, kind, period): (String, String, String) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?);
                 Ok((|| {
                     Ok(CreditEvent {
                         on: date(&on)?,
@@ -424,7 +493,9 @@ impl<'c> TenantScope<'c> {
     pub fn counts(&self) -> Result<TenantCounts, StoreError> {
         let count = |table: &str| -> Result<u64, StoreError> {
             let sql = format!("SELECT count(*) FROM {table} WHERE tenant_id = ?1");
-            Ok(self.conn.query_row(&sql, [self.t()], |r| r.get::<_, i64>(0))? as u64)
+            Ok(self
+                .conn
+                .query_row(&sql, [self.t()], |r| r.get::<_, i64>(0))? as u64)
         };
         Ok(TenantCounts {
             companies: count("companies")?,

@@ -9,7 +9,10 @@ fn tenant(seed: u64, seat: u32) -> synth::TenantData {
         class_seed: seed,
         seat,
         sandbox_date: NaiveDate::from_ymd_opt(2026, 10, 12).unwrap(),
-        presets: vec![t.preset("small-scale-trading-above-threshold").unwrap(), t.preset("general-services").unwrap()],
+        presets: vec![
+            t.preset("small-scale-trading-above-threshold").unwrap(),
+            t.preset("general-services").unwrap(),
+        ],
     })
 }
 
@@ -22,12 +25,23 @@ fn temp_db() -> (tempfile::TempDir, Db) {
 #[test]
 fn tenant_a_cannot_see_tenant_b() {
     let (_dir, db) = temp_db();
-    let (a, b) = db.write(|s| Ok((s.insert_tenant(&tenant(1, 1))?, s.insert_tenant(&tenant(1, 2))?))).unwrap();
+    let (a, b) = db
+        .write(|s| {
+            Ok((
+                s.insert_tenant(&tenant(1, 1))?,
+                s.insert_tenant(&tenant(1, 2))?,
+            ))
+        })
+        .unwrap();
     db.read(|s| {
         let a_companies = s.tenant(a).companies()?;
         let b_companies = s.tenant(b).companies()?;
         assert_eq!(a_companies.len(), 2);
-        assert!(a_companies.iter().all(|c| b_companies.iter().all(|d| d.id != c.id)));
+        assert!(
+            a_companies
+                .iter()
+                .all(|c| b_companies.iter().all(|d| d.id != c.id))
+        );
         for other in &b_companies {
             let id = CompanyId(other.id);
             assert!(matches!(s.tenant(a).company(id), Err(StoreError::NotFound)));
@@ -36,10 +50,16 @@ fn tenant_a_cannot_see_tenant_b() {
             assert!(s.tenant(a).payments(id)?.is_empty());
             assert!(s.tenant(a).ledger(id)?.is_empty());
             assert!(s.tenant(a).credit_events(id)?.is_empty());
-            let all = (NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2099, 12, 31).unwrap());
+            let all = (
+                NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2099, 12, 31).unwrap(),
+            );
             assert!(!s.tenant(b).invoices(id, all.0, all.1)?.is_empty());
             assert!(s.tenant(a).invoices(id, all.0, all.1)?.is_empty());
-            assert!(matches!(s.tenant(a).bank_account(id), Err(StoreError::NotFound)));
+            assert!(matches!(
+                s.tenant(a).bank_account(id),
+                Err(StoreError::NotFound)
+            ));
             // and B itself sees its own
             assert!(!s.tenant(b).filings(id)?.is_empty());
         }
@@ -75,7 +95,11 @@ fn reads_back_what_was_written() {
             assert_eq!(stored.value, generated.company);
             assert_eq!(scope.ledger(cid)?, generated.ledger);
             assert_eq!(scope.bank_account(cid)?.value, generated.bank);
-            let invoices = scope.invoices(cid, NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2099, 12, 31).unwrap())?;
+            let invoices = scope.invoices(
+                cid,
+                NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2099, 12, 31).unwrap(),
+            )?;
             assert_eq!(invoices[0].value, generated.invoices[0]);
             assert_eq!(invoices.len(), generated.invoices.len());
             assert_eq!(scope.filings(cid)?.len(), generated.filings.len());
@@ -92,7 +116,10 @@ fn a_seat_seeded_twice_is_a_conflict() {
     let (_dir, db) = temp_db();
     db.write(|s| s.insert_tenant(&tenant(1, 1))).unwrap();
     let err = db.write(|s| s.insert_tenant(&tenant(1, 1))).unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(ref m) if m.contains("s1-1")), "{err}");
+    assert!(
+        matches!(err, StoreError::Conflict(ref m) if m.contains("s1-1")),
+        "{err}"
+    );
     // the failed transaction left the first tenant intact
     assert_eq!(db.read(|s| s.tenants()).unwrap().len(), 1);
 }
@@ -103,13 +130,18 @@ fn refuses_a_newer_schema() {
     let path = dir.path().join("new.db");
     drop(Db::open(&path).unwrap());
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.pragma_update(None, "user_version", SCHEMA_VERSION as i64 + 1).unwrap();
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION as i64 + 1)
+        .unwrap();
     drop(conn);
     let before = std::fs::read(&path).unwrap();
     let err = Db::open(&path).err().unwrap();
     assert!(matches!(err, StoreError::SchemaTooNew { .. }), "{err}");
     assert!(err.to_string().contains("upgrade taxlab"));
-    assert_eq!(std::fs::read(&path).unwrap(), before, "the file must not be rewritten");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the file must not be rewritten"
+    );
 }
 
 #[test]
@@ -119,7 +151,13 @@ fn refuses_a_file_that_is_not_a_database() {
     let junk = b"this is not sqlite, just some bytes that happen to be here ....".repeat(100);
     std::fs::write(&path, &junk).unwrap();
     let err = Db::open(&path).err().unwrap();
-    assert!(matches!(err, StoreError::NotTaxlab { .. } | StoreError::Corrupt { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            StoreError::NotTaxlab { .. } | StoreError::Corrupt { .. }
+        ),
+        "{err}"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), junk);
 }
 
@@ -128,7 +166,8 @@ fn refuses_someone_elses_sqlite_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("other.db");
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');").unwrap();
+    conn.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');")
+        .unwrap();
     drop(conn);
     assert!(matches!(Db::open(&path), Err(StoreError::NotTaxlab { .. })));
 }
@@ -141,6 +180,9 @@ fn reopening_keeps_data_and_schema() {
     db.write(|s| s.insert_tenant(&tenant(2, 2))).unwrap();
     drop(db);
     let db = Db::open(&path).unwrap();
-    assert_eq!(db.read(|s| s.schema_version()).unwrap(), SCHEMA_VERSION as i64);
+    assert_eq!(
+        db.read(|s| s.schema_version()).unwrap(),
+        SCHEMA_VERSION as i64
+    );
     assert_eq!(db.read(|s| s.tenants()).unwrap().len(), 1);
 }

@@ -7,13 +7,15 @@ use rand_chacha::ChaCha8Rng;
 use super::draw;
 use super::identity;
 use super::tables::{Preset, Tables};
-use crate::domain::entities::{Company, Invoice, InvoiceDirection, InvoiceKind, LedgerMonth, TaxpayerType};
+use crate::domain::entities::{
+    Company, Invoice, InvoiceDirection, InvoiceKind, LedgerMonth, TaxpayerType,
+};
 use crate::domain::ids::{InvoiceNo, Uscc};
 use crate::domain::money::{Fen, Rate};
 use crate::domain::period::{TaxPeriod, YearMonth};
 use crate::domain::tax::Policy;
-use crate::domain::tax::policy::rule_for;
 pub use crate::domain::tax::deadline::due_periods;
+use crate::domain::tax::policy::rule_for;
 
 pub struct Business {
     pub invoices: Vec<Invoice>,
@@ -31,7 +33,10 @@ pub fn first_month(due_vat: TaxPeriod) -> YearMonth {
     for _ in 0..11 {
         m = m.prev();
     }
-    YearMonth { year: m.year, month: 1 }
+    YearMonth {
+        year: m.year,
+        month: 1,
+    }
 }
 
 struct Counterparty {
@@ -62,7 +67,15 @@ fn purchase_rate(item: &str) -> Rate {
     let has = |words: &[&str]| words.iter().any(|w| item.contains(w));
     if has(&["设备租赁", "车辆租赁"]) {
         Rate::percent(13)
-    } else if has(&["场所租赁", "运输服务", "建筑服务", "不动产", "蔬菜", "天然气", "食用植物油"]) {
+    } else if has(&[
+        "场所租赁",
+        "运输服务",
+        "建筑服务",
+        "不动产",
+        "蔬菜",
+        "天然气",
+        "食用植物油",
+    ]) {
         Rate::percent(9)
     } else if has(&["服务"]) {
         Rate::percent(6)
@@ -88,7 +101,9 @@ pub fn generate(
     company_index: usize,
 ) -> Business {
     let (due_vat, due_cit) = due_periods(today, company.vat_quarterly);
-    let industry = tables.industry(&company.industry_code).unwrap_or(&tables.industries[0]);
+    let industry = tables
+        .industry(&company.industry_code)
+        .unwrap_or(&tables.industries[0]);
     let customers = counterparties(rng, tables, 6);
     let suppliers = counterparties(rng, tables, 4);
     let special_share = draw::rate(rng, preset.special_invoice_share);
@@ -111,10 +126,19 @@ pub fn generate(
         TaxPeriod::Month(first_month(due_vat))
     };
     while period <= due_vat {
-        let range = if period == due_vat { preset.due_period_sales } else { preset.history_period_sales };
+        let range = if period == due_vat {
+            preset.due_period_sales
+        } else {
+            preset.history_period_sales
+        };
         let total = draw::fen(rng, range);
         let months: Vec<YearMonth> = period.months().collect();
-        monthly_sales.extend(months.iter().copied().zip(draw::split(rng, total, months.len())));
+        monthly_sales.extend(
+            months
+                .iter()
+                .copied()
+                .zip(draw::split(rng, total, months.len())),
+        );
         period = period.next();
     }
 
@@ -126,7 +150,11 @@ pub fn generate(
         let mut revenue = Fen::ZERO;
         for amount in draw::split(rng, sales_total, n_sales) {
             let customer = draw::pick(rng, &customers);
-            let kind = if draw::chance(rng, special_share) { InvoiceKind::Special } else { InvoiceKind::Ordinary };
+            let kind = if draw::chance(rng, special_share) {
+                InvoiceKind::Special
+            } else {
+                InvoiceKind::Ordinary
+            };
             let rate = if general { industry.rate } else { small_rate };
             sales_seq += 1;
             invoices.push(Invoice {
@@ -155,7 +183,11 @@ pub fn generate(
             invoices.push(Invoice {
                 direction: InvoiceDirection::Purchase,
                 number: invoice_no(month, &supplier.province, purchase_seq),
-                kind: if general || rng.random_range(0..3) == 0 { InvoiceKind::Special } else { InvoiceKind::Ordinary },
+                kind: if general || rng.random_range(0..3) == 0 {
+                    InvoiceKind::Special
+                } else {
+                    InvoiceKind::Ordinary
+                },
                 issued_on: day_in(rng, month),
                 counterparty_name: supplier.name.clone(),
                 counterparty_uscc: supplier.uscc.clone(),
@@ -167,10 +199,27 @@ pub fn generate(
             cost += amount;
         }
         let expenses = revenue.times(expense_share);
-        ledger.push(LedgerMonth { month, revenue, cost, expenses, profit: revenue - cost - expenses });
+        ledger.push(LedgerMonth {
+            month,
+            revenue,
+            cost,
+            expenses,
+            profit: revenue - cost - expenses,
+        });
     }
-    invoices.sort_by(|a, b| (a.issued_on, a.direction.as_str(), a.number.as_str()).cmp(&(b.issued_on, b.direction.as_str(), b.number.as_str())));
-    Business { invoices, ledger, due_vat, due_cit }
+    invoices.sort_by(|a, b| {
+        (a.issued_on, a.direction.as_str(), a.number.as_str()).cmp(&(
+            b.issued_on,
+            b.direction.as_str(),
+            b.number.as_str(),
+        ))
+    });
+    Business {
+        invoices,
+        ledger,
+        due_vat,
+        due_cit,
+    }
 }
 
 fn day_in(rng: &mut ChaCha8Rng, month: YearMonth) -> NaiveDate {
@@ -178,7 +227,8 @@ fn day_in(rng: &mut ChaCha8Rng, month: YearMonth) -> NaiveDate {
 }
 
 fn invoice_no(month: YearMonth, province: &str, seq: u64) -> InvoiceNo {
-    InvoiceNo::assemble(month.year, province, 1, seq).unwrap_or_else(|e| panic!("generated invoice number: {e}"))
+    InvoiceNo::assemble(month.year, province, 1, seq)
+        .unwrap_or_else(|e| panic!("generated invoice number: {e}"))
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use super::business::{Business, first_month};
 use super::draw;
 use super::tables::Preset;
 use crate::domain::entities::{
-    Company, CreditEvent, CreditEventKind, Filing, InvoiceDirection, InvoiceKind, Payment, ReturnKind, TaxItem,
-    TaxpayerType,
+    Company, CreditEvent, CreditEventKind, Filing, InvoiceDirection, InvoiceKind, Payment,
+    ReturnKind, TaxItem, TaxpayerType,
 };
 use crate::domain::money::{Fen, Rate};
 use crate::domain::period::TaxPeriod;
@@ -25,20 +25,42 @@ pub struct History {
     pub credit_events: Vec<CreditEvent>,
 }
 
-pub fn generate(rng: &mut ChaCha8Rng, preset: &Preset, company: &Company, business: &Business, today: NaiveDate) -> History {
+pub fn generate(
+    rng: &mut ChaCha8Rng,
+    preset: &Preset,
+    company: &Company,
+    business: &Business,
+    today: NaiveDate,
+) -> History {
     let policy = Policy::embedded();
-    let mut h = History { filings: Vec::new(), payments: Vec::new(), credit_events: Vec::new() };
+    let mut h = History {
+        filings: Vec::new(),
+        payments: Vec::new(),
+        credit_events: Vec::new(),
+    };
     let start = first_month(business.due_vat);
 
     // VAT returns, oldest first, up to (not including) the one due now.
-    let mut period = if company.vat_quarterly { TaxPeriod::quarter_of(start) } else { TaxPeriod::Month(start) };
+    let mut period = if company.vat_quarterly {
+        TaxPeriod::quarter_of(start)
+    } else {
+        TaxPeriod::Month(start)
+    };
     let mut carried_credit = Fen::ZERO;
     while period < business.due_vat {
         let assessed = match company.taxpayer_type {
-            TaxpayerType::SmallScale => vat_small::assess(policy, &small_input(company, business, period)).ok(),
+            TaxpayerType::SmallScale => {
+                vat_small::assess(policy, &small_input(company, business, period)).ok()
+            }
             TaxpayerType::General => {
-                let a = vat_general::assess(policy, &general_input(company, business, period, carried_credit)).ok();
-                carried_credit = a.as_ref().map_or(Fen::ZERO, |a| a.money("carry_forward_credit"));
+                let a = vat_general::assess(
+                    policy,
+                    &general_input(company, business, period, carried_credit),
+                )
+                .ok();
+                carried_credit = a
+                    .as_ref()
+                    .map_or(Fen::ZERO, |a| a.money("carry_forward_credit"));
                 a
             }
         };
@@ -49,9 +71,15 @@ pub fn generate(rng: &mut ChaCha8Rng, preset: &Preset, company: &Company, busine
             };
             let items = [
                 (TaxItem::Vat, a.money("vat_due")),
-                (TaxItem::UrbanMaintenance, surcharge(&a, "surcharge.urban_maintenance")),
+                (
+                    TaxItem::UrbanMaintenance,
+                    surcharge(&a, "surcharge.urban_maintenance"),
+                ),
                 (TaxItem::Education, surcharge(&a, "surcharge.education")),
-                (TaxItem::LocalEducation, surcharge(&a, "surcharge.local_education")),
+                (
+                    TaxItem::LocalEducation,
+                    surcharge(&a, "surcharge.local_education"),
+                ),
             ];
             record(rng, preset, &mut h, kind, &a, &items, today);
         }
@@ -65,10 +93,21 @@ pub fn generate(rng: &mut ChaCha8Rng, preset: &Preset, company: &Company, busine
         if quarter.quarters_to_date() == 1 {
             paid_this_year = Fen::ZERO;
         }
-        if let Ok(a) = cit::assess(policy, &cit_input(company, business, quarter, paid_this_year)) {
+        if let Ok(a) = cit::assess(
+            policy,
+            &cit_input(company, business, quarter, paid_this_year),
+        ) {
             let due = a.money("tax_due");
             paid_this_year += due;
-            record(rng, preset, &mut h, ReturnKind::CitQuarterly, &a, &[(TaxItem::Cit, due)], today);
+            record(
+                rng,
+                preset,
+                &mut h,
+                ReturnKind::CitQuarterly,
+                &a,
+                &[(TaxItem::Cit, due)],
+                today,
+            );
         }
         quarter = quarter.next();
     }
@@ -86,9 +125,15 @@ fn surcharge(a: &Assessment, key: &str) -> Fen {
         .unwrap_or(Fen::ZERO)
 }
 
-fn invoices_in(business: &Business, period: TaxPeriod) -> impl Iterator<Item = &crate::domain::entities::Invoice> {
+fn invoices_in(
+    business: &Business,
+    period: TaxPeriod,
+) -> impl Iterator<Item = &crate::domain::entities::Invoice> {
     let (from, to) = (period.first_day(), period.last_day());
-    business.invoices.iter().filter(move |i| i.issued_on >= from && i.issued_on <= to)
+    business
+        .invoices
+        .iter()
+        .filter(move |i| i.issued_on >= from && i.issued_on <= to)
 }
 
 fn small_input(company: &Company, business: &Business, period: TaxPeriod) -> VatSmallInput {
@@ -112,7 +157,12 @@ fn small_input(company: &Company, business: &Business, period: TaxPeriod) -> Vat
     }
 }
 
-fn general_input(company: &Company, business: &Business, period: TaxPeriod, carried: Fen) -> VatGeneralInput {
+fn general_input(
+    company: &Company,
+    business: &Business,
+    period: TaxPeriod,
+    carried: Fen,
+) -> VatGeneralInput {
     let mut by_rate: Vec<(Rate, Fen)> = Vec::new();
     let mut input_tax = Fen::ZERO;
     for inv in invoices_in(business, period) {
@@ -141,7 +191,10 @@ fn general_input(company: &Company, business: &Business, period: TaxPeriod, carr
 
 fn cit_input(company: &Company, business: &Business, quarter: TaxPeriod, prepaid: Fen) -> CitInput {
     let year = quarter.year();
-    let ytd = business.ledger.iter().filter(|m| m.month.year == year && m.month <= quarter.last_month());
+    let ytd = business
+        .ledger
+        .iter()
+        .filter(|m| m.month.year == year && m.month <= quarter.last_month());
     let (mut revenue, mut cost, mut profit) = (Fen::ZERO, Fen::ZERO, Fen::ZERO);
     for m in ytd {
         revenue += m.revenue;
@@ -189,7 +242,9 @@ fn record(
     let filed_on = if draw::chance(rng, preset.late_filing) {
         (deadline + Duration::days(rng.random_range(1..=25))).min(yesterday)
     } else {
-        (deadline - Duration::days(rng.random_range(0..=10))).max(window_opens).min(yesterday)
+        (deadline - Duration::days(rng.random_range(0..=10)))
+            .max(window_opens)
+            .min(yesterday)
     };
     let total_due: Fen = items.iter().map(|(_, f)| *f).sum();
     let filing = h.filings.len();
@@ -203,7 +258,12 @@ fn record(
     });
     let deductions = &policy.credit.deductions;
     if filed_on > deadline {
-        h.credit_events.push(CreditEvent { on: filed_on, kind: CreditEventKind::LateFiling, period, points: deductions.late_filing });
+        h.credit_events.push(CreditEvent {
+            on: filed_on,
+            kind: CreditEventKind::LateFiling,
+            period,
+            points: deductions.late_filing,
+        });
     }
     if total_due <= Fen::ZERO {
         return;
@@ -217,7 +277,12 @@ fn record(
     }
     .filter(|d| *d < today);
     match paid_on {
-        Some(d) if d > deadline => h.credit_events.push(CreditEvent { on: d, kind: CreditEventKind::LatePayment, period, points: deductions.late_payment }),
+        Some(d) if d > deadline => h.credit_events.push(CreditEvent {
+            on: d,
+            kind: CreditEventKind::LatePayment,
+            period,
+            points: deductions.late_payment,
+        }),
         None => h.credit_events.push(CreditEvent {
             on: deadline + Duration::days(1),
             kind: CreditEventKind::Arrears,
@@ -227,7 +292,16 @@ fn record(
         Some(_) => {}
     }
     for &(item, amount) in items.iter().filter(|(_, amount)| *amount > Fen::ZERO) {
-        let late_fee = paid_on.map_or(Fen::ZERO, |d| late_fee::fee(policy, amount, deadline, d).unwrap_or(Fen::ZERO));
-        h.payments.push(Payment { filing, item, amount, due_on: deadline, paid_on, late_fee });
+        let late_fee = paid_on.map_or(Fen::ZERO, |d| {
+            late_fee::fee(policy, amount, deadline, d).unwrap_or(Fen::ZERO)
+        });
+        h.payments.push(Payment {
+            filing,
+            item,
+            amount,
+            due_on: deadline,
+            paid_on,
+            late_fee,
+        });
     }
 }

@@ -12,8 +12,8 @@ use super::tables::{Division, Preset, Tables};
 use crate::domain::entities::{BankAccount, Company, Person, TaxpayerType};
 use crate::domain::ids::{BankAccountNo, Mobile, ResidentId, Uscc};
 use crate::domain::tax::LocationTier;
-use crate::domain::tax::credit::Grade;
 use crate::domain::tax::Policy;
+use crate::domain::tax::credit::Grade;
 
 /// The USCC alphabet's digits and letters usable in an organisation code body.
 const ORG_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -25,7 +25,8 @@ pub fn person(rng: &mut ChaCha8Rng, tables: &Tables, today: NaiveDate) -> Person
     let age_days = rng.random_range(23 * 365..60 * 365);
     let birth = today - Duration::days(age_days);
     let sequence = rng.random_range(0..1000);
-    let resident_id = ResidentId::assemble(&division.code, birth, sequence).unwrap_or_else(|_| fallback_id());
+    let resident_id =
+        ResidentId::assemble(&division.code, birth, sequence).unwrap_or_else(|_| fallback_id());
     Person {
         name: format!("{last}{first}"),
         resident_id,
@@ -49,7 +50,9 @@ pub fn mobile(rng: &mut ChaCha8Rng) -> Mobile {
 /// A code for a company registered in `division`, old-style (8 digits) or new-style ("MA…").
 pub fn uscc(rng: &mut ChaCha8Rng, division: &str, modern: bool) -> Uscc {
     let body: String = if modern {
-        let tail: String = (0..6).map(|_| *draw::pick(rng, ORG_CHARS) as char).collect();
+        let tail: String = (0..6)
+            .map(|_| *draw::pick(rng, ORG_CHARS) as char)
+            .collect();
         format!("MA{tail}")
     } else {
         format!("{:08}", rng.random_range(10_000_000..100_000_000u32))
@@ -58,13 +61,24 @@ pub fn uscc(rng: &mut ChaCha8Rng, division: &str, modern: bool) -> Uscc {
 }
 
 /// 城市 + 字号 + 行业 + 有限公司.
-pub fn company_name(rng: &mut ChaCha8Rng, tables: &Tables, division: &Division, words: &[String]) -> String {
+pub fn company_name(
+    rng: &mut ChaCha8Rng,
+    tables: &Tables,
+    division: &Division,
+    words: &[String],
+) -> String {
     let trade = draw::pick(rng, &tables.trade_names);
     let word = draw::pick(rng, words);
     format!("{}{trade}{word}有限公司", division.short)
 }
 
-pub fn company(rng: &mut ChaCha8Rng, tables: &Tables, preset: &Preset, today: NaiveDate, index: usize) -> Company {
+pub fn company(
+    rng: &mut ChaCha8Rng,
+    tables: &Tables,
+    preset: &Preset,
+    today: NaiveDate,
+    index: usize,
+) -> Company {
     let code = draw::pick(rng, &preset.industries);
     let industry = tables.industry(code).unwrap_or(&tables.industries[0]);
     let division = draw::pick(rng, &tables.divisions);
@@ -80,10 +94,16 @@ pub fn company(rng: &mut ChaCha8Rng, tables: &Tables, preset: &Preset, today: Na
     let place = if division.province == division.city {
         format!("{}{}", division.city, division.district)
     } else {
-        format!("{}{}{}", division.province, division.city, division.district)
+        format!(
+            "{}{}{}",
+            division.province, division.city, division.district
+        )
     };
     let address = match tier {
-        LocationTier::Other => format!("{place}{}工业集中区{number}号", draw::pick(rng, &tables.trade_names)),
+        LocationTier::Other => format!(
+            "{place}{}工业集中区{number}号",
+            draw::pick(rng, &tables.trade_names)
+        ),
         _ => format!("{place}{street}{number}号"),
     };
     let grade_text = draw::pick(rng, &preset.credit_grades);
@@ -92,7 +112,11 @@ pub fn company(rng: &mut ChaCha8Rng, tables: &Tables, preset: &Preset, today: Na
     // Names repeat rarely; a seat's companies must still differ, so the index salts the trade name.
     let mut name = company_name(rng, tables, division, &industry.name_words);
     if index > 0 {
-        name = name.replacen(&division.short, &format!("{}{}", division.short, draw::pick(rng, &tables.trade_names)), 1);
+        name = name.replacen(
+            &division.short,
+            &format!("{}{}", division.short, draw::pick(rng, &tables.trade_names)),
+            1,
+        );
     }
     Company {
         preset: preset.id.clone(),
@@ -100,7 +124,8 @@ pub fn company(rng: &mut ChaCha8Rng, tables: &Tables, preset: &Preset, today: Na
         uscc: uscc(rng, &division.code, modern),
         industry_code: industry.code.clone(),
         industry: industry.name.clone(),
-        taxpayer_type: TaxpayerType::parse(&preset.taxpayer_type).unwrap_or(TaxpayerType::SmallScale),
+        taxpayer_type: TaxpayerType::parse(&preset.taxpayer_type)
+            .unwrap_or(TaxpayerType::SmallScale),
         vat_quarterly: preset.vat_quarterly,
         credit_grade,
         credit_score,
@@ -117,9 +142,17 @@ pub fn company(rng: &mut ChaCha8Rng, tables: &Tables, preset: &Preset, today: Na
 /// A score inside the grade's band in the course profile.
 fn score_for(rng: &mut ChaCha8Rng, grade: Grade) -> u32 {
     let profile = &Policy::embedded().credit.course;
-    let i = profile.grade.iter().position(|g| g.grade == grade.as_str()).unwrap_or(0);
+    let i = profile
+        .grade
+        .iter()
+        .position(|g| g.grade == grade.as_str())
+        .unwrap_or(0);
     let lo = profile.grade[i].score;
-    let hi = if i == 0 { 100 } else { profile.grade[i - 1].score.saturating_sub(1).max(lo) };
+    let hi = if i == 0 {
+        100
+    } else {
+        profile.grade[i - 1].score.saturating_sub(1).max(lo)
+    };
     rng.random_range(lo..=hi)
 }
 
@@ -133,8 +166,14 @@ pub fn bank_account(rng: &mut ChaCha8Rng, tables: &Tables, preset: &Preset) -> B
     digits.push(check);
     let branch = draw::pick(rng, &tables.divisions);
     BankAccount {
-        bank_name: format!("{}{}{}支行", bank.name, branch.short, branch.district.trim_end_matches(['区', '县'])),
-        account_no: BankAccountNo::parse(&digits).unwrap_or_else(|e| panic!("generated account {digits}: {e}")),
+        bank_name: format!(
+            "{}{}{}支行",
+            bank.name,
+            branch.short,
+            branch.district.trim_end_matches(['区', '县'])
+        ),
+        account_no: BankAccountNo::parse(&digits)
+            .unwrap_or_else(|e| panic!("generated account {digits}: {e}")),
         balance: draw::fen(rng, preset.bank_balance),
         tripartite_agreement: rng.random_range(0..10) > 0,
     }

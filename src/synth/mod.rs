@@ -158,7 +158,10 @@ pub(crate) mod draw {
         let n = n.max(1);
         let weights: Vec<i64> = (0..n).map(|_| rng.random_range(60..=140)).collect();
         let sum: i64 = weights.iter().sum();
-        let mut parts: Vec<Fen> = weights.iter().map(|w| total.mul_ratio(i128::from(*w), i128::from(sum))).collect();
+        let mut parts: Vec<Fen> = weights
+            .iter()
+            .map(|w| total.mul_ratio(i128::from(*w), i128::from(sum)))
+            .collect();
         let rest = total - parts.iter().copied().sum::<Fen>();
         if let Some(last) = parts.last_mut() {
             *last += rest;

@@ -93,7 +93,11 @@ const PRESETS: [&str; 4] = [
 ];
 
 fn lines(text: &str) -> Vec<String> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect()
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<T, String> {
@@ -103,12 +107,23 @@ fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<T, Stri
 impl Tables {
     pub fn load() -> Result<Tables, String> {
         let tables = Tables {
-            divisions: parse::<DivisionFile>("divisions.toml", include_str!("../../fixtures/divisions.toml"))?.division,
-            industries: parse::<IndustryFile>("industries.toml", include_str!("../../fixtures/industries.toml"))?.industry,
+            divisions: parse::<DivisionFile>(
+                "divisions.toml",
+                include_str!("../../fixtures/divisions.toml"),
+            )?
+            .division,
+            industries: parse::<IndustryFile>(
+                "industries.toml",
+                include_str!("../../fixtures/industries.toml"),
+            )?
+            .industry,
             banks: parse::<BankFile>("banks.toml", include_str!("../../fixtures/banks.toml"))?.bank,
             trade_names: lines(include_str!("../../fixtures/names/trade_names.txt")),
             streets: lines(include_str!("../../fixtures/names/streets.txt")),
-            presets: PRESETS.iter().map(|t| parse::<Preset>("presets", t)).collect::<Result<_, _>>()?,
+            presets: PRESETS
+                .iter()
+                .map(|t| parse::<Preset>("presets", t))
+                .collect::<Result<_, _>>()?,
         };
         tables.check()?;
         Ok(tables)
@@ -123,9 +138,15 @@ impl Tables {
                 }
             }
             if crate::domain::entities::TaxpayerType::parse(&p.taxpayer_type).is_none() {
-                return Err(format!("preset {}: unknown taxpayer_type {}", p.id, p.taxpayer_type));
+                return Err(format!(
+                    "preset {}: unknown taxpayer_type {}",
+                    p.id, p.taxpayer_type
+                ));
             }
-            if p.credit_grades.iter().any(|g| crate::domain::tax::credit::Grade::parse(g).is_none()) {
+            if p.credit_grades
+                .iter()
+                .any(|g| crate::domain::tax::credit::Grade::parse(g).is_none())
+            {
                 return Err(format!("preset {}: unknown credit grade", p.id));
             }
         }

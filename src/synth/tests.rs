@@ -1,8 +1,8 @@
 use chrono::NaiveDate;
 
 use super::*;
-use crate::domain::money::Fen;
 use crate::domain::entities::{ReturnKind, TaxpayerType};
+use crate::domain::money::Fen;
 
 fn spec(seed: u64, seat: u32) -> TenantSpec<'static> {
     let t = Tables::embedded();
@@ -10,7 +10,10 @@ fn spec(seed: u64, seat: u32) -> TenantSpec<'static> {
         class_seed: seed,
         seat,
         sandbox_date: NaiveDate::from_ymd_opt(2026, 10, 12).unwrap(),
-        presets: vec![t.preset("small-scale-trading-above-threshold").unwrap(), t.preset("general-manufacturing").unwrap()],
+        presets: vec![
+            t.preset("small-scale-trading-above-threshold").unwrap(),
+            t.preset("general-manufacturing").unwrap(),
+        ],
     }
 }
 
@@ -24,7 +27,10 @@ fn different_seeds_or_seats_differ() {
     let a = generate(&spec(42, 3));
     assert_ne!(a, generate(&spec(43, 3)));
     assert_ne!(a, generate(&spec(42, 4)));
-    assert_ne!(a.companies[0].company.name, generate(&spec(42, 4)).companies[0].company.name);
+    assert_ne!(
+        a.companies[0].company.name,
+        generate(&spec(42, 4)).companies[0].company.name
+    );
 }
 
 #[test]
@@ -55,10 +61,17 @@ fn preset_puts_this_quarter_above_the_threshold() {
             .filter(|i| i.issued_on >= NaiveDate::from_ymd_opt(2026, 7, 1).unwrap())
             .map(|i| i.amount)
             .sum();
-        assert!(q3 >= Fen::from_yuan(320_000) && q3 <= Fen::from_yuan(480_000), "seat {seat}: {q3}");
+        assert!(
+            q3 >= Fen::from_yuan(320_000) && q3 <= Fen::from_yuan(480_000),
+            "seat {seat}: {q3}"
+        );
         // the due quarter is not filed yet; the one before is
         assert!(c.filings.iter().all(|f| f.period.to_string() != "2026Q3"));
-        assert!(c.filings.iter().any(|f| f.period.to_string() == "2026Q2" && f.kind == ReturnKind::VatSmall));
+        assert!(
+            c.filings
+                .iter()
+                .any(|f| f.period.to_string() == "2026Q2" && f.kind == ReturnKind::VatSmall)
+        );
     }
 }
 
@@ -70,14 +83,25 @@ fn history_has_late_and_unpaid_material_across_a_class() {
     for seat in 0..40 {
         for c in generate(&spec(5, seat)).companies {
             late_filed += c.filings.iter().filter(|f| f.is_late()).count();
-            late_paid += c.payments.iter().filter(|p| p.paid_on.is_some_and(|d| d > p.due_on)).count();
+            late_paid += c
+                .payments
+                .iter()
+                .filter(|p| p.paid_on.is_some_and(|d| d > p.due_on))
+                .count();
             unpaid += c.payments.iter().filter(|p| p.paid_on.is_none()).count();
-            for p in c.payments.iter().filter(|p| p.paid_on.is_some_and(|d| d > p.due_on)) {
+            for p in c
+                .payments
+                .iter()
+                .filter(|p| p.paid_on.is_some_and(|d| d > p.due_on))
+            {
                 assert!(p.late_fee > Fen::ZERO);
             }
         }
     }
-    assert!(late_filed > 0 && late_paid > 0 && unpaid > 0, "{late_filed} {late_paid} {unpaid}");
+    assert!(
+        late_filed > 0 && late_paid > 0 && unpaid > 0,
+        "{late_filed} {late_paid} {unpaid}"
+    );
 }
 
 #[test]

@@ -32,7 +32,10 @@ impl BankAccountNo {
         let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         let found = text.chars().count();
         if !(16..=19).contains(&found) {
-            return Err(IdError::Length { expected: "16-19", found });
+            return Err(IdError::Length {
+                expected: "16-19",
+                found,
+            });
         }
         check_digits(&text, 0)?;
         let bytes = text.as_bytes();
@@ -70,7 +73,19 @@ mod tests {
         assert!(BankAccountNo::parse("4111111111111111").is_ok());
         assert!(BankAccountNo::parse("6011111111111118").is_err());
         assert!(BankAccountNo::parse("6011 1111 1111 1117").is_ok());
-        assert_eq!(BankAccountNo::parse("4111111111111112"), Err(IdError::CheckCharacter { expected: '1', found: '2' }));
-        assert_eq!(BankAccountNo::parse("411111111111111"), Err(IdError::Length { expected: "16-19", found: 15 }));
+        assert_eq!(
+            BankAccountNo::parse("4111111111111112"),
+            Err(IdError::CheckCharacter {
+                expected: '1',
+                found: '2'
+            })
+        );
+        assert_eq!(
+            BankAccountNo::parse("411111111111111"),
+            Err(IdError::Length {
+                expected: "16-19",
+                found: 15
+            })
+        );
     }
 }

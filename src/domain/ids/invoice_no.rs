@@ -18,17 +18,31 @@ impl InvoiceNo {
         check_digits(text, 0)?;
         let year: u32 = text[..2].parse().unwrap_or(0);
         if year < 20 {
-            return Err(IdError::Field("year (digits 1-2) is before fully digital invoices existed"));
+            return Err(IdError::Field(
+                "year (digits 1-2) is before fully digital invoices existed",
+            ));
         }
         if !is_province_code(&text[2..4]) {
-            return Err(IdError::Field("digits 3-4 are not a province-level division code"));
+            return Err(IdError::Field(
+                "digits 3-4 are not a province-level division code",
+            ));
         }
         Ok(InvoiceNo(text.to_owned()))
     }
 
     /// Build a number from its parts.
-    pub fn assemble(year: i32, province: &str, channel: u8, sequence: u64) -> Result<InvoiceNo, IdError> {
-        InvoiceNo::parse(&format!("{:02}{province}{}{:015}", year % 100, channel % 10, sequence % 1_000_000_000_000_000))
+    pub fn assemble(
+        year: i32,
+        province: &str,
+        channel: u8,
+        sequence: u64,
+    ) -> Result<InvoiceNo, IdError> {
+        InvoiceNo::parse(&format!(
+            "{:02}{province}{}{:015}",
+            year % 100,
+            channel % 10,
+            sequence % 1_000_000_000_000_000
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -50,8 +64,20 @@ mod tests {
     fn validates_structure() {
         let no = InvoiceNo::assemble(2025, "35", 1, 42).unwrap();
         assert_eq!(no.as_str(), "25351000000000000042");
-        assert_eq!(InvoiceNo::parse("2535100000000000004"), Err(IdError::Length { expected: "20", found: 19 }));
-        assert!(matches!(InvoiceNo::parse("25991000000000000042"), Err(IdError::Field(_))));
-        assert!(matches!(InvoiceNo::parse("05351000000000000042"), Err(IdError::Field(_))));
+        assert_eq!(
+            InvoiceNo::parse("2535100000000000004"),
+            Err(IdError::Length {
+                expected: "20",
+                found: 19
+            })
+        );
+        assert!(matches!(
+            InvoiceNo::parse("25991000000000000042"),
+            Err(IdError::Field(_))
+        ));
+        assert!(matches!(
+            InvoiceNo::parse("05351000000000000042"),
+            Err(IdError::Field(_))
+        ));
     }
 }

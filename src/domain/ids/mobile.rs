@@ -23,7 +23,9 @@ impl Mobile {
         check_digits(text, 0)?;
         let segment = &text[..3];
         if !SEGMENTS.contains(&segment) && !MORE_SEGMENTS.contains(&segment) {
-            return Err(IdError::Field("first three digits are not a mobile number segment"));
+            return Err(IdError::Field(
+                "first three digits are not a mobile number segment",
+            ));
         }
         Ok(Mobile(text.to_owned()))
     }
@@ -55,9 +57,27 @@ mod tests {
     #[test]
     fn validates_segments_and_length() {
         assert!(Mobile::parse("13800138000").is_ok());
-        assert_eq!(Mobile::parse("1380013800"), Err(IdError::Length { expected: "11", found: 10 }));
-        assert_eq!(Mobile::parse("1380013800a"), Err(IdError::Character { position: 11, found: 'a' }));
-        assert!(matches!(Mobile::parse("12000138000"), Err(IdError::Field(_))));
-        assert_eq!(Mobile::parse("13800138000").unwrap().masked(), "138****8000");
+        assert_eq!(
+            Mobile::parse("1380013800"),
+            Err(IdError::Length {
+                expected: "11",
+                found: 10
+            })
+        );
+        assert_eq!(
+            Mobile::parse("1380013800a"),
+            Err(IdError::Character {
+                position: 11,
+                found: 'a'
+            })
+        );
+        assert!(matches!(
+            Mobile::parse("12000138000"),
+            Err(IdError::Field(_))
+        ));
+        assert_eq!(
+            Mobile::parse("13800138000").unwrap().masked(),
+            "138****8000"
+        );
     }
 }

@@ -17,7 +17,10 @@ pub use uscc::Uscc;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
     #[error("wrong length: expected {expected}, found {found}")]
-    Length { expected: &'static str, found: usize },
+    Length {
+        expected: &'static str,
+        found: usize,
+    },
     #[error("character {found:?} not allowed at position {position}")]
     Character { position: usize, found: char },
     #[error("check character should be {expected:?}, found {found:?}")]
@@ -52,14 +55,28 @@ pub(crate) fn is_province_code(code: &str) -> bool {
     PROVINCES.contains(&code)
 }
 
-pub(crate) fn check_length(text: &str, expected: usize, label: &'static str) -> Result<(), IdError> {
+pub(crate) fn check_length(
+    text: &str,
+    expected: usize,
+    label: &'static str,
+) -> Result<(), IdError> {
     let found = text.chars().count();
-    if found == expected { Ok(()) } else { Err(IdError::Length { expected: label, found }) }
+    if found == expected {
+        Ok(())
+    } else {
+        Err(IdError::Length {
+            expected: label,
+            found,
+        })
+    }
 }
 
 pub(crate) fn check_digits(text: &str, offset: usize) -> Result<(), IdError> {
     match text.chars().enumerate().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, c)) => Err(IdError::Character { position: offset + i + 1, found: c }),
+        Some((i, c)) => Err(IdError::Character {
+            position: offset + i + 1,
+            found: c,
+        }),
         None => Ok(()),
     }
 }

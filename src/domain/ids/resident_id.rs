@@ -20,7 +20,11 @@ pub enum Gender {
 pub struct ResidentId(String);
 
 pub(crate) fn check_char(body: &[u8]) -> char {
-    let sum: u32 = body.iter().zip(WEIGHTS).map(|(&c, w)| u32::from(c - b'0') * w).sum();
+    let sum: u32 = body
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(&c, w)| u32::from(c - b'0') * w)
+        .sum();
     CHECK[(sum % 11) as usize] as char
 }
 
@@ -32,17 +36,27 @@ impl ResidentId {
         let bytes = text.as_bytes();
         let last = bytes[17].to_ascii_uppercase() as char;
         if !(last.is_ascii_digit() || last == 'X') {
-            return Err(IdError::Character { position: 18, found: last });
+            return Err(IdError::Character {
+                position: 18,
+                found: last,
+            });
         }
         if !is_province_code(&text[..2]) {
-            return Err(IdError::Field("division code (digits 1-6) names no province"));
+            return Err(IdError::Field(
+                "division code (digits 1-6) names no province",
+            ));
         }
         if NaiveDate::parse_from_str(&text[6..14], "%Y%m%d").is_err() {
-            return Err(IdError::Field("birth date (digits 7-14) is not a real date"));
+            return Err(IdError::Field(
+                "birth date (digits 7-14) is not a real date",
+            ));
         }
         let expected = check_char(&bytes[..17]);
         if expected != last {
-            return Err(IdError::CheckCharacter { expected, found: last });
+            return Err(IdError::CheckCharacter {
+                expected,
+                found: last,
+            });
         }
         let mut canonical = text[..17].to_owned();
         canonical.push(last);
@@ -50,7 +64,11 @@ impl ResidentId {
     }
 
     /// Build a number from its parts; the check character is computed.
-    pub fn assemble(division: &str, birth: NaiveDate, sequence: u32) -> Result<ResidentId, IdError> {
+    pub fn assemble(
+        division: &str,
+        birth: NaiveDate,
+        sequence: u32,
+    ) -> Result<ResidentId, IdError> {
         let body = format!("{division}{}{:03}", birth.format("%Y%m%d"), sequence % 1000);
         let check = check_char(body.as_bytes());
         ResidentId::parse(&format!("{body}{check}"))
@@ -66,7 +84,11 @@ impl ResidentId {
 
     /// Odd sequence numbers are men, even are women.
     pub fn gender(&self) -> Gender {
-        if (self.0.as_bytes()[16] - b'0') % 2 == 1 { Gender::Male } else { Gender::Female }
+        if (self.0.as_bytes()[16] - b'0') % 2 == 1 {
+            Gender::Male
+        } else {
+            Gender::Female
+        }
     }
 
     /// As shown on pages: first 3 and last 4 characters, the rest masked.
@@ -89,7 +111,10 @@ mod tests {
     fn accepts_published_examples() {
         // TAXRULES.md's example and the GB 11643 appendix example.
         let id = ResidentId::parse("360426199101010071").unwrap();
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1991, 1, 1).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1991, 1, 1).unwrap()
+        );
         assert_eq!(id.gender(), Gender::Male);
         assert!(ResidentId::parse("11010519491231002X").is_ok());
         assert!(ResidentId::parse("11010519491231002x").is_ok());
@@ -97,14 +122,38 @@ mod tests {
 
     #[test]
     fn names_what_is_wrong() {
-        assert_eq!(ResidentId::parse("36042619910101007"), Err(IdError::Length { expected: "18", found: 17 }));
-        assert_eq!(ResidentId::parse("3604261991010100A1"), Err(IdError::Character { position: 17, found: 'A' }));
-        assert_eq!(ResidentId::parse("360426199101010072"), Err(IdError::CheckCharacter { expected: '1', found: '2' }));
-        assert!(matches!(ResidentId::parse("360426199102300071"), Err(IdError::Field(_))));
+        assert_eq!(
+            ResidentId::parse("36042619910101007"),
+            Err(IdError::Length {
+                expected: "18",
+                found: 17
+            })
+        );
+        assert_eq!(
+            ResidentId::parse("3604261991010100A1"),
+            Err(IdError::Character {
+                position: 17,
+                found: 'A'
+            })
+        );
+        assert_eq!(
+            ResidentId::parse("360426199101010072"),
+            Err(IdError::CheckCharacter {
+                expected: '1',
+                found: '2'
+            })
+        );
+        assert!(matches!(
+            ResidentId::parse("360426199102300071"),
+            Err(IdError::Field(_))
+        ));
     }
 
     #[test]
     fn masks_the_middle() {
-        assert_eq!(ResidentId::parse("360426199101010071").unwrap().masked(), "360***********0071");
+        assert_eq!(
+            ResidentId::parse("360426199101010071").unwrap().masked(),
+            "360***********0071"
+        );
     }
 }

@@ -56,10 +56,25 @@ pub fn assess(policy: &Policy, input: &CitInput) -> Result<Assessment, PolicyErr
     let l6 = a.line("6", "cit.line.6", input.exempt_income, "");
     let l7 = a.line("7", "cit.line.7", input.accelerated_depreciation, "");
     let l8 = a.line("8", "cit.line.8", input.loss_offset, "");
-    let l9 = a.line("9", "cit.line.9", l3 + l4 - l5 - l6 - l7 - l8, "L3 + L4 − L5 − L6 − L7 − L8");
-    a.steps.push(Step { line: Some("10".into()), key: "cit.line.10", value: Value::Rate(rule.rate), formula: String::new() });
+    let l9 = a.line(
+        "9",
+        "cit.line.9",
+        l3 + l4 - l5 - l6 - l7 - l8,
+        "L3 + L4 − L5 − L6 − L7 − L8",
+    );
+    a.steps.push(Step {
+        line: Some("10".into()),
+        key: "cit.line.10",
+        value: Value::Rate(rule.rate),
+        formula: String::new(),
+    });
     let taxable = l9.max(Fen::ZERO);
-    let l11 = a.line("11", "cit.line.11", taxable.times(rule.rate), format!("max(L9, 0) × {}", rule.rate));
+    let l11 = a.line(
+        "11",
+        "cit.line.11",
+        taxable.times(rule.rate),
+        format!("max(L9, 0) × {}", rule.rate),
+    );
 
     let qualifies = small_low_profit(&mut a, rule, input, l9);
     let l12 = if qualifies {
@@ -69,24 +84,39 @@ pub fn assess(policy: &Policy, input: &CitInput) -> Result<Assessment, PolicyErr
             let part = taxable.min(b.upto) - lower;
             if part > Fen::ZERO {
                 let tax = part.times2(b.taxable_share, b.rate);
-                a.item("cit.bracket_tax", Value::Money(tax), format!("{part} × {} × {}", b.taxable_share, b.rate));
+                a.item(
+                    "cit.bracket_tax",
+                    Value::Money(tax),
+                    format!("{part} × {} × {}", b.taxable_share, b.rate),
+                );
                 reduced += tax;
             }
             lower = b.upto;
         }
-        a.line("12", "cit.line.12", l11 - reduced, format!("L11 − {reduced}"))
+        a.line(
+            "12",
+            "cit.line.12",
+            l11 - reduced,
+            format!("L11 − {reduced}"),
+        )
     } else {
         a.line("12", "cit.line.12", Fen::ZERO, "")
     };
     let l13 = a.line("13", "cit.line.13", input.prepaid_tax, "");
     let l14 = a.line("14", "cit.line.14", input.specific_prepaid_tax, "");
     // The form enters 0 when L11 − L12 − L13 − L14 is negative: prepayments are not refunded.
-    let l15 = a.line("15", "cit.line.15", (l11 - l12 - l13 - l14).max(Fen::ZERO), "max(L11 − L12 − L13 − L14, 0)");
+    let l15 = a.line(
+        "15",
+        "cit.line.15",
+        (l11 - l12 - l13 - l14).max(Fen::ZERO),
+        "max(L11 − L12 − L13 − L14, 0)",
+    );
 
     if qualifies {
         a.notes.push("note.small_low_profit");
     }
-    a.totals.push(("small_low_profit", Value::Count(i64::from(qualifies))));
+    a.totals
+        .push(("small_low_profit", Value::Count(i64::from(qualifies))));
     a.total("taxable_income", l9);
     a.total("tax", l11 - l12);
     a.total("tax_due", l15);
@@ -100,10 +130,21 @@ fn small_low_profit(a: &mut Assessment, rule: &CitRule, input: &CitInput, l9: Fe
         SmallLowProfit::FromSize(quarters) => {
             let n = quarters.len().max(1) as i64;
             // Average of quarterly averages, each (start + end) / 2: compare Σ(start + end) with limit × 2n.
-            let heads: i64 = quarters.iter().map(|q| q.headcount_start + q.headcount_end).sum();
+            let heads: i64 = quarters
+                .iter()
+                .map(|q| q.headcount_start + q.headcount_end)
+                .sum();
             let assets: Fen = quarters.iter().map(|q| q.assets_start + q.assets_end).sum();
-            a.item("cit.avg_headcount", Value::Hundredths(heads * 100 / (2 * n)), format!("Σ(start + end) / 2 / {n}"));
-            a.item("cit.avg_assets", Value::Money(assets.mul_ratio(1, i128::from(2 * n))), format!("Σ(start + end) / 2 / {n}"));
+            a.item(
+                "cit.avg_headcount",
+                Value::Hundredths(heads * 100 / (2 * n)),
+                format!("Σ(start + end) / 2 / {n}"),
+            );
+            a.item(
+                "cit.avg_assets",
+                Value::Money(assets.mul_ratio(1, i128::from(2 * n))),
+                format!("Σ(start + end) / 2 / {n}"),
+            );
             heads <= rule.headcount_limit * 2 * n && assets.fen() <= rule.assets_limit.fen() * 2 * n
         }
     };
@@ -165,7 +206,10 @@ mod tests {
     fn restricted_industry_and_size_disqualify() {
         let mut i = input(1_000_000);
         i.restricted_industry = true;
-        assert_eq!(line(&assess(Policy::embedded(), &i).unwrap(), "12"), Fen::ZERO);
+        assert_eq!(
+            line(&assess(Policy::embedded(), &i).unwrap(), "12"),
+            Fen::ZERO
+        );
         let mut i = input(1_000_000);
         i.small_low_profit = SmallLowProfit::FromSize(vec![QuarterSize {
             headcount_start: 300,
@@ -173,7 +217,10 @@ mod tests {
             assets_start: Fen::ZERO,
             assets_end: Fen::ZERO,
         }]);
-        assert_eq!(line(&assess(Policy::embedded(), &i).unwrap(), "12"), Fen::ZERO);
+        assert_eq!(
+            line(&assess(Policy::embedded(), &i).unwrap(), "12"),
+            Fen::ZERO
+        );
     }
 
     #[test]
@@ -189,9 +236,15 @@ mod tests {
     fn prepayments_are_deducted_and_never_refunded() {
         let mut i = input(2_000_000);
         i.prepaid_tax = Fen::from_yuan(60_000);
-        assert_eq!(line(&assess(Policy::embedded(), &i).unwrap(), "15"), Fen::from_yuan(40_000));
+        assert_eq!(
+            line(&assess(Policy::embedded(), &i).unwrap(), "15"),
+            Fen::from_yuan(40_000)
+        );
         i.prepaid_tax = Fen::from_yuan(160_000);
-        assert_eq!(line(&assess(Policy::embedded(), &i).unwrap(), "15"), Fen::ZERO);
+        assert_eq!(
+            line(&assess(Policy::embedded(), &i).unwrap(), "15"),
+            Fen::ZERO
+        );
     }
 
     #[test]

@@ -83,16 +83,21 @@ impl CreditProfile {
 
     /// 1 for the best grade in this profile.
     pub fn rank(&self, grade: Grade) -> usize {
-        self.grade.iter().position(|g| g.grade == grade.as_str()).map_or(usize::MAX, |p| p + 1)
+        self.grade
+            .iter()
+            .position(|g| g.grade == grade.as_str())
+            .map_or(usize::MAX, |p| p + 1)
     }
 
     pub fn has_green_channel(&self, grade: Grade) -> bool {
-        self.grade(grade).is_some_and(|g| g.benefits.iter().any(|b| b == "green_channel"))
+        self.grade(grade)
+            .is_some_and(|g| g.benefits.iter().any(|b| b == "green_channel"))
     }
 
     /// Working days a refund takes for this grade.
     pub fn refund_days(&self, grade: Grade) -> u32 {
-        self.grade(grade).map_or(self.normal_refund_days, |g| g.refund_days)
+        self.grade(grade)
+            .map_or(self.normal_refund_days, |g| g.refund_days)
     }
 }
 
@@ -119,7 +124,10 @@ mod tests {
         let p = Policy::embedded();
         for kind in [CreditProfileKind::Course, CreditProfileKind::National] {
             for g in Grade::ALL {
-                assert!(p.credit_profile(kind).grade(g).is_some(), "{kind:?} lacks {g}");
+                assert!(
+                    p.credit_profile(kind).grade(g).is_some(),
+                    "{kind:?} lacks {g}"
+                );
             }
         }
     }

@@ -12,10 +12,13 @@ pub fn due_periods(today: NaiveDate, quarterly_vat: bool) -> (TaxPeriod, TaxPeri
     let last_month = YearMonth::of(today).prev();
     let current_quarter = TaxPeriod::quarter_of(YearMonth::of(today));
     let due_cit = TaxPeriod::quarter_of(current_quarter.first_month().prev());
-    let due_vat = if quarterly_vat { due_cit } else { TaxPeriod::Month(last_month) };
+    let due_vat = if quarterly_vat {
+        due_cit
+    } else {
+        TaxPeriod::Month(last_month)
+    };
     (due_vat, due_cit)
 }
-
 
 /// How a deadline was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,7 +56,10 @@ impl Calendar {
             return true;
         }
         let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
-        let worked = self.workdays.get(&date.year()).is_some_and(|w| w.contains(&date));
+        let worked = self
+            .workdays
+            .get(&date.year())
+            .is_some_and(|w| w.contains(&date));
         weekend && !worked
     }
 
@@ -65,7 +71,10 @@ impl Calendar {
     pub fn filing_deadline(&self, period: TaxPeriod) -> Deadline {
         let month = period.last_month().next();
         if let Some(&date) = self.published.get(&month) {
-            return Deadline { date, basis: DeadlineBasis::Published };
+            return Deadline {
+                date,
+                basis: DeadlineBasis::Published,
+            };
         }
         self.rule_deadline(month)
     }
@@ -98,7 +107,11 @@ impl Calendar {
         }
         Deadline {
             date,
-            basis: DeadlineBasis::Rule { extended_days: extended, moved_to_workday: moved, holidays_known: self.knows_year(month.year) },
+            basis: DeadlineBasis::Rule {
+                extended_days: extended,
+                moved_to_workday: moved,
+                holidays_known: self.knows_year(month.year),
+            },
         }
     }
 }
@@ -110,7 +123,9 @@ mod tests {
     use super::*;
 
     fn deadline(period: &str) -> Deadline {
-        Policy::embedded().calendar.filing_deadline(TaxPeriod::parse(period).unwrap())
+        Policy::embedded()
+            .calendar
+            .filing_deadline(TaxPeriod::parse(period).unwrap())
     }
 
     fn date(s: &str) -> NaiveDate {
@@ -121,7 +136,10 @@ mod tests {
     fn due_periods_follow_the_sandbox_date() {
         let d = NaiveDate::from_ymd_opt(2026, 10, 12).unwrap();
         let (vat, cit) = due_periods(d, true);
-        assert_eq!((vat.to_string(), cit.to_string()), ("2026Q3".into(), "2026Q3".into()));
+        assert_eq!(
+            (vat.to_string(), cit.to_string()),
+            ("2026Q3".into(), "2026Q3".into())
+        );
         let (vat, _) = due_periods(d, false);
         assert_eq!(vat.to_string(), "2026-09");
         let d = NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
@@ -142,7 +160,14 @@ mod tests {
         // 2026: 1–7 October off → 15 + 7 = 22 October (Thursday).
         let d = deadline("2026Q3");
         assert_eq!(d.date, date("2026-10-22"));
-        assert_eq!(d.basis, DeadlineBasis::Rule { extended_days: 7, moved_to_workday: false, holidays_known: true });
+        assert_eq!(
+            d.basis,
+            DeadlineBasis::Rule {
+                extended_days: 7,
+                moved_to_workday: false,
+                holidays_known: true
+            }
+        );
     }
 
     #[test]
@@ -169,7 +194,13 @@ mod tests {
     #[test]
     fn unknown_years_say_so() {
         let d = deadline("2030-05");
-        assert!(matches!(d.basis, DeadlineBasis::Rule { holidays_known: false, .. }));
+        assert!(matches!(
+            d.basis,
+            DeadlineBasis::Rule {
+                holidays_known: false,
+                ..
+            }
+        ));
         assert_eq!(d.date, date("2030-06-17")); // 15 June 2030 is a Saturday
     }
 }

@@ -22,13 +22,25 @@ pub fn days_late(deadline: NaiveDate, paid_on: NaiveDate) -> i64 {
 }
 
 /// The surcharge alone, for callers that need only the figure.
-pub fn fee(policy: &Policy, tax: Fen, deadline: NaiveDate, paid_on: NaiveDate) -> Result<Fen, PolicyError> {
+pub fn fee(
+    policy: &Policy,
+    tax: Fen,
+    deadline: NaiveDate,
+    paid_on: NaiveDate,
+) -> Result<Fen, PolicyError> {
     let rule = rule_at(policy, deadline)?;
-    Ok(tax.max(Fen::ZERO).mul_ratio(i128::from(rule.daily_rate.ppm()) * i128::from(days_late(deadline, paid_on)), 1_000_000))
+    Ok(tax.max(Fen::ZERO).mul_ratio(
+        i128::from(rule.daily_rate.ppm()) * i128::from(days_late(deadline, paid_on)),
+        1_000_000,
+    ))
 }
 
 fn rule_at(policy: &Policy, deadline: NaiveDate) -> Result<&LateFeeRule, PolicyError> {
-    rule_for(&policy.late_fee, "late_fee", TaxPeriod::Month(YearMonth::of(deadline)))
+    rule_for(
+        &policy.late_fee,
+        "late_fee",
+        TaxPeriod::Month(YearMonth::of(deadline)),
+    )
 }
 
 pub fn assess(policy: &Policy, input: &LateFeeInput) -> Result<Assessment, PolicyError> {
@@ -38,9 +50,17 @@ pub fn assess(policy: &Policy, input: &LateFeeInput) -> Result<Assessment, Polic
     let days = days_late(input.deadline, input.paid_on);
     let amount = fee(policy, input.tax, input.deadline, input.paid_on)?;
     a.item("late_fee.tax", Value::Money(input.tax), "");
-    a.item("late_fee.days", Value::Count(days), format!("{} − {}", input.paid_on, input.deadline));
+    a.item(
+        "late_fee.days",
+        Value::Count(days),
+        format!("{} − {}", input.paid_on, input.deadline),
+    );
     a.item("late_fee.daily_rate", Value::Rate(rule.daily_rate), "");
-    a.item("late_fee.amount", Value::Money(amount), format!("{} × {} × {days}", input.tax, rule.daily_rate));
+    a.item(
+        "late_fee.amount",
+        Value::Money(amount),
+        format!("{} × {} × {days}", input.tax, rule.daily_rate),
+    );
     a.totals.push(("days", Value::Count(days)));
     a.total("late_fee", amount);
     Ok(a)
@@ -71,8 +91,20 @@ mod tests {
     #[test]
     fn on_time_costs_nothing_and_rounding_is_once() {
         let p = Policy::embedded();
-        assert_eq!(fee(p, Fen::from_yuan(4_000), date("2026-04-15"), date("2026-04-15")).unwrap(), Fen::ZERO);
+        assert_eq!(
+            fee(
+                p,
+                Fen::from_yuan(4_000),
+                date("2026-04-15"),
+                date("2026-04-15")
+            )
+            .unwrap(),
+            Fen::ZERO
+        );
         // 333.33 × 0.05% × 3 = 0.499995 → 0.50 (rounded once, not per day)
-        assert_eq!(fee(p, Fen::new(33_333), date("2026-04-15"), date("2026-04-18")).unwrap(), Fen::new(50));
+        assert_eq!(
+            fee(p, Fen::new(33_333), date("2026-04-15"), date("2026-04-18")).unwrap(),
+            Fen::new(50)
+        );
     }
 }

@@ -71,18 +71,41 @@ pub struct Assessment {
 
 impl Assessment {
     pub(crate) fn new(tax: &'static str, period: TaxPeriod) -> Assessment {
-        Assessment { tax, period, policy: Vec::new(), steps: Vec::new(), totals: Vec::new(), notes: Vec::new() }
+        Assessment {
+            tax,
+            period,
+            policy: Vec::new(),
+            steps: Vec::new(),
+            totals: Vec::new(),
+            notes: Vec::new(),
+        }
     }
 
     /// Record a form line and return its value, so the computation reads top to bottom.
-    pub(crate) fn line(&mut self, line: &str, key: &'static str, amount: Fen, formula: impl Into<String>) -> Fen {
-        self.steps.push(Step { line: Some(line.to_owned()), key, value: Value::Money(amount), formula: formula.into() });
+    pub(crate) fn line(
+        &mut self,
+        line: &str,
+        key: &'static str,
+        amount: Fen,
+        formula: impl Into<String>,
+    ) -> Fen {
+        self.steps.push(Step {
+            line: Some(line.to_owned()),
+            key,
+            value: Value::Money(amount),
+            formula: formula.into(),
+        });
         amount
     }
 
     /// Record a working item without a line number.
     pub(crate) fn item(&mut self, key: &'static str, value: Value, formula: impl Into<String>) {
-        self.steps.push(Step { line: None, key, value, formula: formula.into() });
+        self.steps.push(Step {
+            line: None,
+            key,
+            value,
+            formula: formula.into(),
+        });
     }
 
     pub(crate) fn total(&mut self, name: &'static str, amount: Fen) {
@@ -91,12 +114,18 @@ impl Assessment {
 
     /// The value of a line, if the working has it.
     pub fn line_value(&self, line: &str) -> Option<Value> {
-        self.steps.iter().find(|s| s.line.as_deref() == Some(line)).map(|s| s.value)
+        self.steps
+            .iter()
+            .find(|s| s.line.as_deref() == Some(line))
+            .map(|s| s.value)
     }
 
     /// The value of a named total.
     pub fn total_value(&self, name: &str) -> Option<Value> {
-        self.totals.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        self.totals
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
     }
 
     /// Money total or zero.

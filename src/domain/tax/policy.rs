@@ -45,15 +45,28 @@ macro_rules! dated {
         }
     )*};
 }
-dated!(VatSmallRule, VatGeneralRule, SurchargeRule, CitRule, LateFeeRule);
+dated!(
+    VatSmallRule,
+    VatGeneralRule,
+    SurchargeRule,
+    CitRule,
+    LateFeeRule
+);
 
 /// The rule covering every month of `period`.
-pub fn rule_for<'p, R: Dated>(rules: &'p [R], table: &'static str, period: TaxPeriod) -> Result<&'p R, PolicyError> {
+pub fn rule_for<'p, R: Dated>(
+    rules: &'p [R],
+    table: &'static str,
+    period: TaxPeriod,
+) -> Result<&'p R, PolicyError> {
     let (first, last) = (period.first_month(), period.last_month());
     rules
         .iter()
         .find(|r| r.from() <= first && last <= r.to())
-        .ok_or_else(|| PolicyError::NotCovered { table, period: period.to_string() })
+        .ok_or_else(|| PolicyError::NotCovered {
+            table,
+            period: period.to_string(),
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -257,8 +270,14 @@ pub struct PolicyLoadError {
     message: String,
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(file: &'static str, text: &str) -> Result<T, PolicyLoadError> {
-    toml::from_str(text).map_err(|e| PolicyLoadError { file, message: e.to_string() })
+fn parse<T: for<'de> Deserialize<'de>>(
+    file: &'static str,
+    text: &str,
+) -> Result<T, PolicyLoadError> {
+    toml::from_str(text).map_err(|e| PolicyLoadError {
+        file,
+        message: e.to_string(),
+    })
 }
 
 impl Policy {
@@ -292,11 +311,17 @@ impl Policy {
         fn ranges<R: Dated>(file: &'static str, rules: &[R]) -> Result<(), PolicyLoadError> {
             for (i, r) in rules.iter().enumerate() {
                 if r.from() > r.to() {
-                    return Err(PolicyLoadError { file, message: format!("rule {} ends before it starts", i + 1) });
+                    return Err(PolicyLoadError {
+                        file,
+                        message: format!("rule {} ends before it starts", i + 1),
+                    });
                 }
                 if let Some(next) = rules.get(i + 1) {
                     if next.from() <= r.to() {
-                        return Err(PolicyLoadError { file, message: format!("rules {} and {} overlap", i + 1, i + 2) });
+                        return Err(PolicyLoadError {
+                            file,
+                            message: format!("rules {} and {} overlap", i + 1, i + 2),
+                        });
                     }
                 }
             }
@@ -309,7 +334,10 @@ impl Policy {
         ranges("late_fee.toml", &self.late_fee)?;
         for rule in &self.cit {
             if !rule.brackets.windows(2).all(|w| w[0].upto < w[1].upto) {
-                return Err(PolicyLoadError { file: "cit.toml", message: format!("{}: brackets must rise", rule.id) });
+                return Err(PolicyLoadError {
+                    file: "cit.toml",
+                    message: format!("{}: brackets must rise", rule.id),
+                });
             }
         }
         Ok(())
@@ -355,16 +383,26 @@ mod tests {
     fn finds_the_rule_for_a_period() {
         let p = Policy::embedded();
         let q = TaxPeriod::parse("2025Q3").unwrap();
-        assert_eq!(rule_for(&p.vat_small, "vat_small", q).unwrap().id, "vat-small-2023");
+        assert_eq!(
+            rule_for(&p.vat_small, "vat_small", q).unwrap().id,
+            "vat-small-2023"
+        );
         let q = TaxPeriod::parse("2026Q1").unwrap();
-        assert_eq!(rule_for(&p.vat_small, "vat_small", q).unwrap().threshold_rule, ThresholdRule::Below);
+        assert_eq!(
+            rule_for(&p.vat_small, "vat_small", q)
+                .unwrap()
+                .threshold_rule,
+            ThresholdRule::Below
+        );
         let early = TaxPeriod::parse("2019Q1").unwrap();
         assert!(rule_for(&p.vat_small, "vat_small", early).is_err());
     }
 
     #[test]
     fn refuses_overlapping_rules() {
-        let mut files = PolicyFiles { ..PolicyFiles::EMBEDDED };
+        let mut files = PolicyFiles {
+            ..PolicyFiles::EMBEDDED
+        };
         let overlapping = PolicyFiles::EMBEDDED.late_fee.to_owned()
             + "\n[[rule]]\nid = \"x\"\nfrom = \"2020-01\"\nto = \"2020-02\"\ndaily_rate = \"1%\"\nsource = \"\"\n";
         files.late_fee = Box::leak(overlapping.into_boxed_str());

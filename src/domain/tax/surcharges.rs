@@ -62,15 +62,29 @@ fn item(base: Fen, rate: Rate, exempt: bool, halving: Option<Rate>) -> Surcharge
     let amount = base.max(Fen::ZERO).times(rate);
     let exempt = if exempt { amount } else { Fen::ZERO };
     let reduction = halving.map_or(Fen::ZERO, |h| (amount - exempt).times(h));
-    SurchargeItem { rate, amount, exempt, reduction, payable: amount - exempt - reduction }
+    SurchargeItem {
+        rate,
+        amount,
+        exempt,
+        reduction,
+        payable: amount - exempt - reduction,
+    }
 }
 
 /// Work the surcharges out without presenting them.
 pub fn compute(policy: &Policy, input: &SurchargeInput) -> Result<Surcharges, PolicyError> {
     let rule: &SurchargeRule = rule_for(&policy.surcharges, "surcharges", input.period)?;
     let base = input.vat + input.consumption_tax;
-    let halving = input.groups.iter().any(|g| rule.halving_for.contains(g)).then_some(rule.halving);
-    let threshold = if input.period.is_quarter() { rule.education_exempt_quarter } else { rule.education_exempt_month };
+    let halving = input
+        .groups
+        .iter()
+        .any(|g| rule.halving_for.contains(g))
+        .then_some(rule.halving);
+    let threshold = if input.period.is_quarter() {
+        rule.education_exempt_quarter
+    } else {
+        rule.education_exempt_month
+    };
     let education_exempt = input.sales.is_some_and(|s| s <= threshold);
     Ok(Surcharges {
         rule_id: rule.id.clone(),
@@ -86,14 +100,27 @@ pub fn compute(policy: &Policy, input: &SurchargeInput) -> Result<Surcharges, Po
 pub(crate) fn present(a: &mut Assessment, s: &Surcharges, lines: [&str; 3]) {
     a.item("surcharge.base", Value::Money(s.base), "");
     for ((key, it), line) in s.items().into_iter().zip(lines) {
-        a.item(amount_key(key), Value::Money(it.amount), format!("{} × {}", s.base.max(Fen::ZERO), it.rate));
+        a.item(
+            amount_key(key),
+            Value::Money(it.amount),
+            format!("{} × {}", s.base.max(Fen::ZERO), it.rate),
+        );
         if it.exempt != Fen::ZERO {
             a.item("surcharge.exempt", Value::Money(it.exempt), "");
         }
         if let Some(h) = s.halving {
-            a.item("surcharge.reduction", Value::Money(it.reduction), format!("({} − {}) × {h}", it.amount, it.exempt));
+            a.item(
+                "surcharge.reduction",
+                Value::Money(it.reduction),
+                format!("({} − {}) × {h}", it.amount, it.exempt),
+            );
         }
-        a.line(line, key, it.payable, format!("{} − {} − {}", it.amount, it.exempt, it.reduction));
+        a.line(
+            line,
+            key,
+            it.payable,
+            format!("{} − {} − {}", it.amount, it.exempt, it.reduction),
+        );
     }
 }
 
@@ -159,7 +186,13 @@ mod tests {
         assert_eq!(s.urban_maintenance.payable, Fen::from_yuan(500));
         assert_eq!(s.education.payable, Fen::from_yuan(300));
         i.tier = LocationTier::Other;
-        assert_eq!(compute(Policy::embedded(), &i).unwrap().urban_maintenance.payable, Fen::from_yuan(100));
+        assert_eq!(
+            compute(Policy::embedded(), &i)
+                .unwrap()
+                .urban_maintenance
+                .payable,
+            Fen::from_yuan(100)
+        );
     }
 
     #[test]

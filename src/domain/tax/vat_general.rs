@@ -50,8 +50,16 @@ pub fn assess(policy: &Policy, input: &VatGeneralInput) -> Result<Assessment, Va
             return Err(VatGeneralError::UnknownRate(rate));
         }
         let tax = sales.times(rate);
-        a.item("vat_general.sales_at_rate", Value::Money(sales), format!("{rate}"));
-        a.item("vat_general.output_at_rate", Value::Money(tax), format!("{sales} × {rate}"));
+        a.item(
+            "vat_general.sales_at_rate",
+            Value::Money(sales),
+            format!("{rate}"),
+        );
+        a.item(
+            "vat_general.output_at_rate",
+            Value::Money(tax),
+            format!("{sales} × {rate}"),
+        );
         taxable += sales;
         output += tax;
     }
@@ -62,8 +70,18 @@ pub fn assess(policy: &Policy, input: &VatGeneralInput) -> Result<Assessment, Va
     let l12 = a.line("12", "vat_general.line.12", input.input_tax, "");
     let l13 = a.line("13", "vat_general.line.13", input.carried_credit, "");
     let l14 = a.line("14", "vat_general.line.14", input.input_transferred_out, "");
-    let l17 = a.line("17", "vat_general.line.17", l12 + l13 - l14, "L12 + L13 − L14");
-    let l18 = a.line("18", "vat_general.line.18", l17.min(l11).max(Fen::ZERO), "min(L17, L11)");
+    let l17 = a.line(
+        "17",
+        "vat_general.line.17",
+        l12 + l13 - l14,
+        "L12 + L13 − L14",
+    );
+    let l18 = a.line(
+        "18",
+        "vat_general.line.18",
+        l17.min(l11).max(Fen::ZERO),
+        "min(L17, L11)",
+    );
     let l19 = a.line("19", "vat_general.line.19", l11 - l18, "L11 − L18");
     let l20 = a.line("20", "vat_general.line.20", l17 - l18, "L17 − L18");
     let l24 = a.line("24", "vat_general.line.24", l19, "L19 + L21 − L23");
@@ -72,10 +90,21 @@ pub fn assess(policy: &Policy, input: &VatGeneralInput) -> Result<Assessment, Va
 
     let mut surcharge_total = Fen::ZERO;
     if let Some(tier) = input.tier {
-        let groups = if input.small_low_profit { vec![HalvingGroup::SmallLowProfit] } else { vec![] };
+        let groups = if input.small_low_profit {
+            vec![HalvingGroup::SmallLowProfit]
+        } else {
+            vec![]
+        };
         let s = surcharges::compute(
             policy,
-            &SurchargeInput { period: input.period, tier, vat: l24, consumption_tax: Fen::ZERO, groups, sales: None },
+            &SurchargeInput {
+                period: input.period,
+                tier,
+                vat: l24,
+                consumption_tax: Fen::ZERO,
+                groups,
+                sales: None,
+            },
         )?;
         a.policy.push(s.rule_id.clone());
         surcharges::present(&mut a, &s, ["39", "40", "41"]);
@@ -101,7 +130,10 @@ mod tests {
     fn input() -> VatGeneralInput {
         VatGeneralInput {
             period: TaxPeriod::parse("2026-09").unwrap(),
-            sales: vec![(Rate::percent(13), Fen::from_yuan(1_000_000)), (Rate::percent(6), Fen::from_yuan(200_000))],
+            sales: vec![
+                (Rate::percent(13), Fen::from_yuan(1_000_000)),
+                (Rate::percent(6), Fen::from_yuan(200_000)),
+            ],
             zero_rated_sales: Fen::ZERO,
             exempt_sales: Fen::ZERO,
             input_tax: Fen::from_yuan(90_000),
@@ -138,6 +170,9 @@ mod tests {
     fn refuses_a_rate_that_is_not_in_force() {
         let mut i = input();
         i.sales.push((Rate::percent(17), Fen::from_yuan(1)));
-        assert_eq!(assess(Policy::embedded(), &i).unwrap_err(), VatGeneralError::UnknownRate(Rate::percent(17)));
+        assert_eq!(
+            assess(Policy::embedded(), &i).unwrap_err(),
+            VatGeneralError::UnknownRate(Rate::percent(17))
+        );
     }
 }

@@ -30,14 +30,22 @@ pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, Poli
     a.policy.push(rule.id.clone());
     let levy = rule.levy_rate;
 
-    let threshold = if input.period.is_quarter() { rule.threshold_quarter } else { rule.threshold_month };
+    let threshold = if input.period.is_quarter() {
+        rule.threshold_quarter
+    } else {
+        rule.threshold_month
+    };
     // Real-estate sales do not count towards the threshold (公告2021年第5号 art. 1).
     let tested = input.sales_3pct_special + input.sales_3pct_other + input.other_exempt_sales;
     let under = match rule.threshold_rule {
         ThresholdRule::AtOrBelow => tested <= threshold,
         ThresholdRule::Below => tested < threshold,
     };
-    a.item("vat_small.threshold_sales", super::Value::Money(tested), format!("≤ {threshold}?"));
+    a.item(
+        "vat_small.threshold_sales",
+        super::Value::Money(tested),
+        format!("≤ {threshold}?"),
+    );
 
     // Special-invoice sales are always taxed; ordinary ones may be exempt.
     let (exempt_small, exempt_unreached, other_3pct) = match (under, rule.threshold_rule) {
@@ -46,7 +54,11 @@ pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, Poli
         (false, _) if rule.exempt_all_levy_rate_sales => (Fen::ZERO, Fen::ZERO, Fen::ZERO),
         (false, _) => (Fen::ZERO, Fen::ZERO, input.sales_3pct_other),
     };
-    let exempt_policy = if !under && rule.exempt_all_levy_rate_sales { input.sales_3pct_other } else { Fen::ZERO };
+    let exempt_policy = if !under && rule.exempt_all_levy_rate_sales {
+        input.sales_3pct_other
+    } else {
+        Fen::ZERO
+    };
 
     let l2 = a.line("2", "vat_small.line.2", input.sales_3pct_special, "");
     let l3 = a.line("3", "vat_small.line.3", other_3pct, "");
@@ -56,22 +68,52 @@ pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, Poli
     let l4 = a.line("4", "vat_small.line.4", l5 + l6, "L5 + L6");
     let l10 = a.line("10", "vat_small.line.10", exempt_small, "");
     let l11 = a.line("11", "vat_small.line.11", exempt_unreached, "");
-    let l12 = a.line("12", "vat_small.line.12", input.other_exempt_sales + exempt_policy, "");
+    let l12 = a.line(
+        "12",
+        "vat_small.line.12",
+        input.other_exempt_sales + exempt_policy,
+        "",
+    );
     a.line("9", "vat_small.line.9", l10 + l11 + l12, "L10 + L11 + L12");
 
     let tax_3 = l1.times(levy);
     let tax_5 = l4.times(rule.real_estate_rate);
-    let l15 = a.line("15", "vat_small.line.15", tax_3 + tax_5, format!("L1 × {levy} + L4 × {}", rule.real_estate_rate));
+    let l15 = a.line(
+        "15",
+        "vat_small.line.15",
+        tax_3 + tax_5,
+        format!("L1 × {levy} + L4 × {}", rule.real_estate_rate),
+    );
     let l16 = match rule.reduced_rate {
         Some(reduced) => {
             let cut = levy.minus(reduced);
-            a.line("16", "vat_small.line.16", l1.times(cut), format!("L1 × ({levy} − {reduced})"))
+            a.line(
+                "16",
+                "vat_small.line.16",
+                l1.times(cut),
+                format!("L1 × ({levy} − {reduced})"),
+            )
         }
         None => a.line("16", "vat_small.line.16", Fen::ZERO, ""),
     };
-    let l18 = a.line("18", "vat_small.line.18", l10.times(levy), format!("L10 × {levy}"));
-    let l19 = a.line("19", "vat_small.line.19", l11.times(levy), format!("L11 × {levy}"));
-    a.line("17", "vat_small.line.17", l18 + l19 + l12.times(levy), format!("L18 + L19 + L12 × {levy}"));
+    let l18 = a.line(
+        "18",
+        "vat_small.line.18",
+        l10.times(levy),
+        format!("L10 × {levy}"),
+    );
+    let l19 = a.line(
+        "19",
+        "vat_small.line.19",
+        l11.times(levy),
+        format!("L11 × {levy}"),
+    );
+    a.line(
+        "17",
+        "vat_small.line.17",
+        l18 + l19 + l12.times(levy),
+        format!("L18 + L19 + L12 × {levy}"),
+    );
     let l20 = a.line("20", "vat_small.line.20", l15 - l16, "L15 − L16");
     let l21 = a.line("21", "vat_small.line.21", input.prepaid_tax, "");
     let l22 = a.line("22", "vat_small.line.22", l20 - l21, "L20 − L21");

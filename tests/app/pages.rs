@@ -1,0 +1,92 @@
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn healthz_reports_schema_and_demo_tenant() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["schema_version"], taxlab::store::SCHEMA_VERSION as i64);
+    assert_eq!(body["tenants"], 1);
+}
+
+#[tokio::test]
+async fn home_lists_the_demo_companies_in_chinese_by_default() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/").await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\">"));
+    assert!(html.contains("演示环境"));
+    assert!(html.contains("小规模纳税人") && html.contains("一般纳税人"));
+    assert!(html.contains("2026Q3"));
+    assert!(
+        !html.contains("serde_json"),
+        "template received a raw JSON value"
+    );
+}
+
+#[tokio::test]
+async fn english_switch_sets_a_cookie_and_the_page_follows_it() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/lang/en?next=/").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/");
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("lang=en"));
+    let html = app
+        .client
+        .get(app.url("/"))
+        .header("cookie", "lang=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains("Small-scale taxpayer"));
+    // an off-site `next` is ignored
+    let res = app.get("/lang/en?next=//evil.example").await;
+    assert_eq!(res.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn unknown_pages_get_a_friendly_404_in_the_users_language() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/no/such/page").await;
+    assert_eq!(res.status(), 404);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("您访问的页面或数据不存在")
+    );
+    let res = app
+        .client
+        .get(app.url("/no/such/page"))
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains("does not exist"));
+    let res = app.get("/api/v1/nothing").await;
+    assert_eq!(res.status(), 404);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "not_found");
+}
+
+#[tokio::test]
+async fn static_css_is_served_from_the_binary() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/static/app.css").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert_eq!(app.get("/static/missing.js").await.status(), 404);
+}

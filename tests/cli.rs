@@ -1,0 +1,251 @@
+//! The `taxlab` binary as a user runs it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn taxlab(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_taxlab"))
+        .args(args)
+        .env_remove("TAXLAB_DB")
+        .env_remove("TAXLAB_LANG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run taxlab");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn example(tax: &str) -> String {
+    format!("{}/docs/examples/{tax}.json", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn calc(tax: &str) -> serde_json::Value {
+    let out = taxlab(&["calc", tax, "--input", &example(tax)], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn calc_reproduces_every_worked_example() {
+    // TAXRULES.md's worked examples, to the fen.
+    let v = calc("vat-small");
+    assert_eq!(
+        (v["lines"]["1"].as_str(), v["lines"]["15"].as_str()),
+        (Some("400000.00"), Some("12000.00"))
+    );
+    assert_eq!(
+        (
+            v["lines"]["16"].as_str(),
+            v["lines"]["20"].as_str(),
+            v["lines"]["22"].as_str()
+        ),
+        (Some("8000.00"), Some("4000.00"), Some("4000.00"))
+    );
+    let s = calc("surcharges");
+    assert_eq!(
+        s["lines"],
+        serde_json::json!({"1": "140.00", "2": "60.00", "3": "40.00", "4": "240.00"})
+    );
+    let c = calc("cit-quarterly");
+    assert_eq!(
+        (
+            c["lines"]["11"].as_str(),
+            c["lines"]["12"].as_str(),
+            c["totals"]["tax"].as_str()
+        ),
+        (Some("500000.00"), Some("400000.00"), Some("100000.00"))
+    );
+    let l = calc("late-fee");
+    assert_eq!(
+        (
+            l["totals"]["days"].as_str(),
+            l["totals"]["late_fee"].as_str()
+        ),
+        (Some("10"), Some("20.00"))
+    );
+    let g = calc("vat-general");
+    assert_eq!(g["totals"]["vat_due"], "47000.00");
+}
+
+#[test]
+fn calc_reads_standard_input() {
+    let out = taxlab(
+        &["calc", "vat-small", "--input", "-"],
+        Some(r#"{"period":"2025Q3","sales_3pct_other":"400000"}"#),
+    );
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["lines"]["22"], "4000.00");
+}
+
+#[test]
+fn bad_calc_input_exits_non_zero_with_one_line_naming_the_field() {
+    let cases = [
+        (
+            vec!["calc", "vat-small", "--input", "-"],
+            r#"{"period":"2025Q3","sales_3pct_other":"-1"}"#,
+            "sales_3pct_other",
+        ),
+        (
+            vec!["calc", "vat-small", "--input", "-"],
+            r#"{"period":"2025-Q3"}"#,
+            "period",
+        ),
+        (
+            vec!["calc", "cit-quarterly", "--input", "-"],
+            r#"{"period":"2025Q3","cost":"1","total_profit":"1"}"#,
+            "revenue",
+        ),
+        (
+            vec!["calc", "vat-nothing", "--input", "-"],
+            "{}",
+            "vat-nothing",
+        ),
+    ];
+    for (args, input, field) in cases {
+        let out = taxlab(&args, Some(input));
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(field), "{err}");
+        assert!(err.starts_with("错误"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = taxlab(
+        &[
+            "--lang",
+            "en",
+            "calc",
+            "vat-small",
+            "--input",
+            "/no/such/file.json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .starts_with("Error: cannot read input")
+    );
+}
+
+#[test]
+fn seed_is_deterministic_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = |name: &str| {
+        let path = dir.path().join(name);
+        let out = taxlab(
+            &[
+                "--db",
+                path.to_str().unwrap(),
+                "seed",
+                "--tenants",
+                "3",
+                "--seed",
+                "42",
+            ],
+            None,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8(out.stdout).unwrap().contains("3 个租户"));
+        let db = taxlab::store::Db::open(&path).unwrap();
+        db.read(|s| {
+            let mut all = String::new();
+            for t in s.tenants()? {
+                all.push_str(&s.tenant(t.id).dump()?);
+            }
+            Ok(all)
+        })
+        .unwrap()
+    };
+    let (a, b) = (dump("a.db"), dump("b.db"));
+    assert!(a.len() > 10_000);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn seeding_the_same_class_twice_is_refused_and_keeps_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.db");
+    let db = path.to_str().unwrap();
+    assert!(
+        taxlab(&["--db", db, "seed", "--tenants", "2", "--seed", "7"], None)
+            .status
+            .success()
+    );
+    let out = taxlab(&["--db", db, "seed", "--tenants", "2", "--seed", "7"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("s7-1"));
+    let out = taxlab(
+        &[
+            "--db",
+            db,
+            "seed",
+            "--tenants",
+            "1",
+            "--seed",
+            "8",
+            "--presets",
+            "no-such-preset",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let store = taxlab::store::Db::open(&path).unwrap();
+    assert_eq!(store.read(|s| s.tenants()).unwrap().len(), 2);
+}
+
+#[test]
+fn a_foreign_file_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "my notes, not a database\n".repeat(200)).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let out = taxlab(
+        &[
+            "--db",
+            path.to_str().unwrap(),
+            "seed",
+            "--tenants",
+            "1",
+            "--seed",
+            "1",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("不是 taxlab 数据库")
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn help_explains_each_command() {
+    let out = taxlab(&["--help"], None);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for cmd in ["serve", "seed", "calc"] {
+        assert!(text.contains(cmd), "{text}");
+    }
+}
