@@ -16,7 +16,7 @@ use crate::domain::tax::policy::HalvingGroup;
 use crate::domain::tax::surcharges::{self, SurchargeInput};
 use crate::domain::tax::vat_general::{self, VatGeneralError, VatGeneralInput};
 use crate::domain::tax::vat_small::{self, VatSmallInput};
-use crate::domain::tax::{Assessment, LocationTier, Policy, PolicyError};
+use crate::domain::tax::{Assessment, LocationTier, Policy, PolicyError, Value};
 use crate::i18n::{Catalog, Lang};
 
 /// The taxes the calculator knows.
@@ -495,11 +495,15 @@ fn quarters<'a>(
 /// The result as JSON, labels in `lang`.
 pub fn render(a: &Assessment, lang: Lang) -> Json {
     let catalog = Catalog::embedded();
-    let mut lines = Map::new();
+    let mut numbered: Vec<(u32, &str, Json)> = Vec::new();
     let mut working = Vec::new();
     for step in &a.steps {
         if let Some(line) = &step.line {
-            lines.insert(line.clone(), Json::String(step.value.to_string()));
+            numbered.push((
+                line.parse().unwrap_or(u32::MAX),
+                line,
+                value_json(step.value),
+            ));
         }
         let mut item = Map::new();
         if let Some(line) = &step.line {
@@ -510,16 +514,21 @@ pub fn render(a: &Assessment, lang: Lang) -> Json {
             "item".into(),
             Json::String(catalog.text(lang, step.key).to_owned()),
         );
-        item.insert("value".into(), Json::String(step.value.to_string()));
+        item.insert("value".into(), value_json(step.value));
         if !step.formula.is_empty() {
             item.insert("formula".into(), Json::String(step.formula.clone()));
         }
         working.push(Json::Object(item));
     }
+    numbered.sort_by_key(|(n, _, _)| *n);
+    let lines: Map<String, Json> = numbered
+        .into_iter()
+        .map(|(_, line, v)| (line.to_owned(), v))
+        .collect();
     let totals: Map<String, Json> = a
         .totals
         .iter()
-        .map(|(k, v)| ((*k).to_owned(), Json::String(v.to_string())))
+        .map(|(k, v)| ((*k).to_owned(), value_json(*v)))
         .collect();
     let notes: Vec<Json> = a
         .notes
@@ -535,6 +544,15 @@ pub fn render(a: &Assessment, lang: Lang) -> Json {
         "working": working,
         "notes": notes,
     })
+}
+
+/// Amounts, rates and averages as strings (exact); counts as numbers; flags as booleans.
+fn value_json(v: Value) -> Json {
+    match v {
+        Value::Count(n) => Json::from(n),
+        Value::Flag(b) => Json::Bool(b),
+        other => Json::String(other.to_string()),
+    }
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ fn cit_decides_size_from_quarters() {
         json!({"period": "2025Q2", "revenue": "1", "cost": "0", "total_profit": "100000", "quarters": [q, q]}),
     )
     .unwrap();
-    assert_eq!(out["totals"]["small_low_profit"], "1");
+    assert_eq!(out["totals"]["small_low_profit"], true);
     let err = run("cit-quarterly", json!({"period": "2025Q2", "revenue": "1", "cost": "0", "total_profit": "1", "quarters": [q]})).unwrap_err();
     assert_eq!(err.field.as_deref(), Some("quarters"));
     let bad =
@@ -87,7 +87,7 @@ fn cit_decides_size_from_quarters() {
 #[test]
 fn late_fee_worked_example_and_computed_deadline() {
     let out = run("late-fee", json!({"period": "2026-03", "tax": "4000.00", "deadline": "2026-04-15", "paid_on": "2026-04-25"})).unwrap();
-    assert_eq!(out["totals"], json!({"days": "10", "late_fee": "20.00"}));
+    assert_eq!(out["totals"], json!({"days": 10, "late_fee": "20.00"}));
     // Without a deadline, the calendar gives 20 April 2026 (Qingming break, then a weekend).
     let out = run(
         "late-fee",
@@ -95,7 +95,7 @@ fn late_fee_worked_example_and_computed_deadline() {
     )
     .unwrap();
     assert_eq!(out["deadline"]["date"], "2026-04-20");
-    assert_eq!(out["totals"]["days"], "5");
+    assert_eq!(out["totals"]["days"], 5);
 }
 
 #[test]

@@ -115,8 +115,7 @@ pub fn assess(policy: &Policy, input: &CitInput) -> Result<Assessment, PolicyErr
     if qualifies {
         a.notes.push("note.small_low_profit");
     }
-    a.totals
-        .push(("small_low_profit", Value::Count(i64::from(qualifies))));
+    a.totals.push(("small_low_profit", Value::Flag(qualifies)));
     a.total("taxable_income", l9);
     a.total("tax", l11 - l12);
     a.total("tax_due", l15);

@@ -28,6 +28,7 @@ pub enum Value {
     Count(i64),
     /// A count in hundredths, e.g. an average headcount of 12.50.
     Hundredths(i64),
+    Flag(bool),
 }
 
 impl fmt::Display for Value {
@@ -37,6 +38,7 @@ impl fmt::Display for Value {
             Value::Rate(r) => r.fmt(f),
             Value::Count(n) => n.fmt(f),
             Value::Hundredths(h) => write!(f, "{}.{:02}", h / 100, h % 100),
+            Value::Flag(b) => b.fmt(f),
         }
     }
 }
