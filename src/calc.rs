@@ -495,16 +495,8 @@ fn quarters<'a>(
 /// The result as JSON, labels in `lang`.
 pub fn render(a: &Assessment, lang: Lang) -> Json {
     let catalog = Catalog::embedded();
-    let mut numbered: Vec<(u32, &str, Json)> = Vec::new();
     let mut working = Vec::new();
     for step in &a.steps {
-        if let Some(line) = &step.line {
-            numbered.push((
-                line.parse().unwrap_or(u32::MAX),
-                line,
-                value_json(step.value),
-            ));
-        }
         let mut item = Map::new();
         if let Some(line) = &step.line {
             item.insert("line".into(), Json::String(line.clone()));
@@ -520,10 +512,10 @@ pub fn render(a: &Assessment, lang: Lang) -> Json {
         }
         working.push(Json::Object(item));
     }
-    numbered.sort_by_key(|(n, _, _)| *n);
-    let lines: Map<String, Json> = numbered
+    let lines: Map<String, Json> = a
+        .lines()
         .into_iter()
-        .map(|(_, line, v)| (line.to_owned(), v))
+        .map(|(line, v)| (line.to_owned(), value_json(v)))
         .collect();
     let totals: Map<String, Json> = a
         .totals

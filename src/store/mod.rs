@@ -158,7 +158,8 @@ impl Db {
 /// Check the file is ours (or empty) and not from a newer taxlab, then migrate.
 fn prepare_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let shown = || path.display().to_string();
-    configure(conn).map_err(|e| classify_open_error(e, &shown()))?;
+    // Only read until the file is known to be ours: even switching to WAL writes the header.
+    conn.busy_timeout(Duration::from_secs(5))?;
     let app_id: i64 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .map_err(|e| classify_open_error(e, &shown()))?;
@@ -181,6 +182,7 @@ fn prepare_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> 
             reason: check,
         });
     }
+    configure(conn).map_err(|e| classify_open_error(e, &shown()))?;
     conn.pragma_update(None, "application_id", APPLICATION_ID)?;
     Migrations::from_slice(MIGRATIONS)
         .to_latest(conn)
@@ -215,6 +217,13 @@ impl<'c> Store<'c> {
         Ok(self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Let this connection hold a large transaction in memory (128 MiB of page cache)
+    /// rather than spilling it to the WAL page by page; for seeding many tenants.
+    pub fn prepare_bulk_load(&self) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "cache_size", -131_072)?;
+        Ok(())
     }
 
     /// The data of one tenant; every query through it is filtered by that tenant.

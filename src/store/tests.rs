@@ -169,7 +169,9 @@ fn refuses_someone_elses_sqlite_file() {
     conn.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');")
         .unwrap();
     drop(conn);
+    let before = std::fs::read(&path).unwrap();
     assert!(matches!(Db::open(&path), Err(StoreError::NotTaxlab { .. })));
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the file must not be rewritten");
 }
 
 #[test]

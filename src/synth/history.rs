@@ -254,7 +254,7 @@ fn record(
         deadline,
         filed_on,
         total_due,
-        assessment_json: serde_json::to_string(a).unwrap_or_default(),
+        assessment_json: a.form_json(),
     });
     let deductions = &policy.credit.deductions;
     if filed_on > deadline {

@@ -130,6 +130,26 @@ impl Assessment {
             .map(|(_, v)| *v)
     }
 
+    /// The form lines in line-number order.
+    pub fn lines(&self) -> Vec<(&str, Value)> {
+        let mut lines: Vec<(&str, Value)> = self
+            .steps
+            .iter()
+            .filter_map(|s| s.line.as_deref().map(|l| (l, s.value)))
+            .collect();
+        lines.sort_by_key(|(l, _)| l.parse::<u32>().unwrap_or(u32::MAX));
+        lines
+    }
+
+    /// The filed form, compactly: rule ids, lines and totals (no working), for storage.
+    pub fn form_json(&self) -> String {
+        let lines: serde_json::Map<String, serde_json::Value> =
+            self.lines().into_iter().map(|(l, v)| (l.to_owned(), v.to_string().into())).collect();
+        let totals: serde_json::Map<String, serde_json::Value> =
+            self.totals.iter().map(|(k, v)| ((*k).to_owned(), v.to_string().into())).collect();
+        serde_json::json!({ "policy": self.policy, "lines": lines, "totals": totals }).to_string()
+    }
+
     /// Money total or zero.
     pub fn money(&self, name: &str) -> Fen {
         match self.total_value(name) {
