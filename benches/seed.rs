@@ -32,7 +32,12 @@ fn main() {
         let started = Instant::now();
         let mut rows = 0usize;
         for seat in 1..=TENANTS {
-            let t = synth::generate(&TenantSpec { class_seed: run as u64, seat, sandbox_date: date, presets: presets.clone() });
+            let t = synth::generate(&TenantSpec {
+                class_seed: run as u64,
+                seat,
+                sandbox_date: date,
+                presets: presets.clone(),
+            });
             rows += t.companies.iter().map(|c| c.invoices.len()).sum::<usize>();
         }
         generate.push(started.elapsed());
@@ -46,7 +51,12 @@ fn main() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("bench.db");
         let db = Db::open(&path).expect("open");
-        let plan = SeedPlan { class_seed: run as u64, tenants: TENANTS, sandbox_date: date, presets: presets.clone() };
+        let plan = SeedPlan {
+            class_seed: run as u64,
+            tenants: TENANTS,
+            sandbox_date: date,
+            presets: presets.clone(),
+        };
         let report = seed::seed(&db, &plan, |_| {}).expect("seed");
         whole.push(report.elapsed);
         rows = report.rows;
@@ -57,13 +67,30 @@ fn main() {
     let g = median(generate.clone());
     let w = median(whole.clone());
     println!("seed {TENANTS} tenants x 2 companies, {RUNS} runs each, medians:");
-    println!("  generation only (1 thread): {:>7.0} ms   (runs: {:?})", g.as_secs_f64() * 1e3, ms(&generate));
-    println!("  seed into a new file:       {:>7.0} ms   (runs: {:?})", w.as_secs_f64() * 1e3, ms(&whole));
+    println!(
+        "  generation only (1 thread): {:>7.0} ms   (runs: {:?})",
+        g.as_secs_f64() * 1e3,
+        ms(&generate)
+    );
+    println!(
+        "  seed into a new file:       {:>7.0} ms   (runs: {:?})",
+        w.as_secs_f64() * 1e3,
+        ms(&whole)
+    );
     println!("  rows written per run:       {rows}");
-    println!("  rows per second:            {:>7.0}", rows as f64 / w.as_secs_f64());
-    println!("  database file size:         {:.1} MiB", size as f64 / 1048576.0);
+    println!(
+        "  rows per second:            {:>7.0}",
+        rows as f64 / w.as_secs_f64()
+    );
+    println!(
+        "  database file size:         {:.1} MiB",
+        size as f64 / 1048576.0
+    );
     if let Some(kib) = peak_rss_kib() {
-        println!("  peak RSS (whole bench):     {:.1} MiB", kib as f64 / 1024.0);
+        println!(
+            "  peak RSS (whole bench):     {:.1} MiB",
+            kib as f64 / 1024.0
+        );
     }
 }
 

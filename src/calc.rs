@@ -538,13 +538,9 @@ pub fn render(a: &Assessment, lang: Lang) -> Json {
     })
 }
 
-/// Amounts, rates and averages as strings (exact); counts as numbers; flags as booleans.
+/// A value as JSON, the way `Value` serialises (exact strings for amounts).
 fn value_json(v: Value) -> Json {
-    match v {
-        Value::Count(n) => Json::from(n),
-        Value::Flag(b) => Json::Bool(b),
-        other => Json::String(other.to_string()),
-    }
+    serde_json::to_value(v).unwrap_or(Json::Null)
 }
 
 #[cfg(test)]

@@ -115,8 +115,7 @@ pub fn seed(
             });
         }
         drop(tx);
-        db.write_as(|s| {
-            s.prepare_bulk_load()?;
+        db.write_bulk_as(|s| {
             let mut pending = BTreeMap::new();
             let mut next = 1;
             let (mut rows, mut companies) = (0, 0);

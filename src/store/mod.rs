@@ -10,6 +10,7 @@
 //!   by; a [`TenantId`] can only be obtained from the store.
 
 mod error;
+mod load;
 mod records;
 mod tenants;
 
@@ -55,6 +56,8 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Temporary files (statement journals of multi-row inserts) stay in memory.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 
@@ -121,13 +124,23 @@ impl Db {
         &self,
         f: impl FnOnce(&Store<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
+        transaction(&mut *self.conn()?, f)
+    }
+
+    /// [`Db::write_as`] for one large transaction (seeding many tenants): the connection
+    /// gets 128 MiB of page cache for the duration, so the transaction stays in memory
+    /// instead of spilling to the WAL page by page, then goes back to the default.
+    pub fn write_bulk_as<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Store<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut conn = self.conn()?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
+        conn.pragma_update(None, "cache_size", BULK_CACHE_KIB)
             .map_err(StoreError::from)?;
-        let out = f(&Store { conn: &tx })?;
-        tx.commit().map_err(StoreError::from)?;
-        Ok(out)
+        let out = transaction(&mut *conn, f);
+        conn.pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)
+            .map_err(StoreError::from)?;
+        out
     }
 
     /// [`Db::read`] on the blocking pool, for async handlers.
@@ -153,6 +166,23 @@ impl Db {
             .await
             .map_err(|e| StoreError::Other(e.to_string()))?
     }
+}
+
+/// SQLite's default page cache, and the one bulk loads get (negative: KiB).
+const DEFAULT_CACHE_KIB: i64 = -2_000;
+const BULK_CACHE_KIB: i64 = -131_072;
+
+/// Run `f` in one `BEGIN IMMEDIATE` transaction, committing if it returns `Ok`.
+fn transaction<T, E: From<StoreError>>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Store<'_>) -> Result<T, E>,
+) -> Result<T, E> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(StoreError::from)?;
+    let out = f(&Store { conn: &tx })?;
+    tx.commit().map_err(StoreError::from)?;
+    Ok(out)
 }
 
 /// Check the file is ours (or empty) and not from a newer taxlab, then migrate.
@@ -217,13 +247,6 @@ impl<'c> Store<'c> {
         Ok(self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
-    }
-
-    /// Let this connection hold a large transaction in memory (128 MiB of page cache)
-    /// rather than spilling it to the WAL page by page; for seeding many tenants.
-    pub fn prepare_bulk_load(&self) -> Result<(), StoreError> {
-        self.conn.pragma_update(None, "cache_size", -131_072)?;
-        Ok(())
     }
 
     /// The data of one tenant; every query through it is filtered by that tenant.

@@ -14,7 +14,6 @@ use crate::domain::money::{Fen, Rate};
 use crate::domain::period::{TaxPeriod, YearMonth};
 use crate::domain::tax::LocationTier;
 use crate::domain::tax::credit::{CreditProfileKind, Grade};
-use crate::synth::TenantData;
 
 fn bad(what: &str, value: &str) -> StoreError {
     StoreError::BadData(format!("{what}: {value:?}"))
@@ -41,138 +40,6 @@ fn parse_opt<T>(
 }
 
 impl Store<'_> {
-    /// Write a generated tenant, all of it, and return its id.
-    pub fn insert_tenant(&self, t: &TenantData) -> Result<TenantId, StoreError> {
-        let c = self.conn;
-        c.execute(
-            "INSERT INTO tenants (label, class_seed, seat, sandbox_date) VALUES (?1, ?2, ?3, ?4)",
-            params![
-                t.label,
-                t.class_seed as i64,
-                t.seat,
-                t.sandbox_date.to_string()
-            ],
-        )
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => {
-                StoreError::Conflict(format!("tenant {} already exists", t.label))
-            }
-            other => other,
-        })?;
-        let tenant = c.last_insert_rowid();
-        let mut person_ids = Vec::with_capacity(t.people.len());
-        let mut stmt = c.prepare_cached("INSERT INTO people (tenant_id, name, resident_id, mobile, email) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-        for p in &t.people {
-            stmt.execute(params![
-                tenant,
-                p.name,
-                p.resident_id.as_str(),
-                p.mobile.as_str(),
-                p.email
-            ])?;
-            person_ids.push(c.last_insert_rowid());
-        }
-        for data in &t.companies {
-            let company = insert_company(c, tenant, &data.company)?;
-            let mut stmt = c.prepare_cached("INSERT INTO company_roles (tenant_id, company_id, person_id, role) VALUES (?1, ?2, ?3, ?4)")?;
-            for (person, role) in &data.roles {
-                stmt.execute(params![tenant, company, person_ids[*person], role.as_str()])?;
-            }
-            let b = &data.bank;
-            c.prepare_cached(
-                "INSERT INTO bank_accounts (tenant_id, company_id, bank_name, account_no, balance_fen, tripartite_agreement)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![tenant, company, b.bank_name, b.account_no.as_str(), b.balance.fen(), b.tripartite_agreement])?;
-            let mut stmt = c.prepare_cached(
-                "INSERT INTO invoices (tenant_id, company_id, direction, number, kind, issued_on, counterparty_name,
-                 counterparty_uscc, item, amount_fen, rate_ppm, tax_fen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?;
-            for i in &data.invoices {
-                stmt.execute(params![
-                    tenant,
-                    company,
-                    i.direction.as_str(),
-                    i.number.as_str(),
-                    i.kind.as_str(),
-                    i.issued_on.to_string(),
-                    i.counterparty_name,
-                    i.counterparty_uscc.as_str(),
-                    i.item,
-                    i.amount.fen(),
-                    i.rate.ppm(),
-                    i.tax.fen()
-                ])?;
-            }
-            let mut stmt = c.prepare_cached(
-                "INSERT INTO ledger_months (tenant_id, company_id, month, revenue_fen, cost_fen, expenses_fen, profit_fen)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for m in &data.ledger {
-                stmt.execute(params![
-                    tenant,
-                    company,
-                    m.month.to_string(),
-                    m.revenue.fen(),
-                    m.cost.fen(),
-                    m.expenses.fen(),
-                    m.profit.fen()
-                ])?;
-            }
-            let mut filing_ids = Vec::with_capacity(data.filings.len());
-            let mut stmt = c.prepare_cached(
-                "INSERT INTO filings (tenant_id, company_id, kind, period, deadline, filed_on, total_due_fen, assessment)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            for f in &data.filings {
-                stmt.execute(params![
-                    tenant,
-                    company,
-                    f.kind.as_str(),
-                    f.period.to_string(),
-                    f.deadline.to_string(),
-                    f.filed_on.to_string(),
-                    f.total_due.fen(),
-                    f.assessment_json
-                ])?;
-                filing_ids.push(c.last_insert_rowid());
-            }
-            let mut stmt = c.prepare_cached(
-                "INSERT INTO payments (tenant_id, company_id, filing_id, item, amount_fen, due_on, paid_on, late_fee_fen)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            for p in &data.payments {
-                let filing = filing_ids
-                    .get(p.filing)
-                    .ok_or_else(|| StoreError::BadData("payment without filing".into()))?;
-                stmt.execute(params![
-                    tenant,
-                    company,
-                    filing,
-                    p.item.as_str(),
-                    p.amount.fen(),
-                    p.due_on.to_string(),
-                    p.paid_on.map(|d| d.to_string()),
-                    p.late_fee.fen()
-                ])?;
-            }
-            let mut stmt = c.prepare_cached(
-                "INSERT INTO credit_events (tenant_id, company_id, occurred_on, kind, period, points) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for e in &data.credit_events {
-                stmt.execute(params![
-                    tenant,
-                    company,
-                    e.on.to_string(),
-                    e.kind.as_str(),
-                    e.period.to_string(),
-                    e.points
-                ])?;
-            }
-        }
-        Ok(TenantId(tenant))
-    }
-
     /// Find a tenant by its label.
     pub fn tenant_by_label(&self, label: &str) -> Result<Option<TenantRecord>, StoreError> {
         self.conn
@@ -210,34 +77,6 @@ fn tenant_row(r: &Row<'_>) -> Raw<TenantRecord> {
             credit_profile: parse_opt("credit profile", &profile, CreditProfileKind::parse)?,
         })
     })())
-}
-
-fn insert_company(c: &Connection, tenant: i64, co: &Company) -> Result<i64, StoreError> {
-    c.prepare_cached(
-        "INSERT INTO companies (tenant_id, preset, name, uscc, industry_code, industry, taxpayer_type, vat_quarterly,
-         credit_grade, credit_score, registered_on, division_code, address, location_tier, headcount, total_assets_fen,
-         restricted_industry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-    )?
-    .execute(params![
-        tenant,
-        co.preset,
-        co.name,
-        co.uscc.as_str(),
-        co.industry_code,
-        co.industry,
-        co.taxpayer_type.as_str(),
-        co.vat_quarterly,
-        co.credit_grade.as_str(),
-        co.credit_score,
-        co.registered_on.to_string(),
-        co.division_code,
-        co.address,
-        co.tier.as_str(),
-        co.headcount,
-        co.total_assets.fen(),
-        co.restricted_industry
-    ])?;
-    Ok(c.last_insert_rowid())
 }
 
 /// One tenant's data. Every query names the tenant; ids from elsewhere (URLs, forms)

@@ -103,7 +103,17 @@ fn reads_back_what_was_written() {
             assert_eq!(invoices[0].value, generated.invoices[0]);
             assert_eq!(invoices.len(), generated.invoices.len());
             assert_eq!(scope.filings(cid)?.len(), generated.filings.len());
-            assert_eq!(scope.payments(cid)?.len(), generated.payments.len());
+            let payments = scope.payments(cid)?;
+            assert_eq!(payments.len(), generated.payments.len());
+            // each payment points at its own filing (ids assigned by multi-row inserts)
+            let filings = scope.filings(cid)?;
+            for p in &payments {
+                let f = filings
+                    .iter()
+                    .find(|f| f.id == p.filing_id)
+                    .expect("filing of payment");
+                assert_eq!(f.value.deadline, p.due_on);
+            }
             assert_eq!(scope.staff(cid)?.len(), 3);
         }
         Ok(())
@@ -171,7 +181,11 @@ fn refuses_someone_elses_sqlite_file() {
     drop(conn);
     let before = std::fs::read(&path).unwrap();
     assert!(matches!(Db::open(&path), Err(StoreError::NotTaxlab { .. })));
-    assert_eq!(std::fs::read(&path).unwrap(), before, "the file must not be rewritten");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the file must not be rewritten"
+    );
 }
 
 #[test]

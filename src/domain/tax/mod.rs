@@ -20,8 +20,7 @@ use crate::domain::period::TaxPeriod;
 pub use policy::{LocationTier, Policy, PolicyError};
 
 /// A value on a line of the working.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Value {
     Money(Fen),
     Rate(Rate),
@@ -40,6 +39,26 @@ impl fmt::Display for Value {
             Value::Hundredths(h) => write!(f, "{}.{:02}", h / 100, h % 100),
             Value::Flag(b) => b.fmt(f),
         }
+    }
+}
+
+/// Amounts, rates and averages serialise as exact strings; counts as numbers; flags as booleans.
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Count(n) => s.serialize_i64(*n),
+            Value::Flag(b) => s.serialize_bool(*b),
+            other => s.collect_str(other),
+        }
+    }
+}
+
+/// Name–value pairs serialised as a JSON object, in order.
+struct Pairs<'a>(&'a [(&'a str, Value)]);
+
+impl Serialize for Pairs<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
     }
 }
 
@@ -143,11 +162,19 @@ impl Assessment {
 
     /// The filed form, compactly: rule ids, lines and totals (no working), for storage.
     pub fn form_json(&self) -> String {
-        let lines: serde_json::Map<String, serde_json::Value> =
-            self.lines().into_iter().map(|(l, v)| (l.to_owned(), v.to_string().into())).collect();
-        let totals: serde_json::Map<String, serde_json::Value> =
-            self.totals.iter().map(|(k, v)| ((*k).to_owned(), v.to_string().into())).collect();
-        serde_json::json!({ "policy": self.policy, "lines": lines, "totals": totals }).to_string()
+        #[derive(Serialize)]
+        struct Form<'a> {
+            policy: &'a [String],
+            lines: Pairs<'a>,
+            totals: Pairs<'a>,
+        }
+        let lines = self.lines();
+        let form = Form {
+            policy: &self.policy,
+            lines: Pairs(&lines),
+            totals: Pairs(&self.totals),
+        };
+        serde_json::to_string(&form).unwrap_or_default()
     }
 
     /// Money total or zero.
