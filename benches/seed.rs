@@ -9,7 +9,7 @@ use taxlab::store::Db;
 use taxlab::synth::{self, TenantSpec};
 
 const TENANTS: u32 = 500;
-const RUNS: usize = 5;
+const RUNS: usize = 9;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();

@@ -90,8 +90,10 @@ pub fn seed(
     if db.read(|s| s.tenant_by_label(&first))?.is_some() {
         return Err(SeedError::Exists(first));
     }
+    // Writing is the slower half and runs on this thread; generators get the other cores.
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
+        .saturating_sub(1)
         .clamp(1, 8) as u32;
     let (tx, rx) = mpsc::sync_channel::<TenantData>(64);
     let report = std::thread::scope(|scope| {

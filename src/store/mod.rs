@@ -168,6 +168,9 @@ impl Db {
     }
 }
 
+/// Page size of new database files.
+const PAGE_SIZE: i64 = 16_384;
+
 /// SQLite's default page cache, and the one bulk loads get (negative: KiB).
 const DEFAULT_CACHE_KIB: i64 = -2_000;
 const BULK_CACHE_KIB: i64 = -131_072;
@@ -211,6 +214,11 @@ fn prepare_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> 
             path: shown(),
             reason: check,
         });
+    }
+    if tables == 0 {
+        // A new file: larger pages mean fewer b-tree levels and writes per row. Only
+        // possible before the first table exists.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     }
     configure(conn).map_err(|e| classify_open_error(e, &shown()))?;
     conn.pragma_update(None, "application_id", APPLICATION_ID)?;
