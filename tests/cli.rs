@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 //! The `taxlab` binary as a user runs it.
 
 use std::io::Write;

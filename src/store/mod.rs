@@ -137,7 +137,7 @@ impl Db {
         let mut conn = self.conn()?;
         conn.pragma_update(None, "cache_size", BULK_CACHE_KIB)
             .map_err(StoreError::from)?;
-        let out = transaction(&mut *conn, f);
+        let out = transaction(&mut conn, f);
         conn.pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)
             .map_err(StoreError::from)?;
         out

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used)]
+
 use chrono::NaiveDate;
 
 use super::*;

@@ -90,3 +90,33 @@ async fn static_css_is_served_from_the_binary() {
     );
     assert_eq!(app.get("/static/missing.js").await.status(), 404);
 }
+
+#[tokio::test]
+async fn serve_stops_when_asked_and_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = taxlab::store::Db::open(&dir.path().join("s.db")).unwrap();
+    let demo = taxlab::seed::ensure_demo(&db).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(
+        taxlab::http::App::build(taxlab::http::AppState { db, demo }).serve(listener, async {
+            let _ = stopped.await;
+        }),
+    );
+    let res = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    stop.send(()).unwrap();
+    let finished = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+    assert!(
+        matches!(finished, Ok(Ok(Ok(())))),
+        "server did not shut down: {finished:?}"
+    );
+    assert!(
+        reqwest::get(format!("http://{addr}/healthz"))
+            .await
+            .is_err()
+    );
+}

@@ -6,6 +6,8 @@ pub mod credit;
 pub mod deadline;
 pub mod late_fee;
 pub mod policy;
+#[cfg(test)]
+mod properties;
 pub mod surcharges;
 pub mod vat_general;
 pub mod vat_small;

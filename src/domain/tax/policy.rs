@@ -316,13 +316,13 @@ impl Policy {
                         message: format!("rule {} ends before it starts", i + 1),
                     });
                 }
-                if let Some(next) = rules.get(i + 1) {
-                    if next.from() <= r.to() {
-                        return Err(PolicyLoadError {
-                            file,
-                            message: format!("rules {} and {} overlap", i + 1, i + 2),
-                        });
-                    }
+                if let Some(next) = rules.get(i + 1)
+                    && next.from() <= r.to()
+                {
+                    return Err(PolicyLoadError {
+                        file,
+                        message: format!("rules {} and {} overlap", i + 1, i + 2),
+                    });
                 }
             }
             Ok(())
