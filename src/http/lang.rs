@@ -1,8 +1,9 @@
-//! The request's language: `?lang=`, then the `lang` cookie, then Accept-Language,
-//! then Chinese.
+//! The request's language: `?lang=`, then the `lang` cookie (set by the switch), then
+//! Chinese. The browser's Accept-Language is deliberately ignored: the portal is Chinese
+//! by default, as the real one is, whatever language the classroom PCs are set to.
 
 use axum::extract::FromRequestParts;
-use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+use axum::http::header::COOKIE;
 use axum::http::request::Parts;
 
 use crate::i18n::Lang;
@@ -28,16 +29,7 @@ pub fn from_parts(parts: &Parts) -> Lang {
                 if k == "lang" { Lang::parse(v) } else { None }
             })
     };
-    let from_header = || {
-        let header = parts.headers.get(ACCEPT_LANGUAGE)?.to_str().ok()?;
-        header
-            .split(',')
-            .find_map(|tag| Lang::parse(tag.split(';').next().unwrap_or("")))
-    };
-    from_query
-        .or_else(from_cookie)
-        .or_else(from_header)
-        .unwrap_or_default()
+    from_query.or_else(from_cookie).unwrap_or_default()
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ReqLang {

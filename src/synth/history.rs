@@ -15,6 +15,7 @@ use crate::domain::entities::{
 use crate::domain::money::{Fen, Rate};
 use crate::domain::period::TaxPeriod;
 use crate::domain::tax::cit::{self, CitInput, QuarterSize, SmallLowProfit};
+use crate::domain::tax::credit::Grade;
 use crate::domain::tax::vat_general::{self, VatGeneralInput};
 use crate::domain::tax::vat_small::{self, VatSmallInput};
 use crate::domain::tax::{Assessment, Policy, late_fee};
@@ -33,6 +34,7 @@ pub fn generate(
     today: NaiveDate,
 ) -> History {
     let policy = Policy::embedded();
+    let behaviour = Behaviour::of(preset, company);
     let mut h = History {
         filings: Vec::new(),
         payments: Vec::new(),
@@ -81,7 +83,8 @@ pub fn generate(
                     surcharge(&a, "surcharge.local_education"),
                 ),
             ];
-            record(rng, preset, &mut h, kind, &a, &items, today);
+            let last = period.next() == business.due_vat;
+            record(rng, &behaviour, &mut h, kind, &a, &items, today, last);
         }
         period = period.next();
     }
@@ -99,14 +102,17 @@ pub fn generate(
         ) {
             let due = a.money("tax_due");
             paid_this_year += due;
+            let last = quarter.next() == business.due_cit;
+            let items = [(TaxItem::Cit, due)];
             record(
                 rng,
-                preset,
+                &behaviour,
                 &mut h,
                 ReturnKind::CitQuarterly,
                 &a,
-                &[(TaxItem::Cit, due)],
+                &items,
                 today,
+                last,
             );
         }
         quarter = quarter.next();
@@ -225,21 +231,57 @@ fn cit_input(company: &Company, business: &Business, quarter: TaxPeriod, prepaid
 }
 
 /// File the return on time or late, and pay each item on time, late or not at all.
+/// How often a company was late or left tax unpaid: the preset's rates, scaled by its
+/// credit grade (a model taxpayer is rarely late, a D-grade one often).
+struct Behaviour {
+    late_filing: Rate,
+    late_payment: Rate,
+    unpaid: Rate,
+    /// Leave the last VAT period unpaid if nothing else is, so the company has arrears.
+    ensure_arrears: bool,
+}
+
+impl Behaviour {
+    fn of(preset: &Preset, company: &Company) -> Behaviour {
+        let percent: i64 = match company.credit_grade {
+            Grade::M => 20,
+            Grade::A => 50,
+            Grade::B => 100,
+            Grade::C => 200,
+            Grade::D => 300,
+        };
+        let scale = |r: Rate| Rate::from_ppm((r.ppm() * percent / 100).min(1_000_000));
+        Behaviour {
+            late_filing: scale(preset.late_filing),
+            late_payment: scale(preset.late_payment),
+            // A model or A-grade taxpayer has no arrears.
+            unpaid: if matches!(company.credit_grade, Grade::M | Grade::A) {
+                Rate::ZERO
+            } else {
+                scale(preset.unpaid)
+            },
+            ensure_arrears: !matches!(company.credit_grade, Grade::M | Grade::A),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn record(
     rng: &mut ChaCha8Rng,
-    preset: &Preset,
+    behaviour: &Behaviour,
     h: &mut History,
     kind: ReturnKind,
     a: &Assessment,
     items: &[(TaxItem, Fen)],
     today: NaiveDate,
+    last_chance: bool,
 ) {
     let policy = Policy::embedded();
     let period = a.period;
     let deadline = policy.calendar.filing_deadline(period).date;
     let window_opens = period.last_month().next().first_day();
     let yesterday = today - Duration::days(1);
-    let filed_on = if draw::chance(rng, preset.late_filing) {
+    let filed_on = if draw::chance(rng, behaviour.late_filing) {
         (deadline + Duration::days(rng.random_range(1..=25))).min(yesterday)
     } else {
         (deadline - Duration::days(rng.random_range(0..=10)))
@@ -268,9 +310,12 @@ fn record(
     if total_due <= Fen::ZERO {
         return;
     }
-    let paid_on = if draw::chance(rng, preset.unpaid) {
+    let already_owing = h.payments.iter().any(|p| p.paid_on.is_none());
+    let unpaid = draw::chance(rng, behaviour.unpaid)
+        || (last_chance && behaviour.ensure_arrears && !already_owing);
+    let paid_on = if unpaid {
         None
-    } else if draw::chance(rng, preset.late_payment) {
+    } else if draw::chance(rng, behaviour.late_payment) {
         Some((deadline + Duration::days(rng.random_range(1..=40))).max(filed_on))
     } else {
         Some(filed_on)

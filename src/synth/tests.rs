@@ -141,3 +141,30 @@ fn ledger_agrees_with_invoices() {
         }
     }
 }
+
+#[test]
+fn grade_shapes_behaviour_and_lower_grades_have_arrears() {
+    use crate::domain::tax::credit::Grade;
+    let mut checked = 0;
+    for seat in 0..60 {
+        for c in generate(&spec(21, seat)).companies {
+            let unpaid = c.payments.iter().filter(|p| p.paid_on.is_none()).count();
+            match c.company.credit_grade {
+                Grade::M | Grade::A => assert_eq!(
+                    unpaid, 0,
+                    "{:?} company with arrears",
+                    c.company.credit_grade
+                ),
+                _ => {
+                    assert!(
+                        unpaid > 0,
+                        "a {:?} company without arrears",
+                        c.company.credit_grade
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 10);
+}

@@ -67,6 +67,7 @@ async fn unknown_pages_get_a_friendly_404_in_the_users_language() {
         .client
         .get(app.url("/no/such/page"))
         .header("accept-language", "en-US,en;q=0.9")
+        .header("cookie", "lang=en")
         .send()
         .await
         .unwrap();
