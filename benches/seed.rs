@@ -37,7 +37,8 @@ fn main() {
                 seat,
                 sandbox_date: date,
                 presets: presets.clone(),
-            });
+            })
+            .expect("generate");
             rows += t.companies.iter().map(|c| c.invoices.len()).sum::<usize>();
         }
         generate.push(started.elapsed());

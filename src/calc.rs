@@ -14,7 +14,7 @@ use crate::domain::tax::cit::{self, CitInput, QuarterSize, SmallLowProfit};
 use crate::domain::tax::late_fee::{self, LateFeeInput};
 use crate::domain::tax::policy::HalvingGroup;
 use crate::domain::tax::surcharges::{self, SurchargeInput};
-use crate::domain::tax::vat_general::{self, VatGeneralError, VatGeneralInput};
+use crate::domain::tax::vat_general::{self, VatGeneralInput};
 use crate::domain::tax::vat_small::{self, VatSmallInput};
 use crate::domain::tax::{Assessment, LocationTier, Policy, PolicyError, Value};
 use crate::i18n::{Catalog, Lang};
@@ -95,8 +95,14 @@ impl CalcError {
 
 impl From<PolicyError> for CalcError {
     fn from(e: PolicyError) -> CalcError {
-        let PolicyError::NotCovered { period, .. } = e;
-        CalcError::new(Some("period"), "calc.error.no_policy", Some(period))
+        match e {
+            PolicyError::NotCovered { period, .. } => {
+                CalcError::new(Some("period"), "calc.error.no_policy", Some(period))
+            }
+            PolicyError::RateNotInForce { rate, .. } => {
+                CalcError::new(Some("sales"), "calc.error.not_rate", Some(rate))
+            }
+        }
     }
 }
 
@@ -297,12 +303,7 @@ pub fn calculate(tax: CalcTax, input: &Json, lang: Lang) -> Result<Json, CalcErr
                 small_low_profit: f.flag("small_low_profit")?.unwrap_or(false),
             };
             f.finish()?;
-            vat_general::assess(policy, &input).map_err(|e| match e {
-                VatGeneralError::Policy(p) => CalcError::from(p),
-                VatGeneralError::UnknownRate(r) => {
-                    CalcError::new(Some("sales"), "calc.error.not_rate", Some(r.to_string()))
-                }
-            })?
+            vat_general::assess(policy, &input)?
         }
         CalcTax::CitQuarterly => {
             let period = f.period("period", PeriodKind::Quarter)?;

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::domain::tax::PolicyError;
 use crate::http::{App, AppState};
 use crate::i18n::{Catalog, Lang};
 use crate::seed::{self, SeedError, SeedPlan};
@@ -112,13 +113,7 @@ pub fn main() -> ExitCode {
             };
             let presets = match seed::presets(&presets) {
                 Ok(p) => p,
-                Err(SeedError::UnknownPreset(p)) => {
-                    return fail(
-                        2,
-                        catalog.format(lang, "cli.unknown_preset", &[("value", &p)]),
-                    );
-                }
-                Err(e) => return fail(1, e.to_string()),
+                Err(e) => return fail(seed_exit_code(&e), seed_message(&e, lang)),
             };
             let plan = SeedPlan {
                 class_seed,
@@ -166,12 +161,7 @@ pub fn main() -> ExitCode {
                     );
                     ExitCode::SUCCESS
                 }
-                Err(SeedError::Exists(label)) => fail(
-                    2,
-                    catalog.format(lang, "cli.seed_exists", &[("label", &label)]),
-                ),
-                Err(SeedError::Store(e)) => fail(1, store_message(&e, lang)),
-                Err(e) => fail(1, e.to_string()),
+                Err(e) => fail(seed_exit_code(&e), seed_message(&e, lang)),
             }
         }
         Command::Serve { addr } => match serve(&cli.db, addr, lang) {
@@ -192,6 +182,28 @@ fn read_input(path: &str) -> std::io::Result<String> {
 }
 
 /// A store error as the user should read it.
+/// Bad input (an existing seat, an unknown preset, a date outside the policy) is 2;
+/// anything else 1.
+fn seed_exit_code(e: &SeedError) -> u8 {
+    match e {
+        SeedError::Store(_) => 1,
+        _ => 2,
+    }
+}
+
+/// A seeding error as the user should read it.
+fn seed_message(e: &SeedError, lang: Lang) -> String {
+    let c = Catalog::embedded();
+    match e {
+        SeedError::UnknownPreset(p) => c.format(lang, "cli.unknown_preset", &[("value", p)]),
+        SeedError::Exists(label) => c.format(lang, "cli.seed_exists", &[("label", label)]),
+        SeedError::Policy(
+            PolicyError::NotCovered { period, .. } | PolicyError::RateNotInForce { period, .. },
+        ) => c.format(lang, "cli.policy_not_covered", &[("period", period)]),
+        SeedError::Store(e) => store_message(e, lang),
+    }
+}
+
 fn store_message(e: &StoreError, lang: Lang) -> String {
     let c = Catalog::embedded();
     match e {
@@ -217,18 +229,19 @@ fn store_message(e: &StoreError, lang: Lang) -> String {
         StoreError::Open { path, reason } => {
             c.format(lang, "cli.db_open", &[("path", path), ("reason", reason)])
         }
-        other => other.to_string(),
+        // Not the user's doing: the detail is technical, so it follows a plain notice.
+        other => c.format(lang, "cli.failed", &[("reason", &other.to_string())]),
     }
 }
 
 fn serve(db_path: &std::path::Path, addr: SocketAddr, lang: Lang) -> Result<(), String> {
     init_tracing();
     let db = Db::open(db_path).map_err(|e| store_message(&e, lang))?;
-    let demo = seed::ensure_demo(&db).map_err(|e| store_message(&e, lang))?;
+    let demo = seed::ensure_demo(&db).map_err(|e| seed_message(&e, lang))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| failed(&e, lang))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
             Catalog::embedded().format(
@@ -252,8 +265,12 @@ fn serve(db_path: &std::path::Path, addr: SocketAddr, lang: Lang) -> Result<(), 
         App::build(AppState { db, demo })
             .serve(listener, shutdown_signal())
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| failed(&e, lang))
     })
+}
+
+fn failed(e: &dyn std::fmt::Display, lang: Lang) -> String {
+    Catalog::embedded().format(lang, "cli.failed", &[("reason", &e.to_string())])
 }
 
 async fn shutdown_signal() {

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
+use crate::domain::tax::PolicyError;
 use crate::store::{Db, StoreError, TenantId};
 use crate::synth::{self, Preset, Tables, TenantData, TenantSpec};
 
@@ -48,6 +49,8 @@ pub enum SeedError {
     Exists(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
 }
 
 /// Look presets up by id.
@@ -95,7 +98,7 @@ pub fn seed(
         .map_or(1, |n| n.get())
         .saturating_sub(1)
         .clamp(1, 8) as u32;
-    let (tx, rx) = mpsc::sync_channel::<TenantData>(64);
+    let (tx, rx) = mpsc::sync_channel::<Result<TenantData, PolicyError>>(64);
     let report = std::thread::scope(|scope| {
         for w in 0..workers {
             let tx = tx.clone();
@@ -117,11 +120,15 @@ pub fn seed(
             });
         }
         drop(tx);
-        db.write_bulk_as(|s| {
+        // The receiver lives only as long as the writer: if writing fails, the generators'
+        // next send fails and they stop, so the scope can end.
+        let rx = rx;
+        db.write_bulk_as(move |s| {
             let mut pending = BTreeMap::new();
             let mut next = 1;
             let (mut rows, mut companies) = (0, 0);
             for data in rx.iter() {
+                let data = data?;
                 pending.insert(data.seat, data);
                 // Write in seat order so ids, and so the file, do not depend on thread timing.
                 while let Some(data) = pending.remove(&next) {
@@ -149,7 +156,7 @@ pub fn seed(
 }
 
 /// The demo tenant `serve` offers until classrooms exist; created on first start.
-pub fn ensure_demo(db: &Db) -> Result<TenantId, StoreError> {
+pub fn ensure_demo(db: &Db) -> Result<TenantId, SeedError> {
     if let Some(t) = db.read(|s| s.tenant_by_label(DEMO_LABEL))? {
         return Ok(t.id);
     }
@@ -160,9 +167,9 @@ pub fn ensure_demo(db: &Db) -> Result<TenantId, StoreError> {
         sandbox_date: default_sandbox_date(),
         presets: tables.presets.iter().collect(),
     };
-    let mut data = synth::generate(&spec);
+    let mut data = synth::generate(&spec)?;
     data.label = DEMO_LABEL.to_owned();
-    db.write(|s| s.insert_tenant(&data))
+    Ok(db.write(|s| s.insert_tenant(&data))?)
 }
 
 pub const DEMO_LABEL: &str = "demo";

@@ -112,9 +112,9 @@ impl Fen {
     }
 }
 
-/// Amounts above this (about 90 trillion yuan) are refused at parse time, so sums of
-/// a form's lines stay far from `i64` overflow.
-const MAX_FEN: i64 = 9_000_000_000_000_000;
+/// Amounts above this (10 trillion yuan) are refused at parse time, so sums of thousands
+/// of a form's lines, and their products with rates in `i128`, stay far from overflow.
+pub const MAX_FEN: i64 = 1_000_000_000_000_000;
 const PPM: i128 = 1_000_000;
 
 /// Divide rounding half away from zero (四舍五入).

@@ -1,5 +1,6 @@
-//! Writing a generated tenant. Rows go in many per statement: SQLite spends much of a
-//! one-row insert on the statement itself, and seeding writes hundreds of thousands.
+//! Writing a generated tenant. Rows go in many per statement (SQLite spends much of a
+//! one-row insert on the statement itself, and seeding writes hundreds of thousands),
+//! with ids given explicitly so children can point at their parents.
 
 use rusqlite::Connection;
 use rusqlite::types::ToSqlOutput::{self, Borrowed, Owned};
@@ -26,30 +27,58 @@ fn owned(v: String) -> ToSqlOutput<'static> {
     Owned(Value::Text(v))
 }
 
-/// Insert rows into `table (columns)`, `CHUNK` per statement, and return the rowid of
-/// each row in order (a multi-row insert in one transaction assigns consecutive rowids).
+/// Insert rows into `table (columns)`, `CHUNK` per statement.
 fn insert_rows(
     c: &Connection,
     table: &str,
     columns: &str,
     rows: Vec<Row<'_>>,
-) -> Result<Vec<i64>, StoreError> {
+) -> Result<(), StoreError> {
     let width = columns.split(',').count();
     let one = format!("({})", vec!["?"; width].join(", "));
-    let mut ids = Vec::with_capacity(rows.len());
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Row<'_>> = rows.by_ref().take(CHUNK).collect();
+        let n = chunk.len();
         let sql = format!(
             "INSERT INTO {table} ({columns}) VALUES {}",
-            vec![one.as_str(); chunk.len()].join(", ")
+            vec![one.as_str(); n].join(", ")
         );
-        let n = chunk.len() as i64;
-        c.prepare_cached(&sql)?
+        let written = c
+            .prepare_cached(&sql)?
             .execute(rusqlite::params_from_iter(chunk.into_iter().flatten()))?;
-        let last = c.last_insert_rowid();
-        ids.extend(last - n + 1..=last);
+        if written != n {
+            return Err(StoreError::Other(format!(
+                "{table}: wrote {written} of {n} rows"
+            )));
+        }
     }
+    Ok(())
+}
+
+/// Insert rows into a table with an `id` primary key, giving each row the next id
+/// explicitly (we hold the write lock), and return the ids in order.
+fn insert_with_ids(
+    c: &Connection,
+    table: &str,
+    columns: &str,
+    rows: Vec<Row<'_>>,
+) -> Result<Vec<i64>, StoreError> {
+    let first: i64 = c.query_row(
+        &format!("SELECT coalesce(max(id), 0) + 1 FROM {table}"),
+        [],
+        |r| r.get(0),
+    )?;
+    let ids: Vec<i64> = (first..first + rows.len() as i64).collect();
+    let rows = rows
+        .into_iter()
+        .zip(&ids)
+        .map(|(mut row, id)| {
+            row.insert(0, int(*id));
+            row
+        })
+        .collect();
+    insert_rows(c, table, &format!("id, {columns}"), rows)?;
     Ok(ids)
 }
 
@@ -57,7 +86,7 @@ impl Store<'_> {
     /// Write a generated tenant, all of it, and return its id.
     pub fn insert_tenant(&self, t: &TenantData) -> Result<TenantId, StoreError> {
         let c = self.conn;
-        let tenant = insert_rows(
+        let tenant = insert_with_ids(
             c,
             "tenants",
             "label, class_seed, seat, sandbox_date",
@@ -87,7 +116,7 @@ impl Store<'_> {
                 ]
             })
             .collect();
-        let person_ids = insert_rows(
+        let person_ids = insert_with_ids(
             c,
             "people",
             "tenant_id, name, resident_id, mobile, email",
@@ -96,7 +125,7 @@ impl Store<'_> {
 
         for data in &t.companies {
             let co = &data.company;
-            let company = insert_rows(
+            let company = insert_with_ids(
                 c,
                 "companies",
                 "tenant_id, preset, name, uscc, industry_code, industry, taxpayer_type, vat_quarterly, credit_grade, \
@@ -141,7 +170,7 @@ impl Store<'_> {
                 roles,
             )?;
             let b = &data.bank;
-            insert_rows(
+            insert_with_ids(
                 c,
                 "bank_accounts",
                 "tenant_id, company_id, bank_name, account_no, balance_fen, tripartite_agreement",
@@ -174,7 +203,7 @@ impl Store<'_> {
                     ]
                 })
                 .collect();
-            insert_rows(
+            insert_with_ids(
                 c,
                 "invoices",
                 "tenant_id, company_id, direction, number, kind, issued_on, counterparty_name, counterparty_uscc, item, \
@@ -218,7 +247,7 @@ impl Store<'_> {
                     ]
                 })
                 .collect();
-            let filing_ids = insert_rows(
+            let filing_ids = insert_with_ids(
                 c,
                 "filings",
                 "tenant_id, company_id, kind, period, deadline, filed_on, total_due_fen, assessment",
@@ -245,7 +274,7 @@ impl Store<'_> {
                     ])
                 })
                 .collect::<Result<_, StoreError>>()?;
-            insert_rows(
+            insert_with_ids(
                 c,
                 "payments",
                 "tenant_id, company_id, filing_id, item, amount_fen, due_on, paid_on, late_fee_fen",
@@ -265,7 +294,7 @@ impl Store<'_> {
                     ]
                 })
                 .collect();
-            insert_rows(
+            insert_with_ids(
                 c,
                 "credit_events",
                 "tenant_id, company_id, occurred_on, kind, period, points",

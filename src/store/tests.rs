@@ -16,6 +16,7 @@ fn tenant(seed: u64, seat: u32) -> synth::TenantData {
             t.preset("general-services").unwrap(),
         ],
     })
+    .unwrap()
 }
 
 fn temp_db() -> (tempfile::TempDir, Db) {

@@ -13,9 +13,9 @@ use crate::domain::entities::{
 use crate::domain::ids::{InvoiceNo, Uscc};
 use crate::domain::money::{Fen, Rate};
 use crate::domain::period::{TaxPeriod, YearMonth};
-use crate::domain::tax::Policy;
 pub use crate::domain::tax::deadline::due_periods;
 use crate::domain::tax::policy::rule_for;
+use crate::domain::tax::{Policy, PolicyError};
 
 pub struct Business {
     pub invoices: Vec<Invoice>,
@@ -62,34 +62,11 @@ fn counterparties(rng: &mut ChaCha8Rng, tables: &Tables, n: usize) -> Vec<Counte
         .collect()
 }
 
-/// The rate a purchase item carries, read from its category.
-fn purchase_rate(item: &str) -> Rate {
-    let has = |words: &[&str]| words.iter().any(|w| item.contains(w));
-    if has(&["设备租赁", "车辆租赁"]) {
-        Rate::percent(13)
-    } else if has(&[
-        "场所租赁",
-        "运输服务",
-        "建筑服务",
-        "不动产",
-        "蔬菜",
-        "天然气",
-        "食用植物油",
-    ]) {
-        Rate::percent(9)
-    } else if has(&["服务"]) {
-        Rate::percent(6)
-    } else {
-        Rate::percent(13)
-    }
-}
-
 /// The rate a small-scale seller's invoice shows in a month: the reduced rate where one applies.
-fn small_scale_rate(month: YearMonth) -> Rate {
+fn small_scale_rate(month: YearMonth) -> Result<Rate, PolicyError> {
     let policy = Policy::embedded();
     rule_for(&policy.vat_small, "vat_small", TaxPeriod::Month(month))
         .map(|r| r.reduced_rate.unwrap_or(r.levy_rate))
-        .unwrap_or(Rate::percent(3))
 }
 
 pub fn generate(
@@ -99,7 +76,7 @@ pub fn generate(
     company: &Company,
     today: NaiveDate,
     company_index: usize,
-) -> Business {
+) -> Result<Business, PolicyError> {
     let (due_vat, due_cit) = due_periods(today, company.vat_quarterly);
     let industry = tables
         .industry(&company.industry_code)
@@ -145,7 +122,7 @@ pub fn generate(
     let mut invoices = Vec::new();
     let mut ledger = Vec::new();
     for (month, sales_total) in monthly_sales {
-        let small_rate = small_scale_rate(month);
+        let small_rate = small_scale_rate(month)?;
         let n_sales = rng.random_range(if general { 5..=10 } else { 3..=7 });
         let mut revenue = Fen::ZERO;
         for amount in draw::split(rng, sales_total, n_sales) {
@@ -177,8 +154,8 @@ pub fn generate(
         let mut cost = Fen::ZERO;
         for amount in draw::split(rng, purchases_total, n_purchases) {
             let supplier = draw::pick(rng, &suppliers);
-            let item = draw::pick(rng, &industry.purchase_items).clone();
-            let rate = purchase_rate(&item);
+            let bought = draw::pick(rng, &industry.purchase_items);
+            let (item, rate) = (bought.item.clone(), bought.rate);
             purchase_seq += 1;
             invoices.push(Invoice {
                 direction: InvoiceDirection::Purchase,
@@ -214,12 +191,12 @@ pub fn generate(
             b.number.as_str(),
         ))
     });
-    Business {
+    Ok(Business {
         invoices,
         ledger,
         due_vat,
         due_cit,
-    }
+    })
 }
 
 fn day_in(rng: &mut ChaCha8Rng, month: YearMonth) -> NaiveDate {

@@ -18,7 +18,7 @@ use crate::domain::tax::cit::{self, CitInput, QuarterSize, SmallLowProfit};
 use crate::domain::tax::credit::Grade;
 use crate::domain::tax::vat_general::{self, VatGeneralInput};
 use crate::domain::tax::vat_small::{self, VatSmallInput};
-use crate::domain::tax::{Assessment, Policy, late_fee};
+use crate::domain::tax::{Assessment, Policy, PolicyError, late_fee};
 
 pub struct History {
     pub filings: Vec<Filing>,
@@ -32,7 +32,7 @@ pub fn generate(
     company: &Company,
     business: &Business,
     today: NaiveDate,
-) -> History {
+) -> Result<History, PolicyError> {
     let policy = Policy::embedded();
     let behaviour = Behaviour::of(preset, company);
     let mut h = History {
@@ -50,42 +50,37 @@ pub fn generate(
     };
     let mut carried_credit = Fen::ZERO;
     while period < business.due_vat {
-        let assessed = match company.taxpayer_type {
+        let a = match company.taxpayer_type {
             TaxpayerType::SmallScale => {
-                vat_small::assess(policy, &small_input(company, business, period)).ok()
+                vat_small::assess(policy, &small_input(company, business, period))?
             }
             TaxpayerType::General => {
                 let a = vat_general::assess(
                     policy,
                     &general_input(company, business, period, carried_credit),
-                )
-                .ok();
-                carried_credit = a
-                    .as_ref()
-                    .map_or(Fen::ZERO, |a| a.money("carry_forward_credit"));
+                )?;
+                carried_credit = a.money("carry_forward_credit");
                 a
             }
         };
-        if let Some(a) = assessed {
-            let kind = match company.taxpayer_type {
-                TaxpayerType::SmallScale => ReturnKind::VatSmall,
-                TaxpayerType::General => ReturnKind::VatGeneral,
-            };
-            let items = [
-                (TaxItem::Vat, a.money("vat_due")),
-                (
-                    TaxItem::UrbanMaintenance,
-                    surcharge(&a, "surcharge.urban_maintenance"),
-                ),
-                (TaxItem::Education, surcharge(&a, "surcharge.education")),
-                (
-                    TaxItem::LocalEducation,
-                    surcharge(&a, "surcharge.local_education"),
-                ),
-            ];
-            let last = period.next() == business.due_vat;
-            record(rng, &behaviour, &mut h, kind, &a, &items, today, last);
-        }
+        let kind = match company.taxpayer_type {
+            TaxpayerType::SmallScale => ReturnKind::VatSmall,
+            TaxpayerType::General => ReturnKind::VatGeneral,
+        };
+        let items = [
+            (TaxItem::Vat, a.money("vat_due")),
+            (
+                TaxItem::UrbanMaintenance,
+                surcharge(&a, "surcharge.urban_maintenance"),
+            ),
+            (TaxItem::Education, surcharge(&a, "surcharge.education")),
+            (
+                TaxItem::LocalEducation,
+                surcharge(&a, "surcharge.local_education"),
+            ),
+        ];
+        let last = period.next() == business.due_vat;
+        record(rng, &behaviour, &mut h, kind, &a, &items, today, last);
         period = period.next();
     }
 
@@ -96,28 +91,27 @@ pub fn generate(
         if quarter.quarters_to_date() == 1 {
             paid_this_year = Fen::ZERO;
         }
-        if let Ok(a) = cit::assess(
+        let a = cit::assess(
             policy,
             &cit_input(company, business, quarter, paid_this_year),
-        ) {
-            let due = a.money("tax_due");
-            paid_this_year += due;
-            let last = quarter.next() == business.due_cit;
-            let items = [(TaxItem::Cit, due)];
-            record(
-                rng,
-                &behaviour,
-                &mut h,
-                ReturnKind::CitQuarterly,
-                &a,
-                &items,
-                today,
-                last,
-            );
-        }
+        )?;
+        let due = a.money("tax_due");
+        paid_this_year += due;
+        let last = quarter.next() == business.due_cit;
+        let items = [(TaxItem::Cit, due)];
+        record(
+            rng,
+            &behaviour,
+            &mut h,
+            ReturnKind::CitQuarterly,
+            &a,
+            &items,
+            today,
+            last,
+        );
         quarter = quarter.next();
     }
-    h
+    Ok(h)
 }
 
 fn surcharge(a: &Assessment, key: &str) -> Fen {

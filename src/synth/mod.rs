@@ -18,6 +18,8 @@ use crate::domain::entities::{
 };
 pub use tables::{Preset, Tables};
 
+use crate::domain::tax::PolicyError;
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct TenantSpec<'a> {
@@ -76,8 +78,9 @@ pub fn tenant_label(class_seed: u64, seat: u32) -> String {
     format!("s{class_seed}-{seat}")
 }
 
-/// Generate a tenant.
-pub fn generate(spec: &TenantSpec<'_>) -> TenantData {
+/// Generate a tenant. Fails only when the sandbox date puts its history outside the
+/// periods the policy tables cover.
+pub fn generate(spec: &TenantSpec<'_>) -> Result<TenantData, PolicyError> {
     let tables = Tables::embedded();
     let seed = seat_seed(spec.class_seed, spec.seat);
     let mut people_rng = stream(seed, 0);
@@ -101,8 +104,9 @@ pub fn generate(spec: &TenantSpec<'_>) -> TenantData {
         };
         roles.push((clerk, Role::TaxClerk));
         let bank = identity::bank_account(&mut rng, tables, preset);
-        let business = business::generate(&mut rng, tables, preset, &company, spec.sandbox_date, i);
-        let history = history::generate(&mut rng, preset, &company, &business, spec.sandbox_date);
+        let business =
+            business::generate(&mut rng, tables, preset, &company, spec.sandbox_date, i)?;
+        let history = history::generate(&mut rng, preset, &company, &business, spec.sandbox_date)?;
         companies.push(CompanyData {
             company,
             bank,
@@ -114,14 +118,14 @@ pub fn generate(spec: &TenantSpec<'_>) -> TenantData {
             credit_events: history.credit_events,
         });
     }
-    TenantData {
+    Ok(TenantData {
         label: tenant_label(spec.class_seed, spec.seat),
         class_seed: spec.class_seed,
         seat: spec.seat,
         sandbox_date: spec.sandbox_date,
         people,
         companies,
-    }
+    })
 }
 
 /// Random helpers over exact values (no floating point in money).

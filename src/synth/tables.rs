@@ -28,7 +28,14 @@ pub struct Industry {
     pub restricted: bool,
     pub culture_fee: bool,
     pub sales_items: Vec<String>,
-    pub purchase_items: Vec<String>,
+    pub purchase_items: Vec<PurchaseItem>,
+}
+
+/// Something a company buys, and the VAT rate its supplier charges.
+#[derive(Debug, Deserialize)]
+pub struct PurchaseItem {
+    pub item: String,
+    pub rate: Rate,
 }
 
 #[derive(Debug, Deserialize)]

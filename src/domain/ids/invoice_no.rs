@@ -18,14 +18,10 @@ impl InvoiceNo {
         check_digits(text, 0)?;
         let year: u32 = text[..2].parse().unwrap_or(0);
         if year < 20 {
-            return Err(IdError::Field(
-                "year (digits 1-2) is before fully digital invoices existed",
-            ));
+            return Err(IdError::InvoiceYear);
         }
         if !is_province_code(&text[2..4]) {
-            return Err(IdError::Field(
-                "digits 3-4 are not a province-level division code",
-            ));
+            return Err(IdError::Province);
         }
         Ok(InvoiceNo(text.to_owned()))
     }
@@ -71,13 +67,13 @@ mod tests {
                 found: 19
             })
         );
-        assert!(matches!(
+        assert_eq!(
             InvoiceNo::parse("25991000000000000042"),
-            Err(IdError::Field(_))
-        ));
-        assert!(matches!(
+            Err(IdError::Province)
+        );
+        assert_eq!(
             InvoiceNo::parse("05351000000000000042"),
-            Err(IdError::Field(_))
-        ));
+            Err(IdError::InvoiceYear)
+        );
     }
 }

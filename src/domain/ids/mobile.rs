@@ -23,9 +23,7 @@ impl Mobile {
         check_digits(text, 0)?;
         let segment = &text[..3];
         if !SEGMENTS.contains(&segment) && !MORE_SEGMENTS.contains(&segment) {
-            return Err(IdError::Field(
-                "first three digits are not a mobile number segment",
-            ));
+            return Err(IdError::MobileSegment);
         }
         Ok(Mobile(text.to_owned()))
     }
@@ -71,10 +69,7 @@ mod tests {
                 found: 'a'
             })
         );
-        assert!(matches!(
-            Mobile::parse("12000138000"),
-            Err(IdError::Field(_))
-        ));
+        assert_eq!(Mobile::parse("12000138000"), Err(IdError::MobileSegment));
         assert_eq!(
             Mobile::parse("13800138000").unwrap().masked(),
             "138****8000"

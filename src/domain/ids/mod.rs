@@ -27,8 +27,14 @@ pub enum IdError {
     CheckCharacter { expected: char, found: char },
     #[error("organisation code check character should be {expected:?}, found {found:?}")]
     OrgCodeCheck { expected: char, found: char },
-    #[error("{0}")]
-    Field(&'static str),
+    #[error("the division code does not name a province")]
+    Province,
+    #[error("the birth date is not a real date")]
+    BirthDate,
+    #[error("the first three digits are not a mobile number segment")]
+    MobileSegment,
+    #[error("the year is before fully digital invoices existed")]
+    InvoiceYear,
 }
 
 impl IdError {
@@ -39,7 +45,10 @@ impl IdError {
             IdError::Character { .. } => "id.error.character",
             IdError::CheckCharacter { .. } => "id.error.check",
             IdError::OrgCodeCheck { .. } => "id.error.org_check",
-            IdError::Field(_) => "id.error.field",
+            IdError::Province => "id.error.province",
+            IdError::BirthDate => "id.error.birth_date",
+            IdError::MobileSegment => "id.error.mobile_segment",
+            IdError::InvoiceYear => "id.error.invoice_year",
         }
     }
 }

@@ -32,6 +32,12 @@ impl ResidentId {
     pub fn parse(text: &str) -> Result<ResidentId, IdError> {
         let text = text.trim();
         check_length(text, 18, "18")?;
+        if let Some((i, c)) = text.chars().enumerate().find(|(_, c)| !c.is_ascii()) {
+            return Err(IdError::Character {
+                position: i + 1,
+                found: c,
+            });
+        }
         check_digits(&text[..17], 0)?;
         let bytes = text.as_bytes();
         let last = bytes[17].to_ascii_uppercase() as char;
@@ -42,14 +48,10 @@ impl ResidentId {
             });
         }
         if !is_province_code(&text[..2]) {
-            return Err(IdError::Field(
-                "division code (digits 1-6) names no province",
-            ));
+            return Err(IdError::Province);
         }
         if NaiveDate::parse_from_str(&text[6..14], "%Y%m%d").is_err() {
-            return Err(IdError::Field(
-                "birth date (digits 7-14) is not a real date",
-            ));
+            return Err(IdError::BirthDate);
         }
         let expected = check_char(&bytes[..17]);
         if expected != last {
@@ -143,10 +145,22 @@ mod tests {
                 found: '2'
             })
         );
-        assert!(matches!(
+        assert_eq!(
             ResidentId::parse("360426199102300071"),
-            Err(IdError::Field(_))
-        ));
+            Err(IdError::BirthDate)
+        );
+        assert_eq!(
+            ResidentId::parse("990426199101010071"),
+            Err(IdError::Province)
+        );
+        // 18 characters, one of them not ASCII: an error, not a panic
+        assert_eq!(
+            ResidentId::parse("1101051949123100中1"),
+            Err(IdError::Character {
+                position: 17,
+                found: '中'
+            })
+        );
     }
 
     #[test]

@@ -137,12 +137,12 @@ fn small_low_profit(a: &mut Assessment, rule: &CitRule, input: &CitInput, l9: Fe
             a.item(
                 "cit.avg_headcount",
                 Value::Hundredths(heads * 100 / (2 * n)),
-                format!("Σ(start + end) / 2 / {n}"),
+                format!("{heads} / {}", 2 * n),
             );
             a.item(
                 "cit.avg_assets",
                 Value::Money(assets.mul_ratio(1, i128::from(2 * n))),
-                format!("Σ(start + end) / 2 / {n}"),
+                format!("{assets} / {}", 2 * n),
             );
             heads <= rule.headcount_limit * 2 * n && assets.fen() <= rule.assets_limit.fen() * 2 * n
         }

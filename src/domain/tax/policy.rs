@@ -29,6 +29,8 @@ pub struct Policy {
 pub enum PolicyError {
     #[error("no {table} rule covers the tax period {period}")]
     NotCovered { table: &'static str, period: String },
+    #[error("{rate} is not a VAT rate in force for {period}")]
+    RateNotInForce { rate: String, period: String },
 }
 
 /// Fields every dated rule has.

@@ -122,6 +122,12 @@ pub(crate) fn present(a: &mut Assessment, s: &Surcharges, lines: [&str; 3]) {
             format!("{} − {} − {}", it.amount, it.exempt, it.reduction),
         );
     }
+    if s.halving.is_some() {
+        a.notes.push("note.surcharge_halved");
+    }
+    if s.education.exempt != Fen::ZERO {
+        a.notes.push("note.education_exempt");
+    }
 }
 
 fn amount_key(key: &str) -> &'static str {
@@ -139,12 +145,6 @@ pub fn assess(policy: &Policy, input: &SurchargeInput) -> Result<Assessment, Pol
     a.policy.push(s.rule_id.clone());
     present(&mut a, &s, ["1", "2", "3"]);
     let total = a.line("4", "surcharge.total", s.total(), "L1 + L2 + L3");
-    if s.halving.is_some() {
-        a.notes.push("note.surcharge_halved");
-    }
-    if s.education.exempt != Fen::ZERO {
-        a.notes.push("note.education_exempt");
-    }
     a.total("urban_maintenance", s.urban_maintenance.payable);
     a.total("education", s.education.payable);
     a.total("local_education", s.local_education.payable);

@@ -29,25 +29,22 @@ pub struct VatGeneralInput {
     pub small_low_profit: bool,
 }
 
-/// Why an input is outside what the policy allows.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum VatGeneralError {
-    #[error(transparent)]
-    Policy(#[from] PolicyError),
-    #[error("rate {0} is not a VAT rate in this period")]
-    UnknownRate(Rate),
-}
-
-pub fn assess(policy: &Policy, input: &VatGeneralInput) -> Result<Assessment, VatGeneralError> {
+pub fn assess(policy: &Policy, input: &VatGeneralInput) -> Result<Assessment, PolicyError> {
     let rule: &VatGeneralRule = rule_for(&policy.vat_general, "vat_general", input.period)?;
     let mut a = Assessment::new("vat-general", input.period);
     a.policy.push(rule.id.clone());
 
     let mut taxable = Fen::ZERO;
     let mut output = Fen::ZERO;
+    // Formulas hold figures and symbols only, so they read the same in every language.
+    let mut taxable_terms = Vec::new();
+    let mut output_terms = Vec::new();
     for &(rate, sales) in &input.sales {
         if !rule.rates.contains(&rate) {
-            return Err(VatGeneralError::UnknownRate(rate));
+            return Err(PolicyError::RateNotInForce {
+                rate: rate.to_string(),
+                period: input.period.to_string(),
+            });
         }
         let tax = sales.times(rate);
         a.item(
@@ -62,11 +59,23 @@ pub fn assess(policy: &Policy, input: &VatGeneralInput) -> Result<Assessment, Va
         );
         taxable += sales;
         output += tax;
+        taxable_terms.push(sales.to_string());
+        output_terms.push(tax.to_string());
     }
-    a.line("1", "vat_general.line.1", taxable, "Σ sales by rate");
+    a.line(
+        "1",
+        "vat_general.line.1",
+        taxable,
+        taxable_terms.join(" + "),
+    );
     a.line("7", "vat_general.line.7", input.zero_rated_sales, "");
     a.line("8", "vat_general.line.8", input.exempt_sales, "");
-    let l11 = a.line("11", "vat_general.line.11", output, "Σ sales × rate");
+    let l11 = a.line(
+        "11",
+        "vat_general.line.11",
+        output,
+        output_terms.join(" + "),
+    );
     let l12 = a.line("12", "vat_general.line.12", input.input_tax, "");
     let l13 = a.line("13", "vat_general.line.13", input.carried_credit, "");
     let l14 = a.line("14", "vat_general.line.14", input.input_transferred_out, "");
@@ -79,7 +88,9 @@ pub fn assess(policy: &Policy, input: &VatGeneralInput) -> Result<Assessment, Va
     let l18 = a.line(
         "18",
         "vat_general.line.18",
-        l17.min(l11).max(Fen::ZERO),
+        // The form: L17 if L17 < L11, else L11. A negative L17 (more transferred out than
+        // there was to deduct) stays negative and so raises the tax on line 19.
+        l17.min(l11),
         "min(L17, L11)",
     );
     let l19 = a.line("19", "vat_general.line.19", l11 - l18, "L11 − L18");
@@ -157,6 +168,18 @@ mod tests {
     }
 
     #[test]
+    fn transfer_out_beyond_input_raises_the_tax() {
+        let mut i = input();
+        i.input_tax = Fen::from_yuan(10_000);
+        i.carried_credit = Fen::ZERO;
+        i.input_transferred_out = Fen::from_yuan(15_000);
+        let a = assess(Policy::embedded(), &i).unwrap();
+        // L17 = −5,000 → L18 = −5,000, L19 = 142,000 + 5,000, nothing carried forward.
+        assert_eq!(a.money("vat_payable"), Fen::from_yuan(147_000));
+        assert_eq!(a.money("carry_forward_credit"), Fen::ZERO);
+    }
+
+    #[test]
     fn excess_input_carries_forward() {
         let mut i = input();
         i.input_tax = Fen::from_yuan(150_000);
@@ -172,7 +195,10 @@ mod tests {
         i.sales.push((Rate::percent(17), Fen::from_yuan(1)));
         assert_eq!(
             assess(Policy::embedded(), &i).unwrap_err(),
-            VatGeneralError::UnknownRate(Rate::percent(17))
+            PolicyError::RateNotInForce {
+                rate: "17%".into(),
+                period: "2026-09".into()
+            }
         );
     }
 }

@@ -44,7 +44,10 @@ pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, Poli
     a.item(
         "vat_small.threshold_sales",
         super::Value::Money(tested),
-        format!("≤ {threshold}?"),
+        match rule.threshold_rule {
+            ThresholdRule::AtOrBelow => format!("≤ {threshold}"),
+            ThresholdRule::Below => format!("< {threshold}"),
+        },
     );
 
     // Special-invoice sales are always taxed; ordinary ones may be exempt.
