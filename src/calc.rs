@@ -106,6 +106,9 @@ impl From<PolicyError> for CalcError {
     }
 }
 
+/// The largest headcount accepted: far above any company, far below overflow.
+const MAX_COUNT: i64 = 10_000_000;
+
 /// Reads the fields of one JSON object, remembering which were used.
 struct Fields<'a> {
     obj: &'a Map<String, Json>,
@@ -122,7 +125,7 @@ impl<'a> Fields<'a> {
                 used: Vec::new(),
             }),
             _ if prefix.is_empty() => Err(CalcError::new(None, "calc.error.not_object", None)),
-            other => Err(CalcError::at(prefix, "calc.error.not_object", other)),
+            other => Err(CalcError::at(prefix, "calc.error.field_not_object", other)),
         }
     }
 
@@ -154,6 +157,7 @@ impl<'a> Fields<'a> {
         };
         let fen = Fen::parse_yuan(&text).map_err(|e| match e {
             MoneyError::TooPrecise => CalcError::at(&path, "calc.error.too_precise", v),
+            MoneyError::OutOfRange => CalcError::at(&path, "calc.error.out_of_range", v),
             _ => CalcError::at(&path, "calc.error.not_money", v),
         })?;
         if fen.is_negative() && !allow_negative {
@@ -235,7 +239,7 @@ impl<'a> Fields<'a> {
     fn count(&mut self, name: &'a str) -> Result<i64, CalcError> {
         let v = self.required(name)?;
         v.as_i64()
-            .filter(|n| *n >= 0)
+            .filter(|n| (0..=MAX_COUNT).contains(n))
             .ok_or_else(|| CalcError::at(&self.path(name), "calc.error.not_count", v))
     }
 
@@ -421,15 +425,17 @@ pub fn calculate(tax: CalcTax, input: &Json, lang: Lang) -> Result<Json, CalcErr
                 }
             };
             f.finish()?;
-            late_fee::assess(
-                policy,
-                &LateFeeInput {
-                    period,
-                    tax,
-                    deadline,
-                    paid_on,
-                },
-            )?
+            // The late-fee rule is chosen by the deadline's month.
+            let input = LateFeeInput {
+                period,
+                tax,
+                deadline,
+                paid_on,
+            };
+            late_fee::assess(policy, &input).map_err(|e| CalcError {
+                field: Some("deadline".into()),
+                ..CalcError::from(e)
+            })?
         }
     };
     let mut out = render(&assessment, lang);
@@ -444,7 +450,7 @@ fn rate_amounts<'a>(f: &mut Fields<'a>, name: &'a str) -> Result<Vec<(Rate, Fen)
     let v = f.required(name)?;
     let obj = v
         .as_object()
-        .ok_or_else(|| CalcError::at(name, "calc.error.not_object", v))?;
+        .ok_or_else(|| CalcError::at(name, "calc.error.field_not_object", v))?;
     let mut out = Vec::new();
     for (rate, amount) in obj {
         let path = format!("{name}.{rate}");

@@ -208,6 +208,31 @@ fn bad_input_names_the_field() {
         assert!(!zh.contains('{'), "unfilled placeholder: {zh}");
     }
     assert_eq!(CalcTax::parse("vat-big").unwrap_err().code(), "unknown_tax");
+    // nested fields are named too
+    let err = run(
+        "vat-general",
+        json!({"period": "2026-09", "sales": ["13%", "1"]}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (err.field.as_deref(), err.code()),
+        (Some("sales"), "field_not_object")
+    );
+    assert!(err.message(Lang::Zh).contains("sales"));
+    let err = run("cit-quarterly", json!({"period": "2025Q1", "revenue": "1", "cost": "0", "total_profit": "1", "quarters": [5]})).unwrap_err();
+    assert_eq!(
+        (err.field.as_deref(), err.code()),
+        (Some("quarters[0]"), "field_not_object")
+    );
+    // amounts and headcounts too large to be real are refused, never overflowed
+    let err = run("vat-small", json!({"period": "2025Q3", "sales_3pct_special": "50000000000000000", "sales_3pct_other": "50000000000000000"})).unwrap_err();
+    assert_eq!(
+        (err.field.as_deref(), err.code()),
+        (Some("sales_3pct_special"), "out_of_range")
+    );
+    let q = json!({"headcount_start": 9_000_000_000_000_000_000u64, "headcount_end": 1, "assets_start": "1", "assets_end": "1"});
+    let err = run("cit-quarterly", json!({"period": "2025Q1", "revenue": "1", "cost": "0", "total_profit": "1", "quarters": [q]})).unwrap_err();
+    assert_eq!(err.code(), "not_count");
     assert_eq!(
         calculate_text("vat-small", "{not json", Lang::Zh)
             .unwrap_err()

@@ -1,6 +1,8 @@
 //! JSON endpoints.
 
 use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -27,8 +29,18 @@ pub async fn healthz(
 pub async fn calc(
     Path(tax): Path<String>,
     ReqLang(lang): ReqLang,
-    body: String,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, AppError> {
+    let body = body.map_err(|e| {
+        let key = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "error.too_large"
+        } else {
+            "error.bad_request"
+        };
+        AppError::page(e.status(), lang, key).as_json()
+    })?;
+    let body = String::from_utf8(body.to_vec())
+        .map_err(|_| AppError::page(StatusCode::BAD_REQUEST, lang, "error.not_utf8").as_json())?;
     calc::calculate_text(&tax, &body, lang)
         .map(Json)
         .map_err(|e| {

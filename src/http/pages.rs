@@ -1,7 +1,8 @@
 //! HTML pages.
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
@@ -59,14 +60,14 @@ pub struct Next {
 /// Remember the language in a cookie and go back where the user was.
 pub async fn switch_lang(
     Path(code): Path<String>,
-    Query(q): Query<Next>,
+    q: Result<Query<Next>, QueryRejection>,
     ReqLang(lang): ReqLang,
 ) -> Result<Response, AppError> {
     let chosen = Lang::parse(&code).ok_or_else(|| AppError::not_found(lang))?;
-    // Only local paths, so the switch cannot redirect elsewhere.
     let next = q
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .ok()
+        .and_then(|Query(q)| q.next)
+        .filter(|n| is_local_path(n))
         .unwrap_or_else(|| "/".into());
     let mut res = Redirect::to(&next).into_response();
     let cookie = format!(
@@ -77,6 +78,14 @@ pub async fn switch_lang(
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(res)
+}
+
+/// A path on this site and nothing else: no scheme, no `//host`, no `\\` (which browsers
+/// read as `/`), no control or non-ASCII characters that would break the header.
+fn is_local_path(p: &str) -> bool {
+    p.starts_with('/')
+        && !p.starts_with("//")
+        && p.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
 }
 
 const ASSETS: [(&str, &str, &str); 1] = [(
@@ -101,7 +110,20 @@ pub async fn asset(Path(file): Path<String>, ReqLang(lang): ReqLang) -> Result<R
 }
 
 pub async fn not_found(uri: Uri, ReqLang(lang): ReqLang) -> AppError {
-    let e = AppError::not_found(lang);
+    for_path(&uri, AppError::not_found(lang))
+}
+
+pub async fn method_not_allowed(uri: Uri, ReqLang(lang): ReqLang) -> AppError {
+    let e = AppError::page(
+        StatusCode::METHOD_NOT_ALLOWED,
+        lang,
+        "error.method_not_allowed",
+    );
+    for_path(&uri, e)
+}
+
+/// JSON under `/api/`, a page elsewhere.
+fn for_path(uri: &Uri, e: AppError) -> AppError {
     if uri.path().starts_with("/api/") {
         e.as_json()
     } else {

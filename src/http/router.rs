@@ -18,6 +18,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/api/v1/calc/{tax}", post(api::calc))
         .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(middleware::from_fn(log_requests))
         .with_state(state)
 }

@@ -196,8 +196,13 @@ fn prepare_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> 
     let app_id: i64 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .map_err(|e| classify_open_error(e, &shown()))?;
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+    let classify = |e| classify_open_error(e, &shown());
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(classify)?;
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(classify)?;
     if app_id != APPLICATION_ID && (tables > 0 || version != 0) {
         return Err(StoreError::NotTaxlab { path: shown() });
     }
@@ -208,7 +213,9 @@ fn prepare_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> 
             supported: SCHEMA_VERSION as i64,
         });
     }
-    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(classify)?;
     if check != "ok" {
         return Err(StoreError::Corrupt {
             path: shown(),

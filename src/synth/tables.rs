@@ -156,6 +156,13 @@ impl Tables {
             {
                 return Err(format!("preset {}: unknown credit grade", p.id));
             }
+            // History reaches back up to 21 months: a company must exist before it starts.
+            if p.registered_years_ago[0] < 2 {
+                return Err(format!(
+                    "preset {}: registered_years_ago must start at 2 or more",
+                    p.id
+                ));
+            }
         }
         Ok(())
     }

@@ -48,8 +48,19 @@ async fn english_switch_sets_a_cookie_and_the_page_follows_it() {
     assert!(html.contains("<html lang=\"en\">"));
     assert!(html.contains("Small-scale taxpayer"));
     // an off-site `next` is ignored
-    let res = app.get("/lang/en?next=//evil.example").await;
-    assert_eq!(res.headers()["location"], "/");
+    for next in [
+        "//evil.example",
+        "/%5Cevil.example",
+        "/%0Aevil",
+        "http://evil.example/",
+        "/%E4%B8%AD",
+    ] {
+        let res = app.get(&format!("/lang/en?next={next}")).await;
+        assert_eq!(res.status(), 303, "{next}");
+        assert_eq!(res.headers()["location"], "/", "{next}");
+    }
+    let res = app.get("/lang/en?next=%ZZ").await;
+    assert_eq!(res.status(), 303);
 }
 
 #[tokio::test]
@@ -120,4 +131,36 @@ async fn serve_stops_when_asked_and_finishes() {
             .await
             .is_err()
     );
+}
+
+#[tokio::test]
+async fn wrong_methods_and_bodies_get_json_errors_not_server_pages() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/api/v1/calc/vat-small").await;
+    assert_eq!(res.status(), 405);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "method_not_allowed");
+    let res = app
+        .client
+        .post(app.url("/api/v1/calc/vat-small"))
+        .body(vec![0xff, 0xfe, 0x00])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "not_utf8");
+    let res = app
+        .client
+        .post(app.url("/api/v1/calc/vat-small"))
+        .body(vec![b' '; 3 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "too_large");
+    let res = app.client.post(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    assert!(res.text().await.unwrap().contains("不支持此请求方式"));
 }
