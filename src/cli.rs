@@ -262,10 +262,14 @@ fn serve(db_path: &std::path::Path, addr: SocketAddr, lang: Lang) -> Result<(), 
                 ]
             )
         );
-        App::build(AppState { db, demo })
-            .serve(listener, shutdown_signal())
-            .await
-            .map_err(|e| failed(&e, lang))
+        App::build(AppState {
+            db,
+            demo,
+            clock: crate::clock::Clock::system(),
+        })
+        .serve(listener, shutdown_signal())
+        .await
+        .map_err(|e| failed(&e, lang))
     })
 }
 

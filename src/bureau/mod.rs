@@ -1,4 +1,5 @@
 //! The simulated e-tax bureau's use cases, as plain functions over the store.
 //! Later work adds login, filing, payment, certificates and queries here.
 
+pub mod login;
 pub mod overview;

@@ -3,6 +3,7 @@
 pub mod entities;
 pub mod ids;
 pub mod money;
+pub mod password;
 pub mod period;
 pub mod tax;
 

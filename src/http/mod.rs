@@ -5,6 +5,7 @@ mod api;
 mod error;
 mod lang;
 mod pages;
+mod portal;
 mod router;
 pub mod templates;
 
@@ -16,6 +17,7 @@ use tokio::net::TcpListener;
 pub use error::AppError;
 pub use lang::ReqLang;
 
+use crate::clock::Clock;
 use crate::store::{Db, TenantId};
 
 /// What every handler can reach.
@@ -24,6 +26,8 @@ pub struct AppState {
     pub db: Db,
     /// The demo tenant `serve` provides until classrooms exist.
     pub demo: TenantId,
+    /// Wall-clock time for code expiry, lockout and session timeout.
+    pub clock: Clock,
 }
 
 /// A built application, ready to serve.

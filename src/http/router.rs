@@ -8,13 +8,28 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::{AppState, api, pages};
+use super::{AppState, api, pages, portal};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/lang/{code}", get(pages::switch_lang))
         .route("/static/{file}", get(pages::asset))
+        .route("/portal", get(portal::workbench))
+        .route(
+            "/portal/login",
+            get(portal::login_form).post(portal::login_submit),
+        )
+        .route(
+            "/portal/login/sms",
+            get(portal::sms_form).post(portal::sms_submit),
+        )
+        .route("/portal/login/sms/resend", post(portal::sms_resend))
+        .route(
+            "/portal/password/initial",
+            get(portal::password_form).post(portal::password_submit),
+        )
+        .route("/portal/logout", post(portal::logout))
         .route("/healthz", get(api::healthz))
         .route("/api/v1/calc/{tax}", post(api::calc))
         .fallback(pages::not_found)

@@ -11,6 +11,7 @@
 
 mod error;
 mod load;
+mod portal;
 mod records;
 mod tenants;
 
@@ -23,13 +24,17 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
 pub use error::StoreError;
+pub use portal::{Account, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent};
 pub use records::*;
 pub use tenants::TenantScope;
 
 /// "TXLB": marks a SQLite file as a taxlab database.
 const APPLICATION_ID: i64 = 0x5458_4C42;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/0001_tenants.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("migrations/0001_tenants.sql")),
+    M::up(include_str!("migrations/0002_portal.sql")),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();

@@ -98,8 +98,12 @@ impl<'c> TenantScope<'c> {
         self.tenant
     }
 
-    fn t(&self) -> i64 {
+    pub(super) fn t(&self) -> i64 {
         self.tenant.0
+    }
+
+    pub(super) fn conn(&self) -> &'c Connection {
+        self.conn
     }
 
     pub fn record(&self) -> Result<TenantRecord, StoreError> {

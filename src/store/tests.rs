@@ -144,8 +144,10 @@ fn refuses_a_newer_schema() {
     // A database a newer taxlab wrote, made directly: a pool's connections close on
     // background threads and could still touch the file while we compare its bytes.
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
-    conn.execute_batch("CREATE TABLE tenants (id INTEGER PRIMARY KEY);").unwrap();
+    conn.pragma_update(None, "application_id", APPLICATION_ID)
+        .unwrap();
+    conn.execute_batch("CREATE TABLE tenants (id INTEGER PRIMARY KEY);")
+        .unwrap();
     conn.pragma_update(None, "user_version", SCHEMA_VERSION as i64 + 1)
         .unwrap();
     drop(conn);

@@ -1,13 +1,18 @@
 //! A real server on a free port with a temporary database.
 
+use taxlab::clock::Clock;
 use taxlab::http::{App, AppState};
 use taxlab::seed;
 use taxlab::store::Db;
+use taxlab::store::TenantId;
 use tokio::sync::oneshot;
 
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    pub db: Db,
+    pub demo: TenantId,
+    pub clock: Clock,
     _dir: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
 }
@@ -22,7 +27,12 @@ impl TestApp {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = App::build(AppState { db, demo });
+        let clock = Clock::manual(chrono::Utc::now());
+        let app = App::build(AppState {
+            db: db.clone(),
+            demo,
+            clock: clock.clone(),
+        });
         tokio::spawn(app.serve(listener, async {
             let _ = stopped.await;
         }));
@@ -33,6 +43,9 @@ impl TestApp {
         TestApp {
             base,
             client,
+            db,
+            demo,
+            clock,
             _dir: dir,
             _stop: stop,
         }

@@ -2,7 +2,9 @@
 
 //! Integration tests: the real server over HTTP.
 
+mod browser;
 mod helpers;
 
 mod calc_api;
 mod pages;
+mod portal;

@@ -112,7 +112,12 @@ async fn serve_stops_when_asked_and_finishes() {
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(
-        taxlab::http::App::build(taxlab::http::AppState { db, demo }).serve(listener, async {
+        taxlab::http::App::build(taxlab::http::AppState {
+            db,
+            demo,
+            clock: taxlab::clock::Clock::system(),
+        })
+        .serve(listener, async {
             let _ = stopped.await;
         }),
     );

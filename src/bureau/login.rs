@@ -1,0 +1,368 @@
+//! 登录与身份验证: account login (company + personal account + password), the SMS code to
+//! the simulated phone, lockout, forced change of the initial password, logout and timeout.
+//! Every attempt, success or failure, goes into the trace (vocabulary: docs/trace.md).
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::{DateTime, Duration, Utc};
+use rand::RngExt;
+use serde_json::json;
+
+use crate::domain::ids::{Mobile, ResidentId};
+use crate::domain::password::{self, PasswordProblem, PortalPolicy};
+use crate::store::{PortalSession, SessionStage, StoreError, TenantScope};
+
+/// Why a login step failed. Each maps to a catalogue key `login.<code>`.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("unknown company")]
+    UnknownCompany,
+    #[error("wrong account or password ({remaining} attempts left)")]
+    WrongPassword { remaining: i64 },
+    #[error("unknown account")]
+    UnknownAccount,
+    #[error("not authorised for this company")]
+    NotAuthorised,
+    #[error("locked until {until}")]
+    Locked { until: DateTime<Utc> },
+    #[error("wrong code")]
+    WrongCode,
+    #[error("code expired")]
+    ExpiredCode,
+    #[error("resend too soon ({wait_seconds} s)")]
+    ResendTooSoon { wait_seconds: i64 },
+    #[error("no login in progress")]
+    NoSession,
+    #[error("session timed out")]
+    SessionExpired,
+    #[error("password refused: {0:?}")]
+    Password(PasswordProblem),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl LoginError {
+    /// Stable code for the API and the catalogue key suffix.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LoginError::UnknownCompany => "unknown_company",
+            LoginError::WrongPassword { .. } => "wrong_password",
+            LoginError::UnknownAccount => "unknown_account",
+            LoginError::NotAuthorised => "not_authorised",
+            LoginError::Locked { .. } => "locked",
+            LoginError::WrongCode => "wrong_code",
+            LoginError::ExpiredCode => "expired_code",
+            LoginError::ResendTooSoon { .. } => "resend_too_soon",
+            LoginError::NoSession => "no_session",
+            LoginError::SessionExpired => "session_expired",
+            LoginError::Password(_) => "password_policy",
+            LoginError::Store(_) => "internal",
+        }
+    }
+}
+
+fn hasher() -> Argon2<'static> {
+    Argon2::default()
+}
+
+fn hash_password(plain: &str) -> Result<String, StoreError> {
+    let salt_bytes: [u8; 16] = rand::rng().random();
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| StoreError::Other(e.to_string()))?;
+    hasher()
+        .hash_password(plain.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Other(e.to_string()))
+}
+
+fn verify(plain: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| hasher().verify_password(plain.as_bytes(), &h).is_ok())
+}
+
+fn new_token() -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    hex::encode(bytes)
+}
+
+fn new_code(digits: u32) -> String {
+    let max = 10u32.pow(digits);
+    format!(
+        "{:0width$}",
+        rand::rng().random_range(0..max),
+        width = digits as usize
+    )
+}
+
+/// Step 1: company ID + personal account + password. On success a code goes to the
+/// person's phone and a session waits for it; the token is returned.
+pub fn begin(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    company: &str,
+    account: &str,
+    password: &str,
+) -> Result<String, LoginError> {
+    let policy = PortalPolicy::embedded();
+    let fail = |person: Option<i64>, e: LoginError| -> Result<String, LoginError> {
+        scope.trace(
+            now,
+            person,
+            "login.password",
+            e.code(),
+            &json!({ "company": company, "account": account }),
+        )?;
+        Err(e)
+    };
+    let company_text = company.trim().to_uppercase();
+    let Some(company_id) = scope.company_by_uscc(&company_text)? else {
+        return fail(None, LoginError::UnknownCompany);
+    };
+    let Some(person) = scope.person_by_account(account.trim())? else {
+        return fail(None, LoginError::UnknownAccount);
+    };
+    let mut acct = scope.account(person)?;
+    if let Some(until) = acct.locked_until.filter(|u| *u > now) {
+        return fail(Some(person), LoginError::Locked { until });
+    }
+    let ok = match &acct.password_hash {
+        None => password == policy.initial_password,
+        Some(h) => verify(password, h),
+    };
+    if !ok {
+        let window = Duration::minutes(policy.failure_window_minutes);
+        if acct.first_failed_at.is_none_or(|f| now - f > window) {
+            acct.first_failed_at = Some(now);
+            acct.failed_count = 0;
+        }
+        acct.failed_count += 1;
+        let remaining = policy.max_failures - acct.failed_count;
+        let e = if remaining <= 0 {
+            let until = now + Duration::minutes(policy.lockout_minutes);
+            acct.locked_until = Some(until);
+            acct.failed_count = 0;
+            acct.first_failed_at = None;
+            LoginError::Locked { until }
+        } else {
+            LoginError::WrongPassword { remaining }
+        };
+        scope.save_account(person, &acct)?;
+        return fail(Some(person), e);
+    }
+    // Right password for the wrong company is still refused, after the password check so the
+    // message does not reveal who works where.
+    if !scope.acts_for(person, company_id)? {
+        return fail(Some(person), LoginError::NotAuthorised);
+    }
+    acct.failed_count = 0;
+    acct.first_failed_at = None;
+    acct.locked_until = None;
+    scope.save_account(person, &acct)?;
+    let token = new_token();
+    scope.create_session(&PortalSession {
+        token: token.clone(),
+        person_id: person,
+        company_id,
+        stage: SessionStage::Sms,
+        created_at: now,
+        last_seen_at: now,
+    })?;
+    scope.trace(
+        now,
+        Some(person),
+        "login.password",
+        "ok",
+        &json!({ "company": company_text }),
+    )?;
+    send_code(scope, now, person, "login")?;
+    Ok(token)
+}
+
+fn send_code(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    person: i64,
+    purpose: &str,
+) -> Result<(), LoginError> {
+    let policy = PortalPolicy::embedded();
+    let code = new_code(policy.sms_code_digits);
+    let expires = now + Duration::seconds(policy.sms_code_ttl_seconds);
+    scope.insert_sms_code(person, purpose, &code, now, expires)?;
+    let minutes = policy.sms_code_ttl_seconds / 60;
+    scope.send_to_phone(
+        person,
+        now,
+        "sms_code",
+        &json!({ "code": code, "purpose": purpose, "minutes": minutes }),
+    )?;
+    scope.trace(
+        now,
+        Some(person),
+        "sms.sent",
+        "ok",
+        &json!({ "purpose": purpose }),
+    )?;
+    Ok(())
+}
+
+/// The session behind a token, refreshed; an idle one has expired and is removed.
+pub fn session(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    token: &str,
+) -> Result<PortalSession, LoginError> {
+    let policy = PortalPolicy::embedded();
+    let Some(mut s) = scope.session(token)? else {
+        return Err(LoginError::NoSession);
+    };
+    if now - s.last_seen_at > Duration::minutes(policy.session_idle_minutes) {
+        scope.delete_session(token)?;
+        scope.trace(now, Some(s.person_id), "session.timeout", "ok", &json!({}))?;
+        return Err(LoginError::SessionExpired);
+    }
+    scope.update_session(token, s.stage, now)?;
+    s.last_seen_at = now;
+    Ok(s)
+}
+
+/// Step 2: the SMS code. Returns the next stage.
+pub fn verify_code(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    token: &str,
+    code: &str,
+) -> Result<SessionStage, LoginError> {
+    let s = session(scope, now, token)?;
+    if s.stage != SessionStage::Sms {
+        return Err(LoginError::NoSession);
+    }
+    let fail = |e: LoginError| -> Result<SessionStage, LoginError> {
+        scope.trace(now, Some(s.person_id), "login.sms", e.code(), &json!({}))?;
+        Err(e)
+    };
+    let Some(sent) = scope.latest_sms_code(s.person_id, "login")? else {
+        return fail(LoginError::WrongCode);
+    };
+    if sent.used_at.is_some() || sent.code != code.trim() {
+        return fail(LoginError::WrongCode);
+    }
+    if now > sent.expires_at {
+        return fail(LoginError::ExpiredCode);
+    }
+    scope.mark_sms_code_used(sent.id, now)?;
+    let next = if scope.account(s.person_id)?.password_hash.is_none() {
+        SessionStage::ChangePassword
+    } else {
+        SessionStage::Active
+    };
+    scope.update_session(token, next, now)?;
+    scope.trace(now, Some(s.person_id), "login.sms", "ok", &json!({}))?;
+    if next == SessionStage::Active {
+        scope.trace(
+            now,
+            Some(s.person_id),
+            "login",
+            "ok",
+            &json!({ "company_id": s.company_id.0 }),
+        )?;
+    }
+    Ok(next)
+}
+
+/// Send another code, no sooner than the throttle allows.
+pub fn resend_code(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    token: &str,
+) -> Result<(), LoginError> {
+    let policy = PortalPolicy::embedded();
+    let s = session(scope, now, token)?;
+    if s.stage != SessionStage::Sms {
+        return Err(LoginError::NoSession);
+    }
+    if let Some(last) = scope.latest_sms_code(s.person_id, "login")? {
+        let wait = policy.sms_resend_seconds - (now - last.sent_at).num_seconds();
+        if wait > 0 {
+            scope.trace(
+                now,
+                Some(s.person_id),
+                "sms.resend",
+                "resend_too_soon",
+                &json!({}),
+            )?;
+            return Err(LoginError::ResendTooSoon { wait_seconds: wait });
+        }
+    }
+    send_code(scope, now, s.person_id, "login")
+}
+
+/// Step 3 at first login: replace the initial password.
+pub fn change_initial_password(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    token: &str,
+    new: &str,
+    confirm: &str,
+    resident_id: &ResidentId,
+    mobile: &Mobile,
+) -> Result<(), LoginError> {
+    let policy = PortalPolicy::embedded();
+    let s = session(scope, now, token)?;
+    if s.stage != SessionStage::ChangePassword {
+        return Err(LoginError::NoSession);
+    }
+    let refuse = |p: PasswordProblem| -> Result<(), LoginError> {
+        scope.trace(
+            now,
+            Some(s.person_id),
+            "password.change",
+            p.key(),
+            &json!({ "forced": true }),
+        )?;
+        Err(LoginError::Password(p))
+    };
+    if new != confirm {
+        return refuse(PasswordProblem::Mismatch);
+    }
+    if let Err(p) = password::check(policy, new, resident_id, mobile) {
+        return refuse(p);
+    }
+    let mut acct = scope.account(s.person_id)?;
+    if acct
+        .recent_hashes
+        .iter()
+        .take(policy.recent_passwords)
+        .any(|h| verify(new, h))
+    {
+        return refuse(PasswordProblem::Recent);
+    }
+    let hash = hash_password(new)?;
+    acct.recent_hashes.insert(0, hash.clone());
+    acct.recent_hashes.truncate(policy.recent_passwords);
+    acct.password_hash = Some(hash);
+    acct.password_changed_at = Some(now);
+    scope.save_account(s.person_id, &acct)?;
+    scope.update_session(token, SessionStage::Active, now)?;
+    scope.trace(
+        now,
+        Some(s.person_id),
+        "password.change",
+        "ok",
+        &json!({ "forced": true }),
+    )?;
+    scope.trace(
+        now,
+        Some(s.person_id),
+        "login",
+        "ok",
+        &json!({ "company_id": s.company_id.0 }),
+    )?;
+    Ok(())
+}
+
+/// Leave the simulated bureau (the sandbox session stays).
+pub fn logout(scope: &TenantScope<'_>, now: DateTime<Utc>, token: &str) -> Result<(), LoginError> {
+    if let Some(s) = scope.session(token)? {
+        scope.delete_session(token)?;
+        scope.trace(now, Some(s.person_id), "logout", "ok", &json!({}))?;
+    }
+    Ok(())
+}

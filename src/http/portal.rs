@@ -1,0 +1,811 @@
+//! The simulated bureau's pages: login with password and SMS code, the simulated phone,
+//! the forced change of the initial password, the workbench, logout and timeout.
+//! Until classrooms exist every visitor works in the demo tenant.
+
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{AppError, AppState, ReqLang, templates};
+use crate::bureau::login::{self, LoginError};
+use crate::bureau::overview::{CompanySummary, tenant_overview};
+use crate::domain::password::PortalPolicy;
+use crate::i18n::{Catalog, Lang};
+use crate::store::{CompanyId, SessionStage, StoreError, TenantScope};
+
+const SESSION_COOKIE: &str = "etax_session";
+const CSRF_COOKIE: &str = "csrf";
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
+}
+
+/// The form token: the one in the cookie, or a new one to set (double-submit protection).
+fn csrf_token(headers: &HeaderMap) -> (String, Option<String>) {
+    match cookie(headers, CSRF_COOKIE).filter(|t| t.len() == 64) {
+        Some(t) => (t, None),
+        None => {
+            let bytes: [u8; 32] = rand::random();
+            let t = hex::encode(bytes);
+            let set = format!("{CSRF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict");
+            (t, Some(set))
+        }
+    }
+}
+
+fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
+    cookie(headers, CSRF_COOKIE).is_some_and(|c| !c.is_empty() && c == submitted)
+}
+
+fn with_cookies(mut res: Response, cookies: impl IntoIterator<Item = String>) -> Response {
+    for c in cookies {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+fn session_cookie(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/portal; HttpOnly; SameSite=Lax")
+}
+
+fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/portal; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// China Standard Time, as the portal shows times.
+fn cst(t: DateTime<Utc>) -> String {
+    let offset = FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
+    t.with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// 张三丰 → 张*丰, 李四 → 李*.
+fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    match chars.len() {
+        0 | 1 => name.to_owned(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
+#[derive(Serialize)]
+struct PhoneView {
+    to: String,
+    at: String,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Who {
+    company: String,
+    person: String,
+}
+
+#[derive(Serialize)]
+struct FieldError {
+    field: Option<&'static str>,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct DemoAccount {
+    company: String,
+    uscc: String,
+    role: &'static str,
+    person: String,
+    mobile: String,
+}
+
+/// What every portal page shows besides its content.
+#[derive(Serialize)]
+struct Frame {
+    csrf: String,
+    phone: Vec<PhoneView>,
+    crumbs: Vec<&'static str>,
+    active: &'static str,
+    who: Option<Who>,
+}
+
+fn phone_view(scope: &TenantScope<'_>, lang: Lang) -> Result<Vec<PhoneView>, StoreError> {
+    let catalog = Catalog::embedded();
+    let mut out = Vec::new();
+    for m in scope.phone_messages(10)? {
+        let person = scope.person(m.person_id)?;
+        let args: serde_json::Value = serde_json::from_str(&m.args).unwrap_or_default();
+        let arg = |k: &str| {
+            args.get(k)
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .unwrap_or_default()
+        };
+        let purpose = catalog
+            .text(lang, &format!("phone.purpose.{}", arg("purpose")))
+            .to_owned();
+        let text = catalog.format(
+            lang,
+            &format!("phone.{}", m.kind),
+            &[
+                ("code", &arg("code")),
+                ("minutes", &arg("minutes")),
+                ("purpose", &purpose),
+            ],
+        );
+        out.push(PhoneView {
+            to: person.value.mobile.masked(),
+            at: cst(m.sent_at),
+            text,
+        });
+    }
+    Ok(out)
+}
+
+fn who(scope: &TenantScope<'_>, person: i64, company: CompanyId) -> Result<Who, StoreError> {
+    Ok(Who {
+        company: scope.company(company)?.value.name,
+        person: mask_name(&scope.person(person)?.value.name),
+    })
+}
+
+fn render(
+    lang: Lang,
+    path: &str,
+    name: &str,
+    ctx: impl Serialize,
+    set_cookies: Vec<String>,
+) -> Result<Response, AppError> {
+    let html = templates::render(lang, path, name, ctx).map_err(|e| {
+        tracing::error!(error = %e, template = name, "render failed");
+        AppError::internal(lang)
+    })?;
+    Ok(with_cookies(Html(html).into_response(), set_cookies))
+}
+
+fn login_message(e: &LoginError, lang: Lang) -> FieldError {
+    let c = Catalog::embedded();
+    let key = format!("login.{}", e.code());
+    let (field, message) = match e {
+        LoginError::UnknownCompany => (Some("company"), c.text(lang, &key).to_owned()),
+        LoginError::UnknownAccount => (Some("account"), c.text(lang, &key).to_owned()),
+        LoginError::WrongPassword { remaining } => (
+            Some("password"),
+            c.format(lang, &key, &[("remaining", &remaining.to_string())]),
+        ),
+        LoginError::Locked { until } => (None, c.format(lang, &key, &[("until", &cst(*until))])),
+        LoginError::ResendTooSoon { wait_seconds } => (
+            None,
+            c.format(lang, &key, &[("wait", &wait_seconds.to_string())]),
+        ),
+        LoginError::Password(p) => (
+            Some(
+                if *p == crate::domain::password::PasswordProblem::Mismatch {
+                    "confirm"
+                } else {
+                    "new_password"
+                },
+            ),
+            c.text(lang, p.key()).to_owned(),
+        ),
+        LoginError::Store(_) => (None, c.text(lang, "error.internal").to_owned()),
+        _ => (None, c.text(lang, &key).to_owned()),
+    };
+    FieldError { field, message }
+}
+
+/// Run bureau work in one transaction; a bureau refusal still commits what it traced.
+async fn bureau<T: Send + 'static>(
+    state: &AppState,
+    lang: Lang,
+    f: impl FnOnce(&TenantScope<'_>, DateTime<Utc>) -> Result<T, LoginError> + Send + 'static,
+) -> Result<Result<T, LoginError>, AppError> {
+    let (demo, now) = (state.demo, state.clock.now());
+    state
+        .db
+        .run_write(move |s| match f(&s.tenant(demo), now) {
+            Err(LoginError::Store(e)) => Err(e),
+            other => Ok(other),
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))
+}
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LoginPage {
+    #[serde(flatten)]
+    frame: Frame,
+    notice: Option<&'static str>,
+    error: Option<FieldError>,
+    values: LoginValues,
+    demo: Vec<DemoAccount>,
+    initial_password: String,
+}
+
+#[derive(Serialize, Default)]
+struct LoginValues {
+    company: String,
+    account: String,
+}
+
+async fn login_page(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    notice: Option<&'static str>,
+    error: Option<FieldError>,
+    values: LoginValues,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let (csrf, set) = csrf_token(headers);
+    let demo = state.demo;
+    let (phone, accounts) = state
+        .db
+        .run_read(move |s| {
+            let scope = s.tenant(demo);
+            let mut accounts = Vec::new();
+            for c in scope.companies()? {
+                for st in scope.staff(CompanyId(c.id))? {
+                    accounts.push(DemoAccount {
+                        company: c.value.name.clone(),
+                        uscc: c.value.uscc.to_string(),
+                        role: st.role.as_str(),
+                        person: st.person.value.name.clone(),
+                        mobile: st.person.value.mobile.to_string(),
+                    });
+                }
+            }
+            Ok((phone_view(&scope, lang)?, accounts))
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    let page = LoginPage {
+        frame: Frame {
+            csrf,
+            phone,
+            crumbs: vec!["portal.crumb.home", "portal.crumb.login"],
+            active: "home",
+            who: None,
+        },
+        notice,
+        error,
+        values,
+        demo: accounts,
+        initial_password: PortalPolicy::embedded().initial_password.clone(),
+    };
+    let mut res = render(
+        lang,
+        "/portal/login",
+        "portal_login.html",
+        page,
+        set.into_iter().collect(),
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    q: Result<Query<NoticeQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let notice = match q.ok().and_then(|Query(q)| q.notice).as_deref() {
+        Some("timeout") => Some("login.session_expired"),
+        Some("logged_out") => Some("login.logged_out"),
+        Some("login") => Some("login.no_session"),
+        _ => None,
+    };
+    login_page(
+        &state,
+        lang,
+        &headers,
+        notice,
+        None,
+        LoginValues::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    company: String,
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let Ok(Form(form)) = form else {
+        return Err(AppError::page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            "error.bad_request",
+        ));
+    };
+    let values = LoginValues {
+        company: form.company.clone(),
+        account: form.account.clone(),
+    };
+    if !csrf_ok(&headers, &form.csrf) {
+        let e = FieldError {
+            field: None,
+            message: Catalog::embedded().text(lang, "error.csrf").to_owned(),
+        };
+        return login_page(
+            &state,
+            lang,
+            &headers,
+            None,
+            Some(e),
+            values,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let (company, account, password) = (form.company, form.account, form.password);
+    match bureau(&state, lang, move |scope, now| {
+        login::begin(scope, now, &company, &account, &password)
+    })
+    .await?
+    {
+        Ok(token) => Ok(with_cookies(
+            Redirect::to("/portal/login/sms").into_response(),
+            [session_cookie(&token)],
+        )),
+        Err(e) => {
+            let status = if matches!(e, LoginError::Locked { .. }) {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            login_page(
+                &state,
+                lang,
+                &headers,
+                None,
+                Some(login_message(&e, lang)),
+                values,
+                status,
+            )
+            .await
+        }
+    }
+}
+
+/// Where a request without a usable session goes, and whether its cookie must go.
+fn to_login(e: &LoginError) -> Response {
+    let notice = if matches!(e, LoginError::SessionExpired) {
+        "timeout"
+    } else {
+        "login"
+    };
+    with_cookies(
+        Redirect::to(&format!("/portal/login?notice={notice}")).into_response(),
+        [clear_session_cookie()],
+    )
+}
+
+fn stage_home(stage: SessionStage) -> &'static str {
+    match stage {
+        SessionStage::Sms => "/portal/login/sms",
+        SessionStage::ChangePassword => "/portal/password/initial",
+        SessionStage::Active => "/portal",
+    }
+}
+
+#[derive(Serialize)]
+struct SmsPage {
+    #[serde(flatten)]
+    frame: Frame,
+    masked_mobile: String,
+    notice: Option<String>,
+    error: Option<FieldError>,
+}
+
+async fn sms_page(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    notice: Option<String>,
+    error: Option<FieldError>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let found = bureau(state, lang, move |scope, now| {
+        let s = login::session(scope, now, &token)?;
+        let person = scope.person(s.person_id)?;
+        Ok((
+            s.stage,
+            person.value.mobile.masked(),
+            phone_view(scope, lang)?,
+        ))
+    })
+    .await?;
+    let (stage, masked_mobile, phone) = match found {
+        Ok(v) => v,
+        Err(e) => return Ok(to_login(&e)),
+    };
+    if stage != SessionStage::Sms {
+        return Ok(Redirect::to(stage_home(stage)).into_response());
+    }
+    let (csrf, set) = csrf_token(headers);
+    let page = SmsPage {
+        frame: Frame {
+            csrf,
+            phone,
+            crumbs: vec![
+                "portal.crumb.home",
+                "portal.crumb.login",
+                "portal.crumb.sms",
+            ],
+            active: "home",
+            who: None,
+        },
+        masked_mobile,
+        notice,
+        error,
+    };
+    let mut res = render(
+        lang,
+        "/portal/login/sms",
+        "portal_sms.html",
+        page,
+        set.into_iter().collect(),
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn sms_form(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    sms_page(&state, lang, &headers, None, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn sms_submit(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CodeForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let Ok(Form(form)) = form else {
+        return Err(AppError::page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            "error.bad_request",
+        ));
+    };
+    if !csrf_ok(&headers, &form.csrf) {
+        let e = FieldError {
+            field: None,
+            message: Catalog::embedded().text(lang, "error.csrf").to_owned(),
+        };
+        return sms_page(&state, lang, &headers, None, Some(e), StatusCode::FORBIDDEN).await;
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let code = form.code;
+    match bureau(&state, lang, move |scope, now| {
+        login::verify_code(scope, now, &token, &code)
+    })
+    .await?
+    {
+        Ok(next) => Ok(Redirect::to(stage_home(next)).into_response()),
+        Err(e @ (LoginError::NoSession | LoginError::SessionExpired)) => Ok(to_login(&e)),
+        Err(e) => {
+            sms_page(
+                &state,
+                lang,
+                &headers,
+                None,
+                Some(login_message(&e, lang)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn sms_resend(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CsrfOnly>, FormRejection>,
+) -> Result<Response, AppError> {
+    let submitted = form.map(|Form(f)| f.csrf).unwrap_or_default();
+    if !csrf_ok(&headers, &submitted) {
+        let e = FieldError {
+            field: None,
+            message: Catalog::embedded().text(lang, "error.csrf").to_owned(),
+        };
+        return sms_page(&state, lang, &headers, None, Some(e), StatusCode::FORBIDDEN).await;
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    match bureau(&state, lang, move |scope, now| {
+        login::resend_code(scope, now, &token)
+    })
+    .await?
+    {
+        Ok(()) => {
+            sms_page(
+                &state,
+                lang,
+                &headers,
+                Some(Catalog::embedded().text(lang, "sms.sent").to_owned()),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e @ (LoginError::NoSession | LoginError::SessionExpired)) => Ok(to_login(&e)),
+        Err(e) => {
+            sms_page(
+                &state,
+                lang,
+                &headers,
+                None,
+                Some(login_message(&e, lang)),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PasswordPage {
+    #[serde(flatten)]
+    frame: Frame,
+    error: Option<FieldError>,
+}
+
+async fn password_page(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    error: Option<FieldError>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let found = bureau(state, lang, move |scope, now| {
+        let s = login::session(scope, now, &token)?;
+        Ok((
+            s.stage,
+            who(scope, s.person_id, s.company_id)?,
+            phone_view(scope, lang)?,
+        ))
+    })
+    .await?;
+    let (stage, who, phone) = match found {
+        Ok(v) => v,
+        Err(e) => return Ok(to_login(&e)),
+    };
+    if stage != SessionStage::ChangePassword {
+        return Ok(Redirect::to(stage_home(stage)).into_response());
+    }
+    let (csrf, set) = csrf_token(headers);
+    let page = PasswordPage {
+        frame: Frame {
+            csrf,
+            phone,
+            crumbs: vec!["portal.crumb.home", "portal.crumb.password"],
+            active: "home",
+            who: Some(who),
+        },
+        error,
+    };
+    let mut res = render(
+        lang,
+        "/portal/password/initial",
+        "portal_password.html",
+        page,
+        set.into_iter().collect(),
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn password_form(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    password_page(&state, lang, &headers, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn password_submit(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<PasswordForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let Ok(Form(form)) = form else {
+        return Err(AppError::page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            "error.bad_request",
+        ));
+    };
+    if !csrf_ok(&headers, &form.csrf) {
+        let e = FieldError {
+            field: None,
+            message: Catalog::embedded().text(lang, "error.csrf").to_owned(),
+        };
+        return password_page(&state, lang, &headers, Some(e), StatusCode::FORBIDDEN).await;
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let result = bureau(&state, lang, move |scope, now| {
+        let s = login::session(scope, now, &token)?;
+        let person = scope.person(s.person_id)?.value;
+        login::change_initial_password(
+            scope,
+            now,
+            &token,
+            &form.new_password,
+            &form.confirm,
+            &person.resident_id,
+            &person.mobile,
+        )
+    })
+    .await?;
+    match result {
+        Ok(()) => Ok(Redirect::to("/portal").into_response()),
+        Err(e @ (LoginError::NoSession | LoginError::SessionExpired)) => Ok(to_login(&e)),
+        Err(e) => {
+            password_page(
+                &state,
+                lang,
+                &headers,
+                Some(login_message(&e, lang)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct WorkbenchPage {
+    #[serde(flatten)]
+    frame: Frame,
+    summary: CompanySummary,
+    sandbox_date: String,
+}
+
+pub async fn workbench(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let found = bureau(&state, lang, move |scope, now| {
+        let s = login::session(scope, now, &token)?;
+        let overview = tenant_overview(scope)?;
+        let summary = overview
+            .companies
+            .into_iter()
+            .find(|c| c.id == s.company_id.0)
+            .ok_or(StoreError::NotFound)?;
+        Ok((
+            s.stage,
+            who(scope, s.person_id, s.company_id)?,
+            phone_view(scope, lang)?,
+            summary,
+            overview.sandbox_date.to_string(),
+        ))
+    })
+    .await?;
+    let (stage, who, phone, summary, sandbox_date) = match found {
+        Ok(v) => v,
+        Err(e) => return Ok(to_login(&e)),
+    };
+    if stage != SessionStage::Active {
+        return Ok(Redirect::to(stage_home(stage)).into_response());
+    }
+    let (csrf, set) = csrf_token(&headers);
+    let page = WorkbenchPage {
+        frame: Frame {
+            csrf,
+            phone,
+            crumbs: vec!["portal.crumb.home"],
+            active: "home",
+            who: Some(who),
+        },
+        summary,
+        sandbox_date,
+    };
+    render(
+        lang,
+        "/portal",
+        "portal_workbench.html",
+        page,
+        set.into_iter().collect(),
+    )
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CsrfOnly>, FormRejection>,
+) -> Result<Response, AppError> {
+    let submitted = form.map(|Form(f)| f.csrf).unwrap_or_default();
+    if !csrf_ok(&headers, &submitted) {
+        return Err(AppError::page(StatusCode::FORBIDDEN, lang, "error.csrf"));
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    // Logging out twice is harmless.
+    let _ = bureau(&state, lang, move |scope, now| {
+        login::logout(scope, now, &token)
+    })
+    .await?;
+    Ok(with_cookies(
+        Redirect::to("/portal/login?notice=logged_out").into_response(),
+        [clear_session_cookie()],
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_names() {
+        assert_eq!(mask_name("张三丰"), "张*丰");
+        assert_eq!(mask_name("李四"), "李*");
+        assert_eq!(mask_name("欧阳文辉"), "欧**辉");
+    }
+}

@@ -1,0 +1,72 @@
+-- The simulated bureau's login: accounts, SMS codes, the phone panel, sessions, and the
+-- trace every portal action appends to. All tenant-owned.
+
+-- One e-tax account per person. password_hash NULL means the initial password is still in
+-- force (it is the same for every account and must be changed at first login).
+CREATE TABLE accounts (
+    tenant_id INTEGER NOT NULL,
+    person_id INTEGER NOT NULL,
+    password_hash TEXT,
+    password_changed_at TEXT,
+    -- JSON array of the last hashes, newest first, for the "not a recent password" rule
+    recent_hashes TEXT NOT NULL DEFAULT '[]',
+    failed_count INTEGER NOT NULL DEFAULT 0,
+    first_failed_at TEXT,
+    locked_until TEXT,
+    PRIMARY KEY (tenant_id, person_id),
+    FOREIGN KEY (tenant_id, person_id) REFERENCES people(tenant_id, id) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE sms_codes (
+    id INTEGER PRIMARY KEY,
+    tenant_id INTEGER NOT NULL,
+    person_id INTEGER NOT NULL,
+    purpose TEXT NOT NULL CHECK (purpose IN ('login', 'reset')),
+    code TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT,
+    FOREIGN KEY (tenant_id, person_id) REFERENCES people(tenant_id, id) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX sms_codes_by_person ON sms_codes (tenant_id, person_id, purpose, sent_at);
+
+-- What the simulated phone shows: a message kind and its arguments, rendered in the
+-- reader's language when shown.
+CREATE TABLE phone_messages (
+    id INTEGER PRIMARY KEY,
+    tenant_id INTEGER NOT NULL,
+    person_id INTEGER NOT NULL,
+    sent_at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    args TEXT NOT NULL,
+    FOREIGN KEY (tenant_id, person_id) REFERENCES people(tenant_id, id) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX phone_messages_by_person ON phone_messages (tenant_id, person_id, id);
+
+-- A login to the simulated bureau. stage: sms (password accepted, code awaited),
+-- change_password (first login), active.
+CREATE TABLE portal_sessions (
+    token TEXT PRIMARY KEY,
+    tenant_id INTEGER NOT NULL,
+    person_id INTEGER NOT NULL,
+    company_id INTEGER NOT NULL,
+    stage TEXT NOT NULL CHECK (stage IN ('sms', 'change_password', 'active')),
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    FOREIGN KEY (tenant_id, person_id) REFERENCES people(tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, company_id) REFERENCES companies(tenant_id, id) ON DELETE CASCADE
+) STRICT;
+
+-- Every portal action, success or failure. Labs grade from this; the vocabulary of
+-- `action` and `result` is documented in docs/trace.md.
+CREATE TABLE trace_events (
+    id INTEGER PRIMARY KEY,
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    sandbox_date TEXT NOT NULL,
+    person_id INTEGER,
+    action TEXT NOT NULL,
+    result TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+CREATE INDEX trace_by_tenant ON trace_events (tenant_id, id);

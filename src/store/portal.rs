@@ -1,0 +1,428 @@
+//! The simulated bureau's login state, tenant-scoped: accounts, SMS codes, the phone
+//! panel, portal sessions and the trace.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::records::CompanyId;
+use super::{StoreError, TenantScope};
+
+/// Timestamps are stored as RFC 3339 UTC text, which sorts as time does.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn parse_ts(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| StoreError::BadData(format!("timestamp: {text:?}")))
+}
+
+fn parse_opt_ts(text: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    text.as_deref().map(parse_ts).transpose()
+}
+
+/// A person's e-tax account.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Account {
+    /// `None` while the initial password is in force.
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    /// Newest first.
+    pub recent_hashes: Vec<String>,
+    pub failed_count: i64,
+    pub first_failed_at: Option<DateTime<Utc>>,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsCode {
+    pub id: i64,
+    pub code: String,
+    pub sent_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneMessage {
+    pub id: i64,
+    pub person_id: i64,
+    pub sent_at: DateTime<Utc>,
+    pub kind: String,
+    /// JSON object of the message's arguments.
+    pub args: String,
+}
+
+/// Where a portal login stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStage {
+    /// Password accepted; the SMS code is awaited.
+    Sms,
+    /// First login: the initial password must be changed.
+    ChangePassword,
+    Active,
+}
+
+impl SessionStage {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionStage::Sms => "sms",
+            SessionStage::ChangePassword => "change_password",
+            SessionStage::Active => "active",
+        }
+    }
+
+    fn parse(text: &str) -> Result<SessionStage, StoreError> {
+        match text {
+            "sms" => Ok(SessionStage::Sms),
+            "change_password" => Ok(SessionStage::ChangePassword),
+            "active" => Ok(SessionStage::Active),
+            other => Err(StoreError::BadData(format!("session stage {other:?}"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalSession {
+    pub token: String,
+    pub person_id: i64,
+    pub company_id: CompanyId,
+    pub stage: SessionStage,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// One entry of the trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub sandbox_date: String,
+    pub person_id: Option<i64>,
+    pub action: String,
+    pub result: String,
+    pub detail: String,
+}
+
+impl TenantScope<'_> {
+    /// The company with this USCC, if the tenant has one.
+    pub fn company_by_uscc(&self, uscc: &str) -> Result<Option<CompanyId>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id FROM companies WHERE tenant_id = ?1 AND uscc = ?2",
+                params![self.t(), uscc],
+                |r| r.get(0),
+            )
+            .optional()?
+            .map(CompanyId))
+    }
+
+    /// The person whose resident ID or mobile number is `account`.
+    pub fn person_by_account(&self, account: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id FROM people WHERE tenant_id = ?1 AND (resident_id = ?2 OR mobile = ?2) ORDER BY id LIMIT 1",
+                params![self.t(), account],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// One person of this tenant.
+    pub fn person(
+        &self,
+        id: i64,
+    ) -> Result<super::records::Stored<crate::domain::entities::Person>, StoreError> {
+        let (name, rid, mobile, email): (String, String, String, String) = self.conn().query_row(
+            "SELECT name, resident_id, mobile, email FROM people WHERE tenant_id = ?1 AND id = ?2",
+            params![self.t(), id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        let bad = |what: &str, v: &str| StoreError::BadData(format!("{what}: {v:?}"));
+        Ok(super::records::Stored {
+            id,
+            value: crate::domain::entities::Person {
+                name,
+                resident_id: crate::domain::ids::ResidentId::parse(&rid)
+                    .map_err(|_| bad("resident id", &rid))?,
+                mobile: crate::domain::ids::Mobile::parse(&mobile)
+                    .map_err(|_| bad("mobile", &mobile))?,
+                email,
+            },
+        })
+    }
+
+    /// Whether the person holds any role in the company.
+    pub fn acts_for(&self, person: i64, company: CompanyId) -> Result<bool, StoreError> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM company_roles WHERE tenant_id = ?1 AND person_id = ?2 AND company_id = ?3)",
+            params![self.t(), person, company.0],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn account(&self, person: i64) -> Result<Account, StoreError> {
+        let row = self
+            .conn()
+            .query_row(
+                "SELECT password_hash, password_changed_at, recent_hashes, failed_count, first_failed_at, locked_until
+                 FROM accounts WHERE tenant_id = ?1 AND person_id = ?2",
+                params![self.t(), person],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((hash, changed, recent, failed, first_failed, locked)) = row else {
+            return Ok(Account::default());
+        };
+        Ok(Account {
+            password_hash: hash,
+            password_changed_at: parse_opt_ts(changed)?,
+            recent_hashes: serde_json::from_str(&recent)
+                .map_err(|e| StoreError::BadData(e.to_string()))?,
+            failed_count: failed,
+            first_failed_at: parse_opt_ts(first_failed)?,
+            locked_until: parse_opt_ts(locked)?,
+        })
+    }
+
+    pub fn save_account(&self, person: i64, a: &Account) -> Result<(), StoreError> {
+        let recent = serde_json::to_string(&a.recent_hashes)
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        self.conn().execute(
+            "INSERT INTO accounts (tenant_id, person_id, password_hash, password_changed_at, recent_hashes, failed_count,
+             first_failed_at, locked_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (tenant_id, person_id) DO UPDATE SET password_hash = ?3, password_changed_at = ?4,
+             recent_hashes = ?5, failed_count = ?6, first_failed_at = ?7, locked_until = ?8",
+            params![
+                self.t(),
+                person,
+                a.password_hash,
+                a.password_changed_at.map(ts),
+                recent,
+                a.failed_count,
+                a.first_failed_at.map(ts),
+                a.locked_until.map(ts)
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn insert_sms_code(
+        &self,
+        person: i64,
+        purpose: &str,
+        code: &str,
+        sent: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO sms_codes (tenant_id, person_id, purpose, code, sent_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![self.t(), person, purpose, code, ts(sent), ts(expires)],
+        )?;
+        Ok(())
+    }
+
+    /// The newest code sent to a person for a purpose.
+    pub fn latest_sms_code(
+        &self,
+        person: i64,
+        purpose: &str,
+    ) -> Result<Option<SmsCode>, StoreError> {
+        let row = self
+            .conn()
+            .query_row(
+                "SELECT id, code, sent_at, expires_at, used_at FROM sms_codes
+                 WHERE tenant_id = ?1 AND person_id = ?2 AND purpose = ?3 ORDER BY id DESC LIMIT 1",
+                params![self.t(), person, purpose],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(id, code, sent, expires, used)| {
+            Ok(SmsCode {
+                id,
+                code,
+                sent_at: parse_ts(&sent)?,
+                expires_at: parse_ts(&expires)?,
+                used_at: parse_opt_ts(used)?,
+            })
+        })
+        .transpose()
+    }
+
+    pub fn mark_sms_code_used(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE sms_codes SET used_at = ?3 WHERE tenant_id = ?1 AND id = ?2",
+            params![self.t(), id, ts(at)],
+        )?;
+        Ok(())
+    }
+
+    pub fn send_to_phone(
+        &self,
+        person: i64,
+        at: DateTime<Utc>,
+        kind: &str,
+        args: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO phone_messages (tenant_id, person_id, sent_at, kind, args) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![self.t(), person, ts(at), kind, args.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The newest messages on the tenant's phones, newest first.
+    pub fn phone_messages(&self, limit: i64) -> Result<Vec<PhoneMessage>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, person_id, sent_at, kind, args FROM phone_messages WHERE tenant_id = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t(), limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, person_id, sent, kind, args)| {
+                Ok(PhoneMessage {
+                    id,
+                    person_id,
+                    sent_at: parse_ts(&sent)?,
+                    kind,
+                    args,
+                })
+            })
+            .collect()
+    }
+
+    pub fn create_session(&self, s: &PortalSession) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO portal_sessions (token, tenant_id, person_id, company_id, stage, created_at, last_seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![s.token, self.t(), s.person_id, s.company_id.0, s.stage.as_str(), ts(s.created_at), ts(s.last_seen_at)],
+        )?;
+        Ok(())
+    }
+
+    /// A session of this tenant; a token from another tenant is not found.
+    pub fn session(&self, token: &str) -> Result<Option<PortalSession>, StoreError> {
+        let row = self
+            .conn()
+            .query_row(
+                "SELECT token, person_id, company_id, stage, created_at, last_seen_at FROM portal_sessions
+                 WHERE tenant_id = ?1 AND token = ?2",
+                params![self.t(), token],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?)),
+            )
+            .optional()?;
+        row.map(|(token, person_id, company, stage, created, seen)| {
+            Ok(PortalSession {
+                token,
+                person_id,
+                company_id: CompanyId(company),
+                stage: SessionStage::parse(&stage)?,
+                created_at: parse_ts(&created)?,
+                last_seen_at: parse_ts(&seen)?,
+            })
+        })
+        .transpose()
+    }
+
+    pub fn update_session(
+        &self,
+        token: &str,
+        stage: SessionStage,
+        seen: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE portal_sessions SET stage = ?3, last_seen_at = ?4 WHERE tenant_id = ?1 AND token = ?2",
+            params![self.t(), token, stage.as_str(), ts(seen)],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_session(&self, token: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "DELETE FROM portal_sessions WHERE tenant_id = ?1 AND token = ?2",
+            params![self.t(), token],
+        )?;
+        Ok(())
+    }
+
+    /// Append to the trace.
+    pub fn trace(
+        &self,
+        at: DateTime<Utc>,
+        person: Option<i64>,
+        action: &str,
+        result: &str,
+        detail: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO trace_events (tenant_id, at, sandbox_date, person_id, action, result, detail)
+             SELECT ?1, ?2, sandbox_date, ?3, ?4, ?5, ?6 FROM tenants WHERE id = ?1",
+            params![self.t(), ts(at), person, action, result, detail.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The trace, oldest first.
+    pub fn trace_events(&self) -> Result<Vec<TraceEvent>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, at, sandbox_date, person_id, action, result, detail FROM trace_events WHERE tenant_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t()], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(
+                |(id, at, sandbox_date, person_id, action, result, detail)| {
+                    Ok(TraceEvent {
+                        id,
+                        at: parse_ts(&at)?,
+                        sandbox_date,
+                        person_id,
+                        action,
+                        result,
+                        detail,
+                    })
+                },
+            )
+            .collect()
+    }
+}

@@ -1,0 +1,331 @@
+//! 登录与身份验证 over HTTP: password, SMS code, forced password change, lockout, timeout.
+
+use taxlab::store::{CompanyId, Db, TenantId};
+
+use crate::browser::{Visitor, latest_code, location};
+use crate::helpers::TestApp;
+
+struct Login {
+    uscc: String,
+    mobile: String,
+    resident_id: String,
+}
+
+/// The tax clerk of the demo tenant's first company, and a person of the second company
+/// who has no role in the first.
+fn accounts(db: &Db, demo: TenantId) -> (Login, Login) {
+    db.read(|s| {
+        let scope = s.tenant(demo);
+        let companies = scope.companies()?;
+        let staff = |c: i64| scope.staff(CompanyId(c));
+        let first = staff(companies[0].id)?;
+        let clerk = first
+            .iter()
+            .find(|st| st.role.as_str() == "tax_clerk")
+            .unwrap();
+        let outsider = staff(companies[1].id)?
+            .into_iter()
+            .find(|st| first.iter().all(|f| f.person.id != st.person.id))
+            .unwrap();
+        let login = |uscc: &str, p: &taxlab::domain::entities::Person| Login {
+            uscc: uscc.to_owned(),
+            mobile: p.mobile.to_string(),
+            resident_id: p.resident_id.to_string(),
+        };
+        Ok((
+            login(companies[0].value.uscc.as_str(), &clerk.person.value),
+            login(companies[0].value.uscc.as_str(), &outsider.person.value),
+        ))
+    })
+    .unwrap()
+}
+
+async fn password_step(v: &mut Visitor<'_>, who: &Login, password: &str) -> reqwest::Response {
+    v.get("/portal/login").await;
+    v.post(
+        "/portal/login",
+        &[
+            ("company", &who.uscc),
+            ("account", &who.mobile),
+            ("password", password),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn first_login_walks_password_sms_and_forced_change_to_the_workbench() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = accounts(&app.db, app.demo);
+    let mut v = Visitor::new(&app);
+
+    let page = v.get_text("/portal/login").await;
+    assert!(
+        page.contains("用户登录") && page.contains("Etax@2026"),
+        "demo accounts and initial password shown"
+    );
+    let res = password_step(&mut v, &clerk, "Etax@2026").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/portal/login/sms");
+
+    let sms = v.get_text("/portal/login/sms").await;
+    assert!(sms.contains("模拟手机"));
+    let code = latest_code(&sms);
+    assert_eq!(code.len(), 6);
+    let res = v.post("/portal/login/sms", &[("code", &code)]).await;
+    assert_eq!(location(&res), "/portal/password/initial");
+
+    // the workbench is not reachable before the password is changed
+    let res = v.get("/portal").await;
+    assert_eq!(location(&res), "/portal/password/initial");
+
+    let res = v
+        .post(
+            "/portal/password/initial",
+            &[("new_password", "weakpass"), ("confirm", "weakpass")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("密码须包含数字"));
+    let birthday = format!("Ab@{}", &clerk.resident_id[6..14]);
+    let res = v
+        .post(
+            "/portal/password/initial",
+            &[("new_password", &birthday), ("confirm", &birthday)],
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("不能包含您的出生日期"));
+    let res = v
+        .post(
+            "/portal/password/initial",
+            &[("new_password", "Good#Pass42"), ("confirm", "Good#Pass4")],
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("两次输入的密码不一致"));
+    let res = v
+        .post(
+            "/portal/password/initial",
+            &[("new_password", "Good#Pass42"), ("confirm", "Good#Pass42")],
+        )
+        .await;
+    assert_eq!(location(&res), "/portal");
+
+    let home = v.get_text("/portal").await;
+    assert!(home.contains("我的工作台") && home.contains("我的待办"));
+    assert!(home.contains("2026Q3"), "the return due is a to-do");
+
+    let res = v.post("/portal/logout", &[]).await;
+    assert_eq!(location(&res), "/portal/login?notice=logged_out");
+    assert!(!v.has_cookie("etax_session"));
+    assert_eq!(
+        location(&v.get("/portal").await),
+        "/portal/login?notice=login"
+    );
+
+    // the new password works and the initial one no longer does
+    let res = password_step(&mut v, &clerk, "Etax@2026").await;
+    assert_eq!(res.status(), 422);
+    let res = password_step(&mut v, &clerk, "Good#Pass42").await;
+    assert_eq!(location(&res), "/portal/login/sms");
+    let code = latest_code(&v.get_text("/portal/login/sms").await);
+    let res = v.post("/portal/login/sms", &[("code", &code)]).await;
+    assert_eq!(
+        location(&res),
+        "/portal",
+        "no forced change the second time"
+    );
+
+    let actions: Vec<(String, String)> = app
+        .db
+        .read(|s| {
+            Ok(s.tenant(app.demo)
+                .trace_events()?
+                .into_iter()
+                .map(|e| (e.action, e.result))
+                .collect())
+        })
+        .unwrap();
+    for expected in [
+        ("login.password", "ok"),
+        ("sms.sent", "ok"),
+        ("login.sms", "ok"),
+        ("password.change", "password.needs_digit"),
+        ("password.change", "ok"),
+        ("login", "ok"),
+        ("logout", "ok"),
+        ("login.password", "wrong_password"),
+    ] {
+        assert!(
+            actions
+                .iter()
+                .any(|(a, r)| (a.as_str(), r.as_str()) == expected),
+            "trace lacks {expected:?}: {actions:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = accounts(&app.db, app.demo);
+    let mut v = Visitor::new(&app);
+    for remaining in (1..=4).rev() {
+        let res = password_step(&mut v, &clerk, "Wrong#123").await;
+        assert_eq!(res.status(), 422);
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains(&format!("您还可以尝试 {remaining} 次"))
+        );
+    }
+    let res = password_step(&mut v, &clerk, "Wrong#123").await;
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("账号已被锁定"));
+    // even the right password is refused while locked
+    let res = password_step(&mut v, &clerk, "Etax@2026").await;
+    assert_eq!(res.status(), 403);
+    app.clock.advance(chrono::Duration::minutes(16));
+    let res = password_step(&mut v, &clerk, "Etax@2026").await;
+    assert_eq!(location(&res), "/portal/login/sms");
+}
+
+#[tokio::test]
+async fn sms_codes_expire_cannot_be_reused_and_resend_is_throttled() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = accounts(&app.db, app.demo);
+    let mut v = Visitor::new(&app);
+    password_step(&mut v, &clerk, "Etax@2026").await;
+    let first = latest_code(&v.get_text("/portal/login/sms").await);
+
+    let wrong = if first == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let res = v.post("/portal/login/sms", &[("code", wrong)]).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("短信验证码错误"));
+
+    let res = v.post("/portal/login/sms/resend", &[]).await;
+    assert_eq!(res.status(), 429);
+    assert!(res.text().await.unwrap().contains("秒后再试"));
+
+    app.clock.advance(chrono::Duration::minutes(6));
+    let res = v.post("/portal/login/sms", &[("code", &first)]).await;
+    assert!(res.text().await.unwrap().contains("已过期"));
+
+    let res = v.post("/portal/login/sms/resend", &[]).await;
+    assert_eq!(res.status(), 200);
+    let second = latest_code(&res.text().await.unwrap());
+    assert_ne!(first, second);
+    let res = v.post("/portal/login/sms", &[("code", &second)]).await;
+    assert_eq!(location(&res), "/portal/password/initial");
+
+    // a used code cannot log in a second visitor
+    let mut other = Visitor::new(&app);
+    password_step(&mut other, &clerk, "Etax@2026").await;
+    let fresh = latest_code(&other.get_text("/portal/login/sms").await);
+    let res = other.post("/portal/login/sms", &[("code", &second)]).await;
+    assert!(fresh == second || res.status() == 422);
+}
+
+#[tokio::test]
+async fn unknown_company_unknown_account_and_unauthorised_person_are_told_apart() {
+    let app = TestApp::spawn().await;
+    let (clerk, outsider) = accounts(&app.db, app.demo);
+    let mut v = Visitor::new(&app);
+    v.get("/portal/login").await;
+    let res = v
+        .post(
+            "/portal/login",
+            &[
+                ("company", "91350100M000100Y43"),
+                ("account", &clerk.mobile),
+                ("password", "x"),
+            ],
+        )
+        .await;
+    let page = res.text().await.unwrap();
+    assert!(page.contains("纳税人识别号不存在"));
+    assert!(page.contains(&clerk.mobile), "what was typed is kept");
+    let res = v
+        .post(
+            "/portal/login",
+            &[
+                ("company", &clerk.uscc),
+                ("account", "13900000000"),
+                ("password", "x"),
+            ],
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("未注册个人用户"));
+    let res = password_step(&mut v, &outsider, "Etax@2026").await;
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("尚未获得该企业的办税授权")
+    );
+    // the resident ID works as the account too
+    let res = v
+        .post(
+            "/portal/login",
+            &[
+                ("company", &clerk.uscc),
+                ("account", &clerk.resident_id),
+                ("password", "Etax@2026"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/portal/login/sms");
+}
+
+#[tokio::test]
+async fn an_idle_session_times_out_with_a_notice() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = accounts(&app.db, app.demo);
+    let mut v = Visitor::new(&app);
+    password_step(&mut v, &clerk, "Etax@2026").await;
+    let code = latest_code(&v.get_text("/portal/login/sms").await);
+    v.post("/portal/login/sms", &[("code", &code)]).await;
+    v.post(
+        "/portal/password/initial",
+        &[("new_password", "Good#Pass42"), ("confirm", "Good#Pass42")],
+    )
+    .await;
+    assert_eq!(v.get("/portal").await.status(), 200);
+    app.clock.advance(chrono::Duration::minutes(19));
+    assert_eq!(
+        v.get("/portal").await.status(),
+        200,
+        "activity keeps the session alive"
+    );
+    app.clock.advance(chrono::Duration::minutes(21));
+    let res = v.get("/portal").await;
+    assert_eq!(location(&res), "/portal/login?notice=timeout");
+    assert!(
+        v.get_text("/portal/login?notice=timeout")
+            .await
+            .contains("由于长时间未操作")
+    );
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = accounts(&app.db, app.demo);
+    let res = app
+        .client
+        .post(app.url("/portal/login"))
+        .form(&[
+            ("company", clerk.uscc.as_str()),
+            ("account", &clerk.mobile),
+            ("password", "Etax@2026"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("页面已过期"));
+}
