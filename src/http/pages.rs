@@ -88,11 +88,18 @@ fn is_local_path(p: &str) -> bool {
         && p.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
 }
 
-const ASSETS: [(&str, &str, &str); 1] = [(
-    "app.css",
-    "text/css; charset=utf-8",
-    include_str!("../../web/static/app.css"),
-)];
+const ASSETS: [(&str, &str, &str); 2] = [
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/static/app.css"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../web/static/favicon.svg"),
+    ),
+];
 
 pub async fn asset(Path(file): Path<String>, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
     let (_, mime, body) = ASSETS
@@ -107,6 +114,11 @@ pub async fn asset(Path(file): Path<String>, ReqLang(lang): ReqLang) -> Result<R
         *body,
     )
         .into_response())
+}
+
+/// Browsers ask for /favicon.ico whatever the page says.
+pub async fn favicon() -> Redirect {
+    Redirect::permanent("/static/favicon.svg")
 }
 
 pub async fn not_found(uri: Uri, ReqLang(lang): ReqLang) -> AppError {

@@ -381,11 +381,9 @@ pub async fn login_submit(
             [session_cookie(&token)],
         )),
         Err(e) => {
-            let status = if matches!(e, LoginError::Locked { .. }) {
-                StatusCode::FORBIDDEN
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
+            // A refused form is an ordinary page showing the reason (200), as the real
+            // portal does: the browser must not log it as a failed resource.
+            let status = StatusCode::OK;
             login_page(
                 &state,
                 lang,
@@ -536,7 +534,7 @@ pub async fn sms_submit(
                 &headers,
                 None,
                 Some(login_message(&e, lang)),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::OK,
             )
             .await
         }
@@ -588,7 +586,7 @@ pub async fn sms_resend(
                 &headers,
                 None,
                 Some(login_message(&e, lang)),
-                StatusCode::TOO_MANY_REQUESTS,
+                StatusCode::OK,
             )
             .await
         }
@@ -710,7 +708,7 @@ pub async fn password_submit(
                 lang,
                 &headers,
                 Some(login_message(&e, lang)),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::OK,
             )
             .await
         }

@@ -15,6 +15,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/lang/{code}", get(pages::switch_lang))
         .route("/static/{file}", get(pages::asset))
+        .route("/favicon.ico", get(pages::favicon))
         .route("/portal", get(portal::workbench))
         .route(
             "/portal/login",

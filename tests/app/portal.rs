@@ -85,7 +85,7 @@ async fn first_login_walks_password_sms_and_forced_change_to_the_workbench() {
             &[("new_password", "weakpass"), ("confirm", "weakpass")],
         )
         .await;
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("密码须包含数字"));
     let birthday = format!("Ab@{}", &clerk.resident_id[6..14]);
     let res = v
@@ -124,7 +124,7 @@ async fn first_login_walks_password_sms_and_forced_change_to_the_workbench() {
 
     // the new password works and the initial one no longer does
     let res = password_step(&mut v, &clerk, "Etax@2026").await;
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 200);
     let res = password_step(&mut v, &clerk, "Good#Pass42").await;
     assert_eq!(location(&res), "/portal/login/sms");
     let code = latest_code(&v.get_text("/portal/login/sms").await);
@@ -171,7 +171,7 @@ async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
     let mut v = Visitor::new(&app);
     for remaining in (1..=4).rev() {
         let res = password_step(&mut v, &clerk, "Wrong#123").await;
-        assert_eq!(res.status(), 422);
+        assert_eq!(res.status(), 200);
         assert!(
             res.text()
                 .await
@@ -180,11 +180,11 @@ async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
         );
     }
     let res = password_step(&mut v, &clerk, "Wrong#123").await;
-    assert_eq!(res.status(), 403);
+    assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("账号已被锁定"));
     // even the right password is refused while locked
     let res = password_step(&mut v, &clerk, "Etax@2026").await;
-    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("账号已被锁定"));
     app.clock.advance(chrono::Duration::minutes(16));
     let res = password_step(&mut v, &clerk, "Etax@2026").await;
     assert_eq!(location(&res), "/portal/login/sms");
@@ -204,11 +204,11 @@ async fn sms_codes_expire_cannot_be_reused_and_resend_is_throttled() {
         "000000"
     };
     let res = v.post("/portal/login/sms", &[("code", wrong)]).await;
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("短信验证码错误"));
 
     let res = v.post("/portal/login/sms/resend", &[]).await;
-    assert_eq!(res.status(), 429);
+    assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("秒后再试"));
 
     app.clock.advance(chrono::Duration::minutes(6));
@@ -227,7 +227,7 @@ async fn sms_codes_expire_cannot_be_reused_and_resend_is_throttled() {
     password_step(&mut other, &clerk, "Etax@2026").await;
     let fresh = latest_code(&other.get_text("/portal/login/sms").await);
     let res = other.post("/portal/login/sms", &[("code", &second)]).await;
-    assert!(fresh == second || res.status() == 422);
+    assert!(fresh == second || res.text().await.unwrap().contains("短信验证码错误"));
 }
 
 #[tokio::test]
