@@ -169,3 +169,15 @@ async fn wrong_methods_and_bodies_get_json_errors_not_server_pages() {
     assert_eq!(res.status(), 405);
     assert!(res.text().await.unwrap().contains("不支持此请求方式"));
 }
+
+#[tokio::test]
+async fn every_response_carries_security_headers() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/portal/login", "/healthz", "/nope"] {
+        let res = app.get(path).await;
+        let h = res.headers();
+        assert!(h["content-security-policy"].to_str().unwrap().contains("default-src 'self'"), "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+    }
+}
