@@ -8,7 +8,6 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngExt;
 use serde_json::json;
 
-use crate::domain::ids::{Mobile, ResidentId};
 use crate::domain::password::{self, PasswordProblem, PortalPolicy};
 use crate::store::{PortalSession, SessionStage, StoreError, TenantScope};
 
@@ -294,38 +293,31 @@ pub fn resend_code(
     send_code(scope, now, s.person_id, "login")
 }
 
-/// Step 3 at first login: replace the initial password.
-pub fn change_initial_password(
+/// Set a new password for a person after checking it against the policy and their recent
+/// passwords; `action` names the trace event (`password.change` or `password.reset`).
+/// A new password also lifts a lockout.
+fn set_password(
     scope: &TenantScope<'_>,
     now: DateTime<Utc>,
-    token: &str,
+    person: i64,
     new: &str,
     confirm: &str,
-    resident_id: &ResidentId,
-    mobile: &Mobile,
+    action: &str,
+    detail: &serde_json::Value,
 ) -> Result<(), LoginError> {
     let policy = PortalPolicy::embedded();
-    let s = session(scope, now, token)?;
-    if s.stage != SessionStage::ChangePassword {
-        return Err(LoginError::NoSession);
-    }
+    let who = scope.person(person)?.value;
     let refuse = |p: PasswordProblem| -> Result<(), LoginError> {
-        scope.trace(
-            now,
-            Some(s.person_id),
-            "password.change",
-            p.key(),
-            &json!({ "forced": true }),
-        )?;
+        scope.trace(now, Some(person), action, p.key(), detail)?;
         Err(LoginError::Password(p))
     };
     if new != confirm {
         return refuse(PasswordProblem::Mismatch);
     }
-    if let Err(p) = password::check(policy, new, resident_id, mobile) {
+    if let Err(p) = password::check(policy, new, &who.resident_id, &who.mobile) {
         return refuse(p);
     }
-    let mut acct = scope.account(s.person_id)?;
+    let mut acct = scope.account(person)?;
     if acct
         .recent_hashes
         .iter()
@@ -339,15 +331,36 @@ pub fn change_initial_password(
     acct.recent_hashes.truncate(policy.recent_passwords);
     acct.password_hash = Some(hash);
     acct.password_changed_at = Some(now);
-    scope.save_account(s.person_id, &acct)?;
-    scope.update_session(token, SessionStage::Active, now)?;
-    scope.trace(
+    acct.failed_count = 0;
+    acct.first_failed_at = None;
+    acct.locked_until = None;
+    scope.save_account(person, &acct)?;
+    scope.trace(now, Some(person), action, "ok", detail)?;
+    Ok(())
+}
+
+/// Step 3 at first login: replace the initial password.
+pub fn change_initial_password(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    token: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<(), LoginError> {
+    let s = session(scope, now, token)?;
+    if s.stage != SessionStage::ChangePassword {
+        return Err(LoginError::NoSession);
+    }
+    set_password(
+        scope,
         now,
-        Some(s.person_id),
+        s.person_id,
+        new,
+        confirm,
         "password.change",
-        "ok",
         &json!({ "forced": true }),
     )?;
+    scope.update_session(token, SessionStage::Active, now)?;
     scope.trace(
         now,
         Some(s.person_id),
@@ -355,6 +368,84 @@ pub fn change_initial_password(
         "ok",
         &json!({ "company_id": s.company_id.0 }),
     )?;
+    Ok(())
+}
+
+/// 忘记密码, step 1: send a reset code to the phone of the person with this account.
+pub fn request_reset(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    account: &str,
+) -> Result<(), LoginError> {
+    let policy = PortalPolicy::embedded();
+    let Some(person) = scope.person_by_account(account.trim())? else {
+        scope.trace(
+            now,
+            None,
+            "password.reset_request",
+            "unknown_account",
+            &json!({ "account": account }),
+        )?;
+        return Err(LoginError::UnknownAccount);
+    };
+    if let Some(last) = scope.latest_sms_code(person, "reset")? {
+        let wait = policy.sms_resend_seconds - (now - last.sent_at).num_seconds();
+        if wait > 0 {
+            scope.trace(
+                now,
+                Some(person),
+                "password.reset_request",
+                "resend_too_soon",
+                &json!({}),
+            )?;
+            return Err(LoginError::ResendTooSoon { wait_seconds: wait });
+        }
+    }
+    scope.trace(
+        now,
+        Some(person),
+        "password.reset_request",
+        "ok",
+        &json!({}),
+    )?;
+    send_code(scope, now, person, "reset")
+}
+
+/// 忘记密码, step 2: the code from the phone and a new password.
+pub fn reset_password(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    account: &str,
+    code: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<(), LoginError> {
+    let Some(person) = scope.person_by_account(account.trim())? else {
+        return Err(LoginError::UnknownAccount);
+    };
+    let fail = |e: LoginError| -> Result<(), LoginError> {
+        scope.trace(now, Some(person), "password.reset", e.code(), &json!({}))?;
+        Err(e)
+    };
+    let Some(sent) = scope.latest_sms_code(person, "reset")? else {
+        return fail(LoginError::WrongCode);
+    };
+    if sent.used_at.is_some() || sent.code != code.trim() {
+        return fail(LoginError::WrongCode);
+    }
+    if now > sent.expires_at {
+        return fail(LoginError::ExpiredCode);
+    }
+    set_password(
+        scope,
+        now,
+        person,
+        new,
+        confirm,
+        "password.reset",
+        &json!({}),
+    )?;
+    scope.mark_sms_code_used(sent.id, now)?;
     Ok(())
 }
 

@@ -311,6 +311,7 @@ pub async fn login_form(
         Some("timeout") => Some("login.session_expired"),
         Some("logged_out") => Some("login.logged_out"),
         Some("login") => Some("login.no_session"),
+        Some("reset_done") => Some("login.reset_done"),
         _ => None,
     };
     login_page(
@@ -686,17 +687,7 @@ pub async fn password_submit(
     }
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let result = bureau(&state, lang, move |scope, now| {
-        let s = login::session(scope, now, &token)?;
-        let person = scope.person(s.person_id)?.value;
-        login::change_initial_password(
-            scope,
-            now,
-            &token,
-            &form.new_password,
-            &form.confirm,
-            &person.resident_id,
-            &person.mobile,
-        )
+        login::change_initial_password(scope, now, &token, &form.new_password, &form.confirm)
     })
     .await?;
     match result {
@@ -794,6 +785,221 @@ pub async fn logout(
         Redirect::to("/portal/login?notice=logged_out").into_response(),
         [clear_session_cookie()],
     ))
+}
+
+#[derive(Serialize)]
+struct ForgotPage {
+    #[serde(flatten)]
+    frame: Frame,
+    account: String,
+    sent: bool,
+    notice: Option<String>,
+    error: Option<FieldError>,
+}
+
+async fn forgot_page(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    account: String,
+    sent: bool,
+    notice: Option<String>,
+    error: Option<FieldError>,
+) -> Result<Response, AppError> {
+    let demo = state.demo;
+    let phone = state
+        .db
+        .run_read(move |s| phone_view(&s.tenant(demo), lang))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    let (csrf, set) = csrf_token(headers);
+    let page = ForgotPage {
+        frame: Frame {
+            csrf,
+            phone,
+            crumbs: vec!["portal.crumb.home", "portal.crumb.forgot"],
+            active: "home",
+            who: None,
+        },
+        account,
+        sent,
+        notice,
+        error,
+    };
+    render(
+        lang,
+        "/portal/password/forgot",
+        "portal_forgot.html",
+        page,
+        set.into_iter().collect(),
+    )
+}
+
+pub async fn forgot_form(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    forgot_page(&state, lang, &headers, String::new(), false, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    account: String,
+}
+
+fn csrf_refusal(lang: Lang) -> FieldError {
+    FieldError {
+        field: None,
+        message: Catalog::embedded().text(lang, "error.csrf").to_owned(),
+    }
+}
+
+pub async fn forgot_submit(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ForgotForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let Ok(Form(form)) = form else {
+        return Err(AppError::page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            "error.bad_request",
+        ));
+    };
+    if !csrf_ok(&headers, &form.csrf) {
+        return forgot_page(
+            &state,
+            lang,
+            &headers,
+            form.account,
+            false,
+            None,
+            Some(csrf_refusal(lang)),
+        )
+        .await;
+    }
+    let account = form.account.clone();
+    match bureau(&state, lang, move |scope, now| {
+        login::request_reset(scope, now, &account)
+    })
+    .await?
+    {
+        Ok(()) => {
+            let notice = Catalog::embedded().text(lang, "forgot.sent").to_owned();
+            forgot_page(
+                &state,
+                lang,
+                &headers,
+                form.account,
+                true,
+                Some(notice),
+                None,
+            )
+            .await
+        }
+        // Too soon: the earlier code is still on its way, so the second step stays open.
+        Err(e @ LoginError::ResendTooSoon { .. }) => {
+            forgot_page(
+                &state,
+                lang,
+                &headers,
+                form.account,
+                true,
+                None,
+                Some(login_message(&e, lang)),
+            )
+            .await
+        }
+        Err(e) => {
+            forgot_page(
+                &state,
+                lang,
+                &headers,
+                form.account,
+                false,
+                None,
+                Some(login_message(&e, lang)),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn reset_submit(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ResetForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let Ok(Form(form)) = form else {
+        return Err(AppError::page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            "error.bad_request",
+        ));
+    };
+    if !csrf_ok(&headers, &form.csrf) {
+        return forgot_page(
+            &state,
+            lang,
+            &headers,
+            form.account,
+            true,
+            None,
+            Some(csrf_refusal(lang)),
+        )
+        .await;
+    }
+    let account = form.account.clone();
+    let result = bureau(&state, lang, move |scope, now| {
+        login::reset_password(
+            scope,
+            now,
+            &account,
+            &form.code,
+            &form.new_password,
+            &form.confirm,
+        )
+    })
+    .await?;
+    match result {
+        Ok(()) => Ok(Redirect::to("/portal/login?notice=reset_done").into_response()),
+        Err(e) => {
+            let mut message = login_message(&e, lang);
+            if matches!(e, LoginError::WrongCode | LoginError::ExpiredCode) {
+                message.field = Some("code");
+            }
+            forgot_page(
+                &state,
+                lang,
+                &headers,
+                form.account,
+                true,
+                None,
+                Some(message),
+            )
+            .await
+        }
+    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,11 @@ pub fn router(state: AppState) -> Router {
             "/portal/password/initial",
             get(portal::password_form).post(portal::password_submit),
         )
+        .route(
+            "/portal/password/forgot",
+            get(portal::forgot_form).post(portal::forgot_submit),
+        )
+        .route("/portal/password/reset", post(portal::reset_submit))
         .route("/portal/logout", post(portal::logout))
         .route("/healthz", get(api::healthz))
         .route("/api/v1/calc/{tax}", post(api::calc))
@@ -47,7 +52,10 @@ async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     for (name, value) in [
-        ("content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
         ("referrer-policy", "same-origin"),

@@ -176,7 +176,13 @@ async fn every_response_carries_security_headers() {
     for path in ["/", "/portal/login", "/healthz", "/nope"] {
         let res = app.get(path).await;
         let h = res.headers();
-        assert!(h["content-security-policy"].to_str().unwrap().contains("default-src 'self'"), "{path}");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'self'"),
+            "{path}"
+        );
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
     }

@@ -329,3 +329,112 @@ async fn forms_without_the_csrf_token_are_refused() {
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("页面已过期"));
 }
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_by_sms_code_which_also_lifts_a_lockout() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = accounts(&app.db, app.demo);
+    let mut v = Visitor::new(&app);
+    for _ in 0..5 {
+        password_step(&mut v, &clerk, "Wrong#123").await;
+    }
+    assert!(
+        password_step(&mut v, &clerk, "Etax@2026")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("账号已被锁定")
+    );
+
+    v.get("/portal/password/forgot").await;
+    let page = v
+        .post("/portal/password/forgot", &[("account", "13900000000")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("未注册个人用户"));
+    let page = v
+        .post("/portal/password/forgot", &[("account", &clerk.mobile)])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("重置电子税务局密码"),
+        "the phone shows a reset code"
+    );
+    let code = latest_code(&page);
+
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let page = v
+        .post(
+            "/portal/password/reset",
+            &[
+                ("account", &clerk.mobile),
+                ("code", wrong),
+                ("new_password", "Reset#Pass7"),
+                ("confirm", "Reset#Pass7"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("短信验证码错误"));
+    let page = v
+        .post(
+            "/portal/password/reset",
+            &[
+                ("account", &clerk.mobile),
+                ("code", &code),
+                ("new_password", &clerk.mobile),
+                ("confirm", &clerk.mobile),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("密码须包含字母"),
+        "the policy applies to resets too"
+    );
+    let res = v
+        .post(
+            "/portal/password/reset",
+            &[
+                ("account", &clerk.mobile),
+                ("code", &code),
+                ("new_password", "Reset#Pass7"),
+                ("confirm", "Reset#Pass7"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/portal/login?notice=reset_done");
+    // the code is spent
+    let page = v
+        .post(
+            "/portal/password/reset",
+            &[
+                ("account", &clerk.mobile),
+                ("code", &code),
+                ("new_password", "Other#Pass8"),
+                ("confirm", "Other#Pass8"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("短信验证码错误"));
+
+    let res = password_step(&mut v, &clerk, "Reset#Pass7").await;
+    assert_eq!(location(&res), "/portal/login/sms", "unlocked by the reset");
+    let code = latest_code(&v.get_text("/portal/login/sms").await);
+    assert_eq!(
+        location(&v.post("/portal/login/sms", &[("code", &code)]).await),
+        "/portal"
+    );
+}
