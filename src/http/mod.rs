@@ -2,6 +2,7 @@
 //! parse, call the domain or the store, render.
 
 mod api;
+mod api_portal;
 mod error;
 mod lang;
 mod pages;

@@ -84,6 +84,25 @@ fn mask_name(name: &str) -> String {
     }
 }
 
+/// The phone's messages for the API: who, when, the text, and the code where there is one.
+pub(super) fn phone_messages_json(
+    scope: &TenantScope<'_>,
+    lang: Lang,
+) -> Result<serde_json::Value, StoreError> {
+    let views = phone_view(scope, lang)?;
+    let raw = scope.phone_messages(10)?;
+    Ok(serde_json::Value::Array(
+        views
+            .into_iter()
+            .zip(raw)
+            .map(|(v, m)| {
+                let args: serde_json::Value = serde_json::from_str(&m.args).unwrap_or_default();
+                serde_json::json!({ "to": v.to, "at": v.at, "kind": m.kind, "text": v.text, "code": args.get("code") })
+            })
+            .collect(),
+    ))
+}
+
 #[derive(Serialize)]
 struct PhoneView {
     to: String,
@@ -176,6 +195,12 @@ fn render(
 }
 
 fn login_message(e: &LoginError, lang: Lang) -> FieldError {
+    let (field, message) = login_message_parts(e, lang);
+    FieldError { field, message }
+}
+
+/// The field a refusal concerns (if one) and its message, for pages and the API alike.
+pub(super) fn login_message_parts(e: &LoginError, lang: Lang) -> (Option<&'static str>, String) {
     let c = Catalog::embedded();
     let key = format!("login.{}", e.code());
     let (field, message) = match e {
@@ -203,7 +228,7 @@ fn login_message(e: &LoginError, lang: Lang) -> FieldError {
         LoginError::Store(_) => (None, c.text(lang, "error.internal").to_owned()),
         _ => (None, c.text(lang, &key).to_owned()),
     };
-    FieldError { field, message }
+    (field, message)
 }
 
 /// Run bureau work in one transaction; a bureau refusal still commits what it traced.

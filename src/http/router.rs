@@ -9,7 +9,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::{AppState, api, pages, portal};
+use super::{AppState, api, api_portal, pages, portal};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -39,6 +39,18 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/logout", post(portal::logout))
         .route("/healthz", get(api::healthz))
         .route("/api/v1/calc/{tax}", post(api::calc))
+        .route("/api/v1/login", post(api_portal::login))
+        .route("/api/v1/login/sms", post(api_portal::sms))
+        .route("/api/v1/login/sms/resend", post(api_portal::resend))
+        .route(
+            "/api/v1/password/initial",
+            post(api_portal::initial_password),
+        )
+        .route("/api/v1/password/forgot", post(api_portal::forgot))
+        .route("/api/v1/password/reset", post(api_portal::reset))
+        .route("/api/v1/logout", post(api_portal::logout))
+        .route("/api/v1/workbench", get(api_portal::workbench))
+        .route("/api/v1/phone", get(api_portal::phone))
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(middleware::from_fn(security_headers))

@@ -5,6 +5,7 @@
 mod browser;
 mod helpers;
 
+mod api_portal;
 mod calc_api;
 mod pages;
 mod portal;

@@ -1,0 +1,248 @@
+//! The login steps as JSON endpoints under `/api/v1/`, with the same rules, trace and
+//! errors as the pages. A login is carried by `Authorization: Bearer <token>`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{AppError, AppState, ReqLang};
+use crate::bureau::login::{self, LoginError};
+use crate::bureau::overview::tenant_overview;
+use crate::i18n::Lang;
+use crate::store::{SessionStage, StoreError};
+
+fn bearer(headers: &HeaderMap) -> String {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+fn stage_name(s: SessionStage) -> &'static str {
+    match s {
+        SessionStage::Sms => "sms",
+        SessionStage::ChangePassword => "change_password",
+        SessionStage::Active => "active",
+    }
+}
+
+/// A refused step as `{code, message, field}` with a status that says what kind of refusal.
+fn refusal(e: &LoginError, lang: Lang) -> AppError {
+    let status = match e {
+        LoginError::NoSession | LoginError::SessionExpired => StatusCode::UNAUTHORIZED,
+        LoginError::Locked { .. } => StatusCode::LOCKED,
+        LoginError::ResendTooSoon { .. } => StatusCode::TOO_MANY_REQUESTS,
+        LoginError::NotAuthorised => StatusCode::FORBIDDEN,
+        LoginError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let (field, message) = super::portal::login_message_parts(e, lang);
+    let code = match e {
+        LoginError::Password(p) => p.key().trim_start_matches("password.").to_owned(),
+        other => other.code().to_owned(),
+    };
+    AppError::api(status, lang, &code, message, field.map(str::to_owned))
+}
+
+fn bad_body(lang: Lang) -> AppError {
+    AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request").as_json()
+}
+
+async fn run<T: Send + 'static>(
+    state: &AppState,
+    lang: Lang,
+    f: impl FnOnce(
+        &crate::store::TenantScope<'_>,
+        chrono::DateTime<chrono::Utc>,
+    ) -> Result<T, LoginError>
+    + Send
+    + 'static,
+) -> Result<T, AppError> {
+    let (demo, now) = (state.demo, state.clock.now());
+    let out = state
+        .db
+        .run_write(move |s| match f(&s.tenant(demo), now) {
+            Err(LoginError::Store(e)) => Err(e),
+            other => Ok(other),
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang).as_json())?;
+    out.map_err(|e| refusal(&e, lang))
+}
+
+#[derive(Deserialize)]
+pub struct LoginBody {
+    company: String,
+    account: String,
+    password: String,
+}
+
+/// `POST /api/v1/login`: company + account + password; a code goes to the phone.
+pub async fn login(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    body: Result<Json<LoginBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let Json(b) = body.map_err(|_| bad_body(lang))?;
+    let token = run(&state, lang, move |scope, now| {
+        login::begin(scope, now, &b.company, &b.account, &b.password)
+    })
+    .await?;
+    Ok(Json(json!({ "token": token, "stage": "sms" })))
+}
+
+#[derive(Deserialize)]
+pub struct CodeBody {
+    code: String,
+}
+
+/// `POST /api/v1/login/sms`: the code from the phone.
+pub async fn sms(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    body: Result<Json<CodeBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let Json(b) = body.map_err(|_| bad_body(lang))?;
+    let token = bearer(&headers);
+    let stage = run(&state, lang, move |scope, now| {
+        login::verify_code(scope, now, &token, &b.code)
+    })
+    .await?;
+    Ok(Json(json!({ "stage": stage_name(stage) })))
+}
+
+/// `POST /api/v1/login/sms/resend`.
+pub async fn resend(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    let token = bearer(&headers);
+    run(&state, lang, move |scope, now| {
+        login::resend_code(scope, now, &token)
+    })
+    .await?;
+    Ok(Json(json!({ "sent": true })))
+}
+
+#[derive(Deserialize)]
+pub struct NewPasswordBody {
+    new_password: String,
+    confirm: String,
+}
+
+/// `POST /api/v1/password/initial`: replace the initial password at first login.
+pub async fn initial_password(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    body: Result<Json<NewPasswordBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let Json(b) = body.map_err(|_| bad_body(lang))?;
+    let token = bearer(&headers);
+    run(&state, lang, move |scope, now| {
+        login::change_initial_password(scope, now, &token, &b.new_password, &b.confirm)
+    })
+    .await?;
+    Ok(Json(json!({ "stage": "active" })))
+}
+
+#[derive(Deserialize)]
+pub struct ForgotBody {
+    account: String,
+}
+
+/// `POST /api/v1/password/forgot`: send a reset code.
+pub async fn forgot(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    body: Result<Json<ForgotBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let Json(b) = body.map_err(|_| bad_body(lang))?;
+    run(&state, lang, move |scope, now| {
+        login::request_reset(scope, now, &b.account)
+    })
+    .await?;
+    Ok(Json(json!({ "sent": true })))
+}
+
+#[derive(Deserialize)]
+pub struct ResetBody {
+    account: String,
+    code: String,
+    new_password: String,
+    confirm: String,
+}
+
+/// `POST /api/v1/password/reset`: the reset code and a new password.
+pub async fn reset(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    body: Result<Json<ResetBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let Json(b) = body.map_err(|_| bad_body(lang))?;
+    run(&state, lang, move |scope, now| {
+        login::reset_password(scope, now, &b.account, &b.code, &b.new_password, &b.confirm)
+    })
+    .await?;
+    Ok(Json(json!({ "reset": true })))
+}
+
+/// `POST /api/v1/logout`.
+pub async fn logout(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    let token = bearer(&headers);
+    run(&state, lang, move |scope, now| {
+        login::logout(scope, now, &token)
+    })
+    .await?;
+    Ok(Json(json!({ "logged_out": true })))
+}
+
+/// `GET /api/v1/workbench`: the logged-in company's to-dos.
+pub async fn workbench(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    let token = bearer(&headers);
+    let summary = run(&state, lang, move |scope, now| {
+        let s = login::session(scope, now, &token)?;
+        if s.stage != SessionStage::Active {
+            return Err(LoginError::NoSession);
+        }
+        let overview = tenant_overview(scope)?;
+        let company = overview
+            .companies
+            .into_iter()
+            .find(|c| c.id == s.company_id.0)
+            .ok_or(StoreError::NotFound)?;
+        Ok(json!({ "sandbox_date": overview.sandbox_date, "company": company }))
+    })
+    .await?;
+    Ok(Json(summary))
+}
+
+/// `GET /api/v1/phone`: what the simulated phone shows, newest first.
+pub async fn phone(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<Value>, AppError> {
+    let demo = state.demo;
+    let messages = state
+        .db
+        .run_read(move |s| super::portal::phone_messages_json(&s.tenant(demo), lang))
+        .await
+        .map_err(|e| AppError::from_store(e, lang).as_json())?;
+    Ok(Json(json!({ "messages": messages })))
+}
