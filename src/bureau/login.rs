@@ -34,6 +34,8 @@ pub enum LoginError {
     NoSession,
     #[error("session timed out")]
     SessionExpired,
+    #[error("wrong current password")]
+    WrongCurrentPassword,
     #[error("password refused: {0:?}")]
     Password(PasswordProblem),
     #[error(transparent)]
@@ -54,6 +56,7 @@ impl LoginError {
             LoginError::ResendTooSoon { .. } => "resend_too_soon",
             LoginError::NoSession => "no_session",
             LoginError::SessionExpired => "session_expired",
+            LoginError::WrongCurrentPassword => "wrong_current",
             LoginError::Password(_) => "password_policy",
             LoginError::Store(_) => "internal",
         }
@@ -96,6 +99,7 @@ fn new_code(digits: u32) -> String {
 pub fn begin(
     scope: &TenantScope<'_>,
     now: DateTime<Utc>,
+    ip: &str,
     company: &str,
     account: &str,
     password: &str,
@@ -107,7 +111,7 @@ pub fn begin(
             person,
             "login.password",
             e.code(),
-            &json!({ "company": company, "account": account }),
+            &json!({ "company": company, "account": account, "ip": ip }),
         )?;
         Err(e)
     };
@@ -169,7 +173,7 @@ pub fn begin(
         Some(person),
         "login.password",
         "ok",
-        &json!({ "company": company_text }),
+        &json!({ "company": company_text, "ip": ip }),
     )?;
     send_code(scope, now, person, "login")?;
     Ok(token)
@@ -369,6 +373,87 @@ pub fn change_initial_password(
         &json!({ "company_id": s.company_id.0 }),
     )?;
     Ok(())
+}
+
+/// 修改密码 while logged in: the current password, then a new one under the policy.
+pub fn change_password(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    token: &str,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<(), LoginError> {
+    let policy = PortalPolicy::embedded();
+    let s = session(scope, now, token)?;
+    if s.stage != SessionStage::Active {
+        return Err(LoginError::NoSession);
+    }
+    let ok = match scope.account(s.person_id)?.password_hash {
+        None => current == policy.initial_password,
+        Some(h) => verify(current, &h),
+    };
+    if !ok {
+        scope.trace(
+            now,
+            Some(s.person_id),
+            "password.change",
+            "wrong_current",
+            &json!({ "forced": false }),
+        )?;
+        return Err(LoginError::WrongCurrentPassword);
+    }
+    set_password(
+        scope,
+        now,
+        s.person_id,
+        new,
+        confirm,
+        "password.change",
+        &json!({ "forced": false }),
+    )
+}
+
+/// One row of a person's login history.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LoginRecord {
+    pub at: DateTime<Utc>,
+    pub ip: String,
+    /// The trace action: `login.password`, `login.sms`, `login`, `logout`, `session.timeout`.
+    pub action: String,
+    pub result: String,
+}
+
+/// The person's logins, newest first (from the trace).
+pub fn login_history(
+    scope: &TenantScope<'_>,
+    person: i64,
+    limit: usize,
+) -> Result<Vec<LoginRecord>, StoreError> {
+    const ACTIONS: [&str; 5] = [
+        "login.password",
+        "login.sms",
+        "login",
+        "logout",
+        "session.timeout",
+    ];
+    let mut rows: Vec<LoginRecord> = scope
+        .trace_events()?
+        .into_iter()
+        .filter(|e| e.person_id == Some(person) && ACTIONS.contains(&e.action.as_str()))
+        .map(|e| {
+            let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+            LoginRecord {
+                at: e.at,
+                ip: detail["ip"].as_str().unwrap_or("").to_owned(),
+                action: e.action,
+                result: e.result,
+            }
+        })
+        .collect();
+    rows.reverse();
+    rows.truncate(limit);
+    Ok(rows)
 }
 
 /// 忘记密码, step 1: send a reset code to the phone of the person with this account.

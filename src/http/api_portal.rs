@@ -2,8 +2,10 @@
 //! errors as the pages. A login is carried by `Authorization: Bearer <token>`.
 
 use axum::Json;
-use axum::extract::State;
+use std::net::SocketAddr;
+
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -85,13 +87,21 @@ pub struct LoginBody {
 
 /// `POST /api/v1/login`: company + account + password; a code goes to the phone.
 pub async fn login(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     body: Result<Json<LoginBody>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
     let Json(b) = body.map_err(|_| bad_body(lang))?;
     let token = run(&state, lang, move |scope, now| {
-        login::begin(scope, now, &b.company, &b.account, &b.password)
+        login::begin(
+            scope,
+            now,
+            &peer.ip().to_string(),
+            &b.company,
+            &b.account,
+            &b.password,
+        )
     })
     .await?;
     Ok(Json(json!({ "token": token, "stage": "sms" })))

@@ -3,7 +3,9 @@
 //! Until classrooms exist every visitor works in the demo tenant.
 
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Form, Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, FixedOffset, Utc};
@@ -225,6 +227,7 @@ pub(super) fn login_message_parts(e: &LoginError, lang: Lang) -> (Option<&'stati
             ),
             c.text(lang, p.key()).to_owned(),
         ),
+        LoginError::WrongCurrentPassword => (Some("current"), c.text(lang, &key).to_owned()),
         LoginError::Store(_) => (None, c.text(lang, "error.internal").to_owned()),
         _ => (None, c.text(lang, &key).to_owned()),
     };
@@ -364,6 +367,7 @@ pub struct LoginForm {
 }
 
 pub async fn login_submit(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
@@ -398,7 +402,14 @@ pub async fn login_submit(
     }
     let (company, account, password) = (form.company, form.account, form.password);
     match bureau(&state, lang, move |scope, now| {
-        login::begin(scope, now, &company, &account, &password)
+        login::begin(
+            scope,
+            now,
+            &peer.ip().to_string(),
+            &company,
+            &account,
+            &password,
+        )
     })
     .await?
     {
@@ -810,6 +821,172 @@ pub async fn logout(
         Redirect::to("/portal/login?notice=logged_out").into_response(),
         [clear_session_cookie()],
     ))
+}
+
+#[derive(Serialize)]
+struct Me {
+    name: String,
+    resident_id: String,
+    mobile: String,
+    email: String,
+    password_changed: Option<String>,
+}
+
+#[derive(Serialize)]
+struct HistoryRow {
+    at: String,
+    ip: String,
+    action: String,
+    result: String,
+}
+
+#[derive(Serialize)]
+struct AccountPage {
+    #[serde(flatten)]
+    frame: Frame,
+    me: Me,
+    history: Vec<HistoryRow>,
+    notice: Option<String>,
+    error: Option<FieldError>,
+}
+
+async fn account_page(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    notice: Option<String>,
+    error: Option<FieldError>,
+) -> Result<Response, AppError> {
+    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let found = bureau(state, lang, move |scope, now| {
+        let s = login::session(scope, now, &token)?;
+        let person = scope.person(s.person_id)?.value;
+        let account = scope.account(s.person_id)?;
+        let history = login::login_history(scope, s.person_id, 20)?;
+        Ok((
+            s.stage,
+            who(scope, s.person_id, s.company_id)?,
+            phone_view(scope, lang)?,
+            person,
+            account,
+            history,
+        ))
+    })
+    .await?;
+    let (stage, who, phone, person, account, history) = match found {
+        Ok(v) => v,
+        Err(e) => return Ok(to_login(&e)),
+    };
+    if stage != SessionStage::Active {
+        return Ok(Redirect::to(stage_home(stage)).into_response());
+    }
+    let (csrf, set) = csrf_token(headers);
+    let email_masked = match person.email.split_once('@') {
+        Some((user, domain)) => format!("{}***@{domain}", user.chars().take(2).collect::<String>()),
+        None => person.email.clone(),
+    };
+    let page = AccountPage {
+        frame: Frame {
+            csrf,
+            phone,
+            crumbs: vec!["portal.crumb.home", "portal.crumb.account"],
+            active: "account",
+            who: Some(who),
+        },
+        me: Me {
+            name: mask_name(&person.name),
+            resident_id: person.resident_id.masked(),
+            mobile: person.mobile.masked(),
+            email: email_masked,
+            password_changed: account.password_changed_at.map(cst),
+        },
+        history: history
+            .into_iter()
+            .map(|h| HistoryRow {
+                at: cst(h.at),
+                ip: h.ip,
+                action: h.action,
+                result: h.result,
+            })
+            .collect(),
+        notice,
+        error,
+    };
+    render(
+        lang,
+        "/portal/account",
+        "portal_account.html",
+        page,
+        set.into_iter().collect(),
+    )
+}
+
+pub async fn account(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    account_page(&state, lang, &headers, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ChangePasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn account_password(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ChangePasswordForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let Ok(Form(form)) = form else {
+        return Err(AppError::page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            "error.bad_request",
+        ));
+    };
+    if !csrf_ok(&headers, &form.csrf) {
+        return account_page(&state, lang, &headers, None, Some(csrf_refusal(lang))).await;
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let result = bureau(&state, lang, move |scope, now| {
+        login::change_password(
+            scope,
+            now,
+            &token,
+            &form.current,
+            &form.new_password,
+            &form.confirm,
+        )
+    })
+    .await?;
+    match result {
+        Ok(()) => {
+            account_page(
+                &state,
+                lang,
+                &headers,
+                Some(
+                    Catalog::embedded()
+                        .text(lang, "account.password_done")
+                        .to_owned(),
+                ),
+                None,
+            )
+            .await
+        }
+        Err(e @ (LoginError::NoSession | LoginError::SessionExpired)) => Ok(to_login(&e)),
+        Err(e) => account_page(&state, lang, &headers, None, Some(login_message(&e, lang))).await,
+    }
 }
 
 #[derive(Serialize)]

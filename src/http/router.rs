@@ -36,6 +36,8 @@ pub fn router(state: AppState) -> Router {
             get(portal::forgot_form).post(portal::forgot_submit),
         )
         .route("/portal/password/reset", post(portal::reset_submit))
+        .route("/portal/account", get(portal::account))
+        .route("/portal/account/password", post(portal::account_password))
         .route("/portal/logout", post(portal::logout))
         .route("/healthz", get(api::healthz))
         .route("/api/v1/calc/{tax}", post(api::calc))

@@ -438,3 +438,114 @@ async fn a_forgotten_password_is_reset_by_sms_code_which_also_lifts_a_lockout() 
         "/portal"
     );
 }
+
+/// A visitor through the whole first login, with "Good#Pass42" as the password.
+async fn logged_in<'a>(app: &'a TestApp, who: &Login) -> Visitor<'a> {
+    let mut v = Visitor::new(app);
+    password_step(&mut v, who, "Etax@2026").await;
+    let code = latest_code(&v.get_text("/portal/login/sms").await);
+    v.post("/portal/login/sms", &[("code", &code)]).await;
+    let res = v
+        .post(
+            "/portal/password/initial",
+            &[("new_password", "Good#Pass42"), ("confirm", "Good#Pass42")],
+        )
+        .await;
+    assert_eq!(location(&res), "/portal");
+    v
+}
+
+#[tokio::test]
+async fn account_settings_mask_personal_data_list_logins_and_change_the_password() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = accounts(&app.db, app.demo);
+    let mut v = logged_in(&app, &clerk).await;
+
+    let page = v.get_text("/portal/account").await;
+    assert!(page.contains("账户设置") && page.contains("登录记录"));
+    assert!(
+        !page.contains(&clerk.resident_id),
+        "the resident ID is masked"
+    );
+    assert!(page.contains(&format!(
+        "{}***********{}",
+        &clerk.resident_id[..3],
+        &clerk.resident_id[14..]
+    )));
+    assert!(!page.contains(&clerk.mobile), "the mobile number is masked");
+    assert!(page.contains(&format!("{}****{}", &clerk.mobile[..3], &clerk.mobile[7..])));
+    assert!(page.contains("127.0.0.1"), "the login history shows the IP");
+    assert!(page.contains("短信验证") && page.contains("登录成功"));
+
+    let page = v
+        .post(
+            "/portal/account/password",
+            &[
+                ("current", "Wrong#1234"),
+                ("new_password", "Next#Pass43"),
+                ("confirm", "Next#Pass43"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("原密码错误"));
+    let page = v
+        .post(
+            "/portal/account/password",
+            &[
+                ("current", "Good#Pass42"),
+                ("new_password", "Good#Pass42"),
+                ("confirm", "Good#Pass42"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("不能与最近使用过的密码相同"));
+    let page = v
+        .post(
+            "/portal/account/password",
+            &[
+                ("current", "Good#Pass42"),
+                ("new_password", "Next#Pass43"),
+                ("confirm", "Next#Pass43"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("密码修改成功"));
+
+    v.post("/portal/logout", &[]).await;
+    let res = password_step(&mut v, &clerk, "Next#Pass43").await;
+    assert_eq!(location(&res), "/portal/login/sms");
+}
+
+#[tokio::test]
+async fn pages_behind_the_login_send_strangers_to_it() {
+    let app = TestApp::spawn().await;
+    let mut v = Visitor::new(&app);
+    for path in [
+        "/portal",
+        "/portal/account",
+        "/portal/login/sms",
+        "/portal/password/initial",
+    ] {
+        let res = v.get(path).await;
+        assert_eq!(res.status(), 303, "{path}");
+        assert_eq!(location(&res), "/portal/login?notice=login", "{path}");
+    }
+    // a made-up session cookie is no better
+    let res = app
+        .client
+        .get(app.url("/portal"))
+        .header("cookie", "etax_session=0000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/portal/login?notice=login");
+}
