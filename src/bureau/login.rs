@@ -179,21 +179,42 @@ pub fn begin(
     Ok(token)
 }
 
+/// Send a code to the person's own phone.
 fn send_code(
     scope: &TenantScope<'_>,
     now: DateTime<Utc>,
     person: i64,
     purpose: &str,
 ) -> Result<(), LoginError> {
+    let mobile = scope.person(person)?.value.mobile.to_string();
+    send_code_to(scope, now, person, purpose, &mobile, "")
+}
+
+/// Send a code for `purpose` to `address` (a phone, or for `email` a mailbox), remembering
+/// `target` (the new phone or email it verifies; empty otherwise).
+pub(super) fn send_code_to(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    person: i64,
+    purpose: &str,
+    address: &str,
+    target: &str,
+) -> Result<(), LoginError> {
     let policy = PortalPolicy::embedded();
     let code = new_code(policy.sms_code_digits);
     let expires = now + Duration::seconds(policy.sms_code_ttl_seconds);
-    scope.insert_sms_code(person, purpose, &code, now, expires)?;
+    scope.insert_sms_code(person, purpose, target, &code, now, expires)?;
     let minutes = policy.sms_code_ttl_seconds / 60;
+    let kind = if purpose == "email" {
+        "email_code"
+    } else {
+        "sms_code"
+    };
     scope.send_to_phone(
         person,
         now,
-        "sms_code",
+        address,
+        kind,
         &json!({ "code": code, "purpose": purpose, "minutes": minutes }),
     )?;
     scope.trace(
@@ -204,6 +225,19 @@ fn send_code(
         &json!({ "purpose": purpose }),
     )?;
     Ok(())
+}
+
+/// Seconds to wait before another code for `purpose` may go out (0: now).
+pub(super) fn resend_wait(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    person: i64,
+    purpose: &str,
+) -> Result<i64, StoreError> {
+    let policy = PortalPolicy::embedded();
+    Ok(scope.latest_sms_code(person, purpose)?.map_or(0, |last| {
+        (policy.sms_resend_seconds - (now - last.sent_at).num_seconds()).max(0)
+    }))
 }
 
 /// The session behind a token, refreshed; an idle one has expired and is removed.
@@ -276,23 +310,20 @@ pub fn resend_code(
     now: DateTime<Utc>,
     token: &str,
 ) -> Result<(), LoginError> {
-    let policy = PortalPolicy::embedded();
     let s = session(scope, now, token)?;
     if s.stage != SessionStage::Sms {
         return Err(LoginError::NoSession);
     }
-    if let Some(last) = scope.latest_sms_code(s.person_id, "login")? {
-        let wait = policy.sms_resend_seconds - (now - last.sent_at).num_seconds();
-        if wait > 0 {
-            scope.trace(
-                now,
-                Some(s.person_id),
-                "sms.resend",
-                "resend_too_soon",
-                &json!({}),
-            )?;
-            return Err(LoginError::ResendTooSoon { wait_seconds: wait });
-        }
+    let wait = resend_wait(scope, now, s.person_id, "login")?;
+    if wait > 0 {
+        scope.trace(
+            now,
+            Some(s.person_id),
+            "sms.resend",
+            "resend_too_soon",
+            &json!({}),
+        )?;
+        return Err(LoginError::ResendTooSoon { wait_seconds: wait });
     }
     send_code(scope, now, s.person_id, "login")
 }
@@ -462,7 +493,6 @@ pub fn request_reset(
     now: DateTime<Utc>,
     account: &str,
 ) -> Result<(), LoginError> {
-    let policy = PortalPolicy::embedded();
     let Some(person) = scope.person_by_account(account.trim())? else {
         scope.trace(
             now,
@@ -473,18 +503,16 @@ pub fn request_reset(
         )?;
         return Err(LoginError::UnknownAccount);
     };
-    if let Some(last) = scope.latest_sms_code(person, "reset")? {
-        let wait = policy.sms_resend_seconds - (now - last.sent_at).num_seconds();
-        if wait > 0 {
-            scope.trace(
-                now,
-                Some(person),
-                "password.reset_request",
-                "resend_too_soon",
-                &json!({}),
-            )?;
-            return Err(LoginError::ResendTooSoon { wait_seconds: wait });
-        }
+    let wait = resend_wait(scope, now, person, "reset")?;
+    if wait > 0 {
+        scope.trace(
+            now,
+            Some(person),
+            "password.reset_request",
+            "resend_too_soon",
+            &json!({}),
+        )?;
+        return Err(LoginError::ResendTooSoon { wait_seconds: wait });
     }
     scope.trace(
         now,

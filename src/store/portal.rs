@@ -23,7 +23,7 @@ fn parse_opt_ts(text: Option<String>) -> Result<Option<DateTime<Utc>>, StoreErro
 }
 
 /// A person's e-tax account.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     /// `None` while the initial password is in force.
     pub password_hash: Option<String>,
@@ -33,12 +33,38 @@ pub struct Account {
     pub failed_count: i64,
     pub first_failed_at: Option<DateTime<Utc>>,
     pub locked_until: Option<DateTime<Utc>>,
+    /// Ask for an SMS code after the password (on unless the person turns it off).
+    pub two_factor: bool,
+    /// Addresses or prefixes logins may come from; empty: anywhere.
+    pub ip_allow: Vec<String>,
+    /// Allowed login hours ("HH:MM", China time), when set.
+    pub hours_from: Option<String>,
+    pub hours_to: Option<String>,
+}
+
+impl Default for Account {
+    fn default() -> Account {
+        Account {
+            password_hash: None,
+            password_changed_at: None,
+            recent_hashes: Vec::new(),
+            failed_count: 0,
+            first_failed_at: None,
+            locked_until: None,
+            two_factor: true,
+            ip_allow: Vec::new(),
+            hours_from: None,
+            hours_to: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmsCode {
     pub id: i64,
     pub code: String,
+    /// The new phone or email a code verifies; empty for login and reset codes.
+    pub target: String,
     pub sent_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
@@ -49,6 +75,7 @@ pub struct PhoneMessage {
     pub id: i64,
     pub person_id: i64,
     pub sent_at: DateTime<Utc>,
+    pub sent_to: String,
     pub kind: String,
     /// JSON object of the message's arguments.
     pub args: String,
@@ -155,6 +182,28 @@ impl TenantScope<'_> {
         })
     }
 
+    /// Change a person's mobile number or email (after the new one was verified).
+    pub fn set_contact(
+        &self,
+        person: i64,
+        mobile: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<(), StoreError> {
+        if let Some(m) = mobile {
+            self.conn().execute(
+                "UPDATE people SET mobile = ?3 WHERE tenant_id = ?1 AND id = ?2",
+                params![self.t(), person, m],
+            )?;
+        }
+        if let Some(e) = email {
+            self.conn().execute(
+                "UPDATE people SET email = ?3 WHERE tenant_id = ?1 AND id = ?2",
+                params![self.t(), person, e],
+            )?;
+        }
+        Ok(())
+    }
+
     /// Whether the person holds any role in the company.
     pub fn acts_for(&self, person: i64, company: CompanyId) -> Result<bool, StoreError> {
         Ok(self.conn().query_row(
@@ -168,7 +217,8 @@ impl TenantScope<'_> {
         let row = self
             .conn()
             .query_row(
-                "SELECT password_hash, password_changed_at, recent_hashes, failed_count, first_failed_at, locked_until
+                "SELECT password_hash, password_changed_at, recent_hashes, failed_count, first_failed_at, locked_until,
+                 two_factor, ip_allow, hours_from, hours_to
                  FROM accounts WHERE tenant_id = ?1 AND person_id = ?2",
                 params![self.t(), person],
                 |r| {
@@ -179,21 +229,43 @@ impl TenantScope<'_> {
                         r.get::<_, i64>(3)?,
                         r.get::<_, Option<String>>(4)?,
                         r.get::<_, Option<String>>(5)?,
+                        r.get::<_, bool>(6)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, Option<String>>(8)?,
+                        r.get::<_, Option<String>>(9)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((hash, changed, recent, failed, first_failed, locked)) = row else {
+        let Some((
+            hash,
+            changed,
+            recent,
+            failed,
+            first_failed,
+            locked,
+            two_factor,
+            ip_allow,
+            hours_from,
+            hours_to,
+        )) = row
+        else {
             return Ok(Account::default());
+        };
+        let json = |text: &str| -> Result<Vec<String>, StoreError> {
+            serde_json::from_str(text).map_err(|e| StoreError::BadData(e.to_string()))
         };
         Ok(Account {
             password_hash: hash,
             password_changed_at: parse_opt_ts(changed)?,
-            recent_hashes: serde_json::from_str(&recent)
-                .map_err(|e| StoreError::BadData(e.to_string()))?,
+            recent_hashes: json(&recent)?,
             failed_count: failed,
             first_failed_at: parse_opt_ts(first_failed)?,
             locked_until: parse_opt_ts(locked)?,
+            two_factor,
+            ip_allow: json(&ip_allow)?,
+            hours_from,
+            hours_to,
         })
     }
 
@@ -202,9 +274,11 @@ impl TenantScope<'_> {
             .map_err(|e| StoreError::Other(e.to_string()))?;
         self.conn().execute(
             "INSERT INTO accounts (tenant_id, person_id, password_hash, password_changed_at, recent_hashes, failed_count,
-             first_failed_at, locked_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             first_failed_at, locked_until, two_factor, ip_allow, hours_from, hours_to)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT (tenant_id, person_id) DO UPDATE SET password_hash = ?3, password_changed_at = ?4,
-             recent_hashes = ?5, failed_count = ?6, first_failed_at = ?7, locked_until = ?8",
+             recent_hashes = ?5, failed_count = ?6, first_failed_at = ?7, locked_until = ?8, two_factor = ?9,
+             ip_allow = ?10, hours_from = ?11, hours_to = ?12",
             params![
                 self.t(),
                 person,
@@ -213,7 +287,11 @@ impl TenantScope<'_> {
                 recent,
                 a.failed_count,
                 a.first_failed_at.map(ts),
-                a.locked_until.map(ts)
+                a.locked_until.map(ts),
+                a.two_factor,
+                serde_json::to_string(&a.ip_allow).map_err(|e| StoreError::Other(e.to_string()))?,
+                a.hours_from,
+                a.hours_to
             ],
         )?;
         Ok(())
@@ -223,13 +301,15 @@ impl TenantScope<'_> {
         &self,
         person: i64,
         purpose: &str,
+        target: &str,
         code: &str,
         sent: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.conn().execute(
-            "INSERT INTO sms_codes (tenant_id, person_id, purpose, code, sent_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![self.t(), person, purpose, code, ts(sent), ts(expires)],
+            "INSERT INTO sms_codes (tenant_id, person_id, purpose, target, code, sent_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![self.t(), person, purpose, target, code, ts(sent), ts(expires)],
         )?;
         Ok(())
     }
@@ -243,7 +323,7 @@ impl TenantScope<'_> {
         let row = self
             .conn()
             .query_row(
-                "SELECT id, code, sent_at, expires_at, used_at FROM sms_codes
+                "SELECT id, code, sent_at, expires_at, used_at, target FROM sms_codes
                  WHERE tenant_id = ?1 AND person_id = ?2 AND purpose = ?3 ORDER BY id DESC LIMIT 1",
                 params![self.t(), person, purpose],
                 |r| {
@@ -253,13 +333,15 @@ impl TenantScope<'_> {
                         r.get::<_, String>(2)?,
                         r.get::<_, String>(3)?,
                         r.get::<_, Option<String>>(4)?,
+                        r.get::<_, String>(5)?,
                     ))
                 },
             )
             .optional()?;
-        row.map(|(id, code, sent, expires, used)| {
+        row.map(|(id, code, sent, expires, used, target)| {
             Ok(SmsCode {
                 id,
+                target,
                 code,
                 sent_at: parse_ts(&sent)?,
                 expires_at: parse_ts(&expires)?,
@@ -277,16 +359,18 @@ impl TenantScope<'_> {
         Ok(())
     }
 
+    /// Deliver a message to the person's simulated phone (or mailbox), addressed to `sent_to`.
     pub fn send_to_phone(
         &self,
         person: i64,
         at: DateTime<Utc>,
+        sent_to: &str,
         kind: &str,
         args: &serde_json::Value,
     ) -> Result<(), StoreError> {
         self.conn().execute(
-            "INSERT INTO phone_messages (tenant_id, person_id, sent_at, kind, args) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![self.t(), person, ts(at), kind, args.to_string()],
+            "INSERT INTO phone_messages (tenant_id, person_id, sent_at, sent_to, kind, args) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![self.t(), person, ts(at), sent_to, kind, args.to_string()],
         )?;
         Ok(())
     }
@@ -294,7 +378,7 @@ impl TenantScope<'_> {
     /// The newest messages on the tenant's phones, newest first.
     pub fn phone_messages(&self, limit: i64) -> Result<Vec<PhoneMessage>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT id, person_id, sent_at, kind, args FROM phone_messages WHERE tenant_id = ?1 ORDER BY id DESC LIMIT ?2",
+            "SELECT id, person_id, sent_at, kind, args, sent_to FROM phone_messages WHERE tenant_id = ?1 ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = stmt
             .query_map(params![self.t(), limit], |r| {
@@ -304,15 +388,17 @@ impl TenantScope<'_> {
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(id, person_id, sent, kind, args)| {
+            .map(|(id, person_id, sent, kind, args, sent_to)| {
                 Ok(PhoneMessage {
                     id,
                     person_id,
                     sent_at: parse_ts(&sent)?,
+                    sent_to,
                     kind,
                     args,
                 })

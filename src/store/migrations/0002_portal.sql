@@ -13,6 +13,13 @@ CREATE TABLE accounts (
     failed_count INTEGER NOT NULL DEFAULT 0,
     first_failed_at TEXT,
     locked_until TEXT,
+    -- security settings (安全设置)
+    two_factor INTEGER NOT NULL DEFAULT 1 CHECK (two_factor IN (0, 1)),
+    -- JSON array of IPv4/IPv6 addresses or prefixes ending in '.' or ':'; empty: any
+    ip_allow TEXT NOT NULL DEFAULT '[]',
+    -- allowed login hours, "HH:MM" China time; both NULL: any time
+    hours_from TEXT,
+    hours_to TEXT,
     PRIMARY KEY (tenant_id, person_id),
     FOREIGN KEY (tenant_id, person_id) REFERENCES people(tenant_id, id) ON DELETE CASCADE
 ) STRICT, WITHOUT ROWID;
@@ -21,7 +28,9 @@ CREATE TABLE sms_codes (
     id INTEGER PRIMARY KEY,
     tenant_id INTEGER NOT NULL,
     person_id INTEGER NOT NULL,
-    purpose TEXT NOT NULL CHECK (purpose IN ('login', 'reset')),
+    purpose TEXT NOT NULL CHECK (purpose IN ('login', 'reset', 'mobile', 'email')),
+    -- where the code went, for codes that verify a new phone or email
+    target TEXT NOT NULL DEFAULT '',
     code TEXT NOT NULL,
     sent_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
@@ -37,6 +46,8 @@ CREATE TABLE phone_messages (
     tenant_id INTEGER NOT NULL,
     person_id INTEGER NOT NULL,
     sent_at TEXT NOT NULL,
+    -- the number or address it went to (a new phone or email being verified, say)
+    sent_to TEXT NOT NULL,
     kind TEXT NOT NULL,
     args TEXT NOT NULL,
     FOREIGN KEY (tenant_id, person_id) REFERENCES people(tenant_id, id) ON DELETE CASCADE
