@@ -34,6 +34,10 @@ pub enum LoginError {
     NoSession,
     #[error("session timed out")]
     SessionExpired,
+    #[error("login from an address not on the allow-list")]
+    IpNotAllowed,
+    #[error("login outside the allowed hours {from}-{to}")]
+    OutsideHours { from: String, to: String },
     #[error("wrong current password")]
     WrongCurrentPassword,
     #[error("password refused: {0:?}")]
@@ -56,6 +60,8 @@ impl LoginError {
             LoginError::ResendTooSoon { .. } => "resend_too_soon",
             LoginError::NoSession => "no_session",
             LoginError::SessionExpired => "session_expired",
+            LoginError::IpNotAllowed => "ip_not_allowed",
+            LoginError::OutsideHours { .. } => "outside_hours",
             LoginError::WrongCurrentPassword => "wrong_current",
             LoginError::Password(_) => "password_policy",
             LoginError::Store(_) => "internal",
@@ -94,8 +100,9 @@ fn new_code(digits: u32) -> String {
     )
 }
 
-/// Step 1: company ID + personal account + password. On success a code goes to the
-/// person's phone and a session waits for it; the token is returned.
+/// Step 1: company ID + personal account + password. On success a session starts at the
+/// returned stage: waiting for the SMS code (sent to the person's phone), or, with
+/// two-factor login turned off, at the password change or logged in.
 pub fn begin(
     scope: &TenantScope<'_>,
     now: DateTime<Utc>,
@@ -103,9 +110,9 @@ pub fn begin(
     company: &str,
     account: &str,
     password: &str,
-) -> Result<String, LoginError> {
+) -> Result<(String, SessionStage), LoginError> {
     let policy = PortalPolicy::embedded();
-    let fail = |person: Option<i64>, e: LoginError| -> Result<String, LoginError> {
+    let fail = |person: Option<i64>, e: LoginError| -> Result<(String, SessionStage), LoginError> {
         scope.trace(
             now,
             person,
@@ -155,16 +162,36 @@ pub fn begin(
     if !scope.acts_for(person, company_id)? {
         return fail(Some(person), LoginError::NotAuthorised);
     }
+    // The person's own security settings (安全设置).
+    if !ip_allowed(&acct.ip_allow, ip) {
+        return fail(Some(person), LoginError::IpNotAllowed);
+    }
+    if let (Some(from), Some(to)) = (&acct.hours_from, &acct.hours_to) {
+        if !within_hours(now, from, to) {
+            return fail(
+                Some(person),
+                LoginError::OutsideHours {
+                    from: from.clone(),
+                    to: to.clone(),
+                },
+            );
+        }
+    }
     acct.failed_count = 0;
     acct.first_failed_at = None;
     acct.locked_until = None;
     scope.save_account(person, &acct)?;
     let token = new_token();
+    let stage = match (acct.two_factor, acct.password_hash.is_none()) {
+        (true, _) => SessionStage::Sms,
+        (false, true) => SessionStage::ChangePassword,
+        (false, false) => SessionStage::Active,
+    };
     scope.create_session(&PortalSession {
         token: token.clone(),
         person_id: person,
         company_id,
-        stage: SessionStage::Sms,
+        stage,
         created_at: now,
         last_seen_at: now,
     })?;
@@ -175,8 +202,42 @@ pub fn begin(
         "ok",
         &json!({ "company": company_text, "ip": ip }),
     )?;
-    send_code(scope, now, person, "login")?;
-    Ok(token)
+    match stage {
+        SessionStage::Sms => send_code(scope, now, person, "login")?,
+        SessionStage::Active => scope.trace(
+            now,
+            Some(person),
+            "login",
+            "ok",
+            &json!({ "company_id": company_id.0 }),
+        )?,
+        SessionStage::ChangePassword => {}
+    }
+    Ok((token, stage))
+}
+
+/// Whether `ip` matches the allow-list: an exact address, or a prefix ending in `.` or `:`.
+/// An empty list allows every address.
+pub fn ip_allowed(list: &[String], ip: &str) -> bool {
+    list.is_empty()
+        || list.iter().any(|a| {
+            a == ip || ((a.ends_with('.') || a.ends_with(':')) && ip.starts_with(a.as_str()))
+        })
+}
+
+/// Whether `now` (in China time) falls in the window `from`–`to` ("HH:MM"; a window may
+/// pass midnight).
+pub fn within_hours(now: DateTime<Utc>, from: &str, to: &str) -> bool {
+    let parse = |t: &str| chrono::NaiveTime::parse_from_str(t, "%H:%M").ok();
+    let (Some(from), Some(to)) = (parse(from), parse(to)) else {
+        return true;
+    };
+    let local = (now + Duration::hours(8)).time();
+    if from <= to {
+        from <= local && local <= to
+    } else {
+        local >= from || local <= to
+    }
 }
 
 /// Send a code to the person's own phone.

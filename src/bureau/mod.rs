@@ -1,5 +1,6 @@
 //! The simulated e-tax bureau's use cases, as plain functions over the store.
 //! Later work adds login, filing, payment, certificates and queries here.
 
+pub mod account;
 pub mod login;
 pub mod overview;

@@ -40,7 +40,9 @@ fn refusal(e: &LoginError, lang: Lang) -> AppError {
         LoginError::NoSession | LoginError::SessionExpired => StatusCode::UNAUTHORIZED,
         LoginError::Locked { .. } => StatusCode::LOCKED,
         LoginError::ResendTooSoon { .. } => StatusCode::TOO_MANY_REQUESTS,
-        LoginError::NotAuthorised => StatusCode::FORBIDDEN,
+        LoginError::NotAuthorised | LoginError::IpNotAllowed | LoginError::OutsideHours { .. } => {
+            StatusCode::FORBIDDEN
+        }
         LoginError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
@@ -93,7 +95,7 @@ pub async fn login(
     body: Result<Json<LoginBody>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
     let Json(b) = body.map_err(|_| bad_body(lang))?;
-    let token = run(&state, lang, move |scope, now| {
+    let (token, stage) = run(&state, lang, move |scope, now| {
         login::begin(
             scope,
             now,
@@ -104,7 +106,7 @@ pub async fn login(
         )
     })
     .await?;
-    Ok(Json(json!({ "token": token, "stage": "sms" })))
+    Ok(Json(json!({ "token": token, "stage": stage_name(stage) })))
 }
 
 #[derive(Deserialize)]

@@ -12,6 +12,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{AppError, AppState, ReqLang, templates};
+use crate::bureau::account;
 use crate::bureau::login::{self, LoginError};
 use crate::bureau::overview::{CompanySummary, tenant_overview};
 use crate::domain::password::PortalPolicy;
@@ -74,6 +75,18 @@ fn cst(t: DateTime<Utc>) -> String {
     t.with_timezone(&offset)
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
+}
+
+/// A phone number as 138****8000, an email as ab***@example.cn.
+fn mask_address(a: &str) -> Option<String> {
+    if let Ok(m) = crate::domain::ids::Mobile::parse(a) {
+        return Some(m.masked());
+    }
+    let (user, domain) = a.split_once('@')?;
+    Some(format!(
+        "{}***@{domain}",
+        user.chars().take(2).collect::<String>()
+    ))
 }
 
 /// 张三丰 → 张*丰, 李四 → 李*.
@@ -167,7 +180,7 @@ fn phone_view(scope: &TenantScope<'_>, lang: Lang) -> Result<Vec<PhoneView>, Sto
             ],
         );
         out.push(PhoneView {
-            to: person.value.mobile.masked(),
+            to: mask_address(&m.sent_to).unwrap_or_else(|| person.value.mobile.masked()),
             at: cst(m.sent_at),
             text,
         });
@@ -228,6 +241,9 @@ pub(super) fn login_message_parts(e: &LoginError, lang: Lang) -> (Option<&'stati
             c.text(lang, p.key()).to_owned(),
         ),
         LoginError::WrongCurrentPassword => (Some("current"), c.text(lang, &key).to_owned()),
+        LoginError::OutsideHours { from, to } => {
+            (None, c.format(lang, &key, &[("from", from), ("to", to)]))
+        }
         LoginError::Store(_) => (None, c.text(lang, "error.internal").to_owned()),
         _ => (None, c.text(lang, &key).to_owned()),
     };
@@ -413,8 +429,8 @@ pub async fn login_submit(
     })
     .await?
     {
-        Ok(token) => Ok(with_cookies(
-            Redirect::to("/portal/login/sms").into_response(),
+        Ok((token, stage)) => Ok(with_cookies(
+            Redirect::to(stage_home(stage)).into_response(),
             [session_cookie(&token)],
         )),
         Err(e) => {
@@ -841,21 +857,56 @@ struct HistoryRow {
 }
 
 #[derive(Serialize)]
+struct SecurityView {
+    two_factor: bool,
+    ip_allow: String,
+    hours_from: String,
+    hours_to: String,
+}
+
+#[derive(Serialize)]
 struct AccountPage {
     #[serde(flatten)]
     frame: Frame,
     me: Me,
+    security: SecurityView,
     history: Vec<HistoryRow>,
+    #[serde(flatten)]
+    extras: AccountExtras,
+}
+
+/// What a submission adds to the account page: a notice or an error, and the state of a
+/// contact change in progress.
+#[derive(Serialize, Default)]
+struct AccountExtras {
     notice: Option<String>,
     error: Option<FieldError>,
+    contact_pending: bool,
+    contact_which: &'static str,
+    contact_value: String,
+}
+
+impl AccountExtras {
+    fn notice(lang: Lang, key: &str) -> AccountExtras {
+        AccountExtras {
+            notice: Some(Catalog::embedded().text(lang, key).to_owned()),
+            ..AccountExtras::default()
+        }
+    }
+
+    fn error(e: FieldError) -> AccountExtras {
+        AccountExtras {
+            error: Some(e),
+            ..AccountExtras::default()
+        }
+    }
 }
 
 async fn account_page(
     state: &AppState,
     lang: Lang,
     headers: &HeaderMap,
-    notice: Option<String>,
-    error: Option<FieldError>,
+    extras: AccountExtras,
 ) -> Result<Response, AppError> {
     let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
     let found = bureau(state, lang, move |scope, now| {
@@ -881,10 +932,7 @@ async fn account_page(
         return Ok(Redirect::to(stage_home(stage)).into_response());
     }
     let (csrf, set) = csrf_token(headers);
-    let email_masked = match person.email.split_once('@') {
-        Some((user, domain)) => format!("{}***@{domain}", user.chars().take(2).collect::<String>()),
-        None => person.email.clone(),
-    };
+    let email_masked = mask_address(&person.email).unwrap_or_else(|| person.email.clone());
     let page = AccountPage {
         frame: Frame {
             csrf,
@@ -900,6 +948,12 @@ async fn account_page(
             email: email_masked,
             password_changed: account.password_changed_at.map(cst),
         },
+        security: SecurityView {
+            two_factor: account.two_factor,
+            ip_allow: account.ip_allow.join("\n"),
+            hours_from: account.hours_from.clone().unwrap_or_default(),
+            hours_to: account.hours_to.clone().unwrap_or_default(),
+        },
         history: history
             .into_iter()
             .map(|h| HistoryRow {
@@ -909,8 +963,7 @@ async fn account_page(
                 result: h.result,
             })
             .collect(),
-        notice,
-        error,
+        extras,
     };
     render(
         lang,
@@ -926,7 +979,7 @@ pub async fn account(
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    account_page(&state, lang, &headers, None, None).await
+    account_page(&state, lang, &headers, AccountExtras::default()).await
 }
 
 #[derive(Deserialize)]
@@ -955,7 +1008,13 @@ pub async fn account_password(
         ));
     };
     if !csrf_ok(&headers, &form.csrf) {
-        return account_page(&state, lang, &headers, None, Some(csrf_refusal(lang))).await;
+        return account_page(
+            &state,
+            lang,
+            &headers,
+            AccountExtras::error(csrf_refusal(lang)),
+        )
+        .await;
     }
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let result = bureau(&state, lang, move |scope, now| {
@@ -975,18 +1034,235 @@ pub async fn account_password(
                 &state,
                 lang,
                 &headers,
-                Some(
-                    Catalog::embedded()
-                        .text(lang, "account.password_done")
-                        .to_owned(),
-                ),
-                None,
+                AccountExtras::notice(lang, "account.password_done"),
             )
             .await
         }
         Err(e @ (LoginError::NoSession | LoginError::SessionExpired)) => Ok(to_login(&e)),
-        Err(e) => account_page(&state, lang, &headers, None, Some(login_message(&e, lang))).await,
+        Err(e) => {
+            account_page(
+                &state,
+                lang,
+                &headers,
+                AccountExtras::error(login_message(&e, lang)),
+            )
+            .await
+        }
     }
+}
+
+#[derive(Deserialize)]
+pub struct SecurityFormBody {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    two_factor: Option<String>,
+    #[serde(default)]
+    ip_allow: String,
+    #[serde(default)]
+    hours_from: String,
+    #[serde(default)]
+    hours_to: String,
+}
+
+pub async fn account_security(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<SecurityFormBody>, FormRejection>,
+) -> Result<Response, AppError> {
+    let Ok(Form(form)) = form else {
+        return Err(AppError::page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            "error.bad_request",
+        ));
+    };
+    if !csrf_ok(&headers, &form.csrf) {
+        return account_page(
+            &state,
+            lang,
+            &headers,
+            AccountExtras::error(csrf_refusal(lang)),
+        )
+        .await;
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let result = bureau(&state, lang, move |scope, now| {
+        let f = account::SecurityForm {
+            two_factor: form.two_factor.is_some(),
+            ip_allow: &form.ip_allow,
+            hours_from: &form.hours_from,
+            hours_to: &form.hours_to,
+        };
+        account::save_security(scope, now, &token, &peer.ip().to_string(), &f)
+    })
+    .await?;
+    let c = Catalog::embedded();
+    match result {
+        Ok(Ok(())) => {
+            account_page(
+                &state,
+                lang,
+                &headers,
+                AccountExtras::notice(lang, "security.saved"),
+            )
+            .await
+        }
+        Ok(Err(p)) => {
+            let key = format!("security.{}", p.code());
+            let (field, message) = match &p {
+                account::SettingsProblem::BadIp(v) => {
+                    ("ip_allow", c.format(lang, &key, &[("value", v)]))
+                }
+                account::SettingsProblem::BadHours => ("hours", c.text(lang, &key).to_owned()),
+                account::SettingsProblem::LocksOutThisAddress => {
+                    ("ip_allow", c.text(lang, &key).to_owned())
+                }
+            };
+            account_page(
+                &state,
+                lang,
+                &headers,
+                AccountExtras::error(FieldError {
+                    field: Some(field),
+                    message,
+                }),
+            )
+            .await
+        }
+        Err(e) => Ok(to_login(&e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ContactFormBody {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    which: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    code: String,
+}
+
+fn contact_kind(which: &str) -> (account::Contact, &'static str) {
+    if which == "email" {
+        (account::Contact::Email, "email")
+    } else {
+        (account::Contact::Mobile, "mobile")
+    }
+}
+
+fn contact_message(p: account::ContactProblem, lang: Lang) -> String {
+    let c = Catalog::embedded();
+    let key = format!("contact.{}", p.code());
+    match p {
+        account::ContactProblem::TooSoon(wait) => {
+            c.format(lang, &key, &[("wait", &wait.to_string())])
+        }
+        _ => c.text(lang, &key).to_owned(),
+    }
+}
+
+pub async fn account_contact(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ContactFormBody>, FormRejection>,
+) -> Result<Response, AppError> {
+    let Ok(Form(form)) = form else {
+        return Err(AppError::page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            "error.bad_request",
+        ));
+    };
+    if !csrf_ok(&headers, &form.csrf) {
+        return account_page(
+            &state,
+            lang,
+            &headers,
+            AccountExtras::error(csrf_refusal(lang)),
+        )
+        .await;
+    }
+    let (which, which_name) = contact_kind(&form.which);
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let value = form.value.clone();
+    let result = bureau(&state, lang, move |scope, now| {
+        account::request_contact_change(scope, now, &token, which, &value)
+    })
+    .await?;
+    let base = AccountExtras {
+        contact_which: which_name,
+        contact_value: form.value,
+        ..AccountExtras::default()
+    };
+    let extras = match result {
+        Ok(Ok(())) => AccountExtras {
+            contact_pending: true,
+            notice: Some(Catalog::embedded().text(lang, "contact.sent").to_owned()),
+            ..base
+        },
+        Ok(Err(p)) => AccountExtras {
+            contact_pending: matches!(p, account::ContactProblem::TooSoon(_)),
+            error: Some(FieldError {
+                field: Some("contact_value"),
+                message: contact_message(p, lang),
+            }),
+            ..base
+        },
+        Err(e) => return Ok(to_login(&e)),
+    };
+    account_page(&state, lang, &headers, extras).await
+}
+
+pub async fn account_contact_confirm(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ContactFormBody>, FormRejection>,
+) -> Result<Response, AppError> {
+    let Ok(Form(form)) = form else {
+        return Err(AppError::page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            "error.bad_request",
+        ));
+    };
+    if !csrf_ok(&headers, &form.csrf) {
+        return account_page(
+            &state,
+            lang,
+            &headers,
+            AccountExtras::error(csrf_refusal(lang)),
+        )
+        .await;
+    }
+    let (which, which_name) = contact_kind(&form.which);
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let code = form.code.clone();
+    let result = bureau(&state, lang, move |scope, now| {
+        account::confirm_contact_change(scope, now, &token, which, &code)
+    })
+    .await?;
+    let extras = match result {
+        Ok(Ok(())) => AccountExtras::notice(lang, "contact.done"),
+        Ok(Err(p)) => AccountExtras {
+            contact_pending: true,
+            contact_which: which_name,
+            error: Some(FieldError {
+                field: Some("contact_code"),
+                message: contact_message(p, lang),
+            }),
+            ..AccountExtras::default()
+        },
+        Err(e) => return Ok(to_login(&e)),
+    };
+    account_page(&state, lang, &headers, extras).await
 }
 
 #[derive(Serialize)]

@@ -38,6 +38,12 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/password/reset", post(portal::reset_submit))
         .route("/portal/account", get(portal::account))
         .route("/portal/account/password", post(portal::account_password))
+        .route("/portal/account/security", post(portal::account_security))
+        .route("/portal/account/contact", post(portal::account_contact))
+        .route(
+            "/portal/account/contact/confirm",
+            post(portal::account_contact_confirm),
+        )
         .route("/portal/logout", post(portal::logout))
         .route("/healthz", get(api::healthz))
         .route("/api/v1/calc/{tax}", post(api::calc))

@@ -549,3 +549,212 @@ async fn pages_behind_the_login_send_strangers_to_it() {
         .unwrap();
     assert_eq!(location(&res), "/portal/login?notice=login");
 }
+
+#[tokio::test]
+async fn security_settings_turn_off_the_sms_step_and_restrict_addresses_and_hours() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = accounts(&app.db, app.demo);
+    let mut v = logged_in(&app, &clerk).await;
+
+    let page = v
+        .post(
+            "/portal/account/security",
+            &[("two_factor", "on"), ("ip_allow", "10.0.0.300")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("不是有效的 IP 地址"));
+    let page = v
+        .post(
+            "/portal/account/security",
+            &[("two_factor", "on"), ("ip_allow", "10.1.2.3")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("白名单不包含您当前的 IP 地址"),
+        "cannot lock yourself out"
+    );
+    let page = v
+        .post(
+            "/portal/account/security",
+            &[("two_factor", "on"), ("hours_from", "08:00")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("同时填写开始和结束时间"));
+    // two-factor off, this address allowed
+    let page = v
+        .post("/portal/account/security", &[("ip_allow", "127.0.0.")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("安全设置已保存"));
+    v.post("/portal/logout", &[]).await;
+    let res = password_step(&mut v, &clerk, "Good#Pass42").await;
+    assert_eq!(location(&res), "/portal", "no SMS step with two-factor off");
+
+    // hours that exclude now refuse the login, even with the right password
+    let now_cst = (app.clock.now() + chrono::Duration::hours(8)).time();
+    let from = (now_cst + chrono::Duration::hours(2))
+        .format("%H:%M")
+        .to_string();
+    let to = (now_cst + chrono::Duration::hours(3))
+        .format("%H:%M")
+        .to_string();
+    let page = v
+        .post(
+            "/portal/account/security",
+            &[
+                ("two_factor", "on"),
+                ("hours_from", &from),
+                ("hours_to", &to),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("安全设置已保存"));
+    v.post("/portal/logout", &[]).await;
+    let page = password_step(&mut v, &clerk, "Good#Pass42")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("不在您设置的允许登录时段"),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    app.clock.advance(chrono::Duration::minutes(150));
+    let res = password_step(&mut v, &clerk, "Good#Pass42").await;
+    assert_eq!(
+        location(&res),
+        "/portal/login/sms",
+        "two-factor back on, inside the hours"
+    );
+}
+
+#[tokio::test]
+async fn a_new_mobile_number_is_verified_by_a_code_sent_to_it() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = accounts(&app.db, app.demo);
+    let mut v = logged_in(&app, &clerk).await;
+    let page = v
+        .post(
+            "/portal/account/contact",
+            &[("which", "mobile"), ("value", "1234")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("有效的 11 位手机号码"));
+    let page = v
+        .post(
+            "/portal/account/contact",
+            &[("which", "mobile"), ("value", &clerk.mobile)],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("与当前相同"));
+    let page = v
+        .post(
+            "/portal/account/contact",
+            &[("which", "mobile"), ("value", "13912345678")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("139****5678"),
+        "the code goes to the new number"
+    );
+    let code = latest_code(&page);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let page = v
+        .post(
+            "/portal/account/contact/confirm",
+            &[("which", "mobile"), ("code", wrong)],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("验证码错误"));
+    let page = v
+        .post(
+            "/portal/account/contact/confirm",
+            &[("which", "mobile"), ("code", &code)],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("变更成功"));
+    v.post("/portal/logout", &[]).await;
+    // the new number is now the account
+    let new = Login {
+        uscc: clerk.uscc.clone(),
+        mobile: "13912345678".into(),
+        resident_id: clerk.resident_id.clone(),
+    };
+    let res = password_step(&mut v, &new, "Good#Pass42").await;
+    assert_eq!(location(&res), "/portal/login/sms");
+
+    // email: same two steps
+    let mut v = logged_in_again(&app, &new).await;
+    let page = v
+        .post(
+            "/portal/account/contact",
+            &[("which", "email"), ("value", "not-an-email")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("有效的电子邮箱"));
+    let page = v
+        .post(
+            "/portal/account/contact",
+            &[("which", "email"), ("value", "clerk@example.cn")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let code = latest_code(&page);
+    let page = v
+        .post(
+            "/portal/account/contact/confirm",
+            &[("which", "email"), ("code", &code)],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("变更成功") && page.contains("cl***@example.cn"));
+}
+
+/// A visitor logging in with the changed password "Good#Pass42" (not the first login).
+async fn logged_in_again<'a>(app: &'a TestApp, who: &Login) -> Visitor<'a> {
+    let mut v = Visitor::new(app);
+    password_step(&mut v, who, "Good#Pass42").await;
+    let code = latest_code(&v.get_text("/portal/login/sms").await);
+    assert_eq!(
+        location(&v.post("/portal/login/sms", &[("code", &code)]).await),
+        "/portal"
+    );
+    v
+}
