@@ -166,16 +166,16 @@ pub fn begin(
     if !ip_allowed(&acct.ip_allow, ip) {
         return fail(Some(person), LoginError::IpNotAllowed);
     }
-    if let (Some(from), Some(to)) = (&acct.hours_from, &acct.hours_to) {
-        if !within_hours(now, from, to) {
-            return fail(
-                Some(person),
-                LoginError::OutsideHours {
-                    from: from.clone(),
-                    to: to.clone(),
-                },
-            );
-        }
+    if let (Some(from), Some(to)) = (&acct.hours_from, &acct.hours_to)
+        && !within_hours(now, from, to)
+    {
+        return fail(
+            Some(person),
+            LoginError::OutsideHours {
+                from: from.clone(),
+                to: to.clone(),
+            },
+        );
     }
     acct.failed_count = 0;
     acct.first_failed_at = None;
