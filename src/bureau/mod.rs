@@ -4,3 +4,4 @@
 pub mod account;
 pub mod login;
 pub mod overview;
+pub mod staff;

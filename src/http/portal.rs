@@ -19,10 +19,10 @@ use crate::domain::password::PortalPolicy;
 use crate::i18n::{Catalog, Lang};
 use crate::store::{CompanyId, SessionStage, StoreError, TenantScope};
 
-const SESSION_COOKIE: &str = "etax_session";
+pub(super) const SESSION_COOKIE: &str = "etax_session";
 const CSRF_COOKIE: &str = "csrf";
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -35,7 +35,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// The form token: the one in the cookie, or a new one to set (double-submit protection).
-fn csrf_token(headers: &HeaderMap) -> (String, Option<String>) {
+pub(super) fn csrf_token(headers: &HeaderMap) -> (String, Option<String>) {
     match cookie(headers, CSRF_COOKIE).filter(|t| t.len() == 64) {
         Some(t) => (t, None),
         None => {
@@ -47,7 +47,7 @@ fn csrf_token(headers: &HeaderMap) -> (String, Option<String>) {
     }
 }
 
-fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
+pub(super) fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
     cookie(headers, CSRF_COOKIE).is_some_and(|c| !c.is_empty() && c == submitted)
 }
 
@@ -90,7 +90,7 @@ fn mask_address(a: &str) -> Option<String> {
 }
 
 /// 张三丰 → 张*丰, 李四 → 李*.
-fn mask_name(name: &str) -> String {
+pub(super) fn mask_name(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
     match chars.len() {
         0 | 1 => name.to_owned(),
@@ -119,22 +119,22 @@ pub(super) fn phone_messages_json(
 }
 
 #[derive(Serialize)]
-struct PhoneView {
+pub(super) struct PhoneView {
     to: String,
     at: String,
     text: String,
 }
 
 #[derive(Serialize)]
-struct Who {
+pub(super) struct Who {
     company: String,
     person: String,
 }
 
 #[derive(Serialize)]
-struct FieldError {
-    field: Option<&'static str>,
-    message: String,
+pub(super) struct FieldError {
+    pub(super) field: Option<&'static str>,
+    pub(super) message: String,
 }
 
 #[derive(Serialize)]
@@ -148,15 +148,18 @@ struct DemoAccount {
 
 /// What every portal page shows besides its content.
 #[derive(Serialize)]
-struct Frame {
-    csrf: String,
-    phone: Vec<PhoneView>,
-    crumbs: Vec<&'static str>,
-    active: &'static str,
-    who: Option<Who>,
+pub(super) struct Frame {
+    pub(super) csrf: String,
+    pub(super) phone: Vec<PhoneView>,
+    pub(super) crumbs: Vec<&'static str>,
+    pub(super) active: &'static str,
+    pub(super) who: Option<Who>,
 }
 
-fn phone_view(scope: &TenantScope<'_>, lang: Lang) -> Result<Vec<PhoneView>, StoreError> {
+pub(super) fn phone_view(
+    scope: &TenantScope<'_>,
+    lang: Lang,
+) -> Result<Vec<PhoneView>, StoreError> {
     let catalog = Catalog::embedded();
     let mut out = Vec::new();
     for m in scope.phone_messages(10)? {
@@ -188,14 +191,18 @@ fn phone_view(scope: &TenantScope<'_>, lang: Lang) -> Result<Vec<PhoneView>, Sto
     Ok(out)
 }
 
-fn who(scope: &TenantScope<'_>, person: i64, company: CompanyId) -> Result<Who, StoreError> {
+pub(super) fn who(
+    scope: &TenantScope<'_>,
+    person: i64,
+    company: CompanyId,
+) -> Result<Who, StoreError> {
     Ok(Who {
         company: scope.company(company)?.value.name,
         person: mask_name(&scope.person(person)?.value.name),
     })
 }
 
-fn render(
+pub(super) fn render(
     lang: Lang,
     path: &str,
     name: &str,
@@ -251,7 +258,7 @@ pub(super) fn login_message_parts(e: &LoginError, lang: Lang) -> (Option<&'stati
 }
 
 /// Run bureau work in one transaction; a bureau refusal still commits what it traced.
-async fn bureau<T: Send + 'static>(
+pub(super) async fn bureau<T: Send + 'static>(
     state: &AppState,
     lang: Lang,
     f: impl FnOnce(&TenantScope<'_>, DateTime<Utc>) -> Result<T, LoginError> + Send + 'static,
@@ -452,7 +459,7 @@ pub async fn login_submit(
 }
 
 /// Where a request without a usable session goes, and whether its cookie must go.
-fn to_login(e: &LoginError) -> Response {
+pub(super) fn to_login(e: &LoginError) -> Response {
     let notice = if matches!(e, LoginError::SessionExpired) {
         "timeout"
     } else {
@@ -464,7 +471,7 @@ fn to_login(e: &LoginError) -> Response {
     )
 }
 
-fn stage_home(stage: SessionStage) -> &'static str {
+pub(super) fn stage_home(stage: SessionStage) -> &'static str {
     match stage {
         SessionStage::Sms => "/portal/login/sms",
         SessionStage::ChangePassword => "/portal/password/initial",
@@ -1329,7 +1336,7 @@ pub struct ForgotForm {
     account: String,
 }
 
-fn csrf_refusal(lang: Lang) -> FieldError {
+pub(super) fn csrf_refusal(lang: Lang) -> FieldError {
     FieldError {
         field: None,
         message: Catalog::embedded().text(lang, "error.csrf").to_owned(),

@@ -9,7 +9,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::{AppState, api, api_portal, pages, portal};
+use super::{AppState, api, api_portal, pages, portal, portal_staff};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -44,6 +44,10 @@ pub fn router(state: AppState) -> Router {
             "/portal/account/contact/confirm",
             post(portal::account_contact_confirm),
         )
+        .route("/portal/staff", get(portal_staff::staff))
+        .route("/portal/staff/grant", post(portal_staff::grant))
+        .route("/portal/staff/revoke", post(portal_staff::revoke))
+        .route("/portal/switch", post(portal_staff::switch))
         .route("/portal/logout", post(portal::logout))
         .route("/healthz", get(api::healthz))
         .route("/api/v1/calc/{tax}", post(api::calc))

@@ -452,6 +452,76 @@ impl TenantScope<'_> {
         Ok(())
     }
 
+    /// Act for another company in the same login (身份切换).
+    pub fn switch_session_company(
+        &self,
+        token: &str,
+        company: CompanyId,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE portal_sessions SET company_id = ?3 WHERE tenant_id = ?1 AND token = ?2",
+            params![self.t(), token, company.0],
+        )?;
+        Ok(())
+    }
+
+    /// The person with this resident ID and name, if the tenant has one.
+    pub fn person_by_identity(
+        &self,
+        resident_id: &str,
+        name: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id FROM people WHERE tenant_id = ?1 AND resident_id = ?2 AND name = ?3",
+                params![self.t(), resident_id, name],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The companies a person acts for, with their roles there.
+    pub fn roles_of(&self, person: i64) -> Result<Vec<(CompanyId, String)>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT company_id, role FROM company_roles WHERE tenant_id = ?1 AND person_id = ?2 ORDER BY company_id, role",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t(), person], |r| {
+                Ok((CompanyId(r.get(0)?), r.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Give a person a role in a company; false if they already had it.
+    pub fn grant_role(
+        &self,
+        company: CompanyId,
+        person: i64,
+        role: &str,
+    ) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "INSERT OR IGNORE INTO company_roles (tenant_id, company_id, person_id, role) VALUES (?1, ?2, ?3, ?4)",
+            params![self.t(), company.0, person, role],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Take a role away; false if the person did not have it.
+    pub fn revoke_role(
+        &self,
+        company: CompanyId,
+        person: i64,
+        role: &str,
+    ) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "DELETE FROM company_roles WHERE tenant_id = ?1 AND company_id = ?2 AND person_id = ?3 AND role = ?4",
+            params![self.t(), company.0, person, role],
+        )?;
+        Ok(n == 1)
+    }
+
     pub fn delete_session(&self, token: &str) -> Result<(), StoreError> {
         self.conn().execute(
             "DELETE FROM portal_sessions WHERE tenant_id = ?1 AND token = ?2",

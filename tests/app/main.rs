@@ -9,3 +9,4 @@ mod api_portal;
 mod calc_api;
 mod pages;
 mod portal;
+mod staff;

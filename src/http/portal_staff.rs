@@ -1,0 +1,276 @@
+//! 办税人员授权 and 身份切换 pages.
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+use super::portal::{
+    FieldError, Frame, SESSION_COOKIE, bureau, cookie, csrf_ok, csrf_refusal, csrf_token,
+    mask_name, phone_view, render, stage_home, to_login, who,
+};
+use super::{AppError, AppState, ReqLang};
+use crate::bureau::login::{self, LoginError};
+use crate::bureau::staff::{self, StaffProblem};
+use crate::domain::entities::Role;
+use crate::i18n::{Catalog, Lang};
+use crate::store::{CompanyId, SessionStage};
+
+#[derive(Serialize)]
+struct StaffRow {
+    person_id: i64,
+    name: String,
+    resident_id: String,
+    role: &'static str,
+    me: bool,
+}
+
+#[derive(Serialize)]
+struct CompanyChoice {
+    id: i64,
+    name: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct StaffPage {
+    #[serde(flatten)]
+    frame: Frame,
+    manager: bool,
+    staff: Vec<StaffRow>,
+    companies: Vec<CompanyChoice>,
+    notice: Option<String>,
+    error: Option<FieldError>,
+}
+
+async fn staff_page(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    notice: Option<String>,
+    error: Option<FieldError>,
+) -> Result<Response, AppError> {
+    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let found = bureau(state, lang, move |scope, now| {
+        let s = login::session(scope, now, &token)?;
+        let staff = scope.staff(s.company_id)?;
+        let manager = staff.iter().any(|st| {
+            st.person.id == s.person_id
+                && matches!(st.role, Role::LegalRepresentative | Role::FinanceManager)
+        });
+        let rows = staff
+            .into_iter()
+            .map(|st| StaffRow {
+                person_id: st.person.id,
+                name: mask_name(&st.person.value.name),
+                resident_id: st.person.value.resident_id.masked(),
+                role: st.role.as_str(),
+                me: st.person.id == s.person_id,
+            })
+            .collect::<Vec<_>>();
+        let mut companies = Vec::new();
+        for (c, _) in scope.roles_of(s.person_id)? {
+            if companies.iter().all(|x: &CompanyChoice| x.id != c.0) {
+                companies.push(CompanyChoice {
+                    id: c.0,
+                    name: scope.company(c)?.value.name,
+                    current: c == s.company_id,
+                });
+            }
+        }
+        Ok((
+            s.stage,
+            who(scope, s.person_id, s.company_id)?,
+            phone_view(scope, lang)?,
+            manager,
+            rows,
+            companies,
+        ))
+    })
+    .await?;
+    let (stage, who, phone, manager, staff, companies) = match found {
+        Ok(v) => v,
+        Err(e) => return Ok(to_login(&e)),
+    };
+    if stage != SessionStage::Active {
+        return Ok(Redirect::to(stage_home(stage)).into_response());
+    }
+    let (csrf, set) = csrf_token(headers);
+    let page = StaffPage {
+        frame: Frame {
+            csrf,
+            phone,
+            crumbs: vec!["portal.crumb.home", "portal.crumb.staff"],
+            active: "staff",
+            who: Some(who),
+        },
+        manager,
+        staff,
+        companies,
+        notice,
+        error,
+    };
+    render(
+        lang,
+        "/portal/staff",
+        "portal_staff.html",
+        page,
+        set.into_iter().collect(),
+    )
+}
+
+pub async fn staff(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    staff_page(&state, lang, &headers, None, None).await
+}
+
+fn outcome(
+    lang: Lang,
+    r: Result<(), StaffProblem>,
+    ok_key: &str,
+) -> (Option<String>, Option<FieldError>) {
+    let c = Catalog::embedded();
+    match r {
+        Ok(()) => (Some(c.text(lang, ok_key).to_owned()), None),
+        Err(p) => (
+            None,
+            Some(FieldError {
+                field: None,
+                message: c.text(lang, &format!("staff.{}", p.code())).to_owned(),
+            }),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct GrantForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    resident_id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+}
+
+pub async fn grant(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<GrantForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let Ok(Form(form)) = form else {
+        return Err(AppError::page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            "error.bad_request",
+        ));
+    };
+    if !csrf_ok(&headers, &form.csrf) {
+        return staff_page(&state, lang, &headers, None, Some(csrf_refusal(lang))).await;
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let r = bureau(&state, lang, move |scope, now| {
+        staff::grant(
+            scope,
+            now,
+            &token,
+            &form.resident_id,
+            &form.name,
+            &form.role,
+        )
+    })
+    .await?;
+    match r {
+        Ok(r) => {
+            let (notice, error) = outcome(lang, r, "staff.granted");
+            staff_page(&state, lang, &headers, notice, error).await
+        }
+        Err(e) => Ok(to_login(&e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    person_id: i64,
+    #[serde(default)]
+    role: String,
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<RevokeForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let Ok(Form(form)) = form else {
+        return Err(AppError::page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            "error.bad_request",
+        ));
+    };
+    if !csrf_ok(&headers, &form.csrf) {
+        return staff_page(&state, lang, &headers, None, Some(csrf_refusal(lang))).await;
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let r = bureau(&state, lang, move |scope, now| {
+        staff::revoke(scope, now, &token, form.person_id, &form.role)
+    })
+    .await?;
+    match r {
+        Ok(r) => {
+            let (notice, error) = outcome(lang, r, "staff.revoked");
+            staff_page(&state, lang, &headers, notice, error).await
+        }
+        Err(e) => Ok(to_login(&e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SwitchForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    company_id: i64,
+}
+
+pub async fn switch(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<SwitchForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let Ok(Form(form)) = form else {
+        return Err(AppError::page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            "error.bad_request",
+        ));
+    };
+    if !csrf_ok(&headers, &form.csrf) {
+        return staff_page(&state, lang, &headers, None, Some(csrf_refusal(lang))).await;
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let r = bureau(&state, lang, move |scope, now| {
+        staff::switch_company(scope, now, &token, CompanyId(form.company_id))
+    })
+    .await?;
+    match r {
+        Ok(Ok(())) => Ok(Redirect::to("/portal").into_response()),
+        Ok(r) => {
+            let (notice, error) = outcome(lang, r, "switch.done");
+            staff_page(&state, lang, &headers, notice, error).await
+        }
+        Err(e @ (LoginError::NoSession | LoginError::SessionExpired)) => Ok(to_login(&e)),
+        Err(e) => Ok(to_login(&e)),
+    }
+}
