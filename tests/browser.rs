@@ -117,10 +117,10 @@ impl WebDriverCompatibleCommand for BrowserLog {
 
 async fn assert_no_console_errors(c: &Client, page: &str) {
     let log = c.issue_cmd(BrowserLog).await.expect("read the console log");
-    let errors: Vec<&Value> = log
+    let entries = log
         .as_array()
-        .map(|a| a.iter().filter(|e| e["level"] == "SEVERE").collect())
-        .unwrap_or_default();
+        .unwrap_or_else(|| panic!("the console log is not a list: {log}"));
+    let errors: Vec<&Value> = entries.iter().filter(|e| e["level"] == "SEVERE").collect();
     assert!(errors.is_empty(), "console errors on {page}: {errors:?}");
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::login::{self, LoginError, resend_wait, send_code_to};
+use super::login::{self, CodeProblem, LoginError, resend_wait, send_code_to};
 use crate::domain::ids::Mobile;
 use crate::store::{SessionStage, TenantScope};
 
@@ -86,7 +86,10 @@ pub fn save_security(
     let (from, to) = (form.hours_from.trim(), form.hours_to.trim());
     let hours = match (from.is_empty(), to.is_empty()) {
         (true, true) => None,
-        (false, false) if hour(from) && hour(to) => Some((from.to_owned(), to.to_owned())),
+        // Equal times would admit nobody, and a password reset would not undo it.
+        (false, false) if hour(from) && hour(to) && from != to => {
+            Some((from.to_owned(), to.to_owned()))
+        }
         _ => return refuse(SettingsProblem::BadHours),
     };
     let mut acct = scope.account(s.person_id)?;
@@ -129,6 +132,9 @@ pub enum ContactProblem {
     TooSoon(i64),
     WrongCode,
     ExpiredCode,
+    CodeSpent,
+    /// Another person already uses this number or address as their account.
+    Taken,
 }
 
 impl ContactProblem {
@@ -140,6 +146,8 @@ impl ContactProblem {
             ContactProblem::TooSoon(_) => "resend_too_soon",
             ContactProblem::WrongCode => "wrong_code",
             ContactProblem::ExpiredCode => "expired_code",
+            ContactProblem::CodeSpent => "code_spent",
+            ContactProblem::Taken => "taken",
         }
     }
 }
@@ -191,6 +199,14 @@ pub fn request_contact_change(
     if new == current {
         return refuse(ContactProblem::Same);
     }
+    // A mobile number is a login account: it must stay one person's.
+    if which == Contact::Mobile
+        && scope
+            .person_by_account(new)?
+            .is_some_and(|p| p != s.person_id)
+    {
+        return refuse(ContactProblem::Taken);
+    }
     let wait = resend_wait(scope, now, s.person_id, which.purpose())?;
     if wait > 0 {
         return refuse(ContactProblem::TooSoon(wait));
@@ -217,16 +233,12 @@ pub fn confirm_contact_change(
         scope.trace(now, Some(s.person_id), &action, p.code(), &json!({}))?;
         Ok(Err(p))
     };
-    let Some(sent) = scope.latest_sms_code(s.person_id, which.purpose())? else {
-        return refuse(ContactProblem::WrongCode);
+    let sent = match login::check_code(scope, now, s.person_id, which.purpose(), code)? {
+        Ok(sent) => sent,
+        Err(CodeProblem::Wrong) => return refuse(ContactProblem::WrongCode),
+        Err(CodeProblem::Expired) => return refuse(ContactProblem::ExpiredCode),
+        Err(CodeProblem::Spent) => return refuse(ContactProblem::CodeSpent),
     };
-    if sent.used_at.is_some() || sent.code != code.trim() {
-        return refuse(ContactProblem::WrongCode);
-    }
-    if now > sent.expires_at {
-        return refuse(ContactProblem::ExpiredCode);
-    }
-    scope.mark_sms_code_used(sent.id, now)?;
     match which {
         Contact::Mobile => scope.set_contact(s.person_id, Some(&sent.target), None)?,
         Contact::Email => scope.set_contact(s.person_id, None, Some(&sent.target))?,

@@ -28,6 +28,10 @@ pub enum LoginError {
     WrongCode,
     #[error("code expired")]
     ExpiredCode,
+    #[error("too many wrong codes")]
+    CodeSpent,
+    #[error("the login is at another step")]
+    WrongStage(SessionStage),
     #[error("resend too soon ({wait_seconds} s)")]
     ResendTooSoon { wait_seconds: i64 },
     #[error("no login in progress")]
@@ -57,6 +61,8 @@ impl LoginError {
             LoginError::Locked { .. } => "locked",
             LoginError::WrongCode => "wrong_code",
             LoginError::ExpiredCode => "expired_code",
+            LoginError::CodeSpent => "code_spent",
+            LoginError::WrongStage(_) => "wrong_stage",
             LoginError::ResendTooSoon { .. } => "resend_too_soon",
             LoginError::NoSession => "no_session",
             LoginError::SessionExpired => "session_expired",
@@ -138,18 +144,15 @@ pub fn begin(
         Some(h) => verify(password, h),
     };
     if !ok {
+        // A sliding window: the failures of the last `failure_window_minutes` count.
         let window = Duration::minutes(policy.failure_window_minutes);
-        if acct.first_failed_at.is_none_or(|f| now - f > window) {
-            acct.first_failed_at = Some(now);
-            acct.failed_count = 0;
-        }
-        acct.failed_count += 1;
-        let remaining = policy.max_failures - acct.failed_count;
+        acct.failures.retain(|f| now - *f < window);
+        acct.failures.push(now);
+        let remaining = policy.max_failures - acct.failures.len() as i64;
         let e = if remaining <= 0 {
             let until = now + Duration::minutes(policy.lockout_minutes);
             acct.locked_until = Some(until);
-            acct.failed_count = 0;
-            acct.first_failed_at = None;
+            acct.failures.clear();
             LoginError::Locked { until }
         } else {
             LoginError::WrongPassword { remaining }
@@ -157,8 +160,8 @@ pub fn begin(
         scope.save_account(person, &acct)?;
         return fail(Some(person), e);
     }
-    // Right password for the wrong company is still refused, after the password check so the
-    // message does not reveal who works where.
+    // Right password for the wrong company is refused after the password check, as the real
+    // system does. (Unknown accounts are told apart earlier, as it also does.)
     if !scope.acts_for(person, company_id)? {
         return fail(Some(person), LoginError::NotAuthorised);
     }
@@ -177,8 +180,7 @@ pub fn begin(
             },
         );
     }
-    acct.failed_count = 0;
-    acct.first_failed_at = None;
+    acct.failures.clear();
     acct.locked_until = None;
     scope.save_account(person, &acct)?;
     let token = new_token();
@@ -203,6 +205,13 @@ pub fn begin(
         &json!({ "company": company_text, "ip": ip }),
     )?;
     match stage {
+        // A code sent moments ago is still on the phone: resubmitting the password does not
+        // get round the resend throttle.
+        SessionStage::Sms
+            if resend_wait(scope, now, person, "login")? > 0
+                && scope
+                    .latest_sms_code(person, "login")?
+                    .is_some_and(|c| c.used_at.is_none()) => {}
         SessionStage::Sms => send_code(scope, now, person, "login")?,
         SessionStage::Active => scope.trace(
             now,
@@ -219,20 +228,34 @@ pub fn begin(
 /// Whether `ip` matches the allow-list: an exact address, or a prefix ending in `.` or `:`.
 /// An empty list allows every address.
 pub fn ip_allowed(list: &[String], ip: &str) -> bool {
+    // Compare canonical forms, so ::ffff:10.0.0.1 is 10.0.0.1 and IPv6 spellings agree.
+    let canonical = |a: &str| {
+        a.parse::<std::net::IpAddr>()
+            .map_or_else(|_| a.to_owned(), |p| p.to_canonical().to_string())
+    };
+    let ip = canonical(ip);
     list.is_empty()
         || list.iter().any(|a| {
-            a == ip || ((a.ends_with('.') || a.ends_with(':')) && ip.starts_with(a.as_str()))
+            canonical(a) == ip
+                || ((a.ends_with('.') || a.ends_with(':')) && ip.starts_with(a.as_str()))
         })
 }
 
 /// Whether `now` (in China time) falls in the window `from`–`to` ("HH:MM"; a window may
 /// pass midnight).
 pub fn within_hours(now: DateTime<Utc>, from: &str, to: &str) -> bool {
-    let parse = |t: &str| chrono::NaiveTime::parse_from_str(t, "%H:%M").ok();
+    use chrono::Timelike;
+    let minutes = |t: chrono::NaiveTime| t.hour() * 60 + t.minute();
+    let parse = |t: &str| {
+        chrono::NaiveTime::parse_from_str(t, "%H:%M")
+            .ok()
+            .map(minutes)
+    };
     let (Some(from), Some(to)) = (parse(from), parse(to)) else {
         return true;
     };
-    let local = (now + Duration::hours(8)).time();
+    // Compared to the minute: "until 17:30" admits 17:30:59.
+    let local = minutes((now + Duration::hours(8)).time());
     if from <= to {
         from <= local && local <= to
     } else {
@@ -288,6 +311,58 @@ pub(super) fn send_code_to(
     Ok(())
 }
 
+/// Wrong entries a code survives; the next wrong one spends it.
+const MAX_CODE_ATTEMPTS: i64 = 5;
+
+/// Why an entered code was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeProblem {
+    Wrong,
+    Expired,
+    /// Too many wrong entries: the code is spent and a new one is needed.
+    Spent,
+}
+
+/// Check a code entered for `purpose` against the newest one sent. A wrong entry counts
+/// against the code, so codes cannot be guessed; a right one spends it.
+pub fn check_code(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    person: i64,
+    purpose: &str,
+    entered: &str,
+) -> Result<Result<crate::store::SmsCode, CodeProblem>, StoreError> {
+    let Some(sent) = scope.latest_sms_code(person, purpose)? else {
+        return Ok(Err(CodeProblem::Wrong));
+    };
+    if sent.used_at.is_some() {
+        return Ok(Err(CodeProblem::Wrong));
+    }
+    if sent.code != entered.trim() {
+        let attempts = scope.count_sms_attempt(sent.id)?;
+        if attempts >= MAX_CODE_ATTEMPTS {
+            scope.mark_sms_code_used(sent.id, now)?;
+            return Ok(Err(CodeProblem::Spent));
+        }
+        return Ok(Err(CodeProblem::Wrong));
+    }
+    if now > sent.expires_at {
+        return Ok(Err(CodeProblem::Expired));
+    }
+    scope.mark_sms_code_used(sent.id, now)?;
+    Ok(Ok(sent))
+}
+
+impl From<CodeProblem> for LoginError {
+    fn from(p: CodeProblem) -> LoginError {
+        match p {
+            CodeProblem::Wrong => LoginError::WrongCode,
+            CodeProblem::Expired => LoginError::ExpiredCode,
+            CodeProblem::Spent => LoginError::CodeSpent,
+        }
+    }
+}
+
 /// Seconds to wait before another code for `purpose` may go out (0: now).
 pub(super) fn resend_wait(
     scope: &TenantScope<'_>,
@@ -316,6 +391,18 @@ pub fn session(
         scope.trace(now, Some(s.person_id), "session.timeout", "ok", &json!({}))?;
         return Err(LoginError::SessionExpired);
     }
+    // An authorisation revoked meanwhile ends the login for that company.
+    if !scope.acts_for(s.person_id, s.company_id)? {
+        scope.delete_session(token)?;
+        scope.trace(
+            now,
+            Some(s.person_id),
+            "session.revoked",
+            "ok",
+            &json!({ "company_id": s.company_id.0 }),
+        )?;
+        return Err(LoginError::NotAuthorised);
+    }
     scope.update_session(token, s.stage, now)?;
     s.last_seen_at = now;
     Ok(s)
@@ -330,22 +417,13 @@ pub fn verify_code(
 ) -> Result<SessionStage, LoginError> {
     let s = session(scope, now, token)?;
     if s.stage != SessionStage::Sms {
-        return Err(LoginError::NoSession);
+        return Err(LoginError::WrongStage(s.stage));
     }
-    let fail = |e: LoginError| -> Result<SessionStage, LoginError> {
+    if let Err(p) = check_code(scope, now, s.person_id, "login", code)? {
+        let e = LoginError::from(p);
         scope.trace(now, Some(s.person_id), "login.sms", e.code(), &json!({}))?;
-        Err(e)
-    };
-    let Some(sent) = scope.latest_sms_code(s.person_id, "login")? else {
-        return fail(LoginError::WrongCode);
-    };
-    if sent.used_at.is_some() || sent.code != code.trim() {
-        return fail(LoginError::WrongCode);
+        return Err(e);
     }
-    if now > sent.expires_at {
-        return fail(LoginError::ExpiredCode);
-    }
-    scope.mark_sms_code_used(sent.id, now)?;
     let next = if scope.account(s.person_id)?.password_hash.is_none() {
         SessionStage::ChangePassword
     } else {
@@ -373,7 +451,7 @@ pub fn resend_code(
 ) -> Result<(), LoginError> {
     let s = session(scope, now, token)?;
     if s.stage != SessionStage::Sms {
-        return Err(LoginError::NoSession);
+        return Err(LoginError::WrongStage(s.stage));
     }
     let wait = resend_wait(scope, now, s.person_id, "login")?;
     if wait > 0 {
@@ -427,8 +505,7 @@ fn set_password(
     acct.recent_hashes.truncate(policy.recent_passwords);
     acct.password_hash = Some(hash);
     acct.password_changed_at = Some(now);
-    acct.failed_count = 0;
-    acct.first_failed_at = None;
+    acct.failures.clear();
     acct.locked_until = None;
     scope.save_account(person, &acct)?;
     scope.trace(now, Some(person), action, "ok", detail)?;
@@ -445,7 +522,7 @@ pub fn change_initial_password(
 ) -> Result<(), LoginError> {
     let s = session(scope, now, token)?;
     if s.stage != SessionStage::ChangePassword {
-        return Err(LoginError::NoSession);
+        return Err(LoginError::WrongStage(s.stage));
     }
     set_password(
         scope,
@@ -597,29 +674,29 @@ pub fn reset_password(
     let Some(person) = scope.person_by_account(account.trim())? else {
         return Err(LoginError::UnknownAccount);
     };
-    let fail = |e: LoginError| -> Result<(), LoginError> {
-        scope.trace(now, Some(person), "password.reset", e.code(), &json!({}))?;
-        Err(e)
-    };
+    // The code is checked (and counted) before the password, which may then be retried
+    // with the same code if only the password was refused.
     let Some(sent) = scope.latest_sms_code(person, "reset")? else {
-        return fail(LoginError::WrongCode);
+        return Err(LoginError::WrongCode);
     };
-    if sent.used_at.is_some() || sent.code != code.trim() {
-        return fail(LoginError::WrongCode);
+    if sent.used_at.is_none() && sent.code == code.trim() && now <= sent.expires_at {
+        set_password(
+            scope,
+            now,
+            person,
+            new,
+            confirm,
+            "password.reset",
+            &json!({}),
+        )?;
     }
-    if now > sent.expires_at {
-        return fail(LoginError::ExpiredCode);
+    if let Err(p) = check_code(scope, now, person, "reset", code)? {
+        let e = LoginError::from(p);
+        scope.trace(now, Some(person), "password.reset", e.code(), &json!({}))?;
+        return Err(e);
     }
-    set_password(
-        scope,
-        now,
-        person,
-        new,
-        confirm,
-        "password.reset",
-        &json!({}),
-    )?;
-    scope.mark_sms_code_used(sent.id, now)?;
+    // A new password ends every login made with the old one.
+    scope.delete_sessions_of(person)?;
     Ok(())
 }
 

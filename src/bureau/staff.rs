@@ -18,8 +18,10 @@ pub enum StaffProblem {
     BadRole,
     AlreadyHas,
     NotHeld,
-    /// Nobody may remove their own role (the company would lose its last manager).
+    /// Nobody may grant or remove their own roles.
     OwnRole,
+    /// Only the legal representative may grant or revoke the manager roles.
+    NeedsLegalRepresentative,
     NotYourCompany,
 }
 
@@ -32,9 +34,22 @@ impl StaffProblem {
             StaffProblem::AlreadyHas => "already_has",
             StaffProblem::NotHeld => "not_held",
             StaffProblem::OwnRole => "own_role",
+            StaffProblem::NeedsLegalRepresentative => "needs_legal_representative",
             StaffProblem::NotYourCompany => "not_your_company",
         }
     }
+}
+
+fn has_role(
+    scope: &TenantScope<'_>,
+    person: i64,
+    company: CompanyId,
+    roles: &[Role],
+) -> Result<bool, LoginError> {
+    Ok(scope
+        .roles_of(person)?
+        .iter()
+        .any(|(c, r)| *c == company && roles.iter().any(|x| x.as_str() == r)))
 }
 
 fn is_manager(
@@ -42,10 +57,31 @@ fn is_manager(
     person: i64,
     company: CompanyId,
 ) -> Result<bool, LoginError> {
-    Ok(scope.roles_of(person)?.iter().any(|(c, r)| {
-        *c == company
-            && (r == Role::LegalRepresentative.as_str() || r == Role::FinanceManager.as_str())
-    }))
+    has_role(
+        scope,
+        person,
+        company,
+        &[Role::LegalRepresentative, Role::FinanceManager],
+    )
+}
+
+/// Tax clerks may be authorised by either manager; the finance manager only by the legal
+/// representative; the legal representative is a registration matter, not granted here.
+fn may_handle(
+    scope: &TenantScope<'_>,
+    actor: i64,
+    company: CompanyId,
+    role: Role,
+) -> Result<Result<(), StaffProblem>, LoginError> {
+    Ok(match role {
+        Role::TaxClerk => Ok(()),
+        Role::FinanceManager if has_role(scope, actor, company, &[Role::LegalRepresentative])? => {
+            Ok(())
+        }
+        Role::FinanceManager | Role::LegalRepresentative => {
+            Err(StaffProblem::NeedsLegalRepresentative)
+        }
+    })
 }
 
 fn active(
@@ -86,9 +122,15 @@ pub fn grant(
     let Some(role) = Role::parse(role) else {
         return refuse(StaffProblem::BadRole);
     };
+    if let Err(p) = may_handle(scope, s.person_id, s.company_id, role)? {
+        return refuse(p);
+    }
     let Some(person) = scope.person_by_identity(resident_id.trim(), name.trim())? else {
         return refuse(StaffProblem::UnknownPerson);
     };
+    if person == s.person_id {
+        return refuse(StaffProblem::OwnRole);
+    }
     if !scope.grant_role(s.company_id, person, role.as_str())? {
         return refuse(StaffProblem::AlreadyHas);
     }
@@ -126,6 +168,12 @@ pub fn revoke(
     }
     if person == s.person_id {
         return refuse(StaffProblem::OwnRole);
+    }
+    let Some(parsed) = Role::parse(role) else {
+        return refuse(StaffProblem::BadRole);
+    };
+    if let Err(p) = may_handle(scope, s.person_id, s.company_id, parsed)? {
+        return refuse(p);
     }
     if !scope.revoke_role(s.company_id, person, role)? {
         return refuse(StaffProblem::NotHeld);

@@ -39,6 +39,7 @@ fn refusal(e: &LoginError, lang: Lang) -> AppError {
     let status = match e {
         LoginError::NoSession | LoginError::SessionExpired => StatusCode::UNAUTHORIZED,
         LoginError::Locked { .. } => StatusCode::LOCKED,
+        LoginError::WrongStage(_) => StatusCode::CONFLICT,
         LoginError::ResendTooSoon { .. } => StatusCode::TOO_MANY_REQUESTS,
         LoginError::NotAuthorised | LoginError::IpNotAllowed | LoginError::OutsideHours { .. } => {
             StatusCode::FORBIDDEN

@@ -228,10 +228,17 @@ pub(super) fn login_message_parts(e: &LoginError, lang: Lang) -> (Option<&'stati
     let (field, message) = match e {
         LoginError::UnknownCompany => (Some("company"), c.text(lang, &key).to_owned()),
         LoginError::UnknownAccount => (Some("account"), c.text(lang, &key).to_owned()),
-        LoginError::WrongPassword { remaining } => (
-            Some("password"),
-            c.format(lang, &key, &[("remaining", &remaining.to_string())]),
-        ),
+        LoginError::WrongPassword { remaining } => {
+            let p = PortalPolicy::embedded();
+            let args = [
+                ("remaining", remaining.to_string()),
+                ("max", p.max_failures.to_string()),
+                ("window", p.failure_window_minutes.to_string()),
+                ("minutes", p.lockout_minutes.to_string()),
+            ];
+            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            (Some("password"), c.format(lang, &key, &args))
+        }
         LoginError::Locked { until } => (None, c.format(lang, &key, &[("until", &cst(*until))])),
         LoginError::ResendTooSoon { wait_seconds } => (
             None,
@@ -587,6 +594,8 @@ pub async fn sms_submit(
     {
         Ok(next) => Ok(Redirect::to(stage_home(next)).into_response()),
         Err(e @ (LoginError::NoSession | LoginError::SessionExpired)) => Ok(to_login(&e)),
+        // A second submit of a step already done (double click, back button) just moves on.
+        Err(LoginError::WrongStage(stage)) => Ok(Redirect::to(stage_home(stage)).into_response()),
         Err(e) => {
             sms_page(
                 &state,
@@ -639,6 +648,8 @@ pub async fn sms_resend(
             .await
         }
         Err(e @ (LoginError::NoSession | LoginError::SessionExpired)) => Ok(to_login(&e)),
+        // A second submit of a step already done (double click, back button) just moves on.
+        Err(LoginError::WrongStage(stage)) => Ok(Redirect::to(stage_home(stage)).into_response()),
         Err(e) => {
             sms_page(
                 &state,
@@ -752,6 +763,8 @@ pub async fn password_submit(
     match result {
         Ok(()) => Ok(Redirect::to("/portal").into_response()),
         Err(e @ (LoginError::NoSession | LoginError::SessionExpired)) => Ok(to_login(&e)),
+        // A second submit of a step already done (double click, back button) just moves on.
+        Err(LoginError::WrongStage(stage)) => Ok(Redirect::to(stage_home(stage)).into_response()),
         Err(e) => {
             password_page(
                 &state,
@@ -1046,6 +1059,8 @@ pub async fn account_password(
             .await
         }
         Err(e @ (LoginError::NoSession | LoginError::SessionExpired)) => Ok(to_login(&e)),
+        // A second submit of a step already done (double click, back button) just moves on.
+        Err(LoginError::WrongStage(stage)) => Ok(Redirect::to(stage_home(stage)).into_response()),
         Err(e) => {
             account_page(
                 &state,

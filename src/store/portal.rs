@@ -30,8 +30,8 @@ pub struct Account {
     pub password_changed_at: Option<DateTime<Utc>>,
     /// Newest first.
     pub recent_hashes: Vec<String>,
-    pub failed_count: i64,
-    pub first_failed_at: Option<DateTime<Utc>>,
+    /// Recent failed logins, oldest first (the lockout counts those inside its window).
+    pub failures: Vec<DateTime<Utc>>,
     pub locked_until: Option<DateTime<Utc>>,
     /// Ask for an SMS code after the password (on unless the person turns it off).
     pub two_factor: bool,
@@ -48,8 +48,7 @@ impl Default for Account {
             password_hash: None,
             password_changed_at: None,
             recent_hashes: Vec::new(),
-            failed_count: 0,
-            first_failed_at: None,
+            failures: Vec::new(),
             locked_until: None,
             two_factor: true,
             ip_allow: Vec::new(),
@@ -151,7 +150,7 @@ impl TenantScope<'_> {
         Ok(self
             .conn()
             .query_row(
-                "SELECT id FROM people WHERE tenant_id = ?1 AND (resident_id = ?2 OR mobile = ?2) ORDER BY id LIMIT 1",
+                "SELECT id FROM people WHERE tenant_id = ?1 AND (resident_id = upper(?2) OR mobile = ?2) ORDER BY id LIMIT 1",
                 params![self.t(), account],
                 |r| r.get(0),
             )
@@ -217,7 +216,7 @@ impl TenantScope<'_> {
         let row = self
             .conn()
             .query_row(
-                "SELECT password_hash, password_changed_at, recent_hashes, failed_count, first_failed_at, locked_until,
+                "SELECT password_hash, password_changed_at, recent_hashes, failures, locked_until,
                  two_factor, ip_allow, hours_from, hours_to
                  FROM accounts WHERE tenant_id = ?1 AND person_id = ?2",
                 params![self.t(), person],
@@ -226,13 +225,12 @@ impl TenantScope<'_> {
                         r.get::<_, Option<String>>(0)?,
                         r.get::<_, Option<String>>(1)?,
                         r.get::<_, String>(2)?,
-                        r.get::<_, i64>(3)?,
+                        r.get::<_, String>(3)?,
                         r.get::<_, Option<String>>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                        r.get::<_, bool>(6)?,
-                        r.get::<_, String>(7)?,
+                        r.get::<_, bool>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, Option<String>>(7)?,
                         r.get::<_, Option<String>>(8)?,
-                        r.get::<_, Option<String>>(9)?,
                     ))
                 },
             )
@@ -241,8 +239,7 @@ impl TenantScope<'_> {
             hash,
             changed,
             recent,
-            failed,
-            first_failed,
+            failures,
             locked,
             two_factor,
             ip_allow,
@@ -259,8 +256,10 @@ impl TenantScope<'_> {
             password_hash: hash,
             password_changed_at: parse_opt_ts(changed)?,
             recent_hashes: json(&recent)?,
-            failed_count: failed,
-            first_failed_at: parse_opt_ts(first_failed)?,
+            failures: json(&failures)?
+                .iter()
+                .map(|t| parse_ts(t))
+                .collect::<Result<_, _>>()?,
             locked_until: parse_opt_ts(locked)?,
             two_factor,
             ip_allow: json(&ip_allow)?,
@@ -273,20 +272,20 @@ impl TenantScope<'_> {
         let recent = serde_json::to_string(&a.recent_hashes)
             .map_err(|e| StoreError::Other(e.to_string()))?;
         self.conn().execute(
-            "INSERT INTO accounts (tenant_id, person_id, password_hash, password_changed_at, recent_hashes, failed_count,
-             first_failed_at, locked_until, two_factor, ip_allow, hours_from, hours_to)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            "INSERT INTO accounts (tenant_id, person_id, password_hash, password_changed_at, recent_hashes, failures,
+             locked_until, two_factor, ip_allow, hours_from, hours_to)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (tenant_id, person_id) DO UPDATE SET password_hash = ?3, password_changed_at = ?4,
-             recent_hashes = ?5, failed_count = ?6, first_failed_at = ?7, locked_until = ?8, two_factor = ?9,
-             ip_allow = ?10, hours_from = ?11, hours_to = ?12",
+             recent_hashes = ?5, failures = ?6, locked_until = ?7, two_factor = ?8,
+             ip_allow = ?9, hours_from = ?10, hours_to = ?11",
             params![
                 self.t(),
                 person,
                 a.password_hash,
                 a.password_changed_at.map(ts),
                 recent,
-                a.failed_count,
-                a.first_failed_at.map(ts),
+                serde_json::to_string(&a.failures.iter().map(|t| ts(*t)).collect::<Vec<_>>())
+                    .map_err(|e| StoreError::Other(e.to_string()))?,
                 a.locked_until.map(ts),
                 a.two_factor,
                 serde_json::to_string(&a.ip_allow).map_err(|e| StoreError::Other(e.to_string()))?,
@@ -349,6 +348,24 @@ impl TenantScope<'_> {
             })
         })
         .transpose()
+    }
+
+    /// Count a wrong entry against a code; returns the attempts so far.
+    pub fn count_sms_attempt(&self, id: i64) -> Result<i64, StoreError> {
+        Ok(self.conn().query_row(
+            "UPDATE sms_codes SET attempts = attempts + 1 WHERE tenant_id = ?1 AND id = ?2 RETURNING attempts",
+            params![self.t(), id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// End every portal session of a person (after a password reset, say).
+    pub fn delete_sessions_of(&self, person: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "DELETE FROM portal_sessions WHERE tenant_id = ?1 AND person_id = ?2",
+            params![self.t(), person],
+        )?;
+        Ok(())
     }
 
     pub fn mark_sms_code_used(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
@@ -474,7 +491,7 @@ impl TenantScope<'_> {
         Ok(self
             .conn()
             .query_row(
-                "SELECT id FROM people WHERE tenant_id = ?1 AND resident_id = ?2 AND name = ?3",
+                "SELECT id FROM people WHERE tenant_id = ?1 AND resident_id = upper(?2) AND name = ?3",
                 params![self.t(), resident_id, name],
                 |r| r.get(0),
             )

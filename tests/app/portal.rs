@@ -222,12 +222,44 @@ async fn sms_codes_expire_cannot_be_reused_and_resend_is_throttled() {
     let res = v.post("/portal/login/sms", &[("code", &second)]).await;
     assert_eq!(location(&res), "/portal/password/initial");
 
-    // a used code cannot log in a second visitor
-    let mut other = Visitor::new(&app);
-    password_step(&mut other, &clerk, "Etax@2026").await;
-    let fresh = latest_code(&other.get_text("/portal/login/sms").await);
-    let res = other.post("/portal/login/sms", &[("code", &second)]).await;
-    assert!(fresh == second || res.text().await.unwrap().contains("短信验证码错误"));
+    // five wrong entries spend a code: guessing stops there
+    let mut w = Visitor::new(&app);
+    app.clock.advance(chrono::Duration::minutes(2));
+    password_step(&mut w, &clerk, "Etax@2026").await;
+    let right = latest_code(&w.get_text("/portal/login/sms").await);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for _ in 0..4 {
+        assert!(
+            w.post("/portal/login/sms", &[("code", wrong)])
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("短信验证码错误")
+        );
+    }
+    assert!(
+        w.post("/portal/login/sms", &[("code", wrong)])
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("错误次数过多")
+    );
+    let page = w
+        .post("/portal/login/sms", &[("code", &right)])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("短信验证码错误"),
+        "the right code no longer works once spent"
+    );
 }
 
 #[tokio::test]
@@ -757,4 +789,119 @@ async fn logged_in_again<'a>(app: &'a TestApp, who: &Login) -> Visitor<'a> {
         "/portal"
     );
     v
+}
+
+#[tokio::test]
+async fn the_lockout_counts_failures_in_a_sliding_fifteen_minutes() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = accounts(&app.db, app.demo);
+    let mut v = Visitor::new(&app);
+    // failures at minutes 0, 14, 16, 17, 18: never five inside 15 minutes
+    for (at, remaining) in [(0, 4), (14, 3), (16, 3), (17, 2), (18, 1)] {
+        if at > 0 {
+            let step = if at == 14 {
+                14
+            } else if at == 16 {
+                2
+            } else {
+                1
+            };
+            app.clock.advance(chrono::Duration::minutes(step));
+        }
+        let page = password_step(&mut v, &clerk, "Wrong#123")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains(&format!("您还可以尝试 {remaining} 次")),
+            "minute {at}: expected {remaining} left"
+        );
+    }
+    // minute 19: 14, 16, 17, 18, 19 are five inside 15 minutes
+    app.clock.advance(chrono::Duration::minutes(1));
+    let page = password_step(&mut v, &clerk, "Wrong#123")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("账号已被锁定"));
+}
+
+#[tokio::test]
+async fn a_mobile_number_already_in_use_cannot_be_taken() {
+    let app = TestApp::spawn().await;
+    let (clerk, outsider) = accounts(&app.db, app.demo);
+    let mut v = logged_in(&app, &clerk).await;
+    let page = v
+        .post(
+            "/portal/account/contact",
+            &[("which", "mobile"), ("value", &outsider.mobile)],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("已被其他用户绑定"));
+}
+
+#[tokio::test]
+async fn every_form_refuses_a_missing_csrf_token() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = accounts(&app.db, app.demo);
+    let mut v = logged_in(&app, &clerk).await;
+    let session = v.cookie("etax_session").unwrap();
+    for path in [
+        "/portal/login",
+        "/portal/login/sms",
+        "/portal/login/sms/resend",
+        "/portal/password/initial",
+        "/portal/password/forgot",
+        "/portal/password/reset",
+        "/portal/account/password",
+        "/portal/account/security",
+        "/portal/account/contact",
+        "/portal/account/contact/confirm",
+        "/portal/staff/grant",
+        "/portal/staff/revoke",
+        "/portal/switch",
+        "/portal/logout",
+    ] {
+        let res = app
+            .client
+            .post(app.url(path))
+            .header("cookie", format!("etax_session={session}; csrf=aaaa"))
+            .form(&[("csrf", "bbbb"), ("two_factor", "")])
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let moved_on = res
+            .headers()
+            .get("location")
+            .is_some_and(|l| l == "/portal");
+        let page = res.text().await.unwrap();
+        // Steps of a login already complete send the visitor on to the workbench unchanged.
+        let stage_step = [
+            "/portal/login/sms",
+            "/portal/login/sms/resend",
+            "/portal/password/initial",
+        ]
+        .contains(&path);
+        assert!(
+            status == 403 || page.contains("页面已过期") || (stage_step && moved_on),
+            "{path}: {status}"
+        );
+    }
+    // and nothing changed: the session still works and two-factor is still on
+    assert_eq!(v.get("/portal").await.status(), 200);
+    let on = app
+        .db
+        .read(|s| {
+            let scope = s.tenant(app.demo);
+            let person = scope.person_by_account(&clerk.mobile)?.unwrap();
+            Ok(scope.account(person)?.two_factor)
+        })
+        .unwrap();
+    assert!(on);
 }

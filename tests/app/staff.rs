@@ -187,7 +187,7 @@ async fn the_legal_representative_authorises_and_revokes_a_clerk() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("不能解除本人的授权"));
+    assert!(page.contains("不能对本人进行授权或解除授权"));
 }
 
 #[tokio::test]
@@ -243,37 +243,159 @@ async fn a_clerk_of_two_companies_switches_identity_but_never_into_another_tenan
             .iter()
             .any(|e| e.action == "identity.switch" && e.result == "not_your_company")
     );
-    let other_name = app
-        .db
-        .read(|s| {
-            Ok(s.tenants()?
-                .into_iter()
-                .find(|t| t.id != app.demo)
-                .unwrap()
-                .id)
-        })
-        .unwrap();
-    let untouched = app
-        .db
-        .read(|s| s.tenant(other_name).staff(CompanyId(other_company)))
-        .unwrap();
-    assert!(untouched.iter().any(|st| st.person.id == other_person));
-    // revoking a person of the other tenant changes nothing there (the clerk is no manager
-    // here anyway; the store itself filters by tenant)
-    let removed = app
+    let _ = other_person;
+}
+
+#[tokio::test]
+async fn a_manager_cannot_reach_into_another_tenant_by_id() {
+    let app = TestApp::spawn().await;
+    let (uscc0, _, _, boss, _, _) = cast(&app);
+    let (other_tenant, other_company, other) = app
         .db
         .write(|s| {
-            s.tenant(app.demo).revoke_role(
-                CompanyId(other_company),
-                other_person,
-                "legal_representative",
-            )
+            let t = taxlab::synth::Tables::embedded();
+            let data = taxlab::synth::generate(&taxlab::synth::TenantSpec {
+                class_seed: 78,
+                seat: 1,
+                sandbox_date: taxlab::seed::default_sandbox_date(),
+                presets: vec![t.preset("general-manufacturing").unwrap()],
+            })
+            .unwrap();
+            let id = s.insert_tenant(&data)?;
+            let c = s.tenant(id).companies()?.remove(0);
+            let clerk = s
+                .tenant(id)
+                .staff(CompanyId(c.id))?
+                .into_iter()
+                .find(|st| st.role.as_str() == "tax_clerk")
+                .unwrap();
+            Ok((id, c.id, clerk.person))
         })
         .unwrap();
-    assert!(!removed);
-    let still = app
-        .db
-        .read(|s| s.tenant(other_name).staff(CompanyId(other_company)))
+    let before = app.db.read(|s| s.tenant(other_tenant).dump()).unwrap();
+
+    let mut b = login(&app, &uscc0, &boss).await;
+    // revoke the other tenant's clerk by id: not a person of this tenant's company
+    let page = b
+        .post(
+            "/portal/staff/revoke",
+            &[("person_id", &other.id.to_string()), ("role", "tax_clerk")],
+        )
+        .await
+        .text()
+        .await
         .unwrap();
-    assert_eq!(still.len(), untouched.len());
+    assert!(page.contains("该人员没有此身份"));
+    // grant by the other tenant's ID and name: no such person here
+    let page = b
+        .post(
+            "/portal/staff/grant",
+            &[
+                ("resident_id", other.value.resident_id.as_str()),
+                ("name", &other.value.name),
+                ("role", "tax_clerk"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("未找到该身份证号码与姓名"));
+    let page = b
+        .post(
+            "/portal/switch",
+            &[("company_id", &other_company.to_string())],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("未获得该企业的办税授权"));
+    let after = app.db.read(|s| s.tenant(other_tenant).dump()).unwrap();
+    assert_eq!(before, after, "the other tenant is untouched");
+}
+
+#[tokio::test]
+async fn only_the_legal_representative_handles_managers_and_nobody_their_own_roles() {
+    let app = TestApp::spawn().await;
+    let (uscc0, _, _, boss, clerk, outsider) = cast(&app);
+    let finance = app
+        .db
+        .read(|s| {
+            let scope = s.tenant(app.demo);
+            let c = scope.companies()?.remove(0);
+            let st = scope
+                .staff(CompanyId(c.id))?
+                .into_iter()
+                .find(|st| st.role.as_str() == "finance_manager")
+                .unwrap();
+            Ok(Person {
+                id: st.person.id,
+                name: st.person.value.name.clone(),
+                resident_id: st.person.value.resident_id.to_string(),
+                mobile: st.person.value.mobile.to_string(),
+            })
+        })
+        .unwrap();
+    let mut f = login(&app, &uscc0, &finance).await;
+    let grant = |p: &Person, role: &'static str| {
+        [
+            ("resident_id", p.resident_id.clone()),
+            ("name", p.name.clone()),
+            ("role", role.to_owned()),
+        ]
+    };
+    let page = text(
+        &mut f,
+        "/portal/staff/grant",
+        &grant(&outsider, "finance_manager"),
+    )
+    .await;
+    assert!(page.contains("只有法定代表人可以授权或解除财务负责人"));
+    let page = text(&mut f, "/portal/staff/grant", &grant(&finance, "tax_clerk")).await;
+    assert!(
+        page.contains("不能对本人进行授权或解除授权"),
+        "no grants to oneself"
+    );
+    let page = text(
+        &mut f,
+        "/portal/staff/revoke",
+        &[
+            ("person_id", boss.id.to_string()),
+            ("role", "legal_representative".into()),
+        ],
+    )
+    .await;
+    assert!(page.contains("只有法定代表人可以授权或解除财务负责人"));
+    // the finance manager may authorise a clerk
+    let page = text(
+        &mut f,
+        "/portal/staff/grant",
+        &grant(&outsider, "tax_clerk"),
+    )
+    .await;
+    assert!(page.contains("授权成功"));
+
+    // a revoked clerk's open login ends at the next request
+    let mut c = login(&app, &uscc0, &clerk).await;
+    assert_eq!(c.get("/portal").await.status(), 200);
+    let page = text(
+        &mut f,
+        "/portal/staff/revoke",
+        &[
+            ("person_id", clerk.id.to_string()),
+            ("role", "tax_clerk".into()),
+        ],
+    )
+    .await;
+    assert!(page.contains("已解除授权"));
+    assert_eq!(
+        location(&c.get("/portal").await),
+        "/portal/login?notice=login"
+    );
+}
+
+async fn text(v: &mut Visitor<'_>, path: &str, fields: &[(&str, String)]) -> String {
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, x)| (*k, x.as_str())).collect();
+    v.post(path, &refs).await.text().await.unwrap()
 }

@@ -10,8 +10,8 @@ CREATE TABLE accounts (
     password_changed_at TEXT,
     -- JSON array of the last hashes, newest first, for the "not a recent password" rule
     recent_hashes TEXT NOT NULL DEFAULT '[]',
-    failed_count INTEGER NOT NULL DEFAULT 0,
-    first_failed_at TEXT,
+    -- JSON array of recent failed-login times (a sliding window)
+    failures TEXT NOT NULL DEFAULT '[]',
     locked_until TEXT,
     -- security settings (安全设置)
     two_factor INTEGER NOT NULL DEFAULT 1 CHECK (two_factor IN (0, 1)),
@@ -35,6 +35,8 @@ CREATE TABLE sms_codes (
     sent_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
     used_at TEXT,
+    -- wrong entries so far; too many and the code is spent
+    attempts INTEGER NOT NULL DEFAULT 0,
     FOREIGN KEY (tenant_id, person_id) REFERENCES people(tenant_id, id) ON DELETE CASCADE
 ) STRICT;
 CREATE INDEX sms_codes_by_person ON sms_codes (tenant_id, person_id, purpose, sent_at);
