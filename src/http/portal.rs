@@ -47,6 +47,15 @@ pub(super) fn csrf_token(headers: &HeaderMap) -> (String, Option<String>) {
     }
 }
 
+/// A form body, or a page saying the request was malformed.
+pub(super) fn form_body<T>(
+    form: Result<Form<T>, FormRejection>,
+    lang: Lang,
+) -> Result<T, AppError> {
+    form.map(|Form(f)| f)
+        .map_err(|_| AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request"))
+}
+
 pub(super) fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
     cookie(headers, CSRF_COOKIE).is_some_and(|c| !c.is_empty() && c == submitted)
 }
@@ -403,13 +412,7 @@ pub async fn login_submit(
     headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Err(AppError::page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            "error.bad_request",
-        ));
-    };
+    let form = form_body(form, lang)?;
     let values = LoginValues {
         company: form.company.clone(),
         account: form.account.clone(),
@@ -571,13 +574,7 @@ pub async fn sms_submit(
     headers: HeaderMap,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Err(AppError::page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            "error.bad_request",
-        ));
-    };
+    let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
         let e = FieldError {
             field: None,
@@ -741,13 +738,7 @@ pub async fn password_submit(
     headers: HeaderMap,
     form: Result<Form<PasswordForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Err(AppError::page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            "error.bad_request",
-        ));
-    };
+    let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
         let e = FieldError {
             field: None,
@@ -1020,13 +1011,7 @@ pub async fn account_password(
     headers: HeaderMap,
     form: Result<Form<ChangePasswordForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Err(AppError::page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            "error.bad_request",
-        ));
-    };
+    let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
         return account_page(
             &state,
@@ -1094,13 +1079,7 @@ pub async fn account_security(
     headers: HeaderMap,
     form: Result<Form<SecurityFormBody>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Err(AppError::page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            "error.bad_request",
-        ));
-    };
+    let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
         return account_page(
             &state,
@@ -1195,13 +1174,7 @@ pub async fn account_contact(
     headers: HeaderMap,
     form: Result<Form<ContactFormBody>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Err(AppError::page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            "error.bad_request",
-        ));
-    };
+    let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
         return account_page(
             &state,
@@ -1248,13 +1221,7 @@ pub async fn account_contact_confirm(
     headers: HeaderMap,
     form: Result<Form<ContactFormBody>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Err(AppError::page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            "error.bad_request",
-        ));
-    };
+    let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
         return account_page(
             &state,
@@ -1364,13 +1331,7 @@ pub async fn forgot_submit(
     headers: HeaderMap,
     form: Result<Form<ForgotForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Err(AppError::page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            "error.bad_request",
-        ));
-    };
+    let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
         return forgot_page(
             &state,
@@ -1450,13 +1411,7 @@ pub async fn reset_submit(
     headers: HeaderMap,
     form: Result<Form<ResetForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Err(AppError::page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            "error.bad_request",
-        ));
-    };
+    let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
         return forgot_page(
             &state,

@@ -2,13 +2,13 @@
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::portal::{
     FieldError, Frame, SESSION_COOKIE, bureau, cookie, csrf_ok, csrf_refusal, csrf_token,
-    mask_name, phone_view, render, stage_home, to_login, who,
+    form_body, mask_name, phone_view, render, stage_home, to_login, who,
 };
 use super::{AppError, AppState, ReqLang};
 use crate::bureau::login::{self, LoginError};
@@ -164,13 +164,7 @@ pub async fn grant(
     headers: HeaderMap,
     form: Result<Form<GrantForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Err(AppError::page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            "error.bad_request",
-        ));
-    };
+    let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
         return staff_page(&state, lang, &headers, None, Some(csrf_refusal(lang))).await;
     }
@@ -211,13 +205,7 @@ pub async fn revoke(
     headers: HeaderMap,
     form: Result<Form<RevokeForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Err(AppError::page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            "error.bad_request",
-        ));
-    };
+    let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
         return staff_page(&state, lang, &headers, None, Some(csrf_refusal(lang))).await;
     }
@@ -249,13 +237,7 @@ pub async fn switch(
     headers: HeaderMap,
     form: Result<Form<SwitchForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Err(AppError::page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            "error.bad_request",
-        ));
-    };
+    let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
         return staff_page(&state, lang, &headers, None, Some(csrf_refusal(lang))).await;
     }
