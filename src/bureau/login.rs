@@ -30,6 +30,16 @@ pub enum LoginError {
     ExpiredCode,
     #[error("too many wrong codes")]
     CodeSpent,
+    #[error("not a certificate file, or an altered one")]
+    CertBadFile,
+    #[error("certificate not issued here")]
+    CertUnknown,
+    #[error("certificate revoked")]
+    CertRevoked,
+    #[error("certificate expired on {on}")]
+    CertExpired { on: chrono::NaiveDate },
+    #[error("wrong certificate PIN")]
+    WrongPin,
     #[error("the login is at another step")]
     WrongStage(SessionStage),
     #[error("resend too soon ({wait_seconds} s)")]
@@ -62,6 +72,11 @@ impl LoginError {
             LoginError::WrongCode => "wrong_code",
             LoginError::ExpiredCode => "expired_code",
             LoginError::CodeSpent => "code_spent",
+            LoginError::CertBadFile => "cert_bad_file",
+            LoginError::CertUnknown => "cert_unknown",
+            LoginError::CertRevoked => "cert_revoked",
+            LoginError::CertExpired { .. } => "cert_expired",
+            LoginError::WrongPin => "wrong_pin",
             LoginError::WrongStage(_) => "wrong_stage",
             LoginError::ResendTooSoon { .. } => "resend_too_soon",
             LoginError::NoSession => "no_session",
@@ -79,7 +94,7 @@ fn hasher() -> Argon2<'static> {
     Argon2::default()
 }
 
-fn hash_password(plain: &str) -> Result<String, StoreError> {
+pub(super) fn hash_password(plain: &str) -> Result<String, StoreError> {
     let salt_bytes: [u8; 16] = rand::rng().random();
     let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| StoreError::Other(e.to_string()))?;
     hasher()
@@ -88,11 +103,11 @@ fn hash_password(plain: &str) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Other(e.to_string()))
 }
 
-fn verify(plain: &str, hash: &str) -> bool {
+pub(super) fn verify(plain: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| hasher().verify_password(plain.as_bytes(), &h).is_ok())
 }
 
-fn new_token() -> String {
+pub(super) fn new_token() -> String {
     let bytes: [u8; 32] = rand::rng().random();
     hex::encode(bytes)
 }
@@ -162,23 +177,8 @@ pub fn begin(
     }
     // Right password for the wrong company is refused after the password check, as the real
     // system does. (Unknown accounts are told apart earlier, as it also does.)
-    if !scope.acts_for(person, company_id)? {
-        return fail(Some(person), LoginError::NotAuthorised);
-    }
-    // The person's own security settings (安全设置).
-    if !ip_allowed(&acct.ip_allow, ip) {
-        return fail(Some(person), LoginError::IpNotAllowed);
-    }
-    if let (Some(from), Some(to)) = (&acct.hours_from, &acct.hours_to)
-        && !within_hours(now, from, to)
-    {
-        return fail(
-            Some(person),
-            LoginError::OutsideHours {
-                from: from.clone(),
-                to: to.clone(),
-            },
-        );
+    if let Err(e) = admit(scope, now, ip, person, company_id, &acct)? {
+        return fail(Some(person), e);
     }
     acct.failures.clear();
     acct.locked_until = None;
@@ -223,6 +223,33 @@ pub fn begin(
         SessionStage::ChangePassword => {}
     }
     Ok((token, stage))
+}
+
+/// The checks every login method makes once the person is known: authorised for the
+/// company, and inside their own security settings (安全设置).
+pub(super) fn admit(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    ip: &str,
+    person: i64,
+    company: crate::store::CompanyId,
+    acct: &crate::store::Account,
+) -> Result<Result<(), LoginError>, StoreError> {
+    if !scope.acts_for(person, company)? {
+        return Ok(Err(LoginError::NotAuthorised));
+    }
+    if !ip_allowed(&acct.ip_allow, ip) {
+        return Ok(Err(LoginError::IpNotAllowed));
+    }
+    if let (Some(from), Some(to)) = (&acct.hours_from, &acct.hours_to)
+        && !within_hours(now, from, to)
+    {
+        return Ok(Err(LoginError::OutsideHours {
+            from: from.clone(),
+            to: to.clone(),
+        }));
+    }
+    Ok(Ok(()))
 }
 
 /// Whether `ip` matches the allow-list: an exact address, or a prefix ending in `.` or `:`.

@@ -20,6 +20,10 @@ pub struct PortalPolicy {
     pub session_idle_minutes: i64,
     pub recent_passwords: usize,
     pub min_password_length: usize,
+    pub certificate_valid_days: i64,
+    pub certificate_warning_days: i64,
+    pub certificate_pin_digits: usize,
+    pub password_reminder_days: i64,
 }
 
 impl PortalPolicy {

@@ -2,6 +2,8 @@
 //! the forced change of the initial password, the workbench, logout and timeout.
 //! Until classrooms exist every visitor works in the demo tenant.
 
+use axum::extract::Multipart;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use std::net::SocketAddr;
 
@@ -12,9 +14,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{AppError, AppState, ReqLang, templates};
-use crate::bureau::account;
 use crate::bureau::login::{self, LoginError};
 use crate::bureau::overview::{CompanySummary, tenant_overview};
+use crate::bureau::{account, certificate};
 use crate::domain::password::PortalPolicy;
 use crate::i18n::{Catalog, Lang};
 use crate::store::{CompanyId, SessionStage, StoreError, TenantScope};
@@ -304,6 +306,8 @@ struct LoginPage {
     values: LoginValues,
     demo: Vec<DemoAccount>,
     initial_password: String,
+    /// A refusal of the certificate login form, shown above that form.
+    cert_error: Option<String>,
 }
 
 #[derive(Serialize, Default)]
@@ -320,6 +324,20 @@ async fn login_page(
     error: Option<FieldError>,
     values: LoginValues,
     status: StatusCode,
+) -> Result<Response, AppError> {
+    login_page_with(state, lang, headers, notice, error, values, status, None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn login_page_with(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    notice: Option<&'static str>,
+    error: Option<FieldError>,
+    values: LoginValues,
+    status: StatusCode,
+    cert_error: Option<String>,
 ) -> Result<Response, AppError> {
     let (csrf, set) = csrf_token(headers);
     let demo = state.demo;
@@ -356,6 +374,7 @@ async fn login_page(
         values,
         demo: accounts,
         initial_password: PortalPolicy::embedded().initial_password.clone(),
+        cert_error,
     };
     let mut res = render(
         lang,
@@ -775,6 +794,43 @@ struct WorkbenchPage {
     frame: Frame,
     summary: CompanySummary,
     sandbox_date: String,
+    reminders: Vec<String>,
+}
+
+/// The reminders the course asks for: a certificate about to expire or expired, and a
+/// password not changed for a long time.
+fn reminders(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    person: i64,
+    lang: Lang,
+) -> Result<Vec<String>, StoreError> {
+    let c = Catalog::embedded();
+    let policy = PortalPolicy::embedded();
+    let mut out = Vec::new();
+    match certificate::current(scope, person)? {
+        Some((_, on, "expiring")) => out.push(c.format(
+            lang,
+            "reminder.certificate_expiring",
+            &[("on", &on.to_string())],
+        )),
+        Some((_, on, "expired")) => out.push(c.format(
+            lang,
+            "reminder.certificate_expired",
+            &[("on", &on.to_string())],
+        )),
+        _ => {}
+    }
+    if let Some(changed) = scope.account(person)?.password_changed_at
+        && now - changed > chrono::Duration::days(policy.password_reminder_days)
+    {
+        out.push(c.format(
+            lang,
+            "reminder.password_old",
+            &[("days", &policy.password_reminder_days.to_string())],
+        ));
+    }
+    Ok(out)
 }
 
 pub async fn workbench(
@@ -795,12 +851,12 @@ pub async fn workbench(
             s.stage,
             who(scope, s.person_id, s.company_id)?,
             phone_view(scope, lang)?,
-            summary,
+            (summary, reminders(scope, now, s.person_id, lang)?),
             overview.sandbox_date.to_string(),
         ))
     })
     .await?;
-    let (stage, who, phone, summary, sandbox_date) = match found {
+    let (stage, who, phone, (summary, reminders), sandbox_date) = match found {
         Ok(v) => v,
         Err(e) => return Ok(to_login(&e)),
     };
@@ -818,6 +874,7 @@ pub async fn workbench(
         },
         summary,
         sandbox_date,
+        reminders,
     };
     render(
         lang,
@@ -876,11 +933,19 @@ struct SecurityView {
 }
 
 #[derive(Serialize)]
+struct CertView {
+    serial: String,
+    expires: String,
+    state: &'static str,
+}
+
+#[derive(Serialize)]
 struct AccountPage {
     #[serde(flatten)]
     frame: Frame,
     me: Me,
     security: SecurityView,
+    certificate: Option<CertView>,
     history: Vec<HistoryRow>,
     #[serde(flatten)]
     extras: AccountExtras,
@@ -925,17 +990,18 @@ async fn account_page(
         let person = scope.person(s.person_id)?.value;
         let account = scope.account(s.person_id)?;
         let history = login::login_history(scope, s.person_id, 20)?;
+        let cert = certificate::current(scope, s.person_id)?;
         Ok((
             s.stage,
             who(scope, s.person_id, s.company_id)?,
             phone_view(scope, lang)?,
             person,
             account,
-            history,
+            (history, cert),
         ))
     })
     .await?;
-    let (stage, who, phone, person, account, history) = match found {
+    let (stage, who, phone, person, account, (history, cert)) = match found {
         Ok(v) => v,
         Err(e) => return Ok(to_login(&e)),
     };
@@ -965,6 +1031,11 @@ async fn account_page(
             hours_from: account.hours_from.clone().unwrap_or_default(),
             hours_to: account.hours_to.clone().unwrap_or_default(),
         },
+        certificate: cert.map(|(serial, expires, state)| CertView {
+            serial,
+            expires: expires.to_string(),
+            state,
+        }),
         history: history
             .into_iter()
             .map(|h| HistoryRow {
@@ -1252,6 +1323,150 @@ pub async fn account_contact_confirm(
         Err(e) => return Ok(to_login(&e)),
     };
     account_page(&state, lang, &headers, extras).await
+}
+
+/// `POST /portal/login/certificate`: company + certificate file + PIN (multipart form).
+pub async fn login_certificate(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let bad = || AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request");
+    let mut multipart = multipart.map_err(|_| bad())?;
+    let (mut csrf, mut company, mut file, mut pin) =
+        (String::new(), String::new(), String::new(), String::new());
+    while let Some(field) = multipart.next_field().await.map_err(|_| bad())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        // A file that is not text cannot be a certificate; it is read as empty and refused.
+        let value = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "csrf" => csrf = value,
+            "company" => company = value,
+            "certificate" => file = value,
+            "pin" => pin = value,
+            _ => {}
+        }
+    }
+    let values = LoginValues {
+        company: company.clone(),
+        account: String::new(),
+    };
+    if !csrf_ok(&headers, &csrf) {
+        let message = Catalog::embedded().text(lang, "error.csrf").to_owned();
+        return login_page_with(
+            &state,
+            lang,
+            &headers,
+            None,
+            None,
+            values,
+            StatusCode::FORBIDDEN,
+            Some(message),
+        )
+        .await;
+    }
+    let ip = peer.ip().to_string();
+    match bureau(&state, lang, move |scope, now| {
+        certificate::login_with_certificate(scope, now, &ip, &company, &file, &pin)
+    })
+    .await?
+    {
+        Ok(token) => Ok(with_cookies(
+            Redirect::to("/portal").into_response(),
+            [session_cookie(&token)],
+        )),
+        Err(e) => {
+            let c = Catalog::embedded();
+            let key = format!("login.{}", e.code());
+            let message = match &e {
+                LoginError::CertExpired { on } => c.format(lang, &key, &[("on", &on.to_string())]),
+                other => login_message_parts(other, lang).1,
+            };
+            login_page_with(
+                &state,
+                lang,
+                &headers,
+                None,
+                None,
+                values,
+                StatusCode::OK,
+                Some(message),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CertificateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    pin: String,
+    #[serde(default)]
+    pin_confirm: String,
+}
+
+/// `POST /portal/account/certificate`: issue (or renew) a certificate and download it.
+pub async fn account_certificate(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CertificateForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form_body(form, lang)?;
+    if !csrf_ok(&headers, &form.csrf) {
+        return account_page(
+            &state,
+            lang,
+            &headers,
+            AccountExtras::error(csrf_refusal(lang)),
+        )
+        .await;
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let r = bureau(&state, lang, move |scope, now| {
+        certificate::issue(scope, now, &token, &form.pin, &form.pin_confirm)
+    })
+    .await?;
+    match r {
+        Ok(Ok(file)) => {
+            let disposition = format!("attachment; filename=\"{}\"", file.file_name);
+            let mut res = file.text.into_response();
+            let h = res.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&disposition) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            Ok(res)
+        }
+        Ok(Err(p)) => {
+            let field = if p == certificate::IssueProblem::PinMismatch {
+                "pin_confirm"
+            } else {
+                "pin"
+            };
+            let message = Catalog::embedded()
+                .text(lang, &format!("certificate.{}", p.code()))
+                .to_owned();
+            account_page(
+                &state,
+                lang,
+                &headers,
+                AccountExtras::error(FieldError {
+                    field: Some(field),
+                    message,
+                }),
+            )
+            .await
+        }
+        Err(e) => Ok(to_login(&e)),
+    }
 }
 
 #[derive(Serialize)]

@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
             get(portal::sms_form).post(portal::sms_submit),
         )
         .route("/portal/login/sms/resend", post(portal::sms_resend))
+        .route("/portal/login/certificate", post(portal::login_certificate))
         .route(
             "/portal/password/initial",
             get(portal::password_form).post(portal::password_submit),
@@ -39,6 +40,10 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/account", get(portal::account))
         .route("/portal/account/password", post(portal::account_password))
         .route("/portal/account/security", post(portal::account_security))
+        .route(
+            "/portal/account/certificate",
+            post(portal::account_certificate),
+        )
         .route("/portal/account/contact", post(portal::account_contact))
         .route(
             "/portal/account/contact/confirm",

@@ -24,7 +24,9 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
 pub use error::StoreError;
-pub use portal::{Account, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent};
+pub use portal::{
+    Account, Certificate, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent,
+};
 pub use records::*;
 pub use tenants::TenantScope;
 

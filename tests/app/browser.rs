@@ -73,6 +73,34 @@ impl<'a> Visitor<'a> {
         res
     }
 
+    /// Post a multipart form (with this visitor's CSRF token) carrying one text file.
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_field: &str,
+        file: &str,
+    ) -> reqwest::Response {
+        let csrf = self.cookies.get("csrf").cloned().unwrap_or_default();
+        let mut form = reqwest::multipart::Form::new().text("csrf", csrf);
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let part = reqwest::multipart::Part::text(file.to_owned()).file_name("cert.cer");
+        form = form.part(file_field.to_owned(), part);
+        let res = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .header("cookie", self.cookie_header())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&res);
+        res
+    }
+
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.cookies.get(name).cloned()
     }

@@ -862,6 +862,7 @@ async fn every_form_refuses_a_missing_csrf_token() {
         "/portal/account/security",
         "/portal/account/contact",
         "/portal/account/contact/confirm",
+        "/portal/account/certificate",
         "/portal/staff/grant",
         "/portal/staff/revoke",
         "/portal/switch",
@@ -904,4 +905,148 @@ async fn every_form_refuses_a_missing_csrf_token() {
         })
         .unwrap();
     assert!(on);
+}
+
+#[tokio::test]
+async fn a_downloaded_certificate_logs_in_with_its_pin_until_it_expires_or_is_renewed() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = accounts(&app.db, app.demo);
+    let mut v = logged_in(&app, &clerk).await;
+    let page = v
+        .post(
+            "/portal/account/certificate",
+            &[("pin", "12"), ("pin_confirm", "12")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("PIN 码须为 6 位数字"));
+    let page = v
+        .post(
+            "/portal/account/certificate",
+            &[("pin", "246810"), ("pin_confirm", "246811")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("两次输入的 PIN 码不一致"));
+    let res = v
+        .post(
+            "/portal/account/certificate",
+            &[("pin", "246810"), ("pin_confirm", "246810")],
+        )
+        .await;
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"TXL")
+    );
+    let file = res.text().await.unwrap();
+    assert!(
+        file.contains("BEGIN TAXLAB SIMULATED CERTIFICATE") && !file.contains(&clerk.resident_id)
+    );
+    assert!(v.get_text("/portal/account").await.contains("有效"));
+    v.post("/portal/logout", &[]).await;
+
+    let mut c = Visitor::new(&app);
+    c.get("/portal/login").await;
+    let page = c
+        .post_file(
+            "/portal/login/certificate",
+            &[("company", &clerk.uscc), ("pin", "000000")],
+            "certificate",
+            &file,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("PIN 码错误"));
+    let tampered = file.replace("key: ", "key: 0");
+    let page = c
+        .post_file(
+            "/portal/login/certificate",
+            &[("company", &clerk.uscc), ("pin", "246810")],
+            "certificate",
+            &tampered,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("已被修改"));
+    let page = c
+        .post_file(
+            "/portal/login/certificate",
+            &[("company", &clerk.uscc), ("pin", "246810")],
+            "certificate",
+            "not a certificate",
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("无法识别"));
+    let res = c
+        .post_file(
+            "/portal/login/certificate",
+            &[("company", &clerk.uscc), ("pin", "246810")],
+            "certificate",
+            &file,
+        )
+        .await;
+    assert_eq!(location(&res), "/portal", "no SMS step with a certificate");
+    assert!(c.get_text("/portal").await.contains("我的工作台"));
+
+    // the lab's fault: the certificate has expired (sandbox dates)
+    app.db
+        .write(|s| {
+            let scope = s.tenant(app.demo);
+            let person = scope.person_by_account(&clerk.mobile)?.unwrap();
+            let mut cert = scope.latest_certificate(person)?.unwrap();
+            cert.expires_on = chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap();
+            cert.serial.push('X');
+            cert.revoked = false;
+            scope.issue_certificate(&cert)
+        })
+        .unwrap();
+    assert!(
+        c.get_text("/portal").await.contains("已于 2026-09-30 过期"),
+        "the workbench reminds"
+    );
+    c.post("/portal/logout", &[]).await;
+    // the original file was revoked when the replacement was stored
+    let page = c
+        .post_file(
+            "/portal/login/certificate",
+            &[("company", &clerk.uscc), ("pin", "246810")],
+            "certificate",
+            &file,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("已注销"));
+    // the same key under the replacement's serial: the file a lab hands out, expired
+    let serial_line = file.lines().find(|l| l.starts_with("serial: ")).unwrap();
+    let expired_file = file.replace(serial_line, &format!("{serial_line}X"));
+    let page = c
+        .post_file(
+            "/portal/login/certificate",
+            &[("company", &clerk.uscc), ("pin", "246810")],
+            "certificate",
+            &expired_file,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("已于 2026-09-30 过期") && page.contains("更新证书"),
+        "the reason and the remedy"
+    );
 }

@@ -83,3 +83,20 @@ CREATE TABLE trace_events (
     detail TEXT NOT NULL DEFAULT '{}'
 ) STRICT;
 CREATE INDEX trace_by_tenant ON trace_events (tenant_id, id);
+
+-- Simulated digital certificates (数字证书). The file a person downloads carries the
+-- serial and a random key; only hashes of the key and the PIN are kept here. Dates are
+-- sandbox dates, so a lab can hand out an expired certificate.
+CREATE TABLE certificates (
+    id INTEGER PRIMARY KEY,
+    tenant_id INTEGER NOT NULL,
+    person_id INTEGER NOT NULL,
+    serial TEXT NOT NULL,
+    key_hash TEXT NOT NULL,
+    pin_hash TEXT NOT NULL,
+    issued_on TEXT NOT NULL,
+    expires_on TEXT NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+    UNIQUE (tenant_id, serial),
+    FOREIGN KEY (tenant_id, person_id) REFERENCES people(tenant_id, id) ON DELETE CASCADE
+) STRICT;
