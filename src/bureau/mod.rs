@@ -4,5 +4,6 @@
 pub mod account;
 pub mod certificate;
 pub mod login;
+pub mod messages;
 pub mod overview;
 pub mod staff;

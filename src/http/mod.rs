@@ -7,6 +7,7 @@ mod error;
 mod lang;
 mod pages;
 mod portal;
+mod portal_messages;
 mod portal_staff;
 mod router;
 pub mod templates;

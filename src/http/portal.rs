@@ -795,6 +795,8 @@ struct WorkbenchPage {
     summary: CompanySummary,
     sandbox_date: String,
     reminders: Vec<String>,
+    unread: usize,
+    announcements: Vec<super::portal_messages::ItemView>,
 }
 
 /// The reminders the course asks for: a certificate about to expire or expired, and a
@@ -847,16 +849,30 @@ pub async fn workbench(
             .into_iter()
             .find(|c| c.id == s.company_id.0)
             .ok_or(StoreError::NotFound)?;
+        crate::bureau::messages::refresh(scope, overview.sandbox_date, &summary)?;
+        let unread = scope
+            .messages(s.company_id)?
+            .iter()
+            .filter(|m| !m.read)
+            .count();
+        let mut notices = super::portal_messages::announcement_views(scope, s.person_id, lang)?;
+        notices.truncate(3);
         Ok((
             s.stage,
             who(scope, s.person_id, s.company_id)?,
             phone_view(scope, lang)?,
-            (summary, reminders(scope, now, s.person_id, lang)?),
+            (
+                summary,
+                reminders(scope, now, s.person_id, lang)?,
+                unread,
+                notices,
+            ),
             overview.sandbox_date.to_string(),
         ))
     })
     .await?;
-    let (stage, who, phone, (summary, reminders), sandbox_date) = match found {
+    let (stage, who, phone, (summary, reminders, unread, announcements), sandbox_date) = match found
+    {
         Ok(v) => v,
         Err(e) => return Ok(to_login(&e)),
     };
@@ -875,6 +891,8 @@ pub async fn workbench(
         summary,
         sandbox_date,
         reminders,
+        unread,
+        announcements,
     };
     render(
         lang,

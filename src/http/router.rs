@@ -9,7 +9,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::{AppState, api, api_portal, pages, portal, portal_staff};
+use super::{AppState, api, api_portal, pages, portal, portal_messages, portal_staff};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -48,6 +48,12 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/portal/account/contact/confirm",
             post(portal::account_contact_confirm),
+        )
+        .route("/portal/messages", get(portal_messages::list))
+        .route("/portal/messages/{id}", get(portal_messages::message))
+        .route(
+            "/portal/announcements/{id}",
+            get(portal_messages::announcement),
         )
         .route("/portal/staff", get(portal_staff::staff))
         .route("/portal/staff/grant", post(portal_staff::grant))

@@ -25,7 +25,7 @@ use rusqlite_migration::{M, Migrations};
 
 pub use error::StoreError;
 pub use portal::{
-    Account, Certificate, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent,
+    Account, Certificate, Message, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent,
 };
 pub use records::*;
 pub use tenants::TenantScope;

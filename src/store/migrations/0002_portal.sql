@@ -100,3 +100,28 @@ CREATE TABLE certificates (
     UNIQUE (tenant_id, serial),
     FOREIGN KEY (tenant_id, person_id) REFERENCES people(tenant_id, id) ON DELETE CASCADE
 ) STRICT;
+
+-- 消息中心: messages to a company, created when the bureau has something to say (a
+-- deadline, arrears); `key` keeps each one from being said twice.
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    tenant_id INTEGER NOT NULL,
+    company_id INTEGER NOT NULL,
+    sent_on TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    args TEXT NOT NULL,
+    read_at TEXT,
+    UNIQUE (tenant_id, company_id, kind, key),
+    FOREIGN KEY (tenant_id, company_id) REFERENCES companies(tenant_id, id) ON DELETE CASCADE
+) STRICT;
+
+-- 通知公告 are the same for everyone (fixtures/announcements.toml); who has read which.
+CREATE TABLE announcement_reads (
+    tenant_id INTEGER NOT NULL,
+    person_id INTEGER NOT NULL,
+    announcement TEXT NOT NULL,
+    read_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, person_id, announcement),
+    FOREIGN KEY (tenant_id, person_id) REFERENCES people(tenant_id, id) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;

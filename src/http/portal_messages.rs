@@ -1,0 +1,246 @@
+//! 消息中心 and 通知公告 pages.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+
+use super::portal::{
+    Frame, SESSION_COOKIE, bureau, cookie, csrf_token, phone_view, render, stage_home, to_login,
+    who,
+};
+use super::{AppError, AppState, ReqLang};
+use crate::bureau::login;
+use crate::bureau::messages::{self, Announcement};
+use crate::i18n::{Catalog, Lang};
+use crate::store::{Message, SessionStage, StoreError, TenantScope};
+
+#[derive(Serialize)]
+pub(super) struct ItemView {
+    id: String,
+    date: String,
+    title: String,
+    read: bool,
+}
+
+fn message_text(m: &Message, lang: Lang) -> (String, String) {
+    let c = Catalog::embedded();
+    let args: serde_json::Value = serde_json::from_str(&m.args).unwrap_or_default();
+    let arg = |k: &str| {
+        args.get(k)
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .unwrap_or_default()
+    };
+    let ret = c
+        .text(lang, &format!("return.{}", arg("return")))
+        .to_owned();
+    let fill = [
+        ("return", ret.as_str()),
+        ("period", &arg("period")),
+        ("deadline", &arg("deadline")),
+        ("count", &arg("count")),
+    ];
+    let fill: Vec<(&str, &str)> = fill.iter().map(|(k, v)| (*k, *v)).collect();
+    (
+        c.format(lang, &format!("message.{}.title", m.kind), &fill),
+        c.format(lang, &format!("message.{}.body", m.kind), &fill),
+    )
+}
+
+fn announcement_text(a: &Announcement, lang: Lang) -> (String, String) {
+    match lang {
+        Lang::Zh => (a.title_zh.clone(), a.body_zh.clone()),
+        Lang::En => (a.title_en.clone(), a.body_en.clone()),
+    }
+}
+
+/// The announcements published by the tenant's date, with the person's read marks.
+pub(super) fn announcement_views(
+    scope: &TenantScope<'_>,
+    person: i64,
+    lang: Lang,
+) -> Result<Vec<ItemView>, StoreError> {
+    let today = scope.record()?.sandbox_date;
+    let read = scope.announcements_read(person)?;
+    Ok(messages::announcements(today)
+        .into_iter()
+        .map(|a| ItemView {
+            id: a.id.clone(),
+            date: a.date.to_string(),
+            title: announcement_text(a, lang).0,
+            read: read.contains(&a.id),
+        })
+        .collect())
+}
+
+#[derive(Serialize)]
+struct ListPage {
+    #[serde(flatten)]
+    frame: Frame,
+    messages: Vec<ItemView>,
+    announcements: Vec<ItemView>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let found = bureau(&state, lang, move |scope, now| {
+        let s = login::session(scope, now, &token)?;
+        let items = scope
+            .messages(s.company_id)?
+            .iter()
+            .map(|m| ItemView {
+                id: m.id.to_string(),
+                date: m.sent_on.to_string(),
+                title: message_text(m, lang).0,
+                read: m.read,
+            })
+            .collect::<Vec<_>>();
+        Ok((
+            s.stage,
+            who(scope, s.person_id, s.company_id)?,
+            phone_view(scope, lang)?,
+            items,
+            announcement_views(scope, s.person_id, lang)?,
+        ))
+    })
+    .await?;
+    let (stage, who, phone, items, announcements) = match found {
+        Ok(v) => v,
+        Err(e) => return Ok(to_login(&e)),
+    };
+    if stage != SessionStage::Active {
+        return Ok(Redirect::to(stage_home(stage)).into_response());
+    }
+    let (csrf, set) = csrf_token(&headers);
+    let page = ListPage {
+        frame: Frame {
+            csrf,
+            phone,
+            crumbs: vec!["portal.crumb.home", "portal.crumb.messages"],
+            active: "messages",
+            who: Some(who),
+        },
+        messages: items,
+        announcements,
+    };
+    render(
+        lang,
+        "/portal/messages",
+        "portal_messages.html",
+        page,
+        set.into_iter().collect(),
+    )
+}
+
+#[derive(Serialize)]
+struct DetailPage {
+    #[serde(flatten)]
+    frame: Frame,
+    title: String,
+    date: String,
+    body: String,
+}
+
+/// Which item a detail page shows.
+enum Item {
+    Message(i64),
+    Announcement(String),
+}
+
+async fn detail(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    item: Item,
+    path: String,
+) -> Result<Response, AppError> {
+    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let found = bureau(state, lang, move |scope, now| {
+        let s = login::session(scope, now, &token)?;
+        if s.stage != SessionStage::Active {
+            return Err(login::LoginError::WrongStage(s.stage));
+        }
+        let (title, date, body) = match item {
+            Item::Message(id) => {
+                let m = messages::open_message(scope, now, s.person_id, s.company_id, id)?;
+                let (t, b) = message_text(&m, lang);
+                (t, m.sent_on.to_string(), b)
+            }
+            Item::Announcement(id) => {
+                let a = messages::open_announcement(scope, now, s.person_id, &id)?;
+                let (t, b) = announcement_text(a, lang);
+                (t, a.date.to_string(), b)
+            }
+        };
+        Ok((
+            who(scope, s.person_id, s.company_id)?,
+            phone_view(scope, lang)?,
+            title,
+            date,
+            body,
+        ))
+    })
+    .await?;
+    let (who, phone, title, date, body) = match found {
+        Ok(v) => v,
+        Err(login::LoginError::WrongStage(stage)) => {
+            return Ok(Redirect::to(stage_home(stage)).into_response());
+        }
+        Err(e) => return Ok(to_login(&e)),
+    };
+    let (csrf, set) = csrf_token(headers);
+    let page = DetailPage {
+        frame: Frame {
+            csrf,
+            phone,
+            crumbs: vec!["portal.crumb.home", "portal.crumb.messages"],
+            active: "messages",
+            who: Some(who),
+        },
+        title,
+        date,
+        body,
+    };
+    render(
+        lang,
+        &path,
+        "portal_message.html",
+        page,
+        set.into_iter().collect(),
+    )
+}
+
+pub async fn message(
+    Path(id): Path<String>,
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    // A malformed id is simply not found, like another tenant's.
+    let id: i64 = id.parse().map_err(|_| AppError::not_found(lang))?;
+    detail(
+        &state,
+        lang,
+        &headers,
+        Item::Message(id),
+        format!("/portal/messages/{id}"),
+    )
+    .await
+}
+
+pub async fn announcement(
+    Path(id): Path<String>,
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if messages::announcement(&id).is_none() {
+        return Err(AppError::not_found(lang));
+    }
+    let path = format!("/portal/announcements/{id}");
+    detail(&state, lang, &headers, Item::Announcement(id), path).await
+}
