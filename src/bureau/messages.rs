@@ -41,7 +41,7 @@ fn all() -> &'static [Announcement] {
 /// The announcements published by the sandbox date, newest first.
 pub fn announcements(today: NaiveDate) -> Vec<&'static Announcement> {
     let mut list: Vec<&Announcement> = all().iter().filter(|a| a.date <= today).collect();
-    list.sort_by(|a, b| b.date.cmp(&a.date));
+    list.sort_by_key(|a| std::cmp::Reverse(a.date));
     list
 }
 

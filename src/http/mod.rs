@@ -7,8 +7,6 @@ mod error;
 mod lang;
 mod pages;
 mod portal;
-mod portal_messages;
-mod portal_staff;
 mod router;
 pub mod templates;
 

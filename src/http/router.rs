@@ -9,7 +9,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::{AppState, api, api_portal, pages, portal, portal_messages, portal_staff};
+use super::{AppState, api, api_portal, pages, portal};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -49,16 +49,13 @@ pub fn router(state: AppState) -> Router {
             "/portal/account/contact/confirm",
             post(portal::account_contact_confirm),
         )
-        .route("/portal/messages", get(portal_messages::list))
-        .route("/portal/messages/{id}", get(portal_messages::message))
-        .route(
-            "/portal/announcements/{id}",
-            get(portal_messages::announcement),
-        )
-        .route("/portal/staff", get(portal_staff::staff))
-        .route("/portal/staff/grant", post(portal_staff::grant))
-        .route("/portal/staff/revoke", post(portal_staff::revoke))
-        .route("/portal/switch", post(portal_staff::switch))
+        .route("/portal/messages", get(portal::messages))
+        .route("/portal/messages/{id}", get(portal::message))
+        .route("/portal/announcements/{id}", get(portal::announcement))
+        .route("/portal/staff", get(portal::staff))
+        .route("/portal/staff/grant", post(portal::grant))
+        .route("/portal/staff/revoke", post(portal::revoke))
+        .route("/portal/switch", post(portal::switch))
         .route("/portal/logout", post(portal::logout))
         .route("/healthz", get(api::healthz))
         .route("/api/v1/calc/{tax}", post(api::calc))

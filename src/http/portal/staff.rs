@@ -6,11 +6,11 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use super::portal::{
+use super::super::{AppError, AppState, ReqLang};
+use super::{
     FieldError, Frame, SESSION_COOKIE, bureau, cookie, csrf_ok, csrf_refusal, csrf_token,
     form_body, mask_name, phone_view, render, stage_home, to_login, who,
 };
-use super::{AppError, AppState, ReqLang};
 use crate::bureau::login::{self, LoginError};
 use crate::bureau::staff::{self, StaffProblem};
 use crate::domain::entities::Role;

@@ -5,11 +5,11 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
-use super::portal::{
+use super::super::{AppError, AppState, ReqLang};
+use super::{
     Frame, SESSION_COOKIE, bureau, cookie, csrf_token, phone_view, render, stage_home, to_login,
     who,
 };
-use super::{AppError, AppState, ReqLang};
 use crate::bureau::login;
 use crate::bureau::messages::{self, Announcement};
 use crate::i18n::{Catalog, Lang};

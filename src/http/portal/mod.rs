@@ -1,0 +1,331 @@
+//! The simulated bureau's pages: login with password and SMS code, the simulated phone,
+//! the forced change of the initial password, the workbench, logout and timeout.
+//! Until classrooms exist every visitor works in the demo tenant.
+
+mod messages;
+mod recovery;
+mod settings;
+mod signin;
+mod staff;
+mod workbench;
+
+pub use messages::{announcement, list as messages, message};
+pub use recovery::*;
+pub use settings::*;
+pub use signin::*;
+pub use staff::{grant, revoke, staff, switch};
+pub use workbench::*;
+
+use super::{AppError, AppState, templates};
+use crate::bureau::login::LoginError;
+use crate::domain::password::PortalPolicy;
+use crate::i18n::{Catalog, Lang};
+use crate::store::{CompanyId, SessionStage, StoreError, TenantScope};
+use axum::extract::Form;
+use axum::extract::rejection::FormRejection;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Serialize;
+
+pub(super) const SESSION_COOKIE: &str = "etax_session";
+const CSRF_COOKIE: &str = "csrf";
+
+pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
+}
+
+/// The form token: the one in the cookie, or a new one to set (double-submit protection).
+pub(super) fn csrf_token(headers: &HeaderMap) -> (String, Option<String>) {
+    match cookie(headers, CSRF_COOKIE).filter(|t| t.len() == 64) {
+        Some(t) => (t, None),
+        None => {
+            let bytes: [u8; 32] = rand::random();
+            let t = hex::encode(bytes);
+            let set = format!("{CSRF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict");
+            (t, Some(set))
+        }
+    }
+}
+
+/// A form body, or a page saying the request was malformed.
+pub(super) fn form_body<T>(
+    form: Result<Form<T>, FormRejection>,
+    lang: Lang,
+) -> Result<T, AppError> {
+    form.map(|Form(f)| f)
+        .map_err(|_| AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request"))
+}
+
+pub(super) fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
+    cookie(headers, CSRF_COOKIE).is_some_and(|c| !c.is_empty() && c == submitted)
+}
+
+fn with_cookies(mut res: Response, cookies: impl IntoIterator<Item = String>) -> Response {
+    for c in cookies {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+fn session_cookie(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/portal; HttpOnly; SameSite=Lax")
+}
+
+fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/portal; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// China Standard Time, as the portal shows times.
+fn cst(t: DateTime<Utc>) -> String {
+    let offset = FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
+    t.with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// A phone number as 138****8000, an email as ab***@example.cn.
+fn mask_address(a: &str) -> Option<String> {
+    if let Ok(m) = crate::domain::ids::Mobile::parse(a) {
+        return Some(m.masked());
+    }
+    let (user, domain) = a.split_once('@')?;
+    Some(format!(
+        "{}***@{domain}",
+        user.chars().take(2).collect::<String>()
+    ))
+}
+
+/// 张三丰 → 张*丰, 李四 → 李*.
+pub(super) fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    match chars.len() {
+        0 | 1 => name.to_owned(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
+/// The phone's messages for the API: who, when, the text, and the code where there is one.
+pub(super) fn phone_messages_json(
+    scope: &TenantScope<'_>,
+    lang: Lang,
+) -> Result<serde_json::Value, StoreError> {
+    let views = phone_view(scope, lang)?;
+    let raw = scope.phone_messages(10)?;
+    Ok(serde_json::Value::Array(
+        views
+            .into_iter()
+            .zip(raw)
+            .map(|(v, m)| {
+                let args: serde_json::Value = serde_json::from_str(&m.args).unwrap_or_default();
+                serde_json::json!({ "to": v.to, "at": v.at, "kind": m.kind, "text": v.text, "code": args.get("code") })
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize)]
+pub(super) struct PhoneView {
+    to: String,
+    at: String,
+    text: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct Who {
+    company: String,
+    person: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct FieldError {
+    pub(super) field: Option<&'static str>,
+    pub(super) message: String,
+}
+
+/// What every portal page shows besides its content.
+#[derive(Serialize)]
+pub(super) struct Frame {
+    pub(super) csrf: String,
+    pub(super) phone: Vec<PhoneView>,
+    pub(super) crumbs: Vec<&'static str>,
+    pub(super) active: &'static str,
+    pub(super) who: Option<Who>,
+}
+
+pub(super) fn phone_view(
+    scope: &TenantScope<'_>,
+    lang: Lang,
+) -> Result<Vec<PhoneView>, StoreError> {
+    let catalog = Catalog::embedded();
+    let mut out = Vec::new();
+    for m in scope.phone_messages(10)? {
+        let person = scope.person(m.person_id)?;
+        let args: serde_json::Value = serde_json::from_str(&m.args).unwrap_or_default();
+        let arg = |k: &str| {
+            args.get(k)
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .unwrap_or_default()
+        };
+        let purpose = catalog
+            .text(lang, &format!("phone.purpose.{}", arg("purpose")))
+            .to_owned();
+        let text = catalog.format(
+            lang,
+            &format!("phone.{}", m.kind),
+            &[
+                ("code", &arg("code")),
+                ("minutes", &arg("minutes")),
+                ("purpose", &purpose),
+            ],
+        );
+        out.push(PhoneView {
+            to: mask_address(&m.sent_to).unwrap_or_else(|| person.value.mobile.masked()),
+            at: cst(m.sent_at),
+            text,
+        });
+    }
+    Ok(out)
+}
+
+pub(super) fn who(
+    scope: &TenantScope<'_>,
+    person: i64,
+    company: CompanyId,
+) -> Result<Who, StoreError> {
+    Ok(Who {
+        company: scope.company(company)?.value.name,
+        person: mask_name(&scope.person(person)?.value.name),
+    })
+}
+
+pub(super) fn render(
+    lang: Lang,
+    path: &str,
+    name: &str,
+    ctx: impl Serialize,
+    set_cookies: Vec<String>,
+) -> Result<Response, AppError> {
+    let html = templates::render(lang, path, name, ctx).map_err(|e| {
+        tracing::error!(error = %e, template = name, "render failed");
+        AppError::internal(lang)
+    })?;
+    Ok(with_cookies(Html(html).into_response(), set_cookies))
+}
+
+fn login_message(e: &LoginError, lang: Lang) -> FieldError {
+    let (field, message) = login_message_parts(e, lang);
+    FieldError { field, message }
+}
+
+/// The field a refusal concerns (if one) and its message, for pages and the API alike.
+pub(super) fn login_message_parts(e: &LoginError, lang: Lang) -> (Option<&'static str>, String) {
+    let c = Catalog::embedded();
+    let key = format!("login.{}", e.code());
+    let (field, message) = match e {
+        LoginError::UnknownCompany => (Some("company"), c.text(lang, &key).to_owned()),
+        LoginError::UnknownAccount => (Some("account"), c.text(lang, &key).to_owned()),
+        LoginError::WrongPassword { remaining } => {
+            let p = PortalPolicy::embedded();
+            let args = [
+                ("remaining", remaining.to_string()),
+                ("max", p.max_failures.to_string()),
+                ("window", p.failure_window_minutes.to_string()),
+                ("minutes", p.lockout_minutes.to_string()),
+            ];
+            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            (Some("password"), c.format(lang, &key, &args))
+        }
+        LoginError::Locked { until } => (None, c.format(lang, &key, &[("until", &cst(*until))])),
+        LoginError::ResendTooSoon { wait_seconds } => (
+            None,
+            c.format(lang, &key, &[("wait", &wait_seconds.to_string())]),
+        ),
+        LoginError::Password(p) => (
+            Some(
+                if *p == crate::domain::password::PasswordProblem::Mismatch {
+                    "confirm"
+                } else {
+                    "new_password"
+                },
+            ),
+            c.text(lang, p.key()).to_owned(),
+        ),
+        LoginError::WrongCurrentPassword => (Some("current"), c.text(lang, &key).to_owned()),
+        LoginError::OutsideHours { from, to } => {
+            (None, c.format(lang, &key, &[("from", from), ("to", to)]))
+        }
+        LoginError::Store(_) => (None, c.text(lang, "error.internal").to_owned()),
+        _ => (None, c.text(lang, &key).to_owned()),
+    };
+    (field, message)
+}
+
+/// Run bureau work in one transaction; a bureau refusal still commits what it traced.
+pub(super) async fn bureau<T: Send + 'static>(
+    state: &AppState,
+    lang: Lang,
+    f: impl FnOnce(&TenantScope<'_>, DateTime<Utc>) -> Result<T, LoginError> + Send + 'static,
+) -> Result<Result<T, LoginError>, AppError> {
+    let (demo, now) = (state.demo, state.clock.now());
+    state
+        .db
+        .run_write(move |s| match f(&s.tenant(demo), now) {
+            Err(LoginError::Store(e)) => Err(e),
+            other => Ok(other),
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))
+}
+
+/// Where a request without a usable session goes, and whether its cookie must go.
+pub(super) fn to_login(e: &LoginError) -> Response {
+    let notice = if matches!(e, LoginError::SessionExpired) {
+        "timeout"
+    } else {
+        "login"
+    };
+    with_cookies(
+        Redirect::to(&format!("/portal/login?notice={notice}")).into_response(),
+        [clear_session_cookie()],
+    )
+}
+
+pub(super) fn stage_home(stage: SessionStage) -> &'static str {
+    match stage {
+        SessionStage::Sms => "/portal/login/sms",
+        SessionStage::ChangePassword => "/portal/password/initial",
+        SessionStage::Active => "/portal",
+    }
+}
+
+pub(super) fn csrf_refusal(lang: Lang) -> FieldError {
+    FieldError {
+        field: None,
+        message: Catalog::embedded().text(lang, "error.csrf").to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_names() {
+        assert_eq!(mask_name("张三丰"), "张*丰");
+        assert_eq!(mask_name("李四"), "李*");
+        assert_eq!(mask_name("欧阳文辉"), "欧**辉");
+    }
+}

@@ -1,0 +1,207 @@
+//! 忘记密码: a reset code to the phone, then a new password.
+
+use super::super::{AppError, AppState, ReqLang};
+use super::*;
+use crate::bureau::login::{self, LoginError};
+use crate::i18n::{Catalog, Lang};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize)]
+struct ForgotPage {
+    #[serde(flatten)]
+    frame: Frame,
+    account: String,
+    sent: bool,
+    notice: Option<String>,
+    error: Option<FieldError>,
+}
+
+async fn forgot_page(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    account: String,
+    sent: bool,
+    notice: Option<String>,
+    error: Option<FieldError>,
+) -> Result<Response, AppError> {
+    let demo = state.demo;
+    let phone = state
+        .db
+        .run_read(move |s| phone_view(&s.tenant(demo), lang))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    let (csrf, set) = csrf_token(headers);
+    let page = ForgotPage {
+        frame: Frame {
+            csrf,
+            phone,
+            crumbs: vec!["portal.crumb.home", "portal.crumb.forgot"],
+            active: "home",
+            who: None,
+        },
+        account,
+        sent,
+        notice,
+        error,
+    };
+    render(
+        lang,
+        "/portal/password/forgot",
+        "portal_forgot.html",
+        page,
+        set.into_iter().collect(),
+    )
+}
+
+pub async fn forgot_form(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    forgot_page(&state, lang, &headers, String::new(), false, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    account: String,
+}
+
+pub async fn forgot_submit(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ForgotForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form_body(form, lang)?;
+    if !csrf_ok(&headers, &form.csrf) {
+        return forgot_page(
+            &state,
+            lang,
+            &headers,
+            form.account,
+            false,
+            None,
+            Some(csrf_refusal(lang)),
+        )
+        .await;
+    }
+    let account = form.account.clone();
+    match bureau(&state, lang, move |scope, now| {
+        login::request_reset(scope, now, &account)
+    })
+    .await?
+    {
+        Ok(()) => {
+            let notice = Catalog::embedded().text(lang, "forgot.sent").to_owned();
+            forgot_page(
+                &state,
+                lang,
+                &headers,
+                form.account,
+                true,
+                Some(notice),
+                None,
+            )
+            .await
+        }
+        // Too soon: the earlier code is still on its way, so the second step stays open.
+        Err(e @ LoginError::ResendTooSoon { .. }) => {
+            forgot_page(
+                &state,
+                lang,
+                &headers,
+                form.account,
+                true,
+                None,
+                Some(login_message(&e, lang)),
+            )
+            .await
+        }
+        Err(e) => {
+            forgot_page(
+                &state,
+                lang,
+                &headers,
+                form.account,
+                false,
+                None,
+                Some(login_message(&e, lang)),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn reset_submit(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ResetForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form_body(form, lang)?;
+    if !csrf_ok(&headers, &form.csrf) {
+        return forgot_page(
+            &state,
+            lang,
+            &headers,
+            form.account,
+            true,
+            None,
+            Some(csrf_refusal(lang)),
+        )
+        .await;
+    }
+    let account = form.account.clone();
+    let result = bureau(&state, lang, move |scope, now| {
+        login::reset_password(
+            scope,
+            now,
+            &account,
+            &form.code,
+            &form.new_password,
+            &form.confirm,
+        )
+    })
+    .await?;
+    match result {
+        Ok(()) => Ok(Redirect::to("/portal/login?notice=reset_done").into_response()),
+        Err(e) => {
+            let mut message = login_message(&e, lang);
+            if matches!(e, LoginError::WrongCode | LoginError::ExpiredCode) {
+                message.field = Some("code");
+            }
+            forgot_page(
+                &state,
+                lang,
+                &headers,
+                form.account,
+                true,
+                None,
+                Some(message),
+            )
+            .await
+        }
+    }
+}

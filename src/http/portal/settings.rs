@@ -1,0 +1,502 @@
+//! 账户设置: personal data, password, certificate, security settings, phone and email.
+
+use super::super::{AppError, AppState, ReqLang};
+use super::*;
+use crate::bureau::login::{self, LoginError};
+use crate::bureau::{account, certificate};
+use crate::i18n::{Catalog, Lang};
+use crate::store::SessionStage;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+#[derive(Serialize)]
+struct Me {
+    name: String,
+    resident_id: String,
+    mobile: String,
+    email: String,
+    password_changed: Option<String>,
+}
+
+#[derive(Serialize)]
+struct HistoryRow {
+    at: String,
+    ip: String,
+    action: String,
+    result: String,
+}
+
+#[derive(Serialize)]
+struct SecurityView {
+    two_factor: bool,
+    ip_allow: String,
+    hours_from: String,
+    hours_to: String,
+}
+
+#[derive(Serialize)]
+struct CertView {
+    serial: String,
+    expires: String,
+    state: &'static str,
+}
+
+#[derive(Serialize)]
+struct AccountPage {
+    #[serde(flatten)]
+    frame: Frame,
+    me: Me,
+    security: SecurityView,
+    certificate: Option<CertView>,
+    history: Vec<HistoryRow>,
+    #[serde(flatten)]
+    extras: AccountExtras,
+}
+
+/// What a submission adds to the account page: a notice or an error, and the state of a
+/// contact change in progress.
+#[derive(Serialize, Default)]
+struct AccountExtras {
+    notice: Option<String>,
+    error: Option<FieldError>,
+    contact_pending: bool,
+    contact_which: &'static str,
+    contact_value: String,
+}
+
+impl AccountExtras {
+    fn notice(lang: Lang, key: &str) -> AccountExtras {
+        AccountExtras {
+            notice: Some(Catalog::embedded().text(lang, key).to_owned()),
+            ..AccountExtras::default()
+        }
+    }
+
+    fn error(e: FieldError) -> AccountExtras {
+        AccountExtras {
+            error: Some(e),
+            ..AccountExtras::default()
+        }
+    }
+}
+
+async fn account_page(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    extras: AccountExtras,
+) -> Result<Response, AppError> {
+    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let found = bureau(state, lang, move |scope, now| {
+        let s = login::session(scope, now, &token)?;
+        let person = scope.person(s.person_id)?.value;
+        let account = scope.account(s.person_id)?;
+        let history = login::login_history(scope, s.person_id, 20)?;
+        let cert = certificate::current(scope, s.person_id)?;
+        Ok((
+            s.stage,
+            who(scope, s.person_id, s.company_id)?,
+            phone_view(scope, lang)?,
+            person,
+            account,
+            (history, cert),
+        ))
+    })
+    .await?;
+    let (stage, who, phone, person, account, (history, cert)) = match found {
+        Ok(v) => v,
+        Err(e) => return Ok(to_login(&e)),
+    };
+    if stage != SessionStage::Active {
+        return Ok(Redirect::to(stage_home(stage)).into_response());
+    }
+    let (csrf, set) = csrf_token(headers);
+    let email_masked = mask_address(&person.email).unwrap_or_else(|| person.email.clone());
+    let page = AccountPage {
+        frame: Frame {
+            csrf,
+            phone,
+            crumbs: vec!["portal.crumb.home", "portal.crumb.account"],
+            active: "account",
+            who: Some(who),
+        },
+        me: Me {
+            name: mask_name(&person.name),
+            resident_id: person.resident_id.masked(),
+            mobile: person.mobile.masked(),
+            email: email_masked,
+            password_changed: account.password_changed_at.map(cst),
+        },
+        security: SecurityView {
+            two_factor: account.two_factor,
+            ip_allow: account.ip_allow.join("\n"),
+            hours_from: account.hours_from.clone().unwrap_or_default(),
+            hours_to: account.hours_to.clone().unwrap_or_default(),
+        },
+        certificate: cert.map(|(serial, expires, state)| CertView {
+            serial,
+            expires: expires.to_string(),
+            state,
+        }),
+        history: history
+            .into_iter()
+            .map(|h| HistoryRow {
+                at: cst(h.at),
+                ip: h.ip,
+                action: h.action,
+                result: h.result,
+            })
+            .collect(),
+        extras,
+    };
+    render(
+        lang,
+        "/portal/account",
+        "portal_account.html",
+        page,
+        set.into_iter().collect(),
+    )
+}
+
+pub async fn account(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    account_page(&state, lang, &headers, AccountExtras::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct ChangePasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn account_password(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ChangePasswordForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form_body(form, lang)?;
+    if !csrf_ok(&headers, &form.csrf) {
+        return account_page(
+            &state,
+            lang,
+            &headers,
+            AccountExtras::error(csrf_refusal(lang)),
+        )
+        .await;
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let result = bureau(&state, lang, move |scope, now| {
+        login::change_password(
+            scope,
+            now,
+            &token,
+            &form.current,
+            &form.new_password,
+            &form.confirm,
+        )
+    })
+    .await?;
+    match result {
+        Ok(()) => {
+            account_page(
+                &state,
+                lang,
+                &headers,
+                AccountExtras::notice(lang, "account.password_done"),
+            )
+            .await
+        }
+        Err(e @ (LoginError::NoSession | LoginError::SessionExpired)) => Ok(to_login(&e)),
+        // A second submit of a step already done (double click, back button) just moves on.
+        Err(LoginError::WrongStage(stage)) => Ok(Redirect::to(stage_home(stage)).into_response()),
+        Err(e) => {
+            account_page(
+                &state,
+                lang,
+                &headers,
+                AccountExtras::error(login_message(&e, lang)),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SecurityFormBody {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    two_factor: Option<String>,
+    #[serde(default)]
+    ip_allow: String,
+    #[serde(default)]
+    hours_from: String,
+    #[serde(default)]
+    hours_to: String,
+}
+
+pub async fn account_security(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<SecurityFormBody>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form_body(form, lang)?;
+    if !csrf_ok(&headers, &form.csrf) {
+        return account_page(
+            &state,
+            lang,
+            &headers,
+            AccountExtras::error(csrf_refusal(lang)),
+        )
+        .await;
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let result = bureau(&state, lang, move |scope, now| {
+        let f = account::SecurityForm {
+            two_factor: form.two_factor.is_some(),
+            ip_allow: &form.ip_allow,
+            hours_from: &form.hours_from,
+            hours_to: &form.hours_to,
+        };
+        account::save_security(scope, now, &token, &peer.ip().to_string(), &f)
+    })
+    .await?;
+    let c = Catalog::embedded();
+    match result {
+        Ok(Ok(())) => {
+            account_page(
+                &state,
+                lang,
+                &headers,
+                AccountExtras::notice(lang, "security.saved"),
+            )
+            .await
+        }
+        Ok(Err(p)) => {
+            let key = format!("security.{}", p.code());
+            let (field, message) = match &p {
+                account::SettingsProblem::BadIp(v) => {
+                    ("ip_allow", c.format(lang, &key, &[("value", v)]))
+                }
+                account::SettingsProblem::BadHours => ("hours", c.text(lang, &key).to_owned()),
+                account::SettingsProblem::LocksOutThisAddress => {
+                    ("ip_allow", c.text(lang, &key).to_owned())
+                }
+            };
+            account_page(
+                &state,
+                lang,
+                &headers,
+                AccountExtras::error(FieldError {
+                    field: Some(field),
+                    message,
+                }),
+            )
+            .await
+        }
+        Err(e) => Ok(to_login(&e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ContactFormBody {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    which: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    code: String,
+}
+
+fn contact_kind(which: &str) -> (account::Contact, &'static str) {
+    if which == "email" {
+        (account::Contact::Email, "email")
+    } else {
+        (account::Contact::Mobile, "mobile")
+    }
+}
+
+fn contact_message(p: account::ContactProblem, lang: Lang) -> String {
+    let c = Catalog::embedded();
+    let key = format!("contact.{}", p.code());
+    match p {
+        account::ContactProblem::TooSoon(wait) => {
+            c.format(lang, &key, &[("wait", &wait.to_string())])
+        }
+        _ => c.text(lang, &key).to_owned(),
+    }
+}
+
+pub async fn account_contact(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ContactFormBody>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form_body(form, lang)?;
+    if !csrf_ok(&headers, &form.csrf) {
+        return account_page(
+            &state,
+            lang,
+            &headers,
+            AccountExtras::error(csrf_refusal(lang)),
+        )
+        .await;
+    }
+    let (which, which_name) = contact_kind(&form.which);
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let value = form.value.clone();
+    let result = bureau(&state, lang, move |scope, now| {
+        account::request_contact_change(scope, now, &token, which, &value)
+    })
+    .await?;
+    let base = AccountExtras {
+        contact_which: which_name,
+        contact_value: form.value,
+        ..AccountExtras::default()
+    };
+    let extras = match result {
+        Ok(Ok(())) => AccountExtras {
+            contact_pending: true,
+            notice: Some(Catalog::embedded().text(lang, "contact.sent").to_owned()),
+            ..base
+        },
+        Ok(Err(p)) => AccountExtras {
+            contact_pending: matches!(p, account::ContactProblem::TooSoon(_)),
+            error: Some(FieldError {
+                field: Some("contact_value"),
+                message: contact_message(p, lang),
+            }),
+            ..base
+        },
+        Err(e) => return Ok(to_login(&e)),
+    };
+    account_page(&state, lang, &headers, extras).await
+}
+
+pub async fn account_contact_confirm(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ContactFormBody>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form_body(form, lang)?;
+    if !csrf_ok(&headers, &form.csrf) {
+        return account_page(
+            &state,
+            lang,
+            &headers,
+            AccountExtras::error(csrf_refusal(lang)),
+        )
+        .await;
+    }
+    let (which, which_name) = contact_kind(&form.which);
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let code = form.code.clone();
+    let result = bureau(&state, lang, move |scope, now| {
+        account::confirm_contact_change(scope, now, &token, which, &code)
+    })
+    .await?;
+    let extras = match result {
+        Ok(Ok(())) => AccountExtras::notice(lang, "contact.done"),
+        Ok(Err(p)) => AccountExtras {
+            contact_pending: true,
+            contact_which: which_name,
+            error: Some(FieldError {
+                field: Some("contact_code"),
+                message: contact_message(p, lang),
+            }),
+            ..AccountExtras::default()
+        },
+        Err(e) => return Ok(to_login(&e)),
+    };
+    account_page(&state, lang, &headers, extras).await
+}
+
+#[derive(Deserialize)]
+pub struct CertificateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    pin: String,
+    #[serde(default)]
+    pin_confirm: String,
+}
+
+/// `POST /portal/account/certificate`: issue (or renew) a certificate and download it.
+pub async fn account_certificate(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CertificateForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form_body(form, lang)?;
+    if !csrf_ok(&headers, &form.csrf) {
+        return account_page(
+            &state,
+            lang,
+            &headers,
+            AccountExtras::error(csrf_refusal(lang)),
+        )
+        .await;
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let r = bureau(&state, lang, move |scope, now| {
+        certificate::issue(scope, now, &token, &form.pin, &form.pin_confirm)
+    })
+    .await?;
+    match r {
+        Ok(Ok(file)) => {
+            let disposition = format!("attachment; filename=\"{}\"", file.file_name);
+            let mut res = file.text.into_response();
+            let h = res.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&disposition) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            Ok(res)
+        }
+        Ok(Err(p)) => {
+            let field = if p == certificate::IssueProblem::PinMismatch {
+                "pin_confirm"
+            } else {
+                "pin"
+            };
+            let message = Catalog::embedded()
+                .text(lang, &format!("certificate.{}", p.code()))
+                .to_owned();
+            account_page(
+                &state,
+                lang,
+                &headers,
+                AccountExtras::error(FieldError {
+                    field: Some(field),
+                    message,
+                }),
+            )
+            .await
+        }
+        Err(e) => Ok(to_login(&e)),
+    }
+}
