@@ -6,4 +6,5 @@ pub mod certificate;
 pub mod login;
 pub mod messages;
 pub mod overview;
+pub mod passwords;
 pub mod staff;

@@ -161,7 +161,13 @@ pub async fn initial_password(
     let Json(b) = body.map_err(|_| bad_body(lang))?;
     let token = bearer(&headers);
     run(&state, lang, move |scope, now| {
-        login::change_initial_password(scope, now, &token, &b.new_password, &b.confirm)
+        crate::bureau::passwords::change_initial_password(
+            scope,
+            now,
+            &token,
+            &b.new_password,
+            &b.confirm,
+        )
     })
     .await?;
     Ok(Json(json!({ "stage": "active" })))
@@ -180,7 +186,7 @@ pub async fn forgot(
 ) -> Result<Json<Value>, AppError> {
     let Json(b) = body.map_err(|_| bad_body(lang))?;
     run(&state, lang, move |scope, now| {
-        login::request_reset(scope, now, &b.account)
+        crate::bureau::passwords::request_reset(scope, now, &b.account)
     })
     .await?;
     Ok(Json(json!({ "sent": true })))
@@ -202,7 +208,14 @@ pub async fn reset(
 ) -> Result<Json<Value>, AppError> {
     let Json(b) = body.map_err(|_| bad_body(lang))?;
     run(&state, lang, move |scope, now| {
-        login::reset_password(scope, now, &b.account, &b.code, &b.new_password, &b.confirm)
+        crate::bureau::passwords::reset_password(
+            scope,
+            now,
+            &b.account,
+            &b.code,
+            &b.new_password,
+            &b.confirm,
+        )
     })
     .await?;
     Ok(Json(json!({ "reset": true })))

@@ -9,8 +9,10 @@
 //! - Tenant-owned data is reachable only through a [`TenantScope`], which every query filters
 //!   by; a [`TenantId`] can only be obtained from the store.
 
+mod certificates;
 mod error;
 mod load;
+mod messages;
 mod portal;
 mod records;
 mod tenants;
@@ -23,10 +25,10 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
+pub use certificates::Certificate;
 pub use error::StoreError;
-pub use portal::{
-    Account, Certificate, Message, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent,
-};
+pub use messages::Message;
+pub use portal::{Account, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent};
 pub use records::*;
 pub use tenants::TenantScope;
 

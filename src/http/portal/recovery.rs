@@ -2,7 +2,7 @@
 
 use super::super::{AppError, AppState, ReqLang};
 use super::*;
-use crate::bureau::login::{self, LoginError};
+use crate::bureau::login::LoginError;
 use crate::i18n::{Catalog, Lang};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
@@ -95,7 +95,7 @@ pub async fn forgot_submit(
     }
     let account = form.account.clone();
     match bureau(&state, lang, move |scope, now| {
-        login::request_reset(scope, now, &account)
+        crate::bureau::passwords::request_reset(scope, now, &account)
     })
     .await?
     {
@@ -175,7 +175,7 @@ pub async fn reset_submit(
     }
     let account = form.account.clone();
     let result = bureau(&state, lang, move |scope, now| {
-        login::reset_password(
+        crate::bureau::passwords::reset_password(
             scope,
             now,
             &account,

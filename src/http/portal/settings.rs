@@ -200,7 +200,7 @@ pub async fn account_password(
     }
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let result = bureau(&state, lang, move |scope, now| {
-        login::change_password(
+        crate::bureau::passwords::change_password(
             scope,
             now,
             &token,

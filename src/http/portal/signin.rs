@@ -479,7 +479,13 @@ pub async fn password_submit(
     }
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let result = bureau(&state, lang, move |scope, now| {
-        login::change_initial_password(scope, now, &token, &form.new_password, &form.confirm)
+        crate::bureau::passwords::change_initial_password(
+            scope,
+            now,
+            &token,
+            &form.new_password,
+            &form.confirm,
+        )
     })
     .await?;
     match result {
