@@ -7,6 +7,8 @@ mod helpers;
 
 mod api_portal;
 mod calc_api;
+mod messages;
 mod pages;
 mod portal;
+mod settings;
 mod staff;
