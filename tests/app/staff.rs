@@ -2,8 +2,9 @@
 
 use taxlab::store::CompanyId;
 
-use crate::browser::{Visitor, latest_code, location};
+use crate::browser::{Visitor, location};
 use crate::helpers::TestApp;
+use crate::portal::{Login, logged_in};
 
 struct Person {
     id: i64,
@@ -43,30 +44,14 @@ fn cast(app: &TestApp) -> (String, String, i64, Person, Person, Person) {
         .unwrap()
 }
 
+/// Through the whole first login (the portal tests' helper), as this person.
 async fn login<'a>(app: &'a TestApp, uscc: &str, p: &Person) -> Visitor<'a> {
-    let mut v = Visitor::new(app);
-    v.get("/portal/login").await;
-    let res = v
-        .post(
-            "/portal/login",
-            &[
-                ("company", uscc),
-                ("account", &p.mobile),
-                ("password", "Etax@2026"),
-            ],
-        )
-        .await;
-    assert_eq!(location(&res), "/portal/login/sms");
-    let code = latest_code(&v.get_text("/portal/login/sms").await);
-    v.post("/portal/login/sms", &[("code", &code)]).await;
-    let res = v
-        .post(
-            "/portal/password/initial",
-            &[("new_password", "Good#Pass42"), ("confirm", "Good#Pass42")],
-        )
-        .await;
-    assert_eq!(location(&res), "/portal");
-    v
+    let who = Login {
+        uscc: uscc.to_owned(),
+        mobile: p.mobile.clone(),
+        resident_id: p.resident_id.clone(),
+    };
+    logged_in(app, &who).await
 }
 
 #[tokio::test]
