@@ -49,6 +49,8 @@ pub fn router(state: AppState) -> Router {
             "/portal/account/contact/confirm",
             post(portal::account_contact_confirm),
         )
+        .route("/portal/help", get(portal::help))
+        .route("/portal/help/ask", get(portal::ask))
         .route("/portal/messages", get(portal::messages))
         .route("/portal/messages/{id}", get(portal::message))
         .route("/portal/announcements/{id}", get(portal::announcement))

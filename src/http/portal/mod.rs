@@ -2,6 +2,7 @@
 //! the forced change of the initial password, the workbench, logout and timeout.
 //! Until classrooms exist every visitor works in the demo tenant.
 
+mod help;
 mod messages;
 mod recovery;
 mod settings;
@@ -9,6 +10,7 @@ mod signin;
 mod staff;
 mod workbench;
 
+pub use help::{ask, help};
 pub use messages::{announcement, list as messages, message};
 pub use recovery::*;
 pub use settings::*;
