@@ -7,10 +7,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use super::error::ApiErrorBody;
 use super::{AppError, AppState, ReqLang};
 use crate::calc;
 
 /// Liveness and the schema the database is on.
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, description = "`{status, schema_version, tenants}`")))]
 pub async fn healthz(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -26,6 +28,13 @@ pub async fn healthz(
 }
 
 /// `POST /api/v1/calc/{tax}` with the calculator's JSON input.
+#[utoipa::path(post, path = "/api/v1/calc/{tax}", tag = "calculator",
+    params(("tax" = String, Path, description = "vat-small, vat-general, cit-quarterly, surcharges or late-fee")),
+    request_body(content = Object, description = "The tax's input fields, documented in docs/calculator.md"),
+    description = "Compute a tax: form lines by official line number, named totals, the working and notes.",
+    responses((status = 200, description = "`{tax, period, policy, lines, totals, working, notes}`"),
+              (status = 422, description = "Bad input, naming the field", body = ApiErrorBody),
+              (status = 404, description = "Unknown tax", body = ApiErrorBody)))]
 pub async fn calc(
     Path(tax): Path<String>,
     ReqLang(lang): ReqLang,
@@ -51,4 +60,10 @@ pub async fn calc(
             };
             AppError::api(status, lang, e.code(), e.message(lang), e.field.clone())
         })
+}
+
+/// `GET /api/v1/openapi.json`: this API, described.
+pub async fn openapi() -> Json<Value> {
+    use utoipa::OpenApi;
+    Json(serde_json::to_value(super::openapi::ApiDoc::openapi()).unwrap_or(Value::Null))
 }

@@ -8,6 +8,9 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::error::ApiErrorBody;
 use serde_json::{Value, json};
 
 use super::{AppError, AppState, ReqLang};
@@ -81,14 +84,18 @@ async fn run<T: Send + 'static>(
     out.map_err(|e| refusal(&e, lang))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LoginBody {
+    /// 统一社会信用代码 / 纳税人识别号.
     company: String,
+    /// Resident ID number or mobile number.
     account: String,
     password: String,
 }
 
 /// `POST /api/v1/login`: company + account + password; a code goes to the phone.
+#[utoipa::path(post, path = "/api/v1/login", tag = "login", request_body = LoginBody, description = "Company + account + password; the code goes to the simulated phone. Returns `{token, stage}`: use the token as `Authorization: Bearer`.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(state): State<AppState>,
@@ -110,12 +117,15 @@ pub async fn login(
     Ok(Json(json!({ "token": token, "stage": stage_name(stage) })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CodeBody {
+    /// The 6-digit code from the simulated phone.
     code: String,
 }
 
 /// `POST /api/v1/login/sms`: the code from the phone.
+#[utoipa::path(post, path = "/api/v1/login/sms", tag = "login", request_body = CodeBody, description = "The SMS code. Returns the next `stage` (`change_password` or `active`).",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn sms(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -132,6 +142,8 @@ pub async fn sms(
 }
 
 /// `POST /api/v1/login/sms/resend`.
+#[utoipa::path(post, path = "/api/v1/login/sms/resend", tag = "login", description = "Send another code, no sooner than the throttle allows.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn resend(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -145,13 +157,15 @@ pub async fn resend(
     Ok(Json(json!({ "sent": true })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewPasswordBody {
     new_password: String,
     confirm: String,
 }
 
 /// `POST /api/v1/password/initial`: replace the initial password at first login.
+#[utoipa::path(post, path = "/api/v1/password/initial", tag = "login", request_body = NewPasswordBody, description = "Replace the initial password at first login.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn initial_password(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -173,12 +187,15 @@ pub async fn initial_password(
     Ok(Json(json!({ "stage": "active" })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ForgotBody {
+    /// Resident ID number or mobile number.
     account: String,
 }
 
 /// `POST /api/v1/password/forgot`: send a reset code.
+#[utoipa::path(post, path = "/api/v1/password/forgot", tag = "login", request_body = ForgotBody, description = "忘记密码: send a reset code to the person's phone.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn forgot(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -192,7 +209,7 @@ pub async fn forgot(
     Ok(Json(json!({ "sent": true })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ResetBody {
     account: String,
     code: String,
@@ -201,6 +218,8 @@ pub struct ResetBody {
 }
 
 /// `POST /api/v1/password/reset`: the reset code and a new password.
+#[utoipa::path(post, path = "/api/v1/password/reset", tag = "login", request_body = ResetBody, description = "忘记密码: the reset code and a new password.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn reset(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -222,6 +241,8 @@ pub async fn reset(
 }
 
 /// `POST /api/v1/logout`.
+#[utoipa::path(post, path = "/api/v1/logout", tag = "login", description = "Leave the simulated bureau.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -236,6 +257,8 @@ pub async fn logout(
 }
 
 /// `GET /api/v1/workbench`: the logged-in company's to-dos.
+#[utoipa::path(get, path = "/api/v1/workbench", tag = "login", description = "The logged-in company: the return due, its deadline, arrears.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn workbench(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -260,6 +283,8 @@ pub async fn workbench(
 }
 
 /// `GET /api/v1/phone`: what the simulated phone shows, newest first.
+#[utoipa::path(get, path = "/api/v1/phone", tag = "login", description = "The simulated phone: the newest messages, with their codes.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn phone(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,

@@ -108,3 +108,14 @@ impl IntoResponse for AppError {
         }
     }
 }
+
+/// The body of every API error.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ApiErrorBody {
+    /// Stable machine code, e.g. `wrong_password`, `negative`, `not_found`.
+    pub code: String,
+    /// What is wrong and what to do, in the user's language.
+    pub message: String,
+    /// The input field it concerns, when there is one.
+    pub field: Option<String>,
+}

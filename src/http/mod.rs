@@ -5,6 +5,7 @@ mod api;
 mod api_portal;
 mod error;
 mod lang;
+mod openapi;
 mod pages;
 mod portal;
 mod router;

@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/switch", post(portal::switch))
         .route("/portal/logout", post(portal::logout))
         .route("/healthz", get(api::healthz))
+        .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/calc/{tax}", post(api::calc))
         .route("/api/v1/login", post(api_portal::login))
         .route("/api/v1/login/sms", post(api_portal::sms))

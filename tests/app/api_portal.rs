@@ -180,3 +180,48 @@ async fn api_lockout_and_bad_bodies_are_json() {
     .await;
     assert_eq!((status, body["code"].as_str()), (401, Some("no_session")));
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_json_endpoint() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/api/v1/openapi.json").await;
+    assert_eq!(res.status(), 200);
+    let doc: Value = res.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/healthz",
+        "/api/v1/calc/{tax}",
+        "/api/v1/login",
+        "/api/v1/login/sms",
+        "/api/v1/login/sms/resend",
+        "/api/v1/password/initial",
+        "/api/v1/password/forgot",
+        "/api/v1/password/reset",
+        "/api/v1/logout",
+        "/api/v1/workbench",
+        "/api/v1/phone",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing");
+    }
+    // every JSON route the router lists is in the document
+    let router =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/http/router.rs"))
+            .unwrap();
+    for route in router
+        .split('"')
+        .filter(|t| t.starts_with("/api/v1/") && *t != "/api/v1/openapi.json")
+    {
+        assert!(
+            paths.contains_key(route),
+            "router has {route}, the OpenAPI document does not"
+        );
+    }
+    assert!(doc["components"]["schemas"]["ApiErrorBody"].is_object());
+    assert!(
+        doc["components"]["schemas"]["LoginBody"]["properties"]["company"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("统一社会信用代码")
+    );
+}
