@@ -62,6 +62,7 @@ fn bad_body(lang: Lang) -> AppError {
     AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request").as_json()
 }
 
+/// The portal's transaction helper, answering in JSON.
 async fn run<T: Send + 'static>(
     state: &AppState,
     lang: Lang,
@@ -72,16 +73,10 @@ async fn run<T: Send + 'static>(
     + Send
     + 'static,
 ) -> Result<T, AppError> {
-    let (demo, now) = (state.demo, state.clock.now());
-    let out = state
-        .db
-        .run_write(move |s| match f(&s.tenant(demo), now) {
-            Err(LoginError::Store(e)) => Err(e),
-            other => Ok(other),
-        })
+    super::portal::bureau(state, lang, f)
         .await
-        .map_err(|e| AppError::from_store(e, lang).as_json())?;
-    out.map_err(|e| refusal(&e, lang))
+        .map_err(AppError::as_json)?
+        .map_err(|e| refusal(&e, lang))
 }
 
 #[derive(Deserialize, ToSchema)]
