@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 
 use crate::domain::tax::PolicyError;
-use crate::store::{Db, StoreError, TenantId};
+use crate::store::{Db, StoreError, TenantId, TraineeKind};
 use crate::synth::{self, Preset, Tables, TenantData, TenantSpec};
 
 /// The sandbox date tenants get unless told otherwise: Q3 2026 returns are due.
@@ -156,10 +156,22 @@ pub fn seed(
 }
 
 /// The demo tenant `serve` offers until classrooms exist; created on first start.
+/// Its demo trainee is created with it (or later, for a database from before trainees).
 pub fn ensure_demo(db: &Db) -> Result<TenantId, SeedError> {
-    if let Some(t) = db.read(|s| s.tenant_by_label(DEMO_LABEL))? {
-        return Ok(t.id);
-    }
+    let tenant = match db.read(|s| s.tenant_by_label(DEMO_LABEL))? {
+        Some(t) => t.id,
+        None => create_demo(db)?,
+    };
+    db.write(|s| {
+        if s.trainee_of(tenant, TraineeKind::Demo)?.is_none() {
+            s.create_trainee(tenant, DEMO_LABEL, TraineeKind::Demo, chrono::Utc::now())?;
+        }
+        Ok(())
+    })?;
+    Ok(tenant)
+}
+
+fn create_demo(db: &Db) -> Result<TenantId, SeedError> {
     let tables = Tables::embedded();
     let spec = TenantSpec {
         class_seed: 0,

@@ -33,6 +33,36 @@ pub struct TenantOverview {
     pub companies: Vec<CompanySummary>,
 }
 
+/// One person who can log in for a company: the trainee's handout (实训资料), shown by the
+/// sandbox outside the simulated bureau, so unmasked.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainingAccount {
+    pub company: String,
+    pub uscc: String,
+    pub role: &'static str,
+    pub person: String,
+    pub resident_id: String,
+    pub mobile: String,
+}
+
+/// Everyone who can log in, company by company.
+pub fn training_accounts(scope: &TenantScope<'_>) -> Result<Vec<TrainingAccount>, StoreError> {
+    let mut out = Vec::new();
+    for c in scope.companies()? {
+        for st in scope.staff(CompanyId(c.id))? {
+            out.push(TrainingAccount {
+                company: c.value.name.clone(),
+                uscc: c.value.uscc.to_string(),
+                role: st.role.as_str(),
+                person: st.person.value.name.clone(),
+                resident_id: st.person.value.resident_id.to_string(),
+                mobile: st.person.value.mobile.to_string(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 pub fn tenant_overview(scope: &TenantScope<'_>) -> Result<TenantOverview, StoreError> {
     let TenantRecord {
         label,

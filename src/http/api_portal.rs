@@ -1,11 +1,12 @@
 //! The login steps as JSON endpoints under `/api/v1/`, with the same rules, trace and
 //! errors as the pages. A login is carried by `Authorization: Bearer <token>`.
 
+use crate::http::sandbox::Desk;
 use axum::Json;
 use std::net::SocketAddr;
 
+use axum::extract::ConnectInfo;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -13,13 +14,13 @@ use utoipa::ToSchema;
 use super::error::ApiErrorBody;
 use serde_json::{Value, json};
 
-use super::{AppError, AppState, ReqLang};
+use super::{AppError, ReqLang};
 use crate::bureau::login::{self, LoginError};
 use crate::bureau::overview::tenant_overview;
 use crate::i18n::Lang;
 use crate::store::{SessionStage, StoreError};
 
-fn bearer(headers: &HeaderMap) -> String {
+pub(super) fn bearer(headers: &HeaderMap) -> String {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -58,13 +59,13 @@ fn refusal(e: &LoginError, lang: Lang) -> AppError {
     AppError::api(status, lang, &code, message, field.map(str::to_owned))
 }
 
-fn bad_body(lang: Lang) -> AppError {
+pub(super) fn bad_body(lang: Lang) -> AppError {
     AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request").as_json()
 }
 
 /// The portal's transaction helper, answering in JSON.
-async fn run<T: Send + 'static>(
-    state: &AppState,
+pub(super) async fn run<T: Send + 'static>(
+    state: &Desk,
     lang: Lang,
     f: impl FnOnce(
         &crate::store::TenantScope<'_>,
@@ -93,7 +94,7 @@ pub struct LoginBody {
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     body: Result<Json<LoginBody>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
@@ -122,7 +123,7 @@ pub struct CodeBody {
 #[utoipa::path(post, path = "/api/v1/login/sms", tag = "login", request_body = CodeBody, description = "The SMS code. Returns the next `stage` (`change_password` or `active`).",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn sms(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     body: Result<Json<CodeBody>, JsonRejection>,
@@ -140,7 +141,7 @@ pub async fn sms(
 #[utoipa::path(post, path = "/api/v1/login/sms/resend", tag = "login", description = "Send another code, no sooner than the throttle allows.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn resend(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Json<Value>, AppError> {
@@ -162,7 +163,7 @@ pub struct NewPasswordBody {
 #[utoipa::path(post, path = "/api/v1/password/initial", tag = "login", request_body = NewPasswordBody, description = "Replace the initial password at first login.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn initial_password(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     body: Result<Json<NewPasswordBody>, JsonRejection>,
@@ -192,7 +193,7 @@ pub struct ForgotBody {
 #[utoipa::path(post, path = "/api/v1/password/forgot", tag = "login", request_body = ForgotBody, description = "忘记密码: send a reset code to the person's phone.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn forgot(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     body: Result<Json<ForgotBody>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
@@ -216,7 +217,7 @@ pub struct ResetBody {
 #[utoipa::path(post, path = "/api/v1/password/reset", tag = "login", request_body = ResetBody, description = "忘记密码: the reset code and a new password.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn reset(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     body: Result<Json<ResetBody>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
@@ -239,7 +240,7 @@ pub async fn reset(
 #[utoipa::path(post, path = "/api/v1/logout", tag = "login", description = "Leave the simulated bureau.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn logout(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Json<Value>, AppError> {
@@ -255,7 +256,7 @@ pub async fn logout(
 #[utoipa::path(get, path = "/api/v1/workbench", tag = "login", description = "The logged-in company: the return due, its deadline, arrears.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn workbench(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Json<Value>, AppError> {
@@ -280,15 +281,45 @@ pub async fn workbench(
 /// `GET /api/v1/phone`: what the simulated phone shows, newest first.
 #[utoipa::path(get, path = "/api/v1/phone", tag = "login", description = "The simulated phone: the newest messages, with their codes.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn phone(
-    State(state): State<AppState>,
-    ReqLang(lang): ReqLang,
-) -> Result<Json<Value>, AppError> {
-    let demo = state.demo;
+pub async fn phone(state: Desk, ReqLang(lang): ReqLang) -> Result<Json<Value>, AppError> {
+    let demo = state.tenant();
     let messages = state
         .db
         .run_read(move |s| super::portal::phone_messages_json(&s.tenant(demo), lang))
         .await
         .map_err(|e| AppError::from_store(e, lang).as_json())?;
     Ok(Json(json!({ "messages": messages })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CertificateLoginBody {
+    /// 统一社会信用代码 / 纳税人识别号.
+    company: String,
+    /// The text of the certificate file from `POST /api/v1/account/certificate`.
+    certificate: String,
+    pin: String,
+}
+
+/// `POST /api/v1/login/certificate`: 数字证书登录.
+#[utoipa::path(post, path = "/api/v1/login/certificate", tag = "login", request_body = CertificateLoginBody, description = "数字证书登录: company + certificate file + PIN. An expired or revoked certificate is refused with the remedy (更新证书). Returns `{token, stage}`.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn login_certificate(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    state: Desk,
+    ReqLang(lang): ReqLang,
+    body: Result<Json<CertificateLoginBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let Json(b) = body.map_err(|_| bad_body(lang))?;
+    let token = run(&state, lang, move |scope, now| {
+        crate::bureau::certificate::login_with_certificate(
+            scope,
+            now,
+            &peer.ip().to_string(),
+            &b.company,
+            &b.certificate,
+            &b.pin,
+        )
+    })
+    .await?;
+    Ok(Json(json!({ "token": token, "stage": "active" })))
 }

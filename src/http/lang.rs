@@ -3,7 +3,6 @@
 //! by default, as the real one is, whatever language the classroom PCs are set to.
 
 use axum::extract::FromRequestParts;
-use axum::http::header::COOKIE;
 use axum::http::request::Parts;
 
 use crate::i18n::Lang;
@@ -17,18 +16,8 @@ pub fn from_parts(parts: &Parts) -> Lang {
         .split('&')
         .find_map(|kv| kv.strip_prefix("lang="))
         .and_then(Lang::parse);
-    let from_cookie = || {
-        parts
-            .headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|c| {
-                let (k, v) = c.trim().split_once('=')?;
-                if k == "lang" { Lang::parse(v) } else { None }
-            })
-    };
+    let from_cookie =
+        || super::cookies::cookie(&parts.headers, "lang").and_then(|v| Lang::parse(v.as_str()));
     from_query.or_else(from_cookie).unwrap_or_default()
 }
 

@@ -2,13 +2,17 @@
 //! parse, call the domain or the store, render.
 
 mod api;
+mod api_bureau;
 mod api_portal;
+mod cookies;
 mod error;
+mod home;
 mod lang;
 mod openapi;
 mod pages;
 mod portal;
 mod router;
+mod sandbox;
 pub mod templates;
 
 use std::future::Future;

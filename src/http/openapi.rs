@@ -2,8 +2,15 @@
 
 use utoipa::OpenApi;
 
-use super::api_portal::{CodeBody, ForgotBody, LoginBody, NewPasswordBody, ResetBody};
+use super::api_bureau::{
+    AskBody, CertificateBody, ChangePasswordBody, ContactBody, GrantBody, RevokeBody, SecurityBody,
+    SwitchBody,
+};
+use super::api_portal::{
+    CertificateLoginBody, CodeBody, ForgotBody, LoginBody, NewPasswordBody, ResetBody,
+};
 use super::error::ApiErrorBody;
+use super::portal::{AccountData, Inbox, Opened, StaffData};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +30,25 @@ use super::error::ApiErrorBody;
         super::api_portal::logout,
         super::api_portal::workbench,
         super::api_portal::phone,
+        super::api_portal::login_certificate,
+        super::api_bureau::account_get,
+        super::api_bureau::account_password,
+        super::api_bureau::account_security,
+        super::api_bureau::account_contact,
+        super::api_bureau::account_contact_confirm,
+        super::api_bureau::account_certificate,
+        super::api_bureau::staff_get,
+        super::api_bureau::staff_grant,
+        super::api_bureau::staff_revoke,
+        super::api_bureau::switch,
+        super::api_bureau::messages_get,
+        super::api_bureau::message_get,
+        super::api_bureau::announcement_get,
+        super::api_bureau::help_get,
+        super::api_bureau::help_ask,
+        super::api_bureau::sandbox_demo,
+        super::api_bureau::sandbox_get,
+        super::api_bureau::sandbox_leave,
     ),
     components(schemas(
         ApiErrorBody,
@@ -30,7 +56,20 @@ use super::error::ApiErrorBody;
         CodeBody,
         NewPasswordBody,
         ForgotBody,
-        ResetBody
+        ResetBody,
+        CertificateLoginBody,
+        ChangePasswordBody,
+        SecurityBody,
+        ContactBody,
+        CertificateBody,
+        GrantBody,
+        RevokeBody,
+        SwitchBody,
+        AskBody,
+        AccountData,
+        StaffData,
+        Inbox,
+        Opened
     ))
 )]
 pub struct ApiDoc;

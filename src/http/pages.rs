@@ -1,56 +1,13 @@
 //! HTML pages.
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde::{Deserialize, Serialize};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 
-use super::templates;
-use super::{AppError, AppState, ReqLang};
-use crate::bureau::overview::{CompanySummary, TenantOverview, tenant_overview};
+use super::{AppError, ReqLang};
 use crate::i18n::Lang;
-
-pub async fn home(
-    State(state): State<AppState>,
-    ReqLang(lang): ReqLang,
-) -> Result<Html<String>, AppError> {
-    let demo = state.demo;
-    let overview = state
-        .db
-        .run_read(move |s| tenant_overview(&s.tenant(demo)))
-        .await
-        .map_err(|e| AppError::from_store(e, lang))?;
-    render(
-        lang,
-        "/",
-        "home.html",
-        HomePage {
-            companies: &overview.companies,
-            tenant: &overview,
-        },
-    )
-}
-
-#[derive(Serialize)]
-struct HomePage<'a> {
-    tenant: &'a TenantOverview,
-    companies: &'a [CompanySummary],
-}
-
-fn render(
-    lang: Lang,
-    path: &str,
-    name: &str,
-    ctx: impl Serialize,
-) -> Result<Html<String>, AppError> {
-    templates::render(lang, path, name, ctx)
-        .map(Html)
-        .map_err(|e| {
-            tracing::error!(error = %e, template = name, "render failed");
-            AppError::internal(lang)
-        })
-}
 
 #[derive(Deserialize)]
 pub struct Next {

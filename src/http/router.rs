@@ -7,13 +7,15 @@ use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
-use super::{AppState, api, api_portal, pages, portal};
+use super::{AppState, api, api_bureau, api_portal, home, pages, portal};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(pages::home))
+        .route("/", get(home::home))
+        .route("/sandbox/demo", post(home::enter_demo))
+        .route("/sandbox/leave", post(home::leave))
         .route("/lang/{code}", get(pages::switch_lang))
         .route("/static/{file}", get(pages::asset))
         .route("/favicon.ico", get(pages::favicon))
@@ -74,6 +76,43 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/logout", post(api_portal::logout))
         .route("/api/v1/workbench", get(api_portal::workbench))
         .route("/api/v1/phone", get(api_portal::phone))
+        .route(
+            "/api/v1/login/certificate",
+            post(api_portal::login_certificate),
+        )
+        .route("/api/v1/account", get(api_bureau::account_get))
+        .route(
+            "/api/v1/account/password",
+            post(api_bureau::account_password),
+        )
+        .route(
+            "/api/v1/account/security",
+            put(api_bureau::account_security),
+        )
+        .route("/api/v1/account/contact", post(api_bureau::account_contact))
+        .route(
+            "/api/v1/account/contact/confirm",
+            post(api_bureau::account_contact_confirm),
+        )
+        .route(
+            "/api/v1/account/certificate",
+            post(api_bureau::account_certificate),
+        )
+        .route("/api/v1/staff", get(api_bureau::staff_get))
+        .route("/api/v1/staff/grant", post(api_bureau::staff_grant))
+        .route("/api/v1/staff/revoke", post(api_bureau::staff_revoke))
+        .route("/api/v1/switch", post(api_bureau::switch))
+        .route("/api/v1/messages", get(api_bureau::messages_get))
+        .route("/api/v1/messages/{id}", get(api_bureau::message_get))
+        .route(
+            "/api/v1/announcements/{id}",
+            get(api_bureau::announcement_get),
+        )
+        .route("/api/v1/help", get(api_bureau::help_get))
+        .route("/api/v1/help/ask", post(api_bureau::help_ask))
+        .route("/api/v1/sandbox", get(api_bureau::sandbox_get))
+        .route("/api/v1/sandbox/demo", post(api_bureau::sandbox_demo))
+        .route("/api/v1/sandbox/leave", post(api_bureau::sandbox_leave))
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(middleware::from_fn(security_headers))

@@ -15,6 +15,7 @@ mod load;
 mod messages;
 mod portal;
 mod records;
+mod sandbox;
 mod tenants;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ pub use error::StoreError;
 pub use messages::Message;
 pub use portal::{Account, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent};
 pub use records::*;
+pub use sandbox::{Trainee, TraineeKind};
 pub use tenants::TenantScope;
 
 /// "TXLB": marks a SQLite file as a taxlab database.
@@ -38,6 +40,7 @@ const APPLICATION_ID: i64 = 0x5458_4C42;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_tenants.sql")),
     M::up(include_str!("migrations/0002_portal.sql")),
+    M::up(include_str!("migrations/0003_sandbox.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -5,7 +5,11 @@ use serde_json::{Value, json};
 use crate::helpers::TestApp;
 
 async fn post(app: &TestApp, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
-    let mut req = app.client.post(app.url(path)).json(&body);
+    let mut req = app
+        .client
+        .post(app.url(path))
+        .header("x-sandbox-token", &app.sandbox)
+        .json(&body);
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
@@ -14,7 +18,7 @@ async fn post(app: &TestApp, path: &str, token: Option<&str>, body: Value) -> (u
 }
 
 async fn latest_code(app: &TestApp) -> String {
-    let phone: Value = app.get("/api/v1/phone").await.json().await.unwrap();
+    let phone: Value = app.get_in("/api/v1/phone").await.json().await.unwrap();
     phone["messages"][0]["code"].as_str().unwrap().to_owned()
 }
 
@@ -92,6 +96,7 @@ async fn the_api_walks_the_same_login_with_the_same_rules() {
     let res = app
         .client
         .get(app.url("/api/v1/workbench"))
+        .header("x-sandbox-token", &app.sandbox)
         .bearer_auth(&token)
         .send()
         .await
@@ -125,6 +130,7 @@ async fn the_api_walks_the_same_login_with_the_same_rules() {
     let res = app
         .client
         .get(app.url("/api/v1/workbench"))
+        .header("x-sandbox-token", &app.sandbox)
         .bearer_auth(&token)
         .send()
         .await
@@ -139,6 +145,7 @@ async fn the_api_walks_the_same_login_with_the_same_rules() {
     let res = app
         .client
         .get(app.url("/api/v1/workbench"))
+        .header("x-sandbox-token", &app.sandbox)
         .bearer_auth(&token)
         .send()
         .await

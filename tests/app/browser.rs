@@ -10,7 +10,16 @@ pub struct Visitor<'a> {
 }
 
 impl<'a> Visitor<'a> {
+    /// A trainee already in the sandbox (as the demo trainee).
     pub fn new(app: &'a TestApp) -> Visitor<'a> {
+        let mut v = Visitor::outsider(app);
+        v.cookies
+            .insert("taxlab_sandbox".to_owned(), app.sandbox.clone());
+        v
+    }
+
+    /// A browser that has not entered the sandbox.
+    pub fn outsider(app: &'a TestApp) -> Visitor<'a> {
         Visitor {
             app,
             cookies: BTreeMap::new(),

@@ -4,7 +4,7 @@ use taxlab::clock::Clock;
 use taxlab::http::{App, AppState};
 use taxlab::seed;
 use taxlab::store::Db;
-use taxlab::store::TenantId;
+use taxlab::store::{TenantId, TraineeKind};
 use tokio::sync::oneshot;
 
 pub struct TestApp {
@@ -12,6 +12,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub demo: TenantId,
+    /// A sandbox session of the demo trainee, opened directly in the store.
+    pub sandbox: String,
     pub clock: Clock,
     _dir: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
@@ -22,6 +24,14 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = Db::open(&dir.path().join("test.db")).expect("open db");
         let demo = seed::ensure_demo(&db).expect("demo tenant");
+        let sandbox = db
+            .write(|s| {
+                let t = s
+                    .trainee_of(demo, TraineeKind::Demo)?
+                    .expect("demo trainee");
+                s.open_sandbox_session(&t, chrono::Utc::now())
+            })
+            .expect("sandbox session");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -45,6 +55,7 @@ impl TestApp {
             client,
             db,
             demo,
+            sandbox,
             clock,
             _dir: dir,
             _stop: stop,
@@ -58,6 +69,16 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A GET from inside the sandbox (the demo trainee's session in the header).
+    pub async fn get_in(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("x-sandbox-token", &self.sandbox)
             .send()
             .await
             .expect("request")

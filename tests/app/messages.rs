@@ -78,13 +78,13 @@ async fn messages_and_announcements_are_read_and_unread_and_stay_in_their_tenant
 #[tokio::test]
 async fn the_help_centre_searches_the_faq_and_the_online_service_answers() {
     let app = TestApp::spawn().await;
-    let page = app.get("/portal/help").await.text().await.unwrap();
+    let page = app.get_in("/portal/help").await.text().await.unwrap();
     assert!(
         page.contains("帮助中心") && page.contains("忘记登录密码怎么办"),
         "the whole FAQ without a query"
     );
     let page = app
-        .get("/portal/help?q=%E8%AF%81%E4%B9%A6%E8%BF%87%E6%9C%9F")
+        .get_in("/portal/help?q=%E8%AF%81%E4%B9%A6%E8%BF%87%E6%9C%9F")
         .await
         .text()
         .await
@@ -97,7 +97,7 @@ async fn the_help_centre_searches_the_faq_and_the_online_service_answers() {
     // 提交申报时网络中断了怎么办？
     let q = "%E6%8F%90%E4%BA%A4%E7%94%B3%E6%8A%A5%E6%97%B6%E7%BD%91%E7%BB%9C%E4%B8%AD%E6%96%AD%E4%BA%86%E6%80%8E%E4%B9%88%E5%8A%9E";
     let page = app
-        .get(&format!("/portal/help/ask?q={q}"))
+        .get_in(&format!("/portal/help/ask?q={q}"))
         .await
         .text()
         .await
@@ -107,7 +107,7 @@ async fn the_help_centre_searches_the_faq_and_the_online_service_answers() {
         "the course's answer: query, do not resubmit"
     );
     let page = app
-        .get("/portal/help/ask?q=weather")
+        .get_in("/portal/help/ask?q=weather")
         .await
         .text()
         .await
@@ -124,6 +124,11 @@ async fn the_help_centre_searches_the_faq_and_the_online_service_answers() {
             .iter()
             .any(|e| e.action == "help.ask" && e.result == "no_answer")
     );
-    let page = app.get("/portal/help?lang=en").await.text().await.unwrap();
+    let page = app
+        .get_in("/portal/help?lang=en")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Help centre") && page.contains("I forgot my password"));
 }

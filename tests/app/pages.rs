@@ -14,7 +14,7 @@ async fn healthz_reports_schema_and_demo_tenant() {
 #[tokio::test]
 async fn home_lists_the_demo_companies_in_chinese_by_default() {
     let app = TestApp::spawn().await;
-    let res = app.get("/").await;
+    let res = app.get_in("/").await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(html.contains("<html lang=\"zh-CN\">"));
@@ -39,6 +39,7 @@ async fn english_switch_sets_a_cookie_and_the_page_follows_it() {
         .client
         .get(app.url("/"))
         .header("cookie", "lang=en")
+        .header("x-sandbox-token", &app.sandbox)
         .send()
         .await
         .unwrap()

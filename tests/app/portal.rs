@@ -65,8 +65,13 @@ async fn first_login_walks_password_sms_and_forced_change_to_the_workbench() {
 
     let page = v.get_text("/portal/login").await;
     assert!(
-        page.contains("用户登录") && page.contains("Etax@2026"),
-        "demo accounts and initial password shown"
+        page.contains("用户登录") && page.contains("实训资料"),
+        "the login page points to the training materials"
+    );
+    let materials = v.get_text("/").await;
+    assert!(
+        materials.contains("Etax@2026") && materials.contains(&clerk.mobile),
+        "the materials give the accounts and the initial password"
     );
     let res = password_step(&mut v, &clerk, "Etax@2026").await;
     assert_eq!(res.status(), 303);
@@ -354,6 +359,7 @@ async fn forms_without_the_csrf_token_are_refused() {
     let res = app
         .client
         .post(app.url("/portal/login"))
+        .header("x-sandbox-token", &app.sandbox)
         .form(&[
             ("company", clerk.uscc.as_str()),
             ("account", &clerk.mobile),
@@ -509,7 +515,10 @@ async fn pages_behind_the_login_send_strangers_to_it() {
     let res = app
         .client
         .get(app.url("/portal"))
-        .header("cookie", "etax_session=0000")
+        .header(
+            "cookie",
+            format!("etax_session=0000; taxlab_sandbox={}", app.sandbox),
+        )
         .send()
         .await
         .unwrap();
@@ -591,7 +600,13 @@ async fn every_form_refuses_a_missing_csrf_token() {
         let res = app
             .client
             .post(app.url(path))
-            .header("cookie", format!("etax_session={session}; csrf=aaaa"))
+            .header(
+                "cookie",
+                format!(
+                    "etax_session={session}; csrf=aaaa; taxlab_sandbox={}",
+                    app.sandbox
+                ),
+            )
             .form(&[("csrf", "bbbb"), ("two_factor", "")])
             .send()
             .await

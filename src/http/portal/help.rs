@@ -1,16 +1,20 @@
 //! 帮助中心 and 在线客服 pages: open to everyone, logged in or not.
 
+use crate::http::sandbox::Desk;
+use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::super::{AppError, AppState, ReqLang};
+use super::super::{AppError, ReqLang};
 use super::{Frame, csrf_token, phone_view, render};
 use crate::bureau::help;
 use crate::i18n::Lang;
+use crate::store::{StoreError, TenantScope};
+use chrono::{DateTime, Utc};
+use utoipa::ToSchema;
 
 #[derive(Deserialize, Default)]
 pub struct HelpQuery {
@@ -18,8 +22,8 @@ pub struct HelpQuery {
     q: String,
 }
 
-#[derive(Serialize)]
-struct EntryView {
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct EntryView {
     id: String,
     question: String,
     answer: String,
@@ -35,45 +39,58 @@ struct HelpPage {
     reply: Option<String>,
 }
 
-async fn page(
-    state: &AppState,
-    lang: Lang,
-    headers: &HeaderMap,
-    q: String,
-    asked: Option<String>,
-) -> Result<Response, AppError> {
-    let (demo, now) = (state.demo, state.clock.now());
-    let question = asked.clone();
-    let (phone, reply_id) = state
-        .db
-        .run_write(move |s| {
-            let scope = s.tenant(demo);
-            let reply = question
-                .as_deref()
-                .and_then(help::answer)
-                .map(|e| e.id.clone());
-            if let Some(question) = &question {
-                let result = if reply.is_some() { "ok" } else { "no_answer" };
-                scope.trace(
-                    now,
-                    None,
-                    "help.ask",
-                    result,
-                    &json!({ "question": question, "answer": reply }),
-                )?;
-            }
-            Ok((phone_view(&scope, lang)?, reply))
-        })
-        .await
-        .map_err(|e| AppError::from_store(e, lang))?;
-    let entries = help::search(&q)
+/// The FAQ entries matching a search (all of them for an empty one).
+pub(in crate::http) fn search_views(q: &str, lang: Lang) -> Vec<EntryView> {
+    help::search(q)
         .into_iter()
         .map(|e| EntryView {
             id: e.id.clone(),
             question: e.question(lang).to_owned(),
             answer: e.answer(lang).to_owned(),
         })
-        .collect();
+        .collect()
+}
+
+/// 在线客服: the FAQ entry that answers a question, if any; the question goes into the trace.
+pub(in crate::http) fn answer_traced(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    question: &str,
+) -> Result<Option<&'static help::HelpEntry>, StoreError> {
+    let reply = help::answer(question);
+    let result = if reply.is_some() { "ok" } else { "no_answer" };
+    scope.trace(
+        now,
+        None,
+        "help.ask",
+        result,
+        &json!({ "question": question, "answer": reply.map(|e| &e.id) }),
+    )?;
+    Ok(reply)
+}
+
+async fn page(
+    state: &Desk,
+    lang: Lang,
+    headers: &HeaderMap,
+    q: String,
+    asked: Option<String>,
+) -> Result<Response, AppError> {
+    let (demo, now) = (state.tenant(), state.clock.now());
+    let question = asked.clone();
+    let (phone, reply_id) = state
+        .db
+        .run_write(move |s| {
+            let scope = s.tenant(demo);
+            let reply = match &question {
+                Some(q) => answer_traced(&scope, now, q)?.map(|e| e.id.clone()),
+                None => None,
+            };
+            Ok((phone_view(&scope, lang)?, reply))
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    let entries = search_views(&q, lang);
     let reply = reply_id
         .and_then(|id| help::entries().iter().find(|e| e.id == id))
         .map(|e| e.answer(lang).to_owned());
@@ -85,6 +102,7 @@ async fn page(
             crumbs: vec!["portal.crumb.home", "portal.crumb.help"],
             active: "help",
             who: None,
+            sandbox: state.bar(lang),
         },
         q,
         entries,
@@ -102,7 +120,7 @@ async fn page(
 
 /// `GET /portal/help?q=`: the FAQ, searched.
 pub async fn help(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     q: Result<Query<HelpQuery>, QueryRejection>,
@@ -113,7 +131,7 @@ pub async fn help(
 
 /// `GET /portal/help/ask?q=`: the online service answers.
 pub async fn ask(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     q: Result<Query<HelpQuery>, QueryRejection>,

@@ -1,11 +1,12 @@
 //! 消息中心 and 通知公告 pages.
 
-use axum::extract::{Path, State};
+use crate::http::sandbox::Desk;
+use axum::extract::Path;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
-use super::super::{AppError, AppState, ReqLang};
+use super::super::{AppError, ReqLang};
 use super::{
     Frame, SESSION_COOKIE, bureau, cookie, csrf_token, phone_view, render, stage_home, to_login,
     who,
@@ -13,10 +14,11 @@ use super::{
 use crate::bureau::login;
 use crate::bureau::messages::{self, Announcement};
 use crate::i18n::{Catalog, Lang};
-use crate::store::{Message, SessionStage, StoreError, TenantScope};
+use crate::store::{Message, PortalSession, SessionStage, StoreError, TenantScope};
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
-pub(super) struct ItemView {
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct ItemView {
     id: String,
     date: String,
     title: String,
@@ -77,38 +79,55 @@ pub(super) fn announcement_views(
 struct ListPage {
     #[serde(flatten)]
     frame: Frame,
+    #[serde(flatten)]
+    data: Inbox,
+}
+
+/// 消息中心: the company's messages and the published announcements, with read marks.
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct Inbox {
     messages: Vec<ItemView>,
     announcements: Vec<ItemView>,
 }
 
+pub(in crate::http) fn inbox(
+    scope: &TenantScope<'_>,
+    s: &PortalSession,
+    lang: Lang,
+) -> Result<Inbox, StoreError> {
+    let messages = scope
+        .messages(s.company_id)?
+        .iter()
+        .map(|m| ItemView {
+            id: m.id.to_string(),
+            date: m.sent_on.to_string(),
+            title: message_text(m, lang).0,
+            read: m.read,
+        })
+        .collect();
+    Ok(Inbox {
+        messages,
+        announcements: announcement_views(scope, s.person_id, lang)?,
+    })
+}
+
 pub async fn list(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let found = bureau(&state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
-        let items = scope
-            .messages(s.company_id)?
-            .iter()
-            .map(|m| ItemView {
-                id: m.id.to_string(),
-                date: m.sent_on.to_string(),
-                title: message_text(m, lang).0,
-                read: m.read,
-            })
-            .collect::<Vec<_>>();
         Ok((
             s.stage,
             who(scope, s.person_id, s.company_id)?,
             phone_view(scope, lang)?,
-            items,
-            announcement_views(scope, s.person_id, lang)?,
+            inbox(scope, &s, lang)?,
         ))
     })
     .await?;
-    let (stage, who, phone, items, announcements) = match found {
+    let (stage, who, phone, data) = match found {
         Ok(v) => v,
         Err(e) => return Ok(to_login(&e)),
     };
@@ -123,9 +142,9 @@ pub async fn list(
             crumbs: vec!["portal.crumb.home", "portal.crumb.messages"],
             active: "messages",
             who: Some(who),
+            sandbox: state.bar(lang),
         },
-        messages: items,
-        announcements,
+        data,
     };
     render(
         lang,
@@ -140,19 +159,49 @@ pub async fn list(
 struct DetailPage {
     #[serde(flatten)]
     frame: Frame,
+    #[serde(flatten)]
+    item: Opened,
+}
+
+/// A message or announcement, opened (and so marked read).
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct Opened {
     title: String,
     date: String,
     body: String,
 }
 
-/// Which item a detail page shows.
-enum Item {
+/// Which item to open.
+pub(in crate::http) enum Item {
     Message(i64),
     Announcement(String),
 }
 
+/// Open a message of the session's company or an announcement; marks it read.
+pub(in crate::http) fn open(
+    scope: &TenantScope<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+    s: &PortalSession,
+    item: Item,
+    lang: Lang,
+) -> Result<Opened, login::LoginError> {
+    let (title, date, body) = match item {
+        Item::Message(id) => {
+            let m = messages::open_message(scope, now, s.person_id, s.company_id, id)?;
+            let (t, b) = message_text(&m, lang);
+            (t, m.sent_on.to_string(), b)
+        }
+        Item::Announcement(id) => {
+            let a = messages::open_announcement(scope, now, s.person_id, &id)?;
+            let (t, b) = announcement_text(a, lang);
+            (t, a.date.to_string(), b)
+        }
+    };
+    Ok(Opened { title, date, body })
+}
+
 async fn detail(
-    state: &AppState,
+    state: &Desk,
     lang: Lang,
     headers: &HeaderMap,
     item: Item,
@@ -164,28 +213,14 @@ async fn detail(
         if s.stage != SessionStage::Active {
             return Err(login::LoginError::WrongStage(s.stage));
         }
-        let (title, date, body) = match item {
-            Item::Message(id) => {
-                let m = messages::open_message(scope, now, s.person_id, s.company_id, id)?;
-                let (t, b) = message_text(&m, lang);
-                (t, m.sent_on.to_string(), b)
-            }
-            Item::Announcement(id) => {
-                let a = messages::open_announcement(scope, now, s.person_id, &id)?;
-                let (t, b) = announcement_text(a, lang);
-                (t, a.date.to_string(), b)
-            }
-        };
         Ok((
             who(scope, s.person_id, s.company_id)?,
             phone_view(scope, lang)?,
-            title,
-            date,
-            body,
+            open(scope, now, &s, item, lang)?,
         ))
     })
     .await?;
-    let (who, phone, title, date, body) = match found {
+    let (who, phone, item) = match found {
         Ok(v) => v,
         Err(login::LoginError::WrongStage(stage)) => {
             return Ok(Redirect::to(stage_home(stage)).into_response());
@@ -200,10 +235,9 @@ async fn detail(
             crumbs: vec!["portal.crumb.home", "portal.crumb.messages"],
             active: "messages",
             who: Some(who),
+            sandbox: state.bar(lang),
         },
-        title,
-        date,
-        body,
+        item,
     };
     render(
         lang,
@@ -216,7 +250,7 @@ async fn detail(
 
 pub async fn message(
     Path(id): Path<String>,
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -234,7 +268,7 @@ pub async fn message(
 
 pub async fn announcement(
     Path(id): Path<String>,
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {

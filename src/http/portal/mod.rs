@@ -10,40 +10,36 @@ mod signin;
 mod staff;
 mod workbench;
 
+pub(super) use help::{answer_traced, search_views};
 pub use help::{ask, help};
+pub(super) use messages::{Inbox, Item, Opened, inbox, open};
 pub use messages::{announcement, list as messages, message};
 pub use recovery::*;
 pub use settings::*;
+pub(super) use settings::{
+    AccountData, account_data, certificate_problem, contact_message, security_problem,
+};
 pub use signin::*;
+pub(super) use staff::{StaffData, staff_data, staff_problem};
 pub use staff::{grant, revoke, staff, switch};
 pub use workbench::*;
 
-use super::{AppError, AppState, templates};
+use super::cookies::{cookie, with_cookies};
+use super::{AppError, templates};
 use crate::bureau::login::LoginError;
 use crate::domain::password::PortalPolicy;
+use crate::http::sandbox::Desk;
 use crate::i18n::{Catalog, Lang};
 use crate::store::{CompanyId, SessionStage, StoreError, TenantScope};
 use axum::extract::Form;
 use axum::extract::rejection::FormRejection;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
 pub(super) const SESSION_COOKIE: &str = "etax_session";
 const CSRF_COOKIE: &str = "csrf";
-
-pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| {
-            let (k, v) = c.trim().split_once('=')?;
-            (k == name).then(|| v.to_owned())
-        })
-}
 
 /// The form token: the one in the cookie, or a new one to set (double-submit protection).
 pub(super) fn csrf_token(headers: &HeaderMap) -> (String, Option<String>) {
@@ -71,20 +67,11 @@ pub(super) fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
     cookie(headers, CSRF_COOKIE).is_some_and(|c| !c.is_empty() && c == submitted)
 }
 
-fn with_cookies(mut res: Response, cookies: impl IntoIterator<Item = String>) -> Response {
-    for c in cookies {
-        if let Ok(v) = HeaderValue::from_str(&c) {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    res
-}
-
 fn session_cookie(token: &str) -> String {
     format!("{SESSION_COOKIE}={token}; Path=/portal; HttpOnly; SameSite=Lax")
 }
 
-fn clear_session_cookie() -> String {
+pub(super) fn clear_session_cookie() -> String {
     format!("{SESSION_COOKIE}=; Path=/portal; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
@@ -165,6 +152,7 @@ pub(super) struct Frame {
     pub(super) crumbs: Vec<&'static str>,
     pub(super) active: &'static str,
     pub(super) who: Option<Who>,
+    pub(super) sandbox: super::sandbox::SandboxBar,
 }
 
 pub(super) fn phone_view(
@@ -251,6 +239,7 @@ pub(super) fn login_message_parts(e: &LoginError, lang: Lang) -> (Option<&'stati
             (Some("password"), c.format(lang, &key, &args))
         }
         LoginError::Locked { until } => (None, c.format(lang, &key, &[("until", &cst(*until))])),
+        LoginError::CertExpired { on } => (None, c.format(lang, &key, &[("on", &on.to_string())])),
         LoginError::ResendTooSoon { wait_seconds } => (
             None,
             c.format(lang, &key, &[("wait", &wait_seconds.to_string())]),
@@ -277,11 +266,11 @@ pub(super) fn login_message_parts(e: &LoginError, lang: Lang) -> (Option<&'stati
 
 /// Run bureau work in one transaction; a bureau refusal still commits what it traced.
 pub(super) async fn bureau<T: Send + 'static>(
-    state: &AppState,
+    state: &Desk,
     lang: Lang,
     f: impl FnOnce(&TenantScope<'_>, DateTime<Utc>) -> Result<T, LoginError> + Send + 'static,
 ) -> Result<Result<T, LoginError>, AppError> {
-    let (demo, now) = (state.demo, state.clock.now());
+    let (demo, now) = (state.tenant(), state.clock.now());
     state
         .db
         .run_write(move |s| match f(&s.tenant(demo), now) {

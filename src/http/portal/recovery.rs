@@ -1,11 +1,12 @@
 //! 忘记密码: a reset code to the phone, then a new password.
 
-use super::super::{AppError, AppState, ReqLang};
+use super::super::{AppError, ReqLang};
 use super::*;
 use crate::bureau::login::LoginError;
+use crate::http::sandbox::Desk;
 use crate::i18n::{Catalog, Lang};
+use axum::extract::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,7 @@ struct ForgotPage {
 }
 
 async fn forgot_page(
-    state: &AppState,
+    state: &Desk,
     lang: Lang,
     headers: &HeaderMap,
     account: String,
@@ -29,7 +30,7 @@ async fn forgot_page(
     notice: Option<String>,
     error: Option<FieldError>,
 ) -> Result<Response, AppError> {
-    let demo = state.demo;
+    let demo = state.tenant();
     let phone = state
         .db
         .run_read(move |s| phone_view(&s.tenant(demo), lang))
@@ -43,6 +44,7 @@ async fn forgot_page(
             crumbs: vec!["portal.crumb.home", "portal.crumb.forgot"],
             active: "home",
             who: None,
+            sandbox: state.bar(lang),
         },
         account,
         sent,
@@ -59,7 +61,7 @@ async fn forgot_page(
 }
 
 pub async fn forgot_form(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -75,7 +77,7 @@ pub struct ForgotForm {
 }
 
 pub async fn forgot_submit(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<ForgotForm>, FormRejection>,
@@ -155,7 +157,7 @@ pub struct ResetForm {
 }
 
 pub async fn reset_submit(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<ResetForm>, FormRejection>,

@@ -1,20 +1,22 @@
 //! 账户设置: personal data, password, certificate, security settings, phone and email.
 
-use super::super::{AppError, AppState, ReqLang};
+use super::super::{AppError, ReqLang};
 use super::*;
 use crate::bureau::login::{self, LoginError};
 use crate::bureau::{account, certificate};
+use crate::http::sandbox::Desk;
 use crate::i18n::{Catalog, Lang};
-use crate::store::SessionStage;
+use crate::store::{SessionStage, TenantScope};
 use axum::extract::rejection::FormRejection;
-use axum::extract::{ConnectInfo, Form, State};
+use axum::extract::{ConnectInfo, Form};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
-struct Me {
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct Me {
     name: String,
     resident_id: String,
     mobile: String,
@@ -22,24 +24,24 @@ struct Me {
     password_changed: Option<String>,
 }
 
-#[derive(Serialize)]
-struct HistoryRow {
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct HistoryRow {
     at: String,
     ip: String,
     action: String,
     result: String,
 }
 
-#[derive(Serialize)]
-struct SecurityView {
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct SecurityView {
     two_factor: bool,
     ip_allow: String,
     hours_from: String,
     hours_to: String,
 }
 
-#[derive(Serialize)]
-struct CertView {
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct CertView {
     serial: String,
     expires: String,
     state: &'static str,
@@ -49,10 +51,8 @@ struct CertView {
 struct AccountPage {
     #[serde(flatten)]
     frame: Frame,
-    me: Me,
-    security: SecurityView,
-    certificate: Option<CertView>,
-    history: Vec<HistoryRow>,
+    #[serde(flatten)]
+    data: AccountData,
     #[serde(flatten)]
     extras: AccountExtras,
 }
@@ -84,51 +84,31 @@ impl AccountExtras {
     }
 }
 
-async fn account_page(
-    state: &AppState,
-    lang: Lang,
-    headers: &HeaderMap,
-    extras: AccountExtras,
-) -> Result<Response, AppError> {
-    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
-    let found = bureau(state, lang, move |scope, now| {
-        let s = login::session(scope, now, &token)?;
-        let person = scope.person(s.person_id)?.value;
-        let account = scope.account(s.person_id)?;
-        let history = login::login_history(scope, s.person_id, 20)?;
-        let cert = certificate::current(scope, s.person_id)?;
-        Ok((
-            s.stage,
-            who(scope, s.person_id, s.company_id)?,
-            phone_view(scope, lang)?,
-            person,
-            account,
-            (history, cert),
-        ))
-    })
-    .await?;
-    let (stage, who, phone, person, account, (history, cert)) = match found {
-        Ok(v) => v,
-        Err(e) => return Ok(to_login(&e)),
-    };
-    if stage != SessionStage::Active {
-        return Ok(Redirect::to(stage_home(stage)).into_response());
-    }
-    let (csrf, set) = csrf_token(headers);
-    let email_masked = mask_address(&person.email).unwrap_or_else(|| person.email.clone());
-    let page = AccountPage {
-        frame: Frame {
-            csrf,
-            phone,
-            crumbs: vec!["portal.crumb.home", "portal.crumb.account"],
-            active: "account",
-            who: Some(who),
-        },
+/// 账户设置 as the logged-in person sees it: masked personal data, security settings,
+/// certificate, login history.
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct AccountData {
+    me: Me,
+    security: SecurityView,
+    certificate: Option<CertView>,
+    history: Vec<HistoryRow>,
+}
+
+pub(in crate::http) fn account_data(
+    scope: &TenantScope<'_>,
+    person_id: i64,
+) -> Result<AccountData, LoginError> {
+    let person = scope.person(person_id)?.value;
+    let account = scope.account(person_id)?;
+    let history = login::login_history(scope, person_id, 20)?;
+    let cert = certificate::current(scope, person_id)?;
+    let email = mask_address(&person.email).unwrap_or_else(|| person.email.clone());
+    Ok(AccountData {
         me: Me {
             name: mask_name(&person.name),
             resident_id: person.resident_id.masked(),
             mobile: person.mobile.masked(),
-            email: email_masked,
+            email,
             password_changed: account.password_changed_at.map(cst),
         },
         security: SecurityView {
@@ -151,6 +131,76 @@ async fn account_page(
                 result: h.result,
             })
             .collect(),
+    })
+}
+
+/// A refused security setting: the field it concerns and the message.
+pub(in crate::http) fn security_problem(
+    p: &account::SettingsProblem,
+    lang: Lang,
+) -> (&'static str, String) {
+    let c = Catalog::embedded();
+    let key = format!("security.{}", p.code());
+    match p {
+        account::SettingsProblem::BadIp(v) => ("ip_allow", c.format(lang, &key, &[("value", v)])),
+        account::SettingsProblem::BadHours => ("hours", c.text(lang, &key).to_owned()),
+        account::SettingsProblem::LocksOutThisAddress => {
+            ("ip_allow", c.text(lang, &key).to_owned())
+        }
+    }
+}
+
+/// A refused certificate request: the field it concerns and the message.
+pub(in crate::http) fn certificate_problem(
+    p: certificate::IssueProblem,
+    lang: Lang,
+) -> (&'static str, String) {
+    let field = if p == certificate::IssueProblem::PinMismatch {
+        "pin_confirm"
+    } else {
+        "pin"
+    };
+    let message = Catalog::embedded()
+        .text(lang, &format!("certificate.{}", p.code()))
+        .to_owned();
+    (field, message)
+}
+
+async fn account_page(
+    state: &Desk,
+    lang: Lang,
+    headers: &HeaderMap,
+    extras: AccountExtras,
+) -> Result<Response, AppError> {
+    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let found = bureau(state, lang, move |scope, now| {
+        let s = login::session(scope, now, &token)?;
+        Ok((
+            s.stage,
+            who(scope, s.person_id, s.company_id)?,
+            phone_view(scope, lang)?,
+            account_data(scope, s.person_id)?,
+        ))
+    })
+    .await?;
+    let (stage, who, phone, data) = match found {
+        Ok(v) => v,
+        Err(e) => return Ok(to_login(&e)),
+    };
+    if stage != SessionStage::Active {
+        return Ok(Redirect::to(stage_home(stage)).into_response());
+    }
+    let (csrf, set) = csrf_token(headers);
+    let page = AccountPage {
+        frame: Frame {
+            csrf,
+            phone,
+            crumbs: vec!["portal.crumb.home", "portal.crumb.account"],
+            active: "account",
+            who: Some(who),
+            sandbox: state.bar(lang),
+        },
+        data,
         extras,
     };
     render(
@@ -163,7 +213,7 @@ async fn account_page(
 }
 
 pub async fn account(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -183,7 +233,7 @@ pub struct ChangePasswordForm {
 }
 
 pub async fn account_password(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<ChangePasswordForm>, FormRejection>,
@@ -251,7 +301,7 @@ pub struct SecurityFormBody {
 
 pub async fn account_security(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<SecurityFormBody>, FormRejection>,
@@ -277,7 +327,6 @@ pub async fn account_security(
         account::save_security(scope, now, &token, &peer.ip().to_string(), &f)
     })
     .await?;
-    let c = Catalog::embedded();
     match result {
         Ok(Ok(())) => {
             account_page(
@@ -289,16 +338,7 @@ pub async fn account_security(
             .await
         }
         Ok(Err(p)) => {
-            let key = format!("security.{}", p.code());
-            let (field, message) = match &p {
-                account::SettingsProblem::BadIp(v) => {
-                    ("ip_allow", c.format(lang, &key, &[("value", v)]))
-                }
-                account::SettingsProblem::BadHours => ("hours", c.text(lang, &key).to_owned()),
-                account::SettingsProblem::LocksOutThisAddress => {
-                    ("ip_allow", c.text(lang, &key).to_owned())
-                }
-            };
+            let (field, message) = security_problem(&p, lang);
             account_page(
                 &state,
                 lang,
@@ -334,7 +374,7 @@ fn contact_kind(which: &str) -> (account::Contact, &'static str) {
     }
 }
 
-fn contact_message(p: account::ContactProblem, lang: Lang) -> String {
+pub(in crate::http) fn contact_message(p: account::ContactProblem, lang: Lang) -> String {
     let c = Catalog::embedded();
     let key = format!("contact.{}", p.code());
     match p {
@@ -346,7 +386,7 @@ fn contact_message(p: account::ContactProblem, lang: Lang) -> String {
 }
 
 pub async fn account_contact(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<ContactFormBody>, FormRejection>,
@@ -393,7 +433,7 @@ pub async fn account_contact(
 }
 
 pub async fn account_contact_confirm(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<ContactFormBody>, FormRejection>,
@@ -443,7 +483,7 @@ pub struct CertificateForm {
 
 /// `POST /portal/account/certificate`: issue (or renew) a certificate and download it.
 pub async fn account_certificate(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<CertificateForm>, FormRejection>,
@@ -478,14 +518,7 @@ pub async fn account_certificate(
             Ok(res)
         }
         Ok(Err(p)) => {
-            let field = if p == certificate::IssueProblem::PinMismatch {
-                "pin_confirm"
-            } else {
-                "pin"
-            };
-            let message = Catalog::embedded()
-                .text(lang, &format!("certificate.{}", p.code()))
-                .to_owned();
+            let (field, message) = certificate_problem(p, lang);
             account_page(
                 &state,
                 lang,

@@ -1,29 +1,20 @@
 //! 登录: the login pages (password + SMS code, certificate, forced password change, logout).
 
-use super::super::{AppError, AppState, ReqLang};
+use super::super::{AppError, ReqLang};
 use super::*;
 use crate::bureau::certificate;
 use crate::bureau::login::{self, LoginError};
-use crate::domain::password::PortalPolicy;
+use crate::http::sandbox::Desk;
 use crate::i18n::{Catalog, Lang};
-use crate::store::{CompanyId, SessionStage};
+use crate::store::SessionStage;
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::extract::{ConnectInfo, Form, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
-
-#[derive(Serialize)]
-struct DemoAccount {
-    company: String,
-    uscc: String,
-    role: &'static str,
-    person: String,
-    mobile: String,
-}
 
 #[derive(Deserialize)]
 pub struct NoticeQuery {
@@ -37,8 +28,6 @@ struct LoginPage {
     notice: Option<&'static str>,
     error: Option<FieldError>,
     values: LoginValues,
-    demo: Vec<DemoAccount>,
-    initial_password: String,
     /// A refusal of the certificate login form, shown above that form.
     cert_error: Option<String>,
 }
@@ -50,7 +39,7 @@ struct LoginValues {
 }
 
 async fn login_page(
-    state: &AppState,
+    state: &Desk,
     lang: Lang,
     headers: &HeaderMap,
     notice: Option<&'static str>,
@@ -63,7 +52,7 @@ async fn login_page(
 
 #[allow(clippy::too_many_arguments)]
 async fn login_page_with(
-    state: &AppState,
+    state: &Desk,
     lang: Lang,
     headers: &HeaderMap,
     notice: Option<&'static str>,
@@ -73,25 +62,10 @@ async fn login_page_with(
     cert_error: Option<String>,
 ) -> Result<Response, AppError> {
     let (csrf, set) = csrf_token(headers);
-    let demo = state.demo;
-    let (phone, accounts) = state
+    let demo = state.tenant();
+    let phone = state
         .db
-        .run_read(move |s| {
-            let scope = s.tenant(demo);
-            let mut accounts = Vec::new();
-            for c in scope.companies()? {
-                for st in scope.staff(CompanyId(c.id))? {
-                    accounts.push(DemoAccount {
-                        company: c.value.name.clone(),
-                        uscc: c.value.uscc.to_string(),
-                        role: st.role.as_str(),
-                        person: st.person.value.name.clone(),
-                        mobile: st.person.value.mobile.to_string(),
-                    });
-                }
-            }
-            Ok((phone_view(&scope, lang)?, accounts))
-        })
+        .run_read(move |s| phone_view(&s.tenant(demo), lang))
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
     let page = LoginPage {
@@ -101,12 +75,11 @@ async fn login_page_with(
             crumbs: vec!["portal.crumb.home", "portal.crumb.login"],
             active: "home",
             who: None,
+            sandbox: state.bar(lang),
         },
         notice,
         error,
         values,
-        demo: accounts,
-        initial_password: PortalPolicy::embedded().initial_password.clone(),
         cert_error,
     };
     let mut res = render(
@@ -121,7 +94,7 @@ async fn login_page_with(
 }
 
 pub async fn login_form(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     q: Result<Query<NoticeQuery>, QueryRejection>,
@@ -159,7 +132,7 @@ pub struct LoginForm {
 
 pub async fn login_submit(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
@@ -230,7 +203,7 @@ struct SmsPage {
 }
 
 async fn sms_page(
-    state: &AppState,
+    state: &Desk,
     lang: Lang,
     headers: &HeaderMap,
     notice: Option<String>,
@@ -267,6 +240,7 @@ async fn sms_page(
             ],
             active: "home",
             who: None,
+            sandbox: state.bar(lang),
         },
         masked_mobile,
         notice,
@@ -284,7 +258,7 @@ async fn sms_page(
 }
 
 pub async fn sms_form(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -300,7 +274,7 @@ pub struct CodeForm {
 }
 
 pub async fn sms_submit(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<CodeForm>, FormRejection>,
@@ -345,7 +319,7 @@ pub struct CsrfOnly {
 }
 
 pub async fn sms_resend(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<CsrfOnly>, FormRejection>,
@@ -400,7 +374,7 @@ struct PasswordPage {
 }
 
 async fn password_page(
-    state: &AppState,
+    state: &Desk,
     lang: Lang,
     headers: &HeaderMap,
     error: Option<FieldError>,
@@ -431,6 +405,7 @@ async fn password_page(
             crumbs: vec!["portal.crumb.home", "portal.crumb.password"],
             active: "home",
             who: Some(who),
+            sandbox: state.bar(lang),
         },
         error,
     };
@@ -446,7 +421,7 @@ async fn password_page(
 }
 
 pub async fn password_form(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -464,7 +439,7 @@ pub struct PasswordForm {
 }
 
 pub async fn password_submit(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<PasswordForm>, FormRejection>,
@@ -507,7 +482,7 @@ pub async fn password_submit(
 }
 
 pub async fn logout(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<CsrfOnly>, FormRejection>,
@@ -531,7 +506,7 @@ pub async fn logout(
 /// `POST /portal/login/certificate`: company + certificate file + PIN (multipart form).
 pub async fn login_certificate(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
@@ -581,12 +556,7 @@ pub async fn login_certificate(
             [session_cookie(&token)],
         )),
         Err(e) => {
-            let c = Catalog::embedded();
-            let key = format!("login.{}", e.code());
-            let message = match &e {
-                LoginError::CertExpired { on } => c.format(lang, &key, &[("on", &on.to_string())]),
-                other => login_message_parts(other, lang).1,
-            };
+            let message = login_message_parts(&e, lang).1;
             login_page_with(
                 &state,
                 lang,

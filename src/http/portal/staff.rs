@@ -1,12 +1,13 @@
 //! 办税人员授权 and 身份切换 pages.
 
+use crate::http::sandbox::Desk;
+use axum::extract::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use super::super::{AppError, AppState, ReqLang};
+use super::super::{AppError, ReqLang};
 use super::{
     FieldError, Frame, SESSION_COOKIE, bureau, cookie, csrf_ok, csrf_refusal, csrf_token,
     form_body, mask_name, phone_view, render, stage_home, to_login, who,
@@ -15,10 +16,11 @@ use crate::bureau::login::{self, LoginError};
 use crate::bureau::staff::{self, StaffProblem};
 use crate::domain::entities::Role;
 use crate::i18n::{Catalog, Lang};
-use crate::store::{CompanyId, SessionStage};
+use crate::store::{CompanyId, PortalSession, SessionStage, StoreError, TenantScope};
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
-struct StaffRow {
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct StaffRow {
     person_id: i64,
     name: String,
     resident_id: String,
@@ -26,8 +28,8 @@ struct StaffRow {
     me: bool,
 }
 
-#[derive(Serialize)]
-struct CompanyChoice {
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct CompanyChoice {
     id: i64,
     name: String,
     current: bool,
@@ -37,15 +39,14 @@ struct CompanyChoice {
 struct StaffPage {
     #[serde(flatten)]
     frame: Frame,
-    manager: bool,
-    staff: Vec<StaffRow>,
-    companies: Vec<CompanyChoice>,
+    #[serde(flatten)]
+    data: StaffData,
     notice: Option<String>,
     error: Option<FieldError>,
 }
 
 async fn staff_page(
-    state: &AppState,
+    state: &Desk,
     lang: Lang,
     headers: &HeaderMap,
     notice: Option<String>,
@@ -54,42 +55,15 @@ async fn staff_page(
     let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
     let found = bureau(state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
-        let staff = scope.staff(s.company_id)?;
-        let manager = staff.iter().any(|st| {
-            st.person.id == s.person_id
-                && matches!(st.role, Role::LegalRepresentative | Role::FinanceManager)
-        });
-        let rows = staff
-            .into_iter()
-            .map(|st| StaffRow {
-                person_id: st.person.id,
-                name: mask_name(&st.person.value.name),
-                resident_id: st.person.value.resident_id.masked(),
-                role: st.role.as_str(),
-                me: st.person.id == s.person_id,
-            })
-            .collect::<Vec<_>>();
-        let mut companies = Vec::new();
-        for (c, _) in scope.roles_of(s.person_id)? {
-            if companies.iter().all(|x: &CompanyChoice| x.id != c.0) {
-                companies.push(CompanyChoice {
-                    id: c.0,
-                    name: scope.company(c)?.value.name,
-                    current: c == s.company_id,
-                });
-            }
-        }
         Ok((
             s.stage,
             who(scope, s.person_id, s.company_id)?,
             phone_view(scope, lang)?,
-            manager,
-            rows,
-            companies,
+            staff_data(scope, &s)?,
         ))
     })
     .await?;
-    let (stage, who, phone, manager, staff, companies) = match found {
+    let (stage, who, phone, data) = match found {
         Ok(v) => v,
         Err(e) => return Ok(to_login(&e)),
     };
@@ -104,10 +78,9 @@ async fn staff_page(
             crumbs: vec!["portal.crumb.home", "portal.crumb.staff"],
             active: "staff",
             who: Some(who),
+            sandbox: state.bar(lang),
         },
-        manager,
-        staff,
-        companies,
+        data,
         notice,
         error,
     };
@@ -121,11 +94,64 @@ async fn staff_page(
 }
 
 pub async fn staff(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     staff_page(&state, lang, &headers, None, None).await
+}
+
+/// The company's tax staff as the session's person sees them, and the companies they can
+/// switch to.
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct StaffData {
+    /// Whether this person may grant and revoke (legal representative or finance manager).
+    manager: bool,
+    staff: Vec<StaffRow>,
+    companies: Vec<CompanyChoice>,
+}
+
+pub(in crate::http) fn staff_data(
+    scope: &TenantScope<'_>,
+    s: &PortalSession,
+) -> Result<StaffData, StoreError> {
+    let staff = scope.staff(s.company_id)?;
+    let manager = staff.iter().any(|st| {
+        st.person.id == s.person_id
+            && matches!(st.role, Role::LegalRepresentative | Role::FinanceManager)
+    });
+    let staff = staff
+        .into_iter()
+        .map(|st| StaffRow {
+            person_id: st.person.id,
+            name: mask_name(&st.person.value.name),
+            resident_id: st.person.value.resident_id.masked(),
+            role: st.role.as_str(),
+            me: st.person.id == s.person_id,
+        })
+        .collect();
+    let mut companies: Vec<CompanyChoice> = Vec::new();
+    for (c, _) in scope.roles_of(s.person_id)? {
+        if companies.iter().all(|x| x.id != c.0) {
+            companies.push(CompanyChoice {
+                id: c.0,
+                name: scope.company(c)?.value.name,
+                current: c == s.company_id,
+            });
+        }
+    }
+    Ok(StaffData {
+        manager,
+        staff,
+        companies,
+    })
+}
+
+/// A refused grant, revoke or switch, in the user's language.
+pub(in crate::http) fn staff_problem(p: StaffProblem, lang: Lang) -> String {
+    Catalog::embedded()
+        .text(lang, &format!("staff.{}", p.code()))
+        .to_owned()
 }
 
 fn outcome(
@@ -140,7 +166,7 @@ fn outcome(
             None,
             Some(FieldError {
                 field: None,
-                message: c.text(lang, &format!("staff.{}", p.code())).to_owned(),
+                message: staff_problem(p, lang),
             }),
         ),
     }
@@ -159,7 +185,7 @@ pub struct GrantForm {
 }
 
 pub async fn grant(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<GrantForm>, FormRejection>,
@@ -200,7 +226,7 @@ pub struct RevokeForm {
 }
 
 pub async fn revoke(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<RevokeForm>, FormRejection>,
@@ -232,7 +258,7 @@ pub struct SwitchForm {
 }
 
 pub async fn switch(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<SwitchForm>, FormRejection>,

@@ -1,14 +1,14 @@
 //! 工作台: to-dos, reminders and the latest announcements.
 
-use super::super::{AppError, AppState, ReqLang};
+use super::super::{AppError, ReqLang};
 use super::*;
 use crate::bureau::certificate;
 use crate::bureau::login::{self};
 use crate::bureau::overview::{CompanySummary, tenant_overview};
 use crate::domain::password::PortalPolicy;
+use crate::http::sandbox::Desk;
 use crate::i18n::{Catalog, Lang};
 use crate::store::{SessionStage, StoreError, TenantScope};
-use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -62,7 +62,7 @@ fn reminders(
 }
 
 pub async fn workbench(
-    State(state): State<AppState>,
+    state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -113,6 +113,7 @@ pub async fn workbench(
             crumbs: vec!["portal.crumb.home"],
             active: "home",
             who: Some(who),
+            sandbox: state.bar(lang),
         },
         summary,
         sandbox_date,

@@ -1,0 +1,154 @@
+//! The sandbox's own front page, outside the simulated bureau: enter as the demo trainee,
+//! see your training materials (实训资料: the companies and who can log in for them), go
+//! into the bureau, leave the sandbox.
+
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+use super::cookies::with_cookies;
+use super::portal::{clear_session_cookie, csrf_ok, csrf_token, form_body, render};
+use super::sandbox::{SANDBOX_COOKIE, SandboxBar, trainee};
+use super::{AppError, AppState, ReqLang};
+use crate::bureau::overview::{
+    CompanySummary, TrainingAccount, tenant_overview, training_accounts,
+};
+use crate::domain::password::PortalPolicy;
+use crate::i18n::Lang;
+use crate::store::TraineeKind;
+
+#[derive(Deserialize)]
+pub struct HomeQuery {
+    notice: Option<String>,
+}
+
+#[derive(Serialize)]
+struct HomePage {
+    csrf: String,
+    /// Set when the visitor is in the sandbox.
+    sandbox: Option<SandboxBar>,
+    notice: Option<&'static str>,
+    credit_profile: &'static str,
+    companies: Vec<CompanySummary>,
+    accounts: Vec<TrainingAccount>,
+    initial_password: String,
+}
+
+/// `GET /`: the entry for a visitor, the materials for a trainee.
+pub async fn home(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    q: Result<Query<HomeQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let (csrf, set) = csrf_token(&headers);
+    let notice = match q.ok().and_then(|Query(q)| q.notice).as_deref() {
+        Some("sandbox") => Some("sandbox.notice_required"),
+        Some("left") => Some("sandbox.notice_left"),
+        _ => None,
+    };
+    let mut page = HomePage {
+        csrf,
+        sandbox: None,
+        notice,
+        credit_profile: "",
+        companies: Vec::new(),
+        accounts: Vec::new(),
+        initial_password: PortalPolicy::embedded().initial_password.clone(),
+    };
+    if let Some(t) = trainee(&state, &headers, lang).await? {
+        let tenant = t.tenant;
+        let (overview, accounts) = state
+            .db
+            .run_read(move |s| {
+                let scope = s.tenant(tenant);
+                Ok((tenant_overview(&scope)?, training_accounts(&scope)?))
+            })
+            .await
+            .map_err(|e| AppError::from_store(e, lang))?;
+        page.sandbox = Some(SandboxBar::of(&t, lang));
+        page.credit_profile = overview.credit_profile;
+        page.companies = overview.companies;
+        page.accounts = accounts;
+    }
+    render(lang, "/", "home.html", page, set.into_iter().collect())
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+fn sandbox_cookie(token: &str) -> String {
+    format!("{SANDBOX_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax")
+}
+
+/// Open a sandbox session for the demo trainee; returns its token.
+pub async fn open_demo(state: &AppState, lang: Lang) -> Result<String, AppError> {
+    let (demo, now) = (state.demo, state.clock.now());
+    state
+        .db
+        .run_write(move |s| {
+            let t = match s.trainee_of(demo, TraineeKind::Demo)? {
+                Some(t) => t,
+                None => s.create_trainee(demo, "demo", TraineeKind::Demo, now)?,
+            };
+            s.open_sandbox_session(&t, now)
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))
+}
+
+/// `POST /sandbox/demo`: enter the sandbox as the demo trainee.
+pub async fn enter_demo(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    if !csrf_ok(&headers, &f.csrf) {
+        return Err(AppError::page(StatusCode::FORBIDDEN, lang, "error.csrf"));
+    }
+    let token = open_demo(&state, lang).await?;
+    Ok(with_cookies(
+        Redirect::to("/").into_response(),
+        [sandbox_cookie(&token)],
+    ))
+}
+
+/// `POST /sandbox/leave`: end the sandbox session (and with it the bureau cookie).
+pub async fn leave(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    if !csrf_ok(&headers, &f.csrf) {
+        return Err(AppError::page(StatusCode::FORBIDDEN, lang, "error.csrf"));
+    }
+    close(&state, &headers, lang).await?;
+    Ok(with_cookies(
+        Redirect::to("/?notice=left").into_response(),
+        [
+            format!("{SANDBOX_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+            clear_session_cookie(),
+        ],
+    ))
+}
+
+/// Forget the request's sandbox session, if it has one.
+pub async fn close(state: &AppState, headers: &HeaderMap, lang: Lang) -> Result<(), AppError> {
+    if let Some(token) = super::sandbox::token(headers) {
+        state
+            .db
+            .run_write(move |s| s.close_sandbox_session(&token))
+            .await
+            .map_err(|e| AppError::from_store(e, lang))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! Trainees and sandbox sessions: who is using the sandbox and which tenant they work in.
+//! These are the only store calls that produce a [`TenantId`] from a request's token.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::portal::ts;
+use super::{Store, StoreError, TenantId};
+
+/// What kind of trainee: the demo one `serve` provides, or a seat in a class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TraineeKind {
+    Demo,
+    Class,
+}
+
+impl TraineeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            TraineeKind::Demo => "demo",
+            TraineeKind::Class => "class",
+        }
+    }
+
+    fn parse(s: &str) -> Result<TraineeKind, StoreError> {
+        match s {
+            "demo" => Ok(TraineeKind::Demo),
+            "class" => Ok(TraineeKind::Class),
+            other => Err(StoreError::BadData(format!("trainee kind {other:?}"))),
+        }
+    }
+}
+
+/// A trainee and the tenant they work in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trainee {
+    pub id: i64,
+    pub tenant: TenantId,
+    pub name: String,
+    pub kind: TraineeKind,
+    /// The tenant's sandbox date (its "today").
+    pub sandbox_date: chrono::NaiveDate,
+}
+
+impl Store<'_> {
+    /// The tenant's trainee of that kind, if there is one (the demo tenant has one).
+    pub fn trainee_of(
+        &self,
+        tenant: TenantId,
+        kind: TraineeKind,
+    ) -> Result<Option<Trainee>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT t.id, t.tenant_id, t.name, t.kind, n.sandbox_date FROM trainees t JOIN tenants n ON n.id = t.tenant_id
+                 WHERE t.tenant_id = ?1 AND t.kind = ?2 ORDER BY t.id LIMIT 1",
+                params![tenant.0, kind.as_str()],
+                trainee_row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    pub fn create_trainee(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        kind: TraineeKind,
+        now: DateTime<Utc>,
+    ) -> Result<Trainee, StoreError> {
+        self.conn.execute(
+            "INSERT INTO trainees (tenant_id, name, kind, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![tenant.0, name, kind.as_str(), ts(now)],
+        )?;
+        self.trainee(self.conn.last_insert_rowid())
+    }
+
+    pub fn trainee(&self, id: i64) -> Result<Trainee, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT t.id, t.tenant_id, t.name, t.kind, n.sandbox_date FROM trainees t JOIN tenants n ON n.id = t.tenant_id
+                 WHERE t.id = ?1",
+                [id],
+                trainee_row,
+            )?
+    }
+
+    /// Open a sandbox session for a trainee and return its token.
+    pub fn open_sandbox_session(
+        &self,
+        trainee: &Trainee,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        let token = hex::encode(rand::random::<[u8; 32]>());
+        self.conn.execute(
+            "INSERT INTO sandbox_sessions (token, trainee_id, created_at) VALUES (?1, ?2, ?3)",
+            params![token, trainee.id, ts(now)],
+        )?;
+        Ok(token)
+    }
+
+    /// The trainee a sandbox token belongs to; an unknown token is `None`.
+    pub fn sandbox_trainee(&self, token: &str) -> Result<Option<Trainee>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT t.id, t.tenant_id, t.name, t.kind, n.sandbox_date FROM sandbox_sessions s
+                 JOIN trainees t ON t.id = s.trainee_id JOIN tenants n ON n.id = t.tenant_id
+                 WHERE s.token = ?1",
+                [token],
+                trainee_row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    pub fn close_sandbox_session(&self, token: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM sandbox_sessions WHERE token = ?1", [token])?;
+        Ok(())
+    }
+}
+
+fn trainee_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Trainee, StoreError>> {
+    let (id, tenant, name, kind, date): (i64, i64, String, String, String) =
+        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+    Ok((|| {
+        Ok(Trainee {
+            id,
+            tenant: TenantId(tenant),
+            name,
+            kind: TraineeKind::parse(&kind)?,
+            sandbox_date: date
+                .parse()
+                .map_err(|_| StoreError::BadData(format!("sandbox date {date:?}")))?,
+        })
+    })())
+}
