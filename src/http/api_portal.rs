@@ -16,9 +16,8 @@ use serde_json::{Value, json};
 
 use super::{AppError, ReqLang};
 use crate::bureau::login::{self, LoginError};
-use crate::bureau::overview::tenant_overview;
 use crate::i18n::Lang;
-use crate::store::{SessionStage, StoreError};
+use crate::store::SessionStage;
 
 pub(super) fn bearer(headers: &HeaderMap) -> String {
     headers
@@ -253,26 +252,20 @@ pub async fn logout(
 }
 
 /// `GET /api/v1/workbench`: the logged-in company's to-dos.
-#[utoipa::path(get, path = "/api/v1/workbench", tag = "login", description = "The logged-in company: the return due, its deadline, arrears.",
-    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/workbench", tag = "login", description = "工作台: the logged-in company with the return due and its deadline, arrears, reminders, unread messages, the latest announcements and 常用功能 (most used first).",
+    responses((status = 200, description = "Done", body = super::portal::WorkbenchData), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn workbench(
     state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<super::portal::WorkbenchData>, AppError> {
     let token = bearer(&headers);
     let summary = run(&state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         if s.stage != SessionStage::Active {
             return Err(LoginError::NoSession);
         }
-        let overview = tenant_overview(scope)?;
-        let company = overview
-            .companies
-            .into_iter()
-            .find(|c| c.id == s.company_id.0)
-            .ok_or(StoreError::NotFound)?;
-        Ok(json!({ "sandbox_date": overview.sandbox_date, "company": company }))
+        Ok(super::portal::workbench_data(scope, now, &s, lang)?)
     })
     .await?;
     Ok(Json(summary))

@@ -565,6 +565,17 @@ impl TenantScope<'_> {
     }
 
     /// The trace, oldest first.
+    /// How often a person did each action, for 常用功能.
+    pub fn action_counts(&self, person: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT action, COUNT(*) FROM trace_events WHERE tenant_id = ?1 AND person_id = ?2 GROUP BY action",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t(), person], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     pub fn trace_events(&self) -> Result<Vec<TraceEvent>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, at, sandbox_date, person_id, action, result, detail FROM trace_events WHERE tenant_id = ?1 ORDER BY id",

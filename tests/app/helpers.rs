@@ -74,6 +74,27 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Another tenant in the same database (class seed 77, one general manufacturer) with a
+    /// class trainee and an open sandbox session: its id and that session's token.
+    pub fn other_tenant(&self) -> (TenantId, String) {
+        self.db
+            .write(|s| {
+                let t = taxlab::synth::Tables::embedded();
+                let data = taxlab::synth::generate(&taxlab::synth::TenantSpec {
+                    class_seed: 77,
+                    seat: 1,
+                    sandbox_date: seed::default_sandbox_date(),
+                    presets: vec![t.preset("general-manufacturing").unwrap()],
+                })
+                .unwrap();
+                let id = s.insert_tenant(&data)?;
+                let trainee =
+                    s.create_trainee(id, "王同学", TraineeKind::Class, chrono::Utc::now())?;
+                Ok((id, s.open_sandbox_session(&trainee, chrono::Utc::now())?))
+            })
+            .expect("another tenant")
+    }
+
     /// A GET from inside the sandbox (the demo trainee's session in the header).
     pub async fn get_in(&self, path: &str) -> reqwest::Response {
         self.client

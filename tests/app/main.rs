@@ -5,10 +5,13 @@
 mod browser;
 mod helpers;
 
+mod api_bureau;
+mod api_client;
 mod api_portal;
 mod calc_api;
 mod messages;
 mod pages;
 mod portal;
+mod sandbox;
 mod settings;
 mod staff;

@@ -23,6 +23,7 @@ pub use signin::*;
 pub(super) use staff::{StaffData, staff_data, staff_problem};
 pub use staff::{grant, revoke, staff, switch};
 pub use workbench::*;
+pub(super) use workbench::{WorkbenchData, workbench_data};
 
 use super::cookies::{cookie, with_cookies};
 use super::{AppError, templates};

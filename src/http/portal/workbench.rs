@@ -13,16 +13,128 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Serialize)]
 struct WorkbenchPage {
     #[serde(flatten)]
     frame: Frame,
-    summary: CompanySummary,
+    #[serde(flatten)]
+    data: WorkbenchData,
+}
+
+/// 工作台: the company's to-dos on the sandbox date, reminders, unread messages, the
+/// latest announcements and the person's frequently used functions.
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct WorkbenchData {
     sandbox_date: String,
+    #[schema(value_type = Object)]
+    company: CompanySummary,
     reminders: Vec<String>,
     unread: usize,
     announcements: Vec<super::messages::ItemView>,
+    shortcuts: Vec<Shortcut>,
+}
+
+/// One of 常用功能: a function of the bureau, and how often this person has used it.
+#[derive(Serialize, ToSchema)]
+pub(in crate::http) struct Shortcut {
+    key: &'static str,
+    label: String,
+    path: &'static str,
+    uses: i64,
+    /// "used N times", when it has been.
+    uses_text: Option<String>,
+}
+
+/// The bureau's functions a shortcut can point to: catalogue key, page, and the trace
+/// actions (or action prefixes ending in `.`) that count as using it.
+const FUNCTIONS: [(&str, &str, &[&str]); 7] = [
+    (
+        "account",
+        "/portal/account",
+        &["password.change", "contact."],
+    ),
+    (
+        "certificate",
+        "/portal/account#certificate",
+        &["certificate.issue"],
+    ),
+    ("security", "/portal/account#security", &["security.save"]),
+    ("staff", "/portal/staff", &["staff.grant", "staff.revoke"]),
+    ("switch", "/portal/staff#switch", &["identity.switch"]),
+    (
+        "messages",
+        "/portal/messages",
+        &["message.read", "announcement.read"],
+    ),
+    ("help", "/portal/help", &["help.ask"]),
+];
+
+/// The functions, most used by this person first (the table's order among equals).
+fn shortcuts(
+    scope: &TenantScope<'_>,
+    person: i64,
+    lang: Lang,
+) -> Result<Vec<Shortcut>, StoreError> {
+    let counts = scope.action_counts(person)?;
+    let c = Catalog::embedded();
+    let mut out: Vec<Shortcut> = FUNCTIONS
+        .iter()
+        .map(|(key, path, actions)| Shortcut {
+            key,
+            label: c.text(lang, &format!("function.{key}")).to_owned(),
+            path,
+            uses: counts
+                .iter()
+                .filter(|(a, _)| {
+                    actions
+                        .iter()
+                        .any(|p| a == p || (p.ends_with('.') && a.starts_with(p)))
+                })
+                .map(|(_, n)| n)
+                .sum(),
+            uses_text: None,
+        })
+        .collect();
+    out.sort_by_key(|s| std::cmp::Reverse(s.uses));
+    for s in &mut out {
+        s.uses_text = (s.uses > 0)
+            .then(|| c.format(lang, "workbench.uses", &[("count", &s.uses.to_string())]));
+    }
+    Ok(out)
+}
+
+/// Everything the workbench shows for a logged-in session; brings the company's
+/// reminder messages up to date first.
+pub(in crate::http) fn workbench_data(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    s: &crate::store::PortalSession,
+    lang: Lang,
+) -> Result<WorkbenchData, StoreError> {
+    let overview = tenant_overview(scope)?;
+    let summary = overview
+        .companies
+        .into_iter()
+        .find(|c| c.id == s.company_id.0)
+        .ok_or(StoreError::NotFound)?;
+    crate::bureau::messages::refresh(scope, overview.sandbox_date, &summary)?;
+    let unread = scope
+        .messages(s.company_id)?
+        .iter()
+        .filter(|m| !m.read)
+        .count();
+    let mut announcements = super::messages::announcement_views(scope, s.person_id, lang)?;
+    announcements.truncate(3);
+    Ok(WorkbenchData {
+        sandbox_date: overview.sandbox_date.to_string(),
+        company: summary,
+        reminders: reminders(scope, now, s.person_id, lang)?,
+        unread,
+        announcements,
+        shortcuts: shortcuts(scope, s.person_id, lang)?,
+    })
 }
 
 /// The reminders the course asks for: a certificate about to expire or expired, and a
@@ -69,36 +181,15 @@ pub async fn workbench(
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let found = bureau(&state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
-        let overview = tenant_overview(scope)?;
-        let summary = overview
-            .companies
-            .into_iter()
-            .find(|c| c.id == s.company_id.0)
-            .ok_or(StoreError::NotFound)?;
-        crate::bureau::messages::refresh(scope, overview.sandbox_date, &summary)?;
-        let unread = scope
-            .messages(s.company_id)?
-            .iter()
-            .filter(|m| !m.read)
-            .count();
-        let mut notices = super::messages::announcement_views(scope, s.person_id, lang)?;
-        notices.truncate(3);
         Ok((
             s.stage,
             who(scope, s.person_id, s.company_id)?,
             phone_view(scope, lang)?,
-            (
-                summary,
-                reminders(scope, now, s.person_id, lang)?,
-                unread,
-                notices,
-            ),
-            overview.sandbox_date.to_string(),
+            workbench_data(scope, now, &s, lang)?,
         ))
     })
     .await?;
-    let (stage, who, phone, (summary, reminders, unread, announcements), sandbox_date) = match found
-    {
+    let (stage, who, phone, data) = match found {
         Ok(v) => v,
         Err(e) => return Ok(to_login(&e)),
     };
@@ -115,11 +206,7 @@ pub async fn workbench(
             who: Some(who),
             sandbox: state.bar(lang),
         },
-        summary,
-        sandbox_date,
-        reminders,
-        unread,
-        announcements,
+        data,
     };
     render(
         lang,

@@ -1,0 +1,84 @@
+//! A JSON client for the API: a sandbox token, and a bureau token once logged in.
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+pub struct Api<'a> {
+    app: &'a TestApp,
+    pub sandbox: String,
+    pub token: Option<String>,
+}
+
+impl<'a> Api<'a> {
+    /// The demo trainee, not yet logged in to the bureau.
+    pub fn new(app: &'a TestApp) -> Api<'a> {
+        Api::with_sandbox(app, &app.sandbox)
+    }
+
+    pub fn with_sandbox(app: &'a TestApp, sandbox: &str) -> Api<'a> {
+        Api {
+            app,
+            sandbox: sandbox.to_owned(),
+            token: None,
+        }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> (u16, Value) {
+        let mut req = req.header("x-sandbox-token", &self.sandbox);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        let body =
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: not JSON: {text}"));
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.send(self.app.client.get(self.app.url(path))).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(self.app.client.post(self.app.url(path)).json(&body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(self.app.client.put(self.app.url(path)).json(&body))
+            .await
+    }
+
+    /// The newest code on this trainee's simulated phone.
+    pub async fn latest_code(&self) -> String {
+        let (_, phone) = self.get("/api/v1/phone").await;
+        phone["messages"][0]["code"].as_str().unwrap().to_owned()
+    }
+
+    /// A whole first login: initial password, SMS code, new password `Good#Pass42`.
+    pub async fn first_login(&mut self, company: &str, account: &str) {
+        let (status, body) = self
+            .post(
+                "/api/v1/login",
+                json!({"company": company, "account": account, "password": "Etax@2026"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        self.token = Some(body["token"].as_str().unwrap().to_owned());
+        let code = self.latest_code().await;
+        let (status, body) = self.post("/api/v1/login/sms", json!({"code": code})).await;
+        assert_eq!(
+            (status, body["stage"].as_str()),
+            (200, Some("change_password"))
+        );
+        let (status, _) = self
+            .post(
+                "/api/v1/password/initial",
+                json!({"new_password": "Good#Pass42", "confirm": "Good#Pass42"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+}
