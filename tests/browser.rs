@@ -73,19 +73,35 @@ async fn start_driver() -> Driver {
     panic!("chromedriver did not start on port {port}");
 }
 
+/// A desktop browser window (1280×800).
 async fn browser(driver: &Driver) -> Client {
+    browser_sized(driver, 1280, 800, None).await
+}
+
+/// A browser window of the given size; downloads, if a folder is given, land there.
+async fn browser_sized(
+    driver: &Driver,
+    width: u32,
+    height: u32,
+    downloads: Option<&std::path::Path>,
+) -> Client {
     let mut caps = Capabilities::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--lang=zh-CN", "--window-size=1280,800", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"
-            ]
-        }),
-    );
+    let mut options = json!({
+        "binary": CHROMIUM,
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+            "--lang=zh-CN", format!("--window-size={width},{height}"),
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run"
+        ]
+    });
+    if let Some(dir) = downloads {
+        options["prefs"] = json!({
+            "download.default_directory": dir.to_str().unwrap(),
+            "download.prompt_for_download": false,
+        });
+    }
+    caps.insert("goog:chromeOptions".into(), options);
     caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector)
@@ -172,14 +188,27 @@ async fn text(c: &Client) -> String {
         .unwrap()
 }
 
-#[tokio::test]
-async fn trainee_logs_in_with_sms_code_and_changes_the_initial_password() {
-    let app = TestApp::spawn().await;
-    let driver = start_driver().await;
-    let c = browser(&driver).await;
+/// From the sandbox's front page, as the demo trainee, to the bureau's login page.
+async fn enter_sandbox(c: &Client, app: &TestApp) {
+    c.goto(&app.url("/")).await.unwrap();
+    assert!(text(c).await.contains("以演示学员身份进入"));
+    assert_no_console_errors(c, "sandbox entry").await;
+    submit(c, "/sandbox/demo").await;
+    wait_for(c, "table.accounts").await;
+    assert!(text(c).await.contains("实训资料"));
+    assert_no_console_errors(c, "materials").await;
+    c.find(Locator::Css("a.primary-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(c, "form[action='/portal/login']").await;
+}
 
-    let (uscc, mobile) = app
-        .db
+/// The first company's USCC and its tax clerk's mobile number.
+fn clerk(app: &TestApp) -> (String, String) {
+    app.db
         .read(|s| {
             let scope = s.tenant(app.demo);
             let company = scope.companies()?.remove(0);
@@ -193,9 +222,42 @@ async fn trainee_logs_in_with_sms_code_and_changes_the_initial_password() {
                 clerk.person.value.mobile.to_string(),
             ))
         })
-        .unwrap();
+        .unwrap()
+}
 
-    c.goto(&app.url("/portal/login")).await.unwrap();
+/// The newest code on the phone panel of the page, in either language.
+async fn phone_code(c: &Client) -> String {
+    let phone = c
+        .find(Locator::Css("aside.phone"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // the newest message comes first; its code is the first run of exactly six digits
+    let digits: Vec<char> = phone.chars().collect();
+    let mut i = 0;
+    while i < digits.len() {
+        let run = digits[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if run == 6 {
+            return digits[i..i + 6].iter().collect();
+        }
+        i += run.max(1);
+    }
+    panic!("no code on the simulated phone: {phone}");
+}
+
+#[tokio::test]
+async fn trainee_logs_in_with_sms_code_and_changes_the_initial_password() {
+    let app = TestApp::spawn().await;
+    let driver = start_driver().await;
+    let c = browser(&driver).await;
+
+    let (uscc, mobile) = clerk(&app);
+    enter_sandbox(&c, &app).await;
     assert!(text(&c).await.contains("用户登录"));
     assert_no_console_errors(&c, "login").await;
     screenshot(&c, "01-login").await;
@@ -210,18 +272,7 @@ async fn trainee_logs_in_with_sms_code_and_changes_the_initial_password() {
     assert!(page.contains("短信验证"), "{page}");
     assert_no_console_errors(&c, "sms").await;
     screenshot(&c, "02-sms").await;
-    let phone = c
-        .find(Locator::Css("aside.phone"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let at = phone
-        .find("验证码为 ")
-        .expect("the code on the simulated phone")
-        + "验证码为 ".len();
-    let code: String = phone[at..].chars().take(6).collect();
+    let code = phone_code(&c).await;
     fill(&c, "code", &code).await;
     submit(&c, "/portal/login/sms").await;
     wait_for(&c, "form[action='/portal/password/initial']").await;
@@ -247,5 +298,179 @@ async fn trainee_logs_in_with_sms_code_and_changes_the_initial_password() {
     assert_no_console_errors(&c, "workbench").await;
     screenshot(&c, "04-workbench").await;
 
+    c.close().await.unwrap();
+}
+
+async fn fill_in(c: &Client, form_action: &str, name: &str, value: &str) {
+    let field = c
+        .find(Locator::Css(&format!(
+            "form[action='{form_action}'] input[name='{name}']"
+        )))
+        .await
+        .unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+/// Password, SMS code from the phone panel, new password: to the workbench.
+async fn first_login(c: &Client, uscc: &str, mobile: &str) {
+    fill(c, "company", uscc).await;
+    fill(c, "account", mobile).await;
+    fill(c, "password", "Etax@2026").await;
+    submit(c, "/portal/login").await;
+    wait_for(c, "form[action='/portal/login/sms']").await;
+    let code = phone_code(c).await;
+    fill(c, "code", &code).await;
+    submit(c, "/portal/login/sms").await;
+    wait_for(c, "form[action='/portal/password/initial']").await;
+    fill(c, "new_password", "Good#Pass42").await;
+    fill(c, "confirm", "Good#Pass42").await;
+    submit(c, "/portal/password/initial").await;
+    wait_for(c, ".cards").await;
+}
+
+/// Wait until the download folder holds `n` certificate files; their paths, oldest first.
+async fn downloaded(dir: &std::path::Path, n: usize) -> Vec<std::path::PathBuf> {
+    for _ in 0..100 {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "cer"))
+            .collect();
+        if files.len() >= n {
+            files.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
+            return files;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no {n} certificate files in {}", dir.display());
+}
+
+#[tokio::test]
+async fn trainee_downloads_a_certificate_renews_it_and_logs_in_with_the_new_one_only() {
+    let app = TestApp::spawn().await;
+    let driver = start_driver().await;
+    let downloads = tempfile::tempdir().unwrap();
+    let c = browser_sized(&driver, 1280, 800, Some(downloads.path())).await;
+    let (uscc, mobile) = clerk(&app);
+    enter_sandbox(&c, &app).await;
+    first_login(&c, &uscc, &mobile).await;
+
+    c.goto(&app.url("/portal/account#certificate"))
+        .await
+        .unwrap();
+    assert!(text(&c).await.contains("数字证书"));
+    assert_no_console_errors(&c, "account").await;
+    let form = "/portal/account/certificate";
+    fill_in(&c, form, "pin", "246810").await;
+    fill_in(&c, form, "pin_confirm", "246810").await;
+    submit(&c, form).await;
+    let old = downloaded(downloads.path(), 1).await.remove(0);
+    // 更新证书: a new file, and the first one stops working
+    c.goto(&app.url("/portal/account#certificate"))
+        .await
+        .unwrap();
+    wait_for(&c, "form[action='/portal/account/certificate']").await;
+    assert!(text(&c).await.contains("有效"), "the certificate is listed");
+    fill_in(&c, form, "pin", "135790").await;
+    fill_in(&c, form, "pin_confirm", "135790").await;
+    submit(&c, form).await;
+    let files = downloaded(downloads.path(), 2).await;
+    let new = files.into_iter().find(|p| *p != old).unwrap();
+    screenshot(&c, "11-certificate-issued").await;
+
+    submit(&c, "/portal/logout").await;
+    wait_for(&c, "form[action='/portal/login/certificate']").await;
+    let form = "/portal/login/certificate";
+    fill_in(&c, form, "company", &uscc).await;
+    c.find(Locator::Css("input[name='certificate']"))
+        .await
+        .unwrap()
+        .send_keys(old.to_str().unwrap())
+        .await
+        .unwrap();
+    fill_in(&c, form, "pin", "246810").await;
+    submit(&c, form).await;
+    wait_for(&c, ".cert-login .error-box").await;
+    assert!(text(&c).await.contains("该数字证书已注销"));
+    assert_no_console_errors(&c, "certificate refused").await;
+    screenshot(&c, "12-certificate-revoked").await;
+
+    fill_in(&c, form, "company", &uscc).await;
+    c.find(Locator::Css("input[name='certificate']"))
+        .await
+        .unwrap()
+        .send_keys(new.to_str().unwrap())
+        .await
+        .unwrap();
+    fill_in(&c, form, "pin", "135790").await;
+    submit(&c, form).await;
+    wait_for(&c, ".cards").await;
+    assert!(text(&c).await.contains("我的工作台"));
+    assert_no_console_errors(&c, "workbench after certificate login").await;
+    c.close().await.unwrap();
+}
+
+/// At tablet width, in English: nothing wider than the screen, every string translated.
+#[tokio::test]
+async fn the_portal_is_usable_in_english_at_tablet_width() {
+    let app = TestApp::spawn().await;
+    let driver = start_driver().await;
+    let c = browser_sized(&driver, 768, 1024, None).await;
+    let (uscc, mobile) = clerk(&app);
+    // the catalogue's Chinese strings (four characters or more): none may show in English
+    let catalogue: toml::Table = toml::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/web/i18n/zh-CN.toml"))
+            .unwrap(),
+    )
+    .unwrap();
+    let chinese_ui: Vec<String> = catalogue
+        .values()
+        .filter_map(|v| v.as_str())
+        .flat_map(|v| v.split(['{', '}', '，', '。', '：', '、']))
+        .filter(|v| {
+            v.chars().count() >= 4 && v.chars().all(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch))
+        })
+        .map(str::to_owned)
+        .collect();
+    assert!(chinese_ui.len() > 100);
+    enter_sandbox(&c, &app).await;
+    c.find(Locator::Css("a[href^='/lang/en']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "html[lang='en']").await;
+    assert!(text(&c).await.contains("Log in"));
+    first_login(&c, &uscc, &mobile).await;
+    for (path, name) in [
+        ("/portal", "21-tablet-workbench"),
+        ("/portal/account", "22-tablet-account"),
+        ("/portal/staff", "23-tablet-staff"),
+        ("/portal/messages", "24-tablet-messages"),
+        ("/portal/help", "25-tablet-help"),
+        ("/", "26-tablet-materials"),
+    ] {
+        c.goto(&app.url(path)).await.unwrap();
+        wait_for(&c, "html[lang='en']").await;
+        let page = text(&c).await;
+        for zh in &chinese_ui {
+            assert!(!page.contains(zh.as_str()), "{path}: untranslated {zh:?}");
+        }
+        let overflow = c
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            overflow.as_i64().unwrap() <= 0,
+            "{path}: {overflow} px wider than a tablet screen"
+        );
+        assert_no_console_errors(&c, path).await;
+        screenshot(&c, name).await;
+    }
     c.close().await.unwrap();
 }
