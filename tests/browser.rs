@@ -262,6 +262,20 @@ async fn trainee_logs_in_with_sms_code_and_changes_the_initial_password() {
     assert_no_console_errors(&c, "login").await;
     screenshot(&c, "01-login").await;
 
+    // the phone panel picks up a message sent meanwhile, without a reload
+    assert!(c.find(Locator::Css("aside.phone ul li")).await.is_err());
+    let res = app
+        .client
+        .post(app.url("/api/v1/password/forgot"))
+        .header("x-sandbox-token", &app.sandbox)
+        .json(&json!({ "account": mobile }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    wait_for(&c, "aside.phone ul li").await;
+    assert!(text(&c).await.contains("重置电子税务局密码"), "the reset code arrived");
+
     fill(&c, "company", &uscc).await;
     fill(&c, "account", &mobile).await;
     fill(&c, "password", "Etax@2026").await;

@@ -45,11 +45,16 @@ fn is_local_path(p: &str) -> bool {
         && p.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
 }
 
-const ASSETS: [(&str, &str, &str); 2] = [
+const ASSETS: [(&str, &str, &str); 3] = [
     (
         "app.css",
         "text/css; charset=utf-8",
         include_str!("../../web/static/app.css"),
+    ),
+    (
+        "phone.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/phone.js"),
     ),
     (
         "favicon.svg",
