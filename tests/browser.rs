@@ -274,7 +274,10 @@ async fn trainee_logs_in_with_sms_code_and_changes_the_initial_password() {
         .unwrap();
     assert_eq!(res.status(), 200);
     wait_for(&c, "aside.phone ul li").await;
-    assert!(text(&c).await.contains("重置电子税务局密码"), "the reset code arrived");
+    assert!(
+        text(&c).await.contains("重置电子税务局密码"),
+        "the reset code arrived"
+    );
 
     fill(&c, "company", &uscc).await;
     fill(&c, "account", &mobile).await;

@@ -68,7 +68,7 @@ fn done(key: &str) -> Json<Value> {
 // ---- 账户设置 ----
 
 /// `GET /api/v1/account`.
-#[utoipa::path(get, path = "/api/v1/account", tag = "account", description = "账户设置: the person's masked data, security settings, certificate and login history.",
+#[utoipa::path(get, path = "/api/v1/account", tag = "account", security(("sandbox" = [], "bureau" = [])), description = "账户设置: the person's masked data, security settings, certificate and login history.",
     responses((status = 200, description = "Done", body = AccountData), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn account_get(
     desk: Desk,
@@ -90,7 +90,7 @@ pub struct ChangePasswordBody {
 }
 
 /// `POST /api/v1/account/password`.
-#[utoipa::path(post, path = "/api/v1/account/password", tag = "account", request_body = ChangePasswordBody, description = "修改密码: the current password and a new one that meets the policy.",
+#[utoipa::path(post, path = "/api/v1/account/password", tag = "account", security(("sandbox" = [], "bureau" = [])), request_body = ChangePasswordBody, description = "修改密码: the current password and a new one that meets the policy.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn account_password(
     desk: Desk,
@@ -122,7 +122,7 @@ pub struct SecurityBody {
 }
 
 /// `PUT /api/v1/account/security`.
-#[utoipa::path(put, path = "/api/v1/account/security", tag = "account", request_body = SecurityBody, description = "安全设置: two-factor login, login IP allow-list, allowed login hours. A list that would lock out the address making the request is refused.",
+#[utoipa::path(put, path = "/api/v1/account/security", tag = "account", security(("sandbox" = [], "bureau" = [])), request_body = SecurityBody, description = "安全设置: two-factor login, login IP allow-list, allowed login hours. A list that would lock out the address making the request is refused.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn account_security(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -179,7 +179,7 @@ fn contact_which(which: &str, lang: Lang) -> Result<account::Contact, AppError> 
 }
 
 /// `POST /api/v1/account/contact`.
-#[utoipa::path(post, path = "/api/v1/account/contact", tag = "account", request_body = ContactBody, description = "Change the mobile number or email: a code goes to the new one; confirm with `/api/v1/account/contact/confirm`.",
+#[utoipa::path(post, path = "/api/v1/account/contact", tag = "account", security(("sandbox" = [], "bureau" = [])), request_body = ContactBody, description = "Change the mobile number or email: a code goes to the new one; confirm with `/api/v1/account/contact/confirm`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn account_contact(
     desk: Desk,
@@ -199,7 +199,7 @@ pub async fn account_contact(
 }
 
 /// `POST /api/v1/account/contact/confirm`.
-#[utoipa::path(post, path = "/api/v1/account/contact/confirm", tag = "account", request_body = ContactBody, description = "Confirm a mobile or email change with the code sent to the new one.",
+#[utoipa::path(post, path = "/api/v1/account/contact/confirm", tag = "account", security(("sandbox" = [], "bureau" = [])), request_body = ContactBody, description = "Confirm a mobile or email change with the code sent to the new one.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn account_contact_confirm(
     desk: Desk,
@@ -226,7 +226,7 @@ pub struct CertificateBody {
 }
 
 /// `POST /api/v1/account/certificate`.
-#[utoipa::path(post, path = "/api/v1/account/certificate", tag = "account", request_body = CertificateBody, description = "证书下载/更新证书: issue a simulated certificate for the logged-in person (earlier ones are revoked). Returns `{file_name, text}`: the file to keep for certificate login.",
+#[utoipa::path(post, path = "/api/v1/account/certificate", tag = "account", security(("sandbox" = [], "bureau" = [])), request_body = CertificateBody, description = "证书下载/更新证书: issue a simulated certificate for the logged-in person (earlier ones are revoked). Returns `{file_name, text}`: the file to keep for certificate login.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn account_certificate(
     desk: Desk,
@@ -252,7 +252,7 @@ pub async fn account_certificate(
 // ---- 办税人员授权, 身份切换 ----
 
 /// `GET /api/v1/staff`.
-#[utoipa::path(get, path = "/api/v1/staff", tag = "staff", description = "办税人员: the company's tax staff (masked), whether this person may grant, and the companies they can switch to.",
+#[utoipa::path(get, path = "/api/v1/staff", tag = "staff", security(("sandbox" = [], "bureau" = [])), description = "办税人员: the company's tax staff (masked), whether this person may grant, and the companies they can switch to.",
     responses((status = 200, description = "Done", body = StaffData), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn staff_get(
     desk: Desk,
@@ -284,7 +284,7 @@ pub struct GrantBody {
 }
 
 /// `POST /api/v1/staff/grant`.
-#[utoipa::path(post, path = "/api/v1/staff/grant", tag = "staff", request_body = GrantBody, description = "办税人员授权: the legal representative or finance manager grants a person a role in the company.",
+#[utoipa::path(post, path = "/api/v1/staff/grant", tag = "staff", security(("sandbox" = [], "bureau" = [])), request_body = GrantBody, description = "办税人员授权: the legal representative or finance manager grants a person a role in the company.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn staff_grant(
     desk: Desk,
@@ -310,7 +310,7 @@ pub struct RevokeBody {
 }
 
 /// `POST /api/v1/staff/revoke`.
-#[utoipa::path(post, path = "/api/v1/staff/revoke", tag = "staff", request_body = RevokeBody, description = "解除授权: remove a person's role in the company.",
+#[utoipa::path(post, path = "/api/v1/staff/revoke", tag = "staff", security(("sandbox" = [], "bureau" = [])), request_body = RevokeBody, description = "解除授权: remove a person's role in the company.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn staff_revoke(
     desk: Desk,
@@ -335,7 +335,7 @@ pub struct SwitchBody {
 }
 
 /// `POST /api/v1/switch`.
-#[utoipa::path(post, path = "/api/v1/switch", tag = "staff", request_body = SwitchBody, description = "身份切换: act for another company this person serves.",
+#[utoipa::path(post, path = "/api/v1/switch", tag = "staff", security(("sandbox" = [], "bureau" = [])), request_body = SwitchBody, description = "身份切换: act for another company this person serves.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn switch(
     desk: Desk,
@@ -356,7 +356,7 @@ pub async fn switch(
 // ---- 消息中心 ----
 
 /// `GET /api/v1/messages`.
-#[utoipa::path(get, path = "/api/v1/messages", tag = "messages", description = "消息中心: the company's messages and the announcements, with read marks.",
+#[utoipa::path(get, path = "/api/v1/messages", tag = "messages", security(("sandbox" = [], "bureau" = [])), description = "消息中心: the company's messages and the announcements, with read marks.",
     responses((status = 200, description = "Done", body = Inbox), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn messages_get(
     desk: Desk,
@@ -371,7 +371,7 @@ pub async fn messages_get(
 }
 
 /// `GET /api/v1/messages/{id}`.
-#[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "messages", params(("id" = i64, Path, description = "A message id from `GET /api/v1/messages`")), description = "Open a message (marks it read).",
+#[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "messages", security(("sandbox" = [], "bureau" = [])), params(("id" = i64, Path, description = "A message id from `GET /api/v1/messages`")), description = "Open a message (marks it read).",
     responses((status = 200, description = "Done", body = Opened), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn message_get(
     Path(id): Path<String>,
@@ -390,7 +390,7 @@ pub async fn message_get(
 }
 
 /// `GET /api/v1/announcements/{id}`.
-#[utoipa::path(get, path = "/api/v1/announcements/{id}", tag = "messages", params(("id" = String, Path, description = "An announcement id from `GET /api/v1/messages`")), description = "Open an announcement (marks it read).",
+#[utoipa::path(get, path = "/api/v1/announcements/{id}", tag = "messages", security(("sandbox" = [], "bureau" = [])), params(("id" = String, Path, description = "An announcement id from `GET /api/v1/messages`")), description = "Open an announcement (marks it read).",
     responses((status = 200, description = "Done", body = Opened), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn announcement_get(
     Path(id): Path<String>,
@@ -417,7 +417,7 @@ pub struct HelpQuery {
 }
 
 /// `GET /api/v1/help?q=`.
-#[utoipa::path(get, path = "/api/v1/help", tag = "help", params(("q" = Option<String>, Query, description = "Words to search for; empty lists every entry")), description = "帮助中心: the course's FAQ, searched.",
+#[utoipa::path(get, path = "/api/v1/help", tag = "help", security(("sandbox" = [])), params(("q" = Option<String>, Query, description = "Words to search for; empty lists every entry")), description = "帮助中心: the course's FAQ, searched.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn help_get(
     _desk: Desk,
@@ -434,7 +434,7 @@ pub struct AskBody {
 }
 
 /// `POST /api/v1/help/ask`.
-#[utoipa::path(post, path = "/api/v1/help/ask", tag = "help", request_body = AskBody, description = "在线客服: the FAQ answer to a question, or `answered: false` with a pointer to 12366. The question is traced.",
+#[utoipa::path(post, path = "/api/v1/help/ask", tag = "help", security(("sandbox" = [])), request_body = AskBody, description = "在线客服: the FAQ answer to a question, or `answered: false` with a pointer to 12366. The question is traced.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn help_ask(
     desk: Desk,
@@ -472,7 +472,7 @@ pub async fn sandbox_demo(
 }
 
 /// `GET /api/v1/sandbox`.
-#[utoipa::path(get, path = "/api/v1/sandbox", tag = "sandbox", description = "The trainee and their training materials: the sandbox date, the companies and who can log in for them (unmasked: this is the trainee's handout, outside the bureau).",
+#[utoipa::path(get, path = "/api/v1/sandbox", tag = "sandbox", security(("sandbox" = [])), description = "The trainee and their training materials: the sandbox date, the companies and who can log in for them (unmasked: this is the trainee's handout, outside the bureau).",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn sandbox_get(desk: Desk, ReqLang(lang): ReqLang) -> Result<Json<Value>, AppError> {
     let tenant = desk.tenant();
@@ -493,7 +493,7 @@ pub async fn sandbox_get(desk: Desk, ReqLang(lang): ReqLang) -> Result<Json<Valu
 }
 
 /// `POST /api/v1/sandbox/leave`.
-#[utoipa::path(post, path = "/api/v1/sandbox/leave", tag = "sandbox", description = "End the sandbox session; the token stops working.",
+#[utoipa::path(post, path = "/api/v1/sandbox/leave", tag = "sandbox", security(("sandbox" = [])), description = "End the sandbox session; the token stops working.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn sandbox_leave(
     desk: Desk,

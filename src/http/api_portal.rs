@@ -89,7 +89,7 @@ pub struct LoginBody {
 }
 
 /// `POST /api/v1/login`: company + account + password; a code goes to the phone.
-#[utoipa::path(post, path = "/api/v1/login", tag = "login", request_body = LoginBody, description = "Company + account + password; the code goes to the simulated phone. Returns `{token, stage}`: use the token as `Authorization: Bearer`.",
+#[utoipa::path(post, path = "/api/v1/login", tag = "login", security(("sandbox" = [])), request_body = LoginBody, description = "Company + account + password; the code goes to the simulated phone. Returns `{token, stage}`: use the token as `Authorization: Bearer`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -119,7 +119,7 @@ pub struct CodeBody {
 }
 
 /// `POST /api/v1/login/sms`: the code from the phone.
-#[utoipa::path(post, path = "/api/v1/login/sms", tag = "login", request_body = CodeBody, description = "The SMS code. Returns the next `stage` (`change_password` or `active`).",
+#[utoipa::path(post, path = "/api/v1/login/sms", tag = "login", security(("sandbox" = [], "bureau" = [])), request_body = CodeBody, description = "The SMS code. Returns the next `stage` (`change_password` or `active`).",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn sms(
     state: Desk,
@@ -137,7 +137,7 @@ pub async fn sms(
 }
 
 /// `POST /api/v1/login/sms/resend`.
-#[utoipa::path(post, path = "/api/v1/login/sms/resend", tag = "login", description = "Send another code, no sooner than the throttle allows.",
+#[utoipa::path(post, path = "/api/v1/login/sms/resend", tag = "login", security(("sandbox" = [], "bureau" = [])), description = "Send another code, no sooner than the throttle allows.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn resend(
     state: Desk,
@@ -159,7 +159,7 @@ pub struct NewPasswordBody {
 }
 
 /// `POST /api/v1/password/initial`: replace the initial password at first login.
-#[utoipa::path(post, path = "/api/v1/password/initial", tag = "login", request_body = NewPasswordBody, description = "Replace the initial password at first login.",
+#[utoipa::path(post, path = "/api/v1/password/initial", tag = "login", security(("sandbox" = [], "bureau" = [])), request_body = NewPasswordBody, description = "Replace the initial password at first login.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn initial_password(
     state: Desk,
@@ -189,7 +189,7 @@ pub struct ForgotBody {
 }
 
 /// `POST /api/v1/password/forgot`: send a reset code.
-#[utoipa::path(post, path = "/api/v1/password/forgot", tag = "login", request_body = ForgotBody, description = "忘记密码: send a reset code to the person's phone.",
+#[utoipa::path(post, path = "/api/v1/password/forgot", tag = "login", security(("sandbox" = [])), request_body = ForgotBody, description = "忘记密码: send a reset code to the person's phone.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn forgot(
     state: Desk,
@@ -213,7 +213,7 @@ pub struct ResetBody {
 }
 
 /// `POST /api/v1/password/reset`: the reset code and a new password.
-#[utoipa::path(post, path = "/api/v1/password/reset", tag = "login", request_body = ResetBody, description = "忘记密码: the reset code and a new password.",
+#[utoipa::path(post, path = "/api/v1/password/reset", tag = "login", security(("sandbox" = [])), request_body = ResetBody, description = "忘记密码: the reset code and a new password.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn reset(
     state: Desk,
@@ -236,7 +236,7 @@ pub async fn reset(
 }
 
 /// `POST /api/v1/logout`.
-#[utoipa::path(post, path = "/api/v1/logout", tag = "login", description = "Leave the simulated bureau.",
+#[utoipa::path(post, path = "/api/v1/logout", tag = "login", security(("sandbox" = [], "bureau" = [])), description = "Leave the simulated bureau.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn logout(
     state: Desk,
@@ -252,7 +252,7 @@ pub async fn logout(
 }
 
 /// `GET /api/v1/workbench`: the logged-in company's to-dos.
-#[utoipa::path(get, path = "/api/v1/workbench", tag = "login", description = "工作台: the logged-in company with the return due and its deadline, arrears, reminders, unread messages, the latest announcements and 常用功能 (most used first).",
+#[utoipa::path(get, path = "/api/v1/workbench", tag = "login", security(("sandbox" = [], "bureau" = [])), description = "工作台: the logged-in company with the return due and its deadline, arrears, reminders, unread messages, the latest announcements and 常用功能 (most used first).",
     responses((status = 200, description = "Done", body = super::portal::WorkbenchData), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn workbench(
     state: Desk,
@@ -272,7 +272,7 @@ pub async fn workbench(
 }
 
 /// `GET /api/v1/phone`: what the simulated phone shows, newest first.
-#[utoipa::path(get, path = "/api/v1/phone", tag = "login", description = "The simulated phone: the newest messages, with their codes.",
+#[utoipa::path(get, path = "/api/v1/phone", tag = "login", security(("sandbox" = [])), description = "The simulated phone: the newest messages, with their codes.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn phone(state: Desk, ReqLang(lang): ReqLang) -> Result<Json<Value>, AppError> {
     let demo = state.tenant();
@@ -294,7 +294,7 @@ pub struct CertificateLoginBody {
 }
 
 /// `POST /api/v1/login/certificate`: 数字证书登录.
-#[utoipa::path(post, path = "/api/v1/login/certificate", tag = "login", request_body = CertificateLoginBody, description = "数字证书登录: company + certificate file + PIN. An expired or revoked certificate is refused with the remedy (更新证书). Returns `{token, stage}`.",
+#[utoipa::path(post, path = "/api/v1/login/certificate", tag = "login", security(("sandbox" = [])), request_body = CertificateLoginBody, description = "数字证书登录: company + certificate file + PIN. An expired or revoked certificate is refused with the remedy (更新证书). Returns `{token, stage}`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn login_certificate(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -1,6 +1,7 @@
 //! The OpenAPI document, served at `/api/v1/openapi.json`. Every JSON endpoint is listed here.
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 use super::api_bureau::{
     AskBody, CertificateBody, ChangePasswordBody, ContactBody, GrantBody, RevokeBody, SecurityBody,
@@ -12,8 +13,31 @@ use super::api_portal::{
 use super::error::ApiErrorBody;
 use super::portal::{AccountData, Inbox, Opened, StaffData};
 
+/// The two tokens: the sandbox session (who the trainee is) and the bureau login.
+struct Tokens;
+
+impl Modify for Tokens {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "sandbox",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Sandbox-Token",
+                "The trainee's sandbox session, from `POST /api/v1/sandbox/demo`. Every endpoint but health, the calculator and the sandbox entry needs it.",
+            ))),
+        );
+        let mut bearer = Http::new(HttpAuthScheme::Bearer);
+        bearer.description = Some(
+            "The simulated bureau's login, from `POST /api/v1/login` (or `/login/certificate`): needed by everything inside the bureau."
+                .to_owned(),
+        );
+        components.add_security_scheme("bureau", SecurityScheme::Http(bearer));
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&Tokens),
     info(
         title = "taxlab",
         description = "电子税务局实训沙箱: the simulated e-tax bureau's JSON API. Errors are `{code, message, field}` in the user's language (`?lang=en`; Chinese otherwise)."

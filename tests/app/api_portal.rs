@@ -225,6 +225,14 @@ async fn the_openapi_document_lists_every_json_endpoint() {
         );
     }
     assert!(doc["components"]["schemas"]["ApiErrorBody"].is_object());
+    // the two tokens are described, and each endpoint says which it needs
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["sandbox"]["name"], "X-Sandbox-Token");
+    assert_eq!(schemes["bureau"]["scheme"], "bearer");
+    let needs = |path: &str, method: &str| doc["paths"][path][method]["security"][0].clone();
+    assert!(needs("/api/v1/account", "get")["bureau"].is_array());
+    assert!(needs("/api/v1/login", "post")["bureau"].is_null());
+    assert!(needs("/api/v1/login", "post")["sandbox"].is_array());
     assert!(
         doc["components"]["schemas"]["LoginBody"]["properties"]["company"]["description"]
             .as_str()
