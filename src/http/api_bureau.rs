@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::api_portal::{bad_body, bearer, run};
+use super::api_portal::{Bearer, Body, run};
 use super::error::ApiErrorBody;
 use super::portal::{
     AccountData, Inbox, Item, Opened, StaffData, account_data, answer_traced, certificate_problem,
@@ -34,12 +34,11 @@ use crate::store::{CompanyId, PortalSession, SessionStage, TenantScope};
 async fn signed_in<T: Send + 'static>(
     desk: &Desk,
     lang: Lang,
-    headers: &HeaderMap,
+    token: String,
     f: impl FnOnce(&TenantScope<'_>, DateTime<Utc>, &PortalSession) -> Result<T, LoginError>
     + Send
     + 'static,
 ) -> Result<T, AppError> {
-    let token = bearer(headers);
     run(desk, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         if s.stage != SessionStage::Active {
@@ -73,9 +72,9 @@ fn done(key: &str) -> Json<Value> {
 pub async fn account_get(
     desk: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    Bearer(token): Bearer,
 ) -> Result<Json<AccountData>, AppError> {
-    let data = signed_in(&desk, lang, &headers, |scope, _, s| {
+    let data = signed_in(&desk, lang, token, |scope, _, s| {
         account_data(scope, s.person_id)
     })
     .await?;
@@ -95,11 +94,9 @@ pub struct ChangePasswordBody {
 pub async fn account_password(
     desk: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    body: Result<Json<ChangePasswordBody>, JsonRejection>,
+    Bearer(token): Bearer,
+    Body(b): Body<ChangePasswordBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
-    let token = bearer(&headers);
     run(&desk, lang, move |scope, now| {
         passwords::change_password(scope, now, &token, &b.current, &b.new_password, &b.confirm)
     })
@@ -128,11 +125,9 @@ pub async fn account_security(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     desk: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    body: Result<Json<SecurityBody>, JsonRejection>,
+    Bearer(token): Bearer,
+    Body(b): Body<SecurityBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
-    let token = bearer(&headers);
     let r = run(&desk, lang, move |scope, now| {
         let ip_allow = b.ip_allow.join("\n");
         let form = account::SecurityForm {
@@ -184,12 +179,10 @@ fn contact_which(which: &str, lang: Lang) -> Result<account::Contact, AppError> 
 pub async fn account_contact(
     desk: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    body: Result<Json<ContactBody>, JsonRejection>,
+    Bearer(token): Bearer,
+    Body(b): Body<ContactBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
     let which = contact_which(&b.which, lang)?;
-    let token = bearer(&headers);
     run(&desk, lang, move |scope, now| {
         account::request_contact_change(scope, now, &token, which, &b.value)
     })
@@ -204,12 +197,10 @@ pub async fn account_contact(
 pub async fn account_contact_confirm(
     desk: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    body: Result<Json<ContactBody>, JsonRejection>,
+    Bearer(token): Bearer,
+    Body(b): Body<ContactBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
     let which = contact_which(&b.which, lang)?;
-    let token = bearer(&headers);
     run(&desk, lang, move |scope, now| {
         account::confirm_contact_change(scope, now, &token, which, &b.code)
     })
@@ -231,11 +222,9 @@ pub struct CertificateBody {
 pub async fn account_certificate(
     desk: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    body: Result<Json<CertificateBody>, JsonRejection>,
+    Bearer(token): Bearer,
+    Body(b): Body<CertificateBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
-    let token = bearer(&headers);
     let file = run(&desk, lang, move |scope, now| {
         certificate::issue(scope, now, &token, &b.pin, &b.pin_confirm)
     })
@@ -257,12 +246,9 @@ pub async fn account_certificate(
 pub async fn staff_get(
     desk: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    Bearer(token): Bearer,
 ) -> Result<Json<StaffData>, AppError> {
-    let data = signed_in(&desk, lang, &headers, |scope, _, s| {
-        Ok(staff_data(scope, s)?)
-    })
-    .await?;
+    let data = signed_in(&desk, lang, token, |scope, _, s| Ok(staff_data(scope, s)?)).await?;
     Ok(Json(data))
 }
 
@@ -289,11 +275,9 @@ pub struct GrantBody {
 pub async fn staff_grant(
     desk: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    body: Result<Json<GrantBody>, JsonRejection>,
+    Bearer(token): Bearer,
+    Body(b): Body<GrantBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
-    let token = bearer(&headers);
     run(&desk, lang, move |scope, now| {
         staff::grant(scope, now, &token, &b.resident_id, &b.name, &b.role)
     })
@@ -315,11 +299,9 @@ pub struct RevokeBody {
 pub async fn staff_revoke(
     desk: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    body: Result<Json<RevokeBody>, JsonRejection>,
+    Bearer(token): Bearer,
+    Body(b): Body<RevokeBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
-    let token = bearer(&headers);
     run(&desk, lang, move |scope, now| {
         staff::revoke(scope, now, &token, b.person_id, &b.role)
     })
@@ -340,11 +322,9 @@ pub struct SwitchBody {
 pub async fn switch(
     desk: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    body: Result<Json<SwitchBody>, JsonRejection>,
+    Bearer(token): Bearer,
+    Body(b): Body<SwitchBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
-    let token = bearer(&headers);
     run(&desk, lang, move |scope, now| {
         staff::switch_company(scope, now, &token, CompanyId(b.company_id))
     })
@@ -361,9 +341,9 @@ pub async fn switch(
 pub async fn messages_get(
     desk: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    Bearer(token): Bearer,
 ) -> Result<Json<Inbox>, AppError> {
-    let data = signed_in(&desk, lang, &headers, move |scope, _, s| {
+    let data = signed_in(&desk, lang, token, move |scope, _, s| {
         Ok(inbox(scope, s, lang)?)
     })
     .await?;
@@ -377,12 +357,12 @@ pub async fn message_get(
     Path(id): Path<String>,
     desk: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    Bearer(token): Bearer,
 ) -> Result<Json<Opened>, AppError> {
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::not_found(lang).as_json())?;
-    let data = signed_in(&desk, lang, &headers, move |scope, now, s| {
+    let data = signed_in(&desk, lang, token, move |scope, now, s| {
         open(scope, now, s, Item::Message(id), lang)
     })
     .await?;
@@ -396,12 +376,12 @@ pub async fn announcement_get(
     Path(id): Path<String>,
     desk: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    Bearer(token): Bearer,
 ) -> Result<Json<Opened>, AppError> {
     if messages::announcement(&id).is_none() {
         return Err(AppError::not_found(lang).as_json());
     }
-    let data = signed_in(&desk, lang, &headers, move |scope, now, s| {
+    let data = signed_in(&desk, lang, token, move |scope, now, s| {
         open(scope, now, s, Item::Announcement(id), lang)
     })
     .await?;
@@ -439,9 +419,8 @@ pub struct AskBody {
 pub async fn help_ask(
     desk: Desk,
     ReqLang(lang): ReqLang,
-    body: Result<Json<AskBody>, JsonRejection>,
+    Body(b): Body<AskBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
     let question: String = b.question.chars().take(200).collect();
     let entry = run(&desk, lang, move |scope, now| {
         Ok(answer_traced(scope, now, &question)?)

@@ -58,6 +58,37 @@ fn refusal(e: &LoginError, lang: Lang) -> AppError {
     AppError::api(status, lang, &code, message, field.map(str::to_owned))
 }
 
+/// A JSON request body; a malformed one is refused as `bad_request` in the user's language.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Body<T>, AppError> {
+        let (parts, body) = req.into_parts();
+        let lang = super::lang::from_parts(&parts);
+        let req = axum::extract::Request::from_parts(parts, body);
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(v)| Body(v))
+            .map_err(|_: JsonRejection| bad_body(lang))
+    }
+}
+
+/// The bureau token of `Authorization: Bearer <token>` (empty when there is none).
+pub struct Bearer(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Bearer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Bearer, Self::Rejection> {
+        Ok(Bearer(bearer(&parts.headers)))
+    }
+}
+
 pub(super) fn bad_body(lang: Lang) -> AppError {
     AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request").as_json()
 }
@@ -95,9 +126,8 @@ pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     state: Desk,
     ReqLang(lang): ReqLang,
-    body: Result<Json<LoginBody>, JsonRejection>,
+    Body(b): Body<LoginBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
     let (token, stage) = run(&state, lang, move |scope, now| {
         login::begin(
             scope,
@@ -124,11 +154,9 @@ pub struct CodeBody {
 pub async fn sms(
     state: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    body: Result<Json<CodeBody>, JsonRejection>,
+    Bearer(token): Bearer,
+    Body(b): Body<CodeBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
-    let token = bearer(&headers);
     let stage = run(&state, lang, move |scope, now| {
         login::verify_code(scope, now, &token, &b.code)
     })
@@ -142,9 +170,8 @@ pub async fn sms(
 pub async fn resend(
     state: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    Bearer(token): Bearer,
 ) -> Result<Json<Value>, AppError> {
-    let token = bearer(&headers);
     run(&state, lang, move |scope, now| {
         login::resend_code(scope, now, &token)
     })
@@ -164,11 +191,9 @@ pub struct NewPasswordBody {
 pub async fn initial_password(
     state: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    body: Result<Json<NewPasswordBody>, JsonRejection>,
+    Bearer(token): Bearer,
+    Body(b): Body<NewPasswordBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
-    let token = bearer(&headers);
     run(&state, lang, move |scope, now| {
         crate::bureau::passwords::change_initial_password(
             scope,
@@ -194,9 +219,8 @@ pub struct ForgotBody {
 pub async fn forgot(
     state: Desk,
     ReqLang(lang): ReqLang,
-    body: Result<Json<ForgotBody>, JsonRejection>,
+    Body(b): Body<ForgotBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
     run(&state, lang, move |scope, now| {
         crate::bureau::passwords::request_reset(scope, now, &b.account)
     })
@@ -218,9 +242,8 @@ pub struct ResetBody {
 pub async fn reset(
     state: Desk,
     ReqLang(lang): ReqLang,
-    body: Result<Json<ResetBody>, JsonRejection>,
+    Body(b): Body<ResetBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
     run(&state, lang, move |scope, now| {
         crate::bureau::passwords::reset_password(
             scope,
@@ -241,9 +264,8 @@ pub async fn reset(
 pub async fn logout(
     state: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    Bearer(token): Bearer,
 ) -> Result<Json<Value>, AppError> {
-    let token = bearer(&headers);
     run(&state, lang, move |scope, now| {
         login::logout(scope, now, &token)
     })
@@ -257,9 +279,8 @@ pub async fn logout(
 pub async fn workbench(
     state: Desk,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    Bearer(token): Bearer,
 ) -> Result<Json<super::portal::WorkbenchData>, AppError> {
-    let token = bearer(&headers);
     let summary = run(&state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         if s.stage != SessionStage::Active {
@@ -300,9 +321,8 @@ pub async fn login_certificate(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     state: Desk,
     ReqLang(lang): ReqLang,
-    body: Result<Json<CertificateLoginBody>, JsonRejection>,
+    Body(b): Body<CertificateLoginBody>,
 ) -> Result<Json<Value>, AppError> {
-    let Json(b) = body.map_err(|_| bad_body(lang))?;
     let token = run(&state, lang, move |scope, now| {
         crate::bureau::certificate::login_with_certificate(
             scope,

@@ -6,44 +6,7 @@ use taxlab::store::CompanyId;
 
 use crate::api_client::Api;
 use crate::helpers::TestApp;
-
-struct Someone {
-    id: i64,
-    name: String,
-    resident_id: String,
-    mobile: String,
-}
-
-/// Company 0's USCC and company 1's id; company 0's legal representative and clerk; and
-/// company 1's legal representative (no role in company 0).
-fn cast(app: &TestApp) -> (String, i64, Someone, Someone, Someone) {
-    app.db
-        .read(|s| {
-            let scope = s.tenant(app.demo);
-            let cs = scope.companies()?;
-            let pick = |c: i64, role: &str| -> Result<Someone, taxlab::store::StoreError> {
-                let st = scope
-                    .staff(CompanyId(c))?
-                    .into_iter()
-                    .find(|st| st.role.as_str() == role)
-                    .unwrap();
-                Ok(Someone {
-                    id: st.person.id,
-                    name: st.person.value.name.clone(),
-                    resident_id: st.person.value.resident_id.to_string(),
-                    mobile: st.person.value.mobile.to_string(),
-                })
-            };
-            Ok((
-                cs[0].value.uscc.to_string(),
-                cs[1].id,
-                pick(cs[0].id, "legal_representative")?,
-                pick(cs[0].id, "tax_clerk")?,
-                pick(cs[1].id, "legal_representative")?,
-            ))
-        })
-        .unwrap()
-}
+use crate::staff::cast;
 
 fn refusal(r: &(u16, Value)) -> (u16, Option<&str>, Option<&str>) {
     (r.0, r.1["code"].as_str(), r.1["field"].as_str())
@@ -52,7 +15,7 @@ fn refusal(r: &(u16, Value)) -> (u16, Option<&str>, Option<&str>) {
 #[tokio::test]
 async fn account_settings_through_the_api() {
     let app = TestApp::spawn().await;
-    let (uscc, _, _, clerk, _) = cast(&app);
+    let (uscc, _, _, _, clerk, _) = cast(&app);
     let mut api = Api::new(&app);
     let r = api.get("/api/v1/account").await;
     assert_eq!(refusal(&r), (401, Some("no_session"), None));
@@ -162,7 +125,7 @@ async fn account_settings_through_the_api() {
 #[tokio::test]
 async fn a_certificate_from_the_api_logs_in_and_a_renewed_one_revokes_it() {
     let app = TestApp::spawn().await;
-    let (uscc, _, _, clerk, _) = cast(&app);
+    let (uscc, _, _, _, clerk, _) = cast(&app);
     let mut api = Api::new(&app);
     api.first_login(&uscc, &clerk.mobile).await;
     let r = api
@@ -229,7 +192,7 @@ async fn a_certificate_from_the_api_logs_in_and_a_renewed_one_revokes_it() {
 #[tokio::test]
 async fn staff_authorisation_and_identity_switch_through_the_api() {
     let app = TestApp::spawn().await;
-    let (uscc, company1, boss, clerk, outsider) = cast(&app);
+    let (uscc, _, company1, boss, clerk, outsider) = cast(&app);
 
     let mut c = Api::new(&app);
     c.first_login(&uscc, &clerk.mobile).await;
@@ -304,7 +267,7 @@ async fn staff_authorisation_and_identity_switch_through_the_api() {
 #[tokio::test]
 async fn messages_and_help_through_the_api_and_never_another_tenants() {
     let app = TestApp::spawn().await;
-    let (uscc, _, _, clerk, _) = cast(&app);
+    let (uscc, _, _, _, clerk, _) = cast(&app);
     let mut api = Api::new(&app);
     api.first_login(&uscc, &clerk.mobile).await;
     api.get("/api/v1/workbench").await;

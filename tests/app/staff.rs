@@ -6,15 +6,15 @@ use crate::browser::{Visitor, location};
 use crate::helpers::TestApp;
 use crate::portal::{Login, logged_in};
 
-struct Person {
-    id: i64,
-    name: String,
-    resident_id: String,
-    mobile: String,
+pub(crate) struct Person {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) resident_id: String,
+    pub(crate) mobile: String,
 }
 
 /// (company 0 USCC, company 1 USCC, company 1 id, legal rep of 0, clerk of both, legal rep of 1)
-fn cast(app: &TestApp) -> (String, String, i64, Person, Person, Person) {
+pub(crate) fn cast(app: &TestApp) -> (String, String, i64, Person, Person, Person) {
     app.db
         .read(|s| {
             let scope = s.tenant(app.demo);
