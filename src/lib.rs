@@ -11,6 +11,7 @@ pub mod clock;
 pub mod domain;
 pub mod http;
 pub mod i18n;
+pub mod labs;
 pub mod seed;
 pub mod store;
 pub mod synth;

@@ -34,6 +34,8 @@ impl IssueProblem {
 pub struct CertificateFile {
     pub file_name: String,
     pub text: String,
+    pub serial: String,
+    pub expires_on: NaiveDate,
 }
 
 /// 申请/更新证书: issue a certificate for the logged-in person, protected by `pin`.
@@ -68,39 +70,55 @@ pub fn issue(
         return refuse(IssueProblem::PinMismatch);
     }
     let today = scope.record()?.sandbox_date;
-    let serial = format!(
-        "TXL{}",
-        hex::encode(rand::rng().random::<[u8; 8]>()).to_uppercase()
-    );
-    let key = hex::encode(rand::rng().random::<[u8; 32]>());
-    let expires_on = today + Duration::days(policy.certificate_valid_days);
-    let person = scope.person(s.person_id)?.value;
-    scope.issue_certificate(&Certificate {
-        id: 0,
-        person_id: s.person_id,
-        serial: serial.clone(),
-        key_hash: hash_password(&key)?,
-        pin_hash: hash_password(pin)?,
-        issued_on: today,
-        expires_on,
-        revoked: false,
-    })?;
+    let file = issue_for(scope, s.person_id, pin, today)?;
     scope.trace(
         now,
         Some(s.person_id),
         "certificate.issue",
         "ok",
-        &json!({ "serial": serial, "expires_on": expires_on }),
+        &json!({ "serial": file.serial, "expires_on": file.expires_on }),
     )?;
+    Ok(Ok(file))
+}
+
+/// Issue a certificate for a person (revoking their earlier ones), valid from `issued_on`
+/// for the policy's validity; the key is kept only as a hash, so the file is the only copy.
+/// Labs use it to hand out a certificate that has already expired.
+pub fn issue_for(
+    scope: &TenantScope<'_>,
+    person_id: i64,
+    pin: &str,
+    issued_on: NaiveDate,
+) -> Result<CertificateFile, LoginError> {
+    let policy = PortalPolicy::embedded();
+    let serial = format!(
+        "TXL{}",
+        hex::encode(rand::rng().random::<[u8; 8]>()).to_uppercase()
+    );
+    let key = hex::encode(rand::rng().random::<[u8; 32]>());
+    let expires_on = issued_on + Duration::days(policy.certificate_valid_days);
+    let person = scope.person(person_id)?.value;
+    scope.issue_certificate(&Certificate {
+        id: 0,
+        person_id,
+        serial: serial.clone(),
+        key_hash: hash_password(&key)?,
+        pin_hash: hash_password(pin)?,
+        issued_on,
+        expires_on,
+        revoked: false,
+    })?;
     let text = format!(
-        "{BEGIN}\nserial: {serial}\nholder: {}\nresident_id: {}\nissued: {today}\nexpires: {expires_on}\nkey: {key}\n{END}\n",
+        "{BEGIN}\nserial: {serial}\nholder: {}\nresident_id: {}\nissued: {issued_on}\nexpires: {expires_on}\nkey: {key}\n{END}\n",
         person.name,
         person.resident_id.masked(),
     );
-    Ok(Ok(CertificateFile {
+    Ok(CertificateFile {
         file_name: format!("{serial}.cer"),
         text,
-    }))
+        serial,
+        expires_on,
+    })
 }
 
 /// The serial and key of a certificate file, if it is one.

@@ -94,7 +94,7 @@ fn hasher() -> Argon2<'static> {
     Argon2::default()
 }
 
-pub(super) fn hash_password(plain: &str) -> Result<String, StoreError> {
+pub(crate) fn hash_password(plain: &str) -> Result<String, StoreError> {
     let salt_bytes: [u8; 16] = rand::rng().random();
     let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| StoreError::Other(e.to_string()))?;
     hasher()

@@ -9,6 +9,7 @@
 //! - Tenant-owned data is reachable only through a [`TenantScope`], which every query filters
 //!   by; a [`TenantId`] can only be obtained from the store.
 
+mod attempts;
 mod certificates;
 mod error;
 mod load;
@@ -26,6 +27,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
+pub use attempts::{Attempt, FaultRow, Mode, NewAttempt};
 pub use certificates::Certificate;
 pub use error::StoreError;
 pub use messages::Message;
@@ -41,6 +43,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_tenants.sql")),
     M::up(include_str!("migrations/0002_portal.sql")),
     M::up(include_str!("migrations/0003_sandbox.sql")),
+    M::up(include_str!("migrations/0004_labs.sql")),
 ];
 
 /// The schema version this binary writes.

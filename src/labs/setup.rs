@@ -1,0 +1,233 @@
+//! A lab's starting point: the prior state written into a fresh tenant (a forgotten
+//! password, a lockout, an expired certificate, a role not yet granted…) and the faults
+//! that make the simulated bureau misbehave the way the real one does.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::bureau::certificate;
+use crate::bureau::login::{LoginError, hash_password};
+use crate::domain::entities::Role;
+use crate::domain::password::PortalPolicy;
+use crate::store::{CompanyId, StoreError, TenantScope};
+
+/// The names a lab's story, steps and hints may use in braces, filled from the attempt's
+/// own tenant (so no two trainees share the values).
+pub const PLACEHOLDERS: &[&str] = &[
+    "company",
+    "uscc",
+    "initial_password",
+    "password",
+    "me.name",
+    "me.mobile",
+    "me.resident_id",
+    "clerk.name",
+    "clerk.resident_id",
+    "certificate.pin",
+];
+
+/// Parts of the bureau a maintenance window can close.
+pub const MODULES: &[&str] = &[
+    "login",
+    "certificate",
+    "account",
+    "staff",
+    "messages",
+    "help",
+];
+
+/// Prior state, applied to the trainee's person (`setup.as`) in the first company.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum State {
+    /// SMS verification at login on or off.
+    TwoFactor { on: bool },
+    /// The person's email on file ("" for none).
+    Email { value: String },
+    /// Take this role in the first company away from whoever holds it.
+    RemoveRole { role: String },
+    /// The password is already changed to this (no forced change at login).
+    Password { value: String },
+    /// The account is locked for this many minutes from the start.
+    Locked { minutes: i64 },
+    /// A certificate with this PIN, issued this many days before the sandbox date; the lab
+    /// hands its file to the trainee.
+    Certificate { pin: String, issued_days_ago: i64 },
+}
+
+impl State {
+    pub fn parse(t: toml::Table) -> Result<State, String> {
+        let s: State = toml::Value::Table(t)
+            .try_into()
+            .map_err(|e: toml::de::Error| e.message().trim().to_owned())?;
+        match &s {
+            State::RemoveRole { role } if Role::parse(role).is_none() => {
+                Err(format!("role {role:?} is not a role"))
+            }
+            State::Locked { minutes } if *minutes <= 0 => Err("minutes must be above 0".into()),
+            State::Certificate { pin, .. }
+                if pin.len() != PortalPolicy::embedded().certificate_pin_digits
+                    || !pin.chars().all(|c| c.is_ascii_digit()) =>
+            {
+                Err(format!(
+                    "pin must be {} digits",
+                    PortalPolicy::embedded().certificate_pin_digits
+                ))
+            }
+            _ => Ok(s),
+        }
+    }
+}
+
+/// A fault: the bureau misbehaves, from the trainee's side exactly like the real one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fault {
+    /// The next `count` SMS codes reach the phone `minutes` late (so, past five minutes,
+    /// already expired).
+    SmsDelay { minutes: i64, count: u32 },
+    /// A module is closed for maintenance for `minutes` from the start.
+    Maintenance { module: String, minutes: i64 },
+}
+
+impl Fault {
+    pub fn parse(t: toml::Table) -> Result<Fault, String> {
+        let f: Fault = toml::Value::Table(t)
+            .try_into()
+            .map_err(|e: toml::de::Error| e.message().trim().to_owned())?;
+        match &f {
+            Fault::Maintenance { module, .. } if !MODULES.contains(&module.as_str()) => Err(
+                format!("module {module:?} is not one of {}", MODULES.join(", ")),
+            ),
+            Fault::Maintenance { minutes, .. } | Fault::SmsDelay { minutes, .. }
+                if *minutes <= 0 =>
+            {
+                Err("minutes must be above 0".into())
+            }
+            _ => Ok(f),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fault::SmsDelay { .. } => "sms_delay",
+            Fault::Maintenance { .. } => "maintenance",
+        }
+    }
+}
+
+/// What the lab gives the trainee: the values of its placeholders and files to download.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Materials {
+    /// The person the trainee plays, and the first company's tax clerk at the start.
+    pub me: i64,
+    pub clerk: i64,
+    pub values: BTreeMap<String, String>,
+    pub files: Vec<MaterialFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialFile {
+    pub name: String,
+    pub text: String,
+}
+
+impl Materials {
+    /// A text with its placeholders filled.
+    pub fn fill(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for (k, v) in &self.values {
+            out = out.replace(&format!("{{{k}}}"), v);
+        }
+        out
+    }
+}
+
+fn holder(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    role: Role,
+) -> Result<crate::store::Stored<crate::domain::entities::Person>, StoreError> {
+    scope
+        .staff(company)?
+        .into_iter()
+        .find(|s| s.role == role)
+        .map(|s| s.person)
+        .ok_or(StoreError::NotFound)
+}
+
+/// Write the lab's prior state and faults into a freshly generated tenant.
+pub fn apply(
+    scope: &TenantScope<'_>,
+    lab: &super::Lab,
+    now: DateTime<Utc>,
+) -> Result<Materials, LoginError> {
+    let company = scope.companies()?.remove(0);
+    let company_id = CompanyId(company.id);
+    let me = holder(scope, company_id, lab.setup.role)?;
+    let clerk = holder(scope, company_id, Role::TaxClerk)?;
+    let mut m = Materials {
+        me: me.id,
+        clerk: clerk.id,
+        ..Materials::default()
+    };
+    let mut put = |k: &str, v: String| {
+        m.values.insert(k.to_owned(), v);
+    };
+    put("company", company.value.name.clone());
+    put("uscc", company.value.uscc.to_string());
+    put(
+        "initial_password",
+        PortalPolicy::embedded().initial_password.clone(),
+    );
+    put("me.name", me.value.name.clone());
+    put("me.mobile", me.value.mobile.to_string());
+    put("me.resident_id", me.value.resident_id.to_string());
+    put("clerk.name", clerk.value.name.clone());
+    put("clerk.resident_id", clerk.value.resident_id.to_string());
+    let today = scope.record()?.sandbox_date;
+    for s in &lab.setup.state {
+        let mut account = scope.account(me.id)?;
+        match s {
+            State::TwoFactor { on } => account.two_factor = *on,
+            State::Email { value } => scope.set_contact(me.id, None, Some(value))?,
+            State::RemoveRole { role } => {
+                let role = Role::parse(role).ok_or(StoreError::NotFound)?;
+                let holder = holder(scope, company_id, role)?;
+                scope.revoke_role(company_id, holder.id, role.as_str())?;
+            }
+            State::Password { value } => {
+                account.password_hash = Some(hash_password(value)?);
+                account.password_changed_at = Some(now);
+                m.values.insert("password".into(), value.clone());
+            }
+            State::Locked { minutes } => {
+                account.locked_until = Some(now + Duration::minutes(*minutes));
+            }
+            State::Certificate {
+                pin,
+                issued_days_ago,
+            } => {
+                let issued = today - Duration::days(*issued_days_ago);
+                let file = certificate::issue_for(scope, me.id, pin, issued)?;
+                m.values.insert("certificate.pin".into(), pin.clone());
+                m.files.push(MaterialFile {
+                    name: file.file_name,
+                    text: file.text,
+                });
+            }
+        }
+        scope.save_account(me.id, &account)?;
+    }
+    for f in &lab.setup.faults {
+        let (ends_at, remaining) = match f {
+            Fault::SmsDelay { count, .. } => (None, Some(i64::from(*count))),
+            Fault::Maintenance { minutes, .. } => (Some(now + Duration::minutes(*minutes)), None),
+        };
+        let params = serde_json::to_string(f).map_err(|e| StoreError::Other(e.to_string()))?;
+        scope.add_fault(f.kind(), &params, now, ends_at, remaining)?;
+    }
+    Ok(m)
+}

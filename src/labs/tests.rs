@@ -1,0 +1,96 @@
+use super::*;
+
+#[test]
+fn the_shipped_labs_and_pack_load() {
+    let lib = Library::embedded().unwrap_or_else(|p| {
+        panic!(
+            "{}",
+            p.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    for id in [
+        "account-setup",
+        "locked-account",
+        "certificate-renewal",
+        "sms-expired",
+    ] {
+        let lab = lib.lab(id).unwrap_or_else(|| panic!("{id} missing"));
+        assert_eq!(lab.max_points(), 100, "{id}");
+    }
+    let pack = lib.pack("etax-basics").unwrap();
+    assert_eq!(pack.labs.len(), 4);
+    assert_eq!(lib.ordered()[0].id, "account-setup");
+}
+
+fn problems(text: &str) -> Vec<String> {
+    match Library::from_files([("labs/x.toml".to_owned(), text.to_owned())]) {
+        Ok(_) => Vec::new(),
+        Err(p) => p.iter().map(ToString::to_string).collect(),
+    }
+}
+
+const GOOD: &str = r#"id = "x"
+title = { zh = "标题", en = "Title" }
+story = { zh = "你是 {me.name}。", en = "You are {me.name}." }
+minutes = 5
+pass_mark = 60
+
+[setup]
+presets = ["general-services"]
+as = "tax_clerk"
+
+[[steps]]
+text = { zh = "登录。", en = "Log in." }
+
+[[checks]]
+id = "in"
+kind = "logged_in"
+points = 100
+"#;
+
+#[test]
+fn a_good_file_has_no_problems() {
+    assert_eq!(problems(GOOD), Vec::<String>::new());
+}
+
+#[test]
+fn problems_name_the_file_the_line_and_what_is_wrong() {
+    let cases = [
+        (GOOD.replace("kind = \"logged_in\"", "kind = \"logged_on\""), "x.toml:14: check \"in\": unknown variant `logged_on`"),
+        (GOOD.replace("points = 100", "points = 90"), "x.toml:14: the checks' points add up to 90; they must add up to 100"),
+        (GOOD.replace("general-services", "no-such-preset"), "x.toml:8: preset \"no-such-preset\" is missing from fixtures/presets"),
+        (GOOD.replace("as = \"tax_clerk\"", "as = \"boss\""), "x.toml:9: setup.as \"boss\" is not a role"),
+        (GOOD.replace("minutes = 5", "minutes = 5\ncolour = \"red\""), "x.toml:5: unknown field `colour`"),
+        (GOOD.replace("kind = \"logged_in\"", "kind = \"logged_in\"\nmethod = \"pigeon\""), "x.toml:14: check \"in\": unknown variant `pigeon`"),
+        (GOOD.replace("kind = \"logged_in\"", "kind = \"logged_in\"\nwho = \"me\""), "unknown field `who`"),
+        (GOOD.replace("{me.name}。", "{me.nickname}。"), "unknown placeholder {me.nickname}"),
+        (GOOD.replace("id = \"in\"", "id = \"in\"\nstep = 3"), "step 3 is not one of the lab's 1 steps"),
+        (GOOD.replace("as = \"tax_clerk\"", "as = \"tax_clerk\"\nfaults = [{ kind = \"maintenance\", module = \"tea\", minutes = 5 }]"), "x.toml:10: setup.faults: module \"tea\" is not one of"),
+    ];
+    for (text, want) in cases {
+        let got = problems(&text);
+        assert!(
+            got.iter().any(|p| p.contains(want)),
+            "want {want:?}, got {got:?}"
+        );
+    }
+}
+
+#[test]
+fn a_pack_must_name_existing_labs() {
+    let err = Library::from_files([
+        ("labs/x.toml".to_owned(), GOOD.to_owned()),
+        (
+            "packs/p.toml".to_owned(),
+            "id = \"p\"\ntitle = { zh = \"包\", en = \"Pack\" }\ndescription = { zh = \"\", en = \"\" }\nlabs = [\"x\", \"y\"]\n".to_owned(),
+        ),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        err[0].to_string(),
+        "p.toml:4: lab \"y\" is not a lab file's id"
+    );
+}

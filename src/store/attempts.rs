@@ -1,0 +1,296 @@
+//! Lab attempts (one tenant each) and the faults of a tenant.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::portal::{parse_ts, ts};
+use super::{Store, StoreError, TenantId, TenantScope};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Hints, "check my work" at any time, feedback as you go.
+    Practice,
+    /// No hints, timed, feedback only at the end.
+    Exam,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Practice => "practice",
+            Mode::Exam => "exam",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s {
+            "practice" => Some(Mode::Practice),
+            "exam" => Some(Mode::Exam),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub id: i64,
+    pub trainee_id: i64,
+    pub lab_id: String,
+    pub lab_digest: String,
+    pub pack_id: Option<String>,
+    pub mode: Mode,
+    pub tenant: Option<TenantId>,
+    pub started_at: DateTime<Utc>,
+    pub deadline_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// JSON (`labs::setup::Materials`).
+    pub materials: String,
+    /// (step, hint), 0-based, in the order opened.
+    pub hints: Vec<(usize, usize)>,
+    pub checks_run: i64,
+    /// The latest grade as JSON, its score and whether it passed.
+    pub grade: Option<String>,
+    pub score: Option<i64>,
+    pub passed: Option<bool>,
+}
+
+const COLUMNS: &str = "id, trainee_id, lab_id, lab_digest, pack_id, mode, tenant_id, started_at, deadline_at, finished_at, materials, hints, checks_run, grade, score, passed";
+
+type Raw<T> = rusqlite::Result<Result<T, StoreError>>;
+
+fn attempt_row(r: &Row<'_>) -> Raw<Attempt> {
+    let mode: String = r.get(5)?;
+    let started: String = r.get(7)?;
+    let deadline: Option<String> = r.get(8)?;
+    let finished: Option<String> = r.get(9)?;
+    let hints: String = r.get(11)?;
+    let (id, trainee_id, lab_id, lab_digest, pack_id, tenant): (
+        i64,
+        i64,
+        String,
+        String,
+        Option<String>,
+        Option<i64>,
+    ) = (
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(6)?,
+    );
+    let (materials, checks_run, grade, score, passed): (
+        String,
+        i64,
+        Option<String>,
+        Option<i64>,
+        Option<bool>,
+    ) = (r.get(10)?, r.get(12)?, r.get(13)?, r.get(14)?, r.get(15)?);
+    Ok((|| {
+        Ok(Attempt {
+            id,
+            trainee_id,
+            lab_id,
+            lab_digest,
+            pack_id,
+            mode: Mode::parse(&mode)
+                .ok_or_else(|| StoreError::BadData(format!("mode {mode:?}")))?,
+            tenant: tenant.map(TenantId),
+            started_at: parse_ts(&started)?,
+            deadline_at: deadline.as_deref().map(parse_ts).transpose()?,
+            finished_at: finished.as_deref().map(parse_ts).transpose()?,
+            materials,
+            hints: serde_json::from_str(&hints).map_err(|e| StoreError::BadData(e.to_string()))?,
+            checks_run,
+            grade,
+            score,
+            passed,
+        })
+    })())
+}
+
+/// A new attempt, before its tenant exists.
+pub struct NewAttempt<'a> {
+    pub trainee_id: i64,
+    pub lab_id: &'a str,
+    pub lab_digest: &'a str,
+    pub pack_id: Option<&'a str>,
+    pub mode: Mode,
+    pub started_at: DateTime<Utc>,
+    pub deadline_at: Option<DateTime<Utc>>,
+}
+
+impl Store<'_> {
+    pub fn create_attempt(&self, a: &NewAttempt<'_>) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO attempts (trainee_id, lab_id, lab_digest, pack_id, mode, started_at, deadline_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                a.trainee_id,
+                a.lab_id,
+                a.lab_digest,
+                a.pack_id,
+                a.mode.as_str(),
+                ts(a.started_at),
+                a.deadline_at.map(ts)
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Attach the generated tenant and the lab's materials, and make it the trainee's
+    /// current attempt.
+    pub fn begin_attempt(
+        &self,
+        id: i64,
+        tenant: TenantId,
+        materials: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE attempts SET tenant_id = ?2, materials = ?3 WHERE id = ?1",
+            params![id, tenant.0, materials],
+        )?;
+        self.conn.execute(
+            "UPDATE trainees SET current_attempt = ?1 WHERE id = (SELECT trainee_id FROM attempts WHERE id = ?1)",
+            [id],
+        )?;
+        Ok(())
+    }
+
+    /// One of this trainee's attempts; another trainee's is not found.
+    pub fn attempt_of(&self, trainee: i64, id: i64) -> Result<Attempt, StoreError> {
+        self.conn.query_row(
+            &format!("SELECT {COLUMNS} FROM attempts WHERE id = ?1 AND trainee_id = ?2"),
+            params![id, trainee],
+            attempt_row,
+        )?
+    }
+
+    /// The trainee's current attempt, finished or not.
+    pub fn current_attempt(&self, trainee: i64) -> Result<Option<Attempt>, StoreError> {
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM attempts WHERE id = (SELECT current_attempt FROM trainees WHERE id = ?1)"
+                ),
+                [trainee],
+                attempt_row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    /// The trainee's attempts, newest first.
+    pub fn attempts_of(&self, trainee: i64) -> Result<Vec<Attempt>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM attempts WHERE trainee_id = ?1 ORDER BY id DESC"
+        ))?;
+        let rows = stmt
+            .query_map([trainee], attempt_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    /// Leave the current attempt (back to the trainee's own tenant).
+    pub fn leave_attempt(&self, trainee: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE trainees SET current_attempt = NULL WHERE id = ?1",
+            [trainee],
+        )?;
+        Ok(())
+    }
+
+    pub fn record_hint(&self, id: i64, hints: &[(usize, usize)]) -> Result<(), StoreError> {
+        let json = serde_json::to_string(hints).map_err(|e| StoreError::Other(e.to_string()))?;
+        self.conn.execute(
+            "UPDATE attempts SET hints = ?2 WHERE id = ?1",
+            params![id, json],
+        )?;
+        Ok(())
+    }
+
+    /// Store a grade; `finished` ends the attempt.
+    pub fn save_grade(
+        &self,
+        id: i64,
+        grade: &str,
+        score: u32,
+        passed: bool,
+        finished: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE attempts SET grade = ?2, score = ?3, passed = ?4, checks_run = checks_run + 1,
+             finished_at = COALESCE(finished_at, ?5) WHERE id = ?1",
+            params![id, grade, score, passed, finished.map(ts)],
+        )?;
+        Ok(())
+    }
+}
+
+/// A fault in force in a tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultRow {
+    pub id: i64,
+    pub kind: String,
+    pub params: String,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub remaining: Option<i64>,
+}
+
+impl TenantScope<'_> {
+    pub fn add_fault(
+        &self,
+        kind: &str,
+        params_json: &str,
+        now: DateTime<Utc>,
+        ends_at: Option<DateTime<Utc>>,
+        remaining: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO faults (tenant_id, kind, params, starts_at, ends_at, remaining) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![self.t(), kind, params_json, ts(now), ends_at.map(ts), remaining],
+        )?;
+        Ok(())
+    }
+
+    /// Faults of this kind in force at `now` (started, not ended, not used up).
+    pub fn faults(&self, kind: &str, now: DateTime<Utc>) -> Result<Vec<FaultRow>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, kind, params, ends_at, remaining FROM faults
+             WHERE tenant_id = ?1 AND kind = ?2 AND starts_at <= ?3
+             AND (ends_at IS NULL OR ends_at > ?3) AND (remaining IS NULL OR remaining > 0) ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t(), kind, ts(now)], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get(4)?,
+                ))
+            })?
+            .collect::<Result<Vec<(i64, String, String, Option<String>, Option<i64>)>, _>>()?;
+        rows.into_iter()
+            .map(|(id, kind, params, ends, remaining)| {
+                Ok(FaultRow {
+                    id,
+                    kind,
+                    params,
+                    ends_at: ends.as_deref().map(parse_ts).transpose()?,
+                    remaining,
+                })
+            })
+            .collect()
+    }
+
+    /// Use up one strike of a counted fault.
+    pub fn spend_fault(&self, id: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE faults SET remaining = remaining - 1 WHERE tenant_id = ?1 AND id = ?2 AND remaining > 0",
+            params![self.t(), id],
+        )?;
+        Ok(())
+    }
+}
