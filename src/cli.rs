@@ -1,4 +1,4 @@
-//! The command line: `serve`, `seed`, `calc`.
+//! The command line: `serve`, `seed`, `calc`, `scenarios validate`.
 
 use std::io::{IsTerminal, Read};
 use std::net::SocketAddr;
@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::domain::tax::PolicyError;
 use crate::http::{App, AppState};
 use crate::i18n::{Catalog, Lang};
+use crate::labs::{Library, Problem};
 use crate::seed::{self, SeedError, SeedPlan};
 use crate::store::{Db, StoreError};
 
@@ -39,6 +40,15 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "TAXLAB_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        /// A folder of your own lab files (`labs/*.toml`, `packs/*.toml`) to offer besides
+        /// the shipped ones. An invalid file stops the server from starting.
+        #[arg(long, env = "TAXLAB_SCENARIOS")]
+        scenarios: Option<PathBuf>,
+    },
+    /// Lab files (scenarios): check them before a class uses them.
+    Scenarios {
+        #[command(subcommand)]
+        action: ScenariosAction,
     },
     /// Fill the database with N generated tenants (seats 1..=N of a class seed).
     Seed {
@@ -67,6 +77,36 @@ pub enum Command {
         #[arg(long)]
         input: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ScenariosAction {
+    /// Check lab and pack files: every problem with its file and line. Without a path, the
+    /// shipped ones; with a folder, its `labs/` and `packs/`; with a file, that file.
+    Validate { path: Option<PathBuf> },
+}
+
+/// The shipped labs plus a folder's; all problems of both, or the library.
+fn load_labs(extra: Option<&std::path::Path>) -> Result<Library, Vec<Problem>> {
+    let mut lib = Library::embedded()?;
+    if let Some(dir) = extra {
+        let more = Library::read(dir)?;
+        lib.extend(more)?;
+    }
+    Ok(lib)
+}
+
+fn problems_message(problems: &[Problem], lang: Lang) -> String {
+    let mut out = Catalog::embedded().format(
+        lang,
+        "cli.scenarios_invalid",
+        &[("count", &problems.len().to_string())],
+    );
+    for p in problems {
+        out.push_str("\n  ");
+        out.push_str(&p.to_string());
+    }
+    out
 }
 
 /// Run the CLI; the exit code is 0 on success, 2 for bad input, 1 for other failures.
@@ -164,10 +204,41 @@ pub fn main() -> ExitCode {
                 Err(e) => fail(seed_exit_code(&e), seed_message(&e, lang)),
             }
         }
-        Command::Serve { addr } => match serve(&cli.db, addr, lang) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => fail(1, message),
-        },
+        Command::Serve { addr, scenarios } => {
+            let labs = match load_labs(scenarios.as_deref()) {
+                Ok(l) => l,
+                Err(p) => return fail(2, problems_message(&p, lang)),
+            };
+            match serve(&cli.db, addr, lang, labs) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => fail(1, message),
+            }
+        }
+        Command::Scenarios {
+            action: ScenariosAction::Validate { path },
+        } => {
+            let loaded = match &path {
+                Some(p) if p.is_file() => Library::read(p),
+                other => load_labs(other.as_deref()),
+            };
+            match loaded {
+                Ok(lib) => {
+                    println!(
+                        "{}",
+                        catalog.format(
+                            lang,
+                            "cli.scenarios_ok",
+                            &[
+                                ("labs", &lib.labs().count().to_string()),
+                                ("packs", &lib.packs().len().to_string())
+                            ]
+                        )
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(p) => fail(2, problems_message(&p, lang)),
+            }
+        }
     }
 }
 
@@ -234,7 +305,12 @@ fn store_message(e: &StoreError, lang: Lang) -> String {
     }
 }
 
-fn serve(db_path: &std::path::Path, addr: SocketAddr, lang: Lang) -> Result<(), String> {
+fn serve(
+    db_path: &std::path::Path,
+    addr: SocketAddr,
+    lang: Lang,
+    labs: Library,
+) -> Result<(), String> {
     init_tracing();
     let db = Db::open(db_path).map_err(|e| store_message(&e, lang))?;
     let demo = seed::ensure_demo(&db).map_err(|e| seed_message(&e, lang))?;
@@ -266,6 +342,7 @@ fn serve(db_path: &std::path::Path, addr: SocketAddr, lang: Lang) -> Result<(), 
             db,
             demo,
             clock: crate::clock::Clock::system(),
+            labs: std::sync::Arc::new(labs),
         })
         .serve(listener, shutdown_signal())
         .await

@@ -65,6 +65,12 @@ impl AppError {
         AppError::page(StatusCode::INTERNAL_SERVER_ERROR, lang, "error.internal")
     }
 
+    /// As a page rather than JSON.
+    pub fn as_page(mut self) -> AppError {
+        self.json = false;
+        self
+    }
+
     /// As JSON rather than a page.
     pub fn as_json(mut self) -> AppError {
         self.json = true;

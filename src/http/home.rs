@@ -34,6 +34,9 @@ struct HomePage {
     companies: Vec<CompanySummary>,
     accounts: Vec<TrainingAccount>,
     initial_password: String,
+    labs: Option<super::labs::LabsView>,
+    /// The lab in progress (its page is /lab).
+    lab_in_progress: Option<String>,
 }
 
 /// `GET /`: the entry for a visitor, the materials for a trainee.
@@ -57,17 +60,28 @@ pub async fn home(
         companies: Vec::new(),
         accounts: Vec::new(),
         initial_password: PortalPolicy::embedded().initial_password.clone(),
+        labs: None,
+        lab_in_progress: None,
     };
     if let Some(t) = trainee(&state, &headers, lang).await? {
-        let tenant = t.tenant;
-        let (overview, accounts) = state
+        let (tenant, trainee_id) = (t.tenant, t.id);
+        let (overview, accounts, attempts) = state
             .db
             .run_read(move |s| {
                 let scope = s.tenant(tenant);
-                Ok((tenant_overview(&scope)?, training_accounts(&scope)?))
+                Ok((
+                    tenant_overview(&scope)?,
+                    training_accounts(&scope)?,
+                    s.attempts_of(trainee_id)?,
+                ))
             })
             .await
             .map_err(|e| AppError::from_store(e, lang))?;
+        page.lab_in_progress = t.attempt.and_then(|id| {
+            let a = attempts.iter().find(|a| a.id == id)?;
+            Some(state.labs.lab(&a.lab_id)?.title.get(lang).to_owned())
+        });
+        page.labs = Some(super::labs::labs_view(&state.labs, &attempts, lang));
         page.sandbox = Some(SandboxBar::of(&t, lang));
         page.credit_profile = overview.credit_profile;
         page.companies = overview.companies;
@@ -86,16 +100,14 @@ fn sandbox_cookie(token: &str) -> String {
     format!("{SANDBOX_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax")
 }
 
-/// Open a sandbox session for the demo trainee; returns its token.
+/// Open a sandbox session for a new demo trainee; returns its token. Each entry is a trainee
+/// of its own (its labs and attempts are its own), all sharing the demo tenant.
 pub async fn open_demo(state: &AppState, lang: Lang) -> Result<String, AppError> {
     let (demo, now) = (state.demo, state.clock.now());
     state
         .db
         .run_write(move |s| {
-            let t = match s.trainee_of(demo, TraineeKind::Demo)? {
-                Some(t) => t,
-                None => s.create_trainee(demo, "demo", TraineeKind::Demo, now)?,
-            };
+            let t = s.create_trainee(demo, "demo", TraineeKind::Demo, now)?;
             s.open_sandbox_session(&t, now)
         })
         .await

@@ -7,6 +7,7 @@ mod api_portal;
 mod cookies;
 mod error;
 mod home;
+mod labs;
 mod lang;
 mod openapi;
 mod pages;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub demo: TenantId,
     /// Wall-clock time for code expiry, lockout and session timeout.
     pub clock: Clock,
+    /// The labs and packs on offer.
+    pub labs: std::sync::Arc<crate::labs::Library>,
 }
 
 /// A built application, ready to serve.

@@ -9,13 +9,21 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 
-use super::{AppState, api, api_bureau, api_portal, home, pages, portal};
+use super::{AppState, api, api_bureau, api_portal, home, labs, pages, portal};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(home::home))
         .route("/sandbox/demo", post(home::enter_demo))
         .route("/sandbox/leave", post(home::leave))
+        .route("/labs/{id}/start", post(labs::start))
+        .route("/packs/{id}/exam", post(labs::exam))
+        .route("/lab", get(labs::current))
+        .route("/lab/hint", post(labs::hint))
+        .route("/lab/check", post(labs::check))
+        .route("/lab/finish", post(labs::finish))
+        .route("/lab/files/{n}", get(labs::file))
+        .route("/lab/attempts/{id}", get(labs::attempt))
         .route("/lang/{code}", get(pages::switch_lang))
         .route("/static/{file}", get(pages::asset))
         .route("/favicon.ico", get(pages::favicon))

@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::cookies::cookie;
 use super::{AppError, AppState};
 use crate::i18n::{Catalog, Lang};
-use crate::store::{TenantId, Trainee, TraineeKind};
+use crate::store::{Attempt, TenantId, Trainee, TraineeKind};
 
 pub const SANDBOX_COOKIE: &str = "taxlab_sandbox";
 pub const SANDBOX_HEADER: &str = "x-sandbox-token";
@@ -27,6 +27,8 @@ pub const SANDBOX_HEADER: &str = "x-sandbox-token";
 pub struct Desk {
     app: AppState,
     pub trainee: Trainee,
+    /// The lab attempt in progress, if any.
+    pub attempt: Option<Attempt>,
 }
 
 impl Deref for Desk {
@@ -42,9 +44,15 @@ impl Desk {
         self.trainee.tenant
     }
 
-    /// The strip above the bureau that says whose sandbox this is.
+    /// The strip above the bureau that says whose sandbox this is, and the lab's task
+    /// panel when one is in progress.
     pub fn bar(&self, lang: Lang) -> SandboxBar {
-        SandboxBar::of(&self.trainee, lang)
+        let mut bar = SandboxBar::of(&self.trainee, lang);
+        bar.lab = self.attempt.as_ref().and_then(|a| {
+            let lab = self.labs.lab(&a.lab_id)?;
+            super::labs::panel(lab, a, lang).ok()
+        });
+        bar
     }
 }
 
@@ -53,6 +61,8 @@ impl Desk {
 pub struct SandboxBar {
     pub trainee: String,
     pub sandbox_date: String,
+    /// The task panel of the lab in progress.
+    pub lab: Option<super::labs::LabPanel>,
 }
 
 impl SandboxBar {
@@ -60,6 +70,7 @@ impl SandboxBar {
         SandboxBar {
             trainee: display_name(t, lang),
             sandbox_date: t.sandbox_date.to_string(),
+            lab: None,
         }
     }
 }
@@ -100,33 +111,126 @@ pub async fn trainee(
         .map_err(|e| AppError::from_store(e, lang))
 }
 
+/// The part of the bureau a request is for, as a maintenance window names it.
+fn module_of(path: &str) -> Option<&'static str> {
+    let p = path
+        .strip_prefix("/portal")
+        .or_else(|| path.strip_prefix("/api/v1"))?;
+    let module = if p.contains("certificate") {
+        "certificate"
+    } else if p.starts_with("/login") || p.starts_with("/password") {
+        "login"
+    } else if p.starts_with("/account") {
+        "account"
+    } else if p.starts_with("/staff") || p.starts_with("/switch") {
+        "staff"
+    } else if p.starts_with("/messages") || p.starts_with("/announcements") {
+        "messages"
+    } else if p.starts_with("/help") {
+        "help"
+    } else {
+        return None;
+    };
+    Some(module)
+}
+
+/// The trainee's attempt as it stands: an exam past its time is finished first; a module
+/// under maintenance refuses the request (and the refusal is traced for the grader).
+async fn attempt_checks(
+    state: &AppState,
+    trainee: Trainee,
+    path: &str,
+    lang: Lang,
+) -> Result<(Trainee, Option<Attempt>), AppError> {
+    let Some(id) = trainee.attempt else {
+        return Ok((trainee, None));
+    };
+    let (labs, now, module) = (state.labs.clone(), state.clock.now(), module_of(path));
+    let path = path.to_owned();
+    let outcome = state
+        .db
+        .run_write(move |s| {
+            let attempt = s.attempt_of(trainee.id, id)?;
+            if crate::labs::run::expire(s, &labs, &trainee, &attempt, now)
+                .map_err(|e| crate::store::StoreError::Other(e.to_string()))?
+            {
+                let t = s.trainee(trainee.id)?;
+                return Ok(Ok((t, None)));
+            }
+            if let Some(module) = module {
+                let scope = s.tenant(trainee.tenant);
+                for f in scope.faults("maintenance", now)? {
+                    let params: serde_json::Value =
+                        serde_json::from_str(&f.params).unwrap_or_default();
+                    if params["module"] == module {
+                        scope.trace(
+                            now,
+                            None,
+                            "maintenance",
+                            "refused",
+                            &serde_json::json!({ "module": module, "path": path }),
+                        )?;
+                        return Ok(Err((module, f.ends_at)));
+                    }
+                }
+            }
+            Ok(Ok((trainee, Some(attempt))))
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    outcome.map_err(|(module, until)| {
+        let c = Catalog::embedded();
+        let module_name = c.text(lang, &format!("module.{module}")).to_owned();
+        let until = until.map(super::portal::cst).unwrap_or_default();
+        let message = c.format(
+            lang,
+            "maintenance.message",
+            &[("module", &module_name), ("until", &until)],
+        );
+        AppError::api(
+            StatusCode::SERVICE_UNAVAILABLE,
+            lang,
+            "maintenance",
+            message,
+            None,
+        )
+    })
+}
+
 impl FromRequestParts<AppState> for Desk {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Desk, Response> {
         let api = parts.uri.path().starts_with("/api/");
         let lang = super::lang::from_parts(parts);
-        match trainee(state, &parts.headers, lang).await {
-            Ok(Some(trainee)) => Ok(Desk {
+        let found = match trainee(state, &parts.headers, lang).await {
+            Ok(Some(t)) => attempt_checks(state, t, parts.uri.path(), lang).await,
+            Ok(None) => {
+                if api {
+                    let message = Catalog::embedded()
+                        .text(lang, "sandbox.required")
+                        .to_owned();
+                    return Err(AppError::api(
+                        StatusCode::UNAUTHORIZED,
+                        lang,
+                        "sandbox_required",
+                        message,
+                        None,
+                    )
+                    .into_response());
+                }
+                return Err(Redirect::to("/?notice=sandbox").into_response());
+            }
+            Err(e) => Err(e),
+        };
+        match found {
+            Ok((trainee, attempt)) => Ok(Desk {
                 app: state.clone(),
                 trainee,
+                attempt,
             }),
-            Ok(None) if api => {
-                let message = Catalog::embedded()
-                    .text(lang, "sandbox.required")
-                    .to_owned();
-                Err(AppError::api(
-                    StatusCode::UNAUTHORIZED,
-                    lang,
-                    "sandbox_required",
-                    message,
-                    None,
-                )
-                .into_response())
-            }
-            Ok(None) => Err(Redirect::to("/?notice=sandbox").into_response()),
-            Err(e) if api => Err(e.as_json().into_response()),
-            Err(e) => Err(e.into_response()),
+            Err(e) if api => Err(e.into_response()),
+            Err(e) => Err(e.as_page().into_response()),
         }
     }
 }

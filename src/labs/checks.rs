@@ -10,7 +10,7 @@ use super::facts::Facts;
 
 /// What a check or penalty says, as a catalogue key and its arguments (rendered in the
 /// reader's language by the web layer).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Say {
     pub key: String,
     pub args: Vec<(String, String)>,
@@ -130,7 +130,7 @@ impl Evaluate for InitialPasswordChanged {
             e.person_id == Some(f.me)
                 && e.action == "password.change"
                 && e.result == "ok"
-                && e.detail.contains("\"forced\":true")
+                && super::facts::detail(e)["forced"] == true
         });
         verdict(
             done,
@@ -385,7 +385,7 @@ impl Evaluate for CodeResent {
             .filter(|e| {
                 e.person_id == Some(f.me)
                     && e.action == "sms.sent"
-                    && e.detail.contains("\"purpose\":\"login\"")
+                    && super::facts::detail(e)["purpose"] == "login"
             })
             .count();
         verdict(
@@ -480,9 +480,9 @@ pub enum Penalty {
 }
 
 /// What a penalty took off, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deduction {
-    pub kind: &'static str,
+    pub kind: String,
     pub count: u32,
     pub points: u32,
     pub says: Say,
@@ -514,7 +514,7 @@ impl Penalty {
                 let count = u32::try_from(f.my_failures(&names)).unwrap_or(u32::MAX);
                 let charged = count.saturating_sub(*free);
                 Deduction {
-                    kind: "failures",
+                    kind: "failures".to_owned(),
                     count,
                     points: charged.saturating_mul(*points).min(*max),
                     says: Say::new("penalty.failures")

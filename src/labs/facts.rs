@@ -90,3 +90,8 @@ impl Facts {
         })
     }
 }
+
+/// An event's detail as JSON (an unreadable one reads as null).
+pub fn detail(e: &TraceEvent) -> serde_json::Value {
+    serde_json::from_str(&e.detail).unwrap_or_default()
+}

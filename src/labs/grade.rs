@@ -2,16 +2,16 @@
 //! used. The same inputs give the same grade, so a stored attempt can be regraded after a
 //! lab is fixed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Lab;
 use super::checks::{Deduction, Say};
 use super::facts::Facts;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckResult {
     pub id: String,
-    pub kind: &'static str,
+    pub kind: String,
     pub step: Option<usize>,
     pub points: u32,
     pub earned: u32,
@@ -20,7 +20,7 @@ pub struct CheckResult {
     pub actual: Say,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grade {
     pub checks: Vec<CheckResult>,
     pub deductions: Vec<Deduction>,
@@ -45,7 +45,7 @@ pub fn grade(lab: &Lab, facts: &Facts, hints: &[HintUsed]) -> Grade {
             let v = c.check.evaluate(facts);
             CheckResult {
                 id: c.id.clone(),
-                kind: c.check.kind(),
+                kind: c.check.kind().to_owned(),
                 step: c.step,
                 points: c.points,
                 earned: if v.passed { c.points } else { 0 },

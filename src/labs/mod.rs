@@ -15,6 +15,7 @@ pub mod checks;
 pub mod facts;
 pub mod file;
 pub mod grade;
+pub mod run;
 pub mod setup;
 
 use std::collections::BTreeMap;

@@ -36,12 +36,24 @@ impl TraineeKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trainee {
     pub id: i64,
+    /// The tenant the portal shows: the current lab attempt's, else their own.
     pub tenant: TenantId,
+    /// Their own tenant (the demo tenant, or their seat's).
+    pub home: TenantId,
+    /// The lab attempt in progress, if any.
+    pub attempt: Option<i64>,
     pub name: String,
     pub kind: TraineeKind,
-    /// The tenant's sandbox date (its "today").
+    /// The shown tenant's sandbox date (its "today").
     pub sandbox_date: chrono::NaiveDate,
 }
+
+/// A trainee with the tenant they see: the unfinished current attempt's, else their own.
+const TRAINEE: &str = "SELECT t.id, COALESCE(a.tenant_id, t.tenant_id), t.name, t.kind, n.sandbox_date,
+    t.tenant_id, a.id
+    FROM trainees t
+    LEFT JOIN attempts a ON a.id = t.current_attempt AND a.finished_at IS NULL AND a.tenant_id IS NOT NULL
+    JOIN tenants n ON n.id = COALESCE(a.tenant_id, t.tenant_id)";
 
 impl Store<'_> {
     /// The tenant's trainee of that kind, if there is one (the demo tenant has one).
@@ -52,8 +64,7 @@ impl Store<'_> {
     ) -> Result<Option<Trainee>, StoreError> {
         self.conn
             .query_row(
-                "SELECT t.id, t.tenant_id, t.name, t.kind, n.sandbox_date FROM trainees t JOIN tenants n ON n.id = t.tenant_id
-                 WHERE t.tenant_id = ?1 AND t.kind = ?2 ORDER BY t.id LIMIT 1",
+                &format!("{TRAINEE} WHERE t.tenant_id = ?1 AND t.kind = ?2 ORDER BY t.id LIMIT 1"),
                 params![tenant.0, kind.as_str()],
                 trainee_row,
             )
@@ -78,8 +89,7 @@ impl Store<'_> {
     pub fn trainee(&self, id: i64) -> Result<Trainee, StoreError> {
         self.conn
             .query_row(
-                "SELECT t.id, t.tenant_id, t.name, t.kind, n.sandbox_date FROM trainees t JOIN tenants n ON n.id = t.tenant_id
-                 WHERE t.id = ?1",
+                &format!("{TRAINEE} WHERE t.id = ?1"),
                 [id],
                 trainee_row,
             )?
@@ -103,9 +113,9 @@ impl Store<'_> {
     pub fn sandbox_trainee(&self, token: &str) -> Result<Option<Trainee>, StoreError> {
         self.conn
             .query_row(
-                "SELECT t.id, t.tenant_id, t.name, t.kind, n.sandbox_date FROM sandbox_sessions s
-                 JOIN trainees t ON t.id = s.trainee_id JOIN tenants n ON n.id = t.tenant_id
-                 WHERE s.token = ?1",
+                &format!(
+                    "{TRAINEE} WHERE t.id = (SELECT trainee_id FROM sandbox_sessions WHERE token = ?1)"
+                ),
                 [token],
                 trainee_row,
             )
@@ -123,10 +133,13 @@ impl Store<'_> {
 fn trainee_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Trainee, StoreError>> {
     let (id, tenant, name, kind, date): (i64, i64, String, String, String) =
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+    let (home, attempt): (i64, Option<i64>) = (r.get(5)?, r.get(6)?);
     Ok((|| {
         Ok(Trainee {
             id,
             tenant: TenantId(tenant),
+            home: TenantId(home),
+            attempt,
             name,
             kind: TraineeKind::parse(&kind)?,
             sandbox_date: date

@@ -42,6 +42,7 @@ impl TestApp {
             db: db.clone(),
             demo,
             clock: clock.clone(),
+            labs: std::sync::Arc::new(taxlab::labs::Library::embedded().expect("shipped labs")),
         });
         tokio::spawn(app.serve(listener, async {
             let _ = stopped.await;

@@ -77,7 +77,7 @@ pub(super) fn clear_session_cookie() -> String {
 }
 
 /// China Standard Time, as the portal shows times.
-fn cst(t: DateTime<Utc>) -> String {
+pub(super) fn cst(t: DateTime<Utc>) -> String {
     let offset = FixedOffset::east_opt(8 * 3600)
         .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
     t.with_timezone(&offset)

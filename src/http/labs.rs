@@ -1,0 +1,612 @@
+//! Labs in the browser: the list on the sandbox's front page, starting a lab or a pack's
+//! exam, the task panel beside the portal, hints, "检查我的操作", finishing, results.
+//! These pages belong to the sandbox, not the simulated bureau.
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+use super::portal::{cst, csrf_ok, csrf_token, form_body, render};
+use super::sandbox::{Desk, SandboxBar};
+use super::{AppError, AppState, ReqLang};
+use crate::i18n::{Catalog, Lang};
+use crate::labs::grade::Grade;
+use crate::labs::run::{self, LabError, Next};
+use crate::labs::{Lab, Library};
+use crate::store::{Attempt, Mode, StoreError};
+
+/// The task panel shown beside the portal while a lab is in progress.
+#[derive(Serialize, Clone, utoipa::ToSchema)]
+pub struct LabPanel {
+    pub attempt: i64,
+    pub lab: String,
+    pub title: String,
+    pub mode: &'static str,
+    pub story: String,
+    pub steps: Vec<StepView>,
+    /// Files the lab hands out, by index (`/lab/files/{n}`).
+    pub files: Vec<String>,
+    /// Exam: when time runs out (China time).
+    pub deadline: Option<String>,
+    /// The latest "check my work" (practice only).
+    pub score: Option<i64>,
+    pub max: u32,
+    pub checks_run: i64,
+}
+
+#[derive(Serialize, Clone, utoipa::ToSchema)]
+pub struct StepView {
+    pub n: usize,
+    pub text: String,
+    pub hints: Vec<HintView>,
+}
+
+#[derive(Serialize, Clone, utoipa::ToSchema)]
+pub struct HintView {
+    pub index: usize,
+    pub cost: u32,
+    /// The hint, once opened.
+    pub text: Option<String>,
+}
+
+pub fn panel(lab: &Lab, a: &Attempt, lang: Lang) -> Result<LabPanel, StoreError> {
+    let m = run::materials(a)?;
+    let exam = a.mode == Mode::Exam;
+    Ok(LabPanel {
+        attempt: a.id,
+        lab: lab.id.clone(),
+        title: lab.title.get(lang).to_owned(),
+        mode: a.mode.as_str(),
+        story: m.fill(lab.story.get(lang)),
+        steps: lab
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StepView {
+                n: i + 1,
+                text: m.fill(s.text.get(lang)),
+                hints: if exam {
+                    Vec::new()
+                } else {
+                    s.hints
+                        .iter()
+                        .enumerate()
+                        .map(|(j, h)| HintView {
+                            index: j,
+                            cost: h.cost,
+                            text: a
+                                .hints
+                                .contains(&(i, j))
+                                .then(|| m.fill(h.text.get(lang))),
+                        })
+                        .collect()
+                },
+            })
+            .collect(),
+        files: m.files.iter().map(|f| f.name.clone()).collect(),
+        deadline: a.deadline_at.map(cst),
+        score: if exam { None } else { a.score },
+        max: lab.max_points(),
+        checks_run: a.checks_run,
+    })
+}
+
+/// One check's feedback, in the reader's language.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CheckView {
+    pub id: String,
+    pub passed: bool,
+    pub points: u32,
+    pub earned: u32,
+    pub step: Option<usize>,
+    pub expected: String,
+    pub actual: String,
+    /// Where in the portal to look.
+    pub place: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeductionView {
+    pub points: u32,
+    pub text: String,
+}
+
+/// A grade as the trainee reads it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Feedback {
+    pub lab: String,
+    pub title: String,
+    pub score: u32,
+    pub max: u32,
+    pub pass_mark: u32,
+    pub passed: bool,
+    pub hint_cost: u32,
+    pub checks: Vec<CheckView>,
+    pub deductions: Vec<DeductionView>,
+}
+
+/// An argument that names a catalogue entry (`role.…`, `action.…`, `result.…`) is shown as
+/// that entry's text.
+fn say(c: &Catalog, lang: Lang, s: &crate::labs::checks::Say) -> String {
+    let args: Vec<(String, String)> = s
+        .args
+        .iter()
+        .map(|(k, v)| {
+            let shown = if ["role.", "action.", "result."]
+                .iter()
+                .any(|p| v.starts_with(p))
+            {
+                c.text(lang, v).to_owned()
+            } else {
+                v.clone()
+            };
+            (k.clone(), shown)
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    c.format(lang, &s.key, &borrowed)
+}
+
+pub fn feedback(lab: &Lab, g: &Grade, lang: Lang) -> Feedback {
+    let c = Catalog::embedded();
+    Feedback {
+        lab: lab.id.clone(),
+        title: lab.title.get(lang).to_owned(),
+        score: g.score,
+        max: g.max,
+        pass_mark: g.pass_mark,
+        passed: g.passed,
+        hint_cost: g.hint_cost,
+        checks: g
+            .checks
+            .iter()
+            .map(|r| CheckView {
+                id: r.id.clone(),
+                passed: r.passed,
+                points: r.points,
+                earned: r.earned,
+                step: r.step,
+                expected: say(c, lang, &r.expected),
+                actual: say(c, lang, &r.actual),
+                place: c.text(lang, &format!("check.{}.where", r.kind)).to_owned(),
+            })
+            .collect(),
+        deductions: g
+            .deductions
+            .iter()
+            .map(|d| DeductionView {
+                points: d.points,
+                text: say(c, lang, &d.says),
+            })
+            .collect(),
+    }
+}
+
+/// A stored grade, read back.
+pub fn stored_grade(a: &Attempt) -> Option<Grade> {
+    a.grade.as_deref().and_then(|g| serde_json::from_str(g).ok())
+}
+
+/// A refused lab action as an error for a page or the API.
+pub fn lab_error(e: LabError, lang: Lang) -> AppError {
+    let status = match &e {
+        LabError::UnknownLab | LabError::UnknownHint => StatusCode::NOT_FOUND,
+        LabError::NoAttempt => StatusCode::CONFLICT,
+        LabError::NoHintsInExam | LabError::NoFeedbackInExam | LabError::Finished => {
+            StatusCode::CONFLICT
+        }
+        LabError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
+        LabError::Store(s) => {
+            tracing::error!(error = %s, "lab store error");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    let message = Catalog::embedded()
+        .text(lang, &format!("lab.error.{}", e.code()))
+        .to_owned();
+    AppError::api(status, lang, e.code(), message, None).as_page()
+}
+
+// ---- the pages ----
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+fn check_csrf(headers: &HeaderMap, csrf: &str, lang: Lang) -> Result<(), AppError> {
+    if csrf_ok(headers, csrf) {
+        Ok(())
+    } else {
+        Err(AppError::page(StatusCode::FORBIDDEN, lang, "error.csrf"))
+    }
+}
+
+/// Run lab work in one write transaction.
+pub async fn lab_work<T: Send + 'static>(
+    state: &AppState,
+    lang: Lang,
+    f: impl FnOnce(&crate::store::Store<'_>, &Library) -> Result<T, LabError> + Send + 'static,
+) -> Result<T, AppError> {
+    let labs = state.labs.clone();
+    state
+        .db
+        .run_write(move |s| Ok(f(s, &labs)))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?
+        .map_err(|e| lab_error(e, lang))
+}
+
+/// `POST /labs/{id}/start`: a practice attempt, then to the bureau's login.
+pub async fn start(
+    Path(id): Path<String>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let (trainee, now) = (desk.trainee.clone(), desk.clock.now());
+    lab_work(&desk, lang, move |s, lib| {
+        let lab = lib.lab(&id).ok_or(LabError::UnknownLab)?;
+        run::start(s, lab, &trainee, Mode::Practice, None, now)
+    })
+    .await?;
+    Ok(Redirect::to("/lab").into_response())
+}
+
+/// `POST /packs/{id}/exam`: the pack as an exam.
+pub async fn exam(
+    Path(id): Path<String>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let (trainee, now) = (desk.trainee.clone(), desk.clock.now());
+    lab_work(&desk, lang, move |s, lib| {
+        run::start_exam(s, lib, &id, &trainee, now)
+    })
+    .await?;
+    Ok(Redirect::to("/lab").into_response())
+}
+
+#[derive(Serialize)]
+struct LabPage {
+    csrf: String,
+    sandbox: SandboxBar,
+    panel: LabPanel,
+    feedback: Option<Feedback>,
+    notice: Option<String>,
+}
+
+/// `GET /lab`: the lab in progress: story, steps, hints, files, the latest feedback.
+pub async fn current(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let Some(a) = desk.attempt.clone() else {
+        return Ok(Redirect::to("/#labs").into_response());
+    };
+    let lab = desk
+        .labs
+        .lab(&a.lab_id)
+        .ok_or_else(|| lab_error(LabError::UnknownLab, lang))?;
+    let panel = panel(lab, &a, lang).map_err(|e| AppError::from_store(e, lang))?;
+    let feedback = (a.mode == Mode::Practice)
+        .then(|| stored_grade(&a))
+        .flatten()
+        .map(|g| feedback(lab, &g, lang));
+    let (csrf, set) = csrf_token(&headers);
+    render(
+        lang,
+        "/lab",
+        "lab.html",
+        LabPage {
+            csrf,
+            sandbox: desk.bar(lang),
+            panel,
+            feedback,
+            notice: None,
+        },
+        set.into_iter().collect(),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct HintForm {
+    #[serde(default)]
+    csrf: String,
+    step: usize,
+    hint: usize,
+    /// Where to go back to (a local path).
+    #[serde(default)]
+    back: String,
+}
+
+fn back_to(back: &str) -> String {
+    if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
+        back.to_owned()
+    } else {
+        "/lab".to_owned()
+    }
+}
+
+/// `POST /lab/hint`: open a hint (it costs its points).
+pub async fn hint(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<HintForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let a = desk
+        .attempt
+        .clone()
+        .ok_or_else(|| lab_error(LabError::NoAttempt, lang))?;
+    let (step, h) = (f.step.saturating_sub(1), f.hint);
+    lab_work(&desk, lang, move |s, lib| {
+        let lab = lib.lab(&a.lab_id).ok_or(LabError::UnknownLab)?;
+        run::hint(s, lab, &a, step, h)
+    })
+    .await?;
+    Ok(Redirect::to(&back_to(&f.back)).into_response())
+}
+
+/// `POST /lab/check`: 检查我的操作 (practice only).
+pub async fn check(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let a = desk
+        .attempt
+        .clone()
+        .ok_or_else(|| lab_error(LabError::NoAttempt, lang))?;
+    let now = desk.clock.now();
+    lab_work(&desk, lang, move |s, lib| {
+        if a.mode == Mode::Exam {
+            return Err(LabError::NoFeedbackInExam);
+        }
+        let lab = lib.lab(&a.lab_id).ok_or(LabError::UnknownLab)?;
+        run::check(s, lab, &a, now, false)
+    })
+    .await?;
+    Ok(Redirect::to("/lab#feedback").into_response())
+}
+
+/// `POST /lab/finish`: the final grade; in an exam, on to the next lab.
+pub async fn finish(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let a = desk
+        .attempt
+        .clone()
+        .ok_or_else(|| lab_error(LabError::NoAttempt, lang))?;
+    let (trainee, now, id) = (desk.trainee.clone(), desk.clock.now(), a.id);
+    let next = lab_work(&desk, lang, move |s, lib| run::finish(s, lib, &trainee, &a, now)).await?;
+    Ok(match next {
+        Next::Lab(_) => Redirect::to("/lab"),
+        Next::Done => Redirect::to(&format!("/lab/attempts/{id}")),
+    }
+    .into_response())
+}
+
+/// `GET /lab/files/{n}`: a file the lab hands out (e.g. the expired certificate).
+pub async fn file(
+    Path(n): Path<String>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+) -> Result<Response, AppError> {
+    let a = desk.attempt.as_ref().ok_or_else(|| AppError::not_found(lang))?;
+    let m = run::materials(a).map_err(|e| AppError::from_store(e, lang))?;
+    let f = n
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| m.files.get(n))
+        .ok_or_else(|| AppError::not_found(lang))?;
+    let mut res = f.text.clone().into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", f.name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+#[derive(Serialize)]
+struct ResultPage {
+    csrf: String,
+    sandbox: SandboxBar,
+    feedback: Option<Feedback>,
+    mode: &'static str,
+    started: String,
+    finished: Option<String>,
+    minutes: i64,
+    hints: usize,
+    exam: Vec<ExamRow>,
+}
+
+#[derive(Serialize)]
+struct ExamRow {
+    title: String,
+    score: Option<i64>,
+    max: u32,
+    passed: Option<bool>,
+}
+
+/// `GET /lab/attempts/{id}`: one of the trainee's attempts, graded (another trainee's is
+/// not found). An exam's page lists every lab of the exam.
+pub async fn attempt(
+    Path(id): Path<String>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found(lang))?;
+    let trainee = desk.trainee.id;
+    let (a, all) = desk
+        .db
+        .run_read(move |s| Ok((s.attempt_of(trainee, id)?, s.attempts_of(trainee)?)))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    let lab = desk.labs.lab(&a.lab_id);
+    let finished = a.finished_at.is_some();
+    // An exam's feedback waits for its end.
+    let feedback = match (lab, stored_grade(&a)) {
+        (Some(lab), Some(g)) if finished || a.mode == Mode::Practice => Some(feedback(lab, &g, lang)),
+        _ => None,
+    };
+    let exam = if a.mode == Mode::Exam {
+        all.iter()
+            .rev()
+            .filter(|x| x.pack_id == a.pack_id && x.deadline_at == a.deadline_at)
+            .map(|x| ExamRow {
+                title: desk
+                    .labs
+                    .lab(&x.lab_id)
+                    .map(|l| l.title.get(lang).to_owned())
+                    .unwrap_or_else(|| x.lab_id.clone()),
+                score: x.score.filter(|_| x.finished_at.is_some()),
+                max: desk.labs.lab(&x.lab_id).map_or(0, Lab::max_points),
+                passed: x.passed.filter(|_| x.finished_at.is_some()),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let end = a.finished_at.unwrap_or_else(|| desk.clock.now());
+    let (csrf, set) = csrf_token(&headers);
+    render(
+        lang,
+        "/lab/attempts",
+        "lab_result.html",
+        ResultPage {
+            csrf,
+            sandbox: desk.bar(lang),
+            feedback,
+            mode: a.mode.as_str(),
+            started: cst(a.started_at),
+            finished: a.finished_at.map(cst),
+            minutes: (end - a.started_at).num_minutes(),
+            hints: a.hints.len(),
+            exam,
+        },
+        set.into_iter().collect(),
+    )
+}
+
+/// The labs and packs on the front page, with the trainee's attempts.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LabsView {
+    pub packs: Vec<PackView>,
+    pub attempts: Vec<AttemptRow>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PackView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub exam_minutes: u32,
+    pub labs: Vec<LabRow>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LabRow {
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    pub tags: Vec<String>,
+    /// The best finished score so far.
+    pub best: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AttemptRow {
+    pub id: i64,
+    pub lab: String,
+    pub title: String,
+    pub mode: &'static str,
+    pub started: String,
+    pub finished: bool,
+    pub score: Option<i64>,
+    pub passed: Option<bool>,
+}
+
+pub fn labs_view(lib: &Library, attempts: &[Attempt], lang: Lang) -> LabsView {
+    let row = |l: &Lab| LabRow {
+        id: l.id.clone(),
+        title: l.title.get(lang).to_owned(),
+        minutes: l.minutes,
+        tags: l.tags.clone(),
+        best: attempts
+            .iter()
+            .filter(|a| a.lab_id == l.id && a.finished_at.is_some())
+            .filter_map(|a| a.score)
+            .max(),
+    };
+    let mut packs: Vec<PackView> = lib
+        .packs()
+        .iter()
+        .map(|p| PackView {
+            id: p.id.clone(),
+            title: p.title.get(lang).to_owned(),
+            description: p.description.get(lang).to_owned(),
+            exam_minutes: p.exam_minutes,
+            labs: p.labs.iter().filter_map(|id| lib.lab(id)).map(row).collect(),
+        })
+        .collect();
+    let loose: Vec<LabRow> = lib
+        .labs()
+        .filter(|l| !lib.packs().iter().any(|p| p.labs.contains(&l.id)))
+        .map(row)
+        .collect();
+    if !loose.is_empty() {
+        packs.push(PackView {
+            id: String::new(),
+            title: Catalog::embedded().text(lang, "labs.other").to_owned(),
+            description: String::new(),
+            exam_minutes: 0,
+            labs: loose,
+        });
+    }
+    LabsView {
+        packs,
+        attempts: attempts
+            .iter()
+            .map(|a| AttemptRow {
+                id: a.id,
+                lab: a.lab_id.clone(),
+                title: lib
+                    .lab(&a.lab_id)
+                    .map(|l| l.title.get(lang).to_owned())
+                    .unwrap_or_else(|| a.lab_id.clone()),
+                mode: a.mode.as_str(),
+                started: cst(a.started_at),
+                finished: a.finished_at.is_some(),
+                score: a.score.filter(|_| a.finished_at.is_some()),
+                passed: a.passed.filter(|_| a.finished_at.is_some()),
+            })
+            .collect(),
+    }
+}

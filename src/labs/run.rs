@@ -1,0 +1,227 @@
+//! Running labs: start an attempt in a tenant of its own, open hints, check the work,
+//! finish; in exam mode, the pack's labs one after another against one clock.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::grade::{Grade, grade};
+use super::setup::{Materials, apply};
+use super::{Lab, Library};
+use crate::bureau::login::LoginError;
+use crate::seed::default_sandbox_date;
+use crate::store::{Attempt, Mode, NewAttempt, Store, StoreError, Trainee, TraineeKind};
+use crate::synth::{self, TenantSpec};
+
+/// Why a lab action was refused; catalogue key `lab.<code>`.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("no such lab or pack")]
+    UnknownLab,
+    #[error("no lab in progress")]
+    NoAttempt,
+    #[error("hints are not available in an exam")]
+    NoHintsInExam,
+    #[error("feedback comes at the end of an exam")]
+    NoFeedbackInExam,
+    #[error("no such hint")]
+    UnknownHint,
+    #[error("the lab is finished")]
+    Finished,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl LabError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            LabError::UnknownLab => "unknown_lab",
+            LabError::NoAttempt => "no_attempt",
+            LabError::NoHintsInExam => "no_hints_in_exam",
+            LabError::NoFeedbackInExam => "no_feedback_in_exam",
+            LabError::UnknownHint => "unknown_hint",
+            LabError::Finished => "finished",
+            LabError::Store(_) => "internal",
+        }
+    }
+}
+
+impl From<LoginError> for LabError {
+    fn from(e: LoginError) -> LabError {
+        match e {
+            LoginError::Store(s) => LabError::Store(s),
+            other => LabError::Store(StoreError::Other(other.to_string())),
+        }
+    }
+}
+
+/// FNV-1a of a lab id, to give each lab its own stream of generated data.
+fn lab_seed(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Start `lab` for a trainee: a new tenant from the lab's setup (the same trainee seat and
+/// lab always give the same data), which becomes the trainee's current tenant.
+pub fn start(
+    s: &Store<'_>,
+    lab: &Lab,
+    trainee: &Trainee,
+    mode: Mode,
+    pack: Option<(&str, DateTime<Utc>)>,
+    now: DateTime<Utc>,
+) -> Result<i64, LabError> {
+    let home = s.tenant(trainee.home).record()?;
+    let seat = match trainee.kind {
+        TraineeKind::Class => home.seat,
+        TraineeKind::Demo => u32::try_from(trainee.id).unwrap_or(u32::MAX),
+    };
+    let id = s.create_attempt(&NewAttempt {
+        trainee_id: trainee.id,
+        lab_id: &lab.id,
+        lab_digest: &lab.digest,
+        pack_id: pack.map(|(p, _)| p),
+        mode,
+        started_at: now,
+        deadline_at: pack.map(|(_, d)| d),
+    })?;
+    let tables = synth::Tables::embedded();
+    let presets = lab
+        .setup
+        .presets
+        .iter()
+        .filter_map(|p| tables.preset(p))
+        .collect();
+    let mut data = synth::generate(&TenantSpec {
+        class_seed: home.class_seed ^ lab_seed(&lab.id),
+        seat,
+        sandbox_date: lab.setup.sandbox_date.unwrap_or_else(default_sandbox_date),
+        presets,
+    })
+    .map_err(|e| StoreError::Other(e.to_string()))?;
+    data.label = format!("attempt-{id}");
+    let tenant = s.insert_tenant(&data)?;
+    let materials = apply(&s.tenant(tenant), lab, now)?;
+    let json = serde_json::to_string(&materials).map_err(|e| StoreError::Other(e.to_string()))?;
+    s.begin_attempt(id, tenant, &json)?;
+    Ok(id)
+}
+
+/// Start a pack as an exam: its first lab, with the pack's time limit for all of them.
+pub fn start_exam(
+    s: &Store<'_>,
+    lib: &Library,
+    pack_id: &str,
+    trainee: &Trainee,
+    now: DateTime<Utc>,
+) -> Result<i64, LabError> {
+    let pack = lib.pack(pack_id).ok_or(LabError::UnknownLab)?;
+    let first = pack
+        .labs
+        .first()
+        .and_then(|l| lib.lab(l))
+        .ok_or(LabError::UnknownLab)?;
+    let deadline = now + Duration::minutes(i64::from(pack.exam_minutes));
+    start(s, first, trainee, Mode::Exam, Some((&pack.id, deadline)), now)
+}
+
+pub fn materials(a: &Attempt) -> Result<Materials, StoreError> {
+    serde_json::from_str(&a.materials).map_err(|e| StoreError::BadData(e.to_string()))
+}
+
+/// Grade an attempt as its tenant stands, and store the grade; `finish` ends it.
+pub fn check(
+    s: &Store<'_>,
+    lab: &Lab,
+    a: &Attempt,
+    now: DateTime<Utc>,
+    finish: bool,
+) -> Result<Grade, LabError> {
+    let tenant = a.tenant.ok_or(LabError::NoAttempt)?;
+    let m = materials(a)?;
+    let facts = super::facts::Facts::read(&s.tenant(tenant), m.me, m.clerk, now)?;
+    let g = grade(lab, &facts, &a.hints);
+    let json = serde_json::to_string(&g).map_err(|e| StoreError::Other(e.to_string()))?;
+    s.save_grade(a.id, &json, g.score, g.passed, finish.then_some(now))?;
+    Ok(g)
+}
+
+/// What finishing led to: the next lab of an exam, or the end.
+pub enum Next {
+    Lab(i64),
+    Done,
+}
+
+/// Finish the attempt (final grade). In an exam, start the pack's next lab while time is
+/// left; when the exam ends, the trainee goes back to their own tenant.
+pub fn finish(
+    s: &Store<'_>,
+    lib: &Library,
+    trainee: &Trainee,
+    a: &Attempt,
+    now: DateTime<Utc>,
+) -> Result<Next, LabError> {
+    let lab = lib.lab(&a.lab_id).ok_or(LabError::UnknownLab)?;
+    if a.finished_at.is_none() {
+        check(s, lab, a, now, true)?;
+    }
+    if let (Mode::Exam, Some(pack_id), Some(deadline)) = (a.mode, &a.pack_id, a.deadline_at)
+        && now < deadline
+        && let Some(pack) = lib.pack(pack_id)
+        && let Some(next) = pack
+            .labs
+            .iter()
+            .skip_while(|l| **l != a.lab_id)
+            .nth(1)
+            .and_then(|l| lib.lab(l))
+    {
+        return Ok(Next::Lab(start(
+            s,
+            next,
+            trainee,
+            Mode::Exam,
+            Some((pack_id, deadline)),
+            now,
+        )?));
+    }
+    s.leave_attempt(trainee.id)?;
+    Ok(Next::Done)
+}
+
+/// Open a hint (practice only); its cost counts from now on.
+pub fn hint(s: &Store<'_>, lab: &Lab, a: &Attempt, step: usize, hint: usize) -> Result<(), LabError> {
+    if a.mode == Mode::Exam {
+        return Err(LabError::NoHintsInExam);
+    }
+    if a.finished_at.is_some() {
+        return Err(LabError::Finished);
+    }
+    lab.steps
+        .get(step)
+        .and_then(|st| st.hints.get(hint))
+        .ok_or(LabError::UnknownHint)?;
+    if !a.hints.contains(&(step, hint)) {
+        let mut hints = a.hints.clone();
+        hints.push((step, hint));
+        s.record_hint(a.id, &hints)?;
+    }
+    Ok(())
+}
+
+/// An exam whose time has run out is finished as it stands, every remaining lab with it.
+pub fn expire(
+    s: &Store<'_>,
+    lib: &Library,
+    trainee: &Trainee,
+    a: &Attempt,
+    now: DateTime<Utc>,
+) -> Result<bool, LabError> {
+    match a.deadline_at {
+        Some(d) if now >= d && a.finished_at.is_none() => {
+            let lab = lib.lab(&a.lab_id).ok_or(LabError::UnknownLab)?;
+            check(s, lab, a, now, true)?;
+            s.leave_attempt(trainee.id)?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
