@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use super::portal::{cst, csrf_ok, csrf_token, form_body, render};
+use super::portal::{csrf_ok, csrf_token, cst, form_body, render};
 use super::sandbox::{Desk, SandboxBar};
 use super::{AppError, AppState, ReqLang};
 use crate::i18n::{Catalog, Lang};
@@ -76,10 +76,7 @@ pub fn panel(lab: &Lab, a: &Attempt, lang: Lang) -> Result<LabPanel, StoreError>
                         .map(|(j, h)| HintView {
                             index: j,
                             cost: h.cost,
-                            text: a
-                                .hints
-                                .contains(&(i, j))
-                                .then(|| m.fill(h.text.get(lang))),
+                            text: a.hints.contains(&(i, j)).then(|| m.fill(h.text.get(lang))),
                         })
                         .collect()
                 },
@@ -186,7 +183,9 @@ pub fn feedback(lab: &Lab, g: &Grade, lang: Lang) -> Feedback {
 
 /// A stored grade, read back.
 pub fn stored_grade(a: &Attempt) -> Option<Grade> {
-    a.grade.as_deref().and_then(|g| serde_json::from_str(g).ok())
+    a.grade
+        .as_deref()
+        .and_then(|g| serde_json::from_str(g).ok())
 }
 
 /// A refused lab action as an error for a page or the API.
@@ -400,7 +399,10 @@ pub async fn finish(
         .clone()
         .ok_or_else(|| lab_error(LabError::NoAttempt, lang))?;
     let (trainee, now, id) = (desk.trainee.clone(), desk.clock.now(), a.id);
-    let next = lab_work(&desk, lang, move |s, lib| run::finish(s, lib, &trainee, &a, now)).await?;
+    let next = lab_work(&desk, lang, move |s, lib| {
+        run::finish(s, lib, &trainee, &a, now)
+    })
+    .await?;
     Ok(match next {
         Next::Lab(_) => Redirect::to("/lab"),
         Next::Done => Redirect::to(&format!("/lab/attempts/{id}")),
@@ -414,7 +416,10 @@ pub async fn file(
     desk: Desk,
     ReqLang(lang): ReqLang,
 ) -> Result<Response, AppError> {
-    let a = desk.attempt.as_ref().ok_or_else(|| AppError::not_found(lang))?;
+    let a = desk
+        .attempt
+        .as_ref()
+        .ok_or_else(|| AppError::not_found(lang))?;
     let m = run::materials(a).map_err(|e| AppError::from_store(e, lang))?;
     let f = n
         .parse::<usize>()
@@ -473,7 +478,9 @@ pub async fn attempt(
     let finished = a.finished_at.is_some();
     // An exam's feedback waits for its end.
     let feedback = match (lab, stored_grade(&a)) {
-        (Some(lab), Some(g)) if finished || a.mode == Mode::Practice => Some(feedback(lab, &g, lang)),
+        (Some(lab), Some(g)) if finished || a.mode == Mode::Practice => {
+            Some(feedback(lab, &g, lang))
+        }
         _ => None,
     };
     let exam = if a.mode == Mode::Exam {
@@ -573,7 +580,12 @@ pub fn labs_view(lib: &Library, attempts: &[Attempt], lang: Lang) -> LabsView {
             title: p.title.get(lang).to_owned(),
             description: p.description.get(lang).to_owned(),
             exam_minutes: p.exam_minutes,
-            labs: p.labs.iter().filter_map(|id| lib.lab(id)).map(row).collect(),
+            labs: p
+                .labs
+                .iter()
+                .filter_map(|id| lib.lab(id))
+                .map(row)
+                .collect(),
         })
         .collect();
     let loose: Vec<LabRow> = lib

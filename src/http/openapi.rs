@@ -73,6 +73,15 @@ impl Modify for Tokens {
         super::api_bureau::sandbox_demo,
         super::api_bureau::sandbox_get,
         super::api_bureau::sandbox_leave,
+        super::api_labs::list,
+        super::api_labs::start,
+        super::api_labs::exam,
+        super::api_labs::attempt,
+        super::api_labs::hint,
+        super::api_labs::check,
+        super::api_labs::finish,
+        super::api_labs::attempt_get,
+        super::api_labs::file,
     ),
     components(schemas(
         ApiErrorBody,
@@ -93,7 +102,18 @@ impl Modify for Tokens {
         AccountData,
         StaffData,
         Inbox,
-        Opened
+        Opened,
+        super::api_labs::HintBody,
+        super::labs::LabPanel,
+        super::labs::StepView,
+        super::labs::HintView,
+        super::labs::Feedback,
+        super::labs::CheckView,
+        super::labs::DeductionView,
+        super::labs::LabsView,
+        super::labs::PackView,
+        super::labs::LabRow,
+        super::labs::AttemptRow
     ))
 )]
 pub struct ApiDoc;

@@ -9,7 +9,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 
-use super::{AppState, api, api_bureau, api_portal, home, labs, pages, portal};
+use super::{AppState, api, api_bureau, api_labs, api_portal, home, labs, pages, portal};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -121,6 +121,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sandbox", get(api_bureau::sandbox_get))
         .route("/api/v1/sandbox/demo", post(api_bureau::sandbox_demo))
         .route("/api/v1/sandbox/leave", post(api_bureau::sandbox_leave))
+        .route("/api/v1/labs", get(api_labs::list))
+        .route("/api/v1/labs/{id}/start", post(api_labs::start))
+        .route("/api/v1/packs/{id}/exam", post(api_labs::exam))
+        .route("/api/v1/attempt", get(api_labs::attempt))
+        .route("/api/v1/attempt/hint", post(api_labs::hint))
+        .route("/api/v1/attempt/check", post(api_labs::check))
+        .route("/api/v1/attempt/finish", post(api_labs::finish))
+        .route("/api/v1/attempt/files/{n}", get(api_labs::file))
+        .route("/api/v1/attempts/{id}", get(api_labs::attempt_get))
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(middleware::from_fn(security_headers))

@@ -121,7 +121,14 @@ pub fn start_exam(
         .and_then(|l| lib.lab(l))
         .ok_or(LabError::UnknownLab)?;
     let deadline = now + Duration::minutes(i64::from(pack.exam_minutes));
-    start(s, first, trainee, Mode::Exam, Some((&pack.id, deadline)), now)
+    start(
+        s,
+        first,
+        trainee,
+        Mode::Exam,
+        Some((&pack.id, deadline)),
+        now,
+    )
 }
 
 pub fn materials(a: &Attempt) -> Result<Materials, StoreError> {
@@ -188,7 +195,13 @@ pub fn finish(
 }
 
 /// Open a hint (practice only); its cost counts from now on.
-pub fn hint(s: &Store<'_>, lab: &Lab, a: &Attempt, step: usize, hint: usize) -> Result<(), LabError> {
+pub fn hint(
+    s: &Store<'_>,
+    lab: &Lab,
+    a: &Attempt,
+    step: usize,
+    hint: usize,
+) -> Result<(), LabError> {
     if a.mode == Mode::Exam {
         return Err(LabError::NoHintsInExam);
     }

@@ -88,11 +88,7 @@ impl Store<'_> {
 
     pub fn trainee(&self, id: i64) -> Result<Trainee, StoreError> {
         self.conn
-            .query_row(
-                &format!("{TRAINEE} WHERE t.id = ?1"),
-                [id],
-                trainee_row,
-            )?
+            .query_row(&format!("{TRAINEE} WHERE t.id = ?1"), [id], trainee_row)?
     }
 
     /// Open a sandbox session for a trainee and return its token.

@@ -117,6 +117,7 @@ async fn serve_stops_when_asked_and_finishes() {
             db,
             demo,
             clock: taxlab::clock::Clock::system(),
+            labs: std::sync::Arc::new(taxlab::labs::Library::embedded().unwrap()),
         })
         .serve(listener, async {
             let _ = stopped.await;
