@@ -4,6 +4,7 @@
 
 mod browser;
 mod helpers;
+mod labs;
 
 mod api_bureau;
 mod api_client;
