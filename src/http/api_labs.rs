@@ -35,7 +35,12 @@ pub async fn list(desk: Desk, ReqLang(lang): ReqLang) -> Result<Json<LabsView>, 
         .run_read(move |s| s.attempts_of(trainee))
         .await
         .map_err(|e| AppError::from_store(e, lang).as_json())?;
-    Ok(Json(labs_view(&desk.labs, &attempts, lang)))
+    Ok(Json(labs_view(
+        &desk.labs,
+        &attempts,
+        lang,
+        desk.clock.now(),
+    )))
 }
 
 /// `POST /api/v1/labs/{id}/start`.

@@ -64,6 +64,8 @@ pub async fn home(
         lab_in_progress: None,
     };
     if let Some(t) = trainee(&state, &headers, lang).await? {
+        // an exam whose time is up is handed in before the page shows it
+        let (t, _) = super::sandbox::attempt_checks(&state, t, "/", lang).await?;
         let (tenant, trainee_id) = (t.tenant, t.id);
         let (overview, accounts, attempts) = state
             .db
@@ -81,7 +83,12 @@ pub async fn home(
             let a = attempts.iter().find(|a| a.id == id)?;
             Some(state.labs.lab(&a.lab_id)?.title.get(lang).to_owned())
         });
-        page.labs = Some(super::labs::labs_view(&state.labs, &attempts, lang));
+        page.labs = Some(super::labs::labs_view(
+            &state.labs,
+            &attempts,
+            lang,
+            state.clock.now(),
+        ));
         page.sandbox = Some(SandboxBar::of(&t, lang));
         page.credit_profile = overview.credit_profile;
         page.companies = overview.companies;

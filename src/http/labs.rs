@@ -181,6 +181,16 @@ pub fn feedback(lab: &Lab, g: &Grade, lang: Lang) -> Feedback {
     }
 }
 
+/// Whether an exam attempt's results must still be withheld: the exam (same pack, same
+/// deadline) is under way while time is left and one of its labs is unfinished.
+pub fn withheld(a: &Attempt, all: &[Attempt], now: chrono::DateTime<chrono::Utc>) -> bool {
+    a.mode == Mode::Exam
+        && a.deadline_at.is_some_and(|d| now < d)
+        && all.iter().any(|x| {
+            x.pack_id == a.pack_id && x.deadline_at == a.deadline_at && x.finished_at.is_none()
+        })
+}
+
 /// A stored grade, read back.
 pub fn stored_grade(a: &Attempt) -> Option<Grade> {
     a.grade
@@ -475,12 +485,10 @@ pub async fn attempt(
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
     let lab = desk.labs.lab(&a.lab_id);
-    let finished = a.finished_at.is_some();
+    let hidden = withheld(&a, &all, desk.clock.now());
     // An exam's feedback waits for its end.
     let feedback = match (lab, stored_grade(&a)) {
-        (Some(lab), Some(g)) if finished || a.mode == Mode::Practice => {
-            Some(feedback(lab, &g, lang))
-        }
+        (Some(lab), Some(g)) if !hidden => Some(feedback(lab, &g, lang)),
         _ => None,
     };
     let exam = if a.mode == Mode::Exam {
@@ -493,9 +501,9 @@ pub async fn attempt(
                     .lab(&x.lab_id)
                     .map(|l| l.title.get(lang).to_owned())
                     .unwrap_or_else(|| x.lab_id.clone()),
-                score: x.score.filter(|_| x.finished_at.is_some()),
+                score: x.score.filter(|_| x.finished_at.is_some() && !hidden),
                 max: desk.labs.lab(&x.lab_id).map_or(0, Lab::max_points),
-                passed: x.passed.filter(|_| x.finished_at.is_some()),
+                passed: x.passed.filter(|_| x.finished_at.is_some() && !hidden),
             })
             .collect()
     } else {
@@ -560,7 +568,12 @@ pub struct AttemptRow {
     pub passed: Option<bool>,
 }
 
-pub fn labs_view(lib: &Library, attempts: &[Attempt], lang: Lang) -> LabsView {
+pub fn labs_view(
+    lib: &Library,
+    attempts: &[Attempt],
+    lang: Lang,
+    now: chrono::DateTime<chrono::Utc>,
+) -> LabsView {
     let row = |l: &Lab| LabRow {
         id: l.id.clone(),
         title: l.title.get(lang).to_owned(),
@@ -568,7 +581,7 @@ pub fn labs_view(lib: &Library, attempts: &[Attempt], lang: Lang) -> LabsView {
         tags: l.tags.clone(),
         best: attempts
             .iter()
-            .filter(|a| a.lab_id == l.id && a.finished_at.is_some())
+            .filter(|a| a.lab_id == l.id && a.finished_at.is_some() && !withheld(a, attempts, now))
             .filter_map(|a| a.score)
             .max(),
     };
@@ -616,8 +629,12 @@ pub fn labs_view(lib: &Library, attempts: &[Attempt], lang: Lang) -> LabsView {
                 mode: a.mode.as_str(),
                 started: cst(a.started_at),
                 finished: a.finished_at.is_some(),
-                score: a.score.filter(|_| a.finished_at.is_some()),
-                passed: a.passed.filter(|_| a.finished_at.is_some()),
+                score: a
+                    .score
+                    .filter(|_| a.finished_at.is_some() && !withheld(a, attempts, now)),
+                passed: a
+                    .passed
+                    .filter(|_| a.finished_at.is_some() && !withheld(a, attempts, now)),
             })
             .collect(),
     }

@@ -136,7 +136,7 @@ fn module_of(path: &str) -> Option<&'static str> {
 
 /// The trainee's attempt as it stands: an exam past its time is finished first; a module
 /// under maintenance refuses the request (and the refusal is traced for the grader).
-async fn attempt_checks(
+pub(super) async fn attempt_checks(
     state: &AppState,
     trainee: Trainee,
     path: &str,

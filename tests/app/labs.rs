@@ -346,3 +346,226 @@ async fn sms_expired_golden_path_and_repeated_submits() {
         assert_eq!(score, if repeats == 1 { 100 } else { 80 }, "{page}");
     }
 }
+
+// ---- exam mode, faults, isolation, the API ----
+
+#[tokio::test]
+async fn an_exam_has_no_hints_no_feedback_until_the_end_and_a_clock() {
+    let app = TestApp::spawn().await;
+    let mut v = Visitor::new(&app);
+    v.get("/").await;
+    let res = v.post("/packs/etax-basics/exam", &[]).await;
+    assert_eq!(location(&res), "/lab");
+    let page = v.get_text("/lab").await;
+    assert!(
+        page.contains("考试模式") && !page.contains("查看提示") && !page.contains("检查我的操作")
+    );
+    let (first, _, _) = current(&app);
+    assert_eq!(first.lab_id, "account-setup");
+    // hints and checks are refused
+    let res = v.post("/lab/hint", &[("step", "1"), ("hint", "0")]).await;
+    assert_eq!(res.status(), 409);
+    let res = v.post("/lab/check", &[]).await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("交卷后才给出检查结果"));
+    // handing in moves on to the pack's next lab; its result waits for the end
+    let res = v.post("/lab/finish", &[]).await;
+    assert_eq!(location(&res), "/lab");
+    let (second, _, _) = current(&app);
+    assert_eq!(second.lab_id, "locked-account");
+    let page = v.get_text(&format!("/lab/attempts/{}", first.id)).await;
+    assert!(page.contains("考试结束后显示") && !page.contains("<strong>0</strong>"));
+    // time runs out: the next request finds the exam handed in, the trainee back home
+    app.clock.advance(chrono::Duration::minutes(61));
+    let home = v.get_text("/").await;
+    assert!(!home.contains("正在进行的实验"));
+    let done = attempt(&app, second.id);
+    assert!(done.finished_at.is_some() && done.score == Some(0));
+    let page = v.get_text(&format!("/lab/attempts/{}", first.id)).await;
+    assert!(page.contains("考试各题成绩") && page.contains("<strong>0</strong> / 100"));
+}
+
+#[tokio::test]
+async fn a_maintenance_window_closes_one_module_and_the_grader_sees_it() {
+    let app = TestApp::spawn().await;
+    let mut v = Visitor::new(&app);
+    start(&mut v, "certificate-renewal").await;
+    let (_, tenant, m) = current(&app);
+    let now = app.clock.now();
+    app.db
+        .write(|s| {
+            s.tenant(tenant).add_fault(
+                "maintenance",
+                r#"{"kind":"maintenance","module":"certificate","minutes":30}"#,
+                now,
+                Some(now + chrono::Duration::minutes(30)),
+                None,
+            )
+        })
+        .unwrap();
+    sms_login(&mut v, &app, tenant, &m, "Clerk#2026ok").await;
+    let res = v
+        .post(
+            "/portal/account/certificate",
+            &[("pin", "135790"), ("pin_confirm", "135790")],
+        )
+        .await;
+    assert_eq!(res.status(), 503);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("数字证书功能正在维护升级") && page.contains("恢复"),
+        "{page}"
+    );
+    // other modules work; the API says the same in JSON
+    assert_eq!(v.get("/portal/account").await.status(), 200);
+    let res = app
+        .client
+        .post(app.url("/api/v1/login/certificate"))
+        .header("x-sandbox-token", &app.sandbox)
+        .json(&serde_json::json!({"company": "x", "certificate": "x", "pin": "1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "maintenance");
+    let trace = app.db.read(|s| s.tenant(tenant).trace_events()).unwrap();
+    assert!(
+        trace
+            .iter()
+            .any(|e| e.action == "maintenance" && e.result == "refused")
+    );
+    // when the window closes, it works again
+    app.clock.advance(chrono::Duration::minutes(31));
+    let res = v.get("/portal/account").await;
+    assert!(res.status().is_success() || res.status().is_redirection());
+}
+
+#[tokio::test]
+async fn one_trainee_never_sees_anothers_attempts_or_lab_tenant() {
+    let app = TestApp::spawn().await;
+    let mut v = Visitor::new(&app);
+    start(&mut v, "account-setup").await;
+    let (mine, tenant, m) = current(&app);
+    // another trainee: their own lab, and this trainee's attempt id in URLs
+    let mut other = Visitor::outsider(&app);
+    other.get("/").await;
+    other.post("/sandbox/demo", &[]).await;
+    assert_eq!(
+        other
+            .get(&format!("/lab/attempts/{}", mine.id))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(other.get("/lab/files/0").await.status(), 404);
+    let res = other.post("/lab/check", &[]).await;
+    assert_eq!(res.status(), 409);
+    // and the lab's company does not exist in the other trainee's bureau
+    other.get("/portal/login").await;
+    let page = other
+        .post(
+            "/portal/login",
+            &[
+                ("company", &value(&m, "uscc")),
+                ("account", &value(&m, "me.mobile")),
+                ("password", "Etax@2026"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("纳税人识别号不存在"), "{page}");
+    // nothing of the other's attempt touched this tenant's trace
+    let before = app.db.read(|s| s.tenant(tenant).trace_events()).unwrap();
+    assert!(before.is_empty());
+}
+
+#[tokio::test]
+async fn the_api_runs_a_lab_start_to_finish() {
+    let app = TestApp::spawn().await;
+    let mut api = crate::api_client::Api::new(&app);
+    let (status, labs) = api.get("/api/v1/labs").await;
+    assert_eq!(status, 200);
+    assert_eq!(labs["packs"][0]["id"], "etax-basics");
+    assert_eq!(labs["packs"][0]["labs"].as_array().unwrap().len(), 4);
+    let (status, panel) = api
+        .post("/api/v1/labs/sms-expired/start", serde_json::json!({}))
+        .await;
+    assert_eq!(status, 200, "{panel}");
+    assert_eq!(panel["mode"], "practice");
+    let (_, tenant, m) = current(&app);
+    assert!(
+        panel["story"]
+            .as_str()
+            .unwrap()
+            .contains(&value(&m, "me.mobile"))
+    );
+    let (status, panel) = api
+        .post(
+            "/api/v1/attempt/hint?lang=en",
+            serde_json::json!({"step": 2, "hint": 0}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        panel["steps"][1]["hints"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("60 seconds")
+    );
+    let (status, body) = api
+        .post(
+            "/api/v1/login",
+            serde_json::json!({"company": value(&m, "uscc"), "account": value(&m, "me.mobile"), "password": "Clerk#2026ok"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    api.token = Some(body["token"].as_str().unwrap().to_owned());
+    let (status, body) = api
+        .post(
+            "/api/v1/login/sms",
+            serde_json::json!({"code": code(&app, tenant)}),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("expired_code")));
+    api.post("/api/v1/login/sms/resend", serde_json::json!({}))
+        .await;
+    let (status, _) = api
+        .post(
+            "/api/v1/login/sms",
+            serde_json::json!({"code": code(&app, tenant)}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, fb) = api
+        .post("/api/v1/attempt/check", serde_json::json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(fb["score"], 97, "{fb}");
+    assert!(
+        fb["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["passed"] == true)
+    );
+    let (status, done) = api
+        .post("/api/v1/attempt/finish", serde_json::json!({}))
+        .await;
+    assert_eq!((status, done["next"].as_str()), (200, Some("done")));
+    let id = done["attempt"].as_i64().unwrap();
+    let (status, a) = api.get(&format!("/api/v1/attempts/{id}?lang=en")).await;
+    assert_eq!(status, 200);
+    assert_eq!(a["feedback"]["score"], 97);
+    assert_eq!(a["hints"], 1);
+    assert!(
+        a["feedback"]["checks"][0]["expected"]
+            .as_str()
+            .unwrap()
+            .contains("new code")
+    );
+    let (status, body) = api.get("/api/v1/attempt").await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("no_attempt")));
+}
