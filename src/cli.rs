@@ -82,7 +82,8 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum ScenariosAction {
     /// Check lab and pack files: every problem with its file and line. Without a path, the
-    /// shipped ones; with a folder, its `labs/` and `packs/`; with a file, that file.
+    /// shipped ones; with a folder, its `labs/` and `packs/` on their own; with a file, that
+    /// file. (`serve --scenarios` also refuses ids that clash with the shipped ones.)
     Validate { path: Option<PathBuf> },
 }
 
@@ -218,8 +219,8 @@ pub fn main() -> ExitCode {
             action: ScenariosAction::Validate { path },
         } => {
             let loaded = match &path {
-                Some(p) if p.is_file() => Library::read(p),
-                other => load_labs(other.as_deref()),
+                Some(p) => Library::read(p),
+                None => Library::embedded(),
             };
             match loaded {
                 Ok(lib) => {

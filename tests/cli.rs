@@ -251,3 +251,46 @@ fn help_explains_each_command() {
         assert!(text.contains(cmd), "{text}");
     }
 }
+
+#[test]
+fn scenarios_validate_passes_the_shipped_labs_and_locates_every_problem() {
+    // the shipped files, as CI checks them
+    let out = taxlab(&["scenarios", "validate"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("4 个实验，1 个实验包"));
+    let dir = format!("{}/scenarios", env!("CARGO_MANIFEST_DIR"));
+    let out = taxlab(&["scenarios", "validate", &dir], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // an instructor's copy with two mistakes: each named with file and line
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("labs")).unwrap();
+    let original = std::fs::read_to_string(format!("{dir}/labs/sms-expired.toml")).unwrap();
+    let broken = original
+        .replace("id = \"sms-expired\"", "id = \"my-sms-lab\"")
+        .replace("kind = \"code_resent\"", "kind = \"code_resend\"")
+        .replace("small-scale-trading-above-threshold", "corner-shop");
+    let path = tmp.path().join("labs/my-sms-lab.toml");
+    std::fs::write(&path, broken).unwrap();
+    let out = taxlab(
+        &["--lang", "en", "scenarios", "validate", tmp.path().to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("problems (file:line: problem)"), "{err}");
+    let file = path.display().to_string();
+    assert!(err.contains(&format!("{file}:19: preset \"corner-shop\" is missing")), "{err}");
+    assert!(
+        err.contains(&format!("{file}:37: check \"resent\": unknown variant `code_resend`")),
+        "{err}"
+    );
+
+    // the server refuses to start with it, and says why
+    let out = taxlab(
+        &["serve", "--addr", "127.0.0.1:0", "--scenarios", tmp.path().to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("corner-shop"));
+}
