@@ -491,3 +491,90 @@ async fn the_portal_is_usable_in_english_at_tablet_width() {
     }
     c.close().await.unwrap();
 }
+
+/// A trainee does a lab in the browser: starts it, reads the task panel, opens a hint,
+/// meets the delayed code, checks their work, finishes and reads the feedback.
+#[tokio::test]
+async fn trainee_does_a_lab_with_the_task_panel_and_reads_the_feedback() {
+    let app = TestApp::spawn().await;
+    let driver = start_driver().await;
+    let c = browser(&driver).await;
+    enter_sandbox(&c, &app).await;
+    c.goto(&app.url("/#labs")).await.unwrap();
+    assert!(text(&c).await.contains("电子税务局基础实操"));
+    submit(&c, "/labs/sms-expired/start").await;
+    wait_for(&c, "ol.steps").await;
+    let page = text(&c).await;
+    assert!(page.contains("短信验证码延迟与过期") && page.contains("操作步骤"));
+    assert_no_console_errors(&c, "lab page").await;
+    screenshot(&c, "31-lab-page").await;
+
+    // the story names this trainee's own company and mobile number
+    let (uscc, mobile, password) = app
+        .db
+        .read(|s| {
+            let t = s
+                .sandbox_trainees()?
+                .into_iter()
+                .find(|t| t.attempt.is_some())
+                .unwrap();
+            let a = s.attempt_of(t.id, t.attempt.unwrap())?;
+            let m = taxlab::labs::run::materials(&a)?;
+            Ok((
+                m.values["uscc"].clone(),
+                m.values["me.mobile"].clone(),
+                m.values["password"].clone(),
+            ))
+        })
+        .unwrap();
+    assert!(page.contains(&mobile));
+
+    c.goto(&app.url("/portal/login")).await.unwrap();
+    wait_for(&c, "aside.task").await;
+    // a hint from the panel, at its cost
+    c.find(Locator::Css("aside.task form.hint-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "aside.task p.hint").await;
+    assert!(text(&c).await.contains("60 秒后可用"));
+    fill(&c, "company", &uscc).await;
+    fill(&c, "account", &mobile).await;
+    fill(&c, "password", &password).await;
+    submit(&c, "/portal/login").await;
+    wait_for(&c, "form[action='/portal/login/sms']").await;
+    let late = phone_code(&c).await;
+    fill(&c, "code", &late).await;
+    submit(&c, "/portal/login/sms").await;
+    wait_for(&c, ".field-error, .error-box").await;
+    assert!(text(&c).await.contains("验证码已过期"));
+    screenshot(&c, "32-lab-expired-code").await;
+    submit(&c, "/portal/login/sms/resend").await;
+    wait_for(&c, "form[action='/portal/login/sms']").await;
+    let fresh = phone_code(&c).await;
+    assert_ne!(fresh, late);
+    fill(&c, "code", &fresh).await;
+    submit(&c, "/portal/login/sms").await;
+    wait_for(&c, ".cards").await;
+    assert_no_console_errors(&c, "workbench in a lab").await;
+    screenshot(&c, "33-lab-workbench-with-panel").await;
+
+    // 检查我的操作 from the panel: both checks pass, the hint cost 3
+    submit(&c, "/lab/check").await;
+    wait_for(&c, "#feedback").await;
+    let page = text(&c).await;
+    assert!(
+        page.contains("97 / 100") && page.contains("查看提示扣分"),
+        "{page}"
+    );
+    screenshot(&c, "34-lab-feedback").await;
+    submit(&c, "/lab/finish").await;
+    wait_for(&c, "dl.facts").await;
+    let page = text(&c).await;
+    assert!(page.contains("实验成绩") && page.contains("97 / 100") && page.contains("通过"));
+    assert_no_console_errors(&c, "lab result").await;
+    screenshot(&c, "35-lab-result").await;
+    c.close().await.unwrap();
+}

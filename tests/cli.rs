@@ -256,11 +256,19 @@ fn help_explains_each_command() {
 fn scenarios_validate_passes_the_shipped_labs_and_locates_every_problem() {
     // the shipped files, as CI checks them
     let out = taxlab(&["scenarios", "validate"], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("4 个实验，1 个实验包"));
     let dir = format!("{}/scenarios", env!("CARGO_MANIFEST_DIR"));
     let out = taxlab(&["scenarios", "validate", &dir], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // an instructor's copy with two mistakes: each named with file and line
     let tmp = tempfile::tempdir().unwrap();
@@ -273,22 +281,39 @@ fn scenarios_validate_passes_the_shipped_labs_and_locates_every_problem() {
     let path = tmp.path().join("labs/my-sms-lab.toml");
     std::fs::write(&path, broken).unwrap();
     let out = taxlab(
-        &["--lang", "en", "scenarios", "validate", tmp.path().to_str().unwrap()],
+        &[
+            "--lang",
+            "en",
+            "scenarios",
+            "validate",
+            tmp.path().to_str().unwrap(),
+        ],
         None,
     );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("problems (file:line: problem)"), "{err}");
     let file = path.display().to_string();
-    assert!(err.contains(&format!("{file}:19: preset \"corner-shop\" is missing")), "{err}");
     assert!(
-        err.contains(&format!("{file}:37: check \"resent\": unknown variant `code_resend`")),
+        err.contains(&format!("{file}:19: preset \"corner-shop\" is missing")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{file}:37: check \"resent\": unknown variant `code_resend`"
+        )),
         "{err}"
     );
 
     // the server refuses to start with it, and says why
     let out = taxlab(
-        &["serve", "--addr", "127.0.0.1:0", "--scenarios", tmp.path().to_str().unwrap()],
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--scenarios",
+            tmp.path().to_str().unwrap(),
+        ],
         None,
     );
     assert_eq!(out.status.code(), Some(2));

@@ -260,7 +260,7 @@ impl Evaluate for RoleGranted {
         verdict(
             held,
             Say::new("check.role_granted.expected")
-                .arg("name", &f.names.get(&person).cloned().unwrap_or_default())
+                .arg("name", f.names.get(&person).cloned().unwrap_or_default())
                 .arg("role", format!("role.{}", self.role)),
             Say::new(if held {
                 "check.role_granted.actual.held"

@@ -255,14 +255,15 @@ impl Library {
     pub fn extend(&mut self, other: Library) -> Result<(), Vec<Problem>> {
         let mut problems = Vec::new();
         for (id, lab) in other.labs {
-            if self.labs.contains_key(&id) {
-                problems.push(Problem::new(
-                    &id,
+            match self.labs.entry(id) {
+                std::collections::btree_map::Entry::Occupied(e) => problems.push(Problem::new(
+                    e.key(),
                     None,
-                    format!("lab id {id:?} is already a shipped lab"),
-                ));
-            } else {
-                self.labs.insert(id, lab);
+                    format!("lab id {:?} is already a shipped lab", e.key()),
+                )),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(lab);
+                }
             }
         }
         for pack in other.packs {

@@ -119,6 +119,17 @@ impl Store<'_> {
             .transpose()
     }
 
+    /// Every trainee with a sandbox session open, oldest first.
+    pub fn sandbox_trainees(&self) -> Result<Vec<Trainee>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "{TRAINEE} WHERE t.id IN (SELECT trainee_id FROM sandbox_sessions) ORDER BY t.id"
+        ))?;
+        let rows = stmt
+            .query_map([], trainee_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
     pub fn close_sandbox_session(&self, token: &str) -> Result<(), StoreError> {
         self.conn
             .execute("DELETE FROM sandbox_sessions WHERE token = ?1", [token])?;
