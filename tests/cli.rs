@@ -295,12 +295,12 @@ fn scenarios_validate_passes_the_shipped_labs_and_locates_every_problem() {
     assert!(err.contains("problems (file:line: problem)"), "{err}");
     let file = path.display().to_string();
     assert!(
-        err.contains(&format!("{file}:19: preset \"corner-shop\" is missing")),
+        err.contains(&format!("{file}:22: preset \"corner-shop\" is missing")),
         "{err}"
     );
     assert!(
         err.contains(&format!(
-            "{file}:37: check \"resent\": unknown variant `code_resend`"
+            "{file}:40: check \"resent\": unknown variant `code_resend`"
         )),
         "{err}"
     );

@@ -578,7 +578,7 @@ pub fn labs_view(
         id: l.id.clone(),
         title: l.title.get(lang).to_owned(),
         minutes: l.minutes,
-        tags: l.tags.clone(),
+        tags: l.tags.iter().map(|t| t.get(lang).to_owned()).collect(),
         best: attempts
             .iter()
             .filter(|a| a.lab_id == l.id && a.finished_at.is_some() && !withheld(a, attempts, now))

@@ -48,7 +48,7 @@ struct RawLab {
     story: Text,
     minutes: u32,
     #[serde(default)]
-    tags: Vec<String>,
+    tags: Vec<Text>,
     pass_mark: Spanned<u32>,
     #[serde(default)]
     reveal_expected: bool,

@@ -88,7 +88,7 @@ pub struct Lab {
     pub title: Text,
     pub story: Text,
     pub minutes: u32,
-    pub tags: Vec<String>,
+    pub tags: Vec<Text>,
     pub pass_mark: u32,
     /// Whether feedback may show expected values (numbers) the trainee has not reached.
     pub reveal_expected: bool,
