@@ -470,26 +470,48 @@ async fn the_portal_is_usable_in_english_at_tablet_width() {
         ("/", "26-tablet-materials"),
     ] {
         c.goto(&app.url(path)).await.unwrap();
-        wait_for(&c, "html[lang='en']").await;
-        let page = text(&c).await;
-        for zh in &chinese_ui {
-            assert!(!page.contains(zh.as_str()), "{path}: untranslated {zh:?}");
-        }
-        let overflow = c
-            .execute(
-                "return document.documentElement.scrollWidth - window.innerWidth;",
-                vec![],
-            )
-            .await
-            .unwrap();
-        assert!(
-            overflow.as_i64().unwrap() <= 0,
-            "{path}: {overflow} px wider than a tablet screen"
-        );
-        assert_no_console_errors(&c, path).await;
-        screenshot(&c, name).await;
+        english_and_fits(&c, &chinese_ui, path, name).await;
     }
+    // a lab: its page, its task panel beside the login, and its feedback
+    submit(&c, "/labs/certificate-renewal/start").await;
+    wait_for(&c, "ol.steps").await;
+    english_and_fits(&c, &chinese_ui, "/lab", "27-tablet-lab").await;
+    c.goto(&app.url("/portal/login")).await.unwrap();
+    wait_for(&c, "aside.task").await;
+    english_and_fits(
+        &c,
+        &chinese_ui,
+        "/portal/login (lab)",
+        "28-tablet-lab-login",
+    )
+    .await;
+    submit(&c, "/lab/check").await;
+    wait_for(&c, "#feedback").await;
+    english_and_fits(&c, &chinese_ui, "/lab#feedback", "29-tablet-lab-feedback").await;
     c.close().await.unwrap();
+}
+
+/// The page is in English, shows none of the catalogue's Chinese strings, is no wider than
+/// the window and logged no console error; then a screenshot.
+async fn english_and_fits(c: &Client, chinese_ui: &[String], path: &str, name: &str) {
+    wait_for(c, "html[lang='en']").await;
+    let page = text(c).await;
+    for zh in chinese_ui {
+        assert!(!page.contains(zh.as_str()), "{path}: untranslated {zh:?}");
+    }
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "{path}: {overflow} px wider than a tablet screen"
+    );
+    assert_no_console_errors(c, path).await;
+    screenshot(c, name).await;
 }
 
 /// A trainee does a lab in the browser: starts it, reads the task panel, opens a hint,
