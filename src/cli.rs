@@ -85,6 +85,15 @@ pub enum ScenariosAction {
     /// shipped ones; with a folder, its `labs/` and `packs/` on their own; with a file, that
     /// file. (`serve --scenarios` also refuses ids that clash with the shipped ones.)
     Validate { path: Option<PathBuf> },
+    /// Grade every finished attempt at a lab again with its current file (after a fix), and
+    /// print each attempt's old and new score.
+    Regrade {
+        /// The lab's id.
+        lab: String,
+        /// A folder of your own lab files, as for `serve --scenarios`.
+        #[arg(long, env = "TAXLAB_SCENARIOS")]
+        scenarios: Option<PathBuf>,
+    },
 }
 
 /// The shipped labs plus a folder's; all problems of both, or the library.
@@ -213,6 +222,55 @@ pub fn main() -> ExitCode {
             match serve(&cli.db, addr, lang, labs) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(message) => fail(1, message),
+            }
+        }
+        Command::Scenarios {
+            action: ScenariosAction::Regrade { lab, scenarios },
+        } => {
+            let labs = match load_labs(scenarios.as_deref()) {
+                Ok(l) => l,
+                Err(p) => return fail(2, problems_message(&p, lang)),
+            };
+            let Some(lab) = labs.lab(&lab).cloned() else {
+                return fail(2, catalog.format(lang, "cli.unknown_lab", &[("lab", &lab)]));
+            };
+            let db = match Db::open(&cli.db) {
+                Ok(db) => db,
+                Err(e) => return fail(1, store_message(&e, lang)),
+            };
+            let now = chrono::Utc::now();
+            let done = db.write(|s| {
+                crate::labs::run::regrade(s, &lab, now)
+                    .map_err(|e| StoreError::Other(e.to_string()))
+            });
+            match done {
+                Ok(rows) => {
+                    for (id, old, new) in &rows {
+                        let old = old.map_or_else(|| "—".to_owned(), |o| o.to_string());
+                        println!(
+                            "{}",
+                            catalog.format(
+                                lang,
+                                "cli.regraded",
+                                &[
+                                    ("id", &id.to_string()),
+                                    ("old", &old),
+                                    ("new", &new.to_string())
+                                ]
+                            )
+                        );
+                    }
+                    println!(
+                        "{}",
+                        catalog.format(
+                            lang,
+                            "cli.regraded_total",
+                            &[("count", &rows.len().to_string())]
+                        )
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(1, store_message(&e, lang)),
             }
         }
         Command::Scenarios {

@@ -40,6 +40,8 @@ pub struct LabPanel {
 pub struct StepView {
     pub n: usize,
     pub text: String,
+    /// Every check of this step passed at the latest 检查我的操作 (practice only).
+    pub done: bool,
     pub hints: Vec<HintView>,
 }
 
@@ -54,6 +56,13 @@ pub struct HintView {
 pub fn panel(lab: &Lab, a: &Attempt, lang: Lang) -> Result<LabPanel, StoreError> {
     let m = run::materials(a)?;
     let exam = a.mode == Mode::Exam;
+    let last = if exam { None } else { stored_grade(a) };
+    let done = |step: usize| {
+        last.as_ref().is_some_and(|g| {
+            let mine: Vec<_> = g.checks.iter().filter(|c| c.step == Some(step)).collect();
+            !mine.is_empty() && mine.iter().all(|c| c.passed)
+        })
+    };
     Ok(LabPanel {
         attempt: a.id,
         lab: lab.id.clone(),
@@ -67,6 +76,7 @@ pub fn panel(lab: &Lab, a: &Attempt, lang: Lang) -> Result<LabPanel, StoreError>
             .map(|(i, s)| StepView {
                 n: i + 1,
                 text: m.fill(s.text.get(lang)),
+                done: done(i + 1),
                 hints: if exam {
                     Vec::new()
                 } else {

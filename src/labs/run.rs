@@ -238,3 +238,18 @@ pub fn expire(
         _ => Ok(false),
     }
 }
+
+/// Grade every finished attempt at a lab again with the lab as it is now (after a fix):
+/// `(attempt, old score, new score)`. Grading is pure, so nothing but the lab changed.
+pub fn regrade(
+    s: &Store<'_>,
+    lab: &Lab,
+    now: DateTime<Utc>,
+) -> Result<Vec<(i64, Option<i64>, u32)>, LabError> {
+    let mut out = Vec::new();
+    for a in s.finished_attempts_of_lab(&lab.id)? {
+        let g = check(s, lab, &a, now, false)?;
+        out.push((a.id, a.score, g.score));
+    }
+    Ok(out)
+}

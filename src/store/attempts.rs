@@ -192,6 +192,17 @@ impl Store<'_> {
         rows.into_iter().collect()
     }
 
+    /// Every finished attempt at a lab, oldest first (for regrading after the lab is fixed).
+    pub fn finished_attempts_of_lab(&self, lab: &str) -> Result<Vec<Attempt>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM attempts WHERE lab_id = ?1 AND finished_at IS NOT NULL ORDER BY id"
+        ))?;
+        let rows = stmt
+            .query_map([lab], attempt_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
     /// Leave the current attempt (back to the trainee's own tenant).
     pub fn leave_attempt(&self, trainee: i64) -> Result<(), StoreError> {
         self.conn.execute(

@@ -569,3 +569,49 @@ async fn the_api_runs_a_lab_start_to_finish() {
     let (status, body) = api.get("/api/v1/attempt").await;
     assert_eq!((status, body["code"].as_str()), (409, Some("no_attempt")));
 }
+
+#[tokio::test]
+async fn a_finished_attempt_is_regraded_with_a_fixed_lab() {
+    let app = TestApp::spawn().await;
+    let mut v = Visitor::new(&app);
+    start(&mut v, "sms-expired").await;
+    let (a, tenant, m) = current(&app);
+    password(&mut v, &m, "Clerk#2026ok").await;
+    let late = code(&app, tenant);
+    v.post("/portal/login/sms", &[("code", &late)]).await;
+    v.post("/portal/login/sms/resend", &[]).await;
+    v.post("/portal/login/sms", &[("code", &code(&app, tenant))])
+        .await;
+    assert_eq!(finish(&mut v, &app).await.0, 100);
+
+    // the lab's author changes the 40-point check into one this attempt does not meet
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/labs/sms-expired.toml"
+    ))
+    .unwrap()
+    .replace(
+        "kind = \"code_resent\"",
+        "kind = \"two_factor\"\non = false",
+    );
+    let fixed =
+        taxlab::labs::Library::from_files([("labs/sms-expired.toml".to_owned(), text)]).unwrap();
+    let lab = fixed.lab("sms-expired").unwrap().clone();
+    let before = attempt(&app, a.id);
+    let now = app.clock.now();
+    let rows = app
+        .db
+        .write(|s| {
+            taxlab::labs::run::regrade(s, &lab, now)
+                .map_err(|e| taxlab::store::StoreError::Other(e.to_string()))
+        })
+        .unwrap();
+    assert_eq!(rows, vec![(a.id, Some(100), 60)]);
+    let after = attempt(&app, a.id);
+    assert_eq!(after.score, Some(60));
+    assert!(before.finished_at.is_some());
+    assert_eq!(
+        after.finished_at, before.finished_at,
+        "still finished, at the same time"
+    );
+}
