@@ -57,8 +57,9 @@ fn main() {
             tenants: TENANTS,
             sandbox_date: date,
             presets: presets.clone(),
+            label_prefix: None,
         };
-        let report = seed::seed(&db, &plan, |_| {}).expect("seed");
+        let report = seed::seed(&db, &plan, |_, _, _| Ok(())).expect("seed");
         whole.push(report.elapsed);
         rows = report.rows;
         drop(db);

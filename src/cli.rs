@@ -170,6 +170,7 @@ pub fn main() -> ExitCode {
                 tenants,
                 sandbox_date: date,
                 presets,
+                label_prefix: None,
             };
             let bar = ProgressBar::with_draw_target(
                 Some(u64::from(tenants)),
@@ -180,7 +181,7 @@ pub fn main() -> ExitCode {
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             let started = std::time::Instant::now();
-            let result = seed::seed(&db, &plan, |n| {
+            let result = seed::seed(&db, &plan, |_, n, _| {
                 // Only show the bar once the run is long enough to need one.
                 if bar.is_hidden()
                     && started.elapsed() > Duration::from_millis(500)
@@ -189,6 +190,7 @@ pub fn main() -> ExitCode {
                     bar.set_draw_target(ProgressDrawTarget::stderr());
                 }
                 bar.set_position(u64::from(n));
+                Ok(())
             });
             bar.finish_and_clear();
             match result {

@@ -7,6 +7,7 @@
 pub mod bureau;
 pub mod calc;
 pub mod cli;
+pub mod classroom;
 pub mod clock;
 pub mod domain;
 pub mod http;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 
 use crate::domain::tax::PolicyError;
-use crate::store::{Db, StoreError, TenantId, TraineeKind};
+use crate::store::{Db, Store, StoreError, TenantId, TraineeKind};
 use crate::synth::{self, Preset, Tables, TenantData, TenantSpec};
 
 /// The sandbox date tenants get unless told otherwise: Q3 2026 returns are due.
@@ -28,6 +28,9 @@ pub fn default_sandbox_date() -> NaiveDate {
 #[derive(Debug, Clone)]
 pub struct SeedPlan<'a> {
     pub class_seed: u64,
+    /// Store the tenants as `<prefix>-<seat>` (a classroom's) instead of the class seed's
+    /// own labels, so two classes may share a seed.
+    pub label_prefix: Option<String>,
     pub tenants: u32,
     pub sandbox_date: NaiveDate,
     pub presets: Vec<&'a Preset>,
@@ -82,14 +85,23 @@ fn rows_of(t: &TenantData) -> u64 {
     (1 + t.people.len() + per_company) as u64
 }
 
-/// Seed seats 1..=N of a class. `progress` is called after each tenant is written.
+fn label(plan: &SeedPlan<'_>, seat: u32) -> String {
+    match &plan.label_prefix {
+        Some(p) => format!("{p}-{seat}"),
+        None => synth::tenant_label(plan.class_seed, seat),
+    }
+}
+
+/// Seed seats 1..=N of a class, in one transaction. `each` is called after each tenant is
+/// written, inside that transaction, with its seat and id (a classroom adds the seat's
+/// trainee there; the command line moves its progress bar).
 pub fn seed(
     db: &Db,
     plan: &SeedPlan<'_>,
-    mut progress: impl FnMut(u32),
+    mut each: impl FnMut(&Store<'_>, u32, TenantId) -> Result<(), StoreError>,
 ) -> Result<SeedReport, SeedError> {
     let started = Instant::now();
-    let first = synth::tenant_label(plan.class_seed, 1);
+    let first = label(plan, 1);
     if db.read(|s| s.tenant_by_label(&first))?.is_some() {
         return Err(SeedError::Exists(first));
     }
@@ -112,7 +124,11 @@ pub fn seed(
                         sandbox_date: plan.sandbox_date,
                         presets: plan.presets.clone(),
                     };
-                    if tx.send(synth::generate(&spec)).is_err() {
+                    let data = synth::generate(&spec).map(|mut d| {
+                        d.label = label(&plan, seat);
+                        d
+                    });
+                    if tx.send(data).is_err() {
                         return; // the writer stopped
                     }
                     seat += workers;
@@ -132,13 +148,13 @@ pub fn seed(
                 pending.insert(data.seat, data);
                 // Write in seat order so ids, and so the file, do not depend on thread timing.
                 while let Some(data) = pending.remove(&next) {
-                    s.insert_tenant(&data).map_err(|e| match e {
+                    let id = s.insert_tenant(&data).map_err(|e| match e {
                         StoreError::Conflict(_) => SeedError::Exists(data.label.clone()),
                         other => other.into(),
                     })?;
                     rows += rows_of(&data);
                     companies += data.companies.len() as u64;
-                    progress(next);
+                    each(s, next, id)?;
                     next += 1;
                 }
             }

@@ -296,6 +296,13 @@ impl TenantScope<'_> {
             .collect()
     }
 
+    /// Remove every fault of this tenant.
+    pub fn clear_faults(&self) -> Result<usize, StoreError> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM faults WHERE tenant_id = ?1", [self.t()])?)
+    }
+
     /// Use up one strike of a counted fault.
     pub fn spend_fault(&self, id: i64) -> Result<(), StoreError> {
         self.conn().execute(

@@ -11,6 +11,7 @@
 
 mod attempts;
 mod certificates;
+mod classes;
 mod error;
 mod load;
 mod messages;
@@ -29,6 +30,7 @@ use rusqlite_migration::{M, Migrations};
 
 pub use attempts::{Attempt, FaultRow, Mode, NewAttempt};
 pub use certificates::Certificate;
+pub use classes::{AuditEntry, ClassRecord, ClassState, NewClass, SeatRecord, User, UserRole};
 pub use error::StoreError;
 pub use messages::Message;
 pub use portal::{Account, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent};
@@ -44,6 +46,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0002_portal.sql")),
     M::up(include_str!("migrations/0003_sandbox.sql")),
     M::up(include_str!("migrations/0004_labs.sql")),
+    M::up(include_str!("migrations/0005_classes.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -393,6 +393,17 @@ impl TenantScope<'_> {
     }
 
     /// The newest messages on the tenant's phones, newest first.
+    /// The tenant's people, by id.
+    pub fn people_ids(&self) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT id FROM people WHERE tenant_id = ?1 ORDER BY id")?;
+        let rows = stmt
+            .query_map(params![self.t()], |r| r.get(0))?
+            .collect::<Result<Vec<i64>, _>>()?;
+        Ok(rows)
+    }
+
     pub fn phone_messages(&self, limit: i64) -> Result<Vec<PhoneMessage>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, person_id, sent_at, kind, args, sent_to FROM phone_messages WHERE tenant_id = ?1 ORDER BY id DESC LIMIT ?2",

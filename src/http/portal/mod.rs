@@ -180,6 +180,7 @@ pub(super) fn phone_view(
                 ("code", &arg("code")),
                 ("minutes", &arg("minutes")),
                 ("purpose", &purpose),
+                ("text", &arg("text")),
             ],
         );
         out.push(PhoneView {

@@ -1,0 +1,475 @@
+//! Sandbox staff (admin, instructor, assistant), classes, seats and the audit log.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::portal::{parse_ts, ts};
+use super::{Store, StoreError, TenantId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserRole {
+    Admin,
+    Instructor,
+    Assistant,
+}
+
+impl UserRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserRole::Admin => "admin",
+            UserRole::Instructor => "instructor",
+            UserRole::Assistant => "assistant",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UserRole> {
+        match s {
+            "admin" => Some(UserRole::Admin),
+            "instructor" => Some(UserRole::Instructor),
+            "assistant" => Some(UserRole::Assistant),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: UserRole,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClassState {
+    /// Seats provisioned, trainees may join.
+    Ready,
+    Running,
+    Paused,
+    Ended,
+}
+
+impl ClassState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClassState::Ready => "ready",
+            ClassState::Running => "running",
+            ClassState::Paused => "paused",
+            ClassState::Ended => "ended",
+        }
+    }
+
+    fn parse(s: &str) -> Result<ClassState, StoreError> {
+        match s {
+            "ready" => Ok(ClassState::Ready),
+            "running" => Ok(ClassState::Running),
+            "paused" => Ok(ClassState::Paused),
+            "ended" => Ok(ClassState::Ended),
+            other => Err(StoreError::BadData(format!("class state {other:?}"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClassRecord {
+    pub id: i64,
+    pub name: String,
+    pub pack_id: String,
+    pub class_seed: u64,
+    pub seats: u32,
+    pub join_code: String,
+    pub owner_id: i64,
+    pub state: ClassState,
+    pub created_at: DateTime<Utc>,
+    pub launch_ms: Option<i64>,
+    pub notice: String,
+}
+
+pub struct NewClass<'a> {
+    pub name: &'a str,
+    pub pack_id: &'a str,
+    pub class_seed: u64,
+    pub seats: u32,
+    pub join_code: &'a str,
+    pub owner_id: i64,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SeatRecord {
+    pub id: i64,
+    pub seat_no: u32,
+    pub name: String,
+    pub student_no: String,
+    pub trainee_id: i64,
+    pub joined: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub class_id: Option<i64>,
+    pub ip: String,
+    pub action: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
+type Raw<T> = rusqlite::Result<Result<T, StoreError>>;
+
+fn user_row(r: &Row<'_>) -> Raw<User> {
+    let role: String = r.get(3)?;
+    let (id, username, display_name, password_hash, disabled) =
+        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(4)?, r.get(5)?);
+    Ok(UserRole::parse(&role)
+        .ok_or_else(|| StoreError::BadData(format!("user role {role:?}")))
+        .map(|role| User {
+            id,
+            username,
+            display_name,
+            role,
+            password_hash,
+            disabled,
+        }))
+}
+
+const CLASS_COLUMNS: &str =
+    "id, name, pack_id, class_seed, seats, join_code, owner_id, state, created_at, launch_ms, notice";
+
+fn class_row(r: &Row<'_>) -> Raw<ClassRecord> {
+    let (id, name, pack_id, seed, seats, join_code, owner_id): (
+        i64,
+        String,
+        String,
+        i64,
+        u32,
+        String,
+        i64,
+    ) = (
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    );
+    let (state, created, launch_ms, notice): (String, String, Option<i64>, String) =
+        (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?);
+    Ok((|| {
+        Ok(ClassRecord {
+            id,
+            name,
+            pack_id,
+            class_seed: seed as u64,
+            seats,
+            join_code,
+            owner_id,
+            state: ClassState::parse(&state)?,
+            created_at: parse_ts(&created)?,
+            launch_ms,
+            notice,
+        })
+    })())
+}
+
+impl Store<'_> {
+    pub fn users(&self) -> Result<Vec<User>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, username, display_name, role, password_hash, disabled FROM users ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], user_row)?.collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    pub fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT id, username, display_name, role, password_hash, disabled FROM users WHERE username = ?1",
+                [username],
+                user_row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    pub fn create_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: UserRole,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![username, display_name, role.as_str(), password_hash, ts(now)],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn open_user_session(
+        &self,
+        user: i64,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        let token = hex::encode(rand::random::<[u8; 32]>());
+        self.conn.execute(
+            "INSERT INTO user_sessions (token, user_id, kind, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![token, user, kind, ts(now)],
+        )?;
+        Ok(token)
+    }
+
+    /// The enabled user a console session or API token belongs to.
+    pub fn session_user(&self, token: &str) -> Result<Option<User>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT u.id, u.username, u.display_name, u.role, u.password_hash, u.disabled
+                 FROM user_sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token = ?1 AND u.disabled = 0",
+                [token],
+                user_row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    pub fn close_user_session(&self, token: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM user_sessions WHERE token = ?1", [token])?;
+        Ok(())
+    }
+
+    pub fn create_class(&self, c: &NewClass<'_>) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO classes (name, pack_id, class_seed, seats, join_code, owner_id, state, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'ready', ?7)",
+            params![
+                c.name,
+                c.pack_id,
+                c.class_seed as i64,
+                c.seats,
+                c.join_code,
+                c.owner_id,
+                ts(c.now)
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn class(&self, id: i64) -> Result<ClassRecord, StoreError> {
+        self.conn.query_row(
+            &format!("SELECT {CLASS_COLUMNS} FROM classes WHERE id = ?1"),
+            [id],
+            class_row,
+        )?
+    }
+
+    pub fn class_by_code(&self, code: &str) -> Result<Option<ClassRecord>, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {CLASS_COLUMNS} FROM classes WHERE join_code = ?1"),
+                [code],
+                class_row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    /// Every class (for an admin) or the owner's.
+    pub fn classes(&self, owner: Option<i64>) -> Result<Vec<ClassRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {CLASS_COLUMNS} FROM classes WHERE ?1 IS NULL OR owner_id = ?1 ORDER BY id DESC"
+        ))?;
+        let rows = stmt
+            .query_map([owner], class_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    pub fn set_class_state(&self, id: i64, state: ClassState) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE classes SET state = ?2 WHERE id = ?1",
+            params![id, state.as_str()],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_notice(&self, id: i64, text: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE classes SET notice = ?2 WHERE id = ?1", params![id, text])?;
+        Ok(())
+    }
+
+    /// End every sandbox session of a class's trainees.
+    pub fn close_class_sessions(&self, class: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "DELETE FROM sandbox_sessions WHERE trainee_id IN (SELECT trainee_id FROM seats WHERE class_id = ?1)",
+            [class],
+        )?;
+        Ok(())
+    }
+
+    /// The notice of the class a trainee sits in, if any and not empty.
+    pub fn notice_of_trainee(&self, trainee: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT c.notice FROM seats s JOIN classes c ON c.id = s.class_id
+                 WHERE s.trainee_id = ?1 AND c.notice != ''",
+                [trainee],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn set_launch(&self, id: i64, now: DateTime<Utc>, ms: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE classes SET launched_at = ?2, launch_ms = ?3 WHERE id = ?1",
+            params![id, ts(now), ms],
+        )?;
+        Ok(())
+    }
+
+    pub fn add_seat(
+        &self,
+        class: i64,
+        seat_no: u32,
+        name: &str,
+        student_no: &str,
+        trainee: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO seats (class_id, seat_no, name, student_no, trainee_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![class, seat_no, name, student_no, trainee],
+        )?;
+        Ok(())
+    }
+
+    pub fn seats(&self, class: i64) -> Result<Vec<SeatRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, seat_no, name, student_no, trainee_id, joined_at IS NOT NULL FROM seats
+             WHERE class_id = ?1 ORDER BY seat_no",
+        )?;
+        let rows = stmt
+            .query_map([class], |r| {
+                Ok(SeatRecord {
+                    id: r.get(0)?,
+                    seat_no: r.get(1)?,
+                    name: r.get(2)?,
+                    student_no: r.get(3)?,
+                    trainee_id: r.get(4)?,
+                    joined: r.get(5)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// A seat taken by a trainee joining: their name (if the roster had none).
+    pub fn take_seat(&self, seat: i64, name: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE seats SET joined_at = COALESCE(joined_at, ?3),
+             name = CASE WHEN name = '' THEN ?2 ELSE name END WHERE id = ?1",
+            params![seat, name, ts(now)],
+        )?;
+        self.conn.execute(
+            "UPDATE trainees SET name = (SELECT name FROM seats WHERE id = ?1)
+             WHERE id = (SELECT trainee_id FROM seats WHERE id = ?1)",
+            [seat],
+        )?;
+        Ok(())
+    }
+
+    /// The class a trainee sits in, if any.
+    pub fn class_of_trainee(&self, trainee: i64) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT class_id FROM seats WHERE trainee_id = ?1",
+                [trainee],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn audit(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        class: Option<i64>,
+        tenant: Option<TenantId>,
+        ip: &str,
+        action: &str,
+        outcome: &str,
+        detail: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO audit_log (at, actor, class_id, tenant_id, ip, action, outcome, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                ts(now),
+                actor,
+                class,
+                tenant.map(TenantId::get),
+                ip,
+                action,
+                outcome,
+                detail.to_string()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// A class's audit entries, newest first, optionally only those mentioning `q`.
+    pub fn audit_of_class(
+        &self,
+        class: i64,
+        q: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, at, actor, class_id, ip, action, outcome, detail FROM audit_log
+             WHERE class_id = ?1 AND (?2 = '' OR action LIKE '%' || ?2 || '%' OR actor LIKE '%' || ?2 || '%'
+             OR detail LIKE '%' || ?2 || '%' OR outcome LIKE '%' || ?2 || '%')
+             ORDER BY id DESC LIMIT ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![class, q, limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, at, actor, class_id, ip, action, outcome, detail)| {
+                Ok(AuditEntry {
+                    id,
+                    at: parse_ts(&at)?,
+                    actor,
+                    class_id,
+                    ip,
+                    action,
+                    outcome,
+                    detail,
+                })
+            })
+            .collect()
+    }
+}
