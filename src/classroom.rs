@@ -41,6 +41,8 @@ pub enum ClassError {
     NotYours,
     #[error("nobody sits there")]
     NoSuchSeat,
+    #[error("no such fault")]
+    BadFault,
     #[error(transparent)]
     Lab(#[from] LabError),
     #[error(transparent)]
@@ -62,6 +64,7 @@ impl ClassError {
             ClassError::NoNameGiven => "no_name_given",
             ClassError::NotYours => "not_yours",
             ClassError::NoSuchSeat => "no_such_seat",
+            ClassError::BadFault => "bad_fault",
             ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_) => "internal",
         }
     }
@@ -141,7 +144,9 @@ pub fn create_and_launch(
     }
     let pack = lib.pack(pack_id).ok_or(ClassError::UnknownPack)?;
     let roster = match seats {
-        Seats::Count(n) if (1..=MAX_SEATS).contains(&n) => vec![(String::new(), String::new()); n as usize],
+        Seats::Count(n) if (1..=MAX_SEATS).contains(&n) => {
+            vec![(String::new(), String::new()); n as usize]
+        }
         Seats::Count(_) => return Err(ClassError::BadSeats { max: MAX_SEATS }),
         Seats::Roster(r) if !r.is_empty() && r.len() <= MAX_SEATS as usize => r,
         Seats::Roster(_) => return Err(ClassError::BadSeats { max: MAX_SEATS }),
@@ -368,11 +373,8 @@ pub fn dashboard(
             }
             let since = row.last_at.unwrap_or(a.started_at);
             row.stuck = (now - since).num_minutes() >= STUCK_MINUTES;
-            row.current_step = (1..=lab.steps.len()).find(|n| {
-                g.checks
-                    .iter()
-                    .any(|c| c.step == Some(*n) && !c.passed)
-            });
+            row.current_step = (1..=lab.steps.len())
+                .find(|n| g.checks.iter().any(|c| c.step == Some(*n) && !c.passed));
             for c in g.checks.iter().filter(|c| !c.passed) {
                 *failing
                     .entry((lab.id.clone(), c.id.clone(), c.kind.clone()))
@@ -392,7 +394,11 @@ pub fn dashboard(
                     score: Some(*score),
                 },
                 (_, Some(a)) => Cell {
-                    state: if a.passed == Some(true) { "passed" } else { "failed" },
+                    state: if a.passed == Some(true) {
+                        "passed"
+                    } else {
+                        "failed"
+                    },
                     score: a.score.map(|s| s as u32),
                 },
                 _ => Cell {
@@ -570,7 +576,13 @@ pub fn broadcast(
         let scope = s.tenant(t.tenant);
         if let Some(p) = scope.people_ids()?.first() {
             let to = scope.person(*p)?.value.mobile.to_string();
-            scope.send_to_phone(*p, now, &to, "broadcast", &serde_json::json!({ "text": text }))?;
+            scope.send_to_phone(
+                *p,
+                now,
+                &to,
+                "broadcast",
+                &serde_json::json!({ "text": text }),
+            )?;
         }
     }
     s.audit(

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `seed`, `calc`, `scenarios validate`.
+//! The command line: `serve`, `seed`, `calc`, `user add`, `scenarios validate|regrade`.
 
 use std::io::{IsTerminal, Read};
 use std::net::SocketAddr;
@@ -15,7 +15,7 @@ use crate::http::{App, AppState};
 use crate::i18n::{Catalog, Lang};
 use crate::labs::{Library, Problem};
 use crate::seed::{self, SeedError, SeedPlan};
-use crate::store::{Db, StoreError};
+use crate::store::{Db, StoreError, UserRole};
 
 /// taxlab: a training sandbox that simulates China's electronic tax bureau (电子税务局).
 #[derive(Parser, Debug)]
@@ -44,6 +44,11 @@ pub enum Command {
         /// the shipped ones. An invalid file stops the server from starting.
         #[arg(long, env = "TAXLAB_SCENARIOS")]
         scenarios: Option<PathBuf>,
+    },
+    /// Sandbox staff accounts (admin, instructor, assistant) for the instructor console.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
     },
     /// Lab files (scenarios): check them before a class uses them.
     Scenarios {
@@ -77,6 +82,47 @@ pub enum Command {
         #[arg(long)]
         input: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserAction {
+    /// Add an account; its password is printed once (or taken from TAXLAB_USER_PASSWORD).
+    Add {
+        username: String,
+        /// admin, instructor or assistant.
+        #[arg(long, default_value = "instructor")]
+        role: String,
+        /// The name shown in the console.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+/// A password for a new staff account: from the environment, or 16 random characters.
+fn staff_password(var: &str) -> String {
+    std::env::var(var)
+        .ok()
+        .filter(|p| p.len() >= 8)
+        .unwrap_or_else(|| {
+            const CHARS: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
+            (0..16)
+                .map(|_| CHARS[rand::random_range(0..CHARS.len())] as char)
+                .collect()
+        })
+}
+
+fn add_user(
+    db: &Db,
+    username: &str,
+    role: UserRole,
+    name: &str,
+    password: &str,
+) -> Result<(), StoreError> {
+    let hash = crate::bureau::login::hash_password(password)?;
+    db.write(|s| {
+        s.create_user(username, name, role, &hash, chrono::Utc::now())
+            .map(|_| ())
+    })
 }
 
 #[derive(Subcommand, Debug)]
@@ -224,6 +270,46 @@ pub fn main() -> ExitCode {
             match serve(&cli.db, addr, lang, labs) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(message) => fail(1, message),
+            }
+        }
+        Command::User {
+            action:
+                UserAction::Add {
+                    username,
+                    role,
+                    name,
+                },
+        } => {
+            let Some(role) = UserRole::parse(&role) else {
+                return fail(2, catalog.format(lang, "cli.bad_role", &[("role", &role)]));
+            };
+            let db = match Db::open(&cli.db) {
+                Ok(db) => db,
+                Err(e) => return fail(1, store_message(&e, lang)),
+            };
+            let password = staff_password("TAXLAB_USER_PASSWORD");
+            let name = name.unwrap_or_else(|| username.clone());
+            match add_user(&db, &username, role, &name, &password) {
+                Ok(()) => {
+                    println!(
+                        "{}",
+                        catalog.format(
+                            lang,
+                            "cli.user_added",
+                            &[
+                                ("username", &username),
+                                ("role", role.as_str()),
+                                ("password", &password)
+                            ]
+                        )
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(StoreError::Conflict(_)) => fail(
+                    2,
+                    catalog.format(lang, "cli.user_exists", &[("username", &username)]),
+                ),
+                Err(e) => fail(1, store_message(&e, lang)),
             }
         }
         Command::Scenarios {
@@ -375,6 +461,20 @@ fn serve(
     init_tracing();
     let db = Db::open(db_path).map_err(|e| store_message(&e, lang))?;
     let demo = seed::ensure_demo(&db).map_err(|e| seed_message(&e, lang))?;
+    // The first start makes an admin for the instructor console and says its password once.
+    if db
+        .read(|s| s.users())
+        .map_err(|e| store_message(&e, lang))?
+        .is_empty()
+    {
+        let password = staff_password("TAXLAB_ADMIN_PASSWORD");
+        add_user(&db, "admin", UserRole::Admin, "admin", &password)
+            .map_err(|e| store_message(&e, lang))?;
+        println!(
+            "{}",
+            Catalog::embedded().format(lang, "cli.admin_created", &[("password", &password)])
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -6,8 +6,8 @@
 
 pub mod bureau;
 pub mod calc;
-pub mod cli;
 pub mod classroom;
+pub mod cli;
 pub mod clock;
 pub mod domain;
 pub mod http;

@@ -103,7 +103,7 @@ pub(crate) fn hash_password(plain: &str) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Other(e.to_string()))
 }
 
-pub(super) fn verify(plain: &str, hash: &str) -> bool {
+pub(crate) fn verify(plain: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| hasher().verify_password(plain.as_bytes(), &h).is_ok())
 }
 

@@ -13,6 +13,13 @@ use super::templates;
 use crate::i18n::{Catalog, Lang};
 use crate::store::StoreError;
 
+/// A refusal shown on a form: the field it concerns (if one) and the message.
+#[derive(Debug, serde::Serialize)]
+pub struct FieldErrorView {
+    pub field: Option<String>,
+    pub message: String,
+}
+
 #[derive(Debug)]
 pub struct AppError {
     status: StatusCode,
@@ -63,6 +70,18 @@ impl AppError {
 
     pub fn internal(lang: Lang) -> AppError {
         AppError::page(StatusCode::INTERNAL_SERVER_ERROR, lang, "error.internal")
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The field and message, for a form that shows the refusal beside the field.
+    pub fn field_view(self) -> FieldErrorView {
+        FieldErrorView {
+            field: self.field,
+            message: self.message,
+        }
     }
 
     /// As a page rather than JSON.

@@ -5,6 +5,7 @@ mod api;
 mod api_bureau;
 mod api_labs;
 mod api_portal;
+mod console;
 mod cookies;
 mod error;
 mod home;

@@ -9,13 +9,33 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 
-use super::{AppState, api, api_bureau, api_labs, api_portal, home, labs, pages, portal};
+use super::{AppState, api, api_bureau, api_labs, api_portal, console, home, labs, pages, portal};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(home::home))
         .route("/sandbox/demo", post(home::enter_demo))
         .route("/sandbox/leave", post(home::leave))
+        .route(
+            "/console/login",
+            get(console::login_form).post(console::login_submit),
+        )
+        .route("/console/logout", post(console::logout))
+        .route("/console", get(console::home))
+        .route("/console/classes", post(console::create))
+        .route("/console/classes/{id}", get(console::class_page))
+        .route("/console/classes/{id}/events", get(console::events))
+        .route(
+            "/console/classes/{id}/seats/{seat}/reset",
+            post(console::reset),
+        )
+        .route("/console/classes/{id}/faults", post(console::fault))
+        .route("/console/classes/{id}/faults/clear", post(console::clear))
+        .route("/console/classes/{id}/broadcast", post(console::broadcast))
+        .route("/console/classes/{id}/end", post(console::end))
+        .route("/console/classes/{id}/audit", get(console::audit))
+        .route("/join", get(console::join_form).post(console::join_submit))
+        .route("/join/{code}", get(console::join_code))
         .route("/labs/{id}/start", post(labs::start))
         .route("/packs/{id}/exam", post(labs::exam))
         .route("/lab", get(labs::current))

@@ -63,6 +63,8 @@ pub struct SandboxBar {
     pub sandbox_date: String,
     /// The task panel of the lab in progress.
     pub lab: Option<super::labs::LabPanel>,
+    /// The class's latest 课堂通知.
+    pub notice: Option<String>,
 }
 
 impl SandboxBar {
@@ -71,6 +73,7 @@ impl SandboxBar {
             trainee: display_name(t, lang),
             sandbox_date: t.sandbox_date.to_string(),
             lab: None,
+            notice: t.class_notice.clone(),
         }
     }
 }

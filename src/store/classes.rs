@@ -139,8 +139,7 @@ fn user_row(r: &Row<'_>) -> Raw<User> {
         }))
 }
 
-const CLASS_COLUMNS: &str =
-    "id, name, pack_id, class_seed, seats, join_code, owner_id, state, created_at, launch_ms, notice";
+const CLASS_COLUMNS: &str = "id, name, pack_id, class_seed, seats, join_code, owner_id, state, created_at, launch_ms, notice";
 
 fn class_row(r: &Row<'_>) -> Raw<ClassRecord> {
     let (id, name, pack_id, seed, seats, join_code, owner_id): (
@@ -184,7 +183,9 @@ impl Store<'_> {
         let mut stmt = self.conn.prepare(
             "SELECT id, username, display_name, role, password_hash, disabled FROM users ORDER BY id",
         )?;
-        let rows = stmt.query_map([], user_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = stmt
+            .query_map([], user_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().collect()
     }
 
@@ -304,8 +305,10 @@ impl Store<'_> {
     }
 
     pub fn set_notice(&self, id: i64, text: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute("UPDATE classes SET notice = ?2 WHERE id = ?1", params![id, text])?;
+        self.conn.execute(
+            "UPDATE classes SET notice = ?2 WHERE id = ?1",
+            params![id, text],
+        )?;
         Ok(())
     }
 

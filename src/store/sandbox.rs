@@ -46,11 +46,15 @@ pub struct Trainee {
     pub kind: TraineeKind,
     /// The shown tenant's sandbox date (its "today").
     pub sandbox_date: chrono::NaiveDate,
+    /// The latest 课堂通知 of the trainee's class, if any.
+    pub class_notice: Option<String>,
 }
 
 /// A trainee with the tenant they see: the unfinished current attempt's, else their own.
 const TRAINEE: &str = "SELECT t.id, COALESCE(a.tenant_id, t.tenant_id), t.name, t.kind, n.sandbox_date,
-    t.tenant_id, a.id
+    t.tenant_id, a.id,
+    (SELECT c.notice FROM seats st JOIN classes c ON c.id = st.class_id
+     WHERE st.trainee_id = t.id AND c.notice != '')
     FROM trainees t
     LEFT JOIN attempts a ON a.id = t.current_attempt AND a.finished_at IS NULL AND a.tenant_id IS NOT NULL
     JOIN tenants n ON n.id = COALESCE(a.tenant_id, t.tenant_id)";
@@ -140,13 +144,15 @@ impl Store<'_> {
 fn trainee_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Trainee, StoreError>> {
     let (id, tenant, name, kind, date): (i64, i64, String, String, String) =
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-    let (home, attempt): (i64, Option<i64>) = (r.get(5)?, r.get(6)?);
+    let (home, attempt, class_notice): (i64, Option<i64>, Option<String>) =
+        (r.get(5)?, r.get(6)?, r.get(7)?);
     Ok((|| {
         Ok(Trainee {
             id,
             tenant: TenantId(tenant),
             home: TenantId(home),
             attempt,
+            class_notice,
             name,
             kind: TraineeKind::parse(&kind)?,
             sandbox_date: date

@@ -10,6 +10,7 @@ mod api_bureau;
 mod api_client;
 mod api_portal;
 mod calc_api;
+mod classroom;
 mod messages;
 mod pages;
 mod portal;

@@ -1,0 +1,315 @@
+//! A class from launch to end: the instructor's console, trainees joining, isolation,
+//! rescuing one, faults for one and for all, a broadcast, the live dashboard, the audit log.
+
+use crate::browser::{Visitor, location};
+use crate::helpers::TestApp;
+
+/// An instructor account, signed in to the console.
+async fn instructor<'a>(app: &'a TestApp, username: &str) -> Visitor<'a> {
+    let hash = taxlab_hash("Teach#2026ok");
+    app.db
+        .write(|s| {
+            s.create_user(
+                username,
+                "王老师",
+                taxlab::store::UserRole::Instructor,
+                &hash,
+                chrono::Utc::now(),
+            )
+        })
+        .unwrap();
+    let mut v = Visitor::outsider(app);
+    v.get("/console/login").await;
+    let res = v
+        .post(
+            "/console/login",
+            &[("username", username), ("password", "Teach#2026ok")],
+        )
+        .await;
+    assert_eq!(location(&res), "/console");
+    v
+}
+
+fn taxlab_hash(p: &str) -> String {
+    use argon2::PasswordHasher;
+    let salt = argon2::password_hash::SaltString::encode_b64(b"classroom-test!!").unwrap();
+    argon2::Argon2::default()
+        .hash_password(p.as_bytes(), &salt)
+        .unwrap()
+        .to_string()
+}
+
+/// A trainee joining from their own browser.
+async fn join<'a>(app: &'a TestApp, code: &str, who: &str) -> Visitor<'a> {
+    let mut v = Visitor::outsider(app);
+    v.get(&format!("/join/{code}")).await;
+    let res = v.post("/join", &[("code", code), ("who", who)]).await;
+    assert_eq!(location(&res), "/lab", "{who} joins");
+    v
+}
+
+fn seat_tenant(app: &TestApp, class: i64, seat: u32) -> (i64, taxlab::store::TenantId) {
+    app.db
+        .read(|s| {
+            let st = s
+                .seats(class)?
+                .into_iter()
+                .find(|x| x.seat_no == seat)
+                .unwrap();
+            let t = s.trainee(st.trainee_id)?;
+            Ok((t.attempt.unwrap_or_default(), t.tenant))
+        })
+        .unwrap()
+}
+
+/// The next dashboard event of an SSE response.
+async fn next_event(res: &mut reqwest::Response) -> serde_json::Value {
+    let mut buf = String::new();
+    loop {
+        let chunk = res.chunk().await.unwrap().expect("the stream goes on");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        if let Some(start) = buf.find("event: dashboard\ndata: ") {
+            let rest = &buf[start + "event: dashboard\ndata: ".len()..];
+            if let Some(end) = rest.find("\n\n") {
+                return serde_json::from_str(&rest[..end]).unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_class_from_launch_to_end() {
+    let app = TestApp::spawn().await;
+    let mut teacher = instructor(&app, "wang").await;
+    let res = teacher
+        .post(
+            "/console/classes",
+            &[
+                ("name", "税务实训一班"),
+                ("pack", "etax-basics"),
+                ("seats", "3"),
+                ("roster", ""),
+                ("seed", "7"),
+            ],
+        )
+        .await;
+    let url = location(&res);
+    let class: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+    let page = teacher.get_text(&url).await;
+    let code = app.db.read(|s| s.class(class)).unwrap().join_code;
+    assert!(page.contains(&code) && page.contains("已为 3 个座位各生成独立租户"));
+    assert!(page.contains("已加入 0 人（共 3 个座位）"), "{page}");
+
+    // bad input is refused at its field, nothing created
+    let page = teacher
+        .post(
+            "/console/classes",
+            &[("name", "x"), ("pack", "etax-basics"), ("seats", "0")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("座位数须为 1 到 1000 之间的整数"));
+
+    // three trainees join and land in the pack's first lab, each in a tenant of their own
+    let mut a = join(&app, &code, "张三").await;
+    let mut b = join(&app, &code, "李四").await;
+    let c = join(&app, &code.to_lowercase(), "王五").await;
+    assert!(a.get_text("/lab").await.contains("账号登录与设置"));
+    let (a_attempt, a_tenant) = seat_tenant(&app, class, 1);
+    let (b_attempt, b_tenant) = seat_tenant(&app, class, 2);
+    assert_ne!(a_tenant, b_tenant);
+    // nobody reaches another's attempt, and a trainee is no instructor
+    assert_eq!(
+        b.get(&format!("/lab/attempts/{a_attempt}")).await.status(),
+        404
+    );
+    assert_eq!(location(&a.get("/console").await), "/console/login");
+    assert_eq!(
+        location(&a.get(&format!("/console/classes/{class}")).await),
+        "/console/login"
+    );
+    // a fourth has no seat; a lost trainee gets theirs back
+    let mut d = Visitor::outsider(&app);
+    d.get("/join").await;
+    let page = d
+        .post("/join", &[("code", &code), ("who", "赵六")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("课堂座位已满"));
+    let before = seat_tenant(&app, class, 3);
+    drop(c);
+    let c = join(&app, &code, "王五").await;
+    assert!(c.has_cookie("taxlab_sandbox"));
+    assert_eq!(
+        seat_tenant(&app, class, 3),
+        before,
+        "the same seat, lab and tenant"
+    );
+
+    // the live dashboard: a trainee's action shows up in the next event
+    let mut stream = teacher_stream(&app, &teacher, class).await;
+    let first = next_event(&mut stream).await;
+    assert_eq!(first["joined"], 3);
+    a.get("/portal/login").await;
+    let m = materials(&app, class, 1);
+    a.post(
+        "/portal/login",
+        &[
+            ("company", &m.0),
+            ("account", &m.1),
+            ("password", "Etax@2026"),
+        ],
+    )
+    .await;
+    let next = next_event(&mut stream).await;
+    assert_eq!(next["seats"][0]["last_action"], "login.password · ok");
+    drop(stream);
+
+    // rescue A: a fresh attempt for A, B untouched
+    let res = teacher
+        .post(&format!("/console/classes/{class}/seats/1/reset"), &[])
+        .await;
+    assert_eq!(
+        location(&res),
+        format!("/console/classes/{class}?done=reset")
+    );
+    let (a_again, a_tenant2) = seat_tenant(&app, class, 1);
+    assert_ne!(a_again, a_attempt);
+    assert_ne!(a_tenant2, a_tenant);
+    assert_eq!(seat_tenant(&app, class, 2), (b_attempt, b_tenant));
+
+    // a fault for B only, then for everyone
+    teacher
+        .post(
+            &format!("/console/classes/{class}/faults"),
+            &[
+                ("kind", "maintenance"),
+                ("module", "account"),
+                ("minutes", "10"),
+                ("seat", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(b.get("/portal/account").await.status(), 503);
+    assert_ne!(a.get("/portal/account").await.status(), 503);
+    teacher
+        .post(
+            &format!("/console/classes/{class}/faults"),
+            &[
+                ("kind", "maintenance"),
+                ("module", "account"),
+                ("minutes", "10"),
+                ("seat", ""),
+            ],
+        )
+        .await;
+    assert_eq!(a.get("/portal/account").await.status(), 503);
+    teacher
+        .post(&format!("/console/classes/{class}/faults/clear"), &[])
+        .await;
+    assert_ne!(b.get("/portal/account").await.status(), 503);
+
+    // a broadcast reaches every page and phone
+    teacher
+        .post(
+            &format!("/console/classes/{class}/broadcast"),
+            &[("text", "请大家先完成第一步")],
+        )
+        .await;
+    let page = b.get_text("/portal/login").await;
+    assert!(page.contains("课堂通知") && page.contains("请大家先完成第一步"));
+    assert!(
+        page.contains("【课堂通知】请大家先完成第一步"),
+        "on the phone"
+    );
+
+    // another instructor does not see this class
+    let other = instructor(&app, "li").await;
+    let mut other = other;
+    assert_eq!(
+        other
+            .get(&format!("/console/classes/{class}"))
+            .await
+            .status(),
+        404
+    );
+
+    // end: trainees leave the sandbox, nobody can join again
+    teacher
+        .post(&format!("/console/classes/{class}/end"), &[])
+        .await;
+    assert_eq!(location(&a.get("/lab").await), "/?notice=sandbox");
+    let mut e = Visitor::outsider(&app);
+    e.get("/join").await;
+    let page = e
+        .post("/join", &[("code", &code), ("who", "张三")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("该课堂已结束"));
+
+    // everything the instructor and the trainees did is in the audit log
+    let log = teacher
+        .get_text(&format!("/console/classes/{class}/audit"))
+        .await;
+    for action in [
+        "class.create",
+        "class.launch",
+        "class.join",
+        "class.rejoin",
+        "class.reset",
+        "class.fault",
+        "class.fault_clear",
+        "class.broadcast",
+        "class.end",
+    ] {
+        assert!(log.contains(action), "{action} missing from the audit log");
+    }
+    let found = teacher
+        .get_text(&format!("/console/classes/{class}/audit?q=rejoin"))
+        .await;
+    assert!(found.contains("class.rejoin") && !found.contains("class.broadcast"));
+}
+
+async fn teacher_stream(app: &TestApp, teacher: &Visitor<'_>, class: i64) -> reqwest::Response {
+    let res = app
+        .client
+        .get(app.url(&format!("/console/classes/{class}/events")))
+        .header(
+            "cookie",
+            format!("taxlab_staff={}", teacher.cookie("taxlab_staff").unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    res
+}
+
+/// The company code and the mobile of the person a seat's lab has the trainee play.
+fn materials(app: &TestApp, class: i64, seat: u32) -> (String, String) {
+    let (attempt, _) = seat_tenant(app, class, seat);
+    app.db
+        .read(|s| {
+            let st = s
+                .seats(class)?
+                .into_iter()
+                .find(|x| x.seat_no == seat)
+                .unwrap();
+            let a = s.attempt_of(st.trainee_id, attempt)?;
+            let m = taxlab::labs::run::materials(&a)?;
+            Ok((m.values["uscc"].clone(), m.values["me.mobile"].clone()))
+        })
+        .unwrap()
+}
