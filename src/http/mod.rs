@@ -3,6 +3,7 @@
 
 mod api;
 mod api_bureau;
+mod api_console;
 mod api_labs;
 mod api_portal;
 mod console;

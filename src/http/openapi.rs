@@ -32,6 +32,13 @@ impl Modify for Tokens {
                 .to_owned(),
         );
         components.add_security_scheme("bureau", SecurityScheme::Http(bearer));
+        components.add_security_scheme(
+            "staff",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Staff-Token",
+                "An instructor's token, from `POST /api/v1/console/token`: the console's classes and controls.",
+            ))),
+        );
     }
 }
 
@@ -82,6 +89,16 @@ impl Modify for Tokens {
         super::api_labs::finish,
         super::api_labs::attempt_get,
         super::api_labs::file,
+        super::api_console::token,
+        super::api_console::list,
+        super::api_console::create,
+        super::api_console::dashboard,
+        super::api_console::reset,
+        super::api_console::fault,
+        super::api_console::clear,
+        super::api_console::broadcast,
+        super::api_console::end,
+        super::api_console::join,
     ),
     components(schemas(
         ApiErrorBody,
@@ -113,7 +130,11 @@ impl Modify for Tokens {
         super::labs::LabsView,
         super::labs::PackView,
         super::labs::LabRow,
-        super::labs::AttemptRow
+        super::labs::AttemptRow,
+        super::api_console::TokenBody,
+        super::api_console::CreateBody,
+        super::api_console::ControlBody,
+        super::api_console::JoinBody
     ))
 )]
 pub struct ApiDoc;

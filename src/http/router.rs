@@ -9,7 +9,10 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 
-use super::{AppState, api, api_bureau, api_labs, api_portal, console, home, labs, pages, portal};
+use super::{
+    AppState, api, api_bureau, api_console, api_labs, api_portal, console, home, labs, pages,
+    portal,
+};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -141,6 +144,27 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sandbox", get(api_bureau::sandbox_get))
         .route("/api/v1/sandbox/demo", post(api_bureau::sandbox_demo))
         .route("/api/v1/sandbox/leave", post(api_bureau::sandbox_leave))
+        .route("/api/v1/console/token", post(api_console::token))
+        .route(
+            "/api/v1/classes",
+            get(api_console::list).post(api_console::create),
+        )
+        .route("/api/v1/classes/{id}", get(api_console::dashboard))
+        .route(
+            "/api/v1/classes/{id}/seats/{seat}/reset",
+            post(api_console::reset),
+        )
+        .route("/api/v1/classes/{id}/faults", post(api_console::fault))
+        .route(
+            "/api/v1/classes/{id}/faults/clear",
+            post(api_console::clear),
+        )
+        .route(
+            "/api/v1/classes/{id}/broadcast",
+            post(api_console::broadcast),
+        )
+        .route("/api/v1/classes/{id}/end", post(api_console::end))
+        .route("/api/v1/join", post(api_console::join))
         .route("/api/v1/labs", get(api_labs::list))
         .route("/api/v1/labs/{id}/start", post(api_labs::start))
         .route("/api/v1/packs/{id}/exam", post(api_labs::exam))
