@@ -113,17 +113,15 @@ pub enum Seats {
     Roster(Vec<(String, String)>),
 }
 
-/// The presets a pack's labs start from, each once, in order.
+/// The companies a seat's own tenant starts with: those of the pack's first lab. (Every lab
+/// attempt generates a tenant of its own from its lab's setup when it starts, so the seat's
+/// tenant needs no more; keeping it small keeps launching a big class fast.)
 fn pack_presets(lib: &Library, pack: &Pack) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for l in pack.labs.iter().filter_map(|id| lib.lab(id)) {
-        for p in &l.setup.presets {
-            if !out.contains(p) {
-                out.push(p.clone());
-            }
-        }
-    }
-    out
+    pack.labs
+        .first()
+        .and_then(|l| lib.lab(l))
+        .map(|l| l.setup.presets.clone())
+        .unwrap_or_default()
 }
 
 /// Create a class and launch it: one tenant (the pack's presets) and one trainee per seat,

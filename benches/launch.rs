@@ -1,0 +1,82 @@
+//! `cargo bench --bench launch`: time and memory to launch a class (one tenant and one
+//! trainee per seat, in one pass) of 50 and of 500 seats for the 电子税务局基础实操 pack,
+//! each into a fresh database. Prints figures; asserts nothing. Results go to BENCHMARKS.md.
+
+use std::time::{Duration, Instant};
+
+use taxlab::classroom::{self, Seats};
+use taxlab::labs::Library;
+use taxlab::store::{Db, UserRole};
+
+const RUNS: usize = 7;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Peak resident set size of this process so far, from /proc (Linux).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() {
+    let lib = Library::embedded().expect("shipped labs");
+    println!("launch a class of the etax-basics pack, {RUNS} runs each, medians:");
+    for seats in [50u32, 500] {
+        let mut launch = Vec::new();
+        let mut whole = Vec::new();
+        for run in 0..RUNS {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let db = Db::open(&dir.path().join("bench.db")).expect("open");
+            let user = db
+                .write(|s| {
+                    let id = s.create_user("bench", "bench", UserRole::Instructor, "x", chrono::Utc::now())?;
+                    Ok(s.users()?.into_iter().find(|u| u.id == id).expect("user"))
+                })
+                .expect("user");
+            let started = Instant::now();
+            let class = classroom::create_and_launch(
+                &db,
+                &lib,
+                &user,
+                "bench",
+                "etax-basics",
+                Seats::Count(seats),
+                Some(run as u64),
+                chrono::Utc::now(),
+            )
+            .expect("launch");
+            whole.push(started.elapsed());
+            launch.push(Duration::from_millis(class.launch_ms.unwrap_or_default() as u64));
+            if run == 0 {
+                // the room joins: each trainee's first lab gets its own tenant on joining
+                let started = Instant::now();
+                for n in 1..=seats {
+                    db.write(|s| {
+                        classroom::join(s, &lib, &class.join_code, &format!("t{n}"), "", chrono::Utc::now())
+                            .map_err(|e| taxlab::store::StoreError::Other(e.to_string()))
+                    })
+                    .expect("join");
+                }
+                let took = started.elapsed();
+                println!(
+                    "  {seats:>3} seats: every trainee joins, one after another: {:.3} s ({:.1} ms each)",
+                    took.as_secs_f64(),
+                    took.as_secs_f64() * 1000.0 / f64::from(seats)
+                );
+            }
+        }
+        let (l, w) = (median(launch.clone()), median(whole.clone()));
+        println!(
+            "  {seats:>3} seats: provisioning {:.3} s (min {:.3}, max {:.3}); create + launch {:.3} s; peak RSS so far {} MiB",
+            l.as_secs_f64(),
+            launch.iter().min().unwrap_or(&l).as_secs_f64(),
+            launch.iter().max().unwrap_or(&l).as_secs_f64(),
+            w.as_secs_f64(),
+            peak_rss_kib().unwrap_or(0) / 1024,
+        );
+    }
+}
