@@ -33,31 +33,43 @@ fn main() {
             let db = Db::open(&dir.path().join("bench.db")).expect("open");
             let user = db
                 .write(|s| {
-                    let id = s.create_user("bench", "bench", UserRole::Instructor, "x", chrono::Utc::now())?;
+                    let id = s.create_user(
+                        "bench",
+                        "bench",
+                        UserRole::Instructor,
+                        "x",
+                        chrono::Utc::now(),
+                    )?;
                     Ok(s.users()?.into_iter().find(|u| u.id == id).expect("user"))
                 })
                 .expect("user");
             let started = Instant::now();
-            let class = classroom::create_and_launch(
-                &db,
-                &lib,
-                &user,
-                "bench",
-                "etax-basics",
-                Seats::Count(seats),
-                Some(run as u64),
-                chrono::Utc::now(),
-            )
-            .expect("launch");
+            let plan = classroom::ClassPlan {
+                name: "bench".into(),
+                pack: "etax-basics".into(),
+                seats: Seats::Count(seats),
+                seed: Some(run as u64),
+            };
+            let class = classroom::create_and_launch(&db, &lib, &user, plan, chrono::Utc::now())
+                .expect("launch");
             whole.push(started.elapsed());
-            launch.push(Duration::from_millis(class.launch_ms.unwrap_or_default() as u64));
+            launch.push(Duration::from_millis(
+                class.launch_ms.unwrap_or_default() as u64
+            ));
             if run == 0 {
                 // the room joins: each trainee's first lab gets its own tenant on joining
                 let started = Instant::now();
                 for n in 1..=seats {
                     db.write(|s| {
-                        classroom::join(s, &lib, &class.join_code, &format!("t{n}"), "", chrono::Utc::now())
-                            .map_err(|e| taxlab::store::StoreError::Other(e.to_string()))
+                        classroom::join(
+                            s,
+                            &lib,
+                            &class.join_code,
+                            &format!("t{n}"),
+                            "",
+                            chrono::Utc::now(),
+                        )
+                        .map_err(|e| taxlab::store::StoreError::Other(e.to_string()))
                     })
                     .expect("join");
                 }

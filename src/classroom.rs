@@ -124,19 +124,31 @@ fn pack_presets(lib: &Library, pack: &Pack) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// What an instructor asks for when creating a class.
+pub struct ClassPlan {
+    pub name: String,
+    pub pack: String,
+    pub seats: Seats,
+    /// The data seed; random when absent.
+    pub seed: Option<u64>,
+}
+
 /// Create a class and launch it: one tenant (the pack's presets) and one trainee per seat,
 /// in one transaction. Returns the class with the time launching took.
 pub fn create_and_launch(
     db: &Db,
     lib: &Library,
     owner: &User,
-    name: &str,
-    pack_id: &str,
-    seats: Seats,
-    class_seed: Option<u64>,
+    plan: ClassPlan,
     now: DateTime<Utc>,
 ) -> Result<ClassRecord, ClassError> {
-    let name = name.trim();
+    let ClassPlan {
+        name,
+        pack: pack_id,
+        seats,
+        seed: class_seed,
+    } = plan;
+    let (name, pack_id) = (name.trim(), pack_id.as_str());
     if name.is_empty() {
         return Err(ClassError::NoName);
     }
@@ -417,7 +429,7 @@ pub fn dashboard(
             count,
         })
         .collect();
-    failing.sort_by(|a, b| b.count.cmp(&a.count));
+    failing.sort_by_key(|f| std::cmp::Reverse(f.count));
     failing.truncate(5);
     Ok(Dashboard {
         joined: rows.iter().filter(|r| r.joined).count(),

@@ -600,3 +600,113 @@ async fn trainee_does_a_lab_with_the_task_panel_and_reads_the_feedback() {
     screenshot(&c, "35-lab-result").await;
     c.close().await.unwrap();
 }
+
+/// The instructor's journey: sign in, create a class, watch a trainee join live, put the
+/// bureau into maintenance for everyone, end the class.
+#[tokio::test]
+async fn instructor_runs_a_class_and_watches_it_live() {
+    let app = TestApp::spawn().await;
+    let hash = {
+        use argon2::PasswordHasher;
+        let salt = argon2::password_hash::SaltString::encode_b64(b"browser-journey!").unwrap();
+        argon2::Argon2::default()
+            .hash_password(b"Teach#2026ok", &salt)
+            .unwrap()
+            .to_string()
+    };
+    app.db
+        .write(|s| {
+            s.create_user(
+                "wang",
+                "王老师",
+                taxlab::store::UserRole::Instructor,
+                &hash,
+                chrono::Utc::now(),
+            )
+        })
+        .unwrap();
+    let driver = start_driver().await;
+    let teacher = browser(&driver).await;
+    teacher.goto(&app.url("/console")).await.unwrap();
+    wait_for(&teacher, "form[action='/console/login']").await;
+    fill(&teacher, "username", "wang").await;
+    fill(&teacher, "password", "Teach#2026ok").await;
+    submit(&teacher, "/console/login").await;
+    wait_for(&teacher, "form[action='/console/classes']").await;
+    assert_no_console_errors(&teacher, "console").await;
+    fill(&teacher, "name", "周三上午班").await;
+    fill(&teacher, "seats", "2").await;
+    submit(&teacher, "/console/classes").await;
+    wait_for(&teacher, "table.room").await;
+    let code = teacher
+        .find(Locator::Css(".join-code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(code.len(), 6);
+    assert!(text(&teacher).await.contains("已加入 0 人"));
+    assert_no_console_errors(&teacher, "dashboard").await;
+
+    // a trainee joins from their own browser; the dashboard follows without a reload
+    let trainee = browser(&driver).await;
+    trainee
+        .goto(&app.url(&format!("/join/{code}")))
+        .await
+        .unwrap();
+    fill(&trainee, "who", "张三").await;
+    submit(&trainee, "/join").await;
+    wait_for(&trainee, "ol.steps").await;
+    assert!(text(&trainee).await.contains("账号登录与设置"));
+    assert_no_console_errors(&trainee, "trainee's lab").await;
+    teacher
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//p[@id='summary' and contains(., '已加入 1 人')]",
+        ))
+        .await
+        .expect("the dashboard shows the join live");
+    screenshot(&teacher, "41-dashboard-live").await;
+
+    // maintenance on the login module for the whole class
+    teacher
+        .find(Locator::Css("select[name='module'] option[value='login']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(
+        &teacher,
+        &format!("/console/classes/{}/faults", class_id(&teacher).await),
+    )
+    .await;
+    wait_for(&teacher, ".notice-box").await;
+    trainee.goto(&app.url("/portal/login")).await.unwrap();
+    wait_for(&trainee, ".error-page").await;
+    assert!(text(&trainee).await.contains("登录功能正在维护升级"));
+    screenshot(&trainee, "42-trainee-maintenance").await;
+
+    submit(
+        &teacher,
+        &format!("/console/classes/{}/end", class_id(&teacher).await),
+    )
+    .await;
+    wait_for(&teacher, ".notice-box").await;
+    assert!(text(&teacher).await.contains("课堂已结束"));
+    screenshot(&teacher, "43-class-ended").await;
+    teacher.close().await.unwrap();
+    trainee.close().await.unwrap();
+}
+
+async fn class_id(c: &Client) -> String {
+    c.find(Locator::Css("table.room"))
+        .await
+        .unwrap()
+        .attr("data-class")
+        .await
+        .unwrap()
+        .unwrap()
+}

@@ -101,7 +101,13 @@ pub async fn create(
         staff.clock.now(),
     );
     tokio::task::spawn_blocking(move || {
-        classroom::create_and_launch(&db, &labs, &user, &b.name, &b.pack, seats, b.seed, now)
+        let plan = classroom::ClassPlan {
+            name: b.name,
+            pack: b.pack,
+            seats,
+            seed: b.seed,
+        };
+        classroom::create_and_launch(&db, &labs, &user, plan, now)
     })
     .await
     .map_err(|_| AppError::internal(lang).as_json())?

@@ -409,7 +409,13 @@ pub async fn create(
         staff.clock.now(),
     );
     let made = tokio::task::spawn_blocking(move || {
-        classroom::create_and_launch(&db, &labs, &user, &f.name, &f.pack, seats, seed, now)
+        let plan = classroom::ClassPlan {
+            name: f.name,
+            pack: f.pack,
+            seats,
+            seed,
+        };
+        classroom::create_and_launch(&db, &labs, &user, plan, now)
     })
     .await
     .map_err(|_| AppError::internal(lang))?;
@@ -568,6 +574,7 @@ pub fn fault_from(kind: &str, module: &str, minutes: &str) -> Option<Fault> {
 }
 
 /// One control: check the form, do it in one transaction, back to the dashboard.
+#[allow(clippy::too_many_arguments)]
 async fn control(
     staff: Staff,
     lang: Lang,
