@@ -319,3 +319,22 @@ fn scenarios_validate_passes_the_shipped_labs_and_locates_every_problem() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("corner-shop"));
 }
+
+#[test]
+fn user_add_prints_the_password_once_and_refuses_a_taken_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let db = db.to_str().unwrap();
+    let out = taxlab(
+        &["--db", db, "user", "add", "wang", "--role", "instructor", "--name", "王老师"],
+        None,
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(said.contains("已添加 instructor 账号 wang，密码："), "{said}");
+    let out = taxlab(&["--db", db, "user", "add", "wang"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("用户名 wang 已存在"));
+    let out = taxlab(&["--db", db, "user", "add", "li", "--role", "boss"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
