@@ -630,3 +630,39 @@ pub fn end(
     )?;
     Ok(())
 }
+
+/// Grade every finished attempt of this class's trainees again with the labs as they are
+/// now (after a lab file was fixed). Returns how many attempts were regraded.
+pub fn regrade_class(
+    s: &Store<'_>,
+    lib: &Library,
+    user: &User,
+    class: &ClassRecord,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, ClassError> {
+    let trainees: Vec<i64> = s.seats(class.id)?.iter().map(|st| st.trainee_id).collect();
+    let mut n = 0;
+    for t in &trainees {
+        for a in s.attempts_of(*t)? {
+            if a.finished_at.is_none() {
+                continue;
+            }
+            if let Some(lab) = lib.lab(&a.lab_id) {
+                run::check(s, lab, &a, now, false)?;
+                n += 1;
+            }
+        }
+    }
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        None,
+        ip,
+        "class.regrade",
+        "ok",
+        &serde_json::json!({ "attempts": n }),
+    )?;
+    Ok(n)
+}

@@ -326,12 +326,29 @@ fn user_add_prints_the_password_once_and_refuses_a_taken_name() {
     let db = dir.path().join("t.db");
     let db = db.to_str().unwrap();
     let out = taxlab(
-        &["--db", db, "user", "add", "wang", "--role", "instructor", "--name", "王老师"],
+        &[
+            "--db",
+            db,
+            "user",
+            "add",
+            "wang",
+            "--role",
+            "instructor",
+            "--name",
+            "王老师",
+        ],
         None,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let said = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(said.contains("已添加 instructor 账号 wang，密码："), "{said}");
+    assert!(
+        said.contains("已添加 instructor 账号 wang，密码："),
+        "{said}"
+    );
     let out = taxlab(&["--db", db, "user", "add", "wang"], None);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("用户名 wang 已存在"));

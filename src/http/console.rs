@@ -719,6 +719,126 @@ pub async fn end(
     .await
 }
 
+pub async fn regrade(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ControlForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let now = staff.clock.now();
+    control(
+        staff,
+        lang,
+        headers,
+        id,
+        peer.ip().to_string(),
+        form,
+        "regraded",
+        move |s, lib, u, c, _, ip| classroom::regrade_class(s, lib, u, c, ip, now).map(|_| ()),
+    )
+    .await
+}
+
+#[derive(Serialize)]
+struct AttemptView {
+    id: i64,
+    title: String,
+    mode: &'static str,
+    started: String,
+    finished: bool,
+    hints: usize,
+    feedback: Option<super::labs::Feedback>,
+}
+
+#[derive(Serialize)]
+struct TraceView {
+    at: String,
+    action: String,
+    result: String,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct SeatPage {
+    csrf: String,
+    me: String,
+    class: ClassRecord,
+    seat: crate::store::SeatRecord,
+    attempts: Vec<AttemptView>,
+    trace: Vec<TraceView>,
+}
+
+/// `GET /console/classes/{id}/seats/{seat}`: read-only review of one trainee: every
+/// attempt with its grade, and the trace of the latest one.
+pub async fn seat_page(
+    Path((id, seat)): Path<(String, u32)>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let id = class_id(&id, lang)?;
+    let user = staff.user.clone();
+    let (class, st, attempts, events) = class_work(&staff, lang, move |s, _| {
+        let class = classroom::class_for(s, &user, id)?;
+        let st = s
+            .seats(id)?
+            .into_iter()
+            .find(|x| x.seat_no == seat)
+            .ok_or(ClassError::NoSuchSeat)?;
+        let attempts = s.attempts_of(st.trainee_id)?;
+        let events = match attempts.first().and_then(|a| a.tenant) {
+            Some(t) => s.tenant(t).trace_events()?,
+            None => Vec::new(),
+        };
+        Ok((class, st, attempts, events))
+    })
+    .await?;
+    let attempts = attempts
+        .iter()
+        .map(|a| {
+            let lab = staff.labs.lab(&a.lab_id);
+            AttemptView {
+                id: a.id,
+                title: lab.map_or_else(|| a.lab_id.clone(), |l| l.title.get(lang).to_owned()),
+                mode: a.mode.as_str(),
+                started: super::portal::cst(a.started_at),
+                finished: a.finished_at.is_some(),
+                hints: a.hints.len(),
+                feedback: lab
+                    .zip(super::labs::stored_grade(a))
+                    .map(|(l, g)| super::labs::feedback(l, &g, lang)),
+            }
+        })
+        .collect();
+    let trace = events
+        .into_iter()
+        .rev()
+        .map(|e| TraceView {
+            at: super::portal::cst(e.at),
+            action: e.action,
+            result: e.result,
+            detail: e.detail,
+        })
+        .collect();
+    let (csrf, set) = csrf_token(&headers);
+    render(
+        lang,
+        "/console/seat",
+        "console_seat.html",
+        SeatPage {
+            csrf,
+            me: staff.user.display_name.clone(),
+            class,
+            seat: st,
+            attempts,
+            trace,
+        },
+        set.into_iter().collect(),
+    )
+}
+
 #[derive(Deserialize, Default)]
 pub struct AuditQuery {
     #[serde(default)]

@@ -37,6 +37,11 @@ pub fn router(state: AppState) -> Router {
         .route("/console/classes/{id}/broadcast", post(console::broadcast))
         .route("/console/classes/{id}/end", post(console::end))
         .route("/console/classes/{id}/audit", get(console::audit))
+        .route("/console/classes/{id}/regrade", post(console::regrade))
+        .route(
+            "/console/classes/{id}/seats/{seat}",
+            get(console::seat_page),
+        )
         .route("/join", get(console::join_form).post(console::join_submit))
         .route("/join/{code}", get(console::join_code))
         .route("/labs/{id}/start", post(labs::start))

@@ -168,6 +168,21 @@ async fn a_class_from_launch_to_end() {
     let next = next_event(&mut stream).await;
     assert_eq!(next["seats"][0]["last_action"], "login.password · ok");
     drop(stream);
+    // the read-only review of a seat shows that attempt and its trace
+    let review = teacher
+        .get_text(&format!("/console/classes/{class}/seats/1"))
+        .await;
+    assert!(
+        review.contains("账号登录与设置") && review.contains("login.password"),
+        "{review}"
+    );
+    assert_eq!(
+        b.get(&format!("/console/classes/{class}/seats/1"))
+            .await
+            .status(),
+        303,
+        "a trainee is sent to the console sign-in"
+    );
 
     // rescue A: a fresh attempt for A, B untouched
     let res = teacher
@@ -238,6 +253,15 @@ async fn a_class_from_launch_to_end() {
         404
     );
 
+    // regrade after a lab fix
+    let res = teacher
+        .post(&format!("/console/classes/{class}/regrade"), &[])
+        .await;
+    assert_eq!(
+        location(&res),
+        format!("/console/classes/{class}?done=regraded")
+    );
+
     // end: trainees leave the sandbox, nobody can join again
     teacher
         .post(&format!("/console/classes/{class}/end"), &[])
@@ -266,6 +290,7 @@ async fn a_class_from_launch_to_end() {
         "class.fault",
         "class.fault_clear",
         "class.broadcast",
+        "class.regrade",
         "class.end",
     ] {
         assert!(log.contains(action), "{action} missing from the audit log");
