@@ -43,6 +43,8 @@ pub enum ClassError {
     NoSuchSeat,
     #[error("no such fault")]
     BadFault,
+    #[error("days must be 1 to 366")]
+    BadDays,
     #[error(transparent)]
     Lab(#[from] LabError),
     #[error(transparent)]
@@ -65,6 +67,7 @@ impl ClassError {
             ClassError::NotYours => "not_yours",
             ClassError::NoSuchSeat => "no_such_seat",
             ClassError::BadFault => "bad_fault",
+            ClassError::BadDays => "bad_days",
             ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_) => "internal",
         }
     }
@@ -311,6 +314,8 @@ pub struct SeatRow {
     pub last_at: Option<DateTime<Utc>>,
     /// Working, and nothing done for the class's stuck threshold.
     pub stuck: bool,
+    /// 举手: an open help request.
+    pub hand: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -330,6 +335,7 @@ pub struct Failing {
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
     pub class: ClassRecord,
+    pub hands: usize,
     pub labs: Vec<String>,
     pub seats: Vec<SeatRow>,
     pub joined: usize,
@@ -353,6 +359,7 @@ pub fn dashboard(
         .map(|p| p.labs.clone())
         .unwrap_or_default();
     let mut failing: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    let hands = s.open_hands(class.id)?;
     let mut rows = Vec::new();
     for seat in s.seats(class.id)? {
         let trainee = s.trainee(seat.trainee_id)?;
@@ -368,6 +375,7 @@ pub fn dashboard(
             last_action: None,
             last_at: None,
             stuck: false,
+            hand: hands.iter().any(|(t, _)| *t == seat.trainee_id),
         };
         let mut live = None;
         if let Some(id) = trainee.attempt
@@ -432,6 +440,7 @@ pub fn dashboard(
     failing.sort_by_key(|f| std::cmp::Reverse(f.count));
     failing.truncate(5);
     Ok(Dashboard {
+        hands: hands.len(),
         joined: rows.iter().filter(|r| r.joined).count(),
         stuck: rows.iter().filter(|r| r.stuck).count(),
         class,
@@ -665,4 +674,112 @@ pub fn regrade_class(
         &serde_json::json!({ "attempts": n }),
     )?;
     Ok(n)
+}
+
+/// Pause (trainees' bureau and labs wait) or resume the class.
+pub fn set_paused(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    paused: bool,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    if class.state == ClassState::Ended {
+        return Err(ClassError::Ended);
+    }
+    let state = if paused {
+        ClassState::Paused
+    } else {
+        ClassState::Running
+    };
+    s.set_class_state(class.id, state)?;
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        None,
+        ip,
+        if paused {
+            "class.pause"
+        } else {
+            "class.resume"
+        },
+        "ok",
+        &serde_json::json!({}),
+    )?;
+    Ok(())
+}
+
+/// Move the class's sandbox clock (the tenants' "today") forward by whole days, e.g. to the
+/// day after a filing deadline.
+pub fn advance_clock(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    days: i64,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, ClassError> {
+    if !(1..=366).contains(&days) {
+        return Err(ClassError::BadDays);
+    }
+    let n = s.shift_class_dates(class.id, days)?;
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        None,
+        ip,
+        "class.clock",
+        "ok",
+        &serde_json::json!({ "days": days, "tenants": n }),
+    )?;
+    Ok(n)
+}
+
+/// 举手: a trainee asks for help; it stays on the dashboard until handled.
+pub fn raise_hand(
+    s: &Store<'_>,
+    trainee: i64,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    let class = s.class_of_trainee(trainee)?.ok_or(ClassError::NotYours)?;
+    s.raise_hand(class, trainee, now)?;
+    s.audit(
+        now,
+        &format!("trainee:{trainee}"),
+        Some(class),
+        None,
+        ip,
+        "class.hand",
+        "ok",
+        &serde_json::json!({}),
+    )?;
+    Ok(())
+}
+
+/// The instructor has answered a seat's raised hand.
+pub fn resolve_hand(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    seat: u32,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    let st = targets(s, class, Some(seat))?.remove(0);
+    s.resolve_hand(class.id, st.trainee_id, now)?;
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        None,
+        ip,
+        "class.hand_done",
+        "ok",
+        &serde_json::json!({ "seat": seat }),
+    )?;
+    Ok(())
 }

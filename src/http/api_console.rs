@@ -344,3 +344,122 @@ pub async fn join(
         .map(|token| Json(json!({ "sandbox_token": token })))
         .map_err(|e| class_error(e, lang).as_json())
 }
+
+fn no_body() -> ControlBody {
+    ControlBody {
+        seat: None,
+        kind: String::new(),
+        module: String::new(),
+        minutes: None,
+        text: String::new(),
+    }
+}
+
+/// `POST /api/v1/classes/{id}/pause`.
+#[utoipa::path(post, path = "/api/v1/classes/{id}/pause", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id")), description = "Pause the class: trainees' bureau and labs answer 503 `class_paused` until resumed.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn pause(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<Value>, AppError> {
+    let now = staff.clock.now();
+    control(
+        staff,
+        lang,
+        id,
+        peer.ip().to_string(),
+        no_body(),
+        "paused",
+        move |s, _, u, c, _, ip| classroom::set_paused(s, u, c, true, ip, now),
+    )
+    .await
+}
+
+/// `POST /api/v1/classes/{id}/resume`.
+#[utoipa::path(post, path = "/api/v1/classes/{id}/resume", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id")), description = "Resume a paused class.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn resume(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<Value>, AppError> {
+    let now = staff.clock.now();
+    control(
+        staff,
+        lang,
+        id,
+        peer.ip().to_string(),
+        no_body(),
+        "resumed",
+        move |s, _, u, c, _, ip| classroom::set_paused(s, u, c, false, ip, now),
+    )
+    .await
+}
+
+/// `POST /api/v1/classes/{id}/clock`.
+#[utoipa::path(post, path = "/api/v1/classes/{id}/clock", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id")), request_body = ControlBody, description = "Move the class's sandbox date forward by `minutes` whole days (the field is reused: 1 to 366).",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn clock(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Body(b): Body<ControlBody>,
+) -> Result<Json<Value>, AppError> {
+    let now = staff.clock.now();
+    control(
+        staff,
+        lang,
+        id,
+        peer.ip().to_string(),
+        b,
+        "clock",
+        move |s, _, u, c, b, ip| {
+            let days = b.minutes.ok_or(ClassError::BadDays)?;
+            classroom::advance_clock(s, u, c, days, ip, now).map(|_| ())
+        },
+    )
+    .await
+}
+
+/// `POST /api/v1/classes/{id}/seats/{seat}/hand`.
+#[utoipa::path(post, path = "/api/v1/classes/{id}/seats/{seat}/hand", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id"), ("seat" = u32, Path, description = "A seat number")), description = "Mark a seat's raised hand (举手) as handled.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn hand_done(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((id, seat)): Path<(String, u32)>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<Value>, AppError> {
+    let now = staff.clock.now();
+    control(
+        staff,
+        lang,
+        id,
+        peer.ip().to_string(),
+        no_body(),
+        "hand",
+        move |s, _, u, c, _, ip| classroom::resolve_hand(s, u, c, seat, ip, now),
+    )
+    .await
+}
+
+/// `POST /api/v1/hand`.
+#[utoipa::path(post, path = "/api/v1/hand", tag = "console", security(("sandbox" = [])), description = "举手: a trainee in a class asks the instructor for help (shown on the dashboard until handled).",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn hand(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    desk: super::sandbox::Desk,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<Value>, AppError> {
+    let (trainee, now, ip) = (desk.trainee.id, desk.clock.now(), peer.ip().to_string());
+    class_work(&desk, lang, move |s, _| {
+        classroom::raise_hand(s, trainee, &ip, now)
+    })
+    .await
+    .map_err(AppError::as_json)?;
+    Ok(Json(json!({ "done": "hand" })))
+}

@@ -719,6 +719,101 @@ pub async fn end(
     .await
 }
 
+pub async fn pause(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ControlForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let now = staff.clock.now();
+    control(
+        staff,
+        lang,
+        headers,
+        id,
+        peer.ip().to_string(),
+        form,
+        "paused",
+        move |s, _, u, c, _, ip| classroom::set_paused(s, u, c, true, ip, now),
+    )
+    .await
+}
+
+pub async fn resume(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ControlForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let now = staff.clock.now();
+    control(
+        staff,
+        lang,
+        headers,
+        id,
+        peer.ip().to_string(),
+        form,
+        "resumed",
+        move |s, _, u, c, _, ip| classroom::set_paused(s, u, c, false, ip, now),
+    )
+    .await
+}
+
+pub async fn clock(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ControlForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let now = staff.clock.now();
+    control(
+        staff,
+        lang,
+        headers,
+        id,
+        peer.ip().to_string(),
+        form,
+        "clock",
+        move |s, _, u, c, f, ip| {
+            let days = f
+                .minutes
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| ClassError::BadDays)?;
+            classroom::advance_clock(s, u, c, days, ip, now).map(|_| ())
+        },
+    )
+    .await
+}
+
+pub async fn hand_done(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((id, seat)): Path<(String, u32)>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<ControlForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let now = staff.clock.now();
+    control(
+        staff,
+        lang,
+        headers,
+        id,
+        peer.ip().to_string(),
+        form,
+        "hand",
+        move |s, _, u, c, _, ip| classroom::resolve_hand(s, u, c, seat, ip, now),
+    )
+    .await
+}
+
 pub async fn regrade(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,

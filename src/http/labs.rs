@@ -343,7 +343,9 @@ pub async fn current(
 pub struct HintForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
     step: usize,
+    #[serde(default)]
     hint: usize,
     /// Where to go back to (a local path).
     #[serde(default)]
@@ -648,4 +650,22 @@ pub fn labs_view(
             })
             .collect(),
     }
+}
+
+/// `POST /lab/hand`: 举手 — ask the instructor for help.
+pub async fn hand(
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<HintForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let (trainee, now, ip) = (desk.trainee.id, desk.clock.now(), peer.ip().to_string());
+    super::console::class_work(&desk, lang, move |s, _| {
+        crate::classroom::raise_hand(s, trainee, &ip, now)
+    })
+    .await?;
+    Ok(Redirect::to(&back_to(&f.back)).into_response())
 }

@@ -99,6 +99,11 @@ impl Modify for Tokens {
         super::api_console::broadcast,
         super::api_console::end,
         super::api_console::join,
+        super::api_console::pause,
+        super::api_console::resume,
+        super::api_console::clock,
+        super::api_console::hand_done,
+        super::api_console::hand,
     ),
     components(schemas(
         ApiErrorBody,

@@ -38,6 +38,14 @@ pub fn router(state: AppState) -> Router {
         .route("/console/classes/{id}/end", post(console::end))
         .route("/console/classes/{id}/audit", get(console::audit))
         .route("/console/classes/{id}/regrade", post(console::regrade))
+        .route("/console/classes/{id}/pause", post(console::pause))
+        .route("/console/classes/{id}/resume", post(console::resume))
+        .route("/console/classes/{id}/clock", post(console::clock))
+        .route(
+            "/console/classes/{id}/seats/{seat}/hand",
+            post(console::hand_done),
+        )
+        .route("/lab/hand", post(labs::hand))
         .route(
             "/console/classes/{id}/seats/{seat}",
             get(console::seat_page),
@@ -170,6 +178,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/classes/{id}/end", post(api_console::end))
         .route("/api/v1/join", post(api_console::join))
+        .route("/api/v1/classes/{id}/pause", post(api_console::pause))
+        .route("/api/v1/classes/{id}/resume", post(api_console::resume))
+        .route("/api/v1/classes/{id}/clock", post(api_console::clock))
+        .route(
+            "/api/v1/classes/{id}/seats/{seat}/hand",
+            post(api_console::hand_done),
+        )
+        .route("/api/v1/hand", post(api_console::hand))
         .route("/api/v1/labs", get(api_labs::list))
         .route("/api/v1/labs/{id}/start", post(api_labs::start))
         .route("/api/v1/packs/{id}/exam", post(api_labs::exam))

@@ -65,6 +65,8 @@ pub struct SandboxBar {
     pub lab: Option<super::labs::LabPanel>,
     /// The class's latest 课堂通知.
     pub notice: Option<String>,
+    /// The trainee sits in a class (and so may raise a hand).
+    pub in_class: bool,
 }
 
 impl SandboxBar {
@@ -74,6 +76,7 @@ impl SandboxBar {
             sandbox_date: t.sandbox_date.to_string(),
             lab: None,
             notice: t.class_notice.clone(),
+            in_class: t.kind == TraineeKind::Class,
         }
     }
 }
@@ -207,6 +210,13 @@ impl FromRequestParts<AppState> for Desk {
         let api = parts.uri.path().starts_with("/api/");
         let lang = super::lang::from_parts(parts);
         let found = match trainee(state, &parts.headers, lang).await {
+            Ok(Some(t)) if t.class_paused => Err(AppError::api(
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang,
+                "class_paused",
+                Catalog::embedded().text(lang, "class.paused").to_owned(),
+                None,
+            )),
             Ok(Some(t)) => attempt_checks(state, t, parts.uri.path(), lang).await,
             Ok(None) => {
                 if api {

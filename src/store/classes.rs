@@ -304,6 +304,63 @@ impl Store<'_> {
         Ok(())
     }
 
+    pub fn raise_hand(
+        &self,
+        class: i64,
+        trainee: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        // one open request per trainee is enough
+        self.conn.execute(
+            "INSERT INTO help_requests (class_id, trainee_id, at)
+             SELECT ?1, ?2, ?3 WHERE NOT EXISTS
+             (SELECT 1 FROM help_requests WHERE trainee_id = ?2 AND resolved_at IS NULL)",
+            params![class, trainee, ts(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Trainees of a class with an open help request, and since when.
+    pub fn open_hands(&self, class: i64) -> Result<Vec<(i64, DateTime<Utc>)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT trainee_id, at FROM help_requests WHERE class_id = ?1 AND resolved_at IS NULL",
+        )?;
+        let rows = stmt
+            .query_map([class], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(t, at)| Ok((t, parse_ts(&at)?)))
+            .collect()
+    }
+
+    pub fn resolve_hand(
+        &self,
+        class: i64,
+        trainee: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE help_requests SET resolved_at = ?3 WHERE class_id = ?1 AND trainee_id = ?2 AND resolved_at IS NULL",
+            params![class, trainee, ts(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Move the sandbox date of every tenant of a class's trainees (their own and their
+    /// current lab's) by `days`.
+    pub fn shift_class_dates(&self, class: i64, days: i64) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE tenants SET sandbox_date = date(sandbox_date, ?2 || ' days') WHERE id IN (
+               SELECT t.tenant_id FROM seats s JOIN trainees t ON t.id = s.trainee_id WHERE s.class_id = ?1
+               UNION
+               SELECT a.tenant_id FROM seats s JOIN trainees t ON t.id = s.trainee_id
+                 JOIN attempts a ON a.id = t.current_attempt WHERE s.class_id = ?1 AND a.tenant_id IS NOT NULL)",
+            params![class, format!("{days:+}")],
+        )?)
+    }
+
     pub fn set_notice(&self, id: i64, text: &str) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE classes SET notice = ?2 WHERE id = ?1",

@@ -48,13 +48,17 @@ pub struct Trainee {
     pub sandbox_date: chrono::NaiveDate,
     /// The latest 课堂通知 of the trainee's class, if any.
     pub class_notice: Option<String>,
+    /// The trainee's class is paused by the instructor.
+    pub class_paused: bool,
 }
 
 /// A trainee with the tenant they see: the unfinished current attempt's, else their own.
 const TRAINEE: &str = "SELECT t.id, COALESCE(a.tenant_id, t.tenant_id), t.name, t.kind, n.sandbox_date,
     t.tenant_id, a.id,
     (SELECT c.notice FROM seats st JOIN classes c ON c.id = st.class_id
-     WHERE st.trainee_id = t.id AND c.notice != '')
+     WHERE st.trainee_id = t.id AND c.notice != ''),
+    EXISTS (SELECT 1 FROM seats st JOIN classes c ON c.id = st.class_id
+     WHERE st.trainee_id = t.id AND c.state = 'paused')
     FROM trainees t
     LEFT JOIN attempts a ON a.id = t.current_attempt AND a.finished_at IS NULL AND a.tenant_id IS NOT NULL
     JOIN tenants n ON n.id = COALESCE(a.tenant_id, t.tenant_id)";
@@ -144,8 +148,8 @@ impl Store<'_> {
 fn trainee_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Trainee, StoreError>> {
     let (id, tenant, name, kind, date): (i64, i64, String, String, String) =
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-    let (home, attempt, class_notice): (i64, Option<i64>, Option<String>) =
-        (r.get(5)?, r.get(6)?, r.get(7)?);
+    let (home, attempt, class_notice, class_paused): (i64, Option<i64>, Option<String>, bool) =
+        (r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
     Ok((|| {
         Ok(Trainee {
             id,
@@ -153,6 +157,7 @@ fn trainee_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Trainee, StoreE
             home: TenantId(home),
             attempt,
             class_notice,
+            class_paused,
             name,
             kind: TraineeKind::parse(&kind)?,
             sandbox_date: date

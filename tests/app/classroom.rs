@@ -253,6 +253,43 @@ async fn a_class_from_launch_to_end() {
         404
     );
 
+    // 举手: B asks for help, the dashboard shows it until handled
+    let res = b.post("/lab/hand", &[("back", "/portal/login")]).await;
+    assert_eq!(location(&res), "/portal/login");
+    let page = teacher.get_text(&format!("/console/classes/{class}")).await;
+    assert!(page.contains("1 位学员举手求助") && page.contains("✋"));
+    teacher
+        .post(&format!("/console/classes/{class}/seats/2/hand"), &[])
+        .await;
+    let page = teacher.get_text(&format!("/console/classes/{class}")).await;
+    assert!(!page.contains("位学员举手求助"));
+
+    // the class's sandbox date moves forward ten days, for everyone
+    teacher
+        .post(
+            &format!("/console/classes/{class}/clock"),
+            &[("minutes", "10")],
+        )
+        .await;
+    assert!(
+        b.get_text("/portal/login")
+            .await
+            .contains("沙箱日期：2026-10-22")
+    );
+    assert!(a.get_text("/lab").await.contains("沙箱日期：2026-10-22"));
+
+    // pause: every trainee waits; resume: back to work
+    teacher
+        .post(&format!("/console/classes/{class}/pause"), &[])
+        .await;
+    let res = b.get("/portal/login").await;
+    assert_eq!(res.status(), 503);
+    assert!(res.text().await.unwrap().contains("老师已暂停课堂"));
+    teacher
+        .post(&format!("/console/classes/{class}/resume"), &[])
+        .await;
+    assert_eq!(b.get("/portal/login").await.status(), 200);
+
     // regrade after a lab fix
     let res = teacher
         .post(&format!("/console/classes/{class}/regrade"), &[])
@@ -291,6 +328,11 @@ async fn a_class_from_launch_to_end() {
         "class.fault_clear",
         "class.broadcast",
         "class.regrade",
+        "class.hand",
+        "class.hand_done",
+        "class.clock",
+        "class.pause",
+        "class.resume",
         "class.end",
     ] {
         assert!(log.contains(action), "{action} missing from the audit log");
@@ -465,6 +507,57 @@ async fn a_script_runs_a_class_through_the_api() {
     assert_eq!(status, 200);
     let (_, me) = post("/api/v1/attempt/check", trainee, serde_json::json!({})).await;
     assert_eq!(me["lab"], "account-setup");
+    // a raised hand shows on the dashboard; pause stops the trainee; the clock moves
+    let (status, _) = post("/api/v1/hand", trainee, serde_json::json!({})).await;
+    assert_eq!(status, 200);
+    let (status, _) = post(
+        &format!("/api/v1/classes/{id}/pause"),
+        staff,
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = post("/api/v1/attempt/check", trainee, serde_json::json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (503, Some("class_paused")));
+    post(
+        &format!("/api/v1/classes/{id}/resume"),
+        staff,
+        serde_json::json!({}),
+    )
+    .await;
+    let (status, _) = post(
+        &format!("/api/v1/classes/{id}/clock"),
+        staff,
+        serde_json::json!({"minutes": 400}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) = post(
+        &format!("/api/v1/classes/{id}/clock"),
+        staff,
+        serde_json::json!({"minutes": 3}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let board: serde_json::Value = app
+        .client
+        .get(app.url(&format!("/api/v1/classes/{id}")))
+        .header("x-staff-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(board["hands"], 1);
+    assert_eq!(board["seats"][1]["hand"], true);
+    let (status, _) = post(
+        &format!("/api/v1/classes/{id}/seats/2/hand"),
+        staff,
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
 
     // another instructor's token reaches nothing of this class
     instructor(&app, "other").await;

@@ -52,6 +52,17 @@ CREATE TABLE seats (
 
 CREATE INDEX seats_by_trainee ON seats(trainee_id);
 
+-- 举手: a trainee asks for help; the dashboard shows it until the instructor marks it done.
+CREATE TABLE help_requests (
+    id INTEGER PRIMARY KEY,
+    class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+    trainee_id INTEGER NOT NULL REFERENCES trainees(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    resolved_at TEXT
+) STRICT;
+
+CREATE INDEX help_by_class ON help_requests(class_id, resolved_at);
+
 CREATE TABLE audit_log (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
