@@ -84,6 +84,14 @@ fn join_code() -> String {
         .collect()
 }
 
+/// A password for a new staff account: 16 characters that are easy to read and type.
+pub fn new_staff_password() -> String {
+    const CHARS: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
+    (0..16)
+        .map(|_| CHARS[rand::random_range(0..CHARS.len())] as char)
+        .collect()
+}
+
 /// A roster: `name,student_no` per line (a header line and blank lines are skipped).
 pub fn parse_roster(text: &str) -> Result<Vec<(String, String)>, ClassError> {
     let mut out = Vec::new();

@@ -99,7 +99,7 @@ pub enum UserAction {
 }
 
 /// A password for a new staff account: from the environment, or 16 random characters.
-fn staff_password(var: &str) -> String {
+pub(crate) fn staff_password(var: &str) -> String {
     std::env::var(var)
         .ok()
         .filter(|p| p.len() >= 8)

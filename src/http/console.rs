@@ -1071,3 +1071,152 @@ pub async fn join_submit(
         Err(e) => join_page(lang, &headers, f.code, f.who, Some(class_error(e, lang))).await,
     }
 }
+
+// ---- staff accounts (admin) ----
+
+#[derive(Serialize)]
+struct UserRow {
+    username: String,
+    display_name: String,
+    role: &'static str,
+}
+
+#[derive(Serialize)]
+struct UsersPage {
+    csrf: String,
+    me: String,
+    users: Vec<UserRow>,
+    created: Option<(String, String)>,
+    error: Option<String>,
+}
+
+fn admin_only(staff: &Staff, lang: Lang) -> Result<(), AppError> {
+    if staff.user.role == crate::store::UserRole::Admin {
+        Ok(())
+    } else {
+        Err(AppError::page(
+            StatusCode::FORBIDDEN,
+            lang,
+            "console.admin_only",
+        ))
+    }
+}
+
+async fn users_page(
+    staff: &Staff,
+    lang: Lang,
+    headers: &HeaderMap,
+    created: Option<(String, String)>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let users = staff
+        .db
+        .run_read(|s| s.users())
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    let (csrf, set) = csrf_token(headers);
+    render(
+        lang,
+        "/console/users",
+        "console_users.html",
+        UsersPage {
+            csrf,
+            me: staff.user.display_name.clone(),
+            users: users
+                .into_iter()
+                .map(|u| UserRow {
+                    username: u.username,
+                    display_name: u.display_name,
+                    role: u.role.as_str(),
+                })
+                .collect(),
+            created,
+            error,
+        },
+        set.into_iter().collect(),
+    )
+}
+
+/// `GET /console/users`: the staff accounts (admin only).
+pub async fn users(
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    admin_only(&staff, lang)?;
+    users_page(&staff, lang, &headers, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// `POST /console/users`: add an instructor or assistant; the password shows once.
+pub async fn add_user(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<UserForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    admin_only(&staff, lang)?;
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let c = Catalog::embedded();
+    let username = f.username.trim().to_owned();
+    let role = crate::store::UserRole::parse(&f.role);
+    if username.is_empty()
+        || !username
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        || role.is_none()
+    {
+        let e = c.text(lang, "console.bad_user").to_owned();
+        return users_page(&staff, lang, &headers, None, Some(e)).await;
+    }
+    let password = classroom::new_staff_password();
+    let hash = crate::bureau::login::hash_password(&password)
+        .map_err(|e| AppError::from_store(e, lang))?;
+    let (now, admin, ip) = (staff.clock.now(), staff.user.id, peer.ip().to_string());
+    let name = if f.display_name.trim().is_empty() {
+        username.clone()
+    } else {
+        f.display_name.trim().to_owned()
+    };
+    let (u, r) = (
+        username.clone(),
+        role.unwrap_or(crate::store::UserRole::Instructor),
+    );
+    let made = staff
+        .db
+        .run_write(move |s| {
+            let made = s.create_user(&u, &name, r, &hash, now);
+            s.audit(
+                now,
+                &format!("user:{admin}"),
+                None,
+                None,
+                &ip,
+                "user.add",
+                if made.is_ok() { "ok" } else { "taken" },
+                &serde_json::json!({ "username": u, "role": r.as_str() }),
+            )?;
+            Ok(made.is_ok())
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    if made {
+        users_page(&staff, lang, &headers, Some((username, password)), None).await
+    } else {
+        let e = c.format(lang, "cli.user_exists", &[("username", &username)]);
+        users_page(&staff, lang, &headers, None, Some(e)).await
+    }
+}

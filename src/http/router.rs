@@ -26,6 +26,10 @@ pub fn router(state: AppState) -> Router {
         .route("/console/logout", post(console::logout))
         .route("/console", get(console::home))
         .route("/console/classes", post(console::create))
+        .route(
+            "/console/users",
+            get(console::users).post(console::add_user),
+        )
         .route("/console/classes/{id}", get(console::class_page))
         .route("/console/classes/{id}/events", get(console::events))
         .route(

@@ -592,3 +592,90 @@ async fn a_script_runs_a_class_through_the_api() {
         .unwrap();
     assert_eq!(res.status(), 401, "the class has ended");
 }
+
+#[tokio::test]
+async fn only_an_admin_manages_staff_accounts() {
+    let app = TestApp::spawn().await;
+    let hash = taxlab_hash("Admin#2026ok");
+    app.db
+        .write(|s| {
+            s.create_user(
+                "root",
+                "管理员",
+                taxlab::store::UserRole::Admin,
+                &hash,
+                chrono::Utc::now(),
+            )
+        })
+        .unwrap();
+    let mut admin = Visitor::outsider(&app);
+    admin.get("/console/login").await;
+    admin
+        .post(
+            "/console/login",
+            &[("username", "root"), ("password", "Admin#2026ok")],
+        )
+        .await;
+    let page = admin
+        .post(
+            "/console/users",
+            &[
+                ("username", "zhou"),
+                ("display_name", "周老师"),
+                ("role", "instructor"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("已添加账号 zhou"), "{page}");
+    let at = page.find("<code>").unwrap() + "<code>".len();
+    let password = page[at..at + 16].to_owned();
+    let page = admin
+        .post(
+            "/console/users",
+            &[("username", "zhou"), ("role", "instructor")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("用户名 zhou 已存在"));
+    let page = admin
+        .post(
+            "/console/users",
+            &[("username", "a b"), ("role", "instructor")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("用户名只能包含字母"));
+
+    // the new instructor signs in with that password, and may not manage accounts
+    let mut zhou = Visitor::outsider(&app);
+    zhou.get("/console/login").await;
+    let res = zhou
+        .post(
+            "/console/login",
+            &[("username", "zhou"), ("password", &password)],
+        )
+        .await;
+    assert_eq!(location(&res), "/console");
+    assert_eq!(zhou.get("/console/users").await.status(), 403);
+    let res = zhou
+        .post("/console/users", &[("username", "x"), ("role", "admin")])
+        .await;
+    assert_eq!(res.status(), 403);
+    // a wrong password is refused and audited
+    let mut bad = Visitor::outsider(&app);
+    bad.get("/console/login").await;
+    let res = bad
+        .post(
+            "/console/login",
+            &[("username", "zhou"), ("password", "guess")],
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+}
