@@ -961,7 +961,11 @@ pub async fn audit(
     let (user, query) = (staff.user.clone(), q.clone());
     let (class, entries) = class_work(&staff, lang, move |s, _| {
         let class = classroom::class_for(s, &user, id)?;
-        let entries = s.audit_of_class(id, &query, 500)?;
+        // the sandbox's audit log and the trainees' portal actions, as one list
+        let mut entries = s.audit_of_class(id, &query, 500)?;
+        entries.extend(s.class_trace(id, &query, 500)?);
+        entries.sort_by(|a, b| b.at.cmp(&a.at));
+        entries.truncate(500);
         Ok((class, entries))
     })
     .await?;

@@ -113,6 +113,9 @@ pub struct SeatRecord {
 pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
+    /// `sandbox` (the audit log: joins, console actions) or `portal` (a trainee's trace in
+    /// the simulated bureau).
+    pub source: &'static str,
     pub actor: String,
     pub class_id: Option<i64>,
     pub ip: String,
@@ -461,6 +464,57 @@ impl Store<'_> {
             .optional()?)
     }
 
+    /// The portal actions of a class's trainees (their trace in every tenant they worked
+    /// in), newest first, optionally only those mentioning `q`.
+    pub fn class_trace(
+        &self,
+        class: i64,
+        q: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "WITH tt(tenant_id, trainee_id) AS (
+               SELECT t.tenant_id, t.id FROM seats s JOIN trainees t ON t.id = s.trainee_id WHERE s.class_id = ?1
+               UNION
+               SELECT a.tenant_id, a.trainee_id FROM attempts a JOIN seats s ON s.trainee_id = a.trainee_id
+               WHERE s.class_id = ?1 AND a.tenant_id IS NOT NULL)
+             SELECT e.id, e.at, 'trainee:' || tt.trainee_id, e.action, e.result, e.detail,
+               COALESCE(json_extract(e.detail, '$.ip'), '')
+             FROM trace_events e JOIN tt ON tt.tenant_id = e.tenant_id
+             WHERE ?2 = '' OR e.action LIKE '%' || ?2 || '%' OR e.result LIKE '%' || ?2 || '%'
+               OR e.detail LIKE '%' || ?2 || '%' OR ('trainee:' || tt.trainee_id) = ?2
+             ORDER BY e.at DESC, e.id DESC LIMIT ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![class, q, limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, at, actor, action, outcome, detail, ip)| {
+                Ok(AuditEntry {
+                    id,
+                    at: parse_ts(&at)?,
+                    source: "portal",
+                    actor,
+                    class_id: Some(class),
+                    ip,
+                    action,
+                    outcome,
+                    detail,
+                })
+            })
+            .collect()
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn audit(
         &self,
@@ -522,6 +576,7 @@ impl Store<'_> {
                 Ok(AuditEntry {
                     id,
                     at: parse_ts(&at)?,
+                    source: "sandbox",
                     actor,
                     class_id,
                     ip,

@@ -341,6 +341,15 @@ async fn a_class_from_launch_to_end() {
         .get_text(&format!("/console/classes/{class}/audit?q=rejoin"))
         .await;
     assert!(found.contains("class.rejoin") && !found.contains("class.broadcast"));
+    // the trainees' portal actions are in it too, with the address they came from
+    let found = teacher
+        .get_text(&format!("/console/classes/{class}/audit?q=login.password"))
+        .await;
+    assert!(
+        found.contains("电子税务局")
+            && found.contains("login.password")
+            && found.contains("127.0.0.1")
+    );
 }
 
 async fn teacher_stream(app: &TestApp, teacher: &Visitor<'_>, class: i64) -> reqwest::Response {
