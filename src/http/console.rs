@@ -964,7 +964,7 @@ pub async fn audit(
         // the sandbox's audit log and the trainees' portal actions, as one list
         let mut entries = s.audit_of_class(id, &query, 500)?;
         entries.extend(s.class_trace(id, &query, 500)?);
-        entries.sort_by(|a, b| b.at.cmp(&a.at));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.at));
         entries.truncate(500);
         Ok((class, entries))
     })
