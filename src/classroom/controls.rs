@@ -1,0 +1,343 @@
+//! The instructor's controls. Each runs inside the caller's transaction and writes one
+//! audit row.
+
+use chrono::{DateTime, Utc};
+
+use super::ClassError;
+use crate::labs::Library;
+use crate::labs::run;
+use crate::store::{ClassRecord, ClassState, Mode, Store, StoreError, User};
+
+fn actor(user: &User) -> String {
+    format!("user:{}", user.id)
+}
+
+/// The seats an action is for: one, or every seat of the class.
+fn targets(
+    s: &Store<'_>,
+    class: &ClassRecord,
+    seat: Option<u32>,
+) -> Result<Vec<crate::store::SeatRecord>, ClassError> {
+    let seats = s.seats(class.id)?;
+    match seat {
+        None => Ok(seats),
+        Some(n) => Ok(vec![
+            seats
+                .into_iter()
+                .find(|st| st.seat_no == n)
+                .ok_or(ClassError::NoSuchSeat)?,
+        ]),
+    }
+}
+
+/// Rescue a trainee: their current lab starts again from its setup (a fresh tenant), or the
+/// pack's first lab if they have none in progress.
+pub fn reset_seat(
+    s: &Store<'_>,
+    lib: &Library,
+    user: &User,
+    class: &ClassRecord,
+    seat: u32,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    let st = targets(s, class, Some(seat))?.remove(0);
+    let trainee = s.trainee(st.trainee_id)?;
+    let current = trainee
+        .attempt
+        .map(|id| s.attempt_of(trainee.id, id))
+        .transpose()?;
+    let lab_id = match &current {
+        Some(a) => a.lab_id.clone(),
+        None => lib
+            .pack(&class.pack_id)
+            .and_then(|p| p.labs.first().cloned())
+            .ok_or(ClassError::UnknownPack)?,
+    };
+    let lab = lib.lab(&lab_id).ok_or(ClassError::UnknownPack)?;
+    let mode = current.as_ref().map_or(Mode::Practice, |a| a.mode);
+    run::start(s, lab, &trainee, mode, None, now)?;
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        Some(trainee.home),
+        ip,
+        "class.reset",
+        "ok",
+        &serde_json::json!({ "seat": seat, "lab": lab_id }),
+    )?;
+    Ok(())
+}
+
+/// Inject a fault into the bureau one trainee (or every trainee) is working in now.
+pub fn inject_fault(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    seat: Option<u32>,
+    fault: &crate::labs::setup::Fault,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, ClassError> {
+    let seats = targets(s, class, seat)?;
+    let params = serde_json::to_string(fault).map_err(|e| StoreError::Other(e.to_string()))?;
+    let (ends_at, remaining) = match fault {
+        crate::labs::setup::Fault::SmsDelay { count, .. } => (None, Some(i64::from(*count))),
+        crate::labs::setup::Fault::Maintenance { minutes, .. } => {
+            (Some(now + chrono::Duration::minutes(*minutes)), None)
+        }
+    };
+    for st in &seats {
+        let t = s.trainee(st.trainee_id)?;
+        s.tenant(t.tenant)
+            .add_fault(fault.kind(), &params, now, ends_at, remaining)?;
+    }
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        None,
+        ip,
+        "class.fault",
+        "ok",
+        &serde_json::json!({ "seat": seat, "fault": fault, "seats": seats.len() }),
+    )?;
+    Ok(seats.len())
+}
+
+/// Clear every fault where one trainee (or everyone) is working now.
+pub fn clear_faults(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    seat: Option<u32>,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, ClassError> {
+    let mut n = 0;
+    for st in targets(s, class, seat)? {
+        let t = s.trainee(st.trainee_id)?;
+        n += s.tenant(t.tenant).clear_faults()?;
+    }
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        None,
+        ip,
+        "class.fault_clear",
+        "ok",
+        &serde_json::json!({ "seat": seat, "cleared": n }),
+    )?;
+    Ok(n)
+}
+
+/// 课堂通知: a message every trainee of the class sees above the portal and on the
+/// simulated phone.
+pub fn broadcast(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    text: &str,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    let text: String = text.trim().chars().take(500).collect();
+    if text.is_empty() {
+        return Err(ClassError::NoName);
+    }
+    s.set_notice(class.id, &text)?;
+    for st in s.seats(class.id)? {
+        let t = s.trainee(st.trainee_id)?;
+        let scope = s.tenant(t.tenant);
+        if let Some(p) = scope.people_ids()?.first() {
+            let to = scope.person(*p)?.value.mobile.to_string();
+            scope.send_to_phone(
+                *p,
+                now,
+                &to,
+                "broadcast",
+                &serde_json::json!({ "text": text }),
+            )?;
+        }
+    }
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        None,
+        ip,
+        "class.broadcast",
+        "ok",
+        &serde_json::json!({ "text": text }),
+    )?;
+    Ok(())
+}
+
+/// End the class: nobody can join or keep working; every trainee's sandbox session ends.
+pub fn end(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    s.set_class_state(class.id, ClassState::Ended)?;
+    s.close_class_sessions(class.id)?;
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        None,
+        ip,
+        "class.end",
+        "ok",
+        &serde_json::json!({}),
+    )?;
+    Ok(())
+}
+
+/// Grade every finished attempt of this class's trainees again with the labs as they are
+/// now (after a lab file was fixed). Returns how many attempts were regraded.
+pub fn regrade_class(
+    s: &Store<'_>,
+    lib: &Library,
+    user: &User,
+    class: &ClassRecord,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, ClassError> {
+    let trainees: Vec<i64> = s.seats(class.id)?.iter().map(|st| st.trainee_id).collect();
+    let mut n = 0;
+    for t in &trainees {
+        for a in s.attempts_of(*t)? {
+            if a.finished_at.is_none() {
+                continue;
+            }
+            if let Some(lab) = lib.lab(&a.lab_id) {
+                run::check(s, lab, &a, now, false)?;
+                n += 1;
+            }
+        }
+    }
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        None,
+        ip,
+        "class.regrade",
+        "ok",
+        &serde_json::json!({ "attempts": n }),
+    )?;
+    Ok(n)
+}
+
+/// Pause (trainees' bureau and labs wait) or resume the class.
+pub fn set_paused(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    paused: bool,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    if class.state == ClassState::Ended {
+        return Err(ClassError::Ended);
+    }
+    let state = if paused {
+        ClassState::Paused
+    } else {
+        ClassState::Running
+    };
+    s.set_class_state(class.id, state)?;
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        None,
+        ip,
+        if paused {
+            "class.pause"
+        } else {
+            "class.resume"
+        },
+        "ok",
+        &serde_json::json!({}),
+    )?;
+    Ok(())
+}
+
+/// Move the class's sandbox clock (the tenants' "today") forward by whole days, e.g. to the
+/// day after a filing deadline.
+pub fn advance_clock(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    days: i64,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, ClassError> {
+    if !(1..=366).contains(&days) {
+        return Err(ClassError::BadDays);
+    }
+    let n = s.shift_class_dates(class.id, days)?;
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        None,
+        ip,
+        "class.clock",
+        "ok",
+        &serde_json::json!({ "days": days, "tenants": n }),
+    )?;
+    Ok(n)
+}
+
+/// 举手: a trainee asks for help; it stays on the dashboard until handled.
+pub fn raise_hand(
+    s: &Store<'_>,
+    trainee: i64,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    let class = s.class_of_trainee(trainee)?.ok_or(ClassError::NotYours)?;
+    s.raise_hand(class, trainee, now)?;
+    s.audit(
+        now,
+        &format!("trainee:{trainee}"),
+        Some(class),
+        None,
+        ip,
+        "class.hand",
+        "ok",
+        &serde_json::json!({}),
+    )?;
+    Ok(())
+}
+
+/// The instructor has answered a seat's raised hand.
+pub fn resolve_hand(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    seat: u32,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    let st = targets(s, class, Some(seat))?.remove(0);
+    s.resolve_hand(class.id, st.trainee_id, now)?;
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        None,
+        ip,
+        "class.hand_done",
+        "ok",
+        &serde_json::json!({ "seat": seat }),
+    )?;
+    Ok(())
+}

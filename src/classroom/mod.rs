@@ -1,0 +1,309 @@
+//! Classrooms: an instructor creates a class for a lab pack; launching provisions one
+//! tenant and one trainee per seat in a single pass; trainees join with a short code and
+//! land in the pack's first lab; the dashboard shows the room live; the controls rescue a
+//! trainee, inject faults, broadcast, and end the class. Every instructor action is audited.
+
+mod controls;
+mod dashboard;
+
+pub use controls::*;
+pub use dashboard::*;
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+
+use crate::labs::run::{self, LabError};
+use crate::labs::{Library, Pack};
+use crate::seed::{self, SeedError, SeedPlan, default_sandbox_date};
+use crate::store::{
+    ClassRecord, ClassState, Db, Mode, NewClass, Store, StoreError, TraineeKind, User, UserRole,
+};
+
+/// Why a class action was refused; catalogue key `class.error.<code>`.
+#[derive(Debug, thiserror::Error)]
+pub enum ClassError {
+    #[error("the class needs a name")]
+    NoName,
+    #[error("no such lab pack")]
+    UnknownPack,
+    #[error("seats must be 1 to {max}")]
+    BadSeats { max: u32 },
+    #[error("roster line {line}: {reason}")]
+    BadRoster { line: usize, reason: String },
+    #[error("no class has this join code")]
+    UnknownCode,
+    #[error("the class has ended")]
+    Ended,
+    #[error("every seat is taken")]
+    Full,
+    #[error("enter your name or student number")]
+    NoNameGiven,
+    #[error("not your class")]
+    NotYours,
+    #[error("nobody sits there")]
+    NoSuchSeat,
+    #[error("no such fault")]
+    BadFault,
+    #[error("days must be 1 to 366")]
+    BadDays,
+    #[error(transparent)]
+    Lab(#[from] LabError),
+    #[error(transparent)]
+    Seed(#[from] SeedError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ClassError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClassError::NoName => "no_name",
+            ClassError::UnknownPack => "unknown_pack",
+            ClassError::BadSeats { .. } => "bad_seats",
+            ClassError::BadRoster { .. } => "bad_roster",
+            ClassError::UnknownCode => "unknown_code",
+            ClassError::Ended => "ended",
+            ClassError::Full => "full",
+            ClassError::NoNameGiven => "no_name_given",
+            ClassError::NotYours => "not_yours",
+            ClassError::NoSuchSeat => "no_such_seat",
+            ClassError::BadFault => "bad_fault",
+            ClassError::BadDays => "bad_days",
+            ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_) => "internal",
+        }
+    }
+}
+
+pub const MAX_SEATS: u32 = 1000;
+
+/// Join codes avoid characters that are easy to misread (0/O, 1/I/L).
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+fn join_code() -> String {
+    (0..6)
+        .map(|_| CODE_ALPHABET[rand::random_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
+}
+
+/// A password for a new staff account: 16 characters that are easy to read and type.
+pub fn new_staff_password() -> String {
+    const CHARS: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
+    (0..16)
+        .map(|_| CHARS[rand::random_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+/// A roster: `name,student_no` per line (a header line and blank lines are skipped).
+pub fn parse_roster(text: &str) -> Result<Vec<(String, String)>, ClassError> {
+    let mut out = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| ClassError::BadRoster {
+            line: i + 1,
+            reason: e.to_string(),
+        })?;
+        let name = rec.get(0).unwrap_or_default().to_owned();
+        let no = rec.get(1).unwrap_or_default().to_owned();
+        if name.is_empty() && no.is_empty() {
+            continue;
+        }
+        if i == 0 && (name == "name" || name == "姓名") {
+            continue;
+        }
+        out.push((name, no));
+    }
+    Ok(out)
+}
+
+/// Seats: a number, or a roster.
+pub enum Seats {
+    Count(u32),
+    Roster(Vec<(String, String)>),
+}
+
+/// The companies a seat's own tenant starts with: those of the pack's first lab. (Every lab
+/// attempt generates a tenant of its own from its lab's setup when it starts, so the seat's
+/// tenant needs no more; keeping it small keeps launching a big class fast.)
+fn pack_presets(lib: &Library, pack: &Pack) -> Vec<String> {
+    pack.labs
+        .first()
+        .and_then(|l| lib.lab(l))
+        .map(|l| l.setup.presets.clone())
+        .unwrap_or_default()
+}
+
+/// What an instructor asks for when creating a class.
+pub struct ClassPlan {
+    pub name: String,
+    pub pack: String,
+    pub seats: Seats,
+    /// The data seed; random when absent.
+    pub seed: Option<u64>,
+}
+
+/// Create a class and launch it: one tenant (the pack's presets) and one trainee per seat,
+/// in one transaction. Returns the class with the time launching took.
+pub fn create_and_launch(
+    db: &Db,
+    lib: &Library,
+    owner: &User,
+    plan: ClassPlan,
+    now: DateTime<Utc>,
+) -> Result<ClassRecord, ClassError> {
+    let ClassPlan {
+        name,
+        pack: pack_id,
+        seats,
+        seed: class_seed,
+    } = plan;
+    let (name, pack_id) = (name.trim(), pack_id.as_str());
+    if name.is_empty() {
+        return Err(ClassError::NoName);
+    }
+    let pack = lib.pack(pack_id).ok_or(ClassError::UnknownPack)?;
+    let roster = match seats {
+        Seats::Count(n) if (1..=MAX_SEATS).contains(&n) => {
+            vec![(String::new(), String::new()); n as usize]
+        }
+        Seats::Count(_) => return Err(ClassError::BadSeats { max: MAX_SEATS }),
+        Seats::Roster(r) if !r.is_empty() && r.len() <= MAX_SEATS as usize => r,
+        Seats::Roster(_) => return Err(ClassError::BadSeats { max: MAX_SEATS }),
+    };
+    let class_seed = class_seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
+    let id = db.write(|s| {
+        let mut code = join_code();
+        while s.class_by_code(&code)?.is_some() {
+            code = join_code();
+        }
+        let id = s.create_class(&NewClass {
+            name,
+            pack_id,
+            class_seed,
+            seats: roster.len() as u32,
+            join_code: &code,
+            owner_id: owner.id,
+            now,
+        })?;
+        s.audit(
+            now,
+            &format!("user:{}", owner.id),
+            Some(id),
+            None,
+            "",
+            "class.create",
+            "ok",
+            &serde_json::json!({ "name": name, "pack": pack_id, "seats": roster.len() }),
+        )?;
+        Ok(id)
+    })?;
+    let started = Instant::now();
+    let tables = crate::synth::Tables::embedded();
+    let presets = pack_presets(lib, pack)
+        .iter()
+        .filter_map(|p| tables.preset(p))
+        .collect();
+    let plan = SeedPlan {
+        class_seed,
+        label_prefix: Some(format!("class{id}")),
+        tenants: roster.len() as u32,
+        sandbox_date: default_sandbox_date(),
+        presets,
+    };
+    seed::seed(db, &plan, |s, seat, tenant| {
+        let (name, no) = &roster[seat as usize - 1];
+        let t = s.create_trainee(tenant, name, TraineeKind::Class, now)?;
+        s.add_seat(id, seat, name, no, t.id)
+    })?;
+    let ms = started.elapsed().as_millis() as i64;
+    db.write(|s| {
+        s.set_launch(id, now, ms)?;
+        s.set_class_state(id, ClassState::Running)?;
+        s.audit(
+            now,
+            &format!("user:{}", owner.id),
+            Some(id),
+            None,
+            "",
+            "class.launch",
+            "ok",
+            &serde_json::json!({ "ms": ms }),
+        )
+    })?;
+    Ok(db.read(|s| s.class(id))?)
+}
+
+/// Join a class with its code as `who` (a roster name or student number, or a new name):
+/// the roster's seat, the seat already taken under that name (rejoining), or the next free
+/// one. The trainee lands in the pack's first lab. Returns the sandbox token.
+pub fn join(
+    s: &Store<'_>,
+    lib: &Library,
+    code: &str,
+    who: &str,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<String, ClassError> {
+    let who = who.trim();
+    if who.is_empty() {
+        return Err(ClassError::NoNameGiven);
+    }
+    let class = s
+        .class_by_code(&code.trim().to_uppercase())?
+        .ok_or(ClassError::UnknownCode)?;
+    if class.state == ClassState::Ended {
+        return Err(ClassError::Ended);
+    }
+    let seats = s.seats(class.id)?;
+    let seat = seats
+        .iter()
+        .find(|st| !st.student_no.is_empty() && st.student_no == who)
+        .or_else(|| seats.iter().find(|st| st.name == who))
+        .or_else(|| {
+            // no roster entry: the next seat nobody has taken
+            seats
+                .iter()
+                .find(|st| !st.joined && st.name.is_empty() && st.student_no.is_empty())
+        })
+        .ok_or(ClassError::Full)?;
+    let rejoin = seat.joined;
+    s.take_seat(seat.id, who, now)?;
+    let trainee = s.trainee(seat.trainee_id)?;
+    if s.attempts_of(trainee.id)?.is_empty()
+        && let Some(first) = lib
+            .pack(&class.pack_id)
+            .and_then(|p| p.labs.first())
+            .and_then(|l| lib.lab(l))
+    {
+        run::start(s, first, &trainee, Mode::Practice, None, now)?;
+    }
+    let token = s.open_sandbox_session(&trainee, now)?;
+    s.audit(
+        now,
+        &format!("trainee:{}", trainee.id),
+        Some(class.id),
+        Some(trainee.home),
+        ip,
+        if rejoin { "class.rejoin" } else { "class.join" },
+        "ok",
+        &serde_json::json!({ "seat": seat.seat_no, "as": who }),
+    )?;
+    Ok(token)
+}
+
+/// The class, if this user may run it (its owner, or an admin; an assistant of none yet).
+pub fn class_for(s: &Store<'_>, user: &User, id: i64) -> Result<ClassRecord, ClassError> {
+    let class = s.class(id).map_err(|e| match e {
+        StoreError::NotFound => ClassError::NotYours,
+        other => other.into(),
+    })?;
+    if user.role == UserRole::Admin || class.owner_id == user.id {
+        Ok(class)
+    } else {
+        Err(ClassError::NotYours)
+    }
+}

@@ -1,0 +1,395 @@
+//! The class list, creating a class, the dashboard (page and live stream), a seat's
+//! read-only review and the audit log.
+
+use super::*;
+
+// ---- classes ----
+
+#[derive(Serialize)]
+struct PackChoice {
+    id: String,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct ConsolePage {
+    csrf: String,
+    me: String,
+    role: &'static str,
+    classes: Vec<ClassRecord>,
+    packs: Vec<PackChoice>,
+    error: Option<crate::http::error::FieldErrorView>,
+}
+
+async fn console_page(
+    staff: &Staff,
+    lang: Lang,
+    headers: &HeaderMap,
+    error: Option<AppError>,
+) -> Result<Response, AppError> {
+    let owner = (staff.user.role != crate::store::UserRole::Admin).then_some(staff.user.id);
+    let classes = staff
+        .db
+        .run_read(move |s| s.classes(owner))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    let (csrf, set) = csrf_token(headers);
+    let status = error.as_ref().map(AppError::status);
+    let mut res = render(
+        lang,
+        "/console",
+        "console.html",
+        ConsolePage {
+            csrf,
+            me: staff.user.display_name.clone(),
+            role: staff.user.role.as_str(),
+            classes,
+            packs: staff
+                .labs
+                .packs()
+                .iter()
+                .map(|p| PackChoice {
+                    id: p.id.clone(),
+                    title: p.title.get(lang).to_owned(),
+                })
+                .collect(),
+            error: error.map(|e| e.field_view()),
+        },
+        set.into_iter().collect(),
+    )?;
+    if let Some(s) = status {
+        *res.status_mut() = s;
+    }
+    Ok(res)
+}
+
+pub async fn home(
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    console_page(&staff, lang, &headers, None).await
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    pack: String,
+    #[serde(default)]
+    seats: String,
+    #[serde(default)]
+    roster: String,
+    #[serde(default)]
+    seed: String,
+}
+
+/// Seats from a form or body: a roster when one is given, else the number.
+pub fn seats_from(seats: &str, roster: &str) -> Result<Seats, ClassError> {
+    if roster.trim().is_empty() {
+        let n = seats
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| ClassError::BadSeats {
+                max: classroom::MAX_SEATS,
+            })?;
+        Ok(Seats::Count(n))
+    } else {
+        Ok(Seats::Roster(classroom::parse_roster(roster)?))
+    }
+}
+
+pub async fn create(
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CreateForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let seats = match seats_from(&f.seats, &f.roster) {
+        Ok(s) => s,
+        Err(e) => return console_page(&staff, lang, &headers, Some(class_error(e, lang))).await,
+    };
+    let seed = f.seed.trim().parse::<u64>().ok();
+    let (db, labs, user, now) = (
+        staff.db.clone(),
+        staff.labs.clone(),
+        staff.user.clone(),
+        staff.clock.now(),
+    );
+    let made = tokio::task::spawn_blocking(move || {
+        let plan = classroom::ClassPlan {
+            name: f.name,
+            pack: f.pack,
+            seats,
+            seed,
+        };
+        classroom::create_and_launch(&db, &labs, &user, plan, now)
+    })
+    .await
+    .map_err(|_| AppError::internal(lang))?;
+    match made {
+        Ok(c) => Ok(Redirect::to(&format!("/console/classes/{}", c.id)).into_response()),
+        Err(e) => console_page(&staff, lang, &headers, Some(class_error(e, lang))).await,
+    }
+}
+
+// ---- the dashboard ----
+
+#[derive(Serialize)]
+struct DashboardPage {
+    csrf: String,
+    me: String,
+    board: Dashboard,
+    lab_titles: Vec<String>,
+    join_url: String,
+    modules: Vec<&'static str>,
+    notice: Option<String>,
+}
+
+async fn board(staff: &Staff, lang: Lang, id: i64) -> Result<Dashboard, AppError> {
+    let (user, now) = (staff.user.clone(), staff.clock.now());
+    class_work(staff, lang, move |s, lib| {
+        let class = classroom::class_for(s, &user, id)?;
+        classroom::dashboard(s, lib, class, now)
+    })
+    .await
+}
+
+pub(super) fn class_id(id: &str, lang: Lang) -> Result<i64, AppError> {
+    id.parse().map_err(|_| AppError::not_found(lang))
+}
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    done: Option<String>,
+}
+
+pub async fn class_page(
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    q: Result<Query<NoticeQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let id = class_id(&id, lang)?;
+    let board = board(&staff, lang, id).await?;
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080")
+        .to_owned();
+    let lab_titles = board
+        .labs
+        .iter()
+        .map(|l| {
+            staff
+                .labs
+                .lab(l)
+                .map_or_else(|| l.clone(), |x| x.title.get(lang).to_owned())
+        })
+        .collect();
+    let notice = q
+        .ok()
+        .and_then(|Query(q)| q.done)
+        .filter(|d| d.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .map(|d| {
+            Catalog::embedded()
+                .text(lang, &format!("console.done.{d}"))
+                .to_owned()
+        });
+    let (csrf, set) = csrf_token(&headers);
+    render(
+        lang,
+        "/console/classes",
+        "console_class.html",
+        DashboardPage {
+            csrf,
+            me: staff.user.display_name.clone(),
+            join_url: format!("http://{host}/join/{}", board.class.join_code),
+            board,
+            lab_titles,
+            modules: crate::labs::setup::MODULES.to_vec(),
+            notice,
+        },
+        set.into_iter().collect(),
+    )
+}
+
+/// `GET /console/classes/{id}/events`: the dashboard as server-sent events, every two
+/// seconds while the page is open.
+pub async fn events(
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+) -> Result<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let id = class_id(&id, lang)?;
+    board(&staff, lang, id).await?; // refuses another instructor's class up front
+    let stream = futures_util::stream::unfold((staff, true), move |(staff, first)| async move {
+        if !first {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        let data = match board(&staff, lang, id).await {
+            Ok(b) => serde_json::to_string(&b).unwrap_or_default(),
+            Err(_) => return None,
+        };
+        Some((
+            Ok(Event::default().event("dashboard").data(data)),
+            (staff, false),
+        ))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+#[derive(Serialize)]
+struct AttemptView {
+    id: i64,
+    title: String,
+    mode: &'static str,
+    started: String,
+    finished: bool,
+    hints: usize,
+    feedback: Option<crate::http::labs::Feedback>,
+}
+
+#[derive(Serialize)]
+struct TraceView {
+    at: String,
+    action: String,
+    result: String,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct SeatPage {
+    csrf: String,
+    me: String,
+    class: ClassRecord,
+    seat: crate::store::SeatRecord,
+    attempts: Vec<AttemptView>,
+    trace: Vec<TraceView>,
+}
+
+/// `GET /console/classes/{id}/seats/{seat}`: read-only review of one trainee: every
+/// attempt with its grade, and the trace of the latest one.
+pub async fn seat_page(
+    Path((id, seat)): Path<(String, u32)>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let id = class_id(&id, lang)?;
+    let user = staff.user.clone();
+    let (class, st, attempts, events) = class_work(&staff, lang, move |s, _| {
+        let class = classroom::class_for(s, &user, id)?;
+        let st = s
+            .seats(id)?
+            .into_iter()
+            .find(|x| x.seat_no == seat)
+            .ok_or(ClassError::NoSuchSeat)?;
+        let attempts = s.attempts_of(st.trainee_id)?;
+        let events = match attempts.first().and_then(|a| a.tenant) {
+            Some(t) => s.tenant(t).trace_events()?,
+            None => Vec::new(),
+        };
+        Ok((class, st, attempts, events))
+    })
+    .await?;
+    let attempts = attempts
+        .iter()
+        .map(|a| {
+            let lab = staff.labs.lab(&a.lab_id);
+            AttemptView {
+                id: a.id,
+                title: lab.map_or_else(|| a.lab_id.clone(), |l| l.title.get(lang).to_owned()),
+                mode: a.mode.as_str(),
+                started: crate::http::portal::cst(a.started_at),
+                finished: a.finished_at.is_some(),
+                hints: a.hints.len(),
+                feedback: lab
+                    .zip(crate::http::labs::stored_grade(a))
+                    .map(|(l, g)| crate::http::labs::feedback(l, &g, lang)),
+            }
+        })
+        .collect();
+    let trace = events
+        .into_iter()
+        .rev()
+        .map(|e| TraceView {
+            at: crate::http::portal::cst(e.at),
+            action: e.action,
+            result: e.result,
+            detail: e.detail,
+        })
+        .collect();
+    let (csrf, set) = csrf_token(&headers);
+    render(
+        lang,
+        "/console/seat",
+        "console_seat.html",
+        SeatPage {
+            csrf,
+            me: staff.user.display_name.clone(),
+            class,
+            seat: st,
+            attempts,
+            trace,
+        },
+        set.into_iter().collect(),
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Serialize)]
+struct AuditPage {
+    csrf: String,
+    me: String,
+    class: ClassRecord,
+    q: String,
+    entries: Vec<crate::store::AuditEntry>,
+}
+
+pub async fn audit(
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    q: Result<Query<AuditQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let id = class_id(&id, lang)?;
+    let q = q.map(|Query(q)| q.q).unwrap_or_default();
+    let (user, query) = (staff.user.clone(), q.clone());
+    let (class, entries) = class_work(&staff, lang, move |s, _| {
+        let class = classroom::class_for(s, &user, id)?;
+        // the sandbox's audit log and the trainees' portal actions, as one list
+        let mut entries = s.audit_of_class(id, &query, 500)?;
+        entries.extend(s.class_trace(id, &query, 500)?);
+        entries.sort_by_key(|e| std::cmp::Reverse(e.at));
+        entries.truncate(500);
+        Ok((class, entries))
+    })
+    .await?;
+    let (csrf, set) = csrf_token(&headers);
+    render(
+        lang,
+        "/console/audit",
+        "console_audit.html",
+        AuditPage {
+            csrf,
+            me: staff.user.display_name.clone(),
+            class,
+            q,
+            entries,
+        },
+        set.into_iter().collect(),
+    )
+}

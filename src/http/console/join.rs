@@ -1,0 +1,94 @@
+//! The trainee's side of a class: joining with the code and a name or student number.
+
+use super::*;
+
+// ---- joining ----
+
+#[derive(Serialize)]
+struct JoinPage {
+    csrf: String,
+    code: String,
+    who: String,
+    error: Option<crate::http::error::FieldErrorView>,
+}
+
+async fn join_page(
+    lang: Lang,
+    headers: &HeaderMap,
+    code: String,
+    who: String,
+    error: Option<AppError>,
+) -> Result<Response, AppError> {
+    let (csrf, set) = csrf_token(headers);
+    let status = error.as_ref().map(AppError::status);
+    let mut res = render(
+        lang,
+        "/join",
+        "join.html",
+        JoinPage {
+            csrf,
+            code,
+            who,
+            error: error.map(|e| e.field_view()),
+        },
+        set.into_iter().collect(),
+    )?;
+    if let Some(s) = status {
+        *res.status_mut() = s;
+    }
+    Ok(res)
+}
+
+pub async fn join_form(ReqLang(lang): ReqLang, headers: HeaderMap) -> Result<Response, AppError> {
+    join_page(lang, &headers, String::new(), String::new(), None).await
+}
+
+pub async fn join_code(
+    Path(code): Path<String>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    join_page(lang, &headers, code, String::new(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct JoinForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    who: String,
+}
+
+pub async fn join_submit(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<JoinForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let (code, who, ip, now) = (
+        f.code.clone(),
+        f.who.clone(),
+        peer.ip().to_string(),
+        state.clock.now(),
+    );
+    let labs = state.labs.clone();
+    let joined = state
+        .db
+        .run_write(move |s| Ok(classroom::join(s, &labs, &code, &who, &ip, now)))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    match joined {
+        Ok(token) => Ok(with_cookies(
+            Redirect::to("/lab").into_response(),
+            [format!(
+                "{SANDBOX_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"
+            )],
+        )),
+        Err(e) => join_page(lang, &headers, f.code, f.who, Some(class_error(e, lang))).await,
+    }
+}

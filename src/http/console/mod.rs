@@ -1,0 +1,162 @@
+//! The instructor console (`/console`): staff sign-in and accounts (`staff`), classes and
+//! the live dashboard (`classes`), its controls (`controls`), and the trainee's side of a
+//! class, joining (`join`).
+
+mod classes;
+mod controls;
+mod join;
+mod staff;
+
+pub use classes::{audit, class_page, create, events, home, seat_page, seats_from};
+pub use controls::{
+    broadcast, clear, clock, end, fault, fault_from, hand_done, pause, regrade, reset, resume,
+};
+pub use join::{join_code, join_form, join_submit};
+pub use staff::{add_user, authenticate, login_form, login_submit, logout, users};
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::time::Duration;
+
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+use super::cookies::{cookie, with_cookies};
+use super::sandbox::SANDBOX_COOKIE;
+use super::{AppError, AppState, ReqLang};
+use crate::classroom::{self, ClassError, Dashboard, Seats};
+use crate::http::portal::{csrf_ok, csrf_token, form_body, render};
+use crate::i18n::{Catalog, Lang};
+use crate::labs::setup::Fault;
+use crate::store::{ClassRecord, Store, User};
+
+pub const STAFF_COOKIE: &str = "taxlab_staff";
+pub const STAFF_HEADER: &str = "x-staff-token";
+
+/// A signed-in admin, instructor or assistant.
+#[derive(Clone)]
+pub struct Staff {
+    app: AppState,
+    pub user: User,
+}
+
+impl Deref for Staff {
+    type Target = AppState;
+    fn deref(&self) -> &AppState {
+        &self.app
+    }
+}
+
+fn staff_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(STAFF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| cookie(headers, STAFF_COOKIE))
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Staff, Response> {
+        let api = parts.uri.path().starts_with("/api/");
+        let lang = super::lang::from_parts(parts);
+        let user = match staff_token(&parts.headers) {
+            Some(t) => state
+                .db
+                .run_read(move |s| s.session_user(&t))
+                .await
+                .map_err(|e| AppError::from_store(e, lang).into_response())?,
+            None => None,
+        };
+        match user {
+            Some(user) => Ok(Staff {
+                app: state.clone(),
+                user,
+            }),
+            None if api => Err(AppError::api(
+                StatusCode::UNAUTHORIZED,
+                lang,
+                "staff_required",
+                Catalog::embedded()
+                    .text(lang, "console.required")
+                    .to_owned(),
+                None,
+            )
+            .into_response()),
+            None => Err(Redirect::to("/console/login").into_response()),
+        }
+    }
+}
+
+/// A refused class action, for a page (or, with `as_json`, the API).
+pub fn class_error(e: ClassError, lang: Lang) -> AppError {
+    let status = match &e {
+        ClassError::NotYours | ClassError::UnknownCode | ClassError::NoSuchSeat => {
+            StatusCode::NOT_FOUND
+        }
+        ClassError::Ended | ClassError::Full => StatusCode::CONFLICT,
+        ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_) => {
+            tracing::error!(error = %e, "class action failed");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let c = Catalog::embedded();
+    let key = format!("class.error.{}", e.code());
+    let message = match &e {
+        ClassError::BadSeats { max } => c.format(lang, &key, &[("max", &max.to_string())]),
+        ClassError::BadRoster { line, reason } => c.format(
+            lang,
+            &key,
+            &[("line", &line.to_string()), ("reason", reason)],
+        ),
+        _ => c.text(lang, &key).to_owned(),
+    };
+    let field = match &e {
+        ClassError::NoName => Some("name"),
+        ClassError::UnknownPack => Some("pack"),
+        ClassError::BadSeats { .. } => Some("seats"),
+        ClassError::BadRoster { .. } => Some("roster"),
+        ClassError::UnknownCode => Some("code"),
+        ClassError::NoNameGiven => Some("who"),
+        _ => None,
+    };
+    AppError::api(status, lang, e.code(), message, field.map(str::to_owned)).as_page()
+}
+
+/// Class work in one write transaction.
+pub async fn class_work<T: Send + 'static>(
+    state: &AppState,
+    lang: Lang,
+    f: impl FnOnce(&Store<'_>, &crate::labs::Library) -> Result<T, ClassError> + Send + 'static,
+) -> Result<T, AppError> {
+    let labs = state.labs.clone();
+    state
+        .db
+        .run_write(move |s| Ok(f(s, &labs)))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?
+        .map_err(|e| class_error(e, lang))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub(super) csrf: String,
+}
+
+pub(super) fn check_csrf(headers: &HeaderMap, csrf: &str, lang: Lang) -> Result<(), AppError> {
+    if csrf_ok(headers, csrf) {
+        Ok(())
+    } else {
+        Err(AppError::page(StatusCode::FORBIDDEN, lang, "error.csrf"))
+    }
+}

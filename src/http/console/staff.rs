@@ -1,0 +1,294 @@
+//! Staff sign-in and out, and the admin's page for staff accounts.
+
+use super::*;
+
+// ---- staff login ----
+
+#[derive(Serialize)]
+struct LoginPage {
+    csrf: String,
+    error: Option<String>,
+    username: String,
+}
+
+pub async fn login_form(ReqLang(lang): ReqLang, headers: HeaderMap) -> Result<Response, AppError> {
+    let (csrf, set) = csrf_token(&headers);
+    render(
+        lang,
+        "/console/login",
+        "console_login.html",
+        LoginPage {
+            csrf,
+            error: None,
+            username: String::new(),
+        },
+        set.into_iter().collect(),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Check a staff username and password; audited either way.
+pub async fn authenticate(
+    state: &AppState,
+    username: String,
+    password: String,
+    ip: String,
+    kind: &'static str,
+) -> Result<Option<String>, crate::store::StoreError> {
+    let now = state.clock.now();
+    state
+        .db
+        .run_write(move |s| {
+            let user = s.user_by_name(username.trim())?;
+            let ok = user.as_ref().is_some_and(|u| {
+                !u.disabled && crate::bureau::login::verify(&password, &u.password_hash)
+            });
+            s.audit(
+                now,
+                &user
+                    .as_ref()
+                    .map_or_else(|| "system".to_owned(), |u| format!("user:{}", u.id)),
+                None,
+                None,
+                &ip,
+                "console.login",
+                if ok { "ok" } else { "refused" },
+                &serde_json::json!({ "username": username, "kind": kind }),
+            )?;
+            match user {
+                Some(u) if ok => Ok(Some(s.open_user_session(u.id, kind, now)?)),
+                _ => Ok(None),
+            }
+        })
+        .await
+}
+
+pub async fn login_submit(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    let (csrf, set) = csrf_token(&headers);
+    let page = |error: &str, username: String| {
+        render(
+            lang,
+            "/console/login",
+            "console_login.html",
+            LoginPage {
+                csrf: csrf.clone(),
+                error: Some(Catalog::embedded().text(lang, error).to_owned()),
+                username,
+            },
+            set.clone().into_iter().collect(),
+        )
+    };
+    if !csrf_ok(&headers, &f.csrf) {
+        return page("error.csrf", f.username);
+    }
+    let token = authenticate(
+        &state,
+        f.username.clone(),
+        f.password,
+        peer.ip().to_string(),
+        "browser",
+    )
+    .await
+    .map_err(|e| AppError::from_store(e, lang))?;
+    match token {
+        Some(t) => Ok(with_cookies(
+            Redirect::to("/console").into_response(),
+            [format!(
+                "{STAFF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax"
+            )],
+        )),
+        None => {
+            let mut res = page("console.login_refused", f.username)?;
+            *res.status_mut() = StatusCode::UNAUTHORIZED;
+            Ok(res)
+        }
+    }
+}
+
+pub async fn logout(
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    if let Some(t) = staff_token(&headers) {
+        staff
+            .db
+            .run_write(move |s| s.close_user_session(&t))
+            .await
+            .map_err(|e| AppError::from_store(e, lang))?;
+    }
+    Ok(with_cookies(
+        Redirect::to("/console/login").into_response(),
+        [format!(
+            "{STAFF_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+        )],
+    ))
+}
+
+// ---- staff accounts (admin) ----
+
+#[derive(Serialize)]
+struct UserRow {
+    username: String,
+    display_name: String,
+    role: &'static str,
+}
+
+#[derive(Serialize)]
+struct UsersPage {
+    csrf: String,
+    me: String,
+    users: Vec<UserRow>,
+    created: Option<(String, String)>,
+    error: Option<String>,
+}
+
+fn admin_only(staff: &Staff, lang: Lang) -> Result<(), AppError> {
+    if staff.user.role == crate::store::UserRole::Admin {
+        Ok(())
+    } else {
+        Err(AppError::page(
+            StatusCode::FORBIDDEN,
+            lang,
+            "console.admin_only",
+        ))
+    }
+}
+
+async fn users_page(
+    staff: &Staff,
+    lang: Lang,
+    headers: &HeaderMap,
+    created: Option<(String, String)>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let users = staff
+        .db
+        .run_read(|s| s.users())
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    let (csrf, set) = csrf_token(headers);
+    render(
+        lang,
+        "/console/users",
+        "console_users.html",
+        UsersPage {
+            csrf,
+            me: staff.user.display_name.clone(),
+            users: users
+                .into_iter()
+                .map(|u| UserRow {
+                    username: u.username,
+                    display_name: u.display_name,
+                    role: u.role.as_str(),
+                })
+                .collect(),
+            created,
+            error,
+        },
+        set.into_iter().collect(),
+    )
+}
+
+/// `GET /console/users`: the staff accounts (admin only).
+pub async fn users(
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    admin_only(&staff, lang)?;
+    users_page(&staff, lang, &headers, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// `POST /console/users`: add an instructor or assistant; the password shows once.
+pub async fn add_user(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<UserForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    admin_only(&staff, lang)?;
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let c = Catalog::embedded();
+    let username = f.username.trim().to_owned();
+    let role = crate::store::UserRole::parse(&f.role);
+    if username.is_empty()
+        || !username
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        || role.is_none()
+    {
+        let e = c.text(lang, "console.bad_user").to_owned();
+        return users_page(&staff, lang, &headers, None, Some(e)).await;
+    }
+    let password = classroom::new_staff_password();
+    let hash = crate::bureau::login::hash_password(&password)
+        .map_err(|e| AppError::from_store(e, lang))?;
+    let (now, admin, ip) = (staff.clock.now(), staff.user.id, peer.ip().to_string());
+    let name = if f.display_name.trim().is_empty() {
+        username.clone()
+    } else {
+        f.display_name.trim().to_owned()
+    };
+    let (u, r) = (
+        username.clone(),
+        role.unwrap_or(crate::store::UserRole::Instructor),
+    );
+    let made = staff
+        .db
+        .run_write(move |s| {
+            let made = s.create_user(&u, &name, r, &hash, now);
+            s.audit(
+                now,
+                &format!("user:{admin}"),
+                None,
+                None,
+                &ip,
+                "user.add",
+                if made.is_ok() { "ok" } else { "taken" },
+                &serde_json::json!({ "username": u, "role": r.as_str() }),
+            )?;
+            Ok(made.is_ok())
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    if made {
+        users_page(&staff, lang, &headers, Some((username, password)), None).await
+    } else {
+        let e = c.format(lang, "cli.user_exists", &[("username", &username)]);
+        users_page(&staff, lang, &headers, None, Some(e)).await
+    }
+}

@@ -1,0 +1,209 @@
+//! Journeys through labs and classes: a trainee doing a lab with its task panel, and an
+//! instructor running a class live.
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+
+use crate::helpers::TestApp;
+use crate::{
+    assert_no_console_errors, browser, enter_sandbox, fill, phone_code, screenshot, start_driver,
+    submit, text, wait_for,
+};
+
+/// A trainee does a lab in the browser: starts it, reads the task panel, opens a hint,
+/// meets the delayed code, checks their work, finishes and reads the feedback.
+#[tokio::test]
+async fn trainee_does_a_lab_with_the_task_panel_and_reads_the_feedback() {
+    let app = TestApp::spawn().await;
+    let driver = start_driver().await;
+    let c = browser(&driver).await;
+    enter_sandbox(&c, &app).await;
+    c.goto(&app.url("/#labs")).await.unwrap();
+    assert!(text(&c).await.contains("电子税务局基础实操"));
+    submit(&c, "/labs/sms-expired/start").await;
+    wait_for(&c, "ol.steps").await;
+    let page = text(&c).await;
+    assert!(page.contains("短信验证码延迟与过期") && page.contains("操作步骤"));
+    assert_no_console_errors(&c, "lab page").await;
+    screenshot(&c, "31-lab-page").await;
+
+    // the story names this trainee's own company and mobile number
+    let (uscc, mobile, password) = app
+        .db
+        .read(|s| {
+            let t = s
+                .sandbox_trainees()?
+                .into_iter()
+                .find(|t| t.attempt.is_some())
+                .unwrap();
+            let a = s.attempt_of(t.id, t.attempt.unwrap())?;
+            let m = taxlab::labs::run::materials(&a)?;
+            Ok((
+                m.values["uscc"].clone(),
+                m.values["me.mobile"].clone(),
+                m.values["password"].clone(),
+            ))
+        })
+        .unwrap();
+    assert!(page.contains(&mobile));
+
+    c.goto(&app.url("/portal/login")).await.unwrap();
+    wait_for(&c, "aside.task").await;
+    // a hint from the panel, at its cost
+    c.find(Locator::Css("aside.task form.hint-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "aside.task p.hint").await;
+    assert!(text(&c).await.contains("60 秒后可用"));
+    fill(&c, "company", &uscc).await;
+    fill(&c, "account", &mobile).await;
+    fill(&c, "password", &password).await;
+    submit(&c, "/portal/login").await;
+    wait_for(&c, "form[action='/portal/login/sms']").await;
+    let late = phone_code(&c).await;
+    fill(&c, "code", &late).await;
+    submit(&c, "/portal/login/sms").await;
+    wait_for(&c, ".field-error, .error-box").await;
+    assert!(text(&c).await.contains("验证码已过期"));
+    screenshot(&c, "32-lab-expired-code").await;
+    submit(&c, "/portal/login/sms/resend").await;
+    wait_for(&c, "form[action='/portal/login/sms']").await;
+    let fresh = phone_code(&c).await;
+    assert_ne!(fresh, late);
+    fill(&c, "code", &fresh).await;
+    submit(&c, "/portal/login/sms").await;
+    wait_for(&c, ".cards").await;
+    assert_no_console_errors(&c, "workbench in a lab").await;
+    screenshot(&c, "33-lab-workbench-with-panel").await;
+
+    // 检查我的操作 from the panel: both checks pass, the hint cost 3
+    submit(&c, "/lab/check").await;
+    wait_for(&c, "#feedback").await;
+    let page = text(&c).await;
+    assert!(
+        page.contains("97 / 100") && page.contains("查看提示扣分"),
+        "{page}"
+    );
+    screenshot(&c, "34-lab-feedback").await;
+    submit(&c, "/lab/finish").await;
+    wait_for(&c, "dl.facts").await;
+    let page = text(&c).await;
+    assert!(page.contains("实验成绩") && page.contains("97 / 100") && page.contains("通过"));
+    assert_no_console_errors(&c, "lab result").await;
+    screenshot(&c, "35-lab-result").await;
+    c.close().await.unwrap();
+}
+
+/// The instructor's journey: sign in, create a class, watch a trainee join live, put the
+/// bureau into maintenance for everyone, end the class.
+#[tokio::test]
+async fn instructor_runs_a_class_and_watches_it_live() {
+    let app = TestApp::spawn().await;
+    let hash = {
+        use argon2::PasswordHasher;
+        let salt = argon2::password_hash::SaltString::encode_b64(b"browser-journey!").unwrap();
+        argon2::Argon2::default()
+            .hash_password(b"Teach#2026ok", &salt)
+            .unwrap()
+            .to_string()
+    };
+    app.db
+        .write(|s| {
+            s.create_user(
+                "wang",
+                "王老师",
+                taxlab::store::UserRole::Instructor,
+                &hash,
+                chrono::Utc::now(),
+            )
+        })
+        .unwrap();
+    let driver = start_driver().await;
+    let teacher = browser(&driver).await;
+    teacher.goto(&app.url("/console")).await.unwrap();
+    wait_for(&teacher, "form[action='/console/login']").await;
+    fill(&teacher, "username", "wang").await;
+    fill(&teacher, "password", "Teach#2026ok").await;
+    submit(&teacher, "/console/login").await;
+    wait_for(&teacher, "form[action='/console/classes']").await;
+    assert_no_console_errors(&teacher, "console").await;
+    fill(&teacher, "name", "周三上午班").await;
+    fill(&teacher, "seats", "2").await;
+    submit(&teacher, "/console/classes").await;
+    wait_for(&teacher, "table.room").await;
+    let code = teacher
+        .find(Locator::Css(".join-code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(code.len(), 6);
+    assert!(text(&teacher).await.contains("已加入 0 人"));
+    assert_no_console_errors(&teacher, "dashboard").await;
+
+    // a trainee joins from their own browser; the dashboard follows without a reload
+    let trainee = browser(&driver).await;
+    trainee
+        .goto(&app.url(&format!("/join/{code}")))
+        .await
+        .unwrap();
+    fill(&trainee, "who", "张三").await;
+    submit(&trainee, "/join").await;
+    wait_for(&trainee, "ol.steps").await;
+    assert!(text(&trainee).await.contains("账号登录与设置"));
+    assert_no_console_errors(&trainee, "trainee's lab").await;
+    teacher
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//p[@id='summary' and contains(., '已加入 1 人')]",
+        ))
+        .await
+        .expect("the dashboard shows the join live");
+    screenshot(&teacher, "41-dashboard-live").await;
+
+    // maintenance on the login module for the whole class
+    teacher
+        .find(Locator::Css("select[name='module'] option[value='login']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(
+        &teacher,
+        &format!("/console/classes/{}/faults", class_id(&teacher).await),
+    )
+    .await;
+    wait_for(&teacher, ".notice-box").await;
+    trainee.goto(&app.url("/portal/login")).await.unwrap();
+    wait_for(&trainee, ".error-page").await;
+    assert!(text(&trainee).await.contains("登录功能正在维护升级"));
+    screenshot(&trainee, "42-trainee-maintenance").await;
+
+    submit(
+        &teacher,
+        &format!("/console/classes/{}/end", class_id(&teacher).await),
+    )
+    .await;
+    wait_for(&teacher, ".notice-box").await;
+    assert!(text(&teacher).await.contains("课堂已结束"));
+    screenshot(&teacher, "43-class-ended").await;
+    teacher.close().await.unwrap();
+    trainee.close().await.unwrap();
+}
+
+async fn class_id(c: &Client) -> String {
+    c.find(Locator::Css("table.room"))
+        .await
+        .unwrap()
+        .attr("data-class")
+        .await
+        .unwrap()
+        .unwrap()
+}
