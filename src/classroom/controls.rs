@@ -341,3 +341,114 @@ pub fn resolve_hand(
     )?;
     Ok(())
 }
+
+/// A control, by the name it has in URLs (`reset`, `faults`, `faults-clear`, `broadcast`,
+/// `end`, `pause`, `resume`, `clock`, `hand`, `regrade`), with what it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    Reset,
+    Fault(crate::labs::setup::Fault),
+    ClearFaults,
+    Broadcast(String),
+    End,
+    Pause,
+    Resume,
+    Clock(i64),
+    HandDone,
+    Regrade,
+}
+
+/// What a control form or body may carry besides the action.
+#[derive(Debug, Clone, Default)]
+pub struct ControlInput {
+    pub kind: String,
+    pub module: String,
+    pub minutes: Option<i64>,
+    pub text: String,
+}
+
+impl Control {
+    /// The control an action name asks for; `None` for no such action.
+    pub fn parse(action: &str, input: &ControlInput) -> Option<Result<Control, ClassError>> {
+        Some(Ok(match action {
+            "reset" => Control::Reset,
+            "faults" => {
+                let minutes = input.minutes.filter(|m| *m > 0).unwrap_or(30);
+                match input.kind.as_str() {
+                    "maintenance"
+                        if crate::labs::setup::MODULES.contains(&input.module.as_str()) =>
+                    {
+                        Control::Fault(crate::labs::setup::Fault::Maintenance {
+                            module: input.module.clone(),
+                            minutes,
+                        })
+                    }
+                    "sms_delay" => {
+                        Control::Fault(crate::labs::setup::Fault::SmsDelay { minutes, count: 1 })
+                    }
+                    _ => return Some(Err(ClassError::BadFault)),
+                }
+            }
+            "faults-clear" => Control::ClearFaults,
+            "broadcast" => Control::Broadcast(input.text.clone()),
+            "end" => Control::End,
+            "pause" => Control::Pause,
+            "resume" => Control::Resume,
+            "clock" => match input.minutes {
+                Some(d) => Control::Clock(d),
+                None => return Some(Err(ClassError::BadDays)),
+            },
+            "hand" => Control::HandDone,
+            "regrade" => Control::Regrade,
+            _ => return None,
+        }))
+    }
+
+    /// Controls that act on one seat need its number.
+    pub fn needs_seat(&self) -> bool {
+        matches!(self, Control::Reset | Control::HandDone)
+    }
+
+    /// The key of the notice the dashboard shows afterwards (`console.done.<key>`).
+    pub fn done(&self) -> &'static str {
+        match self {
+            Control::Reset => "reset",
+            Control::Fault(_) => "fault",
+            Control::ClearFaults => "cleared",
+            Control::Broadcast(_) => "broadcast",
+            Control::End => "ended",
+            Control::Pause => "paused",
+            Control::Resume => "resumed",
+            Control::Clock(_) => "clock",
+            Control::HandDone => "hand",
+            Control::Regrade => "regraded",
+        }
+    }
+}
+
+/// Carry out a control for a seat (or the whole class), inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn apply(
+    s: &Store<'_>,
+    lib: &Library,
+    user: &User,
+    class: &ClassRecord,
+    seat: Option<u32>,
+    control: &Control,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    let one = || seat.ok_or(ClassError::NoSuchSeat);
+    match control {
+        Control::Reset => reset_seat(s, lib, user, class, one()?, ip, now),
+        Control::Fault(f) => inject_fault(s, user, class, seat, f, ip, now).map(|_| ()),
+        Control::ClearFaults => clear_faults(s, user, class, seat, ip, now).map(|_| ()),
+        Control::Broadcast(text) => broadcast(s, user, class, text, ip, now),
+        Control::End => end(s, user, class, ip, now),
+        Control::Pause => set_paused(s, user, class, true, ip, now),
+        Control::Resume => set_paused(s, user, class, false, ip, now),
+        Control::Clock(days) => advance_clock(s, user, class, *days, ip, now).map(|_| ()),
+        Control::HandDone => resolve_hand(s, user, class, one()?, ip, now),
+        Control::Regrade => regrade_class(s, lib, user, class, ip, now).map(|_| ()),
+    }
+}

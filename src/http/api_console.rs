@@ -10,10 +10,11 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::api_portal::Body;
-use super::console::{Staff, authenticate, class_error, class_work, fault_from, seats_from};
+use super::console::{Staff, authenticate, class_error, class_work, run_control, seats_from};
 use super::error::ApiErrorBody;
 use super::{AppError, AppState, ReqLang};
-use crate::classroom::{self, ClassError, Dashboard};
+use crate::classroom::ControlInput;
+use crate::classroom::{self, Dashboard};
 use crate::i18n::{Catalog, Lang};
 use crate::store::{ClassRecord, UserRole};
 
@@ -138,7 +139,7 @@ pub async fn dashboard(
     .map_err(AppError::as_json)
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Default)]
 pub struct ControlBody {
     /// A seat number; absent for the whole class.
     #[serde(default)]
@@ -156,165 +157,78 @@ pub struct ControlBody {
     text: String,
 }
 
-/// One control, in one transaction, audited.
-async fn control(
+/// A control's body: JSON, or nothing at all for controls that need nothing.
+fn control_body(bytes: &[u8], lang: Lang) -> Result<ControlBody, AppError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ControlBody::default());
+    }
+    serde_json::from_slice(bytes).map_err(|_| super::api_portal::bad_body(lang))
+}
+
+fn input(b: ControlBody) -> ControlInput {
+    ControlInput {
+        kind: b.kind,
+        module: b.module,
+        minutes: b.minutes,
+        text: b.text,
+    }
+}
+
+/// `POST /api/v1/classes/{id}/{action}`.
+#[utoipa::path(post, path = "/api/v1/classes/{id}/{action}", tag = "console", security(("staff" = [])),
+    params(("id" = i64, Path, description = "A class id"), ("action" = String, Path, description = "`faults` (kind `maintenance` with `module` and `minutes`, or `sms_delay`), `faults-clear`, `broadcast` (`text`), `pause`, `resume`, `clock` (`minutes` = days, 1–366), `regrade`, `end`; `seat` in the body limits `faults` and `faults-clear` to one seat")),
+    request_body = ControlBody, description = "A control for the class: the same rules and audit as the console's buttons. Returns `{done}`.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn class_action(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((id, action)): Path<(String, String)>,
     staff: Staff,
-    lang: Lang,
-    id: String,
-    ip: String,
-    body: ControlBody,
-    done: &'static str,
-    f: impl FnOnce(
-        &crate::store::Store<'_>,
-        &crate::labs::Library,
-        &crate::store::User,
-        &ClassRecord,
-        &ControlBody,
-        &str,
-    ) -> Result<(), ClassError>
-    + Send
-    + 'static,
+    ReqLang(lang): ReqLang,
+    body: axum::body::Bytes,
 ) -> Result<Json<Value>, AppError> {
     let id = id_of(&id, lang)?;
-    let user = staff.user.clone();
-    class_work(&staff, lang, move |s, lib| {
-        let class = classroom::class_for(s, &user, id)?;
-        f(s, lib, &user, &class, &body, &ip)
-    })
+    let b = control_body(&body, lang)?;
+    let seat = b.seat;
+    let done = run_control(
+        &staff,
+        lang,
+        id,
+        seat,
+        &action,
+        input(b),
+        peer.ip().to_string(),
+    )
     .await
     .map_err(AppError::as_json)?;
     Ok(Json(json!({ "done": done })))
 }
 
-/// `POST /api/v1/classes/{id}/seats/{seat}/reset`.
-#[utoipa::path(post, path = "/api/v1/classes/{id}/seats/{seat}/reset", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id"), ("seat" = u32, Path, description = "A seat number")), description = "Rescue a trainee: their current lab starts again from its setup in a fresh tenant.",
+/// `POST /api/v1/classes/{id}/seats/{seat}/{action}`.
+#[utoipa::path(post, path = "/api/v1/classes/{id}/seats/{seat}/{action}", tag = "console", security(("staff" = [])),
+    params(("id" = i64, Path, description = "A class id"), ("seat" = u32, Path, description = "A seat number"), ("action" = String, Path, description = "`reset` (the trainee's current lab starts again in a fresh tenant), `hand` (a raised hand is handled), or any class action for this seat only")),
+    request_body = ControlBody, description = "A control for one seat. Returns `{done}`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn reset(
+pub async fn seat_action(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path((id, seat)): Path<(String, u32)>,
+    Path((id, seat, action)): Path<(String, u32, String)>,
     staff: Staff,
     ReqLang(lang): ReqLang,
+    body: axum::body::Bytes,
 ) -> Result<Json<Value>, AppError> {
-    let now = staff.clock.now();
-    let body = ControlBody {
-        seat: Some(seat),
-        kind: String::new(),
-        module: String::new(),
-        minutes: None,
-        text: String::new(),
-    };
-    control(
-        staff,
+    let id = id_of(&id, lang)?;
+    let b = control_body(&body, lang)?;
+    let done = run_control(
+        &staff,
         lang,
         id,
+        Some(seat),
+        &action,
+        input(b),
         peer.ip().to_string(),
-        body,
-        "reset",
-        move |s, lib, u, c, _, ip| classroom::reset_seat(s, lib, u, c, seat, ip, now),
     )
     .await
-}
-
-/// `POST /api/v1/classes/{id}/faults`.
-#[utoipa::path(post, path = "/api/v1/classes/{id}/faults", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id")), request_body = ControlBody, description = "Inject a fault for one seat or the whole class, into the bureau each is working in now.",
-    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn fault(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(id): Path<String>,
-    staff: Staff,
-    ReqLang(lang): ReqLang,
-    Body(b): Body<ControlBody>,
-) -> Result<Json<Value>, AppError> {
-    let now = staff.clock.now();
-    control(
-        staff,
-        lang,
-        id,
-        peer.ip().to_string(),
-        b,
-        "fault",
-        move |s, _, u, c, b, ip| {
-            let minutes = b.minutes.map(|m| m.to_string()).unwrap_or_default();
-            let fault = fault_from(&b.kind, &b.module, &minutes).ok_or(ClassError::BadFault)?;
-            classroom::inject_fault(s, u, c, b.seat, &fault, ip, now).map(|_| ())
-        },
-    )
-    .await
-}
-
-/// `POST /api/v1/classes/{id}/faults/clear`.
-#[utoipa::path(post, path = "/api/v1/classes/{id}/faults/clear", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id")), request_body = ControlBody, description = "Clear every fault for one seat or the whole class.",
-    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn clear(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(id): Path<String>,
-    staff: Staff,
-    ReqLang(lang): ReqLang,
-    Body(b): Body<ControlBody>,
-) -> Result<Json<Value>, AppError> {
-    let now = staff.clock.now();
-    control(
-        staff,
-        lang,
-        id,
-        peer.ip().to_string(),
-        b,
-        "cleared",
-        move |s, _, u, c, b, ip| classroom::clear_faults(s, u, c, b.seat, ip, now).map(|_| ()),
-    )
-    .await
-}
-
-/// `POST /api/v1/classes/{id}/broadcast`.
-#[utoipa::path(post, path = "/api/v1/classes/{id}/broadcast", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id")), request_body = ControlBody, description = "课堂通知: `text` appears above every trainee's pages and on their simulated phone.",
-    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn broadcast(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(id): Path<String>,
-    staff: Staff,
-    ReqLang(lang): ReqLang,
-    Body(b): Body<ControlBody>,
-) -> Result<Json<Value>, AppError> {
-    let now = staff.clock.now();
-    control(
-        staff,
-        lang,
-        id,
-        peer.ip().to_string(),
-        b,
-        "broadcast",
-        move |s, _, u, c, b, ip| classroom::broadcast(s, u, c, &b.text, ip, now),
-    )
-    .await
-}
-
-/// `POST /api/v1/classes/{id}/end`.
-#[utoipa::path(post, path = "/api/v1/classes/{id}/end", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id")), description = "End the class: no more joins, every trainee's sandbox session ends.",
-    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn end(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(id): Path<String>,
-    staff: Staff,
-    ReqLang(lang): ReqLang,
-) -> Result<Json<Value>, AppError> {
-    let now = staff.clock.now();
-    let body = ControlBody {
-        seat: None,
-        kind: String::new(),
-        module: String::new(),
-        minutes: None,
-        text: String::new(),
-    };
-    control(
-        staff,
-        lang,
-        id,
-        peer.ip().to_string(),
-        body,
-        "ended",
-        move |s, _, u, c, _, ip| classroom::end(s, u, c, ip, now),
-    )
-    .await
+    .map_err(AppError::as_json)?;
+    Ok(Json(json!({ "done": done })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -343,108 +257,6 @@ pub async fn join(
     joined
         .map(|token| Json(json!({ "sandbox_token": token })))
         .map_err(|e| class_error(e, lang).as_json())
-}
-
-fn no_body() -> ControlBody {
-    ControlBody {
-        seat: None,
-        kind: String::new(),
-        module: String::new(),
-        minutes: None,
-        text: String::new(),
-    }
-}
-
-/// `POST /api/v1/classes/{id}/pause`.
-#[utoipa::path(post, path = "/api/v1/classes/{id}/pause", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id")), description = "Pause the class: trainees' bureau and labs answer 503 `class_paused` until resumed.",
-    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn pause(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(id): Path<String>,
-    staff: Staff,
-    ReqLang(lang): ReqLang,
-) -> Result<Json<Value>, AppError> {
-    let now = staff.clock.now();
-    control(
-        staff,
-        lang,
-        id,
-        peer.ip().to_string(),
-        no_body(),
-        "paused",
-        move |s, _, u, c, _, ip| classroom::set_paused(s, u, c, true, ip, now),
-    )
-    .await
-}
-
-/// `POST /api/v1/classes/{id}/resume`.
-#[utoipa::path(post, path = "/api/v1/classes/{id}/resume", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id")), description = "Resume a paused class.",
-    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn resume(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(id): Path<String>,
-    staff: Staff,
-    ReqLang(lang): ReqLang,
-) -> Result<Json<Value>, AppError> {
-    let now = staff.clock.now();
-    control(
-        staff,
-        lang,
-        id,
-        peer.ip().to_string(),
-        no_body(),
-        "resumed",
-        move |s, _, u, c, _, ip| classroom::set_paused(s, u, c, false, ip, now),
-    )
-    .await
-}
-
-/// `POST /api/v1/classes/{id}/clock`.
-#[utoipa::path(post, path = "/api/v1/classes/{id}/clock", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id")), request_body = ControlBody, description = "Move the class's sandbox date forward by `minutes` whole days (the field is reused: 1 to 366).",
-    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn clock(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(id): Path<String>,
-    staff: Staff,
-    ReqLang(lang): ReqLang,
-    Body(b): Body<ControlBody>,
-) -> Result<Json<Value>, AppError> {
-    let now = staff.clock.now();
-    control(
-        staff,
-        lang,
-        id,
-        peer.ip().to_string(),
-        b,
-        "clock",
-        move |s, _, u, c, b, ip| {
-            let days = b.minutes.ok_or(ClassError::BadDays)?;
-            classroom::advance_clock(s, u, c, days, ip, now).map(|_| ())
-        },
-    )
-    .await
-}
-
-/// `POST /api/v1/classes/{id}/seats/{seat}/hand`.
-#[utoipa::path(post, path = "/api/v1/classes/{id}/seats/{seat}/hand", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id"), ("seat" = u32, Path, description = "A seat number")), description = "Mark a seat's raised hand (举手) as handled.",
-    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn hand_done(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path((id, seat)): Path<(String, u32)>,
-    staff: Staff,
-    ReqLang(lang): ReqLang,
-) -> Result<Json<Value>, AppError> {
-    let now = staff.clock.now();
-    control(
-        staff,
-        lang,
-        id,
-        peer.ip().to_string(),
-        no_body(),
-        "hand",
-        move |s, _, u, c, _, ip| classroom::resolve_hand(s, u, c, seat, ip, now),
-    )
-    .await
 }
 
 /// `POST /api/v1/hand`.

@@ -32,22 +32,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/console/classes/{id}", get(console::class_page))
         .route("/console/classes/{id}/events", get(console::events))
-        .route(
-            "/console/classes/{id}/seats/{seat}/reset",
-            post(console::reset),
-        )
-        .route("/console/classes/{id}/faults", post(console::fault))
-        .route("/console/classes/{id}/faults/clear", post(console::clear))
-        .route("/console/classes/{id}/broadcast", post(console::broadcast))
-        .route("/console/classes/{id}/end", post(console::end))
         .route("/console/classes/{id}/audit", get(console::audit))
-        .route("/console/classes/{id}/regrade", post(console::regrade))
-        .route("/console/classes/{id}/pause", post(console::pause))
-        .route("/console/classes/{id}/resume", post(console::resume))
-        .route("/console/classes/{id}/clock", post(console::clock))
         .route(
-            "/console/classes/{id}/seats/{seat}/hand",
-            post(console::hand_done),
+            "/console/classes/{id}/{action}",
+            post(console::class_action),
+        )
+        .route(
+            "/console/classes/{id}/seats/{seat}/{action}",
+            post(console::seat_action),
         )
         .route("/lab/hand", post(labs::hand))
         .route(
@@ -167,27 +159,14 @@ pub fn router(state: AppState) -> Router {
             get(api_console::list).post(api_console::create),
         )
         .route("/api/v1/classes/{id}", get(api_console::dashboard))
-        .route(
-            "/api/v1/classes/{id}/seats/{seat}/reset",
-            post(api_console::reset),
-        )
-        .route("/api/v1/classes/{id}/faults", post(api_console::fault))
-        .route(
-            "/api/v1/classes/{id}/faults/clear",
-            post(api_console::clear),
-        )
-        .route(
-            "/api/v1/classes/{id}/broadcast",
-            post(api_console::broadcast),
-        )
-        .route("/api/v1/classes/{id}/end", post(api_console::end))
         .route("/api/v1/join", post(api_console::join))
-        .route("/api/v1/classes/{id}/pause", post(api_console::pause))
-        .route("/api/v1/classes/{id}/resume", post(api_console::resume))
-        .route("/api/v1/classes/{id}/clock", post(api_console::clock))
         .route(
-            "/api/v1/classes/{id}/seats/{seat}/hand",
-            post(api_console::hand_done),
+            "/api/v1/classes/{id}/{action}",
+            post(api_console::class_action),
+        )
+        .route(
+            "/api/v1/classes/{id}/seats/{seat}/{action}",
+            post(api_console::seat_action),
         )
         .route("/api/v1/hand", post(api_console::hand))
         .route("/api/v1/labs", get(api_labs::list))

@@ -224,7 +224,7 @@ async fn a_class_from_launch_to_end() {
         .await;
     assert_eq!(a.get("/portal/account").await.status(), 503);
     teacher
-        .post(&format!("/console/classes/{class}/faults/clear"), &[])
+        .post(&format!("/console/classes/{class}/faults-clear"), &[])
         .await;
     assert_ne!(b.get("/portal/account").await.status(), 503);
 
@@ -494,7 +494,7 @@ async fn a_script_runs_a_class_through_the_api() {
         .unwrap();
     assert_eq!(res.status(), 503);
     let (status, _) = post(
-        &format!("/api/v1/classes/{id}/faults/clear"),
+        &format!("/api/v1/classes/{id}/faults-clear"),
         staff,
         serde_json::json!({}),
     )

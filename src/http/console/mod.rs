@@ -8,9 +8,7 @@ mod join;
 mod staff;
 
 pub use classes::{audit, class_page, create, events, home, seat_page, seats_from};
-pub use controls::{
-    broadcast, clear, clock, end, fault, fault_from, hand_done, pause, regrade, reset, resume,
-};
+pub use controls::{class_action, run_control, seat_action};
 pub use join::{join_code, join_form, join_submit};
 pub use staff::{add_user, authenticate, login_form, login_submit, logout, users};
 
@@ -33,7 +31,6 @@ use super::{AppError, AppState, ReqLang};
 use crate::classroom::{self, ClassError, Dashboard, Seats};
 use crate::http::portal::{csrf_ok, csrf_token, form_body, render};
 use crate::i18n::{Catalog, Lang};
-use crate::labs::setup::Fault;
 use crate::store::{ClassRecord, Store, User};
 
 pub const STAFF_COOKIE: &str = "taxlab_staff";
