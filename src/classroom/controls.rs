@@ -12,6 +12,31 @@ fn actor(user: &User) -> String {
     format!("user:{}", user.id)
 }
 
+/// One audit row for an instructor's action on a class (or one of its tenants).
+#[allow(clippy::too_many_arguments)]
+fn audited(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    tenant: Option<crate::store::TenantId>,
+    ip: &str,
+    now: DateTime<Utc>,
+    action: &str,
+    detail: &serde_json::Value,
+) -> Result<(), ClassError> {
+    s.audit(
+        now,
+        &actor(user),
+        Some(class.id),
+        tenant,
+        ip,
+        action,
+        "ok",
+        detail,
+    )?;
+    Ok(())
+}
+
 /// The seats an action is for: one, or every seat of the class.
 fn targets(
     s: &Store<'_>,
@@ -57,14 +82,14 @@ pub fn reset_seat(
     let lab = lib.lab(&lab_id).ok_or(ClassError::UnknownPack)?;
     let mode = current.as_ref().map_or(Mode::Practice, |a| a.mode);
     run::start(s, lab, &trainee, mode, None, now)?;
-    s.audit(
-        now,
-        &actor(user),
-        Some(class.id),
+    audited(
+        s,
+        user,
+        class,
         Some(trainee.home),
         ip,
+        now,
         "class.reset",
-        "ok",
         &serde_json::json!({ "seat": seat, "lab": lab_id }),
     )?;
     Ok(())
@@ -93,14 +118,14 @@ pub fn inject_fault(
         s.tenant(t.tenant)
             .add_fault(fault.kind(), &params, now, ends_at, remaining)?;
     }
-    s.audit(
-        now,
-        &actor(user),
-        Some(class.id),
+    audited(
+        s,
+        user,
+        class,
         None,
         ip,
+        now,
         "class.fault",
-        "ok",
         &serde_json::json!({ "seat": seat, "fault": fault, "seats": seats.len() }),
     )?;
     Ok(seats.len())
@@ -120,14 +145,14 @@ pub fn clear_faults(
         let t = s.trainee(st.trainee_id)?;
         n += s.tenant(t.tenant).clear_faults()?;
     }
-    s.audit(
-        now,
-        &actor(user),
-        Some(class.id),
+    audited(
+        s,
+        user,
+        class,
         None,
         ip,
+        now,
         "class.fault_clear",
-        "ok",
         &serde_json::json!({ "seat": seat, "cleared": n }),
     )?;
     Ok(n)
@@ -162,14 +187,14 @@ pub fn broadcast(
             )?;
         }
     }
-    s.audit(
-        now,
-        &actor(user),
-        Some(class.id),
+    audited(
+        s,
+        user,
+        class,
         None,
         ip,
+        now,
         "class.broadcast",
-        "ok",
         &serde_json::json!({ "text": text }),
     )?;
     Ok(())
@@ -185,14 +210,14 @@ pub fn end(
 ) -> Result<(), ClassError> {
     s.set_class_state(class.id, ClassState::Ended)?;
     s.close_class_sessions(class.id)?;
-    s.audit(
-        now,
-        &actor(user),
-        Some(class.id),
+    audited(
+        s,
+        user,
+        class,
         None,
         ip,
+        now,
         "class.end",
-        "ok",
         &serde_json::json!({}),
     )?;
     Ok(())
@@ -221,14 +246,14 @@ pub fn regrade_class(
             }
         }
     }
-    s.audit(
-        now,
-        &actor(user),
-        Some(class.id),
+    audited(
+        s,
+        user,
+        class,
         None,
         ip,
+        now,
         "class.regrade",
-        "ok",
         &serde_json::json!({ "attempts": n }),
     )?;
     Ok(n)
@@ -283,14 +308,14 @@ pub fn advance_clock(
         return Err(ClassError::BadDays);
     }
     let n = s.shift_class_dates(class.id, days)?;
-    s.audit(
-        now,
-        &actor(user),
-        Some(class.id),
+    audited(
+        s,
+        user,
+        class,
         None,
         ip,
+        now,
         "class.clock",
-        "ok",
         &serde_json::json!({ "days": days, "tenants": n }),
     )?;
     Ok(n)
@@ -329,14 +354,14 @@ pub fn resolve_hand(
 ) -> Result<(), ClassError> {
     let st = targets(s, class, Some(seat))?.remove(0);
     s.resolve_hand(class.id, st.trainee_id, now)?;
-    s.audit(
-        now,
-        &actor(user),
-        Some(class.id),
+    audited(
+        s,
+        user,
+        class,
         None,
         ip,
+        now,
         "class.hand_done",
-        "ok",
         &serde_json::json!({ "seat": seat }),
     )?;
     Ok(())

@@ -50,14 +50,24 @@ pub async fn run_control(
     Ok(done)
 }
 
-async fn act(
-    staff: Staff,
-    lang: Lang,
-    headers: HeaderMap,
+/// Which control, for which class and seat, from where.
+struct Target {
     id: String,
     seat: Option<u32>,
     action: String,
     ip: String,
+}
+
+async fn act(
+    staff: Staff,
+    lang: Lang,
+    headers: HeaderMap,
+    Target {
+        id,
+        seat,
+        action,
+        ip,
+    }: Target,
     form: Result<Form<ControlForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let id = class_id(&id, lang)?;
@@ -83,17 +93,13 @@ pub async fn class_action(
     headers: HeaderMap,
     form: Result<Form<ControlForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    act(
-        staff,
-        lang,
-        headers,
+    let target = Target {
         id,
-        None,
+        seat: None,
         action,
-        peer.ip().to_string(),
-        form,
-    )
-    .await
+        ip: peer.ip().to_string(),
+    };
+    act(staff, lang, headers, target, form).await
 }
 
 /// `POST /console/classes/{id}/seats/{seat}/{action}`.
@@ -105,15 +111,11 @@ pub async fn seat_action(
     headers: HeaderMap,
     form: Result<Form<ControlForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    act(
-        staff,
-        lang,
-        headers,
+    let target = Target {
         id,
-        Some(seat),
+        seat: Some(seat),
         action,
-        peer.ip().to_string(),
-        form,
-    )
-    .await
+        ip: peer.ip().to_string(),
+    };
+    act(staff, lang, headers, target, form).await
 }
