@@ -381,6 +381,9 @@ pub enum Control {
     Clock(i64),
     HandDone,
     Regrade,
+    /// Exam mode on: every trainee who has joined starts the pack as a timed exam now, and
+    /// later joins do too. Off: later joins practise again (running exams go on).
+    Exam(bool),
 }
 
 /// What a control form or body may carry besides the action.
@@ -425,6 +428,8 @@ impl Control {
             },
             "hand" => Control::HandDone,
             "regrade" => Control::Regrade,
+            "exam-on" => Control::Exam(true),
+            "exam-off" => Control::Exam(false),
             _ => return None,
         }))
     }
@@ -447,6 +452,8 @@ impl Control {
             Control::Clock(_) => "clock",
             Control::HandDone => "hand",
             Control::Regrade => "regraded",
+            Control::Exam(true) => "exam_on",
+            Control::Exam(false) => "exam_off",
         }
     }
 }
@@ -475,5 +482,41 @@ pub fn apply(
         Control::Clock(days) => advance_clock(s, user, class, *days, ip, now).map(|_| ()),
         Control::HandDone => resolve_hand(s, user, class, one()?, ip, now),
         Control::Regrade => regrade_class(s, lib, user, class, ip, now).map(|_| ()),
+        Control::Exam(on) => set_exam(s, lib, user, class, *on, ip, now),
     }
+}
+
+/// Switch exam mode: on starts the pack as an exam for every trainee who has joined.
+fn set_exam(
+    s: &Store<'_>,
+    lib: &Library,
+    user: &User,
+    class: &ClassRecord,
+    on: bool,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    s.set_exam(class.id, on)?;
+    let mut started = 0;
+    if on {
+        for st in s.seats(class.id)?.iter().filter(|st| st.joined) {
+            let trainee = s.trainee(st.trainee_id)?;
+            run::start_exam(s, lib, &class.pack_id, &trainee, now)?;
+            started += 1;
+        }
+    }
+    audited(
+        s,
+        user,
+        class,
+        None,
+        ip,
+        now,
+        if on {
+            "class.exam_on"
+        } else {
+            "class.exam_off"
+        },
+        &serde_json::json!({ "started": started }),
+    )
 }

@@ -273,13 +273,16 @@ pub fn join(
     let rejoin = seat.joined;
     s.take_seat(seat.id, who, now)?;
     let trainee = s.trainee(seat.trainee_id)?;
-    if s.attempts_of(trainee.id)?.is_empty()
-        && let Some(first) = lib
+    if s.attempts_of(trainee.id)?.is_empty() {
+        if class.exam {
+            run::start_exam(s, lib, &class.pack_id, &trainee, now)?;
+        } else if let Some(first) = lib
             .pack(&class.pack_id)
             .and_then(|p| p.labs.first())
             .and_then(|l| lib.lab(l))
-    {
-        run::start(s, first, &trainee, Mode::Practice, None, now)?;
+        {
+            run::start(s, first, &trainee, Mode::Practice, None, now)?;
+        }
     }
     let token = s.open_sandbox_session(&trainee, now)?;
     s.audit(

@@ -87,6 +87,8 @@ pub struct ClassRecord {
     pub created_at: DateTime<Utc>,
     pub launch_ms: Option<i64>,
     pub notice: String,
+    /// Exam mode: trainees take the pack as a timed exam.
+    pub exam: bool,
 }
 
 pub struct NewClass<'a> {
@@ -142,7 +144,7 @@ fn user_row(r: &Row<'_>) -> Raw<User> {
         }))
 }
 
-const CLASS_COLUMNS: &str = "id, name, pack_id, class_seed, seats, join_code, owner_id, state, created_at, launch_ms, notice";
+const CLASS_COLUMNS: &str = "id, name, pack_id, class_seed, seats, join_code, owner_id, state, created_at, launch_ms, notice, exam";
 
 fn class_row(r: &Row<'_>) -> Raw<ClassRecord> {
     let (id, name, pack_id, seed, seats, join_code, owner_id): (
@@ -162,8 +164,8 @@ fn class_row(r: &Row<'_>) -> Raw<ClassRecord> {
         r.get(5)?,
         r.get(6)?,
     );
-    let (state, created, launch_ms, notice): (String, String, Option<i64>, String) =
-        (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?);
+    let (state, created, launch_ms, notice, exam): (String, String, Option<i64>, String, bool) =
+        (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?);
     Ok((|| {
         Ok(ClassRecord {
             id,
@@ -177,6 +179,7 @@ fn class_row(r: &Row<'_>) -> Raw<ClassRecord> {
             created_at: parse_ts(&created)?,
             launch_ms,
             notice,
+            exam,
         })
     })())
 }
@@ -362,6 +365,14 @@ impl Store<'_> {
                  JOIN attempts a ON a.id = t.current_attempt WHERE s.class_id = ?1 AND a.tenant_id IS NOT NULL)",
             params![class, format!("{days:+}")],
         )?)
+    }
+
+    pub fn set_exam(&self, id: i64, on: bool) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE classes SET exam = ?2 WHERE id = ?1",
+            params![id, on],
+        )?;
+        Ok(())
     }
 
     pub fn set_notice(&self, id: i64, text: &str) -> Result<(), StoreError> {

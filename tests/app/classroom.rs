@@ -98,6 +98,7 @@ async fn a_class_from_launch_to_end() {
     let page = teacher.get_text(&url).await;
     let code = app.db.read(|s| s.class(class)).unwrap().join_code;
     assert!(page.contains(&code) && page.contains("已为 3 个座位各生成独立租户"));
+    assert!(page.contains("<svg"), "the join link as a QR code");
     assert!(page.contains("已加入 0 人（共 3 个座位）"), "{page}");
 
     // bad input is refused at its field, nothing created
@@ -687,4 +688,15 @@ async fn only_an_admin_manages_staff_accounts() {
         )
         .await;
     assert_eq!(res.status(), 401);
+}
+
+async fn app_get(app: &TestApp, path: &str, sandbox: &str) -> (u16, serde_json::Value) {
+    let res = app
+        .client
+        .get(app.url(path))
+        .header("x-sandbox-token", sandbox)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
 }

@@ -147,8 +147,22 @@ struct DashboardPage {
     board: Dashboard,
     lab_titles: Vec<String>,
     join_url: String,
+    /// The join URL as a QR code (SVG), for the room to scan from the instructor's screen.
+    qr: String,
     modules: Vec<&'static str>,
     notice: Option<String>,
+}
+
+/// A QR code of `text` as inline SVG (empty if the text cannot be encoded).
+fn qr_svg(text: &str) -> String {
+    qrcode::QrCode::new(text.as_bytes())
+        .map(|q| {
+            q.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(180, 180)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
 }
 
 async fn board(staff: &Staff, lang: Lang, id: i64) -> Result<Dashboard, AppError> {
@@ -210,6 +224,7 @@ pub async fn class_page(
         DashboardPage {
             csrf,
             me: staff.user.display_name.clone(),
+            qr: qr_svg(&format!("http://{host}/join/{}", board.class.join_code)),
             join_url: format!("http://{host}/join/{}", board.class.join_code),
             board,
             lab_titles,

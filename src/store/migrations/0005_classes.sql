@@ -35,7 +35,9 @@ CREATE TABLE classes (
     -- how long provisioning the seats took
     launch_ms INTEGER,
     -- the latest broadcast (课堂通知) every trainee of the class sees
-    notice TEXT NOT NULL DEFAULT ''
+    notice TEXT NOT NULL DEFAULT '',
+    -- exam mode: joining (and the switch itself) starts the pack as a timed exam
+    exam INTEGER NOT NULL DEFAULT 0 CHECK (exam IN (0, 1))
 ) STRICT;
 
 CREATE TABLE seats (
