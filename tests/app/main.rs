@@ -11,6 +11,7 @@ mod api_client;
 mod api_portal;
 mod calc_api;
 mod classroom;
+mod classroom_api;
 mod messages;
 mod pages;
 mod portal;
