@@ -116,6 +116,8 @@ impl IntoResponse for AppError {
         #[derive(serde::Serialize)]
         struct ErrorPage<'a> {
             message: &'a str,
+            /// The refusal's code, so the page can head a maintenance notice as such.
+            code: &'a str,
         }
         match templates::render(
             self.lang,
@@ -123,6 +125,7 @@ impl IntoResponse for AppError {
             "error.html",
             ErrorPage {
                 message: &self.message,
+                code: &self.code,
             },
         ) {
             Ok(html) => (self.status, Html(html)).into_response(),

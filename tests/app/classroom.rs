@@ -285,7 +285,8 @@ async fn a_class_from_launch_to_end() {
         .await;
     let res = b.get("/portal/login").await;
     assert_eq!(res.status(), 503);
-    assert!(res.text().await.unwrap().contains("老师已暂停课堂"));
+    let page = res.text().await.unwrap();
+    assert!(page.contains("老师已暂停课堂") && page.contains("<h1>课堂已暂停</h1>"));
     teacher
         .post(&format!("/console/classes/{class}/resume"), &[])
         .await;
