@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::ClassError;
 use crate::labs::Library;
 use crate::labs::run;
-use crate::store::{ClassRecord, ClassState, Mode, Store, StoreError, User};
+use crate::store::{ClassRecord, ClassState, Mode, Store, User};
 
 fn actor(user: &User) -> String {
     format!("user:{}", user.id)
@@ -106,17 +106,9 @@ pub fn inject_fault(
     now: DateTime<Utc>,
 ) -> Result<usize, ClassError> {
     let seats = targets(s, class, seat)?;
-    let params = serde_json::to_string(fault).map_err(|e| StoreError::Other(e.to_string()))?;
-    let (ends_at, remaining) = match fault {
-        crate::labs::setup::Fault::SmsDelay { count, .. } => (None, Some(i64::from(*count))),
-        crate::labs::setup::Fault::Maintenance { minutes, .. } => {
-            (Some(now + chrono::Duration::minutes(*minutes)), None)
-        }
-    };
     for st in &seats {
         let t = s.trainee(st.trainee_id)?;
-        s.tenant(t.tenant)
-            .add_fault(fault.kind(), &params, now, ends_at, remaining)?;
+        fault.add_to(&s.tenant(t.tenant), now)?;
     }
     audited(
         s,

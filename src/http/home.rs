@@ -4,13 +4,13 @@
 
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::cookies::with_cookies;
-use super::portal::{clear_session_cookie, csrf_ok, csrf_token, form_body, render};
-use super::sandbox::{SANDBOX_COOKIE, SandboxBar, trainee};
+use super::portal::{CsrfForm, clear_session_cookie, csrf_token, form_body, render, require_csrf};
+use super::sandbox::{SandboxBar, clear_sandbox_cookie, sandbox_cookie, trainee};
 use super::{AppError, AppState, ReqLang};
 use crate::bureau::overview::{
     CompanySummary, TrainingAccount, tenant_overview, training_accounts,
@@ -97,16 +97,6 @@ pub async fn home(
     render(lang, "/", "home.html", page, set.into_iter().collect())
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-fn sandbox_cookie(token: &str) -> String {
-    format!("{SANDBOX_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax")
-}
-
 /// Open a sandbox session for a new demo trainee; returns its token. Each entry is a trainee
 /// of its own (its labs and attempts are its own), all sharing the demo tenant.
 pub async fn open_demo(state: &AppState, lang: Lang) -> Result<String, AppError> {
@@ -129,9 +119,7 @@ pub async fn enter_demo(
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
-    if !csrf_ok(&headers, &f.csrf) {
-        return Err(AppError::page(StatusCode::FORBIDDEN, lang, "error.csrf"));
-    }
+    require_csrf(&headers, &f.csrf, lang)?;
     let token = open_demo(&state, lang).await?;
     Ok(with_cookies(
         Redirect::to("/").into_response(),
@@ -147,16 +135,11 @@ pub async fn leave(
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
-    if !csrf_ok(&headers, &f.csrf) {
-        return Err(AppError::page(StatusCode::FORBIDDEN, lang, "error.csrf"));
-    }
+    require_csrf(&headers, &f.csrf, lang)?;
     close(&state, &headers, lang).await?;
     Ok(with_cookies(
         Redirect::to("/?notice=left").into_response(),
-        [
-            format!("{SANDBOX_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-            clear_session_cookie(),
-        ],
+        [clear_sandbox_cookie(), clear_session_cookie()],
     ))
 }
 

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use super::portal::{csrf_ok, csrf_token, cst, form_body, render};
+use super::portal::{CsrfForm, csrf_token, cst, form_body, render, require_csrf};
 use super::sandbox::{Desk, SandboxBar};
 use super::{AppError, AppState, ReqLang};
 use crate::i18n::{Catalog, Lang};
@@ -230,20 +230,6 @@ pub fn lab_error(e: LabError, lang: Lang) -> AppError {
 
 // ---- the pages ----
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-fn check_csrf(headers: &HeaderMap, csrf: &str, lang: Lang) -> Result<(), AppError> {
-    if csrf_ok(headers, csrf) {
-        Ok(())
-    } else {
-        Err(AppError::page(StatusCode::FORBIDDEN, lang, "error.csrf"))
-    }
-}
-
 /// Run lab work in one write transaction.
 pub async fn lab_work<T: Send + 'static>(
     state: &AppState,
@@ -268,7 +254,7 @@ pub async fn start(
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
-    check_csrf(&headers, &f.csrf, lang)?;
+    require_csrf(&headers, &f.csrf, lang)?;
     let (trainee, now) = (desk.trainee.clone(), desk.clock.now());
     lab_work(&desk, lang, move |s, lib| {
         let lab = lib.lab(&id).ok_or(LabError::UnknownLab)?;
@@ -287,7 +273,7 @@ pub async fn exam(
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
-    check_csrf(&headers, &f.csrf, lang)?;
+    require_csrf(&headers, &f.csrf, lang)?;
     let (trainee, now) = (desk.trainee.clone(), desk.clock.now());
     lab_work(&desk, lang, move |s, lib| {
         run::start_exam(s, lib, &id, &trainee, now)
@@ -353,7 +339,7 @@ pub struct HintForm {
 }
 
 fn back_to(back: &str) -> String {
-    if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
+    if super::pages::is_local_path(back) {
         back.to_owned()
     } else {
         "/lab".to_owned()
@@ -368,7 +354,7 @@ pub async fn hint(
     form: Result<Form<HintForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
-    check_csrf(&headers, &f.csrf, lang)?;
+    require_csrf(&headers, &f.csrf, lang)?;
     let a = desk
         .attempt
         .clone()
@@ -390,7 +376,7 @@ pub async fn check(
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
-    check_csrf(&headers, &f.csrf, lang)?;
+    require_csrf(&headers, &f.csrf, lang)?;
     let a = desk
         .attempt
         .clone()
@@ -415,7 +401,7 @@ pub async fn finish(
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
-    check_csrf(&headers, &f.csrf, lang)?;
+    require_csrf(&headers, &f.csrf, lang)?;
     let a = desk
         .attempt
         .clone()
@@ -661,7 +647,7 @@ pub async fn hand(
     form: Result<Form<HintForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
-    check_csrf(&headers, &f.csrf, lang)?;
+    require_csrf(&headers, &f.csrf, lang)?;
     let (trainee, now, ip) = (desk.trainee.id, desk.clock.now(), peer.ip().to_string());
     super::console::class_work(&desk, lang, move |s, _| {
         crate::classroom::raise_hand(s, trainee, &ip, now)

@@ -39,7 +39,7 @@ pub async fn switch_lang(
 
 /// A path on this site and nothing else: no scheme, no `//host`, no `\\` (which browsers
 /// read as `/`), no control or non-ASCII characters that would break the header.
-fn is_local_path(p: &str) -> bool {
+pub(super) fn is_local_path(p: &str) -> bool {
     p.starts_with('/')
         && !p.starts_with("//")
         && p.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\')

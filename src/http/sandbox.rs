@@ -22,6 +22,16 @@ use crate::store::{Attempt, TenantId, Trainee, TraineeKind};
 pub const SANDBOX_COOKIE: &str = "taxlab_sandbox";
 pub const SANDBOX_HEADER: &str = "x-sandbox-token";
 
+/// The `Set-Cookie` value that carries a sandbox session.
+pub fn sandbox_cookie(token: &str) -> String {
+    format!("{SANDBOX_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax")
+}
+
+/// The `Set-Cookie` value that forgets it.
+pub fn clear_sandbox_cookie() -> String {
+    sandbox_cookie("") + "; Max-Age=0"
+}
+
 /// The application as one trainee sees it: their tenant and nobody else's.
 #[derive(Clone)]
 pub struct Desk {

@@ -116,6 +116,17 @@ impl Fault {
             Fault::Maintenance { .. } => "maintenance",
         }
     }
+
+    /// Put the fault in force in a tenant from `now`: a maintenance window ends after its
+    /// minutes, a delay strikes its count of times.
+    pub fn add_to(&self, scope: &TenantScope<'_>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let (ends_at, remaining) = match self {
+            Fault::SmsDelay { count, .. } => (None, Some(i64::from(*count))),
+            Fault::Maintenance { minutes, .. } => (Some(now + Duration::minutes(*minutes)), None),
+        };
+        let params = serde_json::to_string(self).map_err(|e| StoreError::Other(e.to_string()))?;
+        scope.add_fault(self.kind(), &params, now, ends_at, remaining)
+    }
 }
 
 /// What the lab gives the trainee: the values of its placeholders and files to download.
@@ -222,12 +233,7 @@ pub fn apply(
         scope.save_account(me.id, &account)?;
     }
     for f in &lab.setup.faults {
-        let (ends_at, remaining) = match f {
-            Fault::SmsDelay { count, .. } => (None, Some(i64::from(*count))),
-            Fault::Maintenance { minutes, .. } => (Some(now + Duration::minutes(*minutes)), None),
-        };
-        let params = serde_json::to_string(f).map_err(|e| StoreError::Other(e.to_string()))?;
-        scope.add_fault(f.kind(), &params, now, ends_at, remaining)?;
+        f.add_to(scope, now)?;
     }
     Ok(m)
 }

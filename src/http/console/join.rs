@@ -85,9 +85,7 @@ pub async fn join_submit(
     match joined {
         Ok(token) => Ok(with_cookies(
             Redirect::to("/lab").into_response(),
-            [format!(
-                "{SANDBOX_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"
-            )],
+            [super::super::sandbox::sandbox_cookie(&token)],
         )),
         Err(e) => join_page(lang, &headers, f.code, f.who, Some(class_error(e, lang))).await,
     }

@@ -26,7 +26,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::cookies::{cookie, with_cookies};
-use super::sandbox::SANDBOX_COOKIE;
 use super::{AppError, AppState, ReqLang};
 use crate::classroom::{self, ClassError, Dashboard, Seats};
 use crate::http::portal::{csrf_ok, csrf_token, form_body, render};
@@ -144,16 +143,4 @@ pub async fn class_work<T: Send + 'static>(
         .map_err(|e| class_error(e, lang))
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub(super) csrf: String,
-}
-
-pub(super) fn check_csrf(headers: &HeaderMap, csrf: &str, lang: Lang) -> Result<(), AppError> {
-    if csrf_ok(headers, csrf) {
-        Ok(())
-    } else {
-        Err(AppError::page(StatusCode::FORBIDDEN, lang, "error.csrf"))
-    }
-}
+pub(super) use super::portal::{CsrfForm, require_csrf as check_csrf};

@@ -68,6 +68,26 @@ pub(super) fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
     cookie(headers, CSRF_COOKIE).is_some_and(|c| !c.is_empty() && c == submitted)
 }
 
+/// A form whose only field is its CSRF token.
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub(in crate::http) csrf: String,
+}
+
+/// Refuse a form without the visitor's CSRF token with a page saying it has expired.
+pub(in crate::http) fn require_csrf(
+    headers: &HeaderMap,
+    submitted: &str,
+    lang: Lang,
+) -> Result<(), AppError> {
+    if csrf_ok(headers, submitted) {
+        Ok(())
+    } else {
+        Err(AppError::page(StatusCode::FORBIDDEN, lang, "error.csrf"))
+    }
+}
+
 fn session_cookie(token: &str) -> String {
     format!("{SESSION_COOKIE}={token}; Path=/portal; HttpOnly; SameSite=Lax")
 }

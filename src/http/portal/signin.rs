@@ -312,17 +312,11 @@ pub async fn sms_submit(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn sms_resend(
     state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    form: Result<Form<CsrfOnly>, FormRejection>,
+    form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let submitted = form.map(|Form(f)| f.csrf).unwrap_or_default();
     if !csrf_ok(&headers, &submitted) {
@@ -485,7 +479,7 @@ pub async fn logout(
     state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    form: Result<Form<CsrfOnly>, FormRejection>,
+    form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let submitted = form.map(|Form(f)| f.csrf).unwrap_or_default();
     if !csrf_ok(&headers, &submitted) {
