@@ -162,38 +162,60 @@ pub(super) async fn attempt_checks(
         return Ok((trainee, None));
     };
     let (labs, now, module) = (state.labs.clone(), state.clock.now(), module_of(path));
-    let path = path.to_owned();
-    let outcome = state
+    let tenant = trainee.tenant;
+    let store_error = |e| AppError::from_store(e, lang);
+    // Most requests only read: the attempt, and a maintenance window over this module.
+    let (attempt, closed) = state
         .db
-        .run_write(move |s| {
+        .run_read(move |s| {
             let attempt = s.attempt_of(trainee.id, id)?;
-            if crate::labs::run::expire(s, &labs, &trainee, &attempt, now)
-                .map_err(|e| crate::store::StoreError::Other(e.to_string()))?
-            {
-                let t = s.trainee(trainee.id)?;
-                return Ok(Ok((t, None)));
-            }
-            if let Some(module) = module {
-                let scope = s.tenant(trainee.tenant);
-                for f in scope.faults("maintenance", now)? {
-                    let params: serde_json::Value =
-                        serde_json::from_str(&f.params).unwrap_or_default();
-                    if params["module"] == module {
-                        scope.trace(
-                            now,
-                            None,
-                            "maintenance",
-                            "refused",
-                            &serde_json::json!({ "module": module, "path": path }),
-                        )?;
-                        return Ok(Err((module, f.ends_at)));
-                    }
-                }
-            }
-            Ok(Ok((trainee, Some(attempt))))
+            let closed = match module {
+                Some(module) => s
+                    .tenant(tenant)
+                    .faults("maintenance", now)?
+                    .into_iter()
+                    .find(|f| {
+                        serde_json::from_str::<serde_json::Value>(&f.params)
+                            .is_ok_and(|p| p["module"] == module)
+                    })
+                    .map(|f| (module, f.ends_at)),
+                None => None,
+            };
+            Ok((attempt, closed))
         })
         .await
-        .map_err(|e| AppError::from_store(e, lang))?;
+        .map_err(store_error)?;
+    let expired = attempt.finished_at.is_none() && attempt.deadline_at.is_some_and(|d| now >= d);
+    let outcome = if expired {
+        // an exam whose time is up is handed in, and the trainee is back in their tenant
+        state
+            .db
+            .run_write(move |s| {
+                crate::labs::run::expire(s, &labs, &trainee, &attempt, now)
+                    .map_err(|e| crate::store::StoreError::Other(e.to_string()))?;
+                Ok(Ok((s.trainee(trainee.id)?, None)))
+            })
+            .await
+            .map_err(store_error)?
+    } else if let Some((module, until)) = closed {
+        let path = path.to_owned();
+        state
+            .db
+            .run_write(move |s| {
+                s.tenant(tenant).trace(
+                    now,
+                    None,
+                    "maintenance",
+                    "refused",
+                    &serde_json::json!({ "module": module, "path": path }),
+                )
+            })
+            .await
+            .map_err(store_error)?;
+        Err((module, until))
+    } else {
+        Ok((trainee, Some(attempt)))
+    };
     outcome.map_err(|(module, until)| {
         let c = Catalog::embedded();
         let module_name = c.text(lang, &format!("module.{module}")).to_owned();
