@@ -49,6 +49,8 @@ fn main() {
                 pack: "etax-basics".into(),
                 seats: Seats::Count(seats),
                 seed: Some(run as u64),
+                starts_at: None,
+                ends_at: None,
             };
             let class = classroom::create_and_launch(&db, &lib, &user, plan, chrono::Utc::now())
                 .expect("launch");

@@ -200,16 +200,28 @@ pub fn end(
     ip: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ClassError> {
+    end_by(s, &actor(user), class, ip, now)
+}
+
+/// End a class for `who` (`user:<id>`, or `system` when its end time came): its trainees'
+/// sandbox sessions close, their work stays for review.
+pub fn end_by(
+    s: &Store<'_>,
+    who: &str,
+    class: &ClassRecord,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
     s.set_class_state(class.id, ClassState::Ended)?;
     s.close_class_sessions(class.id)?;
-    audited(
-        s,
-        user,
-        class,
+    s.audit(
+        now,
+        who,
+        Some(class.id),
         None,
         ip,
-        now,
         "class.end",
+        "ok",
         &serde_json::json!({}),
     )?;
     Ok(())
@@ -376,6 +388,8 @@ pub enum Control {
     /// Exam mode on: every trainee who has joined starts the pack as a timed exam now, and
     /// later joins do too. Off: later joins practise again (running exams go on).
     Exam(bool),
+    /// Add (true) or remove an assistant, by username.
+    Assistant(String, bool),
 }
 
 /// What a control form or body may carry besides the action.
@@ -422,8 +436,20 @@ impl Control {
             "regrade" => Control::Regrade,
             "exam-on" => Control::Exam(true),
             "exam-off" => Control::Exam(false),
+            "assistant-add" => Control::Assistant(input.text.trim().to_owned(), true),
+            "assistant-remove" => Control::Assistant(input.text.trim().to_owned(), false),
             _ => return None,
         }))
+    }
+
+    /// What an assistant may do: rescue one trainee (reset their lab, clear their faults,
+    /// answer their hand). Everything that touches the whole class is the instructor's.
+    pub fn for_assistants(&self, seat: Option<u32>) -> bool {
+        match self {
+            Control::Reset | Control::HandDone => true,
+            Control::ClearFaults => seat.is_some(),
+            _ => false,
+        }
     }
 
     /// Controls that act on one seat need its number.
@@ -446,6 +472,8 @@ impl Control {
             Control::Regrade => "regraded",
             Control::Exam(true) => "exam_on",
             Control::Exam(false) => "exam_off",
+            Control::Assistant(_, true) => "assistant_added",
+            Control::Assistant(_, false) => "assistant_removed",
         }
     }
 }
@@ -462,6 +490,9 @@ pub fn apply(
     ip: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ClassError> {
+    if !super::runs(user, class) && !control.for_assistants(seat) {
+        return Err(ClassError::NotAllowed);
+    }
     let one = || seat.ok_or(ClassError::NoSuchSeat);
     match control {
         Control::Reset => reset_seat(s, lib, user, class, one()?, ip, now),
@@ -475,7 +506,43 @@ pub fn apply(
         Control::HandDone => resolve_hand(s, user, class, one()?, ip, now),
         Control::Regrade => regrade_class(s, lib, user, class, ip, now).map(|_| ()),
         Control::Exam(on) => set_exam(s, lib, user, class, *on, ip, now),
+        Control::Assistant(name, on) => set_assistant(s, user, class, name, *on, ip, now),
     }
+}
+
+/// Add (or remove) an assistant by username; only assistant accounts can be added.
+fn set_assistant(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    username: &str,
+    on: bool,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    let helper = s
+        .user_by_name(username)?
+        .filter(|u| u.role == crate::store::UserRole::Assistant)
+        .ok_or(ClassError::UnknownAssistant)?;
+    if on {
+        s.add_assistant(class.id, helper.id)?;
+    } else {
+        s.remove_assistant(class.id, helper.id)?;
+    }
+    audited(
+        s,
+        user,
+        class,
+        None,
+        ip,
+        now,
+        if on {
+            "class.assistant_add"
+        } else {
+            "class.assistant_remove"
+        },
+        &serde_json::json!({ "assistant": helper.username }),
+    )
 }
 
 /// Switch exam mode: on starts the pack as an exam for every trainee who has joined.

@@ -4,6 +4,7 @@
 //! trainee, inject faults, broadcast, and end the class. Every instructor action is audited.
 
 mod controls;
+pub mod course;
 mod dashboard;
 
 pub use controls::*;
@@ -47,6 +48,14 @@ pub enum ClassError {
     BadFault,
     #[error("days must be 1 to 366")]
     BadDays,
+    #[error("the end must be after the start and in the future")]
+    BadSchedule,
+    #[error("the class starts at {at}")]
+    NotStarted { at: String },
+    #[error("only the class's instructor may do this")]
+    NotAllowed,
+    #[error("no assistant has this username")]
+    UnknownAssistant,
     #[error(transparent)]
     Lab(#[from] LabError),
     #[error(transparent)]
@@ -70,6 +79,10 @@ impl ClassError {
             ClassError::NoSuchSeat => "no_such_seat",
             ClassError::BadFault => "bad_fault",
             ClassError::BadDays => "bad_days",
+            ClassError::BadSchedule => "bad_schedule",
+            ClassError::NotStarted { .. } => "not_started",
+            ClassError::NotAllowed => "not_allowed",
+            ClassError::UnknownAssistant => "unknown_assistant",
             ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_) => "internal",
         }
     }
@@ -144,6 +157,42 @@ pub struct ClassPlan {
     pub seats: Seats,
     /// The data seed; random when absent.
     pub seed: Option<u64>,
+    /// When trainees may join (from [`EARLY_JOIN_MINUTES`] before); any time when absent.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// When the class ends by itself; it runs until ended when absent.
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+/// Trainees may join this many minutes before a class's start.
+pub const EARLY_JOIN_MINUTES: i64 = 15;
+
+/// A start or end time as typed in the console (`2026-11-27T09:00`, China Standard Time) or
+/// sent by a script (RFC 3339); empty is none.
+pub fn parse_time(text: &str) -> Result<Option<DateTime<Utc>>, ClassError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).ok_or(ClassError::BadSchedule)?;
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+        .and_then(|t| t.and_local_timezone(cst).single())
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .ok_or(ClassError::BadSchedule)
+}
+
+/// End every class whose end time has passed (the server checks every few seconds, and
+/// before a join or a dashboard). Returns how many ended.
+pub fn end_due(s: &Store<'_>, now: DateTime<Utc>) -> Result<usize, ClassError> {
+    let due = s.classes_due(now)?;
+    for class in &due {
+        controls::end_by(s, "system", class, "", now)?;
+    }
+    Ok(due.len())
 }
 
 /// Create a class and launch it: one tenant (the pack's presets) and one trainee per seat,
@@ -160,7 +209,20 @@ pub fn create_and_launch(
         pack: pack_id,
         seats,
         seed: class_seed,
+        starts_at,
+        ends_at,
     } = plan;
+    if owner.role == UserRole::Assistant {
+        return Err(ClassError::NotAllowed);
+    }
+    let schedule_ok = match (starts_at, ends_at) {
+        (Some(a), Some(b)) => a < b && b > now,
+        (None, Some(b)) => b > now,
+        _ => true,
+    };
+    if !schedule_ok {
+        return Err(ClassError::BadSchedule);
+    }
     let (name, pack_id) = (name.trim(), pack_id.as_str());
     if name.is_empty() {
         return Err(ClassError::NoName);
@@ -187,6 +249,8 @@ pub fn create_and_launch(
             seats: roster.len() as u32,
             join_code: &code,
             owner_id: owner.id,
+            starts_at,
+            ends_at,
             now,
         })?;
         s.audit(
@@ -252,11 +316,19 @@ pub fn join(
     if who.is_empty() {
         return Err(ClassError::NoNameGiven);
     }
+    end_due(s, now)?;
     let class = s
         .class_by_code(&code.trim().to_uppercase())?
         .ok_or(ClassError::UnknownCode)?;
     if class.state == ClassState::Ended {
         return Err(ClassError::Ended);
+    }
+    if let Some(at) = class.starts_at
+        && now < at - chrono::Duration::minutes(EARLY_JOIN_MINUTES)
+    {
+        return Err(ClassError::NotStarted {
+            at: crate::domain::cst(at),
+        });
     }
     let seats = s.seats(class.id)?;
     let seat = seats
@@ -298,15 +370,48 @@ pub fn join(
     Ok(token)
 }
 
-/// The class, if this user may run it (its owner, or an admin; an assistant of none yet).
+/// The class, if this user may see it: its owner, an admin, or one of its assistants
+/// (what each may do is [`permits`]'s business).
 pub fn class_for(s: &Store<'_>, user: &User, id: i64) -> Result<ClassRecord, ClassError> {
     let class = s.class(id).map_err(|e| match e {
         StoreError::NotFound => ClassError::NotYours,
         other => other.into(),
     })?;
-    if user.role == UserRole::Admin || class.owner_id == user.id {
+    if user.role == UserRole::Admin || class.owner_id == user.id || s.is_assistant(id, user.id)? {
         Ok(class)
     } else {
         Err(ClassError::NotYours)
+    }
+}
+
+/// Whether the user runs the class (its owner or an admin) rather than assisting it.
+pub fn runs(user: &User, class: &ClassRecord) -> bool {
+    user.role == UserRole::Admin || class.owner_id == user.id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_read_as_china_standard_time_or_rfc3339() {
+        let at = |s: &str| parse_time(s).unwrap().map(|t| t.to_rfc3339());
+        assert_eq!(at(""), None);
+        assert_eq!(
+            at("2026-11-27T09:00").as_deref(),
+            Some("2026-11-27T01:00:00+00:00")
+        );
+        assert_eq!(
+            at("2026-11-27 09:00").as_deref(),
+            Some("2026-11-27T01:00:00+00:00")
+        );
+        assert_eq!(
+            at("2026-11-27T09:00:00+08:00").as_deref(),
+            Some("2026-11-27T01:00:00+00:00")
+        );
+        assert!(matches!(
+            parse_time("27/11/2026"),
+            Err(ClassError::BadSchedule)
+        ));
     }
 }

@@ -80,6 +80,13 @@ pub struct CreateBody {
     /// The data seed; random when absent.
     #[serde(default)]
     seed: Option<u64>,
+    /// When trainees may join (RFC 3339, or `2026-11-27T09:00` in China Standard Time);
+    /// they may join 15 minutes early. Any time when absent.
+    #[serde(default)]
+    starts_at: String,
+    /// When the class ends by itself; it runs until ended when absent.
+    #[serde(default)]
+    ends_at: String,
 }
 
 /// `POST /api/v1/classes`.
@@ -95,6 +102,8 @@ pub async fn create(
         &b.roster,
     )
     .map_err(|e| class_error(e, lang).as_json())?;
+    let schedule = |t: &str| classroom::parse_time(t).map_err(|e| class_error(e, lang).as_json());
+    let (starts_at, ends_at) = (schedule(&b.starts_at)?, schedule(&b.ends_at)?);
     let (db, labs, user, now) = (
         staff.db.clone(),
         staff.labs.clone(),
@@ -107,6 +116,8 @@ pub async fn create(
             pack: b.pack,
             seats,
             seed: b.seed,
+            starts_at,
+            ends_at,
         };
         classroom::create_and_launch(&db, &labs, &user, plan, now)
     })
@@ -129,14 +140,10 @@ pub async fn dashboard(
     ReqLang(lang): ReqLang,
 ) -> Result<Json<Dashboard>, AppError> {
     let id = id_of(&id, lang)?;
-    let (user, now) = (staff.user.clone(), staff.clock.now());
-    class_work(&staff, lang, move |s, lib| {
-        let class = classroom::class_for(s, &user, id)?;
-        classroom::dashboard(s, lib, class, now)
-    })
-    .await
-    .map(Json)
-    .map_err(AppError::as_json)
+    crate::http::console::board(&staff, lang, id)
+        .await
+        .map(Json)
+        .map_err(AppError::as_json)
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -274,4 +281,93 @@ pub async fn hand(
     .await
     .map_err(AppError::as_json)?;
     Ok(Json(json!({ "done": "hand" })))
+}
+
+// ---- self-paced courses ----
+
+/// `GET /api/v1/courses`.
+#[utoipa::path(get, path = "/api/v1/courses", tag = "console", security(("staff" = [])), description = "The courses this user runs (every course for an admin), with how many learners registered and completed.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn courses(staff: Staff, ReqLang(lang): ReqLang) -> Result<Json<Value>, AppError> {
+    let who = (staff.user.role != UserRole::Admin).then_some(staff.user.id);
+    let rows = staff
+        .db
+        .run_read(move |s| crate::http::console::course_rows(s, who))
+        .await
+        .map_err(|e| AppError::from_store(e, lang).as_json())?;
+    Ok(Json(json!(rows)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CourseBody {
+    name: String,
+    /// A lab pack id (`GET /api/v1/labs`).
+    pack: String,
+    /// The data seed; random when absent.
+    #[serde(default)]
+    seed: Option<u64>,
+}
+
+/// `POST /api/v1/courses`.
+#[utoipa::path(post, path = "/api/v1/courses", tag = "console", security(("staff" = [])), request_body = CourseBody, description = "Open a self-paced course for a lab pack. Returns the course with its `enrol_code` (the learners' page is `/course/<code>`).",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn create_course(
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Body(b): Body<CourseBody>,
+) -> Result<Json<crate::store::CourseRecord>, AppError> {
+    let (user, now) = (staff.user.clone(), staff.clock.now());
+    class_work(&staff, lang, move |s, lib| {
+        crate::http::console::opened(s, lib, &user, &b.name, &b.pack, b.seed, now)
+    })
+    .await
+    .map(Json)
+    .map_err(AppError::as_json)
+}
+
+/// `GET /api/v1/courses/{id}`.
+#[utoipa::path(get, path = "/api/v1/courses/{id}", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A course id")), description = "The course and every learner's progress: labs passed, best scores, completion record.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn course(
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<Value>, AppError> {
+    let id = id_of(&id, lang)?;
+    let (user, now) = (staff.user.clone(), staff.clock.now());
+    class_work(&staff, lang, move |s, lib| {
+        let c = classroom::course::course_for(s, &user, id)?;
+        let learners = classroom::course::learners(s, lib, &c, lang, now)?;
+        Ok(json!({ "course": c, "learners": learners }))
+    })
+    .await
+    .map(Json)
+    .map_err(AppError::as_json)
+}
+
+/// `POST /api/v1/courses/{id}/{action}`.
+#[utoipa::path(post, path = "/api/v1/courses/{id}/{action}", tag = "console", security(("staff" = [])),
+    params(("id" = i64, Path, description = "A course id"), ("action" = String, Path, description = "`open` or `close` enrolment")),
+    description = "Open or close a course for new learners (those registered can always sign in). Returns `{done}`.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn course_action(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((id, action)): Path<(String, String)>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<Value>, AppError> {
+    let id = id_of(&id, lang)?;
+    let open = match action.as_str() {
+        "open" => true,
+        "close" => false,
+        _ => return Err(AppError::not_found(lang).as_json()),
+    };
+    let (user, now, ip) = (staff.user.clone(), staff.clock.now(), peer.ip().to_string());
+    class_work(&staff, lang, move |s, _| {
+        let c = classroom::course::course_for(s, &user, id)?;
+        classroom::course::set_open(s, &user, &c, open, &ip, now)
+    })
+    .await
+    .map_err(AppError::as_json)?;
+    Ok(Json(json!({ "done": action })))
 }

@@ -37,6 +37,8 @@ struct HomePage {
     labs: Option<super::labs::LabsView>,
     /// The lab in progress (its page is /lab).
     lab_in_progress: Option<String>,
+    /// A course learner's progress and completion record.
+    course: Option<crate::classroom::course::Progress>,
 }
 
 /// `GET /`: the entry for a visitor, the materials for a trainee.
@@ -62,6 +64,7 @@ pub async fn home(
         initial_password: PortalPolicy::embedded().initial_password.clone(),
         labs: None,
         lab_in_progress: None,
+        course: None,
     };
     if let Some(t) = trainee(&state, &headers, lang).await? {
         // an exam whose time is up is handed in before the page shows it
@@ -83,12 +86,15 @@ pub async fn home(
             let a = attempts.iter().find(|a| a.id == id)?;
             Some(state.labs.lab(&a.lab_id)?.title.get(lang).to_owned())
         });
-        page.labs = Some(super::labs::labs_view(
-            &state.labs,
-            &attempts,
-            lang,
-            state.clock.now(),
-        ));
+        let mut labs = super::labs::labs_view(&state.labs, &attempts, lang, state.clock.now());
+        if t.kind == TraineeKind::Course {
+            // a learner sees their course's pack, and how far they are through it
+            let progress = super::course::learner_progress_of(&state, t.id, lang).await?;
+            labs.packs
+                .retain(|p| progress.as_ref().is_some_and(|c| c.pack_id == p.id));
+            page.course = progress;
+        }
+        page.labs = Some(labs);
         page.sandbox = Some(SandboxBar::of(&t, lang));
         page.credit_profile = overview.credit_profile;
         page.companies = overview.companies;

@@ -191,15 +191,7 @@ pub fn feedback(lab: &Lab, g: &Grade, lang: Lang) -> Feedback {
     }
 }
 
-/// Whether an exam attempt's results must still be withheld: the exam (same pack, same
-/// deadline) is under way while time is left and one of its labs is unfinished.
-pub fn withheld(a: &Attempt, all: &[Attempt], now: chrono::DateTime<chrono::Utc>) -> bool {
-    a.mode == Mode::Exam
-        && a.deadline_at.is_some_and(|d| now < d)
-        && all.iter().any(|x| {
-            x.pack_id == a.pack_id && x.deadline_at == a.deadline_at && x.finished_at.is_none()
-        })
-}
+pub use crate::labs::run::withheld;
 
 /// A stored grade, read back.
 pub fn stored_grade(a: &Attempt) -> Option<Grade> {

@@ -8,6 +8,7 @@ mod api_labs;
 mod api_portal;
 mod console;
 mod cookies;
+mod course;
 mod error;
 mod home;
 mod labs;
@@ -45,12 +46,17 @@ pub struct AppState {
 /// A built application, ready to serve.
 pub struct App {
     router: axum::Router,
+    state: AppState,
 }
+
+/// How often the server ends classes whose end time has passed.
+const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(15);
 
 impl App {
     pub fn build(state: AppState) -> App {
         App {
-            router: router::router(state),
+            router: router::router(state.clone()),
+            state,
         }
     }
 
@@ -62,12 +68,33 @@ impl App {
     ) -> std::io::Result<()> {
         let addr: Option<SocketAddr> = listener.local_addr().ok();
         tracing::info!(?addr, "listening");
-        axum::serve(
+        // Classes end by themselves at their end time (joins and dashboards check too).
+        let state = self.state.clone();
+        let ticker = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SCHEDULE_TICK);
+            loop {
+                tick.tick().await;
+                let now = state.clock.now();
+                let ended = state
+                    .db
+                    .run_write(move |s| Ok(crate::classroom::end_due(s, now)))
+                    .await;
+                match ended {
+                    Ok(Ok(0)) => {}
+                    Ok(Ok(n)) => tracing::info!(classes = n, "ended at their end time"),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "ending classes failed"),
+                    Err(e) => tracing::warn!(error = %e, "ending classes failed"),
+                }
+            }
+        });
+        let served = axum::serve(
             listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        ticker.abort();
+        served
     }
 }

@@ -97,6 +97,13 @@ impl Modify for Tokens {
         super::api_console::class_action,
         super::api_console::seat_action,
         super::api_console::hand,
+        super::api_console::courses,
+        super::api_console::create_course,
+        super::api_console::course,
+        super::api_console::course_action,
+        super::course::api_register,
+        super::course::api_sign_in,
+        super::course::api_progress,
     ),
     components(schemas(
         ApiErrorBody,
@@ -132,7 +139,13 @@ impl Modify for Tokens {
         super::api_console::TokenBody,
         super::api_console::CreateBody,
         super::api_console::ControlBody,
-        super::api_console::JoinBody
+        super::api_console::JoinBody,
+        super::api_console::CourseBody,
+        super::course::SignInBody,
+        crate::classroom::course::Registration,
+        crate::classroom::course::Progress,
+        crate::classroom::course::LabProgress,
+        crate::classroom::course::Completion
     ))
 )]
 pub struct ApiDoc;

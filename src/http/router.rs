@@ -10,8 +10,8 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 
 use super::{
-    AppState, api, api_bureau, api_console, api_labs, api_portal, console, home, labs, pages,
-    portal,
+    AppState, api, api_bureau, api_console, api_labs, api_portal, console, course, home, labs,
+    pages, portal,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -26,6 +26,12 @@ pub fn router(state: AppState) -> Router {
         .route("/console/logout", post(console::logout))
         .route("/console", get(console::home))
         .route("/console/classes", post(console::create))
+        .route("/console/courses", post(console::create_course))
+        .route("/console/courses/{id}", get(console::course_page))
+        .route(
+            "/console/courses/{id}/{action}",
+            post(console::course_action),
+        )
         .route(
             "/console/users",
             get(console::users).post(console::add_user),
@@ -45,6 +51,23 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/console/classes/{id}/seats/{seat}",
             get(console::seat_page),
+        )
+        .route("/course", get(course::code_form).post(course::code_submit))
+        .route("/course/completion", get(course::completion))
+        .route("/course/{code}", get(course::enrol_page))
+        .route("/course/{code}/register", post(course::register_submit))
+        .route("/course/{code}/sign-in", post(course::sign_in_submit))
+        .route("/api/v1/course", get(course::api_progress))
+        .route("/api/v1/course/{code}/register", post(course::api_register))
+        .route("/api/v1/course/{code}/sign-in", post(course::api_sign_in))
+        .route(
+            "/api/v1/courses",
+            get(api_console::courses).post(api_console::create_course),
+        )
+        .route("/api/v1/courses/{id}", get(api_console::course))
+        .route(
+            "/api/v1/courses/{id}/{action}",
+            post(api_console::course_action),
         )
         .route("/join", get(console::join_form).post(console::join_submit))
         .route("/join/{code}", get(console::join_code))

@@ -97,7 +97,7 @@ pub fn display_name(t: &Trainee, lang: Lang) -> String {
         TraineeKind::Demo => Catalog::embedded()
             .text(lang, "sandbox.demo_trainee")
             .to_owned(),
-        TraineeKind::Class => t.name.clone(),
+        TraineeKind::Class | TraineeKind::Course => t.name.clone(),
     }
 }
 

@@ -72,7 +72,7 @@ pub fn start(
 ) -> Result<i64, LabError> {
     let home = s.tenant(trainee.home).record()?;
     let seat = match trainee.kind {
-        TraineeKind::Class => home.seat,
+        TraineeKind::Class | TraineeKind::Course => home.seat,
         TraineeKind::Demo => u32::try_from(trainee.id).unwrap_or(u32::MAX),
     };
     let id = s.create_attempt(&NewAttempt {
@@ -252,4 +252,14 @@ pub fn regrade(
         out.push((a.id, a.score, g.score));
     }
     Ok(out)
+}
+
+/// Whether an exam attempt's results must still be withheld: the exam (same pack, same
+/// deadline) is under way while time is left and one of its labs is unfinished.
+pub fn withheld(a: &Attempt, all: &[Attempt], now: DateTime<Utc>) -> bool {
+    a.mode == Mode::Exam
+        && a.deadline_at.is_some_and(|d| now < d)
+        && all.iter().any(|x| {
+            x.pack_id == a.pack_id && x.deadline_at == a.deadline_at && x.finished_at.is_none()
+        })
 }

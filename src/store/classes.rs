@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::portal::{parse_ts, ts};
-use super::{Store, StoreError, TenantId};
+use super::{Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -89,6 +89,8 @@ pub struct ClassRecord {
     pub notice: String,
     /// Exam mode: trainees take the pack as a timed exam.
     pub exam: bool,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
 }
 
 pub struct NewClass<'a> {
@@ -98,6 +100,8 @@ pub struct NewClass<'a> {
     pub seats: u32,
     pub join_code: &'a str,
     pub owner_id: i64,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
     pub now: DateTime<Utc>,
 }
 
@@ -109,21 +113,6 @@ pub struct SeatRecord {
     pub student_no: String,
     pub trainee_id: i64,
     pub joined: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AuditEntry {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    /// `sandbox` (the audit log: joins, console actions) or `portal` (a trainee's trace in
-    /// the simulated bureau).
-    pub source: &'static str,
-    pub actor: String,
-    pub class_id: Option<i64>,
-    pub ip: String,
-    pub action: String,
-    pub outcome: String,
-    pub detail: String,
 }
 
 type Raw<T> = rusqlite::Result<Result<T, StoreError>>;
@@ -144,7 +133,7 @@ fn user_row(r: &Row<'_>) -> Raw<User> {
         }))
 }
 
-const CLASS_COLUMNS: &str = "id, name, pack_id, class_seed, seats, join_code, owner_id, state, created_at, launch_ms, notice, exam";
+const CLASS_COLUMNS: &str = "id, name, pack_id, class_seed, seats, join_code, owner_id, state, created_at, launch_ms, notice, exam, starts_at, ends_at";
 
 fn class_row(r: &Row<'_>) -> Raw<ClassRecord> {
     let (id, name, pack_id, seed, seats, join_code, owner_id): (
@@ -166,6 +155,7 @@ fn class_row(r: &Row<'_>) -> Raw<ClassRecord> {
     );
     let (state, created, launch_ms, notice, exam): (String, String, Option<i64>, String, bool) =
         (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?);
+    let (starts, ends): (Option<String>, Option<String>) = (r.get(12)?, r.get(13)?);
     Ok((|| {
         Ok(ClassRecord {
             id,
@@ -180,6 +170,8 @@ fn class_row(r: &Row<'_>) -> Raw<ClassRecord> {
             launch_ms,
             notice,
             exam,
+            starts_at: starts.as_deref().map(parse_ts).transpose()?,
+            ends_at: ends.as_deref().map(parse_ts).transpose()?,
         })
     })())
 }
@@ -257,8 +249,8 @@ impl Store<'_> {
 
     pub fn create_class(&self, c: &NewClass<'_>) -> Result<i64, StoreError> {
         self.conn.execute(
-            "INSERT INTO classes (name, pack_id, class_seed, seats, join_code, owner_id, state, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'ready', ?7)",
+            "INSERT INTO classes (name, pack_id, class_seed, seats, join_code, owner_id, state, created_at, starts_at, ends_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'ready', ?7, ?8, ?9)",
             params![
                 c.name,
                 c.pack_id,
@@ -266,7 +258,9 @@ impl Store<'_> {
                 c.seats,
                 c.join_code,
                 c.owner_id,
-                ts(c.now)
+                ts(c.now),
+                c.starts_at.map(ts),
+                c.ends_at.map(ts)
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
@@ -291,13 +285,25 @@ impl Store<'_> {
             .transpose()
     }
 
-    /// Every class (for an admin) or the owner's.
-    pub fn classes(&self, owner: Option<i64>) -> Result<Vec<ClassRecord>, StoreError> {
+    /// Every class (for an admin), or those the user owns or assists.
+    pub fn classes(&self, user: Option<i64>) -> Result<Vec<ClassRecord>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {CLASS_COLUMNS} FROM classes WHERE ?1 IS NULL OR owner_id = ?1 ORDER BY id DESC"
+            "SELECT {CLASS_COLUMNS} FROM classes WHERE ?1 IS NULL OR owner_id = ?1
+             OR id IN (SELECT class_id FROM class_assistants WHERE user_id = ?1) ORDER BY id DESC"
         ))?;
         let rows = stmt
-            .query_map([owner], class_row)?
+            .query_map([user], class_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    /// Classes not ended whose end time is at or before `now`.
+    pub fn classes_due(&self, now: DateTime<Utc>) -> Result<Vec<ClassRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {CLASS_COLUMNS} FROM classes WHERE state != 'ended' AND ends_at IS NOT NULL AND ends_at <= ?1"
+        ))?;
+        let rows = stmt
+            .query_map([ts(now)], class_row)?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().collect()
     }
@@ -473,129 +479,5 @@ impl Store<'_> {
                 |r| r.get(0),
             )
             .optional()?)
-    }
-
-    /// The portal actions of a class's trainees (their trace in every tenant they worked
-    /// in), newest first, optionally only those mentioning `q`.
-    pub fn class_trace(
-        &self,
-        class: i64,
-        q: &str,
-        limit: i64,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "WITH tt(tenant_id, trainee_id) AS (
-               SELECT t.tenant_id, t.id FROM seats s JOIN trainees t ON t.id = s.trainee_id WHERE s.class_id = ?1
-               UNION
-               SELECT a.tenant_id, a.trainee_id FROM attempts a JOIN seats s ON s.trainee_id = a.trainee_id
-               WHERE s.class_id = ?1 AND a.tenant_id IS NOT NULL)
-             SELECT e.id, e.at, 'trainee:' || tt.trainee_id, e.action, e.result, e.detail,
-               COALESCE(json_extract(e.detail, '$.ip'), '')
-             FROM trace_events e JOIN tt ON tt.tenant_id = e.tenant_id
-             WHERE ?2 = '' OR e.action LIKE '%' || ?2 || '%' OR e.result LIKE '%' || ?2 || '%'
-               OR e.detail LIKE '%' || ?2 || '%' OR ('trainee:' || tt.trainee_id) = ?2
-             ORDER BY e.at DESC, e.id DESC LIMIT ?3",
-        )?;
-        let rows = stmt
-            .query_map(params![class, q, limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(id, at, actor, action, outcome, detail, ip)| {
-                Ok(AuditEntry {
-                    id,
-                    at: parse_ts(&at)?,
-                    source: "portal",
-                    actor,
-                    class_id: Some(class),
-                    ip,
-                    action,
-                    outcome,
-                    detail,
-                })
-            })
-            .collect()
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub fn audit(
-        &self,
-        now: DateTime<Utc>,
-        actor: &str,
-        class: Option<i64>,
-        tenant: Option<TenantId>,
-        ip: &str,
-        action: &str,
-        outcome: &str,
-        detail: &serde_json::Value,
-    ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO audit_log (at, actor, class_id, tenant_id, ip, action, outcome, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                ts(now),
-                actor,
-                class,
-                tenant.map(TenantId::get),
-                ip,
-                action,
-                outcome,
-                detail.to_string()
-            ],
-        )?;
-        Ok(())
-    }
-
-    /// A class's audit entries, newest first, optionally only those mentioning `q`.
-    pub fn audit_of_class(
-        &self,
-        class: i64,
-        q: &str,
-        limit: i64,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, at, actor, class_id, ip, action, outcome, detail FROM audit_log
-             WHERE class_id = ?1 AND (?2 = '' OR action LIKE '%' || ?2 || '%' OR actor LIKE '%' || ?2 || '%'
-             OR detail LIKE '%' || ?2 || '%' OR outcome LIKE '%' || ?2 || '%')
-             ORDER BY id DESC LIMIT ?3",
-        )?;
-        let rows = stmt
-            .query_map(params![class, q, limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<i64>>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(id, at, actor, class_id, ip, action, outcome, detail)| {
-                Ok(AuditEntry {
-                    id,
-                    at: parse_ts(&at)?,
-                    source: "sandbox",
-                    actor,
-                    class_id,
-                    ip,
-                    action,
-                    outcome,
-                    detail,
-                })
-            })
-            .collect()
     }
 }

@@ -10,8 +10,10 @@
 //!   by; a [`TenantId`] can only be obtained from the store.
 
 mod attempts;
+mod audit;
 mod certificates;
 mod classes;
+mod courses;
 mod error;
 mod load;
 mod messages;
@@ -25,12 +27,14 @@ use std::time::Duration;
 
 use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
 pub use attempts::{Attempt, FaultRow, Mode, NewAttempt};
+pub use audit::AuditEntry;
 pub use certificates::Certificate;
-pub use classes::{AuditEntry, ClassRecord, ClassState, NewClass, SeatRecord, User, UserRole};
+pub use classes::{ClassRecord, ClassState, NewClass, SeatRecord, User, UserRole};
+pub use courses::{CourseRecord, LearnerRecord, NewLearner};
 pub use error::StoreError;
 pub use messages::Message;
 pub use portal::{Account, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent};
@@ -47,6 +51,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0003_sandbox.sql")),
     M::up(include_str!("migrations/0004_labs.sql")),
     M::up(include_str!("migrations/0005_classes.sql")),
+    M::up(include_str!("migrations/0006_courses.sql")),
 ];
 
 /// The schema version this binary writes.
@@ -247,9 +252,22 @@ fn prepare_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> 
     }
     configure(conn).map_err(|e| classify_open_error(e, &shown()))?;
     conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+    // Foreign keys are off while migrating, so a migration may rebuild a table the SQLite
+    // way (create, copy, drop, rename) without cascading; then everything is checked.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
     Migrations::from_slice(MIGRATIONS)
         .to_latest(conn)
         .map_err(|e| StoreError::Other(format!("migration: {e}")))?;
+    let broken: Option<String> = conn
+        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+        .optional()?;
+    if let Some(table) = broken {
+        return Err(StoreError::Corrupt {
+            path: shown(),
+            reason: format!("foreign key check failed in {table}"),
+        });
+    }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
 }
 

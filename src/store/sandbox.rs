@@ -13,6 +13,8 @@ use super::{Store, StoreError, TenantId};
 pub enum TraineeKind {
     Demo,
     Class,
+    /// A learner of a self-paced course.
+    Course,
 }
 
 impl TraineeKind {
@@ -20,6 +22,7 @@ impl TraineeKind {
         match self {
             TraineeKind::Demo => "demo",
             TraineeKind::Class => "class",
+            TraineeKind::Course => "course",
         }
     }
 
@@ -27,6 +30,7 @@ impl TraineeKind {
         match s {
             "demo" => Ok(TraineeKind::Demo),
             "class" => Ok(TraineeKind::Class),
+            "course" => Ok(TraineeKind::Course),
             other => Err(StoreError::BadData(format!("trainee kind {other:?}"))),
         }
     }

@@ -210,3 +210,48 @@ fn reopening_keeps_data_and_schema() {
     );
     assert_eq!(db.read(|s| s.tenants()).unwrap().len(), 1);
 }
+
+#[test]
+fn upgrading_a_classroom_database_keeps_its_trainees_seats_and_attempts() {
+    // a file at schema 5 (before courses rebuilt the trainees table), with a class in it
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        Migrations::from_slice(&MIGRATIONS[..5])
+            .to_latest(&mut conn)
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO tenants (id, label, class_seed, seat, sandbox_date) VALUES (1, 'c1-1', 7, 1, '2026-10-12');
+             INSERT INTO trainees (id, tenant_id, name, kind, created_at) VALUES (1, 1, '张三', 'class', '2026-11-01T00:00:00Z');
+             INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (1, 't', 'T', 'instructor', 'x', '2026-11-01T00:00:00Z');
+             INSERT INTO classes (id, name, pack_id, class_seed, seats, join_code, owner_id, state, created_at) VALUES (1, '一班', 'p', 7, 1, 'ABCDEF', 1, 'running', '2026-11-01T00:00:00Z');
+             INSERT INTO seats (class_id, seat_no, trainee_id) VALUES (1, 1, 1);
+             INSERT INTO attempts (id, trainee_id, lab_id, lab_digest, mode, started_at) VALUES (1, 1, 'l', 'd', 'practice', '2026-11-01T00:00:00Z');
+             UPDATE trainees SET current_attempt = 1 WHERE id = 1;",
+        )
+        .unwrap();
+    }
+    let db = Db::open(&path).unwrap();
+    db.read(|s| {
+        let t = s.trainee(1)?;
+        assert_eq!((t.name.as_str(), t.kind), ("张三", TraineeKind::Class));
+        assert_eq!(s.seats(1)?.len(), 1, "seats survive the rebuild");
+        assert_eq!(s.attempts_of(1)?.len(), 1);
+        assert_eq!(s.class_of_trainee(1)?, Some(1));
+        Ok(())
+    })
+    .unwrap();
+    // and the new kind is accepted
+    db.write(|s| {
+        s.create_trainee(
+            TenantId(1),
+            "learner",
+            TraineeKind::Course,
+            chrono::Utc::now(),
+        )
+    })
+    .unwrap();
+}

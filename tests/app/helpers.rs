@@ -21,6 +21,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(taxlab::labs::Library::embedded().expect("shipped labs")).await
+    }
+
+    /// A server offering these labs and packs.
+    pub async fn spawn_with(labs: taxlab::labs::Library) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = Db::open(&dir.path().join("test.db")).expect("open db");
         let demo = seed::ensure_demo(&db).expect("demo tenant");
@@ -42,7 +47,7 @@ impl TestApp {
             db: db.clone(),
             demo,
             clock: clock.clone(),
-            labs: std::sync::Arc::new(taxlab::labs::Library::embedded().expect("shipped labs")),
+            labs: std::sync::Arc::new(labs),
         });
         tokio::spawn(app.serve(listener, async {
             let _ = stopped.await;

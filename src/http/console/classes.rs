@@ -16,45 +16,96 @@ struct ConsolePage {
     csrf: String,
     me: String,
     role: &'static str,
-    classes: Vec<ClassRecord>,
+    classes: Vec<ClassRow>,
+    courses: Vec<super::courses::CourseRow>,
     packs: Vec<PackChoice>,
+    /// What the instructor typed into a form that was refused, and which form.
+    typed: CreateForm,
+    course_typed: super::courses::CourseForm,
     error: Option<crate::http::error::FieldErrorView>,
+    course_error: Option<crate::http::error::FieldErrorView>,
 }
 
-async fn console_page(
+/// A class in the list, its times in China Standard Time.
+#[derive(Serialize)]
+struct ClassRow {
+    #[serde(flatten)]
+    class: ClassRecord,
+    starts: String,
+    ends: String,
+}
+
+/// What a refused form on the console home brings back.
+#[derive(Default)]
+pub(super) enum Refused {
+    #[default]
+    Nothing,
+    Class(CreateForm, AppError),
+    Course(super::courses::CourseForm, AppError),
+}
+
+pub(super) async fn console_page(
     staff: &Staff,
     lang: Lang,
     headers: &HeaderMap,
-    error: Option<AppError>,
+    refused: Refused,
 ) -> Result<Response, AppError> {
-    let owner = (staff.user.role != crate::store::UserRole::Admin).then_some(staff.user.id);
-    let classes = staff
+    let who = (staff.user.role != crate::store::UserRole::Admin).then_some(staff.user.id);
+    let (classes, courses) = staff
         .db
-        .run_read(move |s| s.classes(owner))
+        .run_read(move |s| Ok((s.classes(who)?, super::courses::course_rows(s, who)?)))
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
     let (csrf, set) = csrf_token(headers);
-    let status = error.as_ref().map(AppError::status);
+    let mut page = ConsolePage {
+        csrf,
+        me: staff.user.display_name.clone(),
+        role: staff.user.role.as_str(),
+        classes: classes
+            .into_iter()
+            .map(|class| ClassRow {
+                starts: class.starts_at.map(crate::domain::cst).unwrap_or_default(),
+                ends: class.ends_at.map(crate::domain::cst).unwrap_or_default(),
+                class,
+            })
+            .collect(),
+        courses,
+        packs: staff
+            .labs
+            .packs()
+            .iter()
+            .map(|p| PackChoice {
+                id: p.id.clone(),
+                title: p.title.get(lang).to_owned(),
+            })
+            .collect(),
+        typed: CreateForm {
+            seats: "30".to_owned(),
+            ..CreateForm::default()
+        },
+        course_typed: Default::default(),
+        error: None,
+        course_error: None,
+    };
+    let mut status = None;
+    match refused {
+        Refused::Nothing => {}
+        Refused::Class(typed, e) => {
+            status = Some(e.status());
+            page.typed = typed;
+            page.error = Some(e.field_view());
+        }
+        Refused::Course(typed, e) => {
+            status = Some(e.status());
+            page.course_typed = typed;
+            page.course_error = Some(e.field_view());
+        }
+    }
     let mut res = render(
         lang,
         "/console",
         "console.html",
-        ConsolePage {
-            csrf,
-            me: staff.user.display_name.clone(),
-            role: staff.user.role.as_str(),
-            classes,
-            packs: staff
-                .labs
-                .packs()
-                .iter()
-                .map(|p| PackChoice {
-                    id: p.id.clone(),
-                    title: p.title.get(lang).to_owned(),
-                })
-                .collect(),
-            error: error.map(|e| e.field_view()),
-        },
+        page,
         set.into_iter().collect(),
     )?;
     if let Some(s) = status {
@@ -68,10 +119,10 @@ pub async fn home(
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    console_page(&staff, lang, &headers, None).await
+    console_page(&staff, lang, &headers, Refused::Nothing).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct CreateForm {
     #[serde(default)]
     csrf: String,
@@ -85,6 +136,10 @@ pub struct CreateForm {
     roster: String,
     #[serde(default)]
     seed: String,
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    ends_at: String,
 }
 
 /// Seats from a form or body: a roster when one is given, else the number.
@@ -110,11 +165,23 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
     check_csrf(&headers, &f.csrf, lang)?;
-    let seats = match seats_from(&f.seats, &f.roster) {
-        Ok(s) => s,
-        Err(e) => return console_page(&staff, lang, &headers, Some(class_error(e, lang))).await,
+    let planned = seats_from(&f.seats, &f.roster).and_then(|seats| {
+        Ok(classroom::ClassPlan {
+            name: f.name.clone(),
+            pack: f.pack.clone(),
+            seats,
+            seed: f.seed.trim().parse::<u64>().ok(),
+            starts_at: classroom::parse_time(&f.starts_at)?,
+            ends_at: classroom::parse_time(&f.ends_at)?,
+        })
+    });
+    let plan = match planned {
+        Ok(p) => p,
+        Err(e) => {
+            let e = Refused::Class(f, class_error(e, lang));
+            return console_page(&staff, lang, &headers, e).await;
+        }
     };
-    let seed = f.seed.trim().parse::<u64>().ok();
     let (db, labs, user, now) = (
         staff.db.clone(),
         staff.labs.clone(),
@@ -122,19 +189,16 @@ pub async fn create(
         staff.clock.now(),
     );
     let made = tokio::task::spawn_blocking(move || {
-        let plan = classroom::ClassPlan {
-            name: f.name,
-            pack: f.pack,
-            seats,
-            seed,
-        };
         classroom::create_and_launch(&db, &labs, &user, plan, now)
     })
     .await
     .map_err(|_| AppError::internal(lang))?;
     match made {
         Ok(c) => Ok(Redirect::to(&format!("/console/classes/{}", c.id)).into_response()),
-        Err(e) => console_page(&staff, lang, &headers, Some(class_error(e, lang))).await,
+        Err(e) => {
+            let e = Refused::Class(f, class_error(e, lang));
+            console_page(&staff, lang, &headers, e).await
+        }
     }
 }
 
@@ -151,10 +215,26 @@ struct DashboardPage {
     qr: String,
     modules: Vec<&'static str>,
     notice: Option<String>,
+    /// The user runs the class (owner or admin); an assistant sees only the rescue controls.
+    runs: bool,
+    starts: String,
+    ends: String,
+    assistants: Vec<String>,
+    /// Assistant accounts that could be added.
+    assistant_choices: Vec<String>,
 }
 
 /// A QR code of `text` as inline SVG (empty if the text cannot be encoded).
-fn qr_svg(text: &str) -> String {
+/// The host the instructor reached the server at, for links the room can open.
+pub(super) fn host(headers: &HeaderMap) -> String {
+    headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080")
+        .to_owned()
+}
+
+pub(super) fn qr_svg(text: &str) -> String {
     qrcode::QrCode::new(text.as_bytes())
         .map(|q| {
             q.render::<qrcode::render::svg::Color<'_>>()
@@ -165,9 +245,11 @@ fn qr_svg(text: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn board(staff: &Staff, lang: Lang, id: i64) -> Result<Dashboard, AppError> {
+/// The dashboard, after ending the class if its end time has passed.
+pub async fn board(staff: &Staff, lang: Lang, id: i64) -> Result<Dashboard, AppError> {
     let (user, now) = (staff.user.clone(), staff.clock.now());
     class_work(staff, lang, move |s, lib| {
+        classroom::end_due(s, now)?;
         let class = classroom::class_for(s, &user, id)?;
         classroom::dashboard(s, lib, class, now)
     })
@@ -192,11 +274,7 @@ pub async fn class_page(
 ) -> Result<Response, AppError> {
     let id = class_id(&id, lang)?;
     let board = board(&staff, lang, id).await?;
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:8080")
-        .to_owned();
+    let host = host(&headers);
     let lab_titles = board
         .labs
         .iter()
@@ -216,6 +294,11 @@ pub async fn class_page(
                 .text(lang, &format!("console.done.{d}"))
                 .to_owned()
         });
+    let (assistants, all_staff) = staff
+        .db
+        .run_read(move |s| Ok((s.assistants(id)?, s.users()?)))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
     let (csrf, set) = csrf_token(&headers);
     render(
         lang,
@@ -224,6 +307,24 @@ pub async fn class_page(
         DashboardPage {
             csrf,
             me: staff.user.display_name.clone(),
+            runs: classroom::runs(&staff.user, &board.class),
+            starts: board
+                .class
+                .starts_at
+                .map(crate::domain::cst)
+                .unwrap_or_default(),
+            ends: board
+                .class
+                .ends_at
+                .map(crate::domain::cst)
+                .unwrap_or_default(),
+            assistant_choices: all_staff
+                .into_iter()
+                .filter(|u| u.role == crate::store::UserRole::Assistant && !u.disabled)
+                .filter(|u| !assistants.iter().any(|a| a.id == u.id))
+                .map(|u| u.username)
+                .collect(),
+            assistants: assistants.into_iter().map(|u| u.username).collect(),
             qr: qr_svg(&format!("http://{host}/join/{}", board.class.join_code)),
             join_url: format!("http://{host}/join/{}", board.class.join_code),
             board,

@@ -4,11 +4,13 @@
 
 mod classes;
 mod controls;
+mod courses;
 mod join;
 mod staff;
 
-pub use classes::{audit, class_page, create, events, home, seat_page, seats_from};
+pub use classes::{audit, board, class_page, create, events, home, seat_page, seats_from};
 pub use controls::{class_action, run_control, seat_action};
+pub use courses::{course_action, course_page, course_rows, create_course, opened};
 pub use join::{join_code, join_form, join_submit};
 pub use staff::{add_user, authenticate, login_form, login_submit, logout, users};
 
@@ -98,7 +100,10 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         ClassError::NotYours | ClassError::UnknownCode | ClassError::NoSuchSeat => {
             StatusCode::NOT_FOUND
         }
-        ClassError::Ended | ClassError::Full => StatusCode::CONFLICT,
+        ClassError::Ended | ClassError::Full | ClassError::NotStarted { .. } => {
+            StatusCode::CONFLICT
+        }
+        ClassError::NotAllowed => StatusCode::FORBIDDEN,
         ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_) => {
             tracing::error!(error = %e, "class action failed");
             StatusCode::INTERNAL_SERVER_ERROR
@@ -114,6 +119,7 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
             &key,
             &[("line", &line.to_string()), ("reason", reason)],
         ),
+        ClassError::NotStarted { at } => c.format(lang, &key, &[("at", at)]),
         _ => c.text(lang, &key).to_owned(),
     };
     let field = match &e {
@@ -123,6 +129,8 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         ClassError::BadRoster { .. } => Some("roster"),
         ClassError::UnknownCode => Some("code"),
         ClassError::NoNameGiven => Some("who"),
+        ClassError::BadSchedule => Some("ends_at"),
+        ClassError::UnknownAssistant => Some("assistant"),
         _ => None,
     };
     AppError::api(status, lang, e.code(), message, field.map(str::to_owned)).as_page()

@@ -36,7 +36,7 @@ use axum::extract::Form;
 use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub(super) const SESSION_COOKIE: &str = "etax_session";
@@ -96,14 +96,7 @@ pub(super) fn clear_session_cookie() -> String {
     format!("{SESSION_COOKIE}=; Path=/portal; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
-/// China Standard Time, as the portal shows times.
-pub(super) fn cst(t: DateTime<Utc>) -> String {
-    let offset = FixedOffset::east_opt(8 * 3600)
-        .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
-    t.with_timezone(&offset)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
+pub(crate) use crate::domain::cst;
 
 /// A phone number as 138****8000, an email as ab***@example.cn.
 fn mask_address(a: &str) -> Option<String> {

@@ -1,0 +1,172 @@
+//! Self-paced courses in the console: open one for a lab pack, share its enrolment link
+//! (and QR code), follow every learner's progress and completion, close enrolment.
+
+use super::classes::{Refused, class_id, console_page, host, qr_svg};
+use super::*;
+use crate::classroom::course::{self, Progress};
+use crate::store::CourseRecord;
+
+/// A course in the console's list.
+#[derive(Serialize)]
+pub struct CourseRow {
+    #[serde(flatten)]
+    course: CourseRecord,
+    learners: usize,
+    completed: usize,
+}
+
+/// The courses a user runs (every course for an admin, `who` = `None`).
+pub fn course_rows(
+    s: &Store<'_>,
+    who: Option<i64>,
+) -> Result<Vec<CourseRow>, crate::store::StoreError> {
+    s.courses(who)?
+        .into_iter()
+        .map(|course| {
+            let learners = s.learners(course.id)?;
+            Ok(CourseRow {
+                learners: learners.len(),
+                completed: learners.iter().filter(|l| l.completed_at.is_some()).count(),
+                course,
+            })
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct CourseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    pack: String,
+    #[serde(default)]
+    seed: String,
+}
+
+/// `POST /console/courses`: open a course.
+pub async fn create_course(
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CourseForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let (user, now) = (staff.user.clone(), staff.clock.now());
+    let (name, pack, seed) = (f.name.clone(), f.pack.clone(), f.seed.trim().parse().ok());
+    let made = staff
+        .db
+        .run_write({
+            let labs = staff.labs.clone();
+            move |s| Ok(opened(s, &labs, &user, &name, &pack, seed, now))
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    match made {
+        Ok(c) => Ok(Redirect::to(&format!("/console/courses/{}", c.id)).into_response()),
+        Err(e) => {
+            let e = Refused::Course(f, class_error(e, lang));
+            console_page(&staff, lang, &headers, e).await
+        }
+    }
+}
+
+/// Open a course, refusing assistants (they run no course).
+pub fn opened(
+    s: &Store<'_>,
+    lib: &crate::labs::Library,
+    user: &User,
+    name: &str,
+    pack: &str,
+    seed: Option<u64>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<CourseRecord, ClassError> {
+    if user.role == crate::store::UserRole::Assistant {
+        return Err(ClassError::NotAllowed);
+    }
+    course::create_course(s, lib, user, name, pack, seed, now)
+}
+
+#[derive(Serialize)]
+struct CoursePage {
+    csrf: String,
+    me: String,
+    course: CourseRecord,
+    pack: String,
+    link: String,
+    qr: String,
+    learners: Vec<Progress>,
+    lab_titles: Vec<String>,
+}
+
+/// `GET /console/courses/{id}`: the enrolment link and every learner's progress.
+pub async fn course_page(
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let id = class_id(&id, lang)?;
+    let (user, now) = (staff.user.clone(), staff.clock.now());
+    let (course, learners) = class_work(&staff, lang, move |s, lib| {
+        let c = course::course_for(s, &user, id)?;
+        let learners = course::learners(s, lib, &c, lang, now)?;
+        Ok((c, learners))
+    })
+    .await?;
+    let link = format!("http://{}/course/{}", host(&headers), course.enrol_code);
+    let pack = staff.labs.pack(&course.pack_id);
+    let (csrf, set) = csrf_token(&headers);
+    render(
+        lang,
+        "/console",
+        "console_course.html",
+        CoursePage {
+            csrf,
+            me: staff.user.display_name.clone(),
+            pack: pack
+                .map(|p| p.title.get(lang).to_owned())
+                .unwrap_or_default(),
+            lab_titles: pack
+                .map(|p| p.labs.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|l| staff.labs.lab(l))
+                .map(|l| l.title.get(lang).to_owned())
+                .collect(),
+            qr: qr_svg(&link),
+            link,
+            course,
+            learners,
+        },
+        set.into_iter().collect(),
+    )
+}
+
+/// `POST /console/courses/{id}/{open|close}`: open or close enrolment.
+pub async fn course_action(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((id, action)): Path<(String, String)>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let id = class_id(&id, lang)?;
+    let open = match action.as_str() {
+        "open" => true,
+        "close" => false,
+        _ => return Err(AppError::not_found(lang)),
+    };
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let (user, now, ip) = (staff.user.clone(), staff.clock.now(), peer.ip().to_string());
+    class_work(&staff, lang, move |s, _| {
+        let c = course::course_for(s, &user, id)?;
+        course::set_open(s, &user, &c, open, &ip, now)
+    })
+    .await?;
+    Ok(Redirect::to(&format!("/console/courses/{id}")).into_response())
+}

@@ -1,0 +1,282 @@
+//! A class's start and end times, and its assistants.
+
+use serde_json::{Value, json};
+
+use crate::browser::Visitor;
+use crate::classroom::{instructor, taxlab_hash};
+use crate::helpers::TestApp;
+
+struct Client<'a> {
+    app: &'a TestApp,
+    header: (&'static str, String),
+}
+
+impl Client<'_> {
+    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self
+            .app
+            .client
+            .request(method, self.app.url(path))
+            .header(self.header.0, &self.header.1);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+}
+
+async fn staff<'a>(app: &'a TestApp, username: &str) -> Client<'a> {
+    let res = app
+        .client
+        .post(app.url("/api/v1/console/token"))
+        .json(&json!({"username": username, "password": "Teach#2026ok"}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    Client {
+        app,
+        header: ("x-staff-token", body["token"].as_str().unwrap().to_owned()),
+    }
+}
+
+/// China Standard Time, as the console's form sends it.
+fn cst(t: chrono::DateTime<chrono::Utc>) -> String {
+    (t + chrono::Duration::hours(8))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+async fn join(app: &TestApp, code: &str, who: &str) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url("/api/v1/join"))
+        .json(&json!({"code": code, "who": who}))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_class_opens_for_joining_at_its_start_and_ends_by_itself() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "teacher").await;
+    let teacher = staff(&app, "teacher").await;
+    let now = app.clock.now();
+
+    let (status, body) = teacher
+        .post(
+            "/api/v1/classes",
+            json!({"name": "晚班", "pack": "etax-basics", "seats": 3,
+                   "starts_at": cst(now + chrono::Duration::hours(2)), "ends_at": cst(now + chrono::Duration::hours(1))}),
+        )
+        .await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("ends_at")));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("结束时间须晚于开始时间")
+    );
+    let (status, body) = teacher
+        .post(
+            "/api/v1/classes",
+            json!({"name": "晚班", "pack": "etax-basics", "seats": 3, "ends_at": "next tuesday"}),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("bad_schedule")));
+
+    let (status, class) = teacher
+        .post(
+            "/api/v1/classes",
+            json!({"name": "晚班", "pack": "etax-basics", "seats": 3,
+                   "starts_at": cst(now + chrono::Duration::hours(2)), "ends_at": cst(now + chrono::Duration::hours(4))}),
+        )
+        .await;
+    assert_eq!(status, 200, "{class}");
+    let (id, code) = (
+        class["id"].as_i64().unwrap(),
+        class["join_code"].as_str().unwrap().to_owned(),
+    );
+    let (status, body) = join(&app, &code, "孙八").await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("not_started")));
+    assert!(body["message"].as_str().unwrap().contains("课堂尚未开始"));
+
+    // fifteen minutes before the start the room may come in
+    app.clock.advance(chrono::Duration::minutes(106));
+    let (status, body) = join(&app, &code, "孙八").await;
+    assert_eq!(status, 200, "{body}");
+    let sandbox = body["sandbox_token"].as_str().unwrap().to_owned();
+    let (status, _) = crate::api_client::Api::with_sandbox(&app, &sandbox)
+        .get("/api/v1/attempt")
+        .await;
+    assert_eq!(status, 200);
+
+    // at the end time the class ends by itself: the dashboard says so, the trainee is out
+    app.clock.advance(chrono::Duration::hours(3));
+    let (status, board) = teacher.get(&format!("/api/v1/classes/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(board["class"]["state"], "ended");
+    let res = app
+        .client
+        .get(app.url("/api/v1/attempt"))
+        .header("x-sandbox-token", &sandbox)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let (status, body) = join(&app, &code, "孙八").await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("ended")));
+    let ended_by = app
+        .db
+        .read(|s| s.audit_of_class(id, "class.end", 5))
+        .unwrap();
+    assert_eq!(ended_by[0].actor, "system");
+}
+
+#[tokio::test]
+async fn an_assistant_rescues_trainees_but_does_not_run_the_class() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "teacher").await;
+    let hash = taxlab_hash("Teach#2026ok");
+    app.db
+        .write(|s| {
+            s.create_user(
+                "helper",
+                "李助教",
+                taxlab::store::UserRole::Assistant,
+                &hash,
+                chrono::Utc::now(),
+            )
+        })
+        .unwrap();
+    let teacher = staff(&app, "teacher").await;
+    let helper = staff(&app, "helper").await;
+
+    let (status, body) = helper
+        .post(
+            "/api/v1/classes",
+            json!({"name": "助教班", "pack": "etax-basics", "seats": 2}),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("not_allowed")));
+    let (status, _) = helper
+        .post(
+            "/api/v1/courses",
+            json!({"name": "x", "pack": "etax-basics"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    let (_, class) = teacher
+        .post(
+            "/api/v1/classes",
+            json!({"name": "二班", "pack": "etax-basics", "seats": 2}),
+        )
+        .await;
+    let (id, code) = (
+        class["id"].as_i64().unwrap(),
+        class["join_code"].as_str().unwrap().to_owned(),
+    );
+    join(&app, &code, "周九").await;
+    let (status, _) = helper.get(&format!("/api/v1/classes/{id}")).await;
+    assert_eq!(status, 404, "not yet assigned");
+
+    let (status, body) = teacher
+        .post(
+            &format!("/api/v1/classes/{id}/assistant-add"),
+            json!({"text": "nobody"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("unknown_assistant"))
+    );
+    let (status, _) = teacher
+        .post(
+            &format!("/api/v1/classes/{id}/assistant-add"),
+            json!({"text": "helper"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let (_, list) = helper.get("/api/v1/classes").await;
+    assert_eq!(list[0]["id"], id);
+    let (status, board) = helper.get(&format!("/api/v1/classes/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(board["joined"], 1);
+    // a rescue is allowed, and audited under the assistant's name
+    let (status, body) = helper
+        .post(&format!("/api/v1/classes/{id}/seats/1/reset"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = helper
+        .post(
+            &format!("/api/v1/classes/{id}/faults-clear"),
+            json!({"seat": 1}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // the class-wide controls are the instructor's
+    for (action, body) in [
+        ("end", json!({})),
+        ("broadcast", json!({"text": "下课"})),
+        (
+            "faults",
+            json!({"kind": "maintenance", "module": "login", "minutes": 5}),
+        ),
+        ("faults-clear", json!({})),
+        ("assistant-remove", json!({"text": "helper"})),
+    ] {
+        let (status, res) = helper
+            .post(&format!("/api/v1/classes/{id}/{action}"), body)
+            .await;
+        assert_eq!(
+            (status, res["code"].as_str()),
+            (403, Some("not_allowed")),
+            "{action}"
+        );
+    }
+    let log = app
+        .db
+        .read(|s| s.audit_of_class(id, "class.reset", 5))
+        .unwrap();
+    let helper_id = app
+        .db
+        .read(|s| Ok(s.user_by_name("helper")?.unwrap().id))
+        .unwrap();
+    assert_eq!(log[0].actor, format!("user:{helper_id}"));
+
+    // the dashboard page shows an assistant the rescue controls only
+    let mut v = Visitor::outsider(&app);
+    v.get("/console/login").await;
+    v.post(
+        "/console/login",
+        &[("username", "helper"), ("password", "Teach#2026ok")],
+    )
+    .await;
+    let page = v.get_text(&format!("/console/classes/{id}")).await;
+    assert!(page.contains("你是本课堂的助教") && page.contains("重置实验"));
+    assert!(!page.contains(&format!("/console/classes/{id}/end")));
+
+    let (status, _) = teacher
+        .post(
+            &format!("/api/v1/classes/{id}/assistant-remove"),
+            json!({"text": "helper"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = helper.get(&format!("/api/v1/classes/{id}")).await;
+    assert_eq!(status, 404);
+}
