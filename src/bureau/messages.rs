@@ -96,6 +96,34 @@ pub fn open_message(
     Ok(m)
 }
 
+/// The id of a class's latest broadcast (课堂通知) among the announcements. It follows the
+/// text, so a new broadcast is unread again. (FNV-1a: stable across Rust versions, unlike
+/// the standard hasher.)
+pub fn class_notice_id(text: &str) -> String {
+    let h = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("class-{h:016x}")
+}
+
+/// Open the class's broadcast (marks it read; traced apart from the bureau's own
+/// announcements, which labs check).
+pub fn open_class_notice(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    person: i64,
+    id: &str,
+) -> Result<(), StoreError> {
+    scope.mark_announcement_read(person, id, now)?;
+    scope.trace(
+        now,
+        Some(person),
+        "class_notice.read",
+        "ok",
+        &json!({ "announcement": id }),
+    )
+}
+
 /// Open an announcement (which marks it read for the person).
 pub fn open_announcement(
     scope: &TenantScope<'_>,

@@ -26,7 +26,7 @@ use super::sandbox::{Desk, display_name};
 use super::{AppError, AppState, ReqLang};
 use crate::bureau::login::{self, LoginError};
 use crate::bureau::overview::{tenant_overview, training_accounts};
-use crate::bureau::{account, certificate, messages, passwords, staff};
+use crate::bureau::{account, certificate, passwords, staff};
 use crate::i18n::Lang;
 use crate::store::{CompanyId, PortalSession, SessionStage, TenantScope};
 
@@ -343,8 +343,9 @@ pub async fn messages_get(
     ReqLang(lang): ReqLang,
     Bearer(token): Bearer,
 ) -> Result<Json<Inbox>, AppError> {
+    let notice = desk.trainee.class_notice.clone();
     let data = signed_in(&desk, lang, token, move |scope, _, s| {
-        Ok(inbox(scope, s, lang)?)
+        Ok(inbox(scope, s, lang, notice.as_deref())?)
     })
     .await?;
     Ok(Json(data))
@@ -378,11 +379,10 @@ pub async fn announcement_get(
     ReqLang(lang): ReqLang,
     Bearer(token): Bearer,
 ) -> Result<Json<Opened>, AppError> {
-    if messages::announcement(&id).is_none() {
-        return Err(AppError::not_found(lang).as_json());
-    }
+    let item = super::portal::announcement_item(id, desk.trainee.class_notice.as_deref())
+        .ok_or_else(|| AppError::not_found(lang).as_json())?;
     let data = signed_in(&desk, lang, token, move |scope, now, s| {
-        open(scope, now, s, Item::Announcement(id), lang)
+        open(scope, now, s, item, lang)
     })
     .await?;
     Ok(Json(data))

@@ -281,12 +281,13 @@ pub async fn workbench(
     ReqLang(lang): ReqLang,
     Bearer(token): Bearer,
 ) -> Result<Json<super::portal::WorkbenchData>, AppError> {
+    let notice = state.trainee.class_notice.clone();
     let summary = run(&state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         if s.stage != SessionStage::Active {
             return Err(LoginError::NoSession);
         }
-        Ok(super::portal::workbench_data(scope, now, &s, lang)?)
+        Ok(super::portal::workbench_data(scope, now, &s, lang, notice.as_deref())?)
     })
     .await?;
     Ok(Json(summary))

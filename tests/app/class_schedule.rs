@@ -280,3 +280,93 @@ async fn an_assistant_rescues_trainees_but_does_not_run_the_class() {
     let (status, _) = helper.get(&format!("/api/v1/classes/{id}")).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn a_broadcast_is_listed_among_the_announcements_and_a_new_one_is_unread_again() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "teacher").await;
+    let teacher = staff(&app, "teacher").await;
+    let (_, class) = teacher
+        .post(
+            "/api/v1/classes",
+            json!({"name": "三班", "pack": "etax-basics", "seats": 1}),
+        )
+        .await;
+    let id = class["id"].as_i64().unwrap();
+    let (_, joined) = join(&app, class["join_code"].as_str().unwrap(), "郑一").await;
+    let sandbox = joined["sandbox_token"].as_str().unwrap().to_owned();
+    let (uscc, mobile) = app
+        .db
+        .read(|s| {
+            let t = s.sandbox_trainee(&sandbox)?.unwrap();
+            let a = s.attempt_of(t.id, t.attempt.unwrap())?;
+            let m = taxlab::labs::run::materials(&a)?;
+            Ok((m.values["uscc"].clone(), m.values["me.mobile"].clone()))
+        })
+        .unwrap();
+    let mut api = crate::api_client::Api::with_sandbox(&app, &sandbox);
+    let (status, body) = api
+        .post(
+            "/api/v1/login",
+            json!({"company": uscc, "account": mobile, "password": "Etax@2026"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    api.token = Some(body["token"].as_str().unwrap().to_owned());
+    let (status, _) = api
+        .post(
+            "/api/v1/password/initial",
+            json!({"new_password": "Good#Pass42", "confirm": "Good#Pass42"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, inbox) = api.get("/api/v1/messages").await;
+    let bureau_only = inbox["announcements"].as_array().unwrap().len();
+
+    teacher
+        .post(
+            &format!("/api/v1/classes/{id}/broadcast"),
+            json!({"text": "请先完成第一步，再绑定邮箱"}),
+        )
+        .await;
+    let (_, inbox) = api.get("/api/v1/messages").await;
+    let list = inbox["announcements"].as_array().unwrap();
+    assert_eq!(list.len(), bureau_only + 1);
+    assert_eq!(list[0]["title"], "课堂通知：请先完成第一步，再绑定邮箱");
+    assert_eq!(list[0]["read"], false);
+    let notice = list[0]["id"].as_str().unwrap().to_owned();
+    let (status, opened) = api.get(&format!("/api/v1/announcements/{notice}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(opened["body"], "请先完成第一步，再绑定邮箱");
+    let (_, inbox) = api.get("/api/v1/messages").await;
+    assert_eq!(inbox["announcements"][0]["read"], true);
+    // the workbench shows it among the latest announcements
+    let (_, bench) = api.get("/api/v1/workbench").await;
+    assert_eq!(bench["announcements"][0]["id"], notice.as_str());
+
+    // a new broadcast replaces it, unread; the old id is gone
+    teacher
+        .post(
+            &format!("/api/v1/classes/{id}/broadcast"),
+            json!({"text": "十分钟后下课"}),
+        )
+        .await;
+    let (_, inbox) = api.get("/api/v1/messages").await;
+    assert_eq!(inbox["announcements"][0]["read"], false);
+    assert_ne!(inbox["announcements"][0]["id"], notice.as_str());
+    let (status, _) = api.get(&format!("/api/v1/announcements/{notice}")).await;
+    assert_eq!(status, 404);
+    // reading the class notice does not count as reading the bureau's announcements
+    let read = app
+        .db
+        .read(|s| {
+            let t = s.sandbox_trainee(&sandbox)?.unwrap();
+            Ok(s.tenant(t.tenant)
+                .trace_events()?
+                .iter()
+                .filter(|e| e.action == "announcement.read")
+                .count())
+        })
+        .unwrap();
+    assert_eq!(read, 0);
+}

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod courses;
 #[path = "../app/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
@@ -436,21 +437,7 @@ async fn the_portal_is_usable_in_english_at_tablet_width() {
     let driver = start_driver().await;
     let c = browser_sized(&driver, 768, 1024, None).await;
     let (uscc, mobile) = clerk(&app);
-    // the catalogue's Chinese strings (four characters or more): none may show in English
-    let catalogue: toml::Table = toml::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/web/i18n/zh-CN.toml"))
-            .unwrap(),
-    )
-    .unwrap();
-    let chinese_ui: Vec<String> = catalogue
-        .values()
-        .filter_map(|v| v.as_str())
-        .flat_map(|v| v.split(['{', '}', '，', '。', '：', '、']))
-        .filter(|v| {
-            v.chars().count() >= 4 && v.chars().all(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch))
-        })
-        .map(str::to_owned)
-        .collect();
+    let chinese_ui = chinese_ui();
     assert!(chinese_ui.len() > 100);
     enter_sandbox(&c, &app).await;
     c.find(Locator::Css("a[href^='/lang/en']"))
@@ -490,6 +477,24 @@ async fn the_portal_is_usable_in_english_at_tablet_width() {
     wait_for(&c, "#feedback").await;
     english_and_fits(&c, &chinese_ui, "/lab#feedback", "29-tablet-lab-feedback").await;
     c.close().await.unwrap();
+}
+
+/// The catalogue's Chinese strings (four characters or more): none may show in English.
+fn chinese_ui() -> Vec<String> {
+    let catalogue: toml::Table = toml::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/web/i18n/zh-CN.toml"))
+            .unwrap(),
+    )
+    .unwrap();
+    catalogue
+        .values()
+        .filter_map(|v| v.as_str())
+        .flat_map(|v| v.split(['{', '}', '，', '。', '：', '、']))
+        .filter(|v| {
+            v.chars().count() >= 4 && v.chars().all(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch))
+        })
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The page is in English, shows none of the catalogue's Chinese strings, is no wider than

@@ -56,23 +56,53 @@ fn announcement_text(a: &Announcement, lang: Lang) -> (String, String) {
     }
 }
 
-/// The announcements published by the tenant's date, with the person's read marks.
+/// The announcements published by the tenant's date, with the person's read marks; the
+/// class's latest broadcast (课堂通知), if any, first.
 pub(super) fn announcement_views(
     scope: &TenantScope<'_>,
     person: i64,
     lang: Lang,
+    notice: Option<&str>,
 ) -> Result<Vec<ItemView>, StoreError> {
     let today = scope.record()?.sandbox_date;
     let read = scope.announcements_read(person)?;
-    Ok(messages::announcements(today)
+    let class = notice.map(|text| {
+        let id = messages::class_notice_id(text);
+        let short: String = text.chars().take(30).collect();
+        let more = if text.chars().count() > 30 { "…" } else { "" };
+        ItemView {
+            read: read.contains(&id),
+            id,
+            date: today.to_string(),
+            title: format!("{}：{short}{more}", notice_title(lang)),
+        }
+    });
+    Ok(class
         .into_iter()
-        .map(|a| ItemView {
+        .chain(messages::announcements(today).into_iter().map(|a| ItemView {
             id: a.id.clone(),
             date: a.date.to_string(),
             title: announcement_text(a, lang).0,
             read: read.contains(&a.id),
-        })
+        }))
         .collect())
+}
+
+fn notice_title(lang: Lang) -> String {
+    crate::i18n::Catalog::embedded()
+        .text(lang, "messages.class_notice")
+        .to_owned()
+}
+
+/// What an announcement id names: one of the bureau's, or the class's current broadcast.
+/// `None` when it is neither (an old broadcast, another class's, or nothing).
+pub(in crate::http) fn announcement_item(id: String, notice: Option<&str>) -> Option<Item> {
+    if messages::announcement(&id).is_some() {
+        return Some(Item::Announcement(id));
+    }
+    notice
+        .filter(|text| messages::class_notice_id(text) == id)
+        .map(|text| Item::ClassNotice(id, text.to_owned()))
 }
 
 #[derive(Serialize)]
@@ -94,6 +124,7 @@ pub(in crate::http) fn inbox(
     scope: &TenantScope<'_>,
     s: &PortalSession,
     lang: Lang,
+    notice: Option<&str>,
 ) -> Result<Inbox, StoreError> {
     let messages = scope
         .messages(s.company_id)?
@@ -107,7 +138,7 @@ pub(in crate::http) fn inbox(
         .collect();
     Ok(Inbox {
         messages,
-        announcements: announcement_views(scope, s.person_id, lang)?,
+        announcements: announcement_views(scope, s.person_id, lang, notice)?,
     })
 }
 
@@ -117,13 +148,14 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let notice = state.trainee.class_notice.clone();
     let found = bureau(&state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         Ok((
             s.stage,
             who(scope, s.person_id, s.company_id)?,
             phone_view(scope, lang)?,
-            inbox(scope, &s, lang)?,
+            inbox(scope, &s, lang, notice.as_deref())?,
         ))
     })
     .await?;
@@ -175,6 +207,8 @@ pub(in crate::http) struct Opened {
 pub(in crate::http) enum Item {
     Message(i64),
     Announcement(String),
+    /// The class's current broadcast: its id and text.
+    ClassNotice(String, String),
 }
 
 /// Open a message of the session's company or an announcement; marks it read.
@@ -195,6 +229,11 @@ pub(in crate::http) fn open(
             let a = messages::open_announcement(scope, now, s.person_id, &id)?;
             let (t, b) = announcement_text(a, lang);
             (t, a.date.to_string(), b)
+        }
+        Item::ClassNotice(id, text) => {
+            messages::open_class_notice(scope, now, s.person_id, &id)?;
+            let today = scope.record()?.sandbox_date.to_string();
+            (notice_title(lang), today, text)
         }
     };
     Ok(Opened { title, date, body })
@@ -272,9 +311,8 @@ pub async fn announcement(
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    if messages::announcement(&id).is_none() {
-        return Err(AppError::not_found(lang));
-    }
     let path = format!("/portal/announcements/{id}");
-    detail(&state, lang, &headers, Item::Announcement(id), path).await
+    let item = announcement_item(id, state.trainee.class_notice.as_deref())
+        .ok_or_else(|| AppError::not_found(lang))?;
+    detail(&state, lang, &headers, item, path).await
 }

@@ -12,7 +12,7 @@ mod workbench;
 
 pub(super) use help::{answer_traced, search_views};
 pub use help::{ask, help};
-pub(super) use messages::{Inbox, Item, Opened, inbox, open};
+pub(super) use messages::{Inbox, Item, Opened, announcement_item, inbox, open};
 pub use messages::{announcement, list as messages, message};
 pub use recovery::*;
 pub use settings::*;

@@ -112,6 +112,7 @@ pub(in crate::http) fn workbench_data(
     now: DateTime<Utc>,
     s: &crate::store::PortalSession,
     lang: Lang,
+    notice: Option<&str>,
 ) -> Result<WorkbenchData, StoreError> {
     let overview = tenant_overview(scope)?;
     let summary = overview
@@ -125,7 +126,7 @@ pub(in crate::http) fn workbench_data(
         .iter()
         .filter(|m| !m.read)
         .count();
-    let mut announcements = super::messages::announcement_views(scope, s.person_id, lang)?;
+    let mut announcements = super::messages::announcement_views(scope, s.person_id, lang, notice)?;
     announcements.truncate(3);
     Ok(WorkbenchData {
         sandbox_date: overview.sandbox_date.to_string(),
@@ -179,13 +180,14 @@ pub async fn workbench(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let notice = state.trainee.class_notice.clone();
     let found = bureau(&state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         Ok((
             s.stage,
             who(scope, s.person_id, s.company_id)?,
             phone_view(scope, lang)?,
-            workbench_data(scope, now, &s, lang)?,
+            workbench_data(scope, now, &s, lang, notice.as_deref())?,
         ))
     })
     .await?;
