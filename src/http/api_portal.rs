@@ -287,7 +287,13 @@ pub async fn workbench(
         if s.stage != SessionStage::Active {
             return Err(LoginError::NoSession);
         }
-        Ok(super::portal::workbench_data(scope, now, &s, lang, notice.as_deref())?)
+        Ok(super::portal::workbench_data(
+            scope,
+            now,
+            &s,
+            lang,
+            notice.as_deref(),
+        )?)
     })
     .await?;
     Ok(Json(summary))

@@ -82,3 +82,54 @@ impl<'a> Api<'a> {
         assert_eq!(status, 200);
     }
 }
+
+/// A JSON client with one header: a staff token (`staff`) or a sandbox token.
+pub struct Client<'a> {
+    pub app: &'a TestApp,
+    pub header: (&'static str, String),
+}
+
+impl Client<'_> {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .app
+            .client
+            .request(method, self.app.url(path))
+            .header(self.header.0, &self.header.1);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+}
+
+/// An instructor's (or assistant's) API client, from their token (password `Teach#2026ok`).
+pub async fn staff<'a>(app: &'a TestApp, username: &str) -> Client<'a> {
+    let res = app
+        .client
+        .post(app.url("/api/v1/console/token"))
+        .json(&json!({"username": username, "password": "Teach#2026ok"}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    Client {
+        app,
+        header: ("x-staff-token", body["token"].as_str().unwrap().to_owned()),
+    }
+}

@@ -2,53 +2,10 @@
 
 use serde_json::{Value, json};
 
+use crate::api_client::staff;
 use crate::browser::Visitor;
 use crate::classroom::{instructor, taxlab_hash};
 use crate::helpers::TestApp;
-
-struct Client<'a> {
-    app: &'a TestApp,
-    header: (&'static str, String),
-}
-
-impl Client<'_> {
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self
-            .app
-            .client
-            .request(method, self.app.url(path))
-            .header(self.header.0, &self.header.1);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.send(reqwest::Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::POST, path, Some(body)).await
-    }
-}
-
-async fn staff<'a>(app: &'a TestApp, username: &str) -> Client<'a> {
-    let res = app
-        .client
-        .post(app.url("/api/v1/console/token"))
-        .json(&json!({"username": username, "password": "Teach#2026ok"}))
-        .send()
-        .await
-        .unwrap();
-    let body: Value = res.json().await.unwrap();
-    Client {
-        app,
-        header: ("x-staff-token", body["token"].as_str().unwrap().to_owned()),
-    }
-}
 
 /// China Standard Time, as the console's form sends it.
 fn cst(t: chrono::DateTime<chrono::Utc>) -> String {

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::api_client::Api;
+use crate::api_client::{Api, Client, staff};
 use crate::browser::{Visitor, location};
 use crate::classroom::instructor;
 use crate::helpers::TestApp;
@@ -35,38 +35,6 @@ exam_minutes = 20
     taxlab::labs::Library::from_files(files).unwrap()
 }
 
-/// A staff token for `username` (an instructor made by `instructor`).
-async fn staff_token(app: &TestApp, username: &str) -> String {
-    let res = app
-        .client
-        .post(app.url("/api/v1/console/token"))
-        .json(&json!({"username": username, "password": "Teach#2026ok"}))
-        .send()
-        .await
-        .unwrap();
-    let body: Value = res.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
-async fn call(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    header: (&str, &str),
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app
-        .client
-        .request(method, app.url(path))
-        .header(header.0, header.1);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 async fn register(app: &TestApp, code: &str, login: &str, password: &str) -> (u16, Value) {
     let res = app
         .client
@@ -90,15 +58,13 @@ async fn sign_in(app: &TestApp, code: &str, login: &str, password: &str) -> (u16
 }
 
 /// A course opened through the API: (id, enrolment code).
-async fn open_course(app: &TestApp, staff: &str, pack: &str) -> (i64, String) {
-    let (status, body) = call(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/courses",
-        ("x-staff-token", staff),
-        Some(json!({"name": "自学：验证码", "pack": pack, "seed": 5})),
-    )
-    .await;
+async fn open_course(staff: &Client<'_>, pack: &str) -> (i64, String) {
+    let (status, body) = staff
+        .post(
+            "/api/v1/courses",
+            json!({"name": "自学：验证码", "pack": pack, "seed": 5}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     (
         body["id"].as_i64().unwrap(),
@@ -144,8 +110,8 @@ async fn pass_sms_expired(app: &TestApp, sandbox: &str) {
 async fn a_learner_registers_comes_back_another_day_retries_and_completes() {
     let app = TestApp::spawn_with(library_with_short_pack()).await;
     instructor(&app, "teacher").await;
-    let staff = staff_token(&app, "teacher").await;
-    let (course, code) = open_course(&app, &staff, "sms-only").await;
+    let teacher = staff(&app, "teacher").await;
+    let (course, code) = open_course(&teacher, "sms-only").await;
 
     // bad registrations are refused at their field, in Chinese by default
     let res = app
@@ -233,14 +199,7 @@ async fn a_learner_registers_comes_back_another_day_retries_and_completes() {
     assert!(page.contains("结业记录") && page.contains("TLC-0001-00001") && page.contains("赵六"));
 
     // the instructor sees the learner; another instructor and the learner do not
-    let (status, body) = call(
-        &app,
-        reqwest::Method::GET,
-        &format!("/api/v1/courses/{course}"),
-        ("x-staff-token", &staff),
-        None,
-    )
-    .await;
+    let (status, body) = teacher.get(&format!("/api/v1/courses/{course}")).await;
     assert_eq!(status, 200);
     assert_eq!(body["learners"][0]["login"], "2026101");
     assert_eq!(
@@ -248,24 +207,14 @@ async fn a_learner_registers_comes_back_another_day_retries_and_completes() {
         "TLC-0001-00001"
     );
     instructor(&app, "other").await;
-    let other = staff_token(&app, "other").await;
-    let (status, _) = call(
-        &app,
-        reqwest::Method::GET,
-        &format!("/api/v1/courses/{course}"),
-        ("x-staff-token", &other),
-        None,
-    )
-    .await;
+    let other = staff(&app, "other").await;
+    let (status, _) = other.get(&format!("/api/v1/courses/{course}")).await;
     assert_eq!(status, 404);
-    let (status, _) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/courses",
-        ("x-sandbox-token", &again),
-        None,
-    )
-    .await;
+    let learner_as_staff = Client {
+        app: &app,
+        header: ("x-sandbox-token", again.clone()),
+    };
+    let (status, _) = learner_as_staff.get("/api/v1/courses").await;
     assert_eq!(status, 401, "a learner is no instructor");
 
     // a class trainee or the demo trainee has no course
@@ -279,8 +228,8 @@ async fn a_learner_registers_comes_back_another_day_retries_and_completes() {
 async fn two_learners_get_their_own_tenants_and_cannot_reach_each_other() {
     let app = TestApp::spawn().await;
     instructor(&app, "teacher").await;
-    let staff = staff_token(&app, "teacher").await;
-    let (_, code) = open_course(&app, &staff, "etax-basics").await;
+    let teacher = staff(&app, "teacher").await;
+    let (_, code) = open_course(&teacher, "etax-basics").await;
     let (_, a) = register(&app, &code, "a@example.cn", "Study2026").await;
     let (_, b) = register(&app, &code, "b@example.cn", "Study2026").await;
     let (a, b) = (
@@ -322,8 +271,8 @@ async fn two_learners_get_their_own_tenants_and_cannot_reach_each_other() {
 async fn registration_and_sign_in_are_rate_limited() {
     let app = TestApp::spawn().await;
     instructor(&app, "teacher").await;
-    let staff = staff_token(&app, "teacher").await;
-    let (_, code) = open_course(&app, &staff, "etax-basics").await;
+    let teacher = staff(&app, "teacher").await;
+    let (_, code) = open_course(&teacher, "etax-basics").await;
     for n in 0..5 {
         let (status, body) = register(&app, &code, &format!("s{n}"), "Study2026").await;
         assert_eq!(status, 200, "{body}");

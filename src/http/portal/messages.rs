@@ -79,12 +79,16 @@ pub(super) fn announcement_views(
     });
     Ok(class
         .into_iter()
-        .chain(messages::announcements(today).into_iter().map(|a| ItemView {
-            id: a.id.clone(),
-            date: a.date.to_string(),
-            title: announcement_text(a, lang).0,
-            read: read.contains(&a.id),
-        }))
+        .chain(
+            messages::announcements(today)
+                .into_iter()
+                .map(|a| ItemView {
+                    id: a.id.clone(),
+                    date: a.date.to_string(),
+                    title: announcement_text(a, lang).0,
+                    read: read.contains(&a.id),
+                }),
+        )
         .collect())
 }
 
