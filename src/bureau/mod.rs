@@ -8,4 +8,5 @@ pub mod login;
 pub mod messages;
 pub mod overview;
 pub mod passwords;
+pub mod returns;
 pub mod staff;

@@ -420,6 +420,9 @@ impl Control {
                     "sms_delay" => {
                         Control::Fault(crate::labs::setup::Fault::SmsDelay { minutes, count: 1 })
                     }
+                    "network_drop" => {
+                        Control::Fault(crate::labs::setup::Fault::NetworkDrop { count: 1 })
+                    }
                     _ => return Some(Err(ClassError::BadFault)),
                 }
             }

@@ -38,7 +38,7 @@ fn stage_name(s: SessionStage) -> &'static str {
 }
 
 /// A refused step as `{code, message, field}` with a status that says what kind of refusal.
-fn refusal(e: &LoginError, lang: Lang) -> AppError {
+pub(super) fn refusal(e: &LoginError, lang: Lang) -> AppError {
     let status = match e {
         LoginError::NoSession | LoginError::SessionExpired => StatusCode::UNAUTHORIZED,
         LoginError::Locked { .. } => StatusCode::LOCKED,

@@ -104,6 +104,16 @@ impl Modify for Tokens {
         super::course::api_register,
         super::course::api_sign_in,
         super::course::api_progress,
+        super::api_returns::list,
+        super::api_returns::form,
+        super::api_returns::calculate,
+        super::api_returns::draft,
+        super::api_returns::submit,
+        super::api_returns::amend,
+        super::api_returns::pay,
+        super::api_returns::receipt_get,
+        super::api_returns::payment_get,
+        super::api_returns::agreement,
     ),
     components(schemas(
         ApiErrorBody,
@@ -145,7 +155,14 @@ impl Modify for Tokens {
         crate::classroom::course::Registration,
         crate::classroom::course::Progress,
         crate::classroom::course::LabProgress,
-        crate::classroom::course::Completion
+        crate::classroom::course::Completion,
+        super::api_returns::FormBody,
+        super::portal::Sheet,
+        super::portal::FieldView,
+        super::portal::LineView,
+        super::portal::Receipt,
+        super::portal::PaymentView,
+        super::portal::PaidItem
     ))
 )]
 pub struct ApiDoc;

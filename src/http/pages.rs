@@ -45,7 +45,7 @@ pub(super) fn is_local_path(p: &str) -> bool {
         && p.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
 }
 
-const ASSETS: [(&str, &str, &str); 4] = [
+const ASSETS: [(&str, &str, &str); 5] = [
     (
         "app.css",
         "text/css; charset=utf-8",
@@ -60,6 +60,11 @@ const ASSETS: [(&str, &str, &str); 4] = [
         "phone.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/static/phone.js"),
+    ),
+    (
+        "returns.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/returns.js"),
     ),
     (
         "favicon.svg",

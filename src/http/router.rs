@@ -10,8 +10,8 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 
 use super::{
-    AppState, api, api_bureau, api_console, api_labs, api_portal, console, course, home, labs,
-    pages, portal,
+    AppState, api, api_bureau, api_console, api_labs, api_portal, api_returns, console, course,
+    home, labs, pages, portal,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -124,6 +124,53 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/staff/revoke", post(portal::revoke))
         .route("/portal/switch", post(portal::switch))
         .route("/portal/logout", post(portal::logout))
+        .route("/portal/returns", get(portal::returns_page))
+        .route(
+            "/portal/returns/{kind}/{period}",
+            get(portal::form_page_get).post(portal::form_page_post),
+        )
+        .route(
+            "/portal/returns/{kind}/{period}/calculate",
+            post(portal::calculate),
+        )
+        .route(
+            "/portal/returns/{kind}/{period}/pay",
+            post(portal::pay_post),
+        )
+        .route(
+            "/portal/returns/receipts/{number}",
+            get(portal::receipt_page),
+        )
+        .route("/portal/payments/agreement", post(portal::agreement_post))
+        .route("/portal/payments/{number}", get(portal::payment_page))
+        .route("/api/v1/returns", get(api_returns::list))
+        .route("/api/v1/returns/{kind}/{period}", get(api_returns::form))
+        .route(
+            "/api/v1/returns/{kind}/{period}/calculate",
+            post(api_returns::calculate),
+        )
+        .route(
+            "/api/v1/returns/{kind}/{period}/draft",
+            put(api_returns::draft),
+        )
+        .route(
+            "/api/v1/returns/{kind}/{period}/submit",
+            post(api_returns::submit),
+        )
+        .route(
+            "/api/v1/returns/{kind}/{period}/amend",
+            post(api_returns::amend),
+        )
+        .route(
+            "/api/v1/returns/{kind}/{period}/pay",
+            post(api_returns::pay),
+        )
+        .route(
+            "/api/v1/returns/receipts/{number}",
+            get(api_returns::receipt_get),
+        )
+        .route("/api/v1/payments/agreement", post(api_returns::agreement))
+        .route("/api/v1/payments/{number}", get(api_returns::payment_get))
         .route("/healthz", get(api::healthz))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/calc/{tax}", post(api::calc))

@@ -144,6 +144,8 @@ fn module_of(path: &str) -> Option<&'static str> {
         "messages"
     } else if p.starts_with("/help") {
         "help"
+    } else if p.starts_with("/returns") || p.starts_with("/payments") {
+        "filing"
     } else {
         return None;
     };

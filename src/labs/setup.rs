@@ -36,6 +36,8 @@ pub const MODULES: &[&str] = &[
     "staff",
     "messages",
     "help",
+    "filing",
+    "bank",
 ];
 
 /// Prior state, applied to the trainee's person (`setup.as`) in the first company.
@@ -88,8 +90,12 @@ pub enum Fault {
     /// The next `count` SMS codes reach the phone `minutes` late (so, past five minutes,
     /// already expired).
     SmsDelay { minutes: i64, count: u32 },
-    /// A module is closed for maintenance for `minutes` from the start.
+    /// A module is closed for maintenance for `minutes` from the start (module `bank`:
+    /// payments are refused with the bank's notice).
     Maintenance { module: String, minutes: i64 },
+    /// The responses to the next `count` return submissions are lost on the way back:
+    /// the return is filed, the filer's screen says the connection dropped.
+    NetworkDrop { count: u32 },
 }
 
 impl Fault {
@@ -114,6 +120,7 @@ impl Fault {
         match self {
             Fault::SmsDelay { .. } => "sms_delay",
             Fault::Maintenance { .. } => "maintenance",
+            Fault::NetworkDrop { .. } => "network_drop",
         }
     }
 
@@ -121,7 +128,9 @@ impl Fault {
     /// minutes, a delay strikes its count of times.
     pub fn add_to(&self, scope: &TenantScope<'_>, now: DateTime<Utc>) -> Result<(), StoreError> {
         let (ends_at, remaining) = match self {
-            Fault::SmsDelay { count, .. } => (None, Some(i64::from(*count))),
+            Fault::SmsDelay { count, .. } | Fault::NetworkDrop { count } => {
+                (None, Some(i64::from(*count)))
+            }
             Fault::Maintenance { minutes, .. } => (Some(now + Duration::minutes(*minutes)), None),
         };
         let params = serde_json::to_string(self).map_err(|e| StoreError::Other(e.to_string()))?;

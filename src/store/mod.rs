@@ -19,6 +19,7 @@ mod load;
 mod messages;
 mod portal;
 mod records;
+mod returns;
 mod sandbox;
 mod tenants;
 
@@ -39,6 +40,7 @@ pub use error::StoreError;
 pub use messages::Message;
 pub use portal::{Account, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent};
 pub use records::*;
+pub use returns::{Draft, FiledReturn, NewReturn, Remittance};
 pub use sandbox::{Trainee, TraineeKind};
 pub use tenants::TenantScope;
 
@@ -52,6 +54,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0004_labs.sql")),
     M::up(include_str!("migrations/0005_classes.sql")),
     M::up(include_str!("migrations/0006_courses.sql")),
+    M::up(include_str!("migrations/0007_returns.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -19,7 +19,7 @@ fn bad(what: &str, value: &str) -> StoreError {
     StoreError::BadData(format!("{what}: {value:?}"))
 }
 
-fn date(text: &str) -> Result<NaiveDate, StoreError> {
+pub(super) fn date(text: &str) -> Result<NaiveDate, StoreError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad("date", text))
 }
 
@@ -31,7 +31,7 @@ fn parse_with<T, E>(
     f(text).map_err(|_| bad(what, text))
 }
 
-fn parse_opt<T>(
+pub(super) fn parse_opt<T>(
     what: &str,
     text: &str,
     f: impl FnOnce(&str) -> Option<T>,
@@ -113,6 +113,15 @@ impl<'c> TenantScope<'c> {
                 [self.t()],
                 tenant_row,
             )?
+    }
+
+    /// Move the tenant's simulated "today" (a lab's setup, a test).
+    pub fn set_sandbox_date(&self, date: NaiveDate) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE tenants SET sandbox_date = ?2 WHERE id = ?1",
+            params![self.t(), date.to_string()],
+        )?;
+        Ok(())
     }
 
     pub fn companies(&self) -> Result<Vec<Stored<Company>>, StoreError> {

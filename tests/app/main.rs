@@ -17,6 +17,7 @@ mod courses;
 mod messages;
 mod pages;
 mod portal;
+mod returns;
 mod sandbox;
 mod settings;
 mod staff;

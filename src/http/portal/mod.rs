@@ -5,6 +5,8 @@
 mod help;
 mod messages;
 mod recovery;
+mod returns;
+mod returns_view;
 mod settings;
 mod signin;
 mod staff;
@@ -15,6 +17,14 @@ pub use help::{ask, help};
 pub(super) use messages::{Inbox, Item, Opened, announcement_item, inbox, open};
 pub use messages::{announcement, list as messages, message};
 pub use recovery::*;
+pub use returns::{
+    agreement_post, calculate, form_page_get, form_page_post, pay_post, payment_page, receipt_page,
+    returns_page,
+};
+pub(super) use returns_view::{
+    FieldView, LineView, PaidItem, PaymentView, Receipt, Refusal, Sheet, filing, parse_return,
+    payment_view, problem_text, receipt, return_message, sheet,
+};
 pub use settings::*;
 pub(super) use settings::{
     AccountData, account_data, certificate_problem, contact_message, security_problem,

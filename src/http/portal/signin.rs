@@ -101,6 +101,7 @@ pub async fn login_form(
 ) -> Result<Response, AppError> {
     let notice = match q.ok().and_then(|Query(q)| q.notice).as_deref() {
         Some("timeout") => Some("login.session_expired"),
+        Some("timeout_draft") => Some("login.session_expired_draft"),
         Some("logged_out") => Some("login.logged_out"),
         Some("login") => Some("login.no_session"),
         Some("reset_done") => Some("login.reset_done"),

@@ -1,0 +1,578 @@
+//! The forms: which fields each return asks for, how typed text becomes figures (with an
+//! error at the field when it cannot), prefill from the company's own invoices and ledger
+//! (智能预填), the engine's computation, and the checks the real system makes within and
+//! across forms (表内/表间校验): errors stop a submission, warnings need the filer's
+//! confirmation.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::domain::entities::{Company, InvoiceDirection, InvoiceKind, ReturnKind};
+use crate::domain::money::Rate;
+use crate::domain::money::{Fen, MoneyError};
+use crate::domain::period::TaxPeriod;
+use crate::domain::tax::cit::{self, CitInput, QuarterSize, SmallLowProfit};
+use crate::domain::tax::vat_general::{self, VatGeneralInput};
+use crate::domain::tax::vat_small::{self, VatSmallInput};
+use crate::domain::tax::{Assessment, Policy, PolicyError};
+use crate::store::{CompanyId, StoreError, TenantScope};
+
+/// What the filer typed, field by field, exactly as typed.
+pub type Values = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldKind {
+    /// Yuan with at most two decimals.
+    Money,
+    /// A whole number (headcount).
+    Count,
+    /// Yes or no.
+    Flag,
+}
+
+/// One field of a form. Its label is the catalogue key `returns.field.<name>`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Field {
+    pub name: &'static str,
+    /// The form line (栏次) it fills, if it is one.
+    pub line: &'static str,
+    pub kind: FieldKind,
+    pub required: bool,
+    /// May be negative (a loss).
+    pub signed: bool,
+}
+
+const fn money(name: &'static str, line: &'static str) -> Field {
+    Field {
+        name,
+        line,
+        kind: FieldKind::Money,
+        required: false,
+        signed: false,
+    }
+}
+
+const fn required(mut f: Field) -> Field {
+    f.required = true;
+    f
+}
+
+const VAT_SMALL: &[Field] = &[
+    money("sales_3pct_special", ""),
+    money("sales_3pct_other", ""),
+    money("sales_5pct_special", ""),
+    money("sales_5pct_other", ""),
+    money("other_exempt_sales", ""),
+    money("prepaid_tax", "21"),
+];
+
+const VAT_GENERAL: &[Field] = &[
+    money("sales_13pct", ""),
+    money("sales_9pct", ""),
+    money("sales_6pct", ""),
+    money("zero_rated_sales", "7"),
+    money("exempt_sales", "8"),
+    money("input_tax", "12"),
+    money("carried_credit", "13"),
+    money("input_transferred_out", "14"),
+    money("prepaid_tax", "28"),
+];
+
+const CIT: &[Field] = &[
+    required(money("revenue", "1")),
+    required(money("cost", "2")),
+    Field {
+        signed: true,
+        ..required(money("total_profit", "3"))
+    },
+    money("specific_business_income", "4"),
+    money("non_taxable_income", "5"),
+    money("exempt_income", "6"),
+    money("accelerated_depreciation", "7"),
+    money("loss_offset", "8"),
+    money("prepaid_tax", "13"),
+    money("specific_prepaid_tax", "14"),
+    Field {
+        kind: FieldKind::Count,
+        ..required(money("headcount_start", ""))
+    },
+    Field {
+        kind: FieldKind::Count,
+        ..required(money("headcount_end", ""))
+    },
+    required(money("assets_start", "")),
+    required(money("assets_end", "")),
+    Field {
+        kind: FieldKind::Flag,
+        ..money("restricted_industry", "")
+    },
+];
+
+/// The returns a filer can complete here.
+pub fn fields(kind: ReturnKind) -> &'static [Field] {
+    match kind {
+        ReturnKind::VatSmall => VAT_SMALL,
+        ReturnKind::CitQuarterly => CIT,
+        ReturnKind::VatGeneral => VAT_GENERAL,
+    }
+}
+
+/// A figure read from a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    Money(Fen),
+    Count(i64),
+    Flag(bool),
+}
+
+/// A problem at a field (or, with an empty field, with the form as a whole). Its text is
+/// the catalogue key `returns.error.<code>` (or `returns.warning.<code>`) with `args`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Problem {
+    fn at(field: &'static str, code: &'static str) -> Problem {
+        Problem {
+            field,
+            code,
+            args: Vec::new(),
+        }
+    }
+
+    fn with(mut self, name: &'static str, value: impl ToString) -> Problem {
+        self.args.push((name, value.to_string()));
+        self
+    }
+}
+
+/// The figures of a form, by field name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Figures(BTreeMap<&'static str, Figure>);
+
+impl Figures {
+    pub fn money(&self, name: &str) -> Fen {
+        match self.0.get(name) {
+            Some(Figure::Money(f)) => *f,
+            _ => Fen::ZERO,
+        }
+    }
+
+    fn count(&self, name: &str) -> i64 {
+        match self.0.get(name) {
+            Some(Figure::Count(n)) => *n,
+            _ => 0,
+        }
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        matches!(self.0.get(name), Some(Figure::Flag(true)))
+    }
+
+    /// The figures as the normalised text a filing stores (and a form shows again).
+    pub fn values(&self) -> Values {
+        self.0
+            .iter()
+            .map(|(k, f)| {
+                let text = match f {
+                    Figure::Money(m) => m.to_string(),
+                    Figure::Count(n) => n.to_string(),
+                    Figure::Flag(b) => if *b { "1" } else { "0" }.to_owned(),
+                };
+                ((*k).to_owned(), text)
+            })
+            .collect()
+    }
+}
+
+/// Read every field; each one that cannot be read is a problem at that field.
+pub fn parse(kind: ReturnKind, values: &Values) -> Result<Figures, Vec<Problem>> {
+    let mut out = BTreeMap::new();
+    let mut problems = Vec::new();
+    for f in fields(kind) {
+        let text = values.get(f.name).map(|s| s.trim()).unwrap_or_default();
+        // thousands separators as the real forms display them are accepted
+        let text = text.replace([',', '，'], "");
+        if text.is_empty() && f.required {
+            problems.push(Problem::at(f.name, "required"));
+            continue;
+        }
+        let figure = match f.kind {
+            FieldKind::Flag => Ok(Figure::Flag(matches!(
+                text.as_str(),
+                "1" | "true" | "on" | "yes" | "是"
+            ))),
+            FieldKind::Count if text.is_empty() => Ok(Figure::Count(0)),
+            FieldKind::Count => match text.parse::<i64>() {
+                Ok(n) if n >= 0 => Ok(Figure::Count(n)),
+                Ok(_) => Err(Problem::at(f.name, "negative")),
+                Err(_) => Err(Problem::at(f.name, "integer")),
+            },
+            FieldKind::Money if text.is_empty() => Ok(Figure::Money(Fen::ZERO)),
+            FieldKind::Money => match Fen::parse_yuan(&text) {
+                Ok(m) if m.is_negative() && !f.signed => Err(Problem::at(f.name, "negative")),
+                Ok(m) => Ok(Figure::Money(m)),
+                Err(MoneyError::TooPrecise) => Err(Problem::at(f.name, "decimals")),
+                Err(MoneyError::OutOfRange) => Err(Problem::at(f.name, "too_large")),
+                Err(_) => Err(Problem::at(f.name, "number")),
+            },
+        };
+        match figure {
+            Ok(fig) => {
+                out.insert(f.name, fig);
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(Figures(out))
+    } else {
+        Err(problems)
+    }
+}
+
+/// What the bureau knows about the company for a period: the basis of prefill and of the
+/// cross-form checks.
+#[derive(Debug, Clone)]
+pub struct Basis {
+    pub company: Company,
+    pub period: TaxPeriod,
+    /// Sales invoices issued in the period, excluding VAT: special, and all others.
+    pub invoiced_special: Fen,
+    pub invoiced_other: Fen,
+    /// The ledger, year to date to the period's end.
+    pub revenue_ytd: Fen,
+    pub cost_ytd: Fen,
+    pub profit_ytd: Fen,
+    /// Income tax prepaid this year for the earlier quarters (their latest versions).
+    pub cit_prepaid: Fen,
+    /// Sales invoices of the period by rate (general taxpayers), excluding VAT.
+    pub sales_by_rate: BTreeMap<i64, Fen>,
+    /// VAT on the special purchase invoices of the period (deductible input).
+    pub certified_input: Fen,
+    /// The credit the previous VAT return carried forward (上期留抵).
+    pub carried_credit: Fen,
+}
+
+impl Basis {
+    pub fn load(
+        scope: &TenantScope<'_>,
+        company: CompanyId,
+        period: TaxPeriod,
+    ) -> Result<Basis, StoreError> {
+        let co = scope.company(company)?.value;
+        let (mut special, mut other, mut input) = (Fen::ZERO, Fen::ZERO, Fen::ZERO);
+        let mut by_rate: BTreeMap<i64, Fen> = BTreeMap::new();
+        for inv in scope.invoices(company, period.first_day(), period.last_day())? {
+            let inv = inv.value;
+            match (inv.direction, inv.kind) {
+                (InvoiceDirection::Purchase, InvoiceKind::Special) => input += inv.tax,
+                (InvoiceDirection::Purchase, InvoiceKind::Ordinary) => {}
+                (InvoiceDirection::Sales, kind) => {
+                    *by_rate.entry(inv.rate.ppm()).or_default() += inv.amount;
+                    match kind {
+                        InvoiceKind::Special => special += inv.amount,
+                        InvoiceKind::Ordinary => other += inv.amount,
+                    }
+                }
+            }
+        }
+        let (mut revenue, mut cost, mut profit) = (Fen::ZERO, Fen::ZERO, Fen::ZERO);
+        for m in scope.ledger(company)? {
+            if m.month.year == period.year() && m.month <= period.last_month() {
+                revenue += m.revenue;
+                cost += m.cost;
+                profit += m.profit;
+            }
+        }
+        // the latest version of each earlier quarter's return this year, and the last
+        // VAT return before this period
+        let mut latest: BTreeMap<TaxPeriod, Fen> = BTreeMap::new();
+        let mut carried = Fen::ZERO;
+        for r in scope.returns_of(company)? {
+            if r.kind == ReturnKind::CitQuarterly
+                && r.period.year() == period.year()
+                && r.period < period
+            {
+                latest.insert(r.period, r.total_due.max(Fen::ZERO));
+            }
+            if r.kind == ReturnKind::VatGeneral && r.period < period {
+                carried = stored_total(&r.assessment_json, "carry_forward_credit");
+            }
+        }
+        Ok(Basis {
+            company: co,
+            period,
+            invoiced_special: special,
+            invoiced_other: other,
+            revenue_ytd: revenue,
+            cost_ytd: cost,
+            profit_ytd: profit,
+            cit_prepaid: latest.values().copied().sum(),
+            sales_by_rate: by_rate,
+            certified_input: input,
+            carried_credit: carried,
+        })
+    }
+
+    /// 智能预填: the form as the bureau fills it from the company's records.
+    pub fn prefill(&self, kind: ReturnKind) -> Values {
+        let money = |f: Fen| f.to_string();
+        let pairs: Vec<(&str, String)> = match kind {
+            ReturnKind::VatSmall => vec![
+                ("sales_3pct_special", money(self.invoiced_special)),
+                ("sales_3pct_other", money(self.invoiced_other)),
+                ("sales_5pct_special", money(Fen::ZERO)),
+                ("sales_5pct_other", money(Fen::ZERO)),
+                ("other_exempt_sales", money(Fen::ZERO)),
+                ("prepaid_tax", money(Fen::ZERO)),
+            ],
+            ReturnKind::CitQuarterly => vec![
+                ("revenue", money(self.revenue_ytd)),
+                ("cost", money(self.cost_ytd)),
+                ("total_profit", money(self.profit_ytd)),
+                ("specific_business_income", money(Fen::ZERO)),
+                ("non_taxable_income", money(Fen::ZERO)),
+                ("exempt_income", money(Fen::ZERO)),
+                ("accelerated_depreciation", money(Fen::ZERO)),
+                ("loss_offset", money(Fen::ZERO)),
+                ("prepaid_tax", money(self.cit_prepaid)),
+                ("specific_prepaid_tax", money(Fen::ZERO)),
+                ("headcount_start", self.company.headcount.to_string()),
+                ("headcount_end", self.company.headcount.to_string()),
+                ("assets_start", money(self.company.total_assets)),
+                ("assets_end", money(self.company.total_assets)),
+                (
+                    "restricted_industry",
+                    if self.company.restricted_industry {
+                        "1"
+                    } else {
+                        "0"
+                    }
+                    .to_owned(),
+                ),
+            ],
+            ReturnKind::VatGeneral => vec![
+                ("sales_13pct", money(self.sales_at(130_000))),
+                ("sales_9pct", money(self.sales_at(90_000))),
+                ("sales_6pct", money(self.sales_at(60_000))),
+                ("zero_rated_sales", money(Fen::ZERO)),
+                ("exempt_sales", money(Fen::ZERO)),
+                ("input_tax", money(self.certified_input)),
+                ("carried_credit", money(self.carried_credit)),
+                ("input_transferred_out", money(Fen::ZERO)),
+                ("prepaid_tax", money(Fen::ZERO)),
+            ],
+        };
+        pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+
+    /// The engine's computation of the form from its figures.
+    pub fn compute(&self, kind: ReturnKind, f: &Figures) -> Result<Assessment, PolicyError> {
+        let policy = Policy::embedded();
+        match kind {
+            ReturnKind::VatSmall => vat_small::assess(
+                policy,
+                &VatSmallInput {
+                    period: self.period,
+                    sales_3pct_special: f.money("sales_3pct_special"),
+                    sales_3pct_other: f.money("sales_3pct_other"),
+                    sales_5pct_special: f.money("sales_5pct_special"),
+                    sales_5pct_other: f.money("sales_5pct_other"),
+                    other_exempt_sales: f.money("other_exempt_sales"),
+                    prepaid_tax: f.money("prepaid_tax"),
+                    tier: Some(self.company.tier),
+                },
+            ),
+            ReturnKind::CitQuarterly => {
+                let size = QuarterSize {
+                    headcount_start: f.count("headcount_start"),
+                    headcount_end: f.count("headcount_end"),
+                    assets_start: f.money("assets_start"),
+                    assets_end: f.money("assets_end"),
+                };
+                cit::assess(
+                    policy,
+                    &CitInput {
+                        period: self.period,
+                        revenue: f.money("revenue"),
+                        cost: f.money("cost"),
+                        total_profit: f.money("total_profit"),
+                        specific_business_income: f.money("specific_business_income"),
+                        non_taxable_income: f.money("non_taxable_income"),
+                        exempt_income: f.money("exempt_income"),
+                        accelerated_depreciation: f.money("accelerated_depreciation"),
+                        loss_offset: f.money("loss_offset"),
+                        prepaid_tax: f.money("prepaid_tax"),
+                        specific_prepaid_tax: f.money("specific_prepaid_tax"),
+                        restricted_industry: f.flag("restricted_industry"),
+                        small_low_profit: SmallLowProfit::FromSize(vec![
+                            size;
+                            self.period.quarters_to_date()
+                                as usize
+                        ]),
+                    },
+                )
+            }
+            ReturnKind::VatGeneral => vat_general::assess(
+                policy,
+                &VatGeneralInput {
+                    period: self.period,
+                    sales: [
+                        ("sales_13pct", 130_000),
+                        ("sales_9pct", 90_000),
+                        ("sales_6pct", 60_000),
+                    ]
+                    .into_iter()
+                    .map(|(name, ppm)| (Rate::from_ppm(ppm), f.money(name)))
+                    .filter(|(_, amount)| *amount != Fen::ZERO)
+                    .collect(),
+                    zero_rated_sales: f.money("zero_rated_sales"),
+                    exempt_sales: f.money("exempt_sales"),
+                    input_tax: f.money("input_tax"),
+                    carried_credit: f.money("carried_credit"),
+                    input_transferred_out: f.money("input_transferred_out"),
+                    prepaid_tax: f.money("prepaid_tax"),
+                    tier: Some(self.company.tier),
+                    small_low_profit: false,
+                },
+            ),
+        }
+    }
+
+    /// The checks within and across forms: `(errors, warnings)`.
+    pub fn check(&self, kind: ReturnKind, f: &Figures) -> (Vec<Problem>, Vec<Problem>) {
+        let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+        match kind {
+            ReturnKind::VatSmall => {
+                let special = f.money("sales_3pct_special");
+                if special < self.invoiced_special {
+                    errors.push(
+                        Problem::at("sales_3pct_special", "special_below_invoiced")
+                            .with("invoiced", self.invoiced_special),
+                    );
+                }
+                let declared = special
+                    + f.money("sales_3pct_other")
+                    + f.money("sales_5pct_special")
+                    + f.money("sales_5pct_other")
+                    + f.money("other_exempt_sales");
+                let invoiced = self.invoiced_special + self.invoiced_other;
+                if declared < invoiced {
+                    warnings.push(
+                        Problem::at("sales_3pct_other", "sales_below_invoiced")
+                            .with("declared", declared)
+                            .with("invoiced", invoiced),
+                    );
+                }
+            }
+            ReturnKind::CitQuarterly => {
+                let profit = f.money("total_profit");
+                let loss = f.money("loss_offset");
+                if loss > profit.max(Fen::ZERO) {
+                    errors.push(
+                        Problem::at("loss_offset", "loss_exceeds_profit").with("profit", profit),
+                    );
+                }
+                if profit > f.money("revenue") {
+                    errors.push(Problem::at("total_profit", "profit_above_revenue"));
+                }
+                if f.money("revenue") != self.revenue_ytd {
+                    warnings.push(
+                        Problem::at("revenue", "revenue_differs").with("ledger", self.revenue_ytd),
+                    );
+                }
+                if f.money("prepaid_tax") != self.cit_prepaid {
+                    warnings.push(
+                        Problem::at("prepaid_tax", "prepaid_differs")
+                            .with("prepaid", self.cit_prepaid),
+                    );
+                }
+            }
+            ReturnKind::VatGeneral => {
+                if f.money("input_tax") > self.certified_input {
+                    errors.push(
+                        Problem::at("input_tax", "input_above_certified")
+                            .with("certified", self.certified_input),
+                    );
+                }
+                if f.money("carried_credit") != self.carried_credit {
+                    errors.push(
+                        Problem::at("carried_credit", "credit_differs")
+                            .with("credit", self.carried_credit),
+                    );
+                }
+                let declared = f.money("sales_13pct")
+                    + f.money("sales_9pct")
+                    + f.money("sales_6pct")
+                    + f.money("zero_rated_sales")
+                    + f.money("exempt_sales");
+                let invoiced: Fen = self.sales_by_rate.values().copied().sum();
+                if declared < invoiced {
+                    warnings.push(
+                        Problem::at("sales_13pct", "sales_below_invoiced")
+                            .with("declared", declared)
+                            .with("invoiced", invoiced),
+                    );
+                }
+            }
+        }
+        (errors, warnings)
+    }
+}
+
+impl Basis {
+    fn sales_at(&self, ppm: i64) -> Fen {
+        self.sales_by_rate.get(&ppm).copied().unwrap_or_default()
+    }
+}
+
+/// A named total from a stored return's JSON (`{"totals": {"name": "12.34"}}`).
+fn stored_total(json: &str, name: &str) -> Fen {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| v["totals"][name].as_str().map(str::to_owned))
+        .and_then(|t| Fen::parse_yuan(&t).ok())
+        .unwrap_or_default()
+}
+
+/// What each return asks to be paid, item by item, from the engine's working.
+pub fn payable_items(
+    kind: ReturnKind,
+    a: &Assessment,
+) -> Vec<(crate::domain::entities::TaxItem, Fen)> {
+    use crate::domain::entities::TaxItem;
+    let line = |l: &str| match a.line_value(l) {
+        Some(crate::domain::tax::Value::Money(m)) => m,
+        _ => Fen::ZERO,
+    };
+    match kind {
+        ReturnKind::VatSmall | ReturnKind::VatGeneral => {
+            let surcharges = if kind == ReturnKind::VatSmall {
+                ["23", "24", "25"]
+            } else {
+                ["39", "40", "41"]
+            };
+            vec![
+                (TaxItem::Vat, a.money("vat_due")),
+                (TaxItem::UrbanMaintenance, line(surcharges[0])),
+                (TaxItem::Education, line(surcharges[1])),
+                (TaxItem::LocalEducation, line(surcharges[2])),
+            ]
+        }
+        ReturnKind::CitQuarterly => vec![(TaxItem::Cit, a.money("tax_due"))],
+    }
+}
+
+/// Everything the return asks to be paid: the positive items.
+pub fn total_due(kind: ReturnKind, a: &Assessment) -> Fen {
+    payable_items(kind, a)
+        .into_iter()
+        .map(|(_, f)| f.max(Fen::ZERO))
+        .sum()
+}

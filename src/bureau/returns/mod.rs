@@ -1,0 +1,585 @@
+//! 税费申报及缴纳: the returns a company owes (by tax and period, with deadlines and status),
+//! filling one (prefill, drafts, checks), submitting it once and only once, correcting it
+//! (更正申报), and paying what it says from the company's bank account. Every step is traced.
+
+pub mod form;
+mod payment;
+
+pub use payment::{PaidNotice, pay, sign_agreement};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use self::form::{Basis, Figures, Problem, Values};
+use crate::domain::entities::{CreditEventKind, ReturnKind, TaxpayerType};
+use crate::domain::money::Fen;
+use crate::domain::period::TaxPeriod;
+use crate::domain::tax::deadline::due_periods;
+use crate::domain::tax::{Assessment, Policy, PolicyError};
+use crate::store::{CompanyId, FiledReturn, NewReturn, StoreError, TenantScope};
+
+/// Points a late return costs the company's credit score (as the generated history uses).
+const LATE_FILING_POINTS: u32 = 5;
+
+/// Why a filing step was refused; catalogue key `returns.error.<code>`.
+#[derive(Debug, thiserror::Error)]
+pub enum ReturnError {
+    #[error("no such return for this company")]
+    UnknownReturn,
+    #[error("the form has errors")]
+    Invalid(Vec<Problem>),
+    #[error("the form has warnings to confirm")]
+    Unconfirmed(Vec<Problem>),
+    #[error("filed already as {filing_no}")]
+    AlreadyFiled { filing_no: String },
+    #[error("not filed yet")]
+    NotFiled,
+    #[error("a correction after the filing period needs a reason")]
+    ReasonRequired,
+    #[error("the correction changes nothing")]
+    Unchanged,
+    #[error("nothing to pay")]
+    NothingToPay,
+    #[error("no tripartite agreement")]
+    NoAgreement,
+    #[error("the bank is under maintenance until {until}")]
+    BankMaintenance { until: String },
+    #[error("insufficient balance: {balance} for {needed}")]
+    InsufficientBalance { balance: Fen, needed: Fen },
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ReturnError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReturnError::UnknownReturn => "unknown_return",
+            ReturnError::Invalid(_) => "invalid",
+            ReturnError::Unconfirmed(_) => "unconfirmed",
+            ReturnError::AlreadyFiled { .. } => "already_filed",
+            ReturnError::NotFiled => "not_filed",
+            ReturnError::ReasonRequired => "reason_required",
+            ReturnError::Unchanged => "unchanged",
+            ReturnError::NothingToPay => "nothing_to_pay",
+            ReturnError::NoAgreement => "no_agreement",
+            ReturnError::BankMaintenance { .. } => "bank_maintenance",
+            ReturnError::InsufficientBalance { .. } => "insufficient_balance",
+            ReturnError::Policy(_) | ReturnError::Store(_) => "internal",
+        }
+    }
+}
+
+/// Where a return stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// 未申报
+    NotFiled,
+    /// 已暂存
+    Draft,
+    /// 已申报
+    Filed,
+    /// 逾期未申报
+    Overdue,
+}
+
+/// One line of the list of returns.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnRow {
+    pub kind: ReturnKind,
+    pub period: TaxPeriod,
+    pub deadline: NaiveDate,
+    pub status: Status,
+    /// The latest version's 申报序号, once filed here.
+    pub filing_no: Option<String>,
+    pub version: u32,
+    /// What the latest version asks to be paid.
+    pub total_due: Option<Fen>,
+    /// What is still unpaid (before any late fee).
+    pub unpaid: Fen,
+    /// Filed after the deadline.
+    pub late: bool,
+}
+
+/// The company's VAT return kind.
+pub fn vat_kind(t: TaxpayerType) -> ReturnKind {
+    match t {
+        TaxpayerType::SmallScale => ReturnKind::VatSmall,
+        TaxpayerType::General => ReturnKind::VatGeneral,
+    }
+}
+
+pub fn deadline(period: TaxPeriod) -> NaiveDate {
+    Policy::embedded().calendar.filing_deadline(period).date
+}
+
+/// The returns of a company on the sandbox date: for VAT and for income tax, every period
+/// from the first one not yet filed up to the one due now, and the last two filed before.
+pub fn returns_list(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    today: NaiveDate,
+) -> Result<Vec<ReturnRow>, StoreError> {
+    let co = scope.company(company)?.value;
+    let (due_vat, due_cit) = due_periods(today, co.vat_quarterly);
+    let filed = scope.returns_of(company)?;
+    let mut rows = Vec::new();
+    for (kind, due) in [
+        (vat_kind(co.taxpayer_type), due_vat),
+        (ReturnKind::CitQuarterly, due_cit),
+    ] {
+        let periods: Vec<TaxPeriod> = {
+            let mut done: Vec<TaxPeriod> = filed
+                .iter()
+                .filter(|r| r.kind == kind && r.period <= due)
+                .map(|r| r.period)
+                .collect();
+            done.dedup();
+            let mut out: Vec<TaxPeriod> = done.iter().rev().take(2).rev().copied().collect();
+            let mut p = done.last().map_or(due, |last| last.next());
+            while p <= due {
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+                p = p.next();
+            }
+            out
+        };
+        for period in periods {
+            rows.push(row(scope, company, kind, period, today)?);
+        }
+    }
+    rows.sort_by_key(|r| (std::cmp::Reverse(r.period), r.kind.as_str()));
+    Ok(rows)
+}
+
+/// Where one return stands.
+pub fn row(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    kind: ReturnKind,
+    period: TaxPeriod,
+    today: NaiveDate,
+) -> Result<ReturnRow, StoreError> {
+    let versions = scope.return_versions(company, kind, period)?;
+    let deadline = deadline(period);
+    let unpaid = scope
+        .return_payments(company, kind, period)?
+        .iter()
+        .filter(|p| p.paid_on.is_none())
+        .map(|p| p.amount)
+        .sum();
+    let latest = versions.last();
+    let status = match latest {
+        Some(_) => Status::Filed,
+        None if scope.draft(company, kind, period)?.is_some() => Status::Draft,
+        None if today > deadline => Status::Overdue,
+        None => Status::NotFiled,
+    };
+    Ok(ReturnRow {
+        kind,
+        period,
+        deadline,
+        status,
+        filing_no: latest.and_then(|r| r.filing_no.clone()),
+        version: latest.map_or(0, |r| r.version),
+        total_due: latest.map(|r| r.total_due),
+        unpaid,
+        late: versions.first().is_some_and(|r| r.filed_on > r.deadline),
+    })
+}
+
+/// A return the company may file: its kind is the company's, the period has ended.
+pub fn open_return(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    kind: ReturnKind,
+    period: TaxPeriod,
+    today: NaiveDate,
+) -> Result<Basis, ReturnError> {
+    let co = scope.company(company)?.value;
+    let kind_ok = kind == ReturnKind::CitQuarterly && period.is_quarter()
+        || kind == vat_kind(co.taxpayer_type) && period.is_quarter() == co.vat_quarterly;
+    if !kind_ok || period.last_day() >= today {
+        return Err(ReturnError::UnknownReturn);
+    }
+    Ok(Basis::load(scope, company, period)?)
+}
+
+/// A form worked through: the figures, the engine's lines, and what the checks found.
+#[derive(Debug, Clone)]
+pub struct Worked {
+    pub figures: Figures,
+    pub assessment: Assessment,
+    pub warnings: Vec<Problem>,
+}
+
+/// Read, compute and check a form. Errors (unreadable fields, failed checks) refuse it;
+/// warnings are returned for the filer to confirm.
+pub fn work(basis: &Basis, kind: ReturnKind, values: &Values) -> Result<Worked, ReturnError> {
+    let figures = form::parse(kind, values).map_err(ReturnError::Invalid)?;
+    let assessment = basis.compute(kind, &figures)?;
+    let (errors, warnings) = basis.check(kind, &figures);
+    if !errors.is_empty() {
+        return Err(ReturnError::Invalid(errors));
+    }
+    Ok(Worked {
+        figures,
+        assessment,
+        warnings,
+    })
+}
+
+/// Who files, and when (wall clock and sandbox date).
+#[derive(Debug, Clone, Copy)]
+pub struct Filer {
+    pub person: i64,
+    pub company: CompanyId,
+    pub now: DateTime<Utc>,
+    pub today: NaiveDate,
+}
+
+/// A submission accepted: the receipt's return, and whether it was a repeat of one
+/// already filed (then nothing new was recorded).
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub filing: FiledReturn,
+    pub duplicate: bool,
+    /// A network-drop fault took the response: the return was filed, but the filer's
+    /// screen says the connection failed (the right move is to query, not resubmit).
+    pub response_lost: bool,
+}
+
+fn figures_json(f: &Figures) -> String {
+    serde_json::to_string(&f.values()).unwrap_or_default()
+}
+
+fn problems_json(p: &[Problem]) -> serde_json::Value {
+    json!(
+        p.iter()
+            .map(|p| json!({ "field": p.field, "code": p.code }))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// Trace a refused step (validation errors seen, warnings not confirmed, a duplicate).
+fn trace_refusal(
+    scope: &TenantScope<'_>,
+    who: &Filer,
+    action: &str,
+    kind: ReturnKind,
+    period: TaxPeriod,
+    e: &ReturnError,
+) -> Result<(), StoreError> {
+    let detail = match e {
+        ReturnError::Invalid(p) | ReturnError::Unconfirmed(p) => problems_json(p),
+        _ => json!(null),
+    };
+    scope.trace(
+        who.now,
+        Some(who.person),
+        action,
+        e.code(),
+        &json!({ "kind": kind.as_str(), "period": period.to_string(), "problems": detail }),
+    )
+}
+
+/// Submit (申报) a return. A repeat of the filed return (double click, retry, a second
+/// tab, concurrent requests: the single writer sees them one after another) gets the first
+/// receipt back; different figures for a filed return are refused towards 更正申报.
+pub fn submit(
+    scope: &TenantScope<'_>,
+    who: &Filer,
+    kind: ReturnKind,
+    period: TaxPeriod,
+    values: &Values,
+    confirmed: bool,
+) -> Result<Filed, ReturnError> {
+    let basis = open_return(scope, who.company, kind, period, who.today)?;
+    let outcome = submit_checked(scope, who, &basis, kind, period, values, confirmed);
+    if let Err(e) = &outcome {
+        if matches!(
+            e,
+            ReturnError::Invalid(_)
+                | ReturnError::Unconfirmed(_)
+                | ReturnError::AlreadyFiled { .. }
+        ) {
+            trace_refusal(scope, who, "return.submit", kind, period, e)?;
+        }
+    }
+    outcome
+}
+
+fn submit_checked(
+    scope: &TenantScope<'_>,
+    who: &Filer,
+    basis: &Basis,
+    kind: ReturnKind,
+    period: TaxPeriod,
+    values: &Values,
+    confirmed: bool,
+) -> Result<Filed, ReturnError> {
+    let versions = scope.return_versions(who.company, kind, period)?;
+    if let Some(first) = versions.last() {
+        let same = form::parse(kind, values)
+            .ok()
+            .is_some_and(|f| Some(figures_json(&f)) == first.form);
+        if !same {
+            return Err(ReturnError::AlreadyFiled {
+                filing_no: first.filing_no.clone().unwrap_or_default(),
+            });
+        }
+        scope.trace(
+            who.now,
+            Some(who.person),
+            "return.duplicate",
+            "ok",
+            &json!({ "kind": kind.as_str(), "period": period.to_string(), "filing_no": first.filing_no }),
+        )?;
+        return Ok(Filed {
+            filing: first.clone(),
+            duplicate: true,
+            response_lost: false,
+        });
+    }
+    let worked = work(basis, kind, values)?;
+    if !worked.warnings.is_empty() && !confirmed {
+        return Err(ReturnError::Unconfirmed(worked.warnings));
+    }
+    let deadline = deadline(period);
+    let filing = record(scope, who, kind, period, 1, &worked, "", deadline)?;
+    for (item, amount) in form::payable_items(kind, &worked.assessment) {
+        if amount > Fen::ZERO {
+            scope.add_payment(who.company, filing.id, item, amount, deadline)?;
+        }
+    }
+    let late = who.today > deadline;
+    if late {
+        scope.add_credit_event(
+            who.company,
+            who.today,
+            CreditEventKind::LateFiling,
+            period,
+            LATE_FILING_POINTS,
+        )?;
+    }
+    scope.drop_draft(who.company, kind, period)?;
+    let lost = take_network_drop(scope, who.now)?;
+    scope.trace(
+        who.now,
+        Some(who.person),
+        "return.submit",
+        "ok",
+        &json!({
+            "kind": kind.as_str(), "period": period.to_string(), "filing_no": filing.filing_no,
+            "total_due": filing.total_due, "late": late, "warnings": problems_json(&worked.warnings),
+            "response_lost": lost,
+        }),
+    )?;
+    Ok(Filed {
+        filing,
+        duplicate: false,
+        response_lost: lost,
+    })
+}
+
+/// A network-drop fault in force takes this response (and is spent).
+fn take_network_drop(scope: &TenantScope<'_>, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    match scope.faults("network_drop", now)?.first() {
+        Some(f) => {
+            scope.spend_fault(f.id)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    scope: &TenantScope<'_>,
+    who: &Filer,
+    kind: ReturnKind,
+    period: TaxPeriod,
+    version: u32,
+    worked: &Worked,
+    reason: &str,
+    deadline: NaiveDate,
+) -> Result<FiledReturn, ReturnError> {
+    let form = figures_json(&worked.figures);
+    let assessment = worked.assessment.form_json();
+    scope
+        .insert_return(&NewReturn {
+            company: who.company,
+            kind,
+            period,
+            version,
+            deadline,
+            filed_on: who.today,
+            submitted_at: who.now,
+            person: who.person,
+            total_due: form::total_due(kind, &worked.assessment),
+            assessment_json: &assessment,
+            form: &form,
+            reason,
+        })
+        .map_err(ReturnError::from)
+}
+
+/// 更正申报: file a new version of a filed return. Inside the filing period it replaces the
+/// return directly; after the deadline it needs a reason. Unpaid tax of earlier versions
+/// is replaced by what the new version asks beyond what was paid, still due from the
+/// original deadline (so extra tax found late carries the surcharge from then).
+pub fn amend(
+    scope: &TenantScope<'_>,
+    who: &Filer,
+    kind: ReturnKind,
+    period: TaxPeriod,
+    values: &Values,
+    reason: &str,
+    confirmed: bool,
+) -> Result<Filed, ReturnError> {
+    let basis = open_return(scope, who.company, kind, period, who.today)?;
+    let outcome = amend_checked(scope, who, &basis, kind, period, values, reason, confirmed);
+    if let Err(e) = &outcome {
+        if matches!(e, ReturnError::Invalid(_) | ReturnError::Unconfirmed(_)) {
+            trace_refusal(scope, who, "return.amend", kind, period, e)?;
+        }
+    }
+    outcome
+}
+
+#[allow(clippy::too_many_arguments)]
+fn amend_checked(
+    scope: &TenantScope<'_>,
+    who: &Filer,
+    basis: &Basis,
+    kind: ReturnKind,
+    period: TaxPeriod,
+    values: &Values,
+    reason: &str,
+    confirmed: bool,
+) -> Result<Filed, ReturnError> {
+    let versions = scope.return_versions(who.company, kind, period)?;
+    let latest = versions.last().ok_or(ReturnError::NotFiled)?;
+    let deadline = latest.deadline;
+    let reason = reason.trim();
+    if who.today > deadline && reason.is_empty() {
+        return Err(ReturnError::ReasonRequired);
+    }
+    let worked = work(basis, kind, values)?;
+    if latest.form.as_deref() == Some(figures_json(&worked.figures).as_str()) {
+        return Err(ReturnError::Unchanged);
+    }
+    if !worked.warnings.is_empty() && !confirmed {
+        return Err(ReturnError::Unconfirmed(worked.warnings));
+    }
+    let filing = record(
+        scope,
+        who,
+        kind,
+        period,
+        latest.version + 1,
+        &worked,
+        reason,
+        deadline,
+    )?;
+    let payments = scope.return_payments(who.company, kind, period)?;
+    let mut overpaid = Fen::ZERO;
+    for (item, amount) in form::payable_items(kind, &worked.assessment) {
+        let paid: Fen = payments
+            .iter()
+            .filter(|p| p.item == item && p.paid_on.is_some())
+            .map(|p| p.amount)
+            .sum();
+        for p in payments
+            .iter()
+            .filter(|p| p.item == item && p.paid_on.is_none())
+        {
+            scope.drop_unpaid_payment(p.id)?;
+        }
+        let owed = amount.max(Fen::ZERO) - paid;
+        if owed > Fen::ZERO {
+            scope.add_payment(who.company, filing.id, item, owed, deadline)?;
+        } else {
+            overpaid += -owed;
+        }
+    }
+    scope.trace(
+        who.now,
+        Some(who.person),
+        "return.amend",
+        "ok",
+        &json!({
+            "kind": kind.as_str(), "period": period.to_string(), "filing_no": filing.filing_no,
+            "version": filing.version, "total_due": filing.total_due,
+            "previous_total": latest.total_due, "after_deadline": who.today > deadline,
+            "reason": reason, "overpaid": overpaid,
+        }),
+    )?;
+    Ok(Filed {
+        filing,
+        duplicate: false,
+        response_lost: false,
+    })
+}
+
+/// 暂存: keep what was typed, valid or not. `auto` when the page saved by itself or the
+/// session ran out while filling.
+pub fn save_draft(
+    scope: &TenantScope<'_>,
+    who: &Filer,
+    kind: ReturnKind,
+    period: TaxPeriod,
+    values: &Values,
+    auto: bool,
+) -> Result<(), ReturnError> {
+    open_return(scope, who.company, kind, period, who.today)?;
+    let known: Values = values
+        .iter()
+        .filter(|(k, _)| form::fields(kind).iter().any(|f| f.name == k.as_str()))
+        .map(|(k, v)| (k.clone(), v.chars().take(40).collect()))
+        .collect();
+    let json = serde_json::to_string(&known).unwrap_or_default();
+    scope.save_draft(who.company, kind, period, &json, who.now, auto)?;
+    scope.trace(
+        who.now,
+        Some(who.person),
+        "return.draft",
+        "ok",
+        &json!({ "kind": kind.as_str(), "period": period.to_string(), "auto": auto }),
+    )?;
+    Ok(())
+}
+
+/// What the form shows when opened: a draft if there is one, else the latest filed
+/// version (for a correction), else the prefill. Opening is traced.
+pub fn opened_values(
+    scope: &TenantScope<'_>,
+    who: &Filer,
+    basis: &Basis,
+    kind: ReturnKind,
+) -> Result<(Values, &'static str), ReturnError> {
+    let period = basis.period;
+    let (values, source) = if let Some(d) = scope.draft(who.company, kind, period)? {
+        (serde_json::from_str(&d.form).unwrap_or_default(), "draft")
+    } else if let Some(form) = scope
+        .return_versions(who.company, kind, period)?
+        .last()
+        .and_then(|r| r.form.clone())
+    {
+        (serde_json::from_str(&form).unwrap_or_default(), "filed")
+    } else {
+        (basis.prefill(kind), "prefill")
+    };
+    scope.trace(
+        who.now,
+        Some(who.person),
+        "return.open",
+        "ok",
+        &json!({ "kind": kind.as_str(), "period": period.to_string(), "source": source }),
+    )?;
+    Ok((values, source))
+}

@@ -1,0 +1,350 @@
+//! 税费申报及缴纳 as JSON: the returns due, a prefilled form, recalculation, drafts, submit,
+//! correction, payment, receipts and payment documents. Same bureau functions, checks and
+//! trace as the pages. Needs `X-Sandbox-Token` and a completed login's bearer token.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::api_portal::{Bearer, Body, refusal};
+use super::error::ApiErrorBody;
+use super::portal::{
+    Receipt, Refusal, Sheet, filing, parse_return, payment_view, problem_text, receipt,
+    return_message, sheet,
+};
+use super::sandbox::Desk;
+use super::{AppError, ReqLang};
+use crate::bureau::returns::form::Values;
+use crate::bureau::returns::{self, ReturnError, ReturnRow};
+use crate::i18n::Lang;
+
+/// A refusal as JSON: `{code, message, field}`, and for a form's problems every one of
+/// them (`errors`, `warnings`: `{field, message}`).
+fn refused(r: Refusal, lang: Lang) -> Response {
+    let e = match r {
+        Refusal::Login(e) => return refusal(&e, lang).as_json().into_response(),
+        Refusal::Return(e) => e,
+    };
+    let status = match &e {
+        ReturnError::UnknownReturn | ReturnError::NotFiled => StatusCode::NOT_FOUND,
+        ReturnError::Invalid(_) | ReturnError::ReasonRequired => StatusCode::UNPROCESSABLE_ENTITY,
+        ReturnError::Unconfirmed(_) => StatusCode::PRECONDITION_REQUIRED,
+        ReturnError::BankMaintenance { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        ReturnError::Policy(_) | ReturnError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::CONFLICT,
+    };
+    let list = |p: &[crate::bureau::returns::form::Problem], warning: bool| {
+        p.iter()
+            .map(|p| json!({ "field": p.field, "code": p.code, "message": problem_text(p, warning, lang) }))
+            .collect::<Vec<_>>()
+    };
+    let (errors, warnings) = match &e {
+        ReturnError::Invalid(p) => (list(p, false), Vec::new()),
+        ReturnError::Unconfirmed(w) => (Vec::new(), list(w, true)),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let first = errors.first().or(warnings.first());
+    let field = match &e {
+        ReturnError::ReasonRequired => json!("reason"),
+        _ => first.map_or(Value::Null, |p| p["field"].clone()),
+    };
+    let message = first
+        .and_then(|p| p["message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| return_message(&e, lang));
+    let mut body = json!({ "code": e.code(), "message": message, "field": field });
+    if !errors.is_empty() {
+        body["errors"] = json!(errors);
+    }
+    if !warnings.is_empty() {
+        body["warnings"] = json!(warnings);
+    }
+    if let ReturnError::AlreadyFiled { filing_no } = &e {
+        body["filing_no"] = json!(filing_no);
+    }
+    (status, Json(body)).into_response()
+}
+
+fn answer<T: serde::Serialize>(r: Result<Result<T, Refusal>, AppError>, lang: Lang) -> Response {
+    match r {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(r)) => refused(r, lang),
+        Err(e) => e.as_json().into_response(),
+    }
+}
+
+/// `GET /api/v1/returns`.
+#[utoipa::path(get, path = "/api/v1/returns", tag = "returns", security(("sandbox" = [], "bureau" = [])),
+    description = "税费申报及缴纳: the company's returns on the sandbox date, by tax and period, with deadline, status (`not_filed`, `draft`, `filed`, `overdue`), 申报序号, what the latest version asks and what is unpaid.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn list(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -> Response {
+    let r = filing(&desk, lang, token, None, |scope, who, _| {
+        Ok(returns::returns_list(scope, who.company, who.today)?)
+    })
+    .await;
+    answer::<Vec<ReturnRow>>(r, lang)
+}
+
+/// `GET /api/v1/returns/{kind}/{period}`.
+#[utoipa::path(get, path = "/api/v1/returns/{kind}/{period}", tag = "returns", security(("sandbox" = [], "bureau" = [])),
+    params(("kind" = String, Path, description = "`vat_small`, `vat_general` or `cit_quarterly`"), ("period" = String, Path, description = "`2026Q3` or `2026-09`")),
+    description = "The form as it opens: a draft if there is one, else the filed figures (for a correction), else the prefill from the company's invoices and ledger (智能预填); worked through with its lines and what the checks say. `source` says which.",
+    responses((status = 200, description = "Done", body = Sheet), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn form(
+    Path((kind, period)): Path<(String, String)>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+) -> Response {
+    let (kind, period) = match parse_return(&kind, &period, lang) {
+        Ok(v) => v,
+        Err(e) => return e.as_json().into_response(),
+    };
+    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+        let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
+        let (values, source) = returns::opened_values(scope, who, &basis, kind)?;
+        let mut v =
+            serde_json::to_value(sheet(&basis, kind, &values, None, lang)).unwrap_or_default();
+        v["source"] = json!(source);
+        v["deadline"] = json!(returns::deadline(period));
+        Ok(v)
+    })
+    .await;
+    answer::<Value>(r, lang)
+}
+
+/// The fields of a form, as typed.
+#[derive(Deserialize, ToSchema, Default)]
+pub struct FormBody {
+    /// Field name → value as typed (yuan amounts like `"12345.60"`; `"1"`/`"0"` for yes/no).
+    #[serde(default)]
+    values: BTreeMap<String, String>,
+    /// The filer has read the warnings and files anyway (确认申报).
+    #[serde(default)]
+    confirm: bool,
+    /// Why a correction after the filing period is made.
+    #[serde(default)]
+    reason: String,
+}
+
+/// Which step a form request asks for.
+#[derive(Clone, Copy)]
+enum Act {
+    Calculate,
+    Draft,
+    Submit,
+    Amend,
+}
+
+async fn act(
+    kind: String,
+    period: String,
+    desk: Desk,
+    lang: Lang,
+    token: String,
+    body: FormBody,
+    what: Act,
+) -> Response {
+    let (kind, period) = match parse_return(&kind, &period, lang) {
+        Ok(v) => v,
+        Err(e) => return e.as_json().into_response(),
+    };
+    let values: Values = body.values;
+    let keep = matches!(what, Act::Draft | Act::Submit | Act::Amend)
+        .then(|| (kind, period, values.clone()));
+    let r = filing(&desk, lang, token, keep, move |scope, who, _| {
+        let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
+        let v = match what {
+            Act::Calculate => serde_json::to_value(sheet(&basis, kind, &values, None, lang)),
+            Act::Draft => {
+                returns::save_draft(scope, who, kind, period, &values, false)?;
+                Ok(json!({ "done": "draft" }))
+            }
+            Act::Submit | Act::Amend => {
+                let filed = if matches!(what, Act::Submit) {
+                    returns::submit(scope, who, kind, period, &values, body.confirm)?
+                } else {
+                    returns::amend(
+                        scope,
+                        who,
+                        kind,
+                        period,
+                        &values,
+                        &body.reason,
+                        body.confirm,
+                    )?
+                };
+                if filed.response_lost {
+                    return Ok(json!({ "lost": true }));
+                }
+                serde_json::to_value(receipt(scope, who.company, &filed.filing, filed.duplicate)?)
+            }
+        };
+        Ok(v.unwrap_or_default())
+    })
+    .await;
+    match r {
+        Ok(Ok(v)) if v.get("lost").is_some() => (
+            StatusCode::GATEWAY_TIMEOUT,
+            Json(json!({
+                "code": "network_drop",
+                "message": crate::i18n::Catalog::embedded().text(lang, "returns.network_drop"),
+                "field": null,
+            })),
+        )
+            .into_response(),
+        other => answer::<Value>(other, lang),
+    }
+}
+
+/// `POST /api/v1/returns/{kind}/{period}/calculate`.
+#[utoipa::path(post, path = "/api/v1/returns/{kind}/{period}/calculate", tag = "returns", security(("sandbox" = [], "bureau" = [])),
+    params(("kind" = String, Path, description = "A return kind"), ("period" = String, Path, description = "A period")), request_body = FormBody,
+    description = "Work figures through without saving: the lines, and the errors and warnings at their fields.",
+    responses((status = 200, description = "Done", body = Sheet), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn calculate(
+    Path((kind, period)): Path<(String, String)>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+    Body(b): Body<FormBody>,
+) -> Response {
+    act(kind, period, desk, lang, token, b, Act::Calculate).await
+}
+
+/// `PUT /api/v1/returns/{kind}/{period}/draft`.
+#[utoipa::path(put, path = "/api/v1/returns/{kind}/{period}/draft", tag = "returns", security(("sandbox" = [], "bureau" = [])),
+    params(("kind" = String, Path, description = "A return kind"), ("period" = String, Path, description = "A period")), request_body = FormBody,
+    description = "暂存: keep the figures as typed (valid or not) until the form is opened again.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn draft(
+    Path((kind, period)): Path<(String, String)>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+    Body(b): Body<FormBody>,
+) -> Response {
+    act(kind, period, desk, lang, token, b, Act::Draft).await
+}
+
+/// `POST /api/v1/returns/{kind}/{period}/submit`.
+#[utoipa::path(post, path = "/api/v1/returns/{kind}/{period}/submit", tag = "returns", security(("sandbox" = [], "bureau" = [])),
+    params(("kind" = String, Path, description = "A return kind"), ("period" = String, Path, description = "A period")), request_body = FormBody,
+    description = "申报: file the return and get the receipt. Errors at fields are 422 (`errors`); warnings not yet confirmed are 428 (`warnings`; send again with `confirm: true`). The same figures sent again return the first receipt with `duplicate: true`; different ones are 409 `already_filed` (use `/amend`). 504 `network_drop` when a fault took the response: the return was filed, ask `GET /api/v1/returns`.",
+    responses((status = 200, description = "The receipt", body = Receipt), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn submit(
+    Path((kind, period)): Path<(String, String)>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+    Body(b): Body<FormBody>,
+) -> Response {
+    act(kind, period, desk, lang, token, b, Act::Submit).await
+}
+
+/// `POST /api/v1/returns/{kind}/{period}/amend`.
+#[utoipa::path(post, path = "/api/v1/returns/{kind}/{period}/amend", tag = "returns", security(("sandbox" = [], "bureau" = [])),
+    params(("kind" = String, Path, description = "A return kind"), ("period" = String, Path, description = "A period")), request_body = FormBody,
+    description = "更正申报: file a new version of a filed return (after the deadline `reason` is required). Extra tax is due from the original deadline.",
+    responses((status = 200, description = "The new version's receipt", body = Receipt), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn amend(
+    Path((kind, period)): Path<(String, String)>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+    Body(b): Body<FormBody>,
+) -> Response {
+    act(kind, period, desk, lang, token, b, Act::Amend).await
+}
+
+/// `POST /api/v1/returns/{kind}/{period}/pay`.
+#[utoipa::path(post, path = "/api/v1/returns/{kind}/{period}/pay", tag = "returns", security(("sandbox" = [], "bureau" = [])),
+    params(("kind" = String, Path, description = "A return kind"), ("period" = String, Path, description = "A period")),
+    description = "缴款: pay what the return still asks, with the late-payment surcharge, from the company's account under the tripartite agreement. Refusals: `no_agreement`, `insufficient_balance`, `bank_maintenance` (503), `nothing_to_pay`, `not_filed`.",
+    responses((status = 200, description = "The payment document"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn pay(
+    Path((kind, period)): Path<(String, String)>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+) -> Response {
+    let (kind, period) = match parse_return(&kind, &period, lang) {
+        Ok(v) => v,
+        Err(e) => return e.as_json().into_response(),
+    };
+    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+        let paid = returns::pay(scope, who, kind, period)?;
+        let mut v =
+            serde_json::to_value(payment_view(scope, &paid.remittance)?).unwrap_or_default();
+        v["days_late"] = json!(paid.days_late);
+        Ok(v)
+    })
+    .await;
+    answer::<Value>(r, lang)
+}
+
+/// `GET /api/v1/returns/receipts/{number}`.
+#[utoipa::path(get, path = "/api/v1/returns/receipts/{number}", tag = "returns", security(("sandbox" = [], "bureau" = [])),
+    params(("number" = String, Path, description = "A 申报序号")),
+    description = "申报回执 of a return this company filed.",
+    responses((status = 200, description = "Done", body = Receipt), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn receipt_get(
+    Path(number): Path<String>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+) -> Response {
+    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+        let r = scope
+            .return_by_number(&number)?
+            .filter(|r| {
+                scope
+                    .return_versions(who.company, r.kind, r.period)
+                    .is_ok_and(|v| v.iter().any(|x| x.id == r.id))
+            })
+            .ok_or(ReturnError::UnknownReturn)?;
+        Ok(receipt(scope, who.company, &r, false)?)
+    })
+    .await;
+    answer::<Receipt>(r, lang)
+}
+
+/// `GET /api/v1/payments/{number}`.
+#[utoipa::path(get, path = "/api/v1/payments/{number}", tag = "returns", security(("sandbox" = [], "bureau" = [])),
+    params(("number" = String, Path, description = "A payment document number")),
+    description = "电子缴款书 of a payment this company made.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn payment_get(
+    Path(number): Path<String>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+) -> Response {
+    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+        let r = scope
+            .remittance(&number)?
+            .filter(|r| r.company == who.company)
+            .ok_or(ReturnError::UnknownReturn)?;
+        Ok(payment_view(scope, &r)?)
+    })
+    .await;
+    answer::<super::portal::PaymentView>(r, lang)
+}
+
+/// `POST /api/v1/payments/agreement`.
+#[utoipa::path(post, path = "/api/v1/payments/agreement", tag = "returns", security(("sandbox" = [], "bureau" = [])),
+    description = "Sign the tripartite agreement (三方协议) for the company's bank account.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn agreement(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -> Response {
+    let r = filing(&desk, lang, token, None, |scope, who, _| {
+        returns::sign_agreement(scope, who)?;
+        Ok(json!({ "done": "agreement" }))
+    })
+    .await;
+    answer::<Value>(r, lang)
+}

@@ -1,0 +1,355 @@
+//! What the filing pages and the JSON API show: the filing transaction (`filing`), a form
+//! worked through (`Sheet`), the receipt (申报回执) and the payment document (电子缴款书).
+
+use super::*;
+use crate::bureau::login;
+use crate::bureau::returns::form::{self, Basis, Problem, Values};
+use crate::bureau::returns::{Filer, ReturnError};
+use crate::domain::entities::ReturnKind;
+use crate::domain::period::TaxPeriod;
+use crate::domain::tax::Assessment;
+use crate::store::{FiledReturn, PortalSession, Remittance};
+
+/// Why a filing request was not carried out: no usable bureau session, or the bureau's
+/// refusal.
+pub(in crate::http) enum Refusal {
+    Login(LoginError),
+    Return(ReturnError),
+}
+
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Refusal {
+        Refusal::Return(ReturnError::Store(e))
+    }
+}
+
+impl From<ReturnError> for Refusal {
+    fn from(e: ReturnError) -> Refusal {
+        Refusal::Return(e)
+    }
+}
+
+/// Run filing work as the session's person for its company, in one transaction (a refusal
+/// still commits what it traced). When the session has run out and `keep` holds what was
+/// typed, it is saved as a draft first, so nothing typed is lost.
+pub(in crate::http) async fn filing<T: Send + 'static>(
+    desk: &Desk,
+    lang: Lang,
+    token: String,
+    keep: Option<(ReturnKind, TaxPeriod, Values)>,
+    f: impl FnOnce(&TenantScope<'_>, &Filer, &PortalSession) -> Result<T, Refusal> + Send + 'static,
+) -> Result<Result<T, Refusal>, AppError> {
+    let (tenant, now) = (desk.tenant(), desk.clock.now());
+    let today = desk.trainee.sandbox_date;
+    desk.db
+        .run_write(move |s| {
+            let scope = s.tenant(tenant);
+            let raw = scope.session(&token)?;
+            let session = match login::session(&scope, now, &token) {
+                Ok(s) if s.stage == SessionStage::Active => s,
+                Ok(s) => return Ok(Err(Refusal::Login(LoginError::WrongStage(s.stage)))),
+                Err(LoginError::Store(e)) => return Err(e),
+                Err(e) => {
+                    if let (LoginError::SessionExpired, Some(r), Some((kind, period, values))) =
+                        (&e, raw, keep)
+                    {
+                        let who = Filer {
+                            person: r.person_id,
+                            company: r.company_id,
+                            now,
+                            today,
+                        };
+                        // a form that cannot be kept (not this company's) is simply lost
+                        let _ = crate::bureau::returns::save_draft(
+                            &scope, &who, kind, period, &values, true,
+                        );
+                    }
+                    return Ok(Err(Refusal::Login(e)));
+                }
+            };
+            let who = Filer {
+                person: session.person_id,
+                company: session.company_id,
+                now,
+                today,
+            };
+            match f(&scope, &who, &session) {
+                Err(Refusal::Return(ReturnError::Store(e))) => Err(e),
+                other => Ok(other),
+            }
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))
+}
+
+/// A refused filing step as a message (and the field it concerns), for pages and the API.
+pub(in crate::http) fn return_message(e: &ReturnError, lang: Lang) -> String {
+    let c = Catalog::embedded();
+    let key = format!("returns.error.{}", e.code());
+    match e {
+        ReturnError::AlreadyFiled { filing_no } => c.format(lang, &key, &[("number", filing_no)]),
+        ReturnError::BankMaintenance { until } => c.format(lang, &key, &[("until", until)]),
+        ReturnError::InsufficientBalance { balance, needed } => c.format(
+            lang,
+            &key,
+            &[
+                ("balance", &balance.to_string()),
+                ("needed", &needed.to_string()),
+            ],
+        ),
+        ReturnError::Policy(_) | ReturnError::Store(_) => c.text(lang, "error.internal").to_owned(),
+        _ => c.text(lang, &key).to_owned(),
+    }
+}
+
+/// A problem's text: `returns.error.<code>` or `returns.warning.<code>` with its figures.
+pub(in crate::http) fn problem_text(p: &Problem, warning: bool, lang: Lang) -> String {
+    let c = Catalog::embedded();
+    let key = format!(
+        "returns.{}.{}",
+        if warning { "warning" } else { "error" },
+        p.code
+    );
+    let args: Vec<(&str, &str)> = p.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    c.format(lang, &key, &args)
+}
+
+/// A return's kind and period from the path; anything else is not found.
+pub(in crate::http) fn parse_return(
+    kind: &str,
+    period: &str,
+    lang: Lang,
+) -> Result<(ReturnKind, TaxPeriod), AppError> {
+    ReturnKind::parse(kind)
+        .zip(TaxPeriod::parse(period).ok())
+        .ok_or_else(|| AppError::not_found(lang))
+}
+
+// ---- views ----
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(in crate::http) struct FieldView {
+    pub name: &'static str,
+    pub line: &'static str,
+    #[schema(value_type = String)]
+    pub kind: form::FieldKind,
+    pub required: bool,
+    /// As typed (or prefilled, or drafted).
+    pub value: String,
+    pub error: Option<String>,
+    pub warning: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(in crate::http) struct LineView {
+    pub line: String,
+    /// Catalogue key of the line's name.
+    pub key: &'static str,
+    pub value: String,
+}
+
+/// A form worked through for display: fields with their problems, the computed lines.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(in crate::http) struct Sheet {
+    pub kind: &'static str,
+    pub period: String,
+    pub fields: Vec<FieldView>,
+    /// Empty while a field cannot be read.
+    pub lines: Vec<LineView>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    pub total_due: Option<String>,
+}
+
+pub(in crate::http) fn lines_of(a: &Assessment) -> Vec<LineView> {
+    let mut lines: Vec<LineView> = a
+        .steps
+        .iter()
+        .filter_map(|s| {
+            s.line.as_ref().map(|l| LineView {
+                line: l.clone(),
+                key: s.key,
+                value: s.value.to_string(),
+            })
+        })
+        .collect();
+    lines.sort_by_key(|l| l.line.parse::<u32>().unwrap_or(u32::MAX));
+    lines
+}
+
+/// Work a form through and lay it out; never fails (problems are in the sheet).
+pub(in crate::http) fn sheet(
+    basis: &Basis,
+    kind: ReturnKind,
+    values: &Values,
+    refused: Option<&ReturnError>,
+    lang: Lang,
+) -> Sheet {
+    let (mut errors, mut warnings): (Vec<Problem>, Vec<Problem>) = match refused {
+        Some(ReturnError::Invalid(p)) => (p.clone(), Vec::new()),
+        Some(ReturnError::Unconfirmed(w)) => (Vec::new(), w.clone()),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let worked = form::parse(kind, values).map_err(|p| {
+        if errors.is_empty() {
+            errors = p;
+        }
+    });
+    let assessment = worked
+        .as_ref()
+        .ok()
+        .and_then(|f| basis.compute(kind, f).ok());
+    if let (Ok(f), None) = (&worked, refused) {
+        let (e, w) = basis.check(kind, f);
+        errors = e;
+        warnings = w;
+    }
+    let text_at = |list: &[Problem], name: &str, warning: bool| {
+        list.iter()
+            .find(|p| p.field == name)
+            .map(|p| problem_text(p, warning, lang))
+    };
+    Sheet {
+        kind: kind.as_str(),
+        period: basis.period.to_string(),
+        fields: form::fields(kind)
+            .iter()
+            .map(|f| FieldView {
+                name: f.name,
+                line: f.line,
+                kind: f.kind,
+                required: f.required,
+                value: values.get(f.name).cloned().unwrap_or_default(),
+                error: text_at(&errors, f.name, false),
+                warning: text_at(&warnings, f.name, true),
+            })
+            .collect(),
+        lines: assessment.as_ref().map(lines_of).unwrap_or_default(),
+        errors: errors
+            .iter()
+            .map(|p| problem_text(p, false, lang))
+            .collect(),
+        warnings: warnings
+            .iter()
+            .map(|p| problem_text(p, true, lang))
+            .collect(),
+        total_due: assessment
+            .as_ref()
+            .map(|a| form::total_due(kind, a).to_string()),
+    }
+}
+
+/// 申报回执: what was filed, for the page, the print-out and the API.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(in crate::http) struct Receipt {
+    pub filing_no: String,
+    pub company: String,
+    pub uscc: String,
+    pub kind: &'static str,
+    pub period: String,
+    pub version: u32,
+    /// When it was submitted (China Standard Time) and the sandbox date it counts as.
+    pub submitted_at: String,
+    pub filed_on: String,
+    pub deadline: String,
+    pub late: bool,
+    pub reason: String,
+    pub lines: Vec<LineView>,
+    pub total_due: String,
+    /// This answer repeats a receipt already given (the submission was a duplicate).
+    pub duplicate: bool,
+}
+
+pub(in crate::http) fn receipt(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    r: &FiledReturn,
+    duplicate: bool,
+) -> Result<Receipt, ReturnError> {
+    let co = scope.company(company)?.value;
+    let basis = Basis::load(scope, company, r.period)?;
+    let values: Values = r
+        .form
+        .as_deref()
+        .and_then(|f| serde_json::from_str(f).ok())
+        .unwrap_or_default();
+    let lines = form::parse(r.kind, &values)
+        .ok()
+        .and_then(|f| basis.compute(r.kind, &f).ok())
+        .map(|a| lines_of(&a))
+        .unwrap_or_default();
+    Ok(Receipt {
+        filing_no: r.filing_no.clone().unwrap_or_default(),
+        company: co.name,
+        uscc: co.uscc.to_string(),
+        kind: r.kind.as_str(),
+        period: r.period.to_string(),
+        version: r.version,
+        submitted_at: r.submitted_at.map(cst).unwrap_or_default(),
+        filed_on: r.filed_on.to_string(),
+        deadline: r.deadline.to_string(),
+        late: r.filed_on > r.deadline,
+        reason: r.reason.clone(),
+        lines,
+        total_due: r.total_due.to_string(),
+        duplicate,
+    })
+}
+
+/// 电子缴款书: a payment document.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(in crate::http) struct PaymentView {
+    pub number: String,
+    pub company: String,
+    pub uscc: String,
+    pub paid_on: String,
+    pub paid_at: String,
+    pub tax: String,
+    pub late_fee: String,
+    pub total: String,
+    pub bank_name: String,
+    pub account_no: String,
+    /// What it settled: item, period, amount, late fee.
+    pub items: Vec<PaidItem>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(in crate::http) struct PaidItem {
+    pub item: &'static str,
+    pub kind: &'static str,
+    pub period: String,
+    pub amount: String,
+    pub due_on: String,
+    pub late_fee: String,
+}
+
+pub(in crate::http) fn payment_view(
+    scope: &TenantScope<'_>,
+    r: &Remittance,
+) -> Result<PaymentView, StoreError> {
+    let co = scope.company(r.company)?.value;
+    let items = scope.remittance_items(r.id)?;
+    Ok(PaymentView {
+        number: r.number.clone(),
+        company: co.name,
+        uscc: co.uscc.to_string(),
+        paid_on: r.paid_on.to_string(),
+        paid_at: cst(r.paid_at),
+        tax: r.tax.to_string(),
+        late_fee: r.late_fee.to_string(),
+        total: (r.tax + r.late_fee).to_string(),
+        bank_name: r.bank_name.clone(),
+        account_no: r.account_no.clone(),
+        items: items
+            .into_iter()
+            .map(|(p, kind, period)| PaidItem {
+                item: p.item.as_str(),
+                kind: kind.as_str(),
+                period: period.to_string(),
+                amount: p.amount.to_string(),
+                due_on: p.due_on.to_string(),
+                late_fee: p.late_fee.to_string(),
+            })
+            .collect(),
+    })
+}

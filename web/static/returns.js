@@ -1,0 +1,91 @@
+// A return's form: the lines recompute as figures are typed (the server computes, and
+// recomputes again on every save and submit), what is typed is saved as a draft every
+// few seconds, and submitting asks for confirmation first. Without JavaScript the form's
+// 重新计算 and 暂存 buttons do the same.
+(function () {
+  "use strict";
+  var form = document.getElementById("return-form");
+  if (!form || !window.fetch || !window.FormData) return;
+  var lines = document.querySelector("#lines tbody");
+  var total = document.getElementById("total-due");
+  var status = document.getElementById("autosave");
+  var timer = null;
+  var dirty = false;
+
+  function body(action) {
+    var data = new URLSearchParams(new FormData(form));
+    data.set("action", action);
+    return data;
+  }
+
+  function showFieldProblems(sheet) {
+    sheet.fields.forEach(function (f) {
+      var input = document.getElementById("f-" + f.name);
+      if (!input) return;
+      var cell = input.parentNode;
+      var old = cell.querySelector(".field-error, .field-warning");
+      if (old) old.remove();
+      var row = cell.parentNode;
+      row.classList.toggle("invalid", !!f.error);
+      row.classList.toggle("warned", !f.error && !!f.warning);
+      if (f.error || f.warning) {
+        var em = document.createElement("em");
+        em.className = f.error ? "field-error" : "field-warning";
+        em.textContent = (f.error ? "❗ " : "⚠ ") + (f.error || f.warning);
+        cell.appendChild(em);
+      }
+    });
+  }
+
+  function showLines(sheet) {
+    if (!lines || !sheet.lines.length) return;
+    sheet.lines.forEach(function (l) {
+      var row = lines.querySelector('tr[data-line="' + l.line + '"] td.num');
+      if (row) row.textContent = l.value;
+    });
+    if (total && sheet.total_due) total.textContent = sheet.total_due;
+  }
+
+  function recalculate() {
+    fetch(form.dataset.calc, { method: "POST", body: body("calculate"), credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (sheet) {
+        if (!sheet) return;
+        showFieldProblems(sheet);
+        showLines(sheet);
+      })
+      .catch(function () {});
+  }
+
+  function autosave() {
+    if (!dirty) return;
+    dirty = false;
+    fetch(form.action || window.location.pathname, { method: "POST", body: body("autosave"), credentials: "same-origin" })
+      .then(function (r) {
+        if (r.ok && status) status.textContent = status.dataset.saved + " " + new Date().toLocaleTimeString();
+      })
+      .catch(function () { dirty = true; });
+  }
+
+  form.addEventListener("input", function () {
+    dirty = true;
+    clearTimeout(timer);
+    timer = setTimeout(recalculate, 400);
+  });
+  form.addEventListener("change", function () { dirty = true; });
+  setInterval(autosave, 15000);
+  window.addEventListener("pagehide", autosave);
+
+  form.addEventListener("submit", function (e) {
+    var button = e.submitter;
+    if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+      e.preventDefault();
+      return;
+    }
+    // one click files once: the button stays down while the request is on its way
+    if (button && button.value === "submit") {
+      setTimeout(function () { button.disabled = true; }, 0);
+    }
+    dirty = false;
+  });
+})();
