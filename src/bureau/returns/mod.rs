@@ -300,15 +300,13 @@ pub fn submit(
 ) -> Result<Filed, ReturnError> {
     let basis = open_return(scope, who.company, kind, period, who.today)?;
     let outcome = submit_checked(scope, who, &basis, kind, period, values, confirmed);
-    if let Err(e) = &outcome {
-        if matches!(
-            e,
-            ReturnError::Invalid(_)
-                | ReturnError::Unconfirmed(_)
-                | ReturnError::AlreadyFiled { .. }
-        ) {
-            trace_refusal(scope, who, "return.submit", kind, period, e)?;
-        }
+    if let Err(
+        e @ (ReturnError::Invalid(_)
+        | ReturnError::Unconfirmed(_)
+        | ReturnError::AlreadyFiled { .. }),
+    ) = &outcome
+    {
+        trace_refusal(scope, who, "return.submit", kind, period, e)?;
     }
     outcome
 }
@@ -443,10 +441,8 @@ pub fn amend(
 ) -> Result<Filed, ReturnError> {
     let basis = open_return(scope, who.company, kind, period, who.today)?;
     let outcome = amend_checked(scope, who, &basis, kind, period, values, reason, confirmed);
-    if let Err(e) = &outcome {
-        if matches!(e, ReturnError::Invalid(_) | ReturnError::Unconfirmed(_)) {
-            trace_refusal(scope, who, "return.amend", kind, period, e)?;
-        }
+    if let Err(e @ (ReturnError::Invalid(_) | ReturnError::Unconfirmed(_))) = &outcome {
+        trace_refusal(scope, who, "return.amend", kind, period, e)?;
     }
     outcome
 }
