@@ -18,6 +18,8 @@ mod messages;
 mod pages;
 mod portal;
 mod returns;
+mod returns_pages;
+mod returns_payment;
 mod sandbox;
 mod settings;
 mod staff;

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod courses;
+mod filing;
 #[path = "../app/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;

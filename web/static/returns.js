@@ -31,7 +31,7 @@
       if (f.error || f.warning) {
         var em = document.createElement("em");
         em.className = f.error ? "field-error" : "field-warning";
-        em.textContent = (f.error ? "❗ " : "⚠ ") + (f.error || f.warning);
+        em.textContent = f.error ? f.error : "⚠ " + f.warning;
         cell.appendChild(em);
       }
     });

@@ -285,6 +285,9 @@ pub async fn form_page_post(
     let action = f.take("action");
     let confirmed = f.take("confirm") == "1";
     let reason = f.take("reason");
+    // the form says whether it was opened to file or to correct: a second click on a
+    // form that filed is a repeat, not a correction
+    let amending = f.take("mode") == "amend";
     let values: Values = f.fields;
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let (csrf, set) = csrf_token(&headers);
@@ -294,7 +297,6 @@ pub async fn form_page_post(
     let act = action.clone();
     let done = filing(&desk, lang, token, keep, move |scope, who, s| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
-        let filed = !scope.return_versions(who.company, kind, period)?.is_empty();
         let outcome = match act.as_str() {
             "save" | "autosave" => {
                 returns::save_draft(scope, who, kind, period, &values, act == "autosave")
@@ -304,7 +306,7 @@ pub async fn form_page_post(
                 scope.drop_draft(who.company, kind, period)?;
                 Ok(Step::Reset)
             }
-            "submit" if filed => {
+            "submit" if amending => {
                 returns::amend(scope, who, kind, period, &values, &reason, confirmed)
                     .map(Step::Filed)
             }
