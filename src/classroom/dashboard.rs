@@ -98,7 +98,7 @@ pub fn dashboard(
             && let (Some(lab), Some(tenant)) = (lib.lab(&a.lab_id), a.tenant)
         {
             let m = run::materials(a)?;
-            let facts = Facts::read(&s.tenant(tenant), m.me, m.clerk, now)?;
+            let facts = Facts::read(&s.tenant(tenant), &m, now, lab.about_filing())?;
             let g = grade(lab, &facts, &a.hints);
             if let Some(e) = facts.trace.last() {
                 row.last_action = Some(format!("{} · {}", e.action, e.result));

@@ -84,7 +84,7 @@ fn answer<T: serde::Serialize>(r: Result<Result<T, Refusal>, AppError>, lang: La
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn list(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -> Response {
     let r = filing(&desk, lang, token, None, |scope, who, _| {
-        Ok(returns::returns_list(scope, who.company, who.today)?)
+        Ok(returns::look_up(scope, who)?)
     })
     .await;
     answer::<Vec<ReturnRow>>(r, lang)
@@ -300,14 +300,7 @@ pub async fn receipt_get(
     Bearer(token): Bearer,
 ) -> Response {
     let r = filing(&desk, lang, token, None, move |scope, who, _| {
-        let r = scope
-            .return_by_number(&number)?
-            .filter(|r| {
-                scope
-                    .return_versions(who.company, r.kind, r.period)
-                    .is_ok_and(|v| v.iter().any(|x| x.id == r.id))
-            })
-            .ok_or(ReturnError::UnknownReturn)?;
+        let r = returns::open_receipt(scope, who, &number)?;
         Ok(receipt(scope, who.company, &r, false)?)
     })
     .await;

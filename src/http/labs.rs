@@ -141,7 +141,7 @@ fn say(c: &Catalog, lang: Lang, s: &crate::labs::checks::Say) -> String {
         .args
         .iter()
         .map(|(k, v)| {
-            let shown = if ["role.", "action.", "result."]
+            let shown = if ["role.", "action.", "result.", "return."]
                 .iter()
                 .any(|p| v.starts_with(p))
             {

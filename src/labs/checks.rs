@@ -6,6 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::checks_filing as filing;
+use super::checks_filing::{
+    LookedUpAfterLost, NotResubmitted, ReturnAmended, ReturnFiled, ReturnPaid,
+};
 use super::facts::Facts;
 
 /// What a check or penalty says, as a catalogue key and its arguments (rendered in the
@@ -17,14 +21,32 @@ pub struct Say {
 }
 
 impl Say {
-    fn new(key: impl Into<String>) -> Say {
+    pub(super) fn new(key: impl Into<String>) -> Say {
         Say {
             key: key.into(),
             args: Vec::new(),
         }
     }
 
-    fn arg(mut self, name: &str, value: impl ToString) -> Say {
+    /// The same words without the answer: a text naming the expected figure becomes its
+    /// `_hidden` variant, without that figure.
+    pub fn hidden(self) -> Say {
+        let secret = |k: &str| k == "expected" || (k == "total" && self.key.ends_with(".expected"));
+        if !self.args.iter().any(|(k, _)| secret(k)) {
+            return self;
+        }
+        Say {
+            key: format!("{}_hidden", self.key),
+            args: self
+                .args
+                .iter()
+                .filter(|(k, _)| !secret(k))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    pub(super) fn arg(mut self, name: &str, value: impl ToString) -> Say {
         self.args.push((name.to_owned(), value.to_string()));
         self
     }
@@ -40,12 +62,12 @@ pub struct Verdict {
     pub actual: Say,
 }
 
-trait Evaluate {
+pub(super) trait Evaluate {
     const KIND: &'static str;
     fn evaluate(&self, facts: &Facts) -> Verdict;
 }
 
-fn verdict(passed: bool, expected: Say, actual: Say) -> Verdict {
+pub(super) fn verdict(passed: bool, expected: Say, actual: Say) -> Verdict {
     Verdict {
         passed,
         expected,
@@ -411,6 +433,11 @@ pub enum Check {
     Refused(Refused),
     CertificateRenewed(CertificateRenewed),
     CodeResent(CodeResent),
+    ReturnFiled(ReturnFiled),
+    ReturnPaid(ReturnPaid),
+    ReturnAmended(ReturnAmended),
+    LookedUpAfterLost(LookedUpAfterLost),
+    NotResubmitted(NotResubmitted),
 }
 
 impl Check {
@@ -427,8 +454,23 @@ impl Check {
                     r.role
                 ))
             }
+            Check::ReturnFiled(r) => filing::validate_kind(&r.kind).map(|()| c),
+            Check::ReturnPaid(r) => filing::validate_kind(&r.kind).map(|()| c),
+            Check::ReturnAmended(r) => filing::validate_kind(&r.kind).map(|()| c),
             _ => Ok(c),
         }
+    }
+
+    /// Whether grading needs the returns worked out (reading them costs an engine run).
+    pub fn about_filing(&self) -> bool {
+        matches!(
+            self,
+            Check::ReturnFiled(_)
+                | Check::ReturnPaid(_)
+                | Check::ReturnAmended(_)
+                | Check::LookedUpAfterLost(_)
+                | Check::NotResubmitted(_)
+        )
     }
 
     pub fn kind(&self) -> &'static str {
@@ -444,6 +486,11 @@ impl Check {
             Check::Refused(_) => Refused::KIND,
             Check::CertificateRenewed(_) => CertificateRenewed::KIND,
             Check::CodeResent(_) => CodeResent::KIND,
+            Check::ReturnFiled(_) => ReturnFiled::KIND,
+            Check::ReturnPaid(_) => ReturnPaid::KIND,
+            Check::ReturnAmended(_) => ReturnAmended::KIND,
+            Check::LookedUpAfterLost(_) => LookedUpAfterLost::KIND,
+            Check::NotResubmitted(_) => NotResubmitted::KIND,
         }
     }
 
@@ -460,6 +507,11 @@ impl Check {
             Check::Refused(c) => c.evaluate(f),
             Check::CertificateRenewed(c) => c.evaluate(f),
             Check::CodeResent(c) => c.evaluate(f),
+            Check::ReturnFiled(c) => c.evaluate(f),
+            Check::ReturnPaid(c) => c.evaluate(f),
+            Check::ReturnAmended(c) => c.evaluate(f),
+            Check::LookedUpAfterLost(c) => c.evaluate(f),
+            Check::NotResubmitted(c) => c.evaluate(f),
         }
     }
 }

@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
+use super::setup::Materials;
+use crate::domain::entities::ReturnKind;
+use crate::domain::money::Fen;
 use crate::store::{CompanyId, StoreError, TenantScope, TraceEvent};
 
 #[derive(Debug, Clone, Default)]
@@ -24,6 +27,30 @@ pub struct Facts {
     /// Announcements published by the sandbox date, and those the trainee opened.
     pub announcements: Vec<String>,
     pub announcements_read: Vec<String>,
+    /// The sandbox date when graded.
+    pub today: Option<NaiveDate>,
+    /// Returns of the first company due on the sandbox date, with what the engine says
+    /// they should ask (read only for labs with filing checks).
+    pub returns: Vec<ReturnFacts>,
+}
+
+/// One return of the first company: the answer from its own records, and what was filed
+/// and paid.
+#[derive(Debug, Clone, Default)]
+pub struct ReturnFacts {
+    pub kind: String,
+    pub period: String,
+    pub deadline: Option<NaiveDate>,
+    /// What the return should ask to be paid: the engine over the company's records and
+    /// the lab's extra facts (e.g. unbilled sales).
+    pub expected_total: Fen,
+    /// Every version filed (the generated history's and the trainee's), oldest first:
+    /// (version, total, filed on, reason, filed in the sandbox).
+    pub versions: Vec<(u32, Fen, NaiveDate, String, bool)>,
+    /// Still unpaid, and the surcharge paid so far.
+    pub unpaid: Fen,
+    pub late_fee_paid: Fen,
+    pub paid_any: bool,
 }
 
 impl Facts {
@@ -48,13 +75,19 @@ impl Facts {
             .count()
     }
 
-    /// Read the facts of an attempt's tenant.
+    /// The facts of one return kind (`vat_small`, `vat_general`, `cit_quarterly`).
+    pub fn return_of(&self, kind: &str) -> Option<&ReturnFacts> {
+        self.returns.iter().find(|r| r.kind == kind)
+    }
+
+    /// Read the facts of an attempt's tenant; `filing` also works out its returns.
     pub fn read(
         scope: &TenantScope<'_>,
-        me: i64,
-        clerk: i64,
+        m: &Materials,
         now: DateTime<Utc>,
+        filing: bool,
     ) -> Result<Facts, StoreError> {
+        let (me, clerk) = (m.me, m.clerk);
         let companies = scope.companies()?;
         let company = companies
             .first()
@@ -73,6 +106,11 @@ impl Facts {
         }
         let account = scope.account(me)?;
         let today = scope.record()?.sandbox_date;
+        let returns = if filing {
+            return_facts(scope, CompanyId(company), today, m)?
+        } else {
+            Vec::new()
+        };
         Ok(Facts {
             me,
             clerk,
@@ -87,8 +125,92 @@ impl Facts {
                 .map(|a| a.id.clone())
                 .collect(),
             announcements_read: scope.announcements_read(me)?.into_iter().collect(),
+            today: Some(today),
+            returns,
         })
     }
+}
+
+/// The first company's returns due on the sandbox date, worked out.
+fn return_facts(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    today: NaiveDate,
+    m: &Materials,
+) -> Result<Vec<ReturnFacts>, StoreError> {
+    use crate::bureau::returns::{self, form};
+    let co = scope.company(company)?.value;
+    let (due_vat, due_cit) = crate::domain::tax::deadline::due_periods(today, co.vat_quarterly);
+    let mut out = Vec::new();
+    for (kind, period) in [
+        (returns::vat_kind(co.taxpayer_type), due_vat),
+        (ReturnKind::CitQuarterly, due_cit),
+    ] {
+        let basis = form::Basis::load(scope, company, period)?;
+        let values = expected_values(&basis, kind, m);
+        let deadline = returns::deadline(period);
+        let total = form::parse(kind, &values)
+            .ok()
+            .and_then(|f| basis.compute(kind, &f).ok())
+            .map(|a| form::total_due(kind, &a))
+            .unwrap_or_default();
+        let payments = scope.return_payments(company, kind, period)?;
+        out.push(ReturnFacts {
+            kind: kind.as_str().to_owned(),
+            period: period.to_string(),
+            deadline: Some(deadline),
+            expected_total: total,
+            versions: scope
+                .return_versions(company, kind, period)?
+                .into_iter()
+                .map(|r| {
+                    (
+                        r.version,
+                        r.total_due,
+                        r.filed_on,
+                        r.reason,
+                        r.filing_no.is_some(),
+                    )
+                })
+                .collect(),
+            unpaid: payments
+                .iter()
+                .filter(|p| p.paid_on.is_none())
+                .map(|p| p.amount)
+                .sum(),
+            late_fee_paid: payments.iter().map(|p| p.late_fee).sum(),
+            paid_any: payments.iter().any(|p| p.paid_on.is_some()),
+        });
+    }
+    Ok(out)
+}
+
+/// The figures a correct return holds: the prefill from the company's records, plus what
+/// the lab told the trainee that the records do not show (unbilled sales).
+pub fn expected_values(
+    basis: &crate::bureau::returns::form::Basis,
+    kind: ReturnKind,
+    m: &Materials,
+) -> crate::bureau::returns::form::Values {
+    let mut values = basis.prefill(kind);
+    let extra = m
+        .values
+        .get("unbilled_sales")
+        .and_then(|v| Fen::parse_yuan(v).ok())
+        .unwrap_or_default();
+    let field = match kind {
+        ReturnKind::VatSmall => Some("sales_3pct_other"),
+        ReturnKind::VatGeneral => Some("sales_13pct"),
+        ReturnKind::CitQuarterly => None,
+    };
+    if let Some(field) = field.filter(|_| extra != Fen::ZERO) {
+        let now = values
+            .get(field)
+            .and_then(|v| Fen::parse_yuan(v).ok())
+            .unwrap_or_default();
+        values.insert(field.to_owned(), (now + extra).to_string());
+    }
+    values
 }
 
 /// An event's detail as JSON (an unreadable one reads as null).

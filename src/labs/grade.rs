@@ -42,7 +42,13 @@ pub fn grade(lab: &Lab, facts: &Facts, hints: &[HintUsed]) -> Grade {
         .checks
         .iter()
         .map(|c| {
-            let v = c.check.evaluate(facts);
+            let mut v = c.check.evaluate(facts);
+            // a lab that does not reveal expected values keeps the answer out of a check
+            // the trainee has not passed yet
+            if !lab.reveal_expected && !v.passed {
+                v.expected = v.expected.hidden();
+                v.actual = v.actual.hidden();
+            }
             CheckResult {
                 id: c.id.clone(),
                 kind: c.check.kind().to_owned(),

@@ -12,6 +12,7 @@
 //! - [`grade::grade`] is a pure function of (lab, facts, hints used).
 
 pub mod checks;
+mod checks_filing;
 pub mod facts;
 pub mod file;
 pub mod grade;
@@ -103,6 +104,11 @@ pub struct Lab {
 impl Lab {
     pub fn max_points(&self) -> u32 {
         self.checks.iter().map(|c| c.points).sum()
+    }
+
+    /// Whether grading needs the attempt's returns worked out.
+    pub fn about_filing(&self) -> bool {
+        self.checks.iter().any(|c| c.check.about_filing())
     }
 }
 

@@ -145,7 +145,7 @@ pub fn check(
 ) -> Result<Grade, LabError> {
     let tenant = a.tenant.ok_or(LabError::NoAttempt)?;
     let m = materials(a)?;
-    let facts = super::facts::Facts::read(&s.tenant(tenant), m.me, m.clerk, now)?;
+    let facts = super::facts::Facts::read(&s.tenant(tenant), &m, now, lab.about_filing())?;
     let g = grade(lab, &facts, &a.hints);
     let json = serde_json::to_string(&g).map_err(|e| StoreError::Other(e.to_string()))?;
     s.save_grade(a.id, &json, g.score, g.passed, finish.then_some(now))?;

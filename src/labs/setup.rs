@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bureau::certificate;
 use crate::bureau::login::{LoginError, hash_password};
-use crate::domain::entities::Role;
+use crate::domain::entities::{ReturnKind, Role};
 use crate::domain::password::PortalPolicy;
 use crate::store::{CompanyId, StoreError, TenantScope};
 
@@ -26,6 +26,9 @@ pub const PLACEHOLDERS: &[&str] = &[
     "clerk.name",
     "clerk.resident_id",
     "certificate.pin",
+    "period",
+    "deadline",
+    "unbilled_sales",
 ];
 
 /// Parts of the bureau a maintenance window can close.
@@ -57,6 +60,29 @@ pub enum State {
     /// A certificate with this PIN, issued this many days before the sandbox date; the lab
     /// hands its file to the trainee.
     Certificate { pin: String, issued_days_ago: i64 },
+    /// Sales the first company made without an invoice this period (so missing from the
+    /// prefill): an amount from `min` to `max` yuan, in hundreds, the same for the same
+    /// seat; the story tells it as `{unbilled_sales}` and the grader expects it declared.
+    UnbilledSales { min: i64, max: i64 },
+    /// A draft of the return due, saved with one field set to a (wrong) value.
+    ReturnDraft {
+        #[serde(rename = "return")]
+        kind: String,
+        field: String,
+        value: String,
+    },
+    /// The return due, already filed on time from the prefill (without the unbilled
+    /// sales), and paid if `paid`.
+    FiledReturn {
+        #[serde(rename = "return")]
+        kind: String,
+        #[serde(default)]
+        paid: bool,
+    },
+    /// The company has (or has not) signed the tripartite debit agreement (三方协议).
+    Agreement { signed: bool },
+    /// The company's bank balance, in yuan.
+    BankBalance { yuan: i64 },
 }
 
 impl State {
@@ -69,6 +95,25 @@ impl State {
                 Err(format!("role {role:?} is not a role"))
             }
             State::Locked { minutes } if *minutes <= 0 => Err("minutes must be above 0".into()),
+            State::UnbilledSales { min, max } if *min <= 0 || max < min => {
+                Err("unbilled sales need 0 < min <= max".into())
+            }
+            State::ReturnDraft { kind, .. } | State::FiledReturn { kind, .. }
+                if ReturnKind::parse(kind).is_none() =>
+            {
+                Err(format!(
+                    "return {kind:?} is not vat_small, vat_general or cit_quarterly"
+                ))
+            }
+            State::ReturnDraft { kind, field, .. }
+                if ReturnKind::parse(kind).is_some_and(|k| {
+                    !crate::bureau::returns::form::fields(k)
+                        .iter()
+                        .any(|f| f.name == field)
+                }) =>
+            {
+                Err(format!("field {field:?} is not on the {kind} form"))
+            }
             State::Certificate { pin, .. }
                 if pin.len() != PortalPolicy::embedded().certificate_pin_digits
                     || !pin.chars().all(|c| c.is_ascii_digit()) =>
@@ -165,6 +210,51 @@ impl Materials {
     }
 }
 
+/// The return kind and a filer (the trainee's person) for a filing state.
+fn filing_setup(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    me: i64,
+    kind: &str,
+    now: DateTime<Utc>,
+    today: chrono::NaiveDate,
+) -> Result<(ReturnKind, crate::bureau::returns::Filer), StoreError> {
+    let kind = ReturnKind::parse(kind).ok_or(StoreError::NotFound)?;
+    let _ = scope.company(company)?;
+    Ok((
+        kind,
+        crate::bureau::returns::Filer {
+            person: me,
+            company,
+            now,
+            today,
+        },
+    ))
+}
+
+/// The period of this kind due on the sandbox date.
+fn due_of(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    kind: ReturnKind,
+    today: chrono::NaiveDate,
+) -> Result<crate::domain::period::TaxPeriod, StoreError> {
+    let co = scope.company(company)?.value;
+    let (vat, cit) = crate::domain::tax::deadline::due_periods(today, co.vat_quarterly);
+    Ok(if kind == ReturnKind::CitQuarterly {
+        cit
+    } else {
+        vat
+    })
+}
+
+fn setup_error(e: crate::bureau::returns::ReturnError) -> LoginError {
+    match e {
+        crate::bureau::returns::ReturnError::Store(e) => LoginError::Store(e),
+        other => LoginError::Store(StoreError::Other(format!("lab setup: {other}"))),
+    }
+}
+
 fn holder(
     scope: &TenantScope<'_>,
     company: CompanyId,
@@ -207,7 +297,15 @@ pub fn apply(
     put("me.resident_id", me.value.resident_id.to_string());
     put("clerk.name", clerk.value.name.clone());
     put("clerk.resident_id", clerk.value.resident_id.to_string());
-    let today = scope.record()?.sandbox_date;
+    let record = scope.record()?;
+    let today = record.sandbox_date;
+    let (due_vat, _) =
+        crate::domain::tax::deadline::due_periods(today, company.value.vat_quarterly);
+    put("period", due_vat.to_string());
+    put(
+        "deadline",
+        crate::bureau::returns::deadline(due_vat).to_string(),
+    );
     for s in &lab.setup.state {
         let mut account = scope.account(me.id)?;
         match s {
@@ -237,6 +335,57 @@ pub fn apply(
                     name: file.file_name,
                     text: file.text,
                 });
+            }
+            State::UnbilledSales { min, max } => {
+                let steps = (max - min) / 100 + 1;
+                let pick = (record.class_seed ^ u64::from(record.seat).wrapping_mul(0x9e37_79b9))
+                    % steps.max(1) as u64;
+                let amount = crate::domain::money::Fen::from_yuan(min + pick as i64 * 100);
+                m.values.insert("unbilled_sales".into(), amount.to_string());
+            }
+            State::ReturnDraft { kind, field, value } => {
+                let (kind, who) = filing_setup(scope, company_id, me.id, kind, now, today)?;
+                let basis = crate::bureau::returns::open_return(
+                    scope,
+                    company_id,
+                    kind,
+                    due_of(scope, company_id, kind, today)?,
+                    today,
+                )
+                .map_err(setup_error)?;
+                let mut values = basis.prefill(kind);
+                values.insert(field.clone(), value.clone());
+                crate::bureau::returns::save_draft(scope, &who, kind, basis.period, &values, false)
+                    .map_err(setup_error)?;
+            }
+            State::FiledReturn { kind, paid } => {
+                let (kind, mut who) = filing_setup(scope, company_id, me.id, kind, now, today)?;
+                let period = due_of(scope, company_id, kind, today)?;
+                // filed (and paid) on time, whatever the lab's sandbox date is now
+                who.today = today.min(crate::bureau::returns::deadline(period));
+                let basis =
+                    crate::bureau::returns::open_return(scope, company_id, kind, period, who.today)
+                        .map_err(setup_error)?;
+                crate::bureau::returns::submit(
+                    scope,
+                    &who,
+                    kind,
+                    period,
+                    &basis.prefill(kind),
+                    true,
+                )
+                .map_err(setup_error)?;
+                if *paid {
+                    scope.set_tripartite(company_id, true)?;
+                    match crate::bureau::returns::pay(scope, &who, kind, period) {
+                        Ok(_) | Err(crate::bureau::returns::ReturnError::NothingToPay) => {}
+                        Err(e) => return Err(setup_error(e)),
+                    }
+                }
+            }
+            State::Agreement { signed } => scope.set_tripartite(company_id, *signed)?,
+            State::BankBalance { yuan } => {
+                scope.set_bank_balance(company_id, crate::domain::money::Fen::from_yuan(*yuan))?;
             }
         }
         scope.save_account(me.id, &account)?;

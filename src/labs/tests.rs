@@ -16,12 +16,17 @@ fn the_shipped_labs_and_pack_load() {
         "locked-account",
         "certificate-renewal",
         "sms-expired",
+        "filing-practice",
+        "filing-validation",
+        "filing-network-drop",
+        "filing-correction",
+        "filing-late",
     ] {
         let lab = lib.lab(id).unwrap_or_else(|| panic!("{id} missing"));
         assert_eq!(lab.max_points(), 100, "{id}");
     }
     let pack = lib.pack("etax-basics").unwrap();
-    assert_eq!(pack.labs.len(), 4);
+    assert_eq!(pack.labs.len(), 9);
     assert_eq!(lib.ordered()[0].id, "account-setup");
 }
 

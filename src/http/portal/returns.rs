@@ -104,7 +104,7 @@ pub async fn returns_page(
                 lang,
                 vec!["portal.crumb.home", "returns.crumb"],
             )?,
-            rows: returns::returns_list(scope, who.company, who.today)?,
+            rows: returns::look_up(scope, who)?,
             sandbox_date: who.today.to_string(),
             balance: account.balance.to_string(),
             agreement: account.tripartite_agreement,
@@ -438,14 +438,7 @@ pub async fn receipt_page(
     let (csrf, set) = csrf_token(&headers);
     let d = desk.clone();
     let found = filing(&desk, lang, token, None, move |scope, who, s| {
-        let r = scope
-            .return_by_number(&number)?
-            .filter(|r| {
-                scope
-                    .return_versions(who.company, r.kind, r.period)
-                    .is_ok_and(|v| v.iter().any(|x| x.id == r.id))
-            })
-            .ok_or(ReturnError::UnknownReturn)?;
+        let r = returns::open_receipt(scope, who, &number)?;
         let row = returns::row(scope, who.company, r.kind, r.period, who.today)?;
         Ok(ReceiptPage {
             frame: frame(

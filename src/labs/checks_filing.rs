@@ -1,0 +1,193 @@
+//! Checks about filing and paying: the return filed with what the company's own records
+//! (and the lab's extra facts) make it ask, paid, corrected; and the right move after a
+//! lost response (look the filing up, do not submit again).
+
+use serde::Deserialize;
+
+use super::checks::{Evaluate, Say, Verdict, verdict};
+use super::facts::{Facts, ReturnFacts, detail};
+
+/// Which return a check is about: `vat_small`, `vat_general` or `cit_quarterly`, for the
+/// period due on the sandbox date.
+fn kind_ok(kind: &str) -> bool {
+    crate::domain::entities::ReturnKind::parse(kind).is_some()
+}
+
+pub(super) fn validate_kind(kind: &str) -> Result<(), String> {
+    if kind_ok(kind) {
+        Ok(())
+    } else {
+        Err(format!(
+            "return {kind:?} is not vat_small, vat_general or cit_quarterly"
+        ))
+    }
+}
+
+fn expected(r: &ReturnFacts, key: &str) -> Say {
+    Say::new(key)
+        .arg("kind", format!("return.{}", r.kind))
+        .arg("period", &r.period)
+        .arg("total", r.expected_total)
+}
+
+fn missing(f: &Facts, kind: &str, key: &str) -> Verdict {
+    verdict(
+        false,
+        Say::new(key).arg("kind", format!("return.{kind}")),
+        Say::new("check.return.actual.no_company_return").arg("count", f.returns.len()),
+    )
+}
+
+/// `return_filed`: the return due is filed, and its latest version asks what the engine
+/// says from the company's own records.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnFiled {
+    #[serde(rename = "return")]
+    pub(super) kind: String,
+}
+
+impl Evaluate for ReturnFiled {
+    const KIND: &'static str = "return_filed";
+    fn evaluate(&self, f: &Facts) -> Verdict {
+        let Some(r) = f.return_of(&self.kind) else {
+            return missing(f, &self.kind, "check.return_filed.expected");
+        };
+        let latest = r.versions.last();
+        let right = latest.is_some_and(|v| v.1 == r.expected_total);
+        let actual = match latest {
+            None => Say::new("check.return.actual.not_filed"),
+            Some(v) if right => Say::new("check.return.actual.filed").arg("total", v.1),
+            Some(v) => Say::new("check.return.actual.wrong_total")
+                .arg("total", v.1)
+                .arg("expected", r.expected_total),
+        };
+        verdict(right, expected(r, "check.return_filed.expected"), actual)
+    }
+}
+
+/// `return_paid`: the return is filed and nothing it asks is left unpaid (the
+/// late-payment surcharge included, which the bureau adds when paying late).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnPaid {
+    #[serde(rename = "return")]
+    pub(super) kind: String,
+}
+
+impl Evaluate for ReturnPaid {
+    const KIND: &'static str = "return_paid";
+    fn evaluate(&self, f: &Facts) -> Verdict {
+        let Some(r) = f.return_of(&self.kind) else {
+            return missing(f, &self.kind, "check.return_paid.expected");
+        };
+        let filed = !r.versions.is_empty();
+        let owed = r.versions.last().is_some_and(|v| v.1.fen() > 0);
+        let done = filed && r.unpaid.fen() == 0 && (r.paid_any || !owed);
+        let actual = if !filed {
+            Say::new("check.return.actual.not_filed")
+        } else if r.unpaid.fen() > 0 {
+            Say::new("check.return_paid.actual.unpaid").arg("unpaid", r.unpaid)
+        } else {
+            Say::new("check.return_paid.actual.paid").arg("late_fee", r.late_fee_paid)
+        };
+        verdict(done, expected(r, "check.return_paid.expected"), actual)
+    }
+}
+
+/// `return_amended`: a correction (更正申报) was filed and the latest version asks what the
+/// records say; with `reason`, it gives the reason a correction after the deadline needs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnAmended {
+    #[serde(rename = "return")]
+    pub(super) kind: String,
+    #[serde(default)]
+    reason: bool,
+}
+
+impl Evaluate for ReturnAmended {
+    const KIND: &'static str = "return_amended";
+    fn evaluate(&self, f: &Facts) -> Verdict {
+        let Some(r) = f.return_of(&self.kind) else {
+            return missing(f, &self.kind, "check.return_amended.expected");
+        };
+        let latest = r.versions.last();
+        let corrected = latest.is_some_and(|v| v.0 >= 2 && v.4);
+        let right = latest.is_some_and(|v| v.1 == r.expected_total);
+        let reasoned = !self.reason || latest.is_some_and(|v| !v.3.trim().is_empty());
+        let actual = match latest {
+            None => Say::new("check.return.actual.not_filed"),
+            Some(_) if !corrected => Say::new("check.return_amended.actual.not_corrected"),
+            Some(v) if !right => Say::new("check.return.actual.wrong_total")
+                .arg("total", v.1)
+                .arg("expected", r.expected_total),
+            Some(_) if !reasoned => Say::new("check.return_amended.actual.no_reason"),
+            Some(v) => Say::new("check.return_amended.actual.done").arg("version", v.0),
+        };
+        verdict(
+            corrected && right && reasoned,
+            expected(r, "check.return_amended.expected"),
+            actual,
+        )
+    }
+}
+
+/// The trace index of the first submission whose response was lost, if any.
+fn lost_at(f: &Facts) -> Option<usize> {
+    f.trace.iter().position(|e| {
+        e.action == "return.submit" && e.result == "ok" && detail(e)["response_lost"] == true
+    })
+}
+
+/// `looked_up_after_lost`: after a submission's response was lost, the trainee looked
+/// the filing up (the returns list or its receipt) — the course's right move.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookedUpAfterLost {}
+
+impl Evaluate for LookedUpAfterLost {
+    const KIND: &'static str = "looked_up_after_lost";
+    fn evaluate(&self, f: &Facts) -> Verdict {
+        let looked = lost_at(f).is_some_and(|i| {
+            f.trace[i + 1..]
+                .iter()
+                .any(|e| matches!(e.action.as_str(), "return.list" | "return.receipt"))
+        });
+        verdict(
+            looked,
+            Say::new("check.looked_up_after_lost.expected"),
+            Say::new(match (lost_at(f), looked) {
+                (None, _) => "check.looked_up_after_lost.actual.no_loss",
+                (Some(_), true) => "check.looked_up_after_lost.actual.done",
+                (Some(_), false) => "check.looked_up_after_lost.actual.none",
+            }),
+        )
+    }
+}
+
+/// `not_resubmitted`: after a lost response the trainee did not submit the same return
+/// again (the course's 重复提交申报 mistake).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotResubmitted {}
+
+impl Evaluate for NotResubmitted {
+    const KIND: &'static str = "not_resubmitted";
+    fn evaluate(&self, f: &Facts) -> Verdict {
+        let again = lost_at(f).map_or(0, |i| {
+            f.trace[i + 1..]
+                .iter()
+                .filter(|e| {
+                    e.action == "return.duplicate"
+                        || (e.action == "return.submit" && e.result == "already_filed")
+                })
+                .count()
+        });
+        verdict(
+            lost_at(f).is_some() && again == 0,
+            Say::new("check.not_resubmitted.expected"),
+            Say::new("check.not_resubmitted.actual").arg("count", again),
+        )
+    }
+}
