@@ -15,8 +15,8 @@ use utoipa::ToSchema;
 use super::api_portal::{Bearer, Body, refusal};
 use super::error::ApiErrorBody;
 use super::portal::{
-    Receipt, Refusal, Sheet, filing, parse_return, payment_view, problem_text, receipt,
-    return_message, sheet,
+    Receipt, Refusal, Sheet, filing, import_text, parse_return, payment_view, problem_text,
+    receipt, return_message, sheet,
 };
 use super::sandbox::Desk;
 use super::{AppError, ReqLang};
@@ -44,6 +44,16 @@ fn refused(r: Refusal, lang: Lang) -> Response {
             .map(|p| json!({ "field": p.field, "code": p.code, "message": problem_text(p, warning, lang) }))
             .collect::<Vec<_>>()
     };
+    if let ReturnError::BadImport(problems) = &e {
+        let problems: Vec<Value> = problems
+            .iter()
+            .map(|p| json!({ "row": p.row, "column": p.column, "code": p.code, "message": import_text(p, lang) }))
+            .collect();
+        let body = json!({
+            "code": e.code(), "message": return_message(&e, lang), "field": "file", "problems": problems,
+        });
+        return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
+    }
     let (errors, warnings) = match &e {
         ReturnError::Invalid(p) => (list(p, false), Vec::new()),
         ReturnError::Unconfirmed(w) => (Vec::new(), list(w, true)),
@@ -286,6 +296,59 @@ pub async fn pay(
     })
     .await;
     answer::<Value>(r, lang)
+}
+
+/// `GET /api/v1/returns/{kind}/{period}/template`.
+#[utoipa::path(get, path = "/api/v1/returns/{kind}/{period}/template", tag = "returns", security(("sandbox" = [], "bureau" = [])),
+    params(("kind" = String, Path, description = "A return kind"), ("period" = String, Path, description = "A period")),
+    description = "申报数据导入: the form's standard template (CSV, UTF-8 with BOM; columns 字段代码, 项目, 金额), holding what the form opens with.",
+    responses((status = 200, description = "The CSV file", content_type = "text/csv"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn template(
+    Path((kind, period)): Path<(String, String)>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+) -> Response {
+    let (kind, period) = match parse_return(&kind, &period, lang) {
+        Ok(v) => v,
+        Err(e) => return e.as_json().into_response(),
+    };
+    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+        let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
+        Ok(returns::opened_values(scope, who, &basis, kind)?.0)
+    })
+    .await;
+    match r {
+        Ok(Ok(values)) => super::portal::template_file(kind, period, &values, lang),
+        Ok(Err(r)) => refused(r, lang),
+        Err(e) => e.as_json().into_response(),
+    }
+}
+
+/// `POST /api/v1/returns/{kind}/{period}/import`.
+#[utoipa::path(post, path = "/api/v1/returns/{kind}/{period}/import", tag = "returns", security(("sandbox" = [], "bureau" = [])),
+    params(("kind" = String, Path, description = "A return kind"), ("period" = String, Path, description = "A period")),
+    request_body(content = String, content_type = "text/csv", description = "A filled template"),
+    description = "申报数据导入: the file's figures become the form's draft; returns the form worked through. A file with problems is 422 `bad_file` with `problems` (`row`, `column`, `message`), and changes nothing.",
+    responses((status = 200, description = "Done", body = Sheet), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn import(
+    Path((kind, period)): Path<(String, String)>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+    body: axum::body::Bytes,
+) -> Response {
+    let (kind, period) = match parse_return(&kind, &period, lang) {
+        Ok(v) => v,
+        Err(e) => return e.as_json().into_response(),
+    };
+    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+        let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
+        let values = returns::import_file(scope, who, kind, period, &body)?;
+        Ok(sheet(&basis, kind, &values, None, lang))
+    })
+    .await;
+    answer::<Sheet>(r, lang)
 }
 
 /// `GET /api/v1/returns/receipts/{number}`.

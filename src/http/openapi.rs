@@ -114,6 +114,8 @@ impl Modify for Tokens {
         super::api_returns::receipt_get,
         super::api_returns::payment_get,
         super::api_returns::agreement,
+        super::api_returns::template,
+        super::api_returns::import,
     ),
     components(schemas(
         ApiErrorBody,

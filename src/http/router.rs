@@ -138,6 +138,14 @@ pub fn router(state: AppState) -> Router {
             post(portal::pay_post),
         )
         .route(
+            "/portal/returns/{kind}/{period}/template",
+            get(portal::template),
+        )
+        .route(
+            "/portal/returns/{kind}/{period}/import",
+            post(portal::import_post),
+        )
+        .route(
             "/portal/returns/receipts/{number}",
             get(portal::receipt_page),
         )
@@ -145,6 +153,14 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/payments/{number}", get(portal::payment_page))
         .route("/api/v1/returns", get(api_returns::list))
         .route("/api/v1/returns/{kind}/{period}", get(api_returns::form))
+        .route(
+            "/api/v1/returns/{kind}/{period}/template",
+            get(api_returns::template),
+        )
+        .route(
+            "/api/v1/returns/{kind}/{period}/import",
+            post(api_returns::import),
+        )
         .route(
             "/api/v1/returns/{kind}/{period}/calculate",
             post(api_returns::calculate),

@@ -371,6 +371,25 @@ impl Evaluate for Refused {
     }
 }
 
+/// `did`: the trainee carried out an action successfully (e.g. `return.import`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Did {
+    action: String,
+}
+
+impl Evaluate for Did {
+    const KIND: &'static str = "did";
+    fn evaluate(&self, f: &Facts) -> Verdict {
+        let n = f.mine(&self.action, "ok");
+        verdict(
+            n > 0,
+            Say::new("check.did.expected").arg("action", format!("action.{}", self.action)),
+            Say::new("check.did.actual").arg("count", n),
+        )
+    }
+}
+
 /// `certificate_renewed`: a new certificate was issued during the lab.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -431,6 +450,7 @@ pub enum Check {
     PasswordReset(PasswordReset),
     AccountUnlocked(AccountUnlocked),
     Refused(Refused),
+    Did(Did),
     CertificateRenewed(CertificateRenewed),
     CodeResent(CodeResent),
     ReturnFiled(ReturnFiled),
@@ -484,6 +504,7 @@ impl Check {
             Check::PasswordReset(_) => PasswordReset::KIND,
             Check::AccountUnlocked(_) => AccountUnlocked::KIND,
             Check::Refused(_) => Refused::KIND,
+            Check::Did(_) => Did::KIND,
             Check::CertificateRenewed(_) => CertificateRenewed::KIND,
             Check::CodeResent(_) => CodeResent::KIND,
             Check::ReturnFiled(_) => ReturnFiled::KIND,
@@ -505,6 +526,7 @@ impl Check {
             Check::PasswordReset(c) => c.evaluate(f),
             Check::AccountUnlocked(c) => c.evaluate(f),
             Check::Refused(c) => c.evaluate(f),
+            Check::Did(c) => c.evaluate(f),
             Check::CertificateRenewed(c) => c.evaluate(f),
             Check::CodeResent(c) => c.evaluate(f),
             Check::ReturnFiled(c) => c.evaluate(f),

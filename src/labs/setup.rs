@@ -79,6 +79,14 @@ pub enum State {
         #[serde(default)]
         paid: bool,
     },
+    /// A file exported from the company's finance system for the return due, to import —
+    /// with a `mistake`: `column` (a wrong column header) or `value` (an amount that is not
+    /// a number). The trainee downloads it from the task panel.
+    ImportFile {
+        #[serde(rename = "return")]
+        kind: String,
+        mistake: String,
+    },
     /// The company has (or has not) signed the tripartite debit agreement (三方协议).
     Agreement { signed: bool },
     /// The company's bank balance, in yuan.
@@ -98,7 +106,14 @@ impl State {
             State::UnbilledSales { min, max } if *min <= 0 || max < min => {
                 Err("unbilled sales need 0 < min <= max".into())
             }
-            State::ReturnDraft { kind, .. } | State::FiledReturn { kind, .. }
+            State::ImportFile { mistake, .. }
+                if !["column", "value"].contains(&mistake.as_str()) =>
+            {
+                Err(format!("mistake {mistake:?} is not column or value"))
+            }
+            State::ReturnDraft { kind, .. }
+            | State::FiledReturn { kind, .. }
+            | State::ImportFile { kind, .. }
                 if ReturnKind::parse(kind).is_none() =>
             {
                 Err(format!(
@@ -382,6 +397,34 @@ pub fn apply(
                         Err(e) => return Err(setup_error(e)),
                     }
                 }
+            }
+            State::ImportFile { kind, mistake } => {
+                let (kind, _) = filing_setup(scope, company_id, me.id, kind, now, today)?;
+                let period = due_of(scope, company_id, kind, today)?;
+                let basis = crate::bureau::returns::form::Basis::load(scope, company_id, period)?;
+                let good =
+                    crate::bureau::returns::import::template(kind, &basis.prefill(kind), |f| {
+                        crate::i18n::Catalog::embedded()
+                            .text(crate::i18n::Lang::Zh, &format!("returns.field.{f}"))
+                            .to_owned()
+                    });
+                let text = if mistake == "column" {
+                    good.replacen("金额", "数额", 1)
+                } else {
+                    // the first amount written out in words, as a spreadsheet cell might be
+                    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+                    if let Some(line) = lines.get_mut(1)
+                        && let Some(cut) = line.rfind(',')
+                    {
+                        line.truncate(cut + 1);
+                        line.push_str("一万二千元");
+                    }
+                    lines.join("\n") + "\n"
+                };
+                m.files.push(MaterialFile {
+                    name: format!("{}-{period}-finance-export.csv", kind.as_str()),
+                    text,
+                });
             }
             State::Agreement { signed } => scope.set_tripartite(company_id, *signed)?,
             State::BankBalance { yuan } => {

@@ -19,6 +19,7 @@ mod messages;
 mod pages;
 mod portal;
 mod returns;
+mod returns_import;
 mod returns_pages;
 mod returns_payment;
 mod sandbox;

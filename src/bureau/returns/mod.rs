@@ -3,6 +3,7 @@
 //! (更正申报), and paying what it says from the company's bank account. Every step is traced.
 
 pub mod form;
+pub mod import;
 mod payment;
 
 pub use payment::{PaidNotice, pay, sign_agreement};
@@ -31,6 +32,8 @@ pub enum ReturnError {
     Invalid(Vec<Problem>),
     #[error("the form has warnings to confirm")]
     Unconfirmed(Vec<Problem>),
+    #[error("the imported file has problems")]
+    BadImport(Vec<import::ImportProblem>),
     #[error("filed already as {filing_no}")]
     AlreadyFiled { filing_no: String },
     #[error("not filed yet")]
@@ -59,6 +62,7 @@ impl ReturnError {
             ReturnError::UnknownReturn => "unknown_return",
             ReturnError::Invalid(_) => "invalid",
             ReturnError::Unconfirmed(_) => "unconfirmed",
+            ReturnError::BadImport(_) => "bad_file",
             ReturnError::AlreadyFiled { .. } => "already_filed",
             ReturnError::NotFiled => "not_filed",
             ReturnError::ReasonRequired => "reason_required",
@@ -584,6 +588,45 @@ pub fn save_draft(
         &json!({ "kind": kind.as_str(), "period": period.to_string(), "auto": auto }),
     )?;
     Ok(())
+}
+
+/// 申报数据导入: read a filled template; what it holds becomes the form's draft. A file
+/// with problems changes nothing (and the problems are traced, row by row).
+pub fn import_file(
+    scope: &TenantScope<'_>,
+    who: &Filer,
+    kind: ReturnKind,
+    period: TaxPeriod,
+    bytes: &[u8],
+) -> Result<Values, ReturnError> {
+    open_return(scope, who.company, kind, period, who.today)?;
+    match import::read(kind, bytes) {
+        Ok(values) => {
+            let json = serde_json::to_string(&values).unwrap_or_default();
+            scope.save_draft(who.company, kind, period, &json, who.now, false)?;
+            scope.trace(
+                who.now,
+                Some(who.person),
+                "return.import",
+                "ok",
+                &json!({ "kind": kind.as_str(), "period": period.to_string(), "fields": values.len() }),
+            )?;
+            Ok(values)
+        }
+        Err(problems) => {
+            scope.trace(
+                who.now,
+                Some(who.person),
+                "return.import",
+                "bad_file",
+                &json!({
+                    "kind": kind.as_str(), "period": period.to_string(),
+                    "problems": problems.iter().map(|p| json!({ "row": p.row, "column": p.column, "code": p.code })).collect::<Vec<_>>(),
+                }),
+            )?;
+            Err(ReturnError::BadImport(problems))
+        }
+    }
 }
 
 /// What the form shows when opened: a draft if there is one, else the latest filed

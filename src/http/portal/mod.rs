@@ -6,6 +6,7 @@ mod help;
 mod messages;
 mod recovery;
 mod returns;
+mod returns_import;
 mod returns_view;
 mod settings;
 mod signin;
@@ -21,9 +22,11 @@ pub use returns::{
     agreement_post, calculate, form_page_get, form_page_post, pay_post, payment_page, receipt_page,
     returns_page,
 };
+pub(super) use returns_import::template_file;
+pub use returns_import::{import_post, template};
 pub(super) use returns_view::{
-    FieldView, LineView, PaidItem, PaymentView, Receipt, Refusal, Sheet, filing, parse_return,
-    payment_view, problem_text, receipt, return_message, sheet,
+    FieldView, LineView, PaidItem, PaymentView, Receipt, Refusal, Sheet, filing, import_text,
+    parse_return, payment_view, problem_text, receipt, return_message, sheet,
 };
 pub use settings::*;
 pub(super) use settings::{

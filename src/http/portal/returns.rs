@@ -8,7 +8,7 @@ use axum::extract::{Path, Query};
 use serde::Deserialize;
 
 use super::returns_view::{
-    PaymentView, Receipt, Refusal, Sheet, filing, parse_return, payment_view, receipt,
+    PaymentView, Receipt, Refusal, Sheet, filing, import_text, parse_return, payment_view, receipt,
     return_message, sheet,
 };
 use super::*;
@@ -39,7 +39,7 @@ fn frame(
 }
 
 /// Where a refused page request goes: the login (keeping the notice), or an error page.
-fn refused_page(r: Refusal, lang: Lang) -> Result<Response, AppError> {
+pub(super) fn refused_page(r: Refusal, lang: Lang) -> Result<Response, AppError> {
     match r {
         Refusal::Login(LoginError::WrongStage(stage)) => {
             Ok(Redirect::to(stage_home(stage)).into_response())
@@ -128,7 +128,7 @@ pub async fn returns_page(
 }
 
 #[derive(Serialize)]
-struct FormPage {
+pub(super) struct FormPage {
     #[serde(flatten)]
     frame: Frame,
     #[serde(flatten)]
@@ -146,6 +146,8 @@ struct FormPage {
     reason: String,
     need_confirm: bool,
     refusal: Option<String>,
+    /// An import refused: its problems, row by row.
+    import_problems: Vec<String>,
     versions: Vec<VersionView>,
     unpaid: String,
     notice: Option<String>,
@@ -162,7 +164,7 @@ struct VersionView {
 
 /// Lay out the form page (inside the transaction).
 #[allow(clippy::too_many_arguments)]
-fn form_page(
+pub(super) fn form_page(
     scope: &TenantScope<'_>,
     who: &Filer,
     s: &PortalSession,
@@ -205,6 +207,10 @@ fn form_page(
         refusal: refused
             .filter(|e| !matches!(e, ReturnError::Invalid(_) | ReturnError::Unconfirmed(_)))
             .map(|e| return_message(e, lang)),
+        import_problems: match refused {
+            Some(ReturnError::BadImport(p)) => p.iter().map(|p| import_text(p, lang)).collect(),
+            _ => Vec::new(),
+        },
         versions: versions
             .iter()
             .map(|v| VersionView {

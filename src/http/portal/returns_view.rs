@@ -114,6 +114,41 @@ pub(in crate::http) fn problem_text(p: &Problem, warning: bool, lang: Lang) -> S
     c.format(lang, &key, &args)
 }
 
+/// An import problem's text: where (row and column) and what.
+pub(in crate::http) fn import_text(
+    p: &crate::bureau::returns::import::ImportProblem,
+    lang: Lang,
+) -> String {
+    let c = Catalog::embedded();
+    let args: Vec<(&str, String)> = p
+        .args
+        .iter()
+        .map(|(k, v)| {
+            let shown = if v.starts_with("returns.error.") {
+                c.text(lang, v).to_owned()
+            } else {
+                v.clone()
+            };
+            (*k, shown)
+        })
+        .collect();
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let what = c.format(lang, &format!("returns.import.{}", p.code), &args);
+    if p.row == 0 {
+        what
+    } else {
+        c.format(
+            lang,
+            "returns.import.at",
+            &[
+                ("row", &p.row.to_string()),
+                ("column", p.column),
+                ("what", &what),
+            ],
+        )
+    }
+}
+
 /// A return's kind and period from the path; anything else is not found.
 pub(in crate::http) fn parse_return(
     kind: &str,

@@ -1,0 +1,126 @@
+//! 申报数据导入 on the form page: the standard template to download, and the upload.
+
+use axum::extract::Path;
+
+use super::returns::{form_page, refused_page};
+use super::returns_view::{Refusal, filing, parse_return};
+use super::*;
+use crate::bureau::returns::form::Values;
+use crate::bureau::returns::{self, ReturnError};
+use crate::domain::entities::ReturnKind;
+use crate::http::ReqLang;
+
+/// `GET /portal/returns/{kind}/{period}/template`: the standard import template (CSV),
+/// holding what the form would open with.
+pub async fn template(
+    Path((kind, period)): Path<(String, String)>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (kind, period) = parse_return(&kind, &period, lang)?;
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let found = filing(&desk, lang, token, None, move |scope, who, _| {
+        let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
+        let (values, _) = returns::opened_values(scope, who, &basis, kind)?;
+        Ok(template_file(kind, period, &values, lang))
+    })
+    .await?;
+    match found {
+        Ok(file) => Ok(file),
+        Err(r) => refused_page(r, lang),
+    }
+}
+
+/// The template as a CSV download.
+pub(in crate::http) fn template_file(
+    kind: ReturnKind,
+    period: crate::domain::period::TaxPeriod,
+    values: &Values,
+    lang: Lang,
+) -> Response {
+    let c = Catalog::embedded();
+    let text = returns::import::template(kind, values, |f| {
+        c.text(lang, &format!("returns.field.{f}")).to_owned()
+    });
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}-{period}.csv\"", kind.as_str()),
+            ),
+        ],
+        text,
+    )
+        .into_response()
+}
+
+/// `POST /portal/returns/{kind}/{period}/import`: 申报数据导入 (multipart: `csrf`, `file`).
+pub async fn import_post(
+    Path((kind, period)): Path<(String, String)>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, AppError> {
+    let (kind, period) = parse_return(&kind, &period, lang)?;
+    let bad = || AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request");
+    let mut multipart = multipart.map_err(|_| bad())?;
+    let (mut csrf, mut file) = (String::new(), Vec::new());
+    while let Some(field) = multipart.next_field().await.map_err(|_| bad())? {
+        match field.name().unwrap_or_default() {
+            "csrf" => csrf = field.text().await.unwrap_or_default(),
+            "file" => file = field.bytes().await.map_err(|_| bad())?.to_vec(),
+            _ => {}
+        }
+    }
+    require_csrf(&headers, &csrf, lang)?;
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let (csrf, set) = csrf_token(&headers);
+    let d = desk.clone();
+    let done = filing(&desk, lang, token, None, move |scope, who, s| {
+        let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
+        match returns::import_file(scope, who, kind, period, &file) {
+            Ok(_) => Ok(None),
+            Err(ReturnError::Store(e)) => Err(Refusal::from(e)),
+            Err(e) => {
+                let (values, source) = returns::opened_values(scope, who, &basis, kind)?;
+                Ok(Some(Box::new(form_page(
+                    scope,
+                    who,
+                    s,
+                    &d,
+                    csrf,
+                    kind,
+                    &basis,
+                    &values,
+                    source,
+                    Some(&e),
+                    "",
+                    lang,
+                )?)))
+            }
+        }
+    })
+    .await?;
+    let path = format!("/portal/returns/{}/{period}", kind.as_str());
+    match done {
+        Ok(None) => Ok(Redirect::to(&format!("{path}?notice=imported")).into_response()),
+        Ok(Some(page)) => {
+            let mut res = render(
+                lang,
+                "/portal/returns/form",
+                "portal_return.html",
+                page,
+                set.into_iter().collect(),
+            )?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(r) => refused_page(r, lang),
+    }
+}
