@@ -49,7 +49,13 @@ pub(in crate::http) struct Shortcut {
 
 /// The bureau's functions a shortcut can point to: catalogue key, page, and the trace
 /// actions (or action prefixes ending in `.`) that count as using it.
-const FUNCTIONS: [(&str, &str, &[&str]); 7] = [
+const FUNCTIONS: [(&str, &str, &[&str]); 9] = [
+    (
+        "returns",
+        "/portal/returns",
+        &["return.submit", "return.amend", "return.draft", "return.list"],
+    ),
+    ("payment", "/portal/returns", &["payment.pay"]),
     (
         "account",
         "/portal/account",
