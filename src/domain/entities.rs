@@ -52,7 +52,12 @@ str_enum!(
 );
 str_enum!(
     /// A kind of return.
-    ReturnKind { VatSmall = "vat_small", VatGeneral = "vat_general", CitQuarterly = "cit_quarterly" }
+    ReturnKind {
+        VatSmall = "vat_small",
+        VatGeneral = "vat_general",
+        CitQuarterly = "cit_quarterly",
+        CultureFee = "culture_fee",
+    }
 );
 str_enum!(
     /// A tax or fee a payment settles.
@@ -62,6 +67,7 @@ str_enum!(
         Education = "education",
         LocalEducation = "local_education",
         Cit = "cit",
+        CultureFee = "culture_fee",
     }
 );
 str_enum!(

@@ -140,12 +140,8 @@ fn return_facts(
 ) -> Result<Vec<ReturnFacts>, StoreError> {
     use crate::bureau::returns::{self, form};
     let co = scope.company(company)?.value;
-    let (due_vat, due_cit) = crate::domain::tax::deadline::due_periods(today, co.vat_quarterly);
     let mut out = Vec::new();
-    for (kind, period) in [
-        (returns::vat_kind(co.taxpayer_type), due_vat),
-        (ReturnKind::CitQuarterly, due_cit),
-    ] {
+    for (kind, period) in returns::kinds_due(&co, today) {
         let basis = form::Basis::load(scope, company, period)?;
         let values = expected_values(&basis, kind, m);
         let deadline = returns::deadline(period);
@@ -201,7 +197,7 @@ pub fn expected_values(
     let field = match kind {
         ReturnKind::VatSmall => Some("sales_3pct_other"),
         ReturnKind::VatGeneral => Some("sales_13pct"),
-        ReturnKind::CitQuarterly => None,
+        ReturnKind::CitQuarterly | ReturnKind::CultureFee => None,
     };
     if let Some(field) = field.filter(|_| extra != Fen::ZERO) {
         let now = values

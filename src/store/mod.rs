@@ -55,6 +55,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0005_classes.sql")),
     M::up(include_str!("migrations/0006_courses.sql")),
     M::up(include_str!("migrations/0007_returns.sql")),
+    M::up(include_str!("migrations/0008_culture_fee.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -255,3 +255,42 @@ fn upgrading_a_classroom_database_keeps_its_trainees_seats_and_attempts() {
     })
     .unwrap();
 }
+
+#[test]
+fn rebuilding_filings_and_payments_keeps_every_row() {
+    // migration 0008 rebuilds both tables; run its SQL again over a seeded tenant (the
+    // rebuild is the same whichever schema-7 data it meets) and compare
+    let (dir, db) = temp_db();
+    db.write(|s| s.insert_tenant(&tenant(5, 1))).unwrap();
+    let count = |c: &Connection| -> (i64, i64, i64) {
+        let n = |t: &str| {
+            c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        (
+            n("filings"),
+            n("payments"),
+            n("filings f JOIN payments p ON p.filing_id = f.id"),
+        )
+    };
+    let path = dir.path().join("t.db");
+    drop(db);
+    let mut c = Connection::open(&path).unwrap();
+    let before = count(&c);
+    assert!(before.0 > 0 && before.1 > 0);
+    // as `prepare_schema` runs migrations: with foreign keys off, or dropping the old
+    // filings table would cascade to the payments
+    c.pragma_update(None, "foreign_keys", "OFF").unwrap();
+    let tx = c.transaction().unwrap();
+    tx.execute_batch(include_str!("migrations/0008_culture_fee.sql"))
+        .unwrap();
+    tx.commit().unwrap();
+    assert_eq!(count(&c), before);
+    let broken: Option<String> = c
+        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+        .optional()
+        .unwrap();
+    assert_eq!(broken, None);
+    drop(c);
+    Db::open(&path).unwrap();
+}

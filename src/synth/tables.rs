@@ -92,11 +92,12 @@ struct BankFile {
     bank: Vec<Bank>,
 }
 
-const PRESETS: [&str; 4] = [
+const PRESETS: [&str; 5] = [
     include_str!("../../fixtures/presets/small-scale-trading-above-threshold.toml"),
     include_str!("../../fixtures/presets/small-scale-services-below-threshold.toml"),
     include_str!("../../fixtures/presets/general-manufacturing.toml"),
     include_str!("../../fixtures/presets/general-services.toml"),
+    include_str!("../../fixtures/presets/small-scale-advertising.toml"),
 ];
 
 fn lines(text: &str) -> Vec<String> {

@@ -14,6 +14,7 @@ mod class_schedule;
 mod classroom;
 mod classroom_api;
 mod courses;
+mod culture_fee;
 mod filing_labs;
 mod messages;
 mod pages;

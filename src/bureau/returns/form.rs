@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::domain::entities::{Company, InvoiceDirection, InvoiceKind, ReturnKind};
+use crate::domain::entities::{Company, InvoiceDirection, InvoiceKind, ReturnKind, TaxpayerType};
 use crate::domain::money::Rate;
 use crate::domain::money::{Fen, MoneyError};
 use crate::domain::period::TaxPeriod;
 use crate::domain::tax::cit::{self, CitInput, QuarterSize, SmallLowProfit};
+use crate::domain::tax::culture_fee::{self, CultureFeeInput};
 use crate::domain::tax::vat_general::{self, VatGeneralInput};
 use crate::domain::tax::vat_small::{self, VatSmallInput};
 use crate::domain::tax::{Assessment, Policy, PolicyError};
@@ -110,12 +111,19 @@ const CIT: &[Field] = &[
     },
 ];
 
+const CULTURE_FEE: &[Field] = &[
+    money("fee_income", "1"),
+    money("fee_deduction", "2"),
+    money("fee_prepaid", "7"),
+];
+
 /// The returns a filer can complete here.
 pub fn fields(kind: ReturnKind) -> &'static [Field] {
     match kind {
         ReturnKind::VatSmall => VAT_SMALL,
         ReturnKind::CitQuarterly => CIT,
         ReturnKind::VatGeneral => VAT_GENERAL,
+        ReturnKind::CultureFee => CULTURE_FEE,
     }
 }
 
@@ -257,6 +265,8 @@ pub struct Basis {
     pub certified_input: Fen,
     /// The credit the previous VAT return carried forward (上期留抵).
     pub carried_credit: Fen,
+    /// Sales invoices of the period with their VAT (the culture fee's income).
+    pub invoiced_gross: Fen,
 }
 
 impl Basis {
@@ -267,6 +277,7 @@ impl Basis {
     ) -> Result<Basis, StoreError> {
         let co = scope.company(company)?.value;
         let (mut special, mut other, mut input) = (Fen::ZERO, Fen::ZERO, Fen::ZERO);
+        let mut gross = Fen::ZERO;
         let mut by_rate: BTreeMap<i64, Fen> = BTreeMap::new();
         for inv in scope.invoices(company, period.first_day(), period.last_day())? {
             let inv = inv.value;
@@ -275,6 +286,7 @@ impl Basis {
                 (InvoiceDirection::Purchase, InvoiceKind::Ordinary) => {}
                 (InvoiceDirection::Sales, kind) => {
                     *by_rate.entry(inv.rate.ppm()).or_default() += inv.amount;
+                    gross += inv.amount + inv.tax;
                     match kind {
                         InvoiceKind::Special => special += inv.amount,
                         InvoiceKind::Ordinary => other += inv.amount,
@@ -317,6 +329,7 @@ impl Basis {
             sales_by_rate: by_rate,
             certified_input: input,
             carried_credit: carried,
+            invoiced_gross: gross,
         })
     }
 
@@ -356,6 +369,11 @@ impl Basis {
                     }
                     .to_owned(),
                 ),
+            ],
+            ReturnKind::CultureFee => vec![
+                ("fee_income", money(self.invoiced_gross)),
+                ("fee_deduction", money(Fen::ZERO)),
+                ("fee_prepaid", money(Fen::ZERO)),
             ],
             ReturnKind::VatGeneral => vec![
                 ("sales_13pct", money(self.sales_at(130_000))),
@@ -419,6 +437,18 @@ impl Basis {
                     },
                 )
             }
+            ReturnKind::CultureFee => culture_fee::assess(
+                policy,
+                &CultureFeeInput {
+                    period: self.period,
+                    income: f.money("fee_income"),
+                    deduction: f.money("fee_deduction"),
+                    // the small-scale threshold looks at the period's sales (excl. VAT)
+                    small_scale_sales: (self.company.taxpayer_type == TaxpayerType::SmallScale)
+                        .then_some(self.invoiced_special + self.invoiced_other),
+                    prepaid: f.money("fee_prepaid"),
+                },
+            ),
             ReturnKind::VatGeneral => vat_general::assess(
                 policy,
                 &VatGeneralInput {
@@ -494,6 +524,17 @@ impl Basis {
                     );
                 }
             }
+            ReturnKind::CultureFee => {
+                if f.money("fee_deduction") > f.money("fee_income") {
+                    errors.push(Problem::at("fee_deduction", "deduction_above_income"));
+                }
+                if f.money("fee_income") < self.invoiced_gross {
+                    warnings.push(
+                        Problem::at("fee_income", "fee_income_below_invoiced")
+                            .with("invoiced", self.invoiced_gross),
+                    );
+                }
+            }
             ReturnKind::VatGeneral => {
                 if f.money("input_tax") > self.certified_input {
                     errors.push(
@@ -566,6 +607,7 @@ pub fn payable_items(
             ]
         }
         ReturnKind::CitQuarterly => vec![(TaxItem::Cit, a.money("tax_due"))],
+        ReturnKind::CultureFee => vec![(TaxItem::CultureFee, a.money("fee_due"))],
     }
 }
 

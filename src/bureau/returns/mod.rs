@@ -116,6 +116,30 @@ pub fn vat_kind(t: TaxpayerType) -> ReturnKind {
     }
 }
 
+/// Whether the company owes 文化事业建设费: its industry provides advertising or
+/// entertainment services.
+pub fn owes_culture_fee(co: &crate::domain::entities::Company) -> bool {
+    crate::synth::Tables::embedded()
+        .industry(&co.industry_code)
+        .is_some_and(|i| i.culture_fee)
+}
+
+/// The returns a company files, with the period of each due on the sandbox date.
+pub fn kinds_due(
+    co: &crate::domain::entities::Company,
+    today: NaiveDate,
+) -> Vec<(ReturnKind, TaxPeriod)> {
+    let (due_vat, due_cit) = due_periods(today, co.vat_quarterly);
+    let mut kinds = vec![
+        (vat_kind(co.taxpayer_type), due_vat),
+        (ReturnKind::CitQuarterly, due_cit),
+    ];
+    if owes_culture_fee(co) {
+        kinds.push((ReturnKind::CultureFee, due_vat));
+    }
+    kinds
+}
+
 pub fn deadline(period: TaxPeriod) -> NaiveDate {
     Policy::embedded().calendar.filing_deadline(period).date
 }
@@ -128,13 +152,9 @@ pub fn returns_list(
     today: NaiveDate,
 ) -> Result<Vec<ReturnRow>, StoreError> {
     let co = scope.company(company)?.value;
-    let (due_vat, due_cit) = due_periods(today, co.vat_quarterly);
     let filed = scope.returns_of(company)?;
     let mut rows = Vec::new();
-    for (kind, due) in [
-        (vat_kind(co.taxpayer_type), due_vat),
-        (ReturnKind::CitQuarterly, due_cit),
-    ] {
+    for (kind, due) in kinds_due(&co, today) {
         let periods: Vec<TaxPeriod> = {
             let mut done: Vec<TaxPeriod> = filed
                 .iter()
@@ -237,8 +257,10 @@ pub fn open_return(
     today: NaiveDate,
 ) -> Result<Basis, ReturnError> {
     let co = scope.company(company)?.value;
+    let vat_like = kind == vat_kind(co.taxpayer_type)
+        || kind == ReturnKind::CultureFee && owes_culture_fee(&co);
     let kind_ok = kind == ReturnKind::CitQuarterly && period.is_quarter()
-        || kind == vat_kind(co.taxpayer_type) && period.is_quarter() == co.vat_quarterly;
+        || vat_like && period.is_quarter() == co.vat_quarterly;
     if !kind_ok || period.last_day() >= today {
         return Err(ReturnError::UnknownReturn);
     }

@@ -3,6 +3,7 @@
 
 pub mod cit;
 pub mod credit;
+pub mod culture_fee;
 pub mod deadline;
 pub mod late_fee;
 pub mod policy;

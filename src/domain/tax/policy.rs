@@ -20,6 +20,7 @@ pub struct Policy {
     pub surcharges: Vec<SurchargeRule>,
     pub cit: Vec<CitRule>,
     pub late_fee: Vec<LateFeeRule>,
+    pub culture_fee: Vec<CultureFeeRule>,
     pub calendar: Calendar,
     pub credit: CreditProfiles,
 }
@@ -52,7 +53,8 @@ dated!(
     VatGeneralRule,
     SurchargeRule,
     CitRule,
-    LateFeeRule
+    LateFeeRule,
+    CultureFeeRule
 );
 
 /// The rule covering every month of `period`.
@@ -213,6 +215,22 @@ pub struct LateFeeRule {
     pub source: String,
 }
 
+/// 文化事业建设费: the rate, the halving in force (if any), and the small-scale threshold.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CultureFeeRule {
+    pub id: String,
+    pub from: YearMonth,
+    pub to: YearMonth,
+    pub rate: Rate,
+    /// The share of the fee taken off (减征), when a reduction is in force.
+    #[serde(default)]
+    pub halving: Option<Rate>,
+    pub threshold_month: Fen,
+    pub threshold_quarter: Fen,
+    pub source: String,
+}
+
 /// Holidays, make-up workdays and published deadlines.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -291,6 +309,7 @@ impl Policy {
             surcharges: parse::<Rules<_>>("surcharges.toml", files.surcharges)?.rule,
             cit: parse::<Rules<_>>("cit.toml", files.cit)?.rule,
             late_fee: parse::<Rules<_>>("late_fee.toml", files.late_fee)?.rule,
+            culture_fee: parse::<Rules<_>>("culture_fee.toml", files.culture_fee)?.rule,
             calendar: parse("calendar.toml", files.calendar)?,
             credit: parse("credit.toml", files.credit)?,
         };
@@ -334,6 +353,7 @@ impl Policy {
         ranges("surcharges.toml", &self.surcharges)?;
         ranges("cit.toml", &self.cit)?;
         ranges("late_fee.toml", &self.late_fee)?;
+        ranges("culture_fee.toml", &self.culture_fee)?;
         for rule in &self.cit {
             if !rule.brackets.windows(2).all(|w| w[0].upto < w[1].upto) {
                 return Err(PolicyLoadError {
@@ -353,6 +373,7 @@ pub struct PolicyFiles {
     pub surcharges: &'static str,
     pub cit: &'static str,
     pub late_fee: &'static str,
+    pub culture_fee: &'static str,
     pub calendar: &'static str,
     pub credit: &'static str,
 }
@@ -364,6 +385,7 @@ impl PolicyFiles {
         surcharges: include_str!("../../../fixtures/policy/surcharges.toml"),
         cit: include_str!("../../../fixtures/policy/cit.toml"),
         late_fee: include_str!("../../../fixtures/policy/late_fee.toml"),
+        culture_fee: include_str!("../../../fixtures/policy/culture_fee.toml"),
         calendar: include_str!("../../../fixtures/policy/calendar.toml"),
         credit: include_str!("../../../fixtures/policy/credit.toml"),
     };

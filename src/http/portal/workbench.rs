@@ -53,7 +53,12 @@ const FUNCTIONS: [(&str, &str, &[&str]); 9] = [
     (
         "returns",
         "/portal/returns",
-        &["return.submit", "return.amend", "return.draft", "return.list"],
+        &[
+            "return.submit",
+            "return.amend",
+            "return.draft",
+            "return.list",
+        ],
     ),
     ("payment", "/portal/returns", &["payment.pay"]),
     (
