@@ -541,3 +541,115 @@ async fn a_late_return_is_marked_overdue_filed_late_with_a_credit_event_and_surc
         );
     }
 }
+
+#[tokio::test]
+async fn a_general_taxpayer_vat_return_matches_the_engine_to_the_fen() {
+    use taxlab::domain::money::Rate;
+    use taxlab::domain::tax::vat_general::{self, VatGeneralInput};
+    let app = TestApp::spawn().await;
+    // the demo's general manufacturer, as its legal representative
+    let (c, uscc, mobile) = app
+        .db
+        .read(|s| {
+            let scope = s.tenant(app.demo);
+            let co = scope
+                .companies()?
+                .into_iter()
+                .find(|c| c.value.preset == "general-manufacturing")
+                .unwrap();
+            let boss = scope
+                .staff(CompanyId(co.id))?
+                .into_iter()
+                .find(|st| st.role.as_str() == "legal_representative")
+                .unwrap();
+            Ok((
+                CompanyId(co.id),
+                co.value.uscc.to_string(),
+                boss.person.value.mobile.to_string(),
+            ))
+        })
+        .unwrap();
+    let mut api = Api::new(&app);
+    api.first_login(&uscc, &mobile).await;
+    // a general taxpayer files monthly: the month before the sandbox date's
+    let period = TaxPeriod::parse("2026-09").unwrap();
+    let expected = app
+        .db
+        .read(|s| {
+            let scope = s.tenant(app.demo);
+            let co = scope.company(c)?.value;
+            let mut by_rate: Vec<(Rate, Fen)> = Vec::new();
+            let mut input = Fen::ZERO;
+            for inv in scope.invoices(c, period.first_day(), period.last_day())? {
+                let inv = inv.value;
+                match (inv.direction, inv.kind) {
+                    (InvoiceDirection::Sales, _) => {
+                        match by_rate.iter_mut().find(|(r, _)| *r == inv.rate) {
+                            Some((_, t)) => *t += inv.amount,
+                            None => by_rate.push((inv.rate, inv.amount)),
+                        }
+                    }
+                    (InvoiceDirection::Purchase, InvoiceKind::Special) => input += inv.tax,
+                    _ => {}
+                }
+            }
+            // the credit the August return carried forward
+            let carried = scope
+                .returns_of(c)?
+                .iter()
+                .filter(|r| r.kind.as_str() == "vat_general" && r.period < period)
+                .next_back()
+                .map(|r| {
+                    let v: Value = serde_json::from_str(&r.assessment_json).unwrap();
+                    Fen::parse_yuan(v["totals"]["carry_forward_credit"].as_str().unwrap()).unwrap()
+                })
+                .unwrap_or_default();
+            Ok(vat_general::assess(
+                Policy::embedded(),
+                &VatGeneralInput {
+                    period,
+                    sales: by_rate,
+                    zero_rated_sales: Fen::ZERO,
+                    exempt_sales: Fen::ZERO,
+                    input_tax: input,
+                    carried_credit: carried,
+                    input_transferred_out: Fen::ZERO,
+                    prepaid_tax: Fen::ZERO,
+                    tier: Some(co.tier),
+                    small_low_profit: false,
+                },
+            )
+            .unwrap())
+        })
+        .unwrap();
+    let (status, f) = api.get("/api/v1/returns/vat_general/2026-09").await;
+    assert_eq!(status, 200, "{f}");
+    // input tax above what was certified is refused at its field
+    let mut bad = values(&f);
+    bad["input_tax"] = json!((fen(&bad["input_tax"]) + Fen::new(1)).to_string());
+    let (status, body) = api
+        .post(
+            "/api/v1/returns/vat_general/2026-09/submit",
+            json!({ "values": bad }),
+        )
+        .await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("input_tax")));
+    let (status, receipt) = api
+        .post(
+            "/api/v1/returns/vat_general/2026-09/submit",
+            json!({ "values": values(&f) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{receipt}");
+    assert_eq!(fen(&receipt["total_due"]), expected.money("total_due"));
+    let line34 = receipt["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["line"] == "34")
+        .unwrap();
+    assert_eq!(
+        Fen::parse_yuan(line34["value"].as_str().unwrap()).unwrap(),
+        expected.money("vat_due")
+    );
+}

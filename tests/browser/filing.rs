@@ -118,6 +118,26 @@ async fn trainee_files_the_quarterly_vat_return_gets_the_receipt_and_pays() {
     wait_for(&c, "#returns").await;
     let row = value_of(&c, "#returns tbody tr.status-filed").await;
     assert!(row.contains("已申报") && row.contains("2026Q3"), "{row}");
+
+    // a mistake found inside the period: 更正申报, then pay what it adds
+    click(&c, "a[href='/portal/returns/vat_small/2026Q3']").await;
+    wait_for(&c, "input[name='mode'][value='amend']").await;
+    assert!(text(&c).await.contains("提交更正申报"));
+    retype(&c, "other_exempt_sales", "1000").await;
+    retype(&c, "sales_3pct_other", &format!("1{other}")).await;
+    changes(&c, "#total-due", &total).await;
+    click(&c, "button[value='submit']").await;
+    c.accept_alert().await.unwrap();
+    wait_for(&c, "#receipt").await;
+    assert!(text(&c).await.contains("更正申报成功"));
+    screenshot(&c, "68-correction-receipt").await;
+    click(
+        &c,
+        "form[action='/portal/returns/vat_small/2026Q3/pay'] button",
+    )
+    .await;
+    wait_for(&c, "#payment").await;
+    assert_no_console_errors(&c, "correction paid").await;
     c.close().await.unwrap();
 }
 
