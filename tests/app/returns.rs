@@ -597,8 +597,7 @@ async fn a_general_taxpayer_vat_return_matches_the_engine_to_the_fen() {
             let carried = scope
                 .returns_of(c)?
                 .iter()
-                .filter(|r| r.kind.as_str() == "vat_general" && r.period < period)
-                .next_back()
+                .rfind(|r| r.kind.as_str() == "vat_general" && r.period < period)
                 .map(|r| {
                     let v: Value = serde_json::from_str(&r.assessment_json).unwrap();
                     Fen::parse_yuan(v["totals"]["carry_forward_credit"].as_str().unwrap()).unwrap()
