@@ -150,6 +150,19 @@ async fn a_small_scale_vat_return_is_prefilled_filed_and_paid_to_the_fen() {
     };
     assert_eq!(line("22"), expected.money("vat_due"), "line 22 to the fen");
     assert_eq!(receipt["duplicate"], false);
+    // the trace says the prefill was accepted as it was
+    let submitted = app
+        .db
+        .read(|s| {
+            Ok(s.tenant(app.demo)
+                .trace_events()?
+                .into_iter()
+                .rfind(|e| e.action == "return.submit")
+                .unwrap())
+        })
+        .unwrap();
+    let detail: Value = serde_json::from_str(&submitted.detail).unwrap();
+    assert_eq!(detail["changed_from_prefill"], json!([]));
     let number = receipt["filing_no"].as_str().unwrap().to_owned();
     assert_eq!(number.len(), 20);
 

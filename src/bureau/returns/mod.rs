@@ -311,6 +311,20 @@ pub struct Filed {
     pub response_lost: bool,
 }
 
+/// The fields whose figure differs from `before` (the prefill, or the version corrected):
+/// what the filer changed, for the trace.
+fn changed_fields(before: &Values, after: &Figures, kind: ReturnKind) -> Vec<&'static str> {
+    let before = form::parse(kind, before)
+        .map(|f| f.values())
+        .unwrap_or_default();
+    let after = after.values();
+    form::fields(kind)
+        .iter()
+        .filter(|f| before.get(f.name) != after.get(f.name))
+        .map(|f| f.name)
+        .collect()
+}
+
 fn figures_json(f: &Figures) -> String {
     serde_json::to_string(&f.values()).unwrap_or_default()
 }
@@ -434,7 +448,7 @@ fn submit_checked(
         &json!({
             "kind": kind.as_str(), "period": period.to_string(), "filing_no": filing.filing_no,
             "total_due": filing.total_due, "late": late, "warnings": problems_json(&worked.warnings),
-            "response_lost": lost,
+            "response_lost": lost, "changed_from_prefill": changed_fields(&basis.prefill(kind), &worked.figures, kind),
         }),
     )?;
     Ok(Filed {
@@ -575,6 +589,11 @@ fn amend_checked(
             "version": filing.version, "total_due": filing.total_due,
             "previous_total": latest.total_due, "after_deadline": who.today > deadline,
             "reason": reason, "overpaid": overpaid,
+            "changed": changed_fields(
+                &latest.form.as_deref().and_then(|f| serde_json::from_str(f).ok()).unwrap_or_default(),
+                &worked.figures,
+                kind,
+            ),
         }),
     )?;
     Ok(Filed {

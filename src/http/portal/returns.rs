@@ -250,13 +250,7 @@ pub async fn form_page_get(
     match found {
         Ok(mut page) => {
             page.notice = notice_text(q.ok(), lang);
-            render(
-                lang,
-                "/portal/returns/form",
-                "portal_return.html",
-                page,
-                set.into_iter().collect(),
-            )
+            form_response(lang, page, set, StatusCode::OK)
         }
         Err(r) => refused_page(r, lang),
     }
@@ -358,23 +352,9 @@ pub async fn form_page_post(
             lang,
             "returns.network_drop",
         )),
-        Ok(Step::Page(page)) => render(
-            lang,
-            "/portal/returns/form",
-            "portal_return.html",
-            page,
-            set.into_iter().collect(),
-        ),
+        Ok(Step::Page(page)) => form_response(lang, *page, set, StatusCode::OK),
         Ok(Step::Refused(page)) => {
-            let mut res = render(
-                lang,
-                "/portal/returns/form",
-                "portal_return.html",
-                page,
-                set.into_iter().collect(),
-            )?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
+            form_response(lang, *page, set, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Ok(Step::Filed(_) | Step::Shown) => Err(AppError::internal(lang)),
         Err(Refusal::Login(LoginError::SessionExpired)) => Ok(with_cookies(
@@ -383,6 +363,24 @@ pub async fn form_page_post(
         )),
         Err(r) => refused_page(r, lang),
     }
+}
+
+/// The form page, answered with `status` (422 when it shows a refusal).
+pub(super) fn form_response(
+    lang: Lang,
+    page: FormPage,
+    set_cookie: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let mut res = render(
+        lang,
+        "/portal/returns/form",
+        "portal_return.html",
+        page,
+        set_cookie.into_iter().collect(),
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
 }
 
 /// How a form post ended.

@@ -2,7 +2,7 @@
 
 use axum::extract::Path;
 
-use super::returns::{form_page, refused_page};
+use super::returns::{form_page, form_response, refused_page};
 use super::returns_view::{Refusal, filing, parse_return};
 use super::*;
 use crate::bureau::returns::form::Values;
@@ -110,17 +110,7 @@ pub async fn import_post(
     let path = format!("/portal/returns/{}/{period}", kind.as_str());
     match done {
         Ok(None) => Ok(Redirect::to(&format!("{path}?notice=imported")).into_response()),
-        Ok(Some(page)) => {
-            let mut res = render(
-                lang,
-                "/portal/returns/form",
-                "portal_return.html",
-                page,
-                set.into_iter().collect(),
-            )?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
-        }
+        Ok(Some(page)) => form_response(lang, *page, set, StatusCode::UNPROCESSABLE_ENTITY),
         Err(r) => refused_page(r, lang),
     }
 }
