@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::setup::Materials;
 use crate::domain::entities::ReturnKind;
 use crate::domain::money::Fen;
+use crate::domain::period::TaxPeriod;
 use crate::store::{CompanyId, StoreError, TenantScope, TraceEvent};
 
 #[derive(Debug, Clone, Default)]
@@ -107,7 +108,7 @@ impl Facts {
         let account = scope.account(me)?;
         let today = scope.record()?.sandbox_date;
         let returns = if filing {
-            return_facts(scope, CompanyId(company), today, m)?
+            return_facts(scope, CompanyId(company), m)?
         } else {
             Vec::new()
         };
@@ -131,30 +132,63 @@ impl Facts {
     }
 }
 
-/// The first company's returns due on the sandbox date, worked out.
-fn return_facts(
+/// What each return due should ask: (kind, period, total), the engine over the first
+/// company's records and the lab's facts. Worked out once when the lab starts (it is
+/// kept in the attempt's materials) so grading a room does not run the engine per seat.
+pub fn expected_returns(
     scope: &TenantScope<'_>,
-    company: CompanyId,
-    today: NaiveDate,
     m: &Materials,
-) -> Result<Vec<ReturnFacts>, StoreError> {
+) -> Result<Vec<(ReturnKind, TaxPeriod, Fen)>, StoreError> {
     use crate::bureau::returns::{self, form};
+    let company = scope
+        .companies()?
+        .first()
+        .map(|c| CompanyId(c.id))
+        .ok_or(StoreError::NotFound)?;
     let co = scope.company(company)?.value;
+    let today = scope.record()?.sandbox_date;
     let mut out = Vec::new();
     for (kind, period) in returns::kinds_due(&co, today) {
         let basis = form::Basis::load(scope, company, period)?;
         let values = expected_values(&basis, kind, m);
-        let deadline = returns::deadline(period);
         let total = form::parse(kind, &values)
             .ok()
             .and_then(|f| basis.compute(kind, &f).ok())
             .map(|a| form::total_due(kind, &a))
             .unwrap_or_default();
+        out.push((kind, period, total));
+    }
+    Ok(out)
+}
+
+/// The first company's returns due, with what was filed and paid.
+fn return_facts(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    m: &Materials,
+) -> Result<Vec<ReturnFacts>, StoreError> {
+    let expected = if m.expected.is_empty() {
+        // an attempt started before the expected totals were kept
+        expected_returns(scope, m)?
+    } else {
+        m.expected
+            .iter()
+            .filter_map(|(kind, (period, total))| {
+                Some((
+                    ReturnKind::parse(kind)?,
+                    TaxPeriod::parse(period).ok()?,
+                    Fen::new(*total),
+                ))
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (kind, period, total) in expected {
         let payments = scope.return_payments(company, kind, period)?;
         out.push(ReturnFacts {
             kind: kind.as_str().to_owned(),
             period: period.to_string(),
-            deadline: Some(deadline),
+            deadline: Some(crate::bureau::returns::deadline(period)),
             expected_total: total,
             versions: scope
                 .return_versions(company, kind, period)?

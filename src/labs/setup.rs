@@ -206,6 +206,10 @@ pub struct Materials {
     pub clerk: i64,
     pub values: BTreeMap<String, String>,
     pub files: Vec<MaterialFile>,
+    /// For labs with filing checks: what each return due should ask (kind → period and
+    /// total in fen), worked out when the lab starts. Never shown to the trainee.
+    #[serde(default)]
+    pub expected: BTreeMap<String, (String, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -435,6 +439,12 @@ pub fn apply(
     }
     for f in &lab.setup.faults {
         f.add_to(scope, now)?;
+    }
+    if lab.about_filing() {
+        for (kind, period, total) in super::facts::expected_returns(scope, &m)? {
+            m.expected
+                .insert(kind.as_str().to_owned(), (period.to_string(), total.fen()));
+        }
     }
     Ok(m)
 }
