@@ -28,8 +28,6 @@ pub struct Facts {
     /// Announcements published by the sandbox date, and those the trainee opened.
     pub announcements: Vec<String>,
     pub announcements_read: Vec<String>,
-    /// The sandbox date when graded.
-    pub today: Option<NaiveDate>,
     /// Returns of the first company due on the sandbox date, with what the engine says
     /// they should ask (read only for labs with filing checks).
     pub returns: Vec<ReturnFacts>,
@@ -41,7 +39,6 @@ pub struct Facts {
 pub struct ReturnFacts {
     pub kind: String,
     pub period: String,
-    pub deadline: Option<NaiveDate>,
     /// What the return should ask to be paid: the engine over the company's records and
     /// the lab's extra facts (e.g. unbilled sales).
     pub expected_total: Fen,
@@ -126,7 +123,6 @@ impl Facts {
                 .map(|a| a.id.clone())
                 .collect(),
             announcements_read: scope.announcements_read(me)?.into_iter().collect(),
-            today: Some(today),
             returns,
         })
     }
@@ -188,7 +184,6 @@ fn return_facts(
         out.push(ReturnFacts {
             kind: kind.as_str().to_owned(),
             period: period.to_string(),
-            deadline: Some(crate::bureau::returns::deadline(period)),
             expected_total: total,
             versions: scope
                 .return_versions(company, kind, period)?
