@@ -1,7 +1,7 @@
 //! 文化事业建设费: an advertising company owes it; its return is listed with the VAT return,
 //! prefilled from the invoices (with VAT), filed and paid to the fen the engine gives.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use taxlab::domain::entities::InvoiceDirection;
 use taxlab::domain::money::Fen;
 use taxlab::domain::period::TaxPeriod;
@@ -95,23 +95,11 @@ async fn an_advertising_company_files_and_pays_the_culture_construction_fee() {
 
     let (status, f) = api.get("/api/v1/returns/culture_fee/2026Q3").await;
     assert_eq!(status, 200, "{f}");
-    let mut v = serde_json::Map::new();
-    for field in f["fields"].as_array().unwrap() {
-        v.insert(
-            field["name"].as_str().unwrap().to_owned(),
-            field["value"].clone(),
-        );
-    }
-    assert_eq!(
-        Fen::parse_yuan(v["fee_income"].as_str().unwrap()).unwrap(),
-        gross
-    );
+    let v = crate::returns::values(&f);
+    assert_eq!(crate::returns::fen(&v["fee_income"]), gross);
     // a deduction larger than the income is refused at its field
     let mut bad = v.clone();
-    bad.insert(
-        "fee_deduction".into(),
-        json!((gross + Fen::new(1)).to_string()),
-    );
+    bad["fee_deduction"] = json!((gross + Fen::new(1)).to_string());
     let (status, body) = api
         .post(
             "/api/v1/returns/culture_fee/2026Q3/submit",
@@ -125,7 +113,7 @@ async fn an_advertising_company_files_and_pays_the_culture_construction_fee() {
     let (status, receipt) = api
         .post(
             "/api/v1/returns/culture_fee/2026Q3/submit",
-            json!({ "values": Value::Object(v) }),
+            json!({ "values": v }),
         )
         .await;
     assert_eq!(status, 200, "{receipt}");

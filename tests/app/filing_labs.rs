@@ -6,6 +6,7 @@ use taxlab::domain::money::Fen;
 
 use crate::api_client::Api;
 use crate::helpers::TestApp;
+use crate::returns::{fen, values};
 
 /// The current lab's materials (what its story shows the trainee).
 fn materials(app: &TestApp) -> std::collections::BTreeMap<String, String> {
@@ -42,21 +43,6 @@ async fn start<'a>(
     );
     api.token = Some(body["token"].as_str().unwrap().to_owned());
     (api, m)
-}
-
-fn values(f: &Value) -> Value {
-    let mut v = serde_json::Map::new();
-    for field in f["fields"].as_array().unwrap() {
-        v.insert(
-            field["name"].as_str().unwrap().to_owned(),
-            field["value"].clone(),
-        );
-    }
-    Value::Object(v)
-}
-
-fn fen(v: &Value) -> Fen {
-    Fen::parse_yuan(v.as_str().unwrap()).unwrap()
 }
 
 fn plus(v: &mut Value, field: &str, yuan: &str) {

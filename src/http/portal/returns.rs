@@ -267,6 +267,15 @@ impl FormPost {
     fn take(&mut self, name: &str) -> String {
         self.fields.remove(name).unwrap_or_default()
     }
+
+    /// The form's fields without its controls (which button, the confirmation, the
+    /// reason, whether it files or corrects).
+    fn into_values(mut self) -> Values {
+        for control in ["action", "confirm", "reason", "mode"] {
+            self.fields.remove(control);
+        }
+        self.fields
+    }
 }
 
 /// `POST /portal/returns/{kind}/{period}`: 暂存 (`action=save`, or `autosave` from the
@@ -288,7 +297,7 @@ pub async fn form_page_post(
     // the form says whether it was opened to file or to correct: a second click on a
     // form that filed is a repeat, not a correction
     let amending = f.take("mode") == "amend";
-    let values: Values = f.fields;
+    let values = f.into_values();
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let (csrf, set) = csrf_token(&headers);
     let d = desk.clone();
@@ -407,9 +416,7 @@ pub async fn calculate(
     let (kind, period) = parse_return(&kind, &period, lang)?;
     let mut f = form_body(form, lang)?;
     require_csrf(&headers, &f.take("csrf"), lang)?;
-    f.fields
-        .retain(|k, _| !matches!(k.as_str(), "action" | "confirm" | "reason"));
-    let values = f.fields;
+    let values = f.into_values();
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let found = filing(&desk, lang, token, None, move |scope, who, _| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
