@@ -118,7 +118,7 @@ fn add_user(
     name: &str,
     password: &str,
 ) -> Result<(), StoreError> {
-    let hash = crate::bureau::login::hash_password(password)?;
+    let hash = crate::secrets::hash(password, crate::secrets::Strength::Person)?;
     db.write(|s| {
         s.create_user(username, name, role, &hash, chrono::Utc::now())
             .map(|_| ())
@@ -475,7 +475,11 @@ fn serve(
             Catalog::embedded().format(lang, "cli.admin_created", &[("password", &password)])
         );
     }
+    crate::secrets::tune_allocator();
+    // Blocking work is bounded before it gets here (readers, the writer's queue, password
+    // slots); this only caps what a surprise could spawn.
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(64)
         .enable_all()
         .build()
         .map_err(|e| failed(&e, lang))?;
@@ -504,6 +508,7 @@ fn serve(
             demo,
             clock: crate::clock::Clock::system(),
             labs: std::sync::Arc::new(labs),
+            boards: Default::default(),
         })
         .serve(listener, shutdown_signal())
         .await

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod http;
 pub mod i18n;
 pub mod labs;
+pub mod secrets;
 pub mod seed;
 pub mod store;
 pub mod synth;

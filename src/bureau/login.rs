@@ -2,13 +2,12 @@
 //! the simulated phone, lockout, forced change of the initial password, logout and timeout.
 //! Every attempt, success or failure, goes into the trace (vocabulary: docs/trace.md).
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngExt;
 use serde_json::json;
 
 use crate::domain::password::{PasswordProblem, PortalPolicy};
+use crate::secrets::{self, Strength};
 use crate::store::{PortalSession, SessionStage, StoreError, TenantScope};
 
 /// Why a login step failed. Each maps to a catalogue key `login.<code>`.
@@ -90,22 +89,13 @@ impl LoginError {
     }
 }
 
-fn hasher() -> Argon2<'static> {
-    Argon2::default()
-}
-
+/// Hash a secret of the simulated bureau (a synthetic taxpayer's password, a certificate's
+/// key or PIN): the cheap strength, see [`crate::secrets`].
 pub(crate) fn hash_password(plain: &str) -> Result<String, StoreError> {
-    let salt_bytes: [u8; 16] = rand::rng().random();
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| StoreError::Other(e.to_string()))?;
-    hasher()
-        .hash_password(plain.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| StoreError::Other(e.to_string()))
+    secrets::hash(plain, Strength::Synthetic)
 }
 
-pub(crate) fn verify(plain: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| hasher().verify_password(plain.as_bytes(), &h).is_ok())
-}
+pub(crate) use crate::secrets::verify;
 
 pub(super) fn new_token() -> String {
     let bytes: [u8; 32] = rand::rng().random();
@@ -439,10 +429,17 @@ pub fn session(
         )?;
         return Err(LoginError::NotAuthorised);
     }
-    scope.update_session(token, s.stage, now)?;
-    s.last_seen_at = now;
+    // Touched at most once a minute: a page view stays a read (the idle timeout is counted
+    // in minutes, so this loses nothing a trainee could notice).
+    if now - s.last_seen_at >= Duration::seconds(TOUCH_EVERY_SECONDS) {
+        scope.update_session(token, s.stage, now)?;
+        s.last_seen_at = now;
+    }
     Ok(s)
 }
+
+/// How stale a session's last-seen time may get before a request refreshes it.
+const TOUCH_EVERY_SECONDS: i64 = 60;
 
 /// Step 2: the SMS code. Returns the next stage.
 pub fn verify_code(

@@ -1,7 +1,8 @@
 //! The room as the instructor sees it: every seat's labs, the current lab graded live, the
 //! last action, who is stuck or has a hand up, the checks failing most.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -11,7 +12,7 @@ use crate::labs::Library;
 use crate::labs::facts::Facts;
 use crate::labs::grade::grade;
 use crate::labs::run;
-use crate::store::{ClassRecord, Store};
+use crate::store::{ClassRecord, LiveHead, Store};
 
 /// One seat on the dashboard.
 #[derive(Debug, Clone, Serialize)]
@@ -62,10 +63,88 @@ pub struct Dashboard {
 /// Minutes without an action before a working trainee counts as stuck.
 pub const STUCK_MINUTES: i64 = 5;
 
-/// The room as it stands: every seat's labs, the current lab graded live, the last action.
+/// A seat's current lab graded: what the dashboard keeps between ticks.
+#[derive(Debug, Clone)]
+struct Live {
+    head: LiveHead,
+    graded_at: DateTime<Utc>,
+    lab: String,
+    score: u32,
+    started_at: DateTime<Utc>,
+    last: Option<(String, DateTime<Utc>)>,
+    current_step: Option<usize>,
+    /// The checks not passing: (id, kind).
+    failing: Vec<(String, String)>,
+}
+
+/// A grade is redone when the trainee does anything (the tenant's trace moves on), opens a
+/// hint or starts another attempt, and at least this often (facts that change with time
+/// alone, such as a lockout running out).
+const REGRADE_SECONDS: i64 = 60;
+
+/// The dashboards' memory of every live seat's grade, shared by everyone watching: a tick
+/// regrades only the seats whose trainee did something since, so its cost grows with the
+/// seats that changed, not with the room.
+#[derive(Clone, Default)]
+pub struct Boards(Arc<Mutex<HashMap<i64, Live>>>);
+
+impl Boards {
+    fn get(&self, head: &LiveHead, now: DateTime<Utc>) -> Option<Live> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&head.attempt)
+            .filter(|l| l.head == *head && (now - l.graded_at).num_seconds() < REGRADE_SECONDS)
+            .cloned()
+    }
+
+    fn put(&self, live: Live, now: DateTime<Utc>) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // what nobody has looked at for a while (attempts finished, classes over) goes
+        map.retain(|_, l| (now - l.graded_at).num_seconds() < 10 * REGRADE_SECONDS);
+        map.insert(live.head.attempt, live);
+    }
+}
+
+/// Grade a seat's current attempt afresh.
+fn grade_live(
+    s: &Store<'_>,
+    lib: &Library,
+    head: LiveHead,
+    now: DateTime<Utc>,
+) -> Result<Option<Live>, ClassError> {
+    let a = s.attempt_of(head.trainee, head.attempt)?;
+    let Some(lab) = lib.lab(&a.lab_id) else {
+        return Ok(None);
+    };
+    let m = run::materials(&a)?;
+    let facts = Facts::read(&s.tenant(head.tenant), &m, now, lab.about_filing())?;
+    let g = grade(lab, &facts, &a.hints);
+    Ok(Some(Live {
+        head,
+        graded_at: now,
+        lab: lab.id.clone(),
+        score: g.score,
+        started_at: a.started_at,
+        last: facts
+            .trace
+            .last()
+            .map(|e| (format!("{} · {}", e.action, e.result), e.at)),
+        current_step: (1..=lab.steps.len())
+            .find(|n| g.checks.iter().any(|c| c.step == Some(*n) && !c.passed)),
+        failing: g
+            .checks
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| (c.id.clone(), c.kind.clone()))
+            .collect(),
+    }))
+}
+
+/// The room as it stands: every seat's labs, the current lab graded live (regraded only
+/// where something changed since `boards` last saw it), the last action.
 pub fn dashboard(
     s: &Store<'_>,
     lib: &Library,
+    boards: &Boards,
     class: ClassRecord,
     now: DateTime<Utc>,
 ) -> Result<Dashboard, ClassError> {
@@ -75,10 +154,20 @@ pub fn dashboard(
         .unwrap_or_default();
     let mut failing: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let hands = s.open_hands(class.id)?;
+    let heads: HashMap<i64, LiveHead> = s
+        .class_live_heads(class.id)?
+        .into_iter()
+        .map(|h| (h.trainee, h))
+        .collect();
+    let mut finished: HashMap<i64, Vec<(String, Option<i64>, Option<bool>)>> = HashMap::new();
+    for (trainee, lab, score, passed) in s.class_finished(class.id)? {
+        finished
+            .entry(trainee)
+            .or_default()
+            .push((lab, score, passed));
+    }
     let mut rows = Vec::new();
     for seat in s.seats(class.id)? {
-        let trainee = s.trainee(seat.trainee_id)?;
-        let attempts = s.attempts_of(trainee.id)?;
         let mut row = SeatRow {
             seat_no: seat.seat_no,
             name: seat.name.clone(),
@@ -92,47 +181,54 @@ pub fn dashboard(
             stuck: false,
             hand: hands.iter().any(|(t, _)| *t == seat.trainee_id),
         };
-        let mut live = None;
-        if let Some(id) = trainee.attempt
-            && let Some(a) = attempts.iter().find(|a| a.id == id)
-            && let (Some(lab), Some(tenant)) = (lib.lab(&a.lab_id), a.tenant)
-        {
-            let m = run::materials(a)?;
-            let facts = Facts::read(&s.tenant(tenant), &m, now, lab.about_filing())?;
-            let g = grade(lab, &facts, &a.hints);
-            if let Some(e) = facts.trace.last() {
-                row.last_action = Some(format!("{} · {}", e.action, e.result));
-                row.last_at = Some(e.at);
+        let live = match heads.get(&seat.trainee_id) {
+            Some(head) => match boards.get(head, now) {
+                Some(l) => Some(l),
+                None => {
+                    let l = grade_live(s, lib, *head, now)?;
+                    if let Some(l) = &l {
+                        boards.put(l.clone(), now);
+                    }
+                    l
+                }
+            },
+            None => None,
+        };
+        if let Some(l) = &live {
+            if let Some((action, at)) = &l.last {
+                row.last_action = Some(action.clone());
+                row.last_at = Some(*at);
             }
-            let since = row.last_at.unwrap_or(a.started_at);
+            let since = row.last_at.unwrap_or(l.started_at);
             row.stuck = (now - since).num_minutes() >= STUCK_MINUTES;
-            row.current_step = (1..=lab.steps.len())
-                .find(|n| g.checks.iter().any(|c| c.step == Some(*n) && !c.passed));
-            for c in g.checks.iter().filter(|c| !c.passed) {
+            row.current_step = l.current_step;
+            for (id, kind) in &l.failing {
                 *failing
-                    .entry((lab.id.clone(), c.id.clone(), c.kind.clone()))
+                    .entry((l.lab.clone(), id.clone(), kind.clone()))
                     .or_default() += 1;
             }
-            row.current_lab = Some(lab.id.clone());
-            live = Some((lab.id.clone(), g.score));
+            row.current_lab = Some(l.lab.clone());
         }
-        for l in &labs {
-            let best = attempts
+        let done = finished
+            .get(&seat.trainee_id)
+            .map_or(&[][..], Vec::as_slice);
+        for lab in &labs {
+            let best = done
                 .iter()
-                .filter(|a| &a.lab_id == l && a.finished_at.is_some())
-                .max_by_key(|a| a.score);
+                .filter(|(l, _, _)| l == lab)
+                .max_by_key(|(_, score, _)| *score);
             let cell = match (&live, best) {
-                (Some((id, score)), _) if id == l => Cell {
+                (Some(l), _) if &l.lab == lab => Cell {
                     state: "working",
-                    score: Some(*score),
+                    score: Some(l.score),
                 },
-                (_, Some(a)) => Cell {
-                    state: if a.passed == Some(true) {
+                (_, Some((_, score, passed))) => Cell {
+                    state: if *passed == Some(true) {
                         "passed"
                     } else {
                         "failed"
                     },
-                    score: a.score.map(|s| s as u32),
+                    score: score.map(|s| s as u32),
                 },
                 _ => Cell {
                     state: "none",

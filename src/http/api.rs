@@ -19,11 +19,36 @@ pub async fn healthz(
 ) -> Result<Json<Value>, AppError> {
     let (version, tenants) = state
         .db
-        .run_read(|s| Ok((s.schema_version()?, s.tenants()?.len())))
+        .run_read(|s| Ok((s.schema_version()?, s.tenant_count()?)))
         .await
         .map_err(|e| AppError::from_store(e, lang).as_json())?;
     Ok(Json(
         json!({ "status": "ok", "schema_version": version, "tenants": tenants }),
+    ))
+}
+
+/// `GET /_bench/page/{n}` (only with `TAXLAB_BENCH_BASELINE=1`): the room benchmark's
+/// baseline, a bare read-and-render inside this server: 20 indexed rows of the n-th tenant
+/// and a page of about 7 KB through the same layout and middleware as every page.
+pub async fn bench_page(
+    Path(n): Path<i64>,
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+) -> Result<axum::response::Response, AppError> {
+    let rows = state
+        .db
+        .run_read(move |s| s.invoice_sample(n.max(0), 20))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    let html = super::templates::render(
+        lang,
+        "/_bench/page",
+        "bench_baseline.html",
+        minijinja::context! { rows },
+    )
+    .map_err(|_| AppError::internal(lang))?;
+    Ok(axum::response::IntoResponse::into_response(
+        axum::response::Html(html),
     ))
 }
 

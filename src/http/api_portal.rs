@@ -110,6 +110,24 @@ pub(super) async fn run<T: Send + 'static>(
         .map_err(|e| refusal(&e, lang))
 }
 
+/// [`run`] for a GET that only reads (see `portal::bureau_read`).
+pub(super) async fn run_read<T: Send + 'static>(
+    state: &Desk,
+    lang: Lang,
+    f: impl FnOnce(
+        &crate::store::TenantScope<'_>,
+        chrono::DateTime<chrono::Utc>,
+    ) -> Result<T, LoginError>
+    + Clone
+    + Send
+    + 'static,
+) -> Result<T, AppError> {
+    super::portal::bureau_read(state, lang, f)
+        .await
+        .map_err(AppError::as_json)?
+        .map_err(|e| refusal(&e, lang))
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct LoginBody {
     /// 统一社会信用代码 / 纳税人识别号.
@@ -282,7 +300,7 @@ pub async fn workbench(
     Bearer(token): Bearer,
 ) -> Result<Json<super::portal::WorkbenchData>, AppError> {
     let notice = state.trainee.class_notice.clone();
-    let summary = run(&state, lang, move |scope, now| {
+    let summary = run_read(&state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         if s.stage != SessionStage::Active {
             return Err(LoginError::NoSession);

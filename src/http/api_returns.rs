@@ -15,8 +15,8 @@ use utoipa::ToSchema;
 use super::api_portal::{Bearer, Body, refusal};
 use super::error::ApiErrorBody;
 use super::portal::{
-    Receipt, Refusal, Sheet, filing, import_text, parse_return, payment_view, problem_text,
-    receipt, return_message, sheet,
+    Receipt, Refusal, Sheet, filing, filing_read, import_text, parse_return, payment_view,
+    problem_text, receipt, return_message, sheet,
 };
 use super::sandbox::Desk;
 use super::{AppError, ReqLang};
@@ -93,7 +93,7 @@ fn answer<T: serde::Serialize>(r: Result<Result<T, Refusal>, AppError>, lang: La
     description = "税费申报及缴纳: the company's returns on the sandbox date, by tax and period, with deadline, status (`not_filed`, `draft`, `filed`, `overdue`), 申报序号, what the latest version asks and what is unpaid.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn list(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -> Response {
-    let r = filing(&desk, lang, token, None, |scope, who, _| {
+    let r = filing_read(&desk, lang, token, |scope, who, _| {
         Ok(returns::look_up(scope, who)?)
     })
     .await;
@@ -115,7 +115,7 @@ pub async fn form(
         Ok(v) => v,
         Err(e) => return e.as_json().into_response(),
     };
-    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+    let r = filing_read(&desk, lang, token, move |scope, who, _| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
         let (values, source) = returns::opened_values(scope, who, &basis, kind)?;
         let mut v =
@@ -362,7 +362,7 @@ pub async fn receipt_get(
     ReqLang(lang): ReqLang,
     Bearer(token): Bearer,
 ) -> Response {
-    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+    let r = filing_read(&desk, lang, token, move |scope, who, _| {
         let r = returns::open_receipt(scope, who, &number)?;
         Ok(receipt(scope, who.company, &r, false)?)
     })
@@ -381,7 +381,7 @@ pub async fn payment_get(
     ReqLang(lang): ReqLang,
     Bearer(token): Bearer,
 ) -> Response {
-    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+    let r = filing_read(&desk, lang, token, move |scope, who, _| {
         let r = scope
             .remittance(&number)?
             .filter(|r| r.company == who.company)

@@ -54,15 +54,6 @@ pub fn course_error(e: CourseError, lang: Lang) -> AppError {
     )
 }
 
-async fn blocking<T: Send + 'static>(
-    lang: Lang,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| AppError::internal(lang))
-}
-
 /// Register a learner; returns the sandbox token.
 async fn enrol(
     state: &AppState,
@@ -86,8 +77,8 @@ async fn enrol(
         .map_err(|e| AppError::from_store(e, lang))?
         .map_err(|e| course_error(e, lang))?;
     let password = r.password.clone();
-    let hash = blocking(lang, move || crate::bureau::login::hash_password(&password))
-        .await?
+    let hash = crate::secrets::hash_async(password, crate::secrets::Strength::Person)
+        .await
         .map_err(|e| AppError::from_store(e, lang))?;
     let labs = state.labs.clone();
     state
@@ -116,7 +107,7 @@ async fn sign_in(
         .map_err(|e| AppError::from_store(e, lang))?
         .map_err(|e| course_error(e, lang))?;
     let hash = learner.password_hash.clone();
-    let ok = blocking(lang, move || crate::bureau::login::verify(&password, &hash)).await?;
+    let ok = crate::secrets::verify_async(password, hash).await;
     state
         .db
         .run_write(move |s| Ok(course::finish_sign_in(s, &learner, ok, &ip, now)))

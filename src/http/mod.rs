@@ -42,6 +42,8 @@ pub struct AppState {
     pub clock: Clock,
     /// The labs and packs on offer.
     pub labs: std::sync::Arc<crate::labs::Library>,
+    /// The class dashboards' grades of live seats, kept between ticks.
+    pub boards: crate::classroom::Boards,
 }
 
 /// A built application, ready to serve.

@@ -15,7 +15,12 @@ use super::{
 };
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let bench = std::env::var("TAXLAB_BENCH_BASELINE").is_ok_and(|v| v == "1");
+    let mut routes = Router::new();
+    if bench {
+        routes = routes.route("/_bench/page/{n}", get(api::bench_page));
+    }
+    routes
         .route("/", get(home::home))
         .route("/sandbox/demo", post(home::enter_demo))
         .route("/sandbox/leave", post(home::leave))

@@ -55,6 +55,16 @@ pub struct Attempt {
     pub passed: Option<bool>,
 }
 
+/// A seat's current attempt as the dashboard polls it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveHead {
+    pub trainee: i64,
+    pub attempt: i64,
+    pub tenant: TenantId,
+    pub hints: i64,
+    pub trace_head: i64,
+}
+
 const COLUMNS: &str = "id, trainee_id, lab_id, lab_digest, pack_id, mode, tenant_id, started_at, deadline_at, finished_at, materials, hints, checks_run, grade, score, passed";
 
 type Raw<T> = rusqlite::Result<Result<T, StoreError>>;
@@ -123,10 +133,8 @@ pub struct NewAttempt<'a> {
 
 impl Store<'_> {
     pub fn create_attempt(&self, a: &NewAttempt<'_>) -> Result<i64, StoreError> {
-        self.conn.execute(
-            "INSERT INTO attempts (trainee_id, lab_id, lab_digest, pack_id, mode, started_at, deadline_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
+        self.conn.prepare_cached("INSERT INTO attempts (trainee_id, lab_id, lab_digest, pack_id, mode, started_at, deadline_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
                 a.trainee_id,
                 a.lab_id,
                 a.lab_digest,
@@ -134,8 +142,7 @@ impl Store<'_> {
                 a.mode.as_str(),
                 ts(a.started_at),
                 a.deadline_at.map(ts)
-            ],
-        )?;
+            ])?;
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -147,43 +154,36 @@ impl Store<'_> {
         tenant: TenantId,
         materials: &str,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE attempts SET tenant_id = ?2, materials = ?3 WHERE id = ?1",
-            params![id, tenant.0, materials],
-        )?;
-        self.conn.execute(
-            "UPDATE trainees SET current_attempt = ?1 WHERE id = (SELECT trainee_id FROM attempts WHERE id = ?1)",
-            [id],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE attempts SET tenant_id = ?2, materials = ?3 WHERE id = ?1")?
+            .execute(params![id, tenant.0, materials])?;
+        self.conn.prepare_cached("UPDATE trainees SET current_attempt = ?1 WHERE id = (SELECT trainee_id FROM attempts WHERE id = ?1)")?.execute([id])?;
         Ok(())
     }
 
     /// One of this trainee's attempts; another trainee's is not found.
     pub fn attempt_of(&self, trainee: i64, id: i64) -> Result<Attempt, StoreError> {
-        self.conn.query_row(
-            &format!("SELECT {COLUMNS} FROM attempts WHERE id = ?1 AND trainee_id = ?2"),
-            params![id, trainee],
-            attempt_row,
-        )?
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM attempts WHERE id = ?1 AND trainee_id = ?2"
+            ))?
+            .query_row(params![id, trainee], attempt_row)?
     }
 
     /// The trainee's current attempt, finished or not.
     pub fn current_attempt(&self, trainee: i64) -> Result<Option<Attempt>, StoreError> {
         self.conn
-            .query_row(
-                &format!(
+            .prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM attempts WHERE id = (SELECT current_attempt FROM trainees WHERE id = ?1)"
-                ),
-                [trainee],
-                attempt_row,
-            )
+                ))?.query_row([trainee],
+                attempt_row)
             .optional()?
             .transpose()
     }
 
     /// The trainee's attempts, newest first.
     pub fn attempts_of(&self, trainee: i64) -> Result<Vec<Attempt>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM attempts WHERE trainee_id = ?1 ORDER BY id DESC"
         ))?;
         let rows = stmt
@@ -192,9 +192,54 @@ impl Store<'_> {
         rows.into_iter().collect()
     }
 
+    /// For each seated trainee of a class working in a lab: the attempt, its tenant, how
+    /// many hints it opened and the newest trace id of its tenant (what changes whenever
+    /// the trainee does anything), for the dashboard to regrade only what changed.
+    pub fn class_live_heads(&self, class: i64) -> Result<Vec<LiveHead>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.id, a.id, a.tenant_id, json_array_length(a.hints),
+                    (SELECT max(e.id) FROM trace_events e WHERE e.tenant_id = a.tenant_id)
+             FROM seats st JOIN trainees t ON t.id = st.trainee_id
+             JOIN attempts a ON a.id = t.current_attempt AND a.finished_at IS NULL
+                            AND a.tenant_id IS NOT NULL
+             WHERE st.class_id = ?1",
+        )?;
+        let rows = stmt
+            .query_map([class], |r| {
+                Ok(LiveHead {
+                    trainee: r.get(0)?,
+                    attempt: r.get(1)?,
+                    tenant: TenantId(r.get(2)?),
+                    hints: r.get(3)?,
+                    trace_head: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Every finished attempt of a class's seated trainees, in short: (trainee, lab, score,
+    /// passed).
+    pub fn class_finished(
+        &self,
+        class: i64,
+    ) -> Result<Vec<(i64, String, Option<i64>, Option<bool>)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.trainee_id, a.lab_id, a.score, a.passed
+             FROM seats st JOIN attempts a ON a.trainee_id = st.trainee_id
+             WHERE st.class_id = ?1 AND a.finished_at IS NOT NULL ORDER BY a.id DESC",
+        )?;
+        let rows = stmt
+            .query_map([class], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     /// Every finished attempt at a lab, oldest first (for regrading after the lab is fixed).
     pub fn finished_attempts_of_lab(&self, lab: &str) -> Result<Vec<Attempt>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM attempts WHERE lab_id = ?1 AND finished_at IS NOT NULL ORDER BY id"
         ))?;
         let rows = stmt
@@ -205,19 +250,17 @@ impl Store<'_> {
 
     /// Leave the current attempt (back to the trainee's own tenant).
     pub fn leave_attempt(&self, trainee: i64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE trainees SET current_attempt = NULL WHERE id = ?1",
-            [trainee],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE trainees SET current_attempt = NULL WHERE id = ?1")?
+            .execute([trainee])?;
         Ok(())
     }
 
     pub fn record_hint(&self, id: i64, hints: &[(usize, usize)]) -> Result<(), StoreError> {
         let json = serde_json::to_string(hints).map_err(|e| StoreError::Other(e.to_string()))?;
-        self.conn.execute(
-            "UPDATE attempts SET hints = ?2 WHERE id = ?1",
-            params![id, json],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE attempts SET hints = ?2 WHERE id = ?1")?
+            .execute(params![id, json])?;
         Ok(())
     }
 
@@ -230,11 +273,8 @@ impl Store<'_> {
         passed: bool,
         finished: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE attempts SET grade = ?2, score = ?3, passed = ?4, checks_run = checks_run + 1,
-             finished_at = COALESCE(finished_at, ?5) WHERE id = ?1",
-            params![id, grade, score, passed, finished.map(ts)],
-        )?;
+        self.conn.prepare_cached("UPDATE attempts SET grade = ?2, score = ?3, passed = ?4, checks_run = checks_run + 1,
+             finished_at = COALESCE(finished_at, ?5) WHERE id = ?1")?.execute(params![id, grade, score, passed, finished.map(ts)])?;
         Ok(())
     }
 }
@@ -258,10 +298,7 @@ impl TenantScope<'_> {
         ends_at: Option<DateTime<Utc>>,
         remaining: Option<i64>,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO faults (tenant_id, kind, params, starts_at, ends_at, remaining) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![self.t(), kind, params_json, ts(now), ends_at.map(ts), remaining],
-        )?;
+        self.conn().prepare_cached("INSERT INTO faults (tenant_id, kind, params, starts_at, ends_at, remaining) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![self.t(), kind, params_json, ts(now), ends_at.map(ts), remaining])?;
         Ok(())
     }
 
@@ -300,15 +337,13 @@ impl TenantScope<'_> {
     pub fn clear_faults(&self) -> Result<usize, StoreError> {
         Ok(self
             .conn()
-            .execute("DELETE FROM faults WHERE tenant_id = ?1", [self.t()])?)
+            .prepare_cached("DELETE FROM faults WHERE tenant_id = ?1")?
+            .execute([self.t()])?)
     }
 
     /// Use up one strike of a counted fault.
     pub fn spend_fault(&self, id: i64) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE faults SET remaining = remaining - 1 WHERE tenant_id = ?1 AND id = ?2 AND remaining > 0",
-            params![self.t(), id],
-        )?;
+        self.conn().prepare_cached("UPDATE faults SET remaining = remaining - 1 WHERE tenant_id = ?1 AND id = ?2 AND remaining > 0")?.execute(params![self.t(), id])?;
         Ok(())
     }
 }

@@ -86,10 +86,8 @@ impl Store<'_> {
         outcome: &str,
         detail: &serde_json::Value,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO audit_log (at, actor, class_id, tenant_id, ip, action, outcome, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
+        self.conn.prepare_cached("INSERT INTO audit_log (at, actor, class_id, tenant_id, ip, action, outcome, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
                 ts(now),
                 actor,
                 class,
@@ -98,8 +96,7 @@ impl Store<'_> {
                 action,
                 outcome,
                 detail.to_string()
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 

@@ -20,14 +20,13 @@ pub struct Certificate {
 impl TenantScope<'_> {
     /// Store a new certificate, revoking the person's earlier ones (更新证书 replaces them).
     pub fn issue_certificate(&self, c: &Certificate) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE certificates SET revoked = 1 WHERE tenant_id = ?1 AND person_id = ?2",
-            params![self.t(), c.person_id],
-        )?;
-        self.conn().execute(
-            "INSERT INTO certificates (tenant_id, person_id, serial, key_hash, pin_hash, issued_on, expires_on, revoked)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
+        self.conn()
+            .prepare_cached(
+                "UPDATE certificates SET revoked = 1 WHERE tenant_id = ?1 AND person_id = ?2",
+            )?
+            .execute(params![self.t(), c.person_id])?;
+        self.conn().prepare_cached("INSERT INTO certificates (tenant_id, person_id, serial, key_hash, pin_hash, issued_on, expires_on, revoked)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
                 self.t(),
                 c.person_id,
                 c.serial,
@@ -36,8 +35,7 @@ impl TenantScope<'_> {
                 c.issued_on.to_string(),
                 c.expires_on.to_string(),
                 c.revoked
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 
@@ -45,10 +43,8 @@ impl TenantScope<'_> {
     pub fn certificate(&self, serial: &str) -> Result<Option<Certificate>, StoreError> {
         let row = self
             .conn()
-            .query_row(
-                "SELECT id, person_id, serial, key_hash, pin_hash, issued_on, expires_on, revoked FROM certificates
-                 WHERE tenant_id = ?1 AND serial = ?2",
-                params![self.t(), serial],
+            .prepare_cached("SELECT id, person_id, serial, key_hash, pin_hash, issued_on, expires_on, revoked FROM certificates
+                 WHERE tenant_id = ?1 AND serial = ?2")?.query_row(params![self.t(), serial],
                 |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
@@ -60,8 +56,7 @@ impl TenantScope<'_> {
                         r.get::<_, String>(6)?,
                         r.get::<_, bool>(7)?,
                     ))
-                },
-            )
+                })
             .optional()?;
         let date = |t: &str| {
             chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
@@ -88,11 +83,8 @@ impl TenantScope<'_> {
     pub fn latest_certificate(&self, person: i64) -> Result<Option<Certificate>, StoreError> {
         let serial: Option<String> = self
             .conn()
-            .query_row(
-                "SELECT serial FROM certificates WHERE tenant_id = ?1 AND person_id = ?2 ORDER BY id DESC LIMIT 1",
-                params![self.t(), person],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT serial FROM certificates WHERE tenant_id = ?1 AND person_id = ?2 ORDER BY id DESC LIMIT 1")?.query_row(params![self.t(), person],
+                |r| r.get(0))
             .optional()?;
         match serial {
             Some(s) => self.certificate(&s),

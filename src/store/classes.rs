@@ -178,7 +178,7 @@ fn class_row(r: &Row<'_>) -> Raw<ClassRecord> {
 
 impl Store<'_> {
     pub fn users(&self) -> Result<Vec<User>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT id, username, display_name, role, password_hash, disabled FROM users ORDER BY id",
         )?;
         let rows = stmt
@@ -189,11 +189,8 @@ impl Store<'_> {
 
     pub fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
         self.conn
-            .query_row(
-                "SELECT id, username, display_name, role, password_hash, disabled FROM users WHERE username = ?1",
-                [username],
-                user_row,
-            )
+            .prepare_cached("SELECT id, username, display_name, role, password_hash, disabled FROM users WHERE username = ?1")?.query_row([username],
+                user_row)
             .optional()?
             .transpose()
     }
@@ -206,10 +203,7 @@ impl Store<'_> {
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        self.conn.execute(
-            "INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![username, display_name, role.as_str(), password_hash, ts(now)],
-        )?;
+        self.conn.prepare_cached("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![username, display_name, role.as_str(), password_hash, ts(now)])?;
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -220,38 +214,33 @@ impl Store<'_> {
         now: DateTime<Utc>,
     ) -> Result<String, StoreError> {
         let token = hex::encode(rand::random::<[u8; 32]>());
-        self.conn.execute(
-            "INSERT INTO user_sessions (token, user_id, kind, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![token, user, kind, ts(now)],
-        )?;
+        self.conn.prepare_cached("INSERT INTO user_sessions (token, user_id, kind, created_at) VALUES (?1, ?2, ?3, ?4)")?.execute(params![token, user, kind, ts(now)])?;
         Ok(token)
     }
 
     /// The enabled user a console session or API token belongs to.
     pub fn session_user(&self, token: &str) -> Result<Option<User>, StoreError> {
         self.conn
-            .query_row(
+            .prepare_cached(
                 "SELECT u.id, u.username, u.display_name, u.role, u.password_hash, u.disabled
                  FROM user_sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token = ?1 AND u.disabled = 0",
-                [token],
-                user_row,
-            )
+            )?
+            .query_row([token], user_row)
             .optional()?
             .transpose()
     }
 
     pub fn close_user_session(&self, token: &str) -> Result<(), StoreError> {
         self.conn
-            .execute("DELETE FROM user_sessions WHERE token = ?1", [token])?;
+            .prepare_cached("DELETE FROM user_sessions WHERE token = ?1")?
+            .execute([token])?;
         Ok(())
     }
 
     pub fn create_class(&self, c: &NewClass<'_>) -> Result<i64, StoreError> {
-        self.conn.execute(
-            "INSERT INTO classes (name, pack_id, class_seed, seats, join_code, owner_id, state, created_at, starts_at, ends_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'ready', ?7, ?8, ?9)",
-            params![
+        self.conn.prepare_cached("INSERT INTO classes (name, pack_id, class_seed, seats, join_code, owner_id, state, created_at, starts_at, ends_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'ready', ?7, ?8, ?9)")?.execute(params![
                 c.name,
                 c.pack_id,
                 c.class_seed as i64,
@@ -261,33 +250,31 @@ impl Store<'_> {
                 ts(c.now),
                 c.starts_at.map(ts),
                 c.ends_at.map(ts)
-            ],
-        )?;
+            ])?;
         Ok(self.conn.last_insert_rowid())
     }
 
     pub fn class(&self, id: i64) -> Result<ClassRecord, StoreError> {
-        self.conn.query_row(
-            &format!("SELECT {CLASS_COLUMNS} FROM classes WHERE id = ?1"),
-            [id],
-            class_row,
-        )?
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {CLASS_COLUMNS} FROM classes WHERE id = ?1"
+            ))?
+            .query_row([id], class_row)?
     }
 
     pub fn class_by_code(&self, code: &str) -> Result<Option<ClassRecord>, StoreError> {
         self.conn
-            .query_row(
-                &format!("SELECT {CLASS_COLUMNS} FROM classes WHERE join_code = ?1"),
-                [code],
-                class_row,
-            )
+            .prepare_cached(&format!(
+                "SELECT {CLASS_COLUMNS} FROM classes WHERE join_code = ?1"
+            ))?
+            .query_row([code], class_row)
             .optional()?
             .transpose()
     }
 
     /// Every class (for an admin), or those the user owns or assists.
     pub fn classes(&self, user: Option<i64>) -> Result<Vec<ClassRecord>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {CLASS_COLUMNS} FROM classes WHERE ?1 IS NULL OR owner_id = ?1
              OR id IN (SELECT class_id FROM class_assistants WHERE user_id = ?1) ORDER BY id DESC"
         ))?;
@@ -309,10 +296,9 @@ impl Store<'_> {
     }
 
     pub fn set_class_state(&self, id: i64, state: ClassState) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE classes SET state = ?2 WHERE id = ?1",
-            params![id, state.as_str()],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE classes SET state = ?2 WHERE id = ?1")?
+            .execute(params![id, state.as_str()])?;
         Ok(())
     }
 
@@ -323,12 +309,13 @@ impl Store<'_> {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         // one open request per trainee is enough
-        self.conn.execute(
-            "INSERT INTO help_requests (class_id, trainee_id, at)
+        self.conn
+            .prepare_cached(
+                "INSERT INTO help_requests (class_id, trainee_id, at)
              SELECT ?1, ?2, ?3 WHERE NOT EXISTS
              (SELECT 1 FROM help_requests WHERE trainee_id = ?2 AND resolved_at IS NULL)",
-            params![class, trainee, ts(now)],
-        )?;
+            )?
+            .execute(params![class, trainee, ts(now)])?;
         Ok(())
     }
 
@@ -353,48 +340,37 @@ impl Store<'_> {
         trainee: i64,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE help_requests SET resolved_at = ?3 WHERE class_id = ?1 AND trainee_id = ?2 AND resolved_at IS NULL",
-            params![class, trainee, ts(now)],
-        )?;
+        self.conn.prepare_cached("UPDATE help_requests SET resolved_at = ?3 WHERE class_id = ?1 AND trainee_id = ?2 AND resolved_at IS NULL")?.execute(params![class, trainee, ts(now)])?;
         Ok(())
     }
 
     /// Move the sandbox date of every tenant of a class's trainees (their own and their
     /// current lab's) by `days`.
     pub fn shift_class_dates(&self, class: i64, days: i64) -> Result<usize, StoreError> {
-        Ok(self.conn.execute(
-            "UPDATE tenants SET sandbox_date = date(sandbox_date, ?2 || ' days') WHERE id IN (
+        Ok(self.conn.prepare_cached("UPDATE tenants SET sandbox_date = date(sandbox_date, ?2 || ' days') WHERE id IN (
                SELECT t.tenant_id FROM seats s JOIN trainees t ON t.id = s.trainee_id WHERE s.class_id = ?1
                UNION
                SELECT a.tenant_id FROM seats s JOIN trainees t ON t.id = s.trainee_id
-                 JOIN attempts a ON a.id = t.current_attempt WHERE s.class_id = ?1 AND a.tenant_id IS NOT NULL)",
-            params![class, format!("{days:+}")],
-        )?)
+                 JOIN attempts a ON a.id = t.current_attempt WHERE s.class_id = ?1 AND a.tenant_id IS NOT NULL)")?.execute(params![class, format!("{days:+}")])?)
     }
 
     pub fn set_exam(&self, id: i64, on: bool) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE classes SET exam = ?2 WHERE id = ?1",
-            params![id, on],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE classes SET exam = ?2 WHERE id = ?1")?
+            .execute(params![id, on])?;
         Ok(())
     }
 
     pub fn set_notice(&self, id: i64, text: &str) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE classes SET notice = ?2 WHERE id = ?1",
-            params![id, text],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE classes SET notice = ?2 WHERE id = ?1")?
+            .execute(params![id, text])?;
         Ok(())
     }
 
     /// End every sandbox session of a class's trainees.
     pub fn close_class_sessions(&self, class: i64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "DELETE FROM sandbox_sessions WHERE trainee_id IN (SELECT trainee_id FROM seats WHERE class_id = ?1)",
-            [class],
-        )?;
+        self.conn.prepare_cached("DELETE FROM sandbox_sessions WHERE trainee_id IN (SELECT trainee_id FROM seats WHERE class_id = ?1)")?.execute([class])?;
         Ok(())
     }
 
@@ -402,20 +378,18 @@ impl Store<'_> {
     pub fn notice_of_trainee(&self, trainee: i64) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT c.notice FROM seats s JOIN classes c ON c.id = s.class_id
                  WHERE s.trainee_id = ?1 AND c.notice != ''",
-                [trainee],
-                |r| r.get(0),
-            )
+            )?
+            .query_row([trainee], |r| r.get(0))
             .optional()?)
     }
 
     pub fn set_launch(&self, id: i64, now: DateTime<Utc>, ms: i64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE classes SET launched_at = ?2, launch_ms = ?3 WHERE id = ?1",
-            params![id, ts(now), ms],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE classes SET launched_at = ?2, launch_ms = ?3 WHERE id = ?1")?
+            .execute(params![id, ts(now), ms])?;
         Ok(())
     }
 
@@ -427,10 +401,7 @@ impl Store<'_> {
         student_no: &str,
         trainee: i64,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO seats (class_id, seat_no, name, student_no, trainee_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![class, seat_no, name, student_no, trainee],
-        )?;
+        self.conn.prepare_cached("INSERT INTO seats (class_id, seat_no, name, student_no, trainee_id) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![class, seat_no, name, student_no, trainee])?;
         Ok(())
     }
 
@@ -456,16 +427,18 @@ impl Store<'_> {
 
     /// A seat taken by a trainee joining: their name (if the roster had none).
     pub fn take_seat(&self, seat: i64, name: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE seats SET joined_at = COALESCE(joined_at, ?3),
+        self.conn
+            .prepare_cached(
+                "UPDATE seats SET joined_at = COALESCE(joined_at, ?3),
              name = CASE WHEN name = '' THEN ?2 ELSE name END WHERE id = ?1",
-            params![seat, name, ts(now)],
-        )?;
-        self.conn.execute(
-            "UPDATE trainees SET name = (SELECT name FROM seats WHERE id = ?1)
+            )?
+            .execute(params![seat, name, ts(now)])?;
+        self.conn
+            .prepare_cached(
+                "UPDATE trainees SET name = (SELECT name FROM seats WHERE id = ?1)
              WHERE id = (SELECT trainee_id FROM seats WHERE id = ?1)",
-            [seat],
-        )?;
+            )?
+            .execute([seat])?;
         Ok(())
     }
 
@@ -473,11 +446,8 @@ impl Store<'_> {
     pub fn class_of_trainee(&self, trainee: i64) -> Result<Option<i64>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT class_id FROM seats WHERE trainee_id = ?1",
-                [trainee],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT class_id FROM seats WHERE trainee_id = ?1")?
+            .query_row([trainee], |r| r.get(0))
             .optional()?)
     }
 }

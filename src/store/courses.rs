@@ -103,36 +103,36 @@ impl Store<'_> {
         owner: i64,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        self.conn.execute(
-            "INSERT INTO courses (name, pack_id, course_seed, enrol_code, owner_id, created_at)
+        self.conn
+            .prepare_cached(
+                "INSERT INTO courses (name, pack_id, course_seed, enrol_code, owner_id, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![name, pack_id, seed as i64, code, owner, ts(now)],
-        )?;
+            )?
+            .execute(params![name, pack_id, seed as i64, code, owner, ts(now)])?;
         Ok(self.conn.last_insert_rowid())
     }
 
     pub fn course(&self, id: i64) -> Result<CourseRecord, StoreError> {
-        self.conn.query_row(
-            &format!("SELECT {COURSE_COLUMNS} FROM courses WHERE id = ?1"),
-            [id],
-            course_row,
-        )?
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {COURSE_COLUMNS} FROM courses WHERE id = ?1"
+            ))?
+            .query_row([id], course_row)?
     }
 
     pub fn course_by_code(&self, code: &str) -> Result<Option<CourseRecord>, StoreError> {
         self.conn
-            .query_row(
-                &format!("SELECT {COURSE_COLUMNS} FROM courses WHERE enrol_code = ?1"),
-                [code],
-                course_row,
-            )
+            .prepare_cached(&format!(
+                "SELECT {COURSE_COLUMNS} FROM courses WHERE enrol_code = ?1"
+            ))?
+            .query_row([code], course_row)
             .optional()?
             .transpose()
     }
 
     /// Every course (for an admin) or the owner's, newest first.
     pub fn courses(&self, owner: Option<i64>) -> Result<Vec<CourseRecord>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COURSE_COLUMNS} FROM courses WHERE ?1 IS NULL OR owner_id = ?1 ORDER BY id DESC"
         ))?;
         let rows = stmt
@@ -142,28 +142,24 @@ impl Store<'_> {
     }
 
     pub fn set_course_open(&self, id: i64, open: bool) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE courses SET open = ?2 WHERE id = ?1",
-            params![id, open],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE courses SET open = ?2 WHERE id = ?1")?
+            .execute(params![id, open])?;
         Ok(())
     }
 
     /// The next learner number of a course (1 for the first).
     pub fn next_learner_no(&self, course: i64) -> Result<u32, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT COALESCE(MAX(no), 0) + 1 FROM learners WHERE course_id = ?1",
-            [course],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(no), 0) + 1 FROM learners WHERE course_id = ?1")?
+            .query_row([course], |r| r.get(0))?)
     }
 
     /// Add a learner; a login already taken in the course is a conflict.
     pub fn create_learner(&self, l: &NewLearner<'_>) -> Result<i64, StoreError> {
-        self.conn.execute(
-            "INSERT INTO learners (course_id, no, login, name, password_hash, trainee_id, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
+        self.conn.prepare_cached("INSERT INTO learners (course_id, no, login, name, password_hash, trainee_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
                 l.course_id,
                 l.no,
                 l.login,
@@ -171,8 +167,7 @@ impl Store<'_> {
                 l.password_hash,
                 l.trainee_id,
                 ts(l.now)
-            ],
-        )?;
+            ])?;
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -182,30 +177,26 @@ impl Store<'_> {
         login: &str,
     ) -> Result<Option<LearnerRecord>, StoreError> {
         self.conn
-            .query_row(
-                &format!(
-                    "SELECT {LEARNER_COLUMNS} FROM learners WHERE course_id = ?1 AND login = ?2"
-                ),
-                params![course, login],
-                learner_row,
-            )
+            .prepare_cached(&format!(
+                "SELECT {LEARNER_COLUMNS} FROM learners WHERE course_id = ?1 AND login = ?2"
+            ))?
+            .query_row(params![course, login], learner_row)
             .optional()?
             .transpose()
     }
 
     pub fn learner_of_trainee(&self, trainee: i64) -> Result<Option<LearnerRecord>, StoreError> {
         self.conn
-            .query_row(
-                &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE trainee_id = ?1"),
-                [trainee],
-                learner_row,
-            )
+            .prepare_cached(&format!(
+                "SELECT {LEARNER_COLUMNS} FROM learners WHERE trainee_id = ?1"
+            ))?
+            .query_row([trainee], learner_row)
             .optional()?
             .transpose()
     }
 
     pub fn learners(&self, course: i64) -> Result<Vec<LearnerRecord>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {LEARNER_COLUMNS} FROM learners WHERE course_id = ?1 ORDER BY no"
         ))?;
         let rows = stmt
@@ -221,11 +212,12 @@ impl Store<'_> {
         number: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE learners SET completed_at = ?2, completion_no = ?3
+        self.conn
+            .prepare_cached(
+                "UPDATE learners SET completed_at = ?2, completion_no = ?3
              WHERE id = ?1 AND completed_at IS NULL",
-            params![learner, ts(now), number],
-        )?;
+            )?
+            .execute(params![learner, ts(now), number])?;
         Ok(())
     }
 
@@ -239,32 +231,29 @@ impl Store<'_> {
     }
 
     pub fn is_assistant(&self, class: i64, user: i64) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM class_assistants WHERE class_id = ?1 AND user_id = ?2)",
-            params![class, user],
-            |r| r.get(0),
-        )?)
+        Ok(self.conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM class_assistants WHERE class_id = ?1 AND user_id = ?2)")?.query_row(params![class, user],
+            |r| r.get(0))?)
     }
 
     pub fn add_assistant(&self, class: i64, user: i64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT OR IGNORE INTO class_assistants (class_id, user_id) VALUES (?1, ?2)",
-            params![class, user],
-        )?;
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO class_assistants (class_id, user_id) VALUES (?1, ?2)",
+            )?
+            .execute(params![class, user])?;
         Ok(())
     }
 
     pub fn remove_assistant(&self, class: i64, user: i64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "DELETE FROM class_assistants WHERE class_id = ?1 AND user_id = ?2",
-            params![class, user],
-        )?;
+        self.conn
+            .prepare_cached("DELETE FROM class_assistants WHERE class_id = ?1 AND user_id = ?2")?
+            .execute(params![class, user])?;
         Ok(())
     }
 
     /// The classes a user assists.
     pub fn assisted_classes(&self, user: i64) -> Result<Vec<i64>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT class_id FROM class_assistants WHERE user_id = ?1 ORDER BY class_id DESC",
         )?;
         let rows = stmt.query_map([user], |r| r.get(0))?;

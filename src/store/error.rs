@@ -26,6 +26,15 @@ pub enum StoreError {
     BadData(String),
     #[error("database error: {0}")]
     Other(String),
+    /// Work given a read connection tried to write (see `Db::run_mostly_read`).
+    #[error("a read tried to write")]
+    ReadOnly,
+}
+
+impl StoreError {
+    pub fn is_read_only(&self) -> bool {
+        matches!(self, StoreError::ReadOnly)
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -36,6 +45,9 @@ impl From<rusqlite::Error> for StoreError {
                 if f.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
                 StoreError::Conflict(msg.unwrap_or_else(|| f.to_string()))
+            }
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ReadOnly => {
+                StoreError::ReadOnly
             }
             other => StoreError::Other(other.to_string()),
         }

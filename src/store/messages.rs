@@ -29,10 +29,7 @@ impl TenantScope<'_> {
         key: &str,
         args: &serde_json::Value,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT OR IGNORE INTO messages (tenant_id, company_id, sent_on, kind, key, args) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![self.t(), company.0, sent_on.to_string(), kind, key, args.to_string()],
-        )?;
+        self.conn().prepare_cached("INSERT OR IGNORE INTO messages (tenant_id, company_id, sent_on, kind, key, args) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![self.t(), company.0, sent_on.to_string(), kind, key, args.to_string()])?;
         Ok(())
     }
 
@@ -92,10 +89,7 @@ impl TenantScope<'_> {
     }
 
     pub fn mark_message_read(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE messages SET read_at = coalesce(read_at, ?3) WHERE tenant_id = ?1 AND id = ?2",
-            params![self.t(), id, ts(at)],
-        )?;
+        self.conn().prepare_cached("UPDATE messages SET read_at = coalesce(read_at, ?3) WHERE tenant_id = ?1 AND id = ?2")?.execute(params![self.t(), id, ts(at)])?;
         Ok(())
     }
 
@@ -116,10 +110,7 @@ impl TenantScope<'_> {
         announcement: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT OR IGNORE INTO announcement_reads (tenant_id, person_id, announcement, read_at) VALUES (?1, ?2, ?3, ?4)",
-            params![self.t(), person, announcement, ts(at)],
-        )?;
+        self.conn().prepare_cached("INSERT OR IGNORE INTO announcement_reads (tenant_id, person_id, announcement, read_at) VALUES (?1, ?2, ?3, ?4)")?.execute(params![self.t(), person, announcement, ts(at)])?;
         Ok(())
     }
 }

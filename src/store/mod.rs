@@ -14,6 +14,7 @@ mod audit;
 mod certificates;
 mod classes;
 mod courses;
+mod deferred;
 mod error;
 mod load;
 mod messages;
@@ -23,7 +24,9 @@ mod returns;
 mod sandbox;
 mod tenants;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::Duration;
 
 use r2d2::{Pool, PooledConnection};
@@ -31,11 +34,12 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
-pub use attempts::{Attempt, FaultRow, Mode, NewAttempt};
+pub use attempts::{Attempt, FaultRow, LiveHead, Mode, NewAttempt};
 pub use audit::AuditEntry;
 pub use certificates::Certificate;
 pub use classes::{ClassRecord, ClassState, NewClass, SeatRecord, User, UserRole};
 pub use courses::{CourseRecord, LearnerRecord, NewLearner};
+use deferred::Pending;
 pub use error::StoreError;
 pub use messages::Message;
 pub use portal::{Account, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent};
@@ -71,49 +75,101 @@ impl TenantId {
     }
 }
 
-/// The database: a pool of connections to one file.
+/// The database: one writer connection behind an in-process queue, and a pool of
+/// read-only connections beside it.
+///
+/// - Writes from async code ([`Db::run_write`]) are jobs on a queue served by one writer
+///   thread, which owns the only write connection. It takes every job waiting, runs each in
+///   a savepoint of one `BEGIN IMMEDIATE` transaction (a job that fails rolls back alone) and
+///   commits them together (group commit), then answers each. Waiting for the writer is
+///   waiting on a channel: no request holds a connection or sleeps in SQLite's busy handler.
+/// - Synchronous writes ([`Db::write`], from the command line, seeding, tests) take the same
+///   connection directly, between two batches.
+/// - Reads use their own `query_only` connections in one read transaction each (a snapshot),
+///   never waiting for the writer (WAL). At most [`READERS`] run at once from async code; the
+///   rest wait for a permit, not on a thread.
 #[derive(Clone)]
 pub struct Db {
-    pool: Pool<SqliteConnectionManager>,
+    readers: Pool<SqliteConnectionManager>,
+    read_permits: Arc<tokio::sync::Semaphore>,
+    writer: Arc<Mutex<Connection>>,
+    queue: mpsc::Sender<Job>,
     path: PathBuf,
 }
 
+/// Read-only connections used at once by async readers (one per core, and one more so a
+/// reader blocked on I/O does not idle a core).
+const READERS: usize = 3;
+
+/// Statements each connection keeps prepared: more than the store has, so none is
+/// prepared twice.
+const STATEMENT_CACHE: usize = 512;
+
+/// Jobs one group commit takes at most.
+const BATCH: usize = 64;
+
+/// A queued write: runs inside its savepoint, says whether it succeeded (keep its savepoint)
+/// and hands back what answers the caller once the batch has committed, or failed to.
+type Job = Box<dyn FnOnce(&Store<'_>) -> (bool, Reply) + Send>;
+type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
+
 fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
+    // Only another process (a `taxlab seed` beside the server) can hold the lock.
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Temporary files (statement journals of multi-row inserts) stay in memory.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
+}
+
+fn configure_reader(conn: &mut Connection) -> rusqlite::Result<()> {
+    configure(conn)?;
+    conn.pragma_update(None, "query_only", "ON")
 }
 
 impl Db {
     /// Open (or create) the database file and bring its schema up to date.
+    ///
+    /// Opening checks the header, the `application_id` and the schema version, not every
+    /// page: `taxlab check` ([`Db::check`]) reads the whole file on demand.
     pub fn open(path: &Path) -> Result<Db, StoreError> {
+        let opened = |e: &dyn std::fmt::Display| StoreError::Open {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
         let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| StoreError::Open {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| opened(&e))?;
         prepare_schema(&mut conn, path)?;
-        drop(conn);
-        let manager = SqliteConnectionManager::file(path).with_init(configure);
-        let pool = Pool::builder()
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(configure_reader);
+        let readers = Pool::builder()
             .max_size(8)
+            .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
-            .map_err(|e| StoreError::Open {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| opened(&e))?;
+        let writer = Arc::new(Mutex::new(conn));
+        let (queue, jobs) = mpsc::channel::<Job>();
+        let served = writer.clone();
+        std::thread::Builder::new()
+            .name("taxlab-writer".into())
+            .spawn(move || serve_writes(&served, &jobs))
+            .map_err(|e| opened(&e))?;
         Ok(Db {
-            pool,
+            readers,
+            read_permits: Arc::new(tokio::sync::Semaphore::new(READERS)),
+            writer,
+            queue,
             path: path.to_owned(),
         })
     }
@@ -122,19 +178,35 @@ impl Db {
         &self.path
     }
 
-    fn conn(&self) -> Result<PooledConnection<SqliteConnectionManager>, StoreError> {
-        self.pool
+    /// Rows changed through the write connection since the database was opened: a GET page
+    /// that leaves this alone wrote nothing.
+    pub fn total_changes(&self) -> u64 {
+        lock(&self.writer).total_changes()
+    }
+
+    /// `PRAGMA integrity_check` over the whole file: "ok", or what is wrong.
+    pub fn check(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn reader(&self) -> Result<PooledConnection<SqliteConnectionManager>, StoreError> {
+        self.readers
             .get()
             .map_err(|e| StoreError::Other(format!("connection pool: {e}")))
     }
 
-    /// Run read-only work on the calling thread.
+    /// Run read-only work on the calling thread, in one read transaction.
     pub fn read<T>(
         &self,
         f: impl FnOnce(&Store<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let conn = self.conn()?;
-        f(&Store { conn: &conn })
+        let conn = self.reader()?;
+        read_transaction(&conn, None, f)
     }
 
     /// Run work in one `BEGIN IMMEDIATE` transaction on the calling thread; it commits
@@ -151,7 +223,7 @@ impl Db {
         &self,
         f: impl FnOnce(&Store<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        transaction(&mut *self.conn()?, f)
+        transaction(&mut lock(&self.writer), f)
     }
 
     /// [`Db::write_as`] for one large transaction (seeding many tenants): the connection
@@ -161,7 +233,7 @@ impl Db {
         &self,
         f: impl FnOnce(&Store<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut conn = self.conn()?;
+        let mut conn = lock(&self.writer);
         conn.pragma_update(None, "cache_size", BULK_CACHE_KIB)
             .map_err(StoreError::from)?;
         let out = transaction(&mut conn, f);
@@ -170,29 +242,172 @@ impl Db {
         out
     }
 
-    /// [`Db::read`] on the blocking pool, for async handlers.
+    /// [`Db::read`] on the blocking pool, for async handlers; at most [`READERS`] at once.
     pub async fn run_read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Store<'_>) -> Result<T, StoreError> + Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || db.read(f))
-            .await
-            .map_err(|e| StoreError::Other(e.to_string()))?
+        Ok(self.run_read_deferring(f).await?.0)
     }
 
-    /// [`Db::write`] on the blocking pool, for async handlers.
+    /// [`Db::run_read`] whose store defers the writes a page may make while it reads (the
+    /// trace, a session's last-seen time, an idle session's end) instead of refusing them:
+    /// they come back to be applied by [`Db::apply`].
+    async fn run_read_deferring<T, F>(&self, f: F) -> Result<(T, Vec<Pending>), StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let permit = self
+            .read_permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let conn = db.reader()?;
+            let deferred = RefCell::new(Vec::new());
+            let out = read_transaction(&conn, Some(&deferred), f)?;
+            Ok((out, deferred.into_inner()))
+        })
+        .await
+        .map_err(|e| StoreError::Other(e.to_string()))?
+    }
+
+    /// Work that usually only reads (a page): run on a read connection, with its trace and
+    /// session touches applied afterwards in one short write. Work that turns out to need
+    /// to write anything else (the read connection refuses it) runs again, whole, as a
+    /// write.
+    pub async fn run_mostly_read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store<'_>) -> Result<T, StoreError> + Clone + Send + 'static,
+    {
+        match self.run_read_deferring(f.clone()).await {
+            Ok((out, pending)) => {
+                if !pending.is_empty() {
+                    self.run_write(move |s| s.apply(pending)).await?;
+                }
+                Ok(out)
+            }
+            Err(e) if e.is_read_only() => self.run_write(f).await,
+            Err(e) => Err(e),
+        }
+    }
+
+    /// [`Db::write`] through the writer's queue, for async handlers: the caller waits
+    /// without a thread or a connection until its job has committed.
     pub async fn run_write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Store<'_>) -> Result<T, StoreError> + Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || db.write(f))
-            .await
-            .map_err(|e| StoreError::Other(e.to_string()))?
+        let (tx, rx) = tokio::sync::oneshot::channel::<Result<T, StoreError>>();
+        let job: Job = Box::new(move |s| {
+            let out = f(s);
+            let ok = out.is_ok();
+            let reply: Reply = Box::new(move |committed| {
+                let answer = match committed {
+                    Ok(()) => out,
+                    Err(e) => out.and(Err(StoreError::Other(e))),
+                };
+                let _ = tx.send(answer);
+            });
+            (ok, reply)
+        });
+        self.queue
+            .send(job)
+            .map_err(|_| StoreError::Other("the writer has stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Other("the write failed unexpectedly".into()))?
     }
+}
+
+/// The writer connection, even after a panic elsewhere left its lock poisoned (any
+/// transaction that panic left open is rolled back).
+fn lock(writer: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    let conn = writer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    conn
+}
+
+/// The writer thread: group commit over the queue until every [`Db`] is gone.
+fn serve_writes(writer: &Mutex<Connection>, jobs: &mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let conn = lock(writer);
+        let replies = run_batch(&conn, batch);
+        let committed = conn.execute_batch("COMMIT").map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            e.to_string()
+        });
+        drop(conn);
+        for reply in replies {
+            reply(committed.clone());
+        }
+    }
+}
+
+/// Run a batch in one open transaction, each job in its own savepoint.
+fn run_batch(conn: &Connection, batch: Vec<Job>) -> Vec<Reply> {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        // nothing ran: every job is dropped, and its caller told the write failed
+        tracing::error!(error = %e, "writer could not begin a transaction");
+        return Vec::new();
+    }
+    let store = Store { conn, defer: None };
+    let mut replies = Vec::with_capacity(batch.len());
+    for job in batch {
+        let began = conn.execute_batch("SAVEPOINT job");
+        if began.is_err() {
+            continue;
+        }
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&store))) {
+            Ok((true, reply)) => {
+                let _ = conn.execute_batch("RELEASE job");
+                replies.push(reply);
+            }
+            Ok((false, reply)) => {
+                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                replies.push(reply);
+            }
+            Err(_) => {
+                // the job's reply went with it: its caller is told the write failed
+                tracing::error!("a write panicked; its changes were rolled back");
+                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            }
+        }
+    }
+    replies
+}
+
+/// Run `f` in one read transaction (one snapshot of the file).
+fn read_transaction<T>(
+    conn: &Connection,
+    defer: Option<&RefCell<Vec<Pending>>>,
+    f: impl FnOnce(&Store<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    if !conn.is_autocommit() {
+        // a reader that panicked left its transaction open
+        conn.execute_batch("ROLLBACK")?;
+    }
+    conn.prepare_cached("BEGIN")?.execute([])?;
+    let out = f(&Store { conn, defer });
+    conn.prepare_cached("COMMIT")?.execute([])?;
+    out
 }
 
 /// Page size of new database files.
@@ -210,7 +425,10 @@ fn transaction<T, E: From<StoreError>>(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(StoreError::from)?;
-    let out = f(&Store { conn: &tx })?;
+    let out = f(&Store {
+        conn: &tx,
+        defer: None,
+    })?;
     tx.commit().map_err(StoreError::from)?;
     Ok(out)
 }
@@ -238,15 +456,6 @@ fn prepare_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> 
             path: shown(),
             found: version,
             supported: SCHEMA_VERSION as i64,
-        });
-    }
-    let check: String = conn
-        .query_row("PRAGMA quick_check", [], |r| r.get(0))
-        .map_err(classify)?;
-    if check != "ok" {
-        return Err(StoreError::Corrupt {
-            path: shown(),
-            reason: check,
         });
     }
     if tables == 0 {
@@ -294,6 +503,8 @@ fn classify_open_error(e: rusqlite::Error, path: &str) -> StoreError {
 /// A connection (or transaction) handed to store work.
 pub struct Store<'c> {
     conn: &'c Connection,
+    /// On a page's read connection: where the writes it may make wait to be applied.
+    defer: Option<&'c RefCell<Vec<Pending>>>,
 }
 
 impl<'c> Store<'c> {
@@ -306,7 +517,7 @@ impl<'c> Store<'c> {
 
     /// The data of one tenant; every query through it is filtered by that tenant.
     pub fn tenant(&self, id: TenantId) -> TenantScope<'c> {
-        TenantScope::new(self.conn, id)
+        TenantScope::new(self.conn, id, self.defer)
     }
 }
 

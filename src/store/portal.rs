@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
+use super::deferred::Pending;
 use super::records::CompanyId;
 use super::{StoreError, TenantScope};
 
@@ -136,11 +137,8 @@ impl TenantScope<'_> {
     pub fn company_by_uscc(&self, uscc: &str) -> Result<Option<CompanyId>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
-                "SELECT id FROM companies WHERE tenant_id = ?1 AND uscc = ?2",
-                params![self.t(), uscc],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT id FROM companies WHERE tenant_id = ?1 AND uscc = ?2")?
+            .query_row(params![self.t(), uscc], |r| r.get(0))
             .optional()?
             .map(CompanyId))
     }
@@ -149,11 +147,8 @@ impl TenantScope<'_> {
     pub fn person_by_account(&self, account: &str) -> Result<Option<i64>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
-                "SELECT id FROM people WHERE tenant_id = ?1 AND (resident_id = upper(?2) OR mobile = ?2) ORDER BY id LIMIT 1",
-                params![self.t(), account],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT id FROM people WHERE tenant_id = ?1 AND (resident_id = upper(?2) OR mobile = ?2) ORDER BY id LIMIT 1")?.query_row(params![self.t(), account],
+                |r| r.get(0))
             .optional()?)
     }
 
@@ -162,11 +157,8 @@ impl TenantScope<'_> {
         &self,
         id: i64,
     ) -> Result<super::records::Stored<crate::domain::entities::Person>, StoreError> {
-        let (name, rid, mobile, email): (String, String, String, String) = self.conn().query_row(
-            "SELECT name, resident_id, mobile, email FROM people WHERE tenant_id = ?1 AND id = ?2",
-            params![self.t(), id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
+        let (name, rid, mobile, email): (String, String, String, String) = self.conn().prepare_cached("SELECT name, resident_id, mobile, email FROM people WHERE tenant_id = ?1 AND id = ?2")?.query_row(params![self.t(), id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         let bad = |what: &str, v: &str| StoreError::BadData(format!("{what}: {v:?}"));
         Ok(super::records::Stored {
             id,
@@ -189,51 +181,45 @@ impl TenantScope<'_> {
         email: Option<&str>,
     ) -> Result<(), StoreError> {
         if let Some(m) = mobile {
-            self.conn().execute(
-                "UPDATE people SET mobile = ?3 WHERE tenant_id = ?1 AND id = ?2",
-                params![self.t(), person, m],
-            )?;
+            self.conn()
+                .prepare_cached("UPDATE people SET mobile = ?3 WHERE tenant_id = ?1 AND id = ?2")?
+                .execute(params![self.t(), person, m])?;
         }
         if let Some(e) = email {
-            self.conn().execute(
-                "UPDATE people SET email = ?3 WHERE tenant_id = ?1 AND id = ?2",
-                params![self.t(), person, e],
-            )?;
+            self.conn()
+                .prepare_cached("UPDATE people SET email = ?3 WHERE tenant_id = ?1 AND id = ?2")?
+                .execute(params![self.t(), person, e])?;
         }
         Ok(())
     }
 
     /// Whether the person holds any role in the company.
     pub fn acts_for(&self, person: i64, company: CompanyId) -> Result<bool, StoreError> {
-        Ok(self.conn().query_row(
-            "SELECT EXISTS (SELECT 1 FROM company_roles WHERE tenant_id = ?1 AND person_id = ?2 AND company_id = ?3)",
-            params![self.t(), person, company.0],
-            |r| r.get(0),
-        )?)
+        Ok(self.conn().prepare_cached("SELECT EXISTS (SELECT 1 FROM company_roles WHERE tenant_id = ?1 AND person_id = ?2 AND company_id = ?3)")?.query_row(params![self.t(), person, company.0],
+            |r| r.get(0))?)
     }
 
     pub fn account(&self, person: i64) -> Result<Account, StoreError> {
         let row = self
             .conn()
-            .query_row(
+            .prepare_cached(
                 "SELECT password_hash, password_changed_at, recent_hashes, failures, locked_until,
                  two_factor, ip_allow, hours_from, hours_to
                  FROM accounts WHERE tenant_id = ?1 AND person_id = ?2",
-                params![self.t(), person],
-                |r| {
-                    Ok((
-                        r.get::<_, Option<String>>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, bool>(5)?,
-                        r.get::<_, String>(6)?,
-                        r.get::<_, Option<String>>(7)?,
-                        r.get::<_, Option<String>>(8)?,
-                    ))
-                },
-            )
+            )?
+            .query_row(params![self.t(), person], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, bool>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                ))
+            })
             .optional()?;
         let Some((
             hash,
@@ -271,14 +257,12 @@ impl TenantScope<'_> {
     pub fn save_account(&self, person: i64, a: &Account) -> Result<(), StoreError> {
         let recent = serde_json::to_string(&a.recent_hashes)
             .map_err(|e| StoreError::Other(e.to_string()))?;
-        self.conn().execute(
-            "INSERT INTO accounts (tenant_id, person_id, password_hash, password_changed_at, recent_hashes, failures,
+        self.conn().prepare_cached("INSERT INTO accounts (tenant_id, person_id, password_hash, password_changed_at, recent_hashes, failures,
              locked_until, two_factor, ip_allow, hours_from, hours_to)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (tenant_id, person_id) DO UPDATE SET password_hash = ?3, password_changed_at = ?4,
              recent_hashes = ?5, failures = ?6, locked_until = ?7, two_factor = ?8,
-             ip_allow = ?9, hours_from = ?10, hours_to = ?11",
-            params![
+             ip_allow = ?9, hours_from = ?10, hours_to = ?11")?.execute(params![
                 self.t(),
                 person,
                 a.password_hash,
@@ -291,8 +275,7 @@ impl TenantScope<'_> {
                 serde_json::to_string(&a.ip_allow).map_err(|e| StoreError::Other(e.to_string()))?,
                 a.hours_from,
                 a.hours_to
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 
@@ -305,11 +288,8 @@ impl TenantScope<'_> {
         sent: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO sms_codes (tenant_id, person_id, purpose, target, code, sent_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![self.t(), person, purpose, target, code, ts(sent), ts(expires)],
-        )?;
+        self.conn().prepare_cached("INSERT INTO sms_codes (tenant_id, person_id, purpose, target, code, sent_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![self.t(), person, purpose, target, code, ts(sent), ts(expires)])?;
         Ok(())
     }
 
@@ -321,21 +301,20 @@ impl TenantScope<'_> {
     ) -> Result<Option<SmsCode>, StoreError> {
         let row = self
             .conn()
-            .query_row(
+            .prepare_cached(
                 "SELECT id, code, sent_at, expires_at, used_at, target FROM sms_codes
                  WHERE tenant_id = ?1 AND person_id = ?2 AND purpose = ?3 ORDER BY id DESC LIMIT 1",
-                params![self.t(), person, purpose],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, String>(5)?,
-                    ))
-                },
-            )
+            )?
+            .query_row(params![self.t(), person, purpose], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
             .optional()?;
         row.map(|(id, code, sent, expires, used, target)| {
             Ok(SmsCode {
@@ -352,27 +331,22 @@ impl TenantScope<'_> {
 
     /// Count a wrong entry against a code; returns the attempts so far.
     pub fn count_sms_attempt(&self, id: i64) -> Result<i64, StoreError> {
-        Ok(self.conn().query_row(
-            "UPDATE sms_codes SET attempts = attempts + 1 WHERE tenant_id = ?1 AND id = ?2 RETURNING attempts",
-            params![self.t(), id],
-            |r| r.get(0),
-        )?)
+        Ok(self.conn().prepare_cached("UPDATE sms_codes SET attempts = attempts + 1 WHERE tenant_id = ?1 AND id = ?2 RETURNING attempts")?.query_row(params![self.t(), id],
+            |r| r.get(0))?)
     }
 
     /// End every portal session of a person (after a password reset, say).
     pub fn delete_sessions_of(&self, person: i64) -> Result<(), StoreError> {
-        self.conn().execute(
-            "DELETE FROM portal_sessions WHERE tenant_id = ?1 AND person_id = ?2",
-            params![self.t(), person],
-        )?;
+        self.conn()
+            .prepare_cached("DELETE FROM portal_sessions WHERE tenant_id = ?1 AND person_id = ?2")?
+            .execute(params![self.t(), person])?;
         Ok(())
     }
 
     pub fn mark_sms_code_used(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE sms_codes SET used_at = ?3 WHERE tenant_id = ?1 AND id = ?2",
-            params![self.t(), id, ts(at)],
-        )?;
+        self.conn()
+            .prepare_cached("UPDATE sms_codes SET used_at = ?3 WHERE tenant_id = ?1 AND id = ?2")?
+            .execute(params![self.t(), id, ts(at)])?;
         Ok(())
     }
 
@@ -385,10 +359,7 @@ impl TenantScope<'_> {
         kind: &str,
         args: &serde_json::Value,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO phone_messages (tenant_id, person_id, sent_at, sent_to, kind, args) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![self.t(), person, ts(at), sent_to, kind, args.to_string()],
-        )?;
+        self.conn().prepare_cached("INSERT INTO phone_messages (tenant_id, person_id, sent_at, sent_to, kind, args) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![self.t(), person, ts(at), sent_to, kind, args.to_string()])?;
         Ok(())
     }
 
@@ -435,11 +406,8 @@ impl TenantScope<'_> {
     }
 
     pub fn create_session(&self, s: &PortalSession) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO portal_sessions (token, tenant_id, person_id, company_id, stage, created_at, last_seen_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![s.token, self.t(), s.person_id, s.company_id.0, s.stage.as_str(), ts(s.created_at), ts(s.last_seen_at)],
-        )?;
+        self.conn().prepare_cached("INSERT INTO portal_sessions (token, tenant_id, person_id, company_id, stage, created_at, last_seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![s.token, self.t(), s.person_id, s.company_id.0, s.stage.as_str(), ts(s.created_at), ts(s.last_seen_at)])?;
         Ok(())
     }
 
@@ -447,12 +415,9 @@ impl TenantScope<'_> {
     pub fn session(&self, token: &str) -> Result<Option<PortalSession>, StoreError> {
         let row = self
             .conn()
-            .query_row(
-                "SELECT token, person_id, company_id, stage, created_at, last_seen_at FROM portal_sessions
-                 WHERE tenant_id = ?1 AND token = ?2",
-                params![self.t(), token],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?)),
-            )
+            .prepare_cached("SELECT token, person_id, company_id, stage, created_at, last_seen_at FROM portal_sessions
+                 WHERE tenant_id = ?1 AND token = ?2")?.query_row(params![self.t(), token],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?)))
             .optional()?;
         row.map(|(token, person_id, company, stage, created, seen)| {
             Ok(PortalSession {
@@ -473,10 +438,15 @@ impl TenantScope<'_> {
         stage: SessionStage,
         seen: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE portal_sessions SET stage = ?3, last_seen_at = ?4 WHERE tenant_id = ?1 AND token = ?2",
-            params![self.t(), token, stage.as_str(), ts(seen)],
-        )?;
+        if self.deferred(|| Pending::Touch {
+            tenant: self.id(),
+            token: token.to_owned(),
+            stage,
+            seen,
+        }) {
+            return Ok(());
+        }
+        self.conn().prepare_cached("UPDATE portal_sessions SET stage = ?3, last_seen_at = ?4 WHERE tenant_id = ?1 AND token = ?2")?.execute(params![self.t(), token, stage.as_str(), ts(seen)])?;
         Ok(())
     }
 
@@ -486,10 +456,11 @@ impl TenantScope<'_> {
         token: &str,
         company: CompanyId,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE portal_sessions SET company_id = ?3 WHERE tenant_id = ?1 AND token = ?2",
-            params![self.t(), token, company.0],
-        )?;
+        self.conn()
+            .prepare_cached(
+                "UPDATE portal_sessions SET company_id = ?3 WHERE tenant_id = ?1 AND token = ?2",
+            )?
+            .execute(params![self.t(), token, company.0])?;
         Ok(())
     }
 
@@ -501,11 +472,8 @@ impl TenantScope<'_> {
     ) -> Result<Option<i64>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
-                "SELECT id FROM people WHERE tenant_id = ?1 AND resident_id = upper(?2) AND name = ?3",
-                params![self.t(), resident_id, name],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT id FROM people WHERE tenant_id = ?1 AND resident_id = upper(?2) AND name = ?3")?.query_row(params![self.t(), resident_id, name],
+                |r| r.get(0))
             .optional()?)
     }
 
@@ -529,10 +497,7 @@ impl TenantScope<'_> {
         person: i64,
         role: &str,
     ) -> Result<bool, StoreError> {
-        let n = self.conn().execute(
-            "INSERT OR IGNORE INTO company_roles (tenant_id, company_id, person_id, role) VALUES (?1, ?2, ?3, ?4)",
-            params![self.t(), company.0, person, role],
-        )?;
+        let n = self.conn().prepare_cached("INSERT OR IGNORE INTO company_roles (tenant_id, company_id, person_id, role) VALUES (?1, ?2, ?3, ?4)")?.execute(params![self.t(), company.0, person, role])?;
         Ok(n == 1)
     }
 
@@ -543,18 +508,20 @@ impl TenantScope<'_> {
         person: i64,
         role: &str,
     ) -> Result<bool, StoreError> {
-        let n = self.conn().execute(
-            "DELETE FROM company_roles WHERE tenant_id = ?1 AND company_id = ?2 AND person_id = ?3 AND role = ?4",
-            params![self.t(), company.0, person, role],
-        )?;
+        let n = self.conn().prepare_cached("DELETE FROM company_roles WHERE tenant_id = ?1 AND company_id = ?2 AND person_id = ?3 AND role = ?4")?.execute(params![self.t(), company.0, person, role])?;
         Ok(n == 1)
     }
 
     pub fn delete_session(&self, token: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "DELETE FROM portal_sessions WHERE tenant_id = ?1 AND token = ?2",
-            params![self.t(), token],
-        )?;
+        if self.deferred(|| Pending::EndSession {
+            tenant: self.id(),
+            token: token.to_owned(),
+        }) {
+            return Ok(());
+        }
+        self.conn()
+            .prepare_cached("DELETE FROM portal_sessions WHERE tenant_id = ?1 AND token = ?2")?
+            .execute(params![self.t(), token])?;
         Ok(())
     }
 
@@ -567,11 +534,21 @@ impl TenantScope<'_> {
         result: &str,
         detail: &serde_json::Value,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
+        if self.deferred(|| Pending::Trace {
+            tenant: self.id(),
+            at,
+            person,
+            action: action.to_owned(),
+            result: result.to_owned(),
+            detail: detail.clone(),
+        }) {
+            return Ok(());
+        }
+        self.conn().prepare_cached(
             "INSERT INTO trace_events (tenant_id, at, sandbox_date, person_id, action, result, detail)
              SELECT ?1, ?2, sandbox_date, ?3, ?4, ?5, ?6 FROM tenants WHERE id = ?1",
-            params![self.t(), ts(at), person, action, result, detail.to_string()],
-        )?;
+        )?
+        .execute(params![self.t(), ts(at), person, action, result, detail.to_string()])?;
         Ok(())
     }
 

@@ -201,13 +201,10 @@ impl TenantScope<'_> {
     /// The return with this 申报序号, in this tenant.
     pub fn return_by_number(&self, number: &str) -> Result<Option<FiledReturn>, StoreError> {
         self.conn()
-            .query_row(
-                &format!(
-                    "SELECT {RETURN_COLUMNS} FROM filings WHERE tenant_id = ?1 AND filing_no = ?2"
-                ),
-                params![self.t(), number],
-                return_row,
-            )
+            .prepare_cached(&format!(
+                "SELECT {RETURN_COLUMNS} FROM filings WHERE tenant_id = ?1 AND filing_no = ?2"
+            ))?
+            .query_row(params![self.t(), number], return_row)
             .optional()?
             .transpose()
     }
@@ -215,11 +212,9 @@ impl TenantScope<'_> {
     /// Record a return and give it its 申报序号 (`1` + sandbox date + the row id, 20 digits).
     /// A version that exists already is a [`StoreError::Conflict`].
     pub fn insert_return(&self, r: &NewReturn<'_>) -> Result<FiledReturn, StoreError> {
-        self.conn().execute(
-            "INSERT INTO filings (tenant_id, company_id, kind, period, deadline, filed_on, total_due_fen,
+        self.conn().prepare_cached("INSERT INTO filings (tenant_id, company_id, kind, period, deadline, filed_on, total_due_fen,
              assessment, version, submitted_at, person_id, form, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            params![
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")?.execute(params![
                 self.t(),
                 r.company.0,
                 r.kind.as_str(),
@@ -233,14 +228,12 @@ impl TenantScope<'_> {
                 r.person,
                 r.form,
                 r.reason
-            ],
-        )?;
+            ])?;
         let id = self.conn().last_insert_rowid();
         let number = format!("1{}{id:011}", r.filed_on.format("%Y%m%d"));
-        self.conn().execute(
-            "UPDATE filings SET filing_no = ?2 WHERE id = ?1",
-            params![id, number],
-        )?;
+        self.conn()
+            .prepare_cached("UPDATE filings SET filing_no = ?2 WHERE id = ?1")?
+            .execute(params![id, number])?;
         self.return_by_number(&number)?.ok_or(StoreError::NotFound)
     }
 
@@ -274,20 +267,18 @@ impl TenantScope<'_> {
         amount: Fen,
         due_on: NaiveDate,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO payments (tenant_id, company_id, filing_id, item, amount_fen, due_on, paid_on, late_fee_fen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0)",
-            params![self.t(), company.0, filing, item.as_str(), amount.fen(), due_on.to_string()],
-        )?;
+        self.conn().prepare_cached("INSERT INTO payments (tenant_id, company_id, filing_id, item, amount_fen, due_on, paid_on, late_fee_fen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0)")?.execute(params![self.t(), company.0, filing, item.as_str(), amount.fen(), due_on.to_string()])?;
         Ok(())
     }
 
     /// Drop an unpaid payment (a correction replaces it).
     pub fn drop_unpaid_payment(&self, id: i64) -> Result<(), StoreError> {
-        self.conn().execute(
-            "DELETE FROM payments WHERE tenant_id = ?1 AND id = ?2 AND paid_on IS NULL",
-            params![self.t(), id],
-        )?;
+        self.conn()
+            .prepare_cached(
+                "DELETE FROM payments WHERE tenant_id = ?1 AND id = ?2 AND paid_on IS NULL",
+            )?
+            .execute(params![self.t(), id])?;
         Ok(())
     }
 
@@ -299,17 +290,19 @@ impl TenantScope<'_> {
         late_fee: Fen,
         remittance: i64,
     ) -> Result<(), StoreError> {
-        let n = self.conn().execute(
-            "UPDATE payments SET paid_on = ?3, late_fee_fen = ?4, remittance_id = ?5
+        let n = self
+            .conn()
+            .prepare_cached(
+                "UPDATE payments SET paid_on = ?3, late_fee_fen = ?4, remittance_id = ?5
              WHERE tenant_id = ?1 AND id = ?2 AND paid_on IS NULL",
-            params![
+            )?
+            .execute(params![
                 self.t(),
                 id,
                 paid_on.to_string(),
                 late_fee.fen(),
                 remittance
-            ],
-        )?;
+            ])?;
         if n == 1 {
             Ok(())
         } else {
@@ -331,10 +324,8 @@ impl TenantScope<'_> {
         bank_name: &str,
         account_no: &str,
     ) -> Result<Remittance, StoreError> {
-        self.conn().execute(
-            "INSERT INTO remittances (tenant_id, company_id, number, paid_on, paid_at, tax_fen, late_fee_fen, bank_name, account_no)
-             VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
+        self.conn().prepare_cached("INSERT INTO remittances (tenant_id, company_id, number, paid_on, paid_at, tax_fen, late_fee_fen, bank_name, account_no)
+             VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
                 self.t(),
                 company.0,
                 paid_on.to_string(),
@@ -343,24 +334,21 @@ impl TenantScope<'_> {
                 late_fee.fen(),
                 bank_name,
                 account_no
-            ],
-        )?;
+            ])?;
         let id = self.conn().last_insert_rowid();
         let number = format!("3{}{id:011}", paid_on.format("%Y%m%d"));
-        self.conn().execute(
-            "UPDATE remittances SET number = ?2 WHERE id = ?1",
-            params![id, number],
-        )?;
+        self.conn()
+            .prepare_cached("UPDATE remittances SET number = ?2 WHERE id = ?1")?
+            .execute(params![id, number])?;
         self.remittance(&number)?.ok_or(StoreError::NotFound)
     }
 
     pub fn remittance(&self, number: &str) -> Result<Option<Remittance>, StoreError> {
         self.conn()
-            .query_row(
-                &format!("SELECT {REMITTANCE_COLUMNS} FROM remittances WHERE tenant_id = ?1 AND number = ?2"),
-                params![self.t(), number],
-                remittance_row,
-            )
+            .prepare_cached(&format!(
+                "SELECT {REMITTANCE_COLUMNS} FROM remittances WHERE tenant_id = ?1 AND number = ?2"
+            ))?
+            .query_row(params![self.t(), number], remittance_row)
             .optional()?
             .transpose()
     }
@@ -415,28 +403,19 @@ impl TenantScope<'_> {
 
     /// Take money from the company's account (the caller has checked the balance).
     pub fn debit_bank(&self, account: i64, amount: Fen) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE bank_accounts SET balance_fen = balance_fen - ?3 WHERE tenant_id = ?1 AND id = ?2",
-            params![self.t(), account, amount.fen()],
-        )?;
+        self.conn().prepare_cached("UPDATE bank_accounts SET balance_fen = balance_fen - ?3 WHERE tenant_id = ?1 AND id = ?2")?.execute(params![self.t(), account, amount.fen()])?;
         Ok(())
     }
 
     /// Set an account's balance (a lab's prior state).
     pub fn set_bank_balance(&self, company: CompanyId, balance: Fen) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE bank_accounts SET balance_fen = ?3 WHERE tenant_id = ?1 AND company_id = ?2",
-            params![self.t(), company.0, balance.fen()],
-        )?;
+        self.conn().prepare_cached("UPDATE bank_accounts SET balance_fen = ?3 WHERE tenant_id = ?1 AND company_id = ?2")?.execute(params![self.t(), company.0, balance.fen()])?;
         Ok(())
     }
 
     /// Sign or cancel the tripartite agreement (三方协议).
     pub fn set_tripartite(&self, company: CompanyId, signed: bool) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE bank_accounts SET tripartite_agreement = ?3 WHERE tenant_id = ?1 AND company_id = ?2",
-            params![self.t(), company.0, signed],
-        )?;
+        self.conn().prepare_cached("UPDATE bank_accounts SET tripartite_agreement = ?3 WHERE tenant_id = ?1 AND company_id = ?2")?.execute(params![self.t(), company.0, signed])?;
         Ok(())
     }
 
@@ -448,18 +427,15 @@ impl TenantScope<'_> {
         period: TaxPeriod,
         points: u32,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO credit_events (tenant_id, company_id, occurred_on, kind, period, points)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
+        self.conn().prepare_cached("INSERT INTO credit_events (tenant_id, company_id, occurred_on, kind, period, points)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![
                 self.t(),
                 company.0,
                 on.to_string(),
                 kind.as_str(),
                 period.to_string(),
                 points
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 
@@ -472,13 +448,10 @@ impl TenantScope<'_> {
         now: DateTime<Utc>,
         auto: bool,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO return_drafts (tenant_id, company_id, kind, period, form, saved_at, auto)
+        self.conn().prepare_cached("INSERT INTO return_drafts (tenant_id, company_id, kind, period, form, saved_at, auto)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (tenant_id, company_id, kind, period)
-             DO UPDATE SET form = excluded.form, saved_at = excluded.saved_at, auto = excluded.auto",
-            params![self.t(), company.0, kind.as_str(), period.to_string(), form, ts(now), auto],
-        )?;
+             DO UPDATE SET form = excluded.form, saved_at = excluded.saved_at, auto = excluded.auto")?.execute(params![self.t(), company.0, kind.as_str(), period.to_string(), form, ts(now), auto])?;
         Ok(())
     }
 
@@ -489,9 +462,11 @@ impl TenantScope<'_> {
         period: TaxPeriod,
     ) -> Result<Option<Draft>, StoreError> {
         self.conn()
-            .query_row(
+            .prepare_cached(
                 "SELECT form, saved_at, auto FROM return_drafts
                  WHERE tenant_id = ?1 AND company_id = ?2 AND kind = ?3 AND period = ?4",
+            )?
+            .query_row(
                 params![self.t(), company.0, kind.as_str(), period.to_string()],
                 |r| {
                     let (form, saved, auto): (String, String, bool) =
@@ -513,10 +488,7 @@ impl TenantScope<'_> {
         kind: ReturnKind,
         period: TaxPeriod,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "DELETE FROM return_drafts WHERE tenant_id = ?1 AND company_id = ?2 AND kind = ?3 AND period = ?4",
-            params![self.t(), company.0, kind.as_str(), period.to_string()],
-        )?;
+        self.conn().prepare_cached("DELETE FROM return_drafts WHERE tenant_id = ?1 AND company_id = ?2 AND kind = ?3 AND period = ?4")?.execute(params![self.t(), company.0, kind.as_str(), period.to_string()])?;
         Ok(())
     }
 }

@@ -75,11 +75,10 @@ impl Store<'_> {
         kind: TraineeKind,
     ) -> Result<Option<Trainee>, StoreError> {
         self.conn
-            .query_row(
-                &format!("{TRAINEE} WHERE t.tenant_id = ?1 AND t.kind = ?2 ORDER BY t.id LIMIT 1"),
-                params![tenant.0, kind.as_str()],
-                trainee_row,
-            )
+            .prepare_cached(&format!(
+                "{TRAINEE} WHERE t.tenant_id = ?1 AND t.kind = ?2 ORDER BY t.id LIMIT 1"
+            ))?
+            .query_row(params![tenant.0, kind.as_str()], trainee_row)
             .optional()?
             .transpose()
     }
@@ -91,16 +90,18 @@ impl Store<'_> {
         kind: TraineeKind,
         now: DateTime<Utc>,
     ) -> Result<Trainee, StoreError> {
-        self.conn.execute(
-            "INSERT INTO trainees (tenant_id, name, kind, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![tenant.0, name, kind.as_str(), ts(now)],
-        )?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO trainees (tenant_id, name, kind, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![tenant.0, name, kind.as_str(), ts(now)])?;
         self.trainee(self.conn.last_insert_rowid())
     }
 
     pub fn trainee(&self, id: i64) -> Result<Trainee, StoreError> {
         self.conn
-            .query_row(&format!("{TRAINEE} WHERE t.id = ?1"), [id], trainee_row)?
+            .prepare_cached(&format!("{TRAINEE} WHERE t.id = ?1"))?
+            .query_row([id], trainee_row)?
     }
 
     /// Open a sandbox session for a trainee and return its token.
@@ -110,30 +111,28 @@ impl Store<'_> {
         now: DateTime<Utc>,
     ) -> Result<String, StoreError> {
         let token = hex::encode(rand::random::<[u8; 32]>());
-        self.conn.execute(
-            "INSERT INTO sandbox_sessions (token, trainee_id, created_at) VALUES (?1, ?2, ?3)",
-            params![token, trainee.id, ts(now)],
-        )?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sandbox_sessions (token, trainee_id, created_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![token, trainee.id, ts(now)])?;
         Ok(token)
     }
 
     /// The trainee a sandbox token belongs to; an unknown token is `None`.
     pub fn sandbox_trainee(&self, token: &str) -> Result<Option<Trainee>, StoreError> {
         self.conn
-            .query_row(
-                &format!(
-                    "{TRAINEE} WHERE t.id = (SELECT trainee_id FROM sandbox_sessions WHERE token = ?1)"
-                ),
-                [token],
-                trainee_row,
-            )
+            .prepare_cached(&format!(
+                "{TRAINEE} WHERE t.id = (SELECT trainee_id FROM sandbox_sessions WHERE token = ?1)"
+            ))?
+            .query_row([token], trainee_row)
             .optional()?
             .transpose()
     }
 
     /// Every trainee with a sandbox session open, oldest first.
     pub fn sandbox_trainees(&self) -> Result<Vec<Trainee>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "{TRAINEE} WHERE t.id IN (SELECT trainee_id FROM sandbox_sessions) ORDER BY t.id"
         ))?;
         let rows = stmt
@@ -144,7 +143,8 @@ impl Store<'_> {
 
     pub fn close_sandbox_session(&self, token: &str) -> Result<(), StoreError> {
         self.conn
-            .execute("DELETE FROM sandbox_sessions WHERE token = ?1", [token])?;
+            .prepare_cached("DELETE FROM sandbox_sessions WHERE token = ?1")?
+            .execute([token])?;
         Ok(())
     }
 }

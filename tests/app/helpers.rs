@@ -48,6 +48,7 @@ impl TestApp {
             demo,
             clock: clock.clone(),
             labs: std::sync::Arc::new(labs),
+            boards: Default::default(),
         });
         tokio::spawn(app.serve(listener, async {
             let _ = stopped.await;

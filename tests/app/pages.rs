@@ -118,6 +118,7 @@ async fn serve_stops_when_asked_and_finishes() {
             demo,
             clock: taxlab::clock::Clock::system(),
             labs: std::sync::Arc::new(taxlab::labs::Library::embedded().unwrap()),
+            boards: Default::default(),
         })
         .serve(listener, async {
             let _ = stopped.await;

@@ -245,15 +245,28 @@ pub(super) fn qr_svg(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The dashboard, after ending the class if its end time has passed.
+/// The dashboard, after ending the class if its end time has passed. Only that end is a
+/// write; the dashboard itself is read, regrading only the seats that changed.
 pub async fn board(staff: &Staff, lang: Lang, id: i64) -> Result<Dashboard, AppError> {
-    let (user, now) = (staff.user.clone(), staff.clock.now());
-    class_work(staff, lang, move |s, lib| {
-        classroom::end_due(s, now)?;
-        let class = classroom::class_for(s, &user, id)?;
-        classroom::dashboard(s, lib, class, now)
-    })
-    .await
+    let (user, now, boards) = (staff.user.clone(), staff.clock.now(), staff.boards.clone());
+    let due = staff
+        .db
+        .run_read(move |s| Ok(!s.classes_due(now)?.is_empty()))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    if due {
+        class_work(staff, lang, move |s, _| classroom::end_due(s, now)).await?;
+    }
+    let labs = staff.labs.clone();
+    staff
+        .db
+        .run_read(move |s| {
+            Ok(classroom::class_for(s, &user, id)
+                .and_then(|class| classroom::dashboard(s, &labs, &boards, class, now)))
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?
+        .map_err(|e| super::class_error(e, lang))
 }
 
 pub(super) fn class_id(id: &str, lang: Lang) -> Result<i64, AppError> {

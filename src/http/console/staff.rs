@@ -45,13 +45,18 @@ pub async fn authenticate(
     kind: &'static str,
 ) -> Result<Option<String>, crate::store::StoreError> {
     let now = state.clock.now();
+    // The hash is checked before the write, outside it, one per core at most.
+    let name = username.trim().to_owned();
+    let user = state.db.run_read(move |s| s.user_by_name(&name)).await?;
+    let ok = match &user {
+        Some(u) if !u.disabled => {
+            crate::secrets::verify_async(password, u.password_hash.clone()).await
+        }
+        _ => false,
+    };
     state
         .db
         .run_write(move |s| {
-            let user = s.user_by_name(username.trim())?;
-            let ok = user.as_ref().is_some_and(|u| {
-                !u.disabled && crate::bureau::login::verify(&password, &u.password_hash)
-            });
             s.audit(
                 now,
                 &user
@@ -255,7 +260,8 @@ pub async fn add_user(
         return users_page(&staff, lang, &headers, None, Some(e)).await;
     }
     let password = classroom::new_staff_password();
-    let hash = crate::bureau::login::hash_password(&password)
+    let hash = crate::secrets::hash_async(password.clone(), crate::secrets::Strength::Person)
+        .await
         .map_err(|e| AppError::from_store(e, lang))?;
     let (now, admin, ip) = (staff.clock.now(), staff.user.id, peer.ip().to_string());
     let name = if f.display_name.trim().is_empty() {

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::super::{AppError, ReqLang};
 use super::{
-    Frame, SESSION_COOKIE, bureau, cookie, csrf_token, phone_view, render, stage_home, to_login,
-    who,
+    Frame, SESSION_COOKIE, bureau, bureau_read, cookie, csrf_token, phone_view, render, stage_home,
+    to_login, who,
 };
 use crate::bureau::login;
 use crate::bureau::messages::{self, Announcement};
@@ -153,7 +153,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let notice = state.trainee.class_notice.clone();
-    let found = bureau(&state, lang, move |scope, now| {
+    let found = bureau_read(&state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         Ok((
             s.stage,

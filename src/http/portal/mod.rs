@@ -25,8 +25,8 @@ pub use returns::{
 pub(super) use returns_import::template_file;
 pub use returns_import::{import_post, template};
 pub(super) use returns_view::{
-    FieldView, LineView, PaidItem, PaymentView, Receipt, Refusal, Sheet, filing, import_text,
-    parse_return, payment_view, problem_text, receipt, return_message, sheet,
+    FieldView, LineView, PaidItem, PaymentView, Receipt, Refusal, Sheet, filing, filing_read,
+    import_text, parse_return, payment_view, problem_text, receipt, return_message, sheet,
 };
 pub use settings::*;
 pub(super) use settings::{
@@ -302,6 +302,25 @@ pub(super) async fn bureau<T: Send + 'static>(
     state
         .db
         .run_write(move |s| match f(&s.tenant(demo), now) {
+            Err(LoginError::Store(e)) => Err(e),
+            other => Ok(other),
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))
+}
+
+/// [`bureau`] for a page or a GET that only reads: it runs on a read connection and its
+/// trace and session touch are written afterwards; work that needs more runs again as a
+/// write.
+pub(in crate::http) async fn bureau_read<T: Send + 'static>(
+    state: &Desk,
+    lang: Lang,
+    f: impl FnOnce(&TenantScope<'_>, DateTime<Utc>) -> Result<T, LoginError> + Clone + Send + 'static,
+) -> Result<Result<T, LoginError>, AppError> {
+    let (tenant, now) = (state.tenant(), state.clock.now());
+    state
+        .db
+        .run_mostly_read(move |s| match f(&s.tenant(tenant), now) {
             Err(LoginError::Store(e)) => Err(e),
             other => Ok(other),
         })

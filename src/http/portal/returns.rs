@@ -93,7 +93,7 @@ pub async fn returns_page(
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let (csrf, set) = csrf_token(&headers);
     let d = desk.clone();
-    let found = filing(&desk, lang, token, None, move |scope, who, s| {
+    let found = filing_read(&desk, lang, token, move |scope, who, s| {
         let account = scope.bank_account(who.company)?.value;
         Ok(ListPage {
             frame: frame(
@@ -239,7 +239,7 @@ pub async fn form_page_get(
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let (csrf, set) = csrf_token(&headers);
     let d = desk.clone();
-    let found = filing(&desk, lang, token, None, move |scope, who, s| {
+    let found = filing_read(&desk, lang, token, move |scope, who, s| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
         let (values, source) = returns::opened_values(scope, who, &basis, kind)?;
         Ok(form_page(
@@ -418,7 +418,7 @@ pub async fn calculate(
     require_csrf(&headers, &f.take("csrf"), lang)?;
     let values = f.into_values();
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let found = filing(&desk, lang, token, None, move |scope, who, _| {
+    let found = filing_read(&desk, lang, token, move |scope, who, _| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
         Ok(sheet(&basis, kind, &values, None, lang))
     })
@@ -448,7 +448,7 @@ pub async fn receipt_page(
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let (csrf, set) = csrf_token(&headers);
     let d = desk.clone();
-    let found = filing(&desk, lang, token, None, move |scope, who, s| {
+    let found = filing_read(&desk, lang, token, move |scope, who, s| {
         let r = returns::open_receipt(scope, who, &number)?;
         let row = returns::row(scope, who.company, r.kind, r.period, who.today)?;
         Ok(ReceiptPage {
@@ -547,7 +547,7 @@ pub async fn payment_page(
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let (csrf, set) = csrf_token(&headers);
     let d = desk.clone();
-    let found = filing(&desk, lang, token, None, move |scope, who, s| {
+    let found = filing_read(&desk, lang, token, move |scope, who, s| {
         let r = scope
             .remittance(&number)?
             .filter(|r| r.company == who.company)

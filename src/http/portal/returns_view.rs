@@ -42,44 +42,70 @@ pub(in crate::http) async fn filing<T: Send + 'static>(
     let (tenant, now) = (desk.tenant(), desk.clock.now());
     let today = desk.trainee.sandbox_date;
     desk.db
-        .run_write(move |s| {
-            let scope = s.tenant(tenant);
-            let raw = scope.session(&token)?;
-            let session = match login::session(&scope, now, &token) {
-                Ok(s) if s.stage == SessionStage::Active => s,
-                Ok(s) => return Ok(Err(Refusal::Login(LoginError::WrongStage(s.stage)))),
-                Err(LoginError::Store(e)) => return Err(e),
-                Err(e) => {
-                    if let (LoginError::SessionExpired, Some(r), Some((kind, period, values))) =
-                        (&e, raw, keep)
-                    {
-                        let who = Filer {
-                            person: r.person_id,
-                            company: r.company_id,
-                            now,
-                            today,
-                        };
-                        // a form that cannot be kept (not this company's) is simply lost
-                        let _ = crate::bureau::returns::save_draft(
-                            &scope, &who, kind, period, &values, true,
-                        );
-                    }
-                    return Ok(Err(Refusal::Login(e)));
-                }
-            };
-            let who = Filer {
-                person: session.person_id,
-                company: session.company_id,
-                now,
-                today,
-            };
-            match f(&scope, &who, &session) {
-                Err(Refusal::Return(ReturnError::Store(e))) => Err(e),
-                other => Ok(other),
-            }
-        })
+        .run_write(move |s| as_filer(&s.tenant(tenant), now, today, &token, keep, f))
         .await
         .map_err(|e| AppError::from_store(e, lang))
+}
+
+/// [`filing`] for a page or GET that only reads (see [`bureau_read`]).
+pub(in crate::http) async fn filing_read<T: Send + 'static>(
+    desk: &Desk,
+    lang: Lang,
+    token: String,
+    f: impl FnOnce(&TenantScope<'_>, &Filer, &PortalSession) -> Result<T, Refusal>
+    + Clone
+    + Send
+    + 'static,
+) -> Result<Result<T, Refusal>, AppError> {
+    let (tenant, now) = (desk.tenant(), desk.clock.now());
+    let today = desk.trainee.sandbox_date;
+    desk.db
+        .run_mostly_read(move |s| as_filer(&s.tenant(tenant), now, today, &token, None, f))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))
+}
+
+/// The session's filer, then `f` as them.
+fn as_filer<T>(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    today: chrono::NaiveDate,
+    token: &str,
+    keep: Option<(ReturnKind, TaxPeriod, Values)>,
+    f: impl FnOnce(&TenantScope<'_>, &Filer, &PortalSession) -> Result<T, Refusal>,
+) -> Result<Result<T, Refusal>, StoreError> {
+    let raw = scope.session(token)?;
+    let session = match login::session(scope, now, token) {
+        Ok(s) if s.stage == SessionStage::Active => s,
+        Ok(s) => return Ok(Err(Refusal::Login(LoginError::WrongStage(s.stage)))),
+        Err(LoginError::Store(e)) => return Err(e),
+        Err(e) => {
+            if let (LoginError::SessionExpired, Some(r), Some((kind, period, values))) =
+                (&e, raw, keep)
+            {
+                let who = Filer {
+                    person: r.person_id,
+                    company: r.company_id,
+                    now,
+                    today,
+                };
+                // a form that cannot be kept (not this company's) is simply lost
+                let _ =
+                    crate::bureau::returns::save_draft(scope, &who, kind, period, &values, true);
+            }
+            return Ok(Err(Refusal::Login(e)));
+        }
+    };
+    let who = Filer {
+        person: session.person_id,
+        company: session.company_id,
+        now,
+        today,
+    };
+    match f(scope, &who, &session) {
+        Err(Refusal::Return(ReturnError::Store(e))) => Err(e),
+        other => Ok(other),
+    }
 }
 
 /// A refused filing step as a message (and the field it concerns), for pages and the API.

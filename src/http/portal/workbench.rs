@@ -192,7 +192,7 @@ pub async fn workbench(
 ) -> Result<Response, AppError> {
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let notice = state.trainee.class_notice.clone();
-    let found = bureau(&state, lang, move |scope, now| {
+    let found = bureau_read(&state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         Ok((
             s.stage,

@@ -1,0 +1,699 @@
+//! `cargo bench --bench room [-- --seats N] [--startup-seats M] [--page-seconds S]`: a class
+//! of N trainees (default 500) who all at once join, log in with the SMS step, change the
+//! initial password, open the workbench, the returns, the VAT form, recalculate, file, sign
+//! the tripartite agreement, pay and check their work, each over HTTP against the real
+//! server binary on a free port of 127.0.0.1, with a temporary database.
+//!
+//! Prints per step p50/p95/p99/max, errors by status, the whole room's time, the server's
+//! peak RSS and threads; the instructor's dashboard idle and while the room works; pages
+//! per second (workbench, returns list, a return form) beside the server's own baseline
+//! route (with `TAXLAB_BENCH_BASELINE=1`: 20 indexed rows read and a ~7 KB page rendered) measured
+//! alternately in the same run, so the pages read as ratios; and the time from start to the
+//! first 200 on `/healthz` with a database of M seats (default 2,000). Asserts nothing;
+//! bounded in time (every request 60 s at most, the room 300 s). Results go to BENCHMARKS.md.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_taxlab");
+const ADMIN_PASSWORD: &str = "Bench#Admin2026";
+const NEW_PASSWORD: &str = "Good#Pass42";
+
+/// The filing lab the room works through: 实操演练二 with the bureau's defaults (initial
+/// password, SMS step on) and the agreement still to sign. Its story carries what a trainee
+/// would read off the task panel, in a form the bots can parse.
+const LAB: &str = r#"
+id = "bench-room"
+title = { zh = "压测：首次登录与申报缴款", en = "Bench: first login, filing and payment" }
+story = { zh = "USCC={uscc};ACCOUNT={me.mobile};PERIOD={period};UNBILLED={unbilled_sales}", en = "USCC={uscc};ACCOUNT={me.mobile};PERIOD={period};UNBILLED={unbilled_sales}" }
+minutes = 25
+pass_mark = 60
+
+[setup]
+presets = ["small-scale-trading-above-threshold"]
+as = "tax_clerk"
+state = [
+  { kind = "unbilled_sales", min = 8000, max = 30000 },
+  { kind = "agreement", signed = false },
+]
+
+[[steps]]
+text = { zh = "申报并缴纳增值税。", en = "File and pay the VAT return." }
+
+[[checks]]
+id = "vat_filed"
+kind = "return_filed"
+return = "vat_small"
+points = 60
+step = 1
+
+[[checks]]
+id = "vat_paid"
+kind = "return_paid"
+return = "vat_small"
+points = 40
+step = 1
+"#;
+
+const PACK: &str = r#"
+id = "bench-room"
+title = { zh = "压测", en = "Bench" }
+description = { zh = "压测用。", en = "For the room benchmark." }
+labs = ["bench-room"]
+"#;
+
+struct Args {
+    seats: usize,
+    startup_seats: usize,
+    page_seconds: u64,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        seats: 500,
+        startup_seats: 2000,
+        page_seconds: 3,
+    };
+    let argv: Vec<String> = std::env::args().collect();
+    let mut i = 1;
+    while i < argv.len() {
+        let next = argv.get(i + 1).and_then(|v| v.parse::<usize>().ok());
+        match (argv[i].as_str(), next) {
+            ("--seats", Some(n)) => a.seats = n,
+            ("--startup-seats", Some(n)) => a.startup_seats = n,
+            ("--page-seconds", Some(n)) => a.page_seconds = n as u64,
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    a
+}
+
+/// The server as a child process.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    /// Start `taxlab serve` on a free port; returns it with the time to the first 200 on
+    /// `/healthz`.
+    async fn start(db: &Path, scenarios: &Path) -> (Server, Duration) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let started = Instant::now();
+        let child = Command::new(BIN)
+            .args(["--db"])
+            .arg(db)
+            .args(["serve", "--addr"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--scenarios")
+            .arg(scenarios)
+            .env("TAXLAB_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("TAXLAB_BENCH_BASELINE", "1")
+            .env("TAXLAB_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start the server");
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        loop {
+            let ok = client
+                .get(format!("{base}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200);
+            if ok {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the server did not come up"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        (Server { child, base }, started.elapsed())
+    }
+
+    fn status(&self, field: &str) -> u64 {
+        let s = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        s.lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every timed request: step, time, status.
+type Log = Arc<Mutex<Vec<(&'static str, Duration, u16)>>>;
+
+struct Bot {
+    client: reqwest::Client,
+    base: String,
+    sandbox: String,
+    token: Option<String>,
+    log: Log,
+}
+
+impl Bot {
+    async fn send(
+        &self,
+        step: &'static str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<Value, String> {
+        let mut req = req.timeout(Duration::from_secs(60));
+        if !self.sandbox.is_empty() {
+            req = req.header("x-sandbox-token", &self.sandbox);
+        }
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let started = Instant::now();
+        let res = req.send().await;
+        let (status, text) = match res {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                (status, r.text().await.unwrap_or_default())
+            }
+            Err(e) => (0, e.to_string()),
+        };
+        self.log
+            .lock()
+            .expect("log")
+            .push((step, started.elapsed(), status));
+        if status == 200 {
+            Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+        } else {
+            Err(format!("{step}: {status} {text}"))
+        }
+    }
+
+    async fn get(&self, step: &'static str, path: &str) -> Result<Value, String> {
+        let req = self.client.get(format!("{}{path}", self.base));
+        self.send(step, req).await
+    }
+
+    async fn post(&self, step: &'static str, path: &str, body: Value) -> Result<Value, String> {
+        let req = self.client.post(format!("{}{path}", self.base)).json(&body);
+        self.send(step, req).await
+    }
+
+    /// The whole lab, as a trainee does it.
+    async fn walk(&mut self, code: &str, n: usize) -> Result<(), String> {
+        let joined = self
+            .post(
+                "join",
+                "/api/v1/join",
+                json!({"code": code, "who": format!("学员{n:03}")}),
+            )
+            .await?;
+        self.sandbox = joined["sandbox_token"].as_str().unwrap_or("").to_owned();
+        let panel = self.get("attempt", "/api/v1/attempt").await?;
+        let story: BTreeMap<String, String> = panel["story"]
+            .as_str()
+            .unwrap_or("")
+            .split(';')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let get = |k: &str| story.get(k).cloned().unwrap_or_default();
+        let login = self
+            .post(
+                "login",
+                "/api/v1/login",
+                json!({"company": get("USCC"), "account": get("ACCOUNT"), "password": "Etax@2026"}),
+            )
+            .await?;
+        self.token = login["token"].as_str().map(str::to_owned);
+        let phone = self.get("phone", "/api/v1/phone").await?;
+        let code = phone["messages"][0]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        self.post("sms", "/api/v1/login/sms", json!({"code": code}))
+            .await?;
+        self.post(
+            "password_change",
+            "/api/v1/password/initial",
+            json!({"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}),
+        )
+        .await?;
+        self.get("workbench", "/api/v1/workbench").await?;
+        self.get("returns", "/api/v1/returns").await?;
+        let period = get("PERIOD");
+        let form_path = format!("/api/v1/returns/vat_small/{period}");
+        let form = self.get("form", &form_path).await?;
+        let mut values = form_values(&form);
+        let unbilled = get("UNBILLED");
+        let sales = values
+            .get("sales_3pct_other")
+            .and_then(|v| yuan_to_fen(v))
+            .unwrap_or(0)
+            + yuan_to_fen(&unbilled).unwrap_or(0);
+        values.insert("sales_3pct_other".into(), fen_to_yuan(sales));
+        self.post(
+            "calculate",
+            &format!("{form_path}/calculate"),
+            json!({"values": values}),
+        )
+        .await?;
+        self.post(
+            "submit",
+            &format!("{form_path}/submit"),
+            json!({"values": values, "confirm": true}),
+        )
+        .await?;
+        self.post("agreement", "/api/v1/payments/agreement", json!({}))
+            .await?;
+        self.post("pay", &format!("{form_path}/pay"), json!({}))
+            .await?;
+        let checked = self
+            .post("check", "/api/v1/attempt/check", json!({}))
+            .await?;
+        if checked["score"].as_i64() != Some(100) {
+            return Err(format!("check: score {}", checked["score"]));
+        }
+        Ok(())
+    }
+}
+
+/// The form's fields as the sheet shows them (name → value as typed).
+fn form_values(form: &Value) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for f in form["fields"].as_array().into_iter().flatten() {
+        if let (Some(name), Some(value)) = (f["name"].as_str(), f["value"].as_str()) {
+            out.insert(name.to_owned(), value.to_owned());
+        }
+    }
+    out
+}
+
+fn yuan_to_fen(v: &str) -> Option<i64> {
+    let (int, frac) = v.trim().split_once('.').unwrap_or((v.trim(), "0"));
+    let frac = format!("{frac:0<2}");
+    Some(int.parse::<i64>().ok()? * 100 + frac.get(..2)?.parse::<i64>().ok()?)
+}
+
+fn fen_to_yuan(f: i64) -> String {
+    format!("{}.{:02}", f / 100, f % 100)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+/// A staff token for the admin.
+async fn staff_token(base: &str) -> String {
+    let res: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/console/token"))
+        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token JSON");
+    res["token"].as_str().expect("a staff token").to_owned()
+}
+
+async fn launch(base: &str, staff: &str, seats: usize) -> (i64, String) {
+    let res: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/classes"))
+        .header("x-staff-token", staff)
+        .json(&json!({"name": "压测课堂", "pack": "bench-room", "seats": seats, "seed": 7}))
+        .timeout(Duration::from_secs(300))
+        .send()
+        .await
+        .expect("launch")
+        .json()
+        .await
+        .expect("launch JSON");
+    (
+        res["id"].as_i64().expect("class id"),
+        res["join_code"].as_str().expect("join code").to_owned(),
+    )
+}
+
+/// One dashboard read, timed.
+async fn dashboard(client: &reqwest::Client, base: &str, staff: &str, class: i64) -> Duration {
+    let started = Instant::now();
+    let ok = client
+        .get(format!("{base}/api/v1/classes/{class}"))
+        .header("x-staff-token", staff)
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == 200);
+    assert!(ok, "the dashboard answers");
+    started.elapsed()
+}
+
+/// Requests per second for `secs` seconds over `conns` connections, each with these headers.
+async fn rate(
+    base: &str,
+    path: &str,
+    headers: &[(String, String)],
+    conns: usize,
+    secs: u64,
+) -> (f64, Duration, usize) {
+    let stop = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let client = reqwest::Client::new();
+        let url = format!("{base}{path}");
+        let headers = headers.to_vec();
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut bad = 0;
+            while Instant::now() < stop {
+                let mut req = client.get(&url);
+                for (k, v) in &headers {
+                    req = req.header(k, v);
+                }
+                let started = Instant::now();
+                match req.send().await {
+                    Ok(r) if r.status() == 200 => {
+                        let _ = r.bytes().await;
+                        times.push(started.elapsed());
+                    }
+                    _ => bad += 1,
+                }
+            }
+            (times, bad)
+        }));
+    }
+    let (mut all, mut bad) = (Vec::new(), 0);
+    for t in tasks {
+        let (times, b) = t.await.expect("rate task");
+        all.extend(times);
+        bad += b;
+    }
+    all.sort();
+    (all.len() as f64 / secs as f64, percentile(&all, 0.99), bad)
+}
+
+fn write_scenarios(dir: &Path) -> PathBuf {
+    let root = dir.join("scenarios");
+    std::fs::create_dir_all(root.join("labs")).expect("labs dir");
+    std::fs::create_dir_all(root.join("packs")).expect("packs dir");
+    std::fs::write(root.join("labs/bench-room.toml"), LAB).expect("lab file");
+    std::fs::write(root.join("packs/bench-room.toml"), PACK).expect("pack file");
+    root
+}
+
+async fn room(a: &Args) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenarios = write_scenarios(dir.path());
+    let db = dir.path().join("room.db");
+    let (server, _) = Server::start(&db, &scenarios).await;
+    let base = server.base.clone();
+    let staff = staff_token(&base).await;
+    let rss_before = server.status("VmRSS:");
+    let started = Instant::now();
+    let (class, code) = launch(&base, &staff, a.seats).await;
+    println!(
+        "room of {} seats: launched in {:.2} s (server RSS {} MiB before the launch)",
+        a.seats,
+        started.elapsed().as_secs_f64(),
+        rss_before / 1024
+    );
+    let dash_client = reqwest::Client::new();
+    let idle: Vec<Duration> = {
+        let mut v = Vec::new();
+        for _ in 0..7 {
+            v.push(dashboard(&dash_client, &base, &staff, class).await);
+        }
+        v.sort();
+        v
+    };
+
+    // the room
+    let log: Log = Arc::new(Mutex::new(Vec::new()));
+    let threads = Arc::new(Mutex::new(0u64));
+    let running = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let pid = server.child.id();
+    let sampler = {
+        let (threads, running) = (threads.clone(), running.clone());
+        tokio::spawn(async move {
+            while running.load(std::sync::atomic::Ordering::Relaxed) {
+                let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+                let n = s
+                    .lines()
+                    .find(|l| l.starts_with("Threads:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                let mut t = threads.lock().expect("threads");
+                *t = (*t).max(n);
+                drop(t);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let watcher = {
+        let (base, staff, running) = (base.clone(), staff.clone(), running.clone());
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut times = Vec::new();
+            while running.load(std::sync::atomic::Ordering::Relaxed) {
+                times.push(dashboard(&client, &base, &staff, class).await);
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            times
+        })
+    };
+    let wave = Instant::now();
+    let mut bots = Vec::new();
+    for n in 1..=a.seats {
+        let (base, code, log) = (base.clone(), code.clone(), log.clone());
+        bots.push(tokio::spawn(async move {
+            let mut bot = Bot {
+                client: reqwest::Client::new(),
+                base,
+                sandbox: String::new(),
+                token: None,
+                log,
+            };
+            let out = tokio::time::timeout(Duration::from_secs(300), bot.walk(&code, n)).await;
+            let out = out.unwrap_or_else(|_| Err("timed out".into()));
+            (out, bot.sandbox, bot.token)
+        }));
+    }
+    let mut failures = Vec::new();
+    let mut sessions = Vec::new();
+    for b in bots {
+        let (out, sandbox, token) = b.await.expect("bot");
+        match out {
+            Ok(()) => sessions.push((sandbox, token.unwrap_or_default())),
+            Err(e) => failures.push(e),
+        }
+    }
+    let whole = wave.elapsed();
+    running.store(false, std::sync::atomic::Ordering::Relaxed);
+    let mut busy = watcher.await.expect("watcher");
+    sampler.await.expect("sampler");
+    busy.sort();
+
+    let log = log.lock().expect("log").clone();
+    let mut by_step: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
+    let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
+    for (step, d, status) in &log {
+        by_step.entry(step).or_default().push(*d);
+        *statuses.entry(*status).or_default() += 1;
+    }
+    println!(
+        "  whole room: {:.2} s; {} of {} trainees scored 100; requests {}; by status {:?}",
+        whole.as_secs_f64(),
+        sessions.len(),
+        a.seats,
+        log.len(),
+        statuses
+    );
+    for f in failures.iter().take(5) {
+        println!("  failure: {}", f.chars().take(300).collect::<String>());
+    }
+    println!(
+        "  {:<16} {:>6} {:>8} {:>8} {:>8} {:>8}",
+        "step", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"
+    );
+    let order = [
+        "join",
+        "attempt",
+        "login",
+        "phone",
+        "sms",
+        "password_change",
+        "workbench",
+        "returns",
+        "form",
+        "calculate",
+        "submit",
+        "agreement",
+        "pay",
+        "check",
+    ];
+    for step in order {
+        let Some(v) = by_step.get_mut(step) else {
+            continue;
+        };
+        v.sort();
+        println!(
+            "  {:<16} {:>6} {:>8} {:>8} {:>8} {:>8}",
+            step,
+            v.len(),
+            ms(percentile(v, 0.5)),
+            ms(percentile(v, 0.95)),
+            ms(percentile(v, 0.99)),
+            ms(*v.last().unwrap_or(&Duration::ZERO))
+        );
+    }
+    println!(
+        "  server peak RSS {} MiB, peak threads {}",
+        server.status("VmHWM:") / 1024,
+        *threads.lock().expect("threads")
+    );
+    println!(
+        "  dashboard ({} seats): idle median {} ms (max {}); during the room median {} ms, max {} ms ({} reads)",
+        a.seats,
+        ms(percentile(&idle, 0.5)),
+        ms(*idle.last().unwrap_or(&Duration::ZERO)),
+        ms(percentile(&busy, 0.5)),
+        ms(*busy.last().unwrap_or(&Duration::ZERO)),
+        busy.len()
+    );
+
+    // pages per second beside the baseline, alternately, 3 rounds; 64 connections
+    if let Some((sandbox, token)) = sessions.first() {
+        let headers = vec![
+            ("x-sandbox-token".to_owned(), sandbox.clone()),
+            ("cookie".to_owned(), format!("etax_session={token}")),
+        ];
+        let period = {
+            let client = reqwest::Client::new();
+            let r: Value = client
+                .get(format!("{base}/api/v1/returns"))
+                .header("x-sandbox-token", sandbox)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("returns")
+                .json()
+                .await
+                .expect("returns JSON");
+            r[0]["period"].as_str().unwrap_or("").to_owned()
+        };
+        let pages = [
+            ("baseline", "/_bench/page/1".to_owned()),
+            ("workbench", "/portal".to_owned()),
+            ("returns list", "/portal/returns".to_owned()),
+            ("VAT form", format!("/portal/returns/vat_small/{period}")),
+        ];
+        let mut rates: BTreeMap<&str, Vec<(f64, Duration, usize)>> = BTreeMap::new();
+        for _round in 0..3 {
+            for (name, path) in &pages {
+                let r = rate(&base, path, &headers, 64, a.page_seconds).await;
+                rates.entry(name).or_default().push(r);
+            }
+        }
+        let median = |v: &Vec<(f64, Duration, usize)>| {
+            let mut r: Vec<f64> = v.iter().map(|x| x.0).collect();
+            r.sort_by(f64::total_cmp);
+            r[r.len() / 2]
+        };
+        let base_rate = median(&rates["baseline"]);
+        println!(
+            "  pages, 64 connections, {} s each, 3 alternating rounds (median req/s, ratio to the baseline, worst p99, failed):",
+            a.page_seconds
+        );
+        for (name, _) in &pages {
+            let v = &rates[name];
+            let worst = v.iter().map(|x| x.1).max().unwrap_or_default();
+            let bad: usize = v.iter().map(|x| x.2).sum();
+            println!(
+                "    {:<14} {:>8.0} req/s  {:>5.2}x  p99 {} ms  failed {}  (rounds: {:?})",
+                name,
+                median(v),
+                median(v) / base_rate,
+                ms(worst),
+                bad,
+                v.iter().map(|x| x.0.round() as i64).collect::<Vec<_>>()
+            );
+        }
+    }
+    println!(
+        "  server peak RSS after the pages {} MiB",
+        server.status("VmHWM:") / 1024
+    );
+    server.stop();
+}
+
+/// Start-up with a database of `seats` seats (a class launched, then the server restarted).
+async fn startup(a: &Args) {
+    if a.startup_seats == 0 {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenarios = write_scenarios(dir.path());
+    let db = dir.path().join("big.db");
+    let (server, _) = Server::start(&db, &scenarios).await;
+    let staff = staff_token(&server.base).await;
+    let mut left = a.startup_seats;
+    while left > 0 {
+        let n = left.min(500);
+        launch(&server.base, &staff, n).await;
+        left -= n;
+    }
+    server.stop();
+    let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let (server, took) = Server::start(&db, &scenarios).await;
+        times.push(took);
+        server.stop();
+    }
+    times.sort();
+    println!(
+        "start-up with {} seats ({} MiB): first 200 on /healthz after median {} ms (runs {:?})",
+        a.startup_seats,
+        size / (1 << 20),
+        ms(times[times.len() / 2]),
+        times.iter().map(|t| ms(*t)).collect::<Vec<_>>()
+    );
+}
+
+fn main() {
+    let a = args();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        room(&a).await;
+        startup(&a).await;
+    });
+}
