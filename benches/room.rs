@@ -373,20 +373,28 @@ async fn dashboard(client: &reqwest::Client, base: &str, staff: &str, class: i64
     started.elapsed()
 }
 
-/// Requests per second for `secs` seconds over `conns` connections, each with these headers.
+/// Requests per second for `secs` seconds over `conns` connections, connection `i` as the
+/// `i`-th trainee (their sandbox and bureau sessions), as a room would ask.
 async fn rate(
     base: &str,
     path: &str,
-    headers: &[(String, String)],
+    sessions: &[(String, String)],
     conns: usize,
     secs: u64,
 ) -> (f64, Duration, usize) {
     let stop = Instant::now() + Duration::from_secs(secs);
     let mut tasks = Vec::new();
-    for _ in 0..conns {
-        let client = reqwest::Client::new();
+    for i in 0..conns {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
         let url = format!("{base}{path}");
-        let headers = headers.to_vec();
+        let (sandbox, token) = sessions[i % sessions.len()].clone();
+        let headers = [
+            ("x-sandbox-token".to_owned(), sandbox),
+            ("cookie".to_owned(), format!("etax_session={token}")),
+        ];
         tasks.push(tokio::spawn(async move {
             let mut times = Vec::new();
             let mut bad = 0;
@@ -468,9 +476,10 @@ async fn room(a: &Args) {
                     .and_then(|l| l.split_whitespace().nth(1))
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(0);
-                let mut t = threads.lock().expect("threads");
-                *t = (*t).max(n);
-                drop(t);
+                {
+                    let mut t = threads.lock().expect("threads");
+                    *t = (*t).max(n);
+                }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         })
@@ -589,10 +598,6 @@ async fn room(a: &Args) {
 
     // pages per second beside the baseline, alternately, 3 rounds; 64 connections
     if let Some((sandbox, token)) = sessions.first() {
-        let headers = vec![
-            ("x-sandbox-token".to_owned(), sandbox.clone()),
-            ("cookie".to_owned(), format!("etax_session={token}")),
-        ];
         let period = {
             let client = reqwest::Client::new();
             let r: Value = client
@@ -616,7 +621,7 @@ async fn room(a: &Args) {
         let mut rates: BTreeMap<&str, Vec<(f64, Duration, usize)>> = BTreeMap::new();
         for _round in 0..3 {
             for (name, path) in &pages {
-                let r = rate(&base, path, &headers, 64, a.page_seconds).await;
+                let r = rate(&base, path, &sessions, 64, a.page_seconds).await;
                 rates.entry(name).or_default().push(r);
             }
         }

@@ -74,6 +74,10 @@ pub enum Command {
         )]
         presets: Vec<String>,
     },
+    /// Read the whole database file and check it (SQLite's integrity check). The server
+    /// opens a file by its header and schema version only, so a large file starts at once;
+    /// run this after a crash, a copy or before a backup is trusted.
+    Check,
     /// Compute a tax from a JSON input and print the result as JSON (see docs/calculator.md).
     Calc {
         /// vat-small, vat-general, cit-quarterly, surcharges or late-fee.
@@ -260,6 +264,28 @@ pub fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(seed_exit_code(&e), seed_message(&e, lang)),
+            }
+        }
+        Command::Check => {
+            let db = match Db::open(&cli.db) {
+                Ok(db) => db,
+                Err(e) => return fail(1, store_message(&e, lang)),
+            };
+            let path = cli.db.display().to_string();
+            match db.check() {
+                Ok(rows) if rows == ["ok"] => {
+                    println!("{}", catalog.format(lang, "cli.check_ok", &[("path", &path)]));
+                    ExitCode::SUCCESS
+                }
+                Ok(rows) => fail(
+                    1,
+                    catalog.format(
+                        lang,
+                        "cli.db_corrupt",
+                        &[("path", &path), ("reason", &rows.join("; "))],
+                    ),
+                ),
+                Err(e) => fail(1, store_message(&e, lang)),
             }
         }
         Command::Serve { addr, scenarios } => {

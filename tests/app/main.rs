@@ -13,6 +13,7 @@ mod calc_api;
 mod class_schedule;
 mod classroom;
 mod classroom_api;
+mod concurrency;
 mod courses;
 mod culture_fee;
 mod filing_labs;
