@@ -272,9 +272,12 @@ pub fn main() -> ExitCode {
                 Err(e) => return fail(1, store_message(&e, lang)),
             };
             let path = cli.db.display().to_string();
-            match db.check() {
+            match db.check(true) {
                 Ok(rows) if rows == ["ok"] => {
-                    println!("{}", catalog.format(lang, "cli.check_ok", &[("path", &path)]));
+                    println!(
+                        "{}",
+                        catalog.format(lang, "cli.check_ok", &[("path", &path)])
+                    );
                     ExitCode::SUCCESS
                 }
                 Ok(rows) => fail(
@@ -510,6 +513,13 @@ fn serve(
         .build()
         .map_err(|e| failed(&e, lang))?;
     runtime.block_on(async move {
+        // The file was opened by its header; its pages are checked in the background.
+        let checked = db.clone();
+        tokio::task::spawn_blocking(move || match checked.check(false) {
+            Ok(rows) if rows == ["ok"] => tracing::info!("database quick check: ok"),
+            Ok(rows) => tracing::error!(problems = %rows.join("; "), "database quick check failed: run `taxlab check`, restore from a backup"),
+            Err(e) => tracing::error!(error = %e, "database quick check could not run"),
+        });
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
             Catalog::embedded().format(
                 lang,

@@ -361,19 +361,24 @@ fn check_reads_the_whole_file_and_names_the_damage() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("k.db");
     let db = path.to_str().unwrap();
-    let out = taxlab(
-        &["--db", db, "seed", "--tenants", "3", "--seed", "5"],
-        None,
-    );
+    let out = taxlab(&["--db", db, "seed", "--tenants", "3", "--seed", "5"], None);
     assert!(out.status.success());
     let out = taxlab(&["--db", db, "check"], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8(out.stdout).unwrap().contains("完整性检查通过"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("完整性检查通过")
+    );
     // scribble over a page in the middle of the file: the header and schema still open
     let mut bytes = std::fs::read(&path).unwrap();
     let page = 16_384;
     let at = (bytes.len() / page / 2) * page;
-    for b in &mut bytes[at + 8..at + 4_000] {
+    for b in &mut bytes[at..at + page] {
         *b = 0xA5;
     }
     std::fs::write(&path, &bytes).unwrap();

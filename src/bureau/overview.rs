@@ -79,11 +79,7 @@ pub fn tenant_overview(scope: &TenantScope<'_>) -> Result<TenantOverview, StoreE
             TaxpayerType::SmallScale => ReturnKind::VatSmall,
             TaxpayerType::General => ReturnKind::VatGeneral,
         };
-        let arrears = scope
-            .payments(CompanyId(c.id))?
-            .iter()
-            .filter(|p| p.paid_on.is_none() && p.due_on < sandbox_date)
-            .count();
+        let arrears = scope.arrears_count(CompanyId(c.id), sandbox_date)?;
         companies.push(CompanySummary {
             id: c.id,
             name: co.name.clone(),

@@ -152,6 +152,36 @@ fn module_of(path: &str) -> Option<&'static str> {
     Some(module)
 }
 
+/// A maintenance window over the module a request is for: the module and when it reopens.
+type Closed = Option<(&'static str, Option<chrono::DateTime<chrono::Utc>>)>;
+
+/// The trainee's current attempt and whether a maintenance window closes this module, read
+/// with the trainee (one read for both).
+fn read_attempt(
+    s: &crate::store::Store<'_>,
+    trainee: &Trainee,
+    module: Option<&'static str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<(Attempt, Closed)>, crate::store::StoreError> {
+    let Some(id) = trainee.attempt else {
+        return Ok(None);
+    };
+    let attempt = s.attempt_of(trainee.id, id)?;
+    let closed = match module {
+        Some(module) => s
+            .tenant(trainee.tenant)
+            .faults("maintenance", now)?
+            .into_iter()
+            .find(|f| {
+                serde_json::from_str::<serde_json::Value>(&f.params)
+                    .is_ok_and(|p| p["module"] == module)
+            })
+            .map(|f| (module, f.ends_at)),
+        None => None,
+    };
+    Ok(Some((attempt, closed)))
+}
+
 /// The trainee's attempt as it stands: an exam past its time is finished first; a module
 /// under maintenance refuses the request (and the refusal is traced for the grader).
 pub(super) async fn attempt_checks(
@@ -160,33 +190,31 @@ pub(super) async fn attempt_checks(
     path: &str,
     lang: Lang,
 ) -> Result<(Trainee, Option<Attempt>), AppError> {
-    let Some(id) = trainee.attempt else {
+    let (now, module) = (state.clock.now(), module_of(path));
+    let t = trainee.clone();
+    let found = state
+        .db
+        .run_read(move |s| read_attempt(s, &t, module, now))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    settle(state, trainee, found, path, lang).await
+}
+
+/// What [`read_attempt`] found, acted on: an expired exam handed in, a maintenance refusal
+/// traced, or the attempt to work in.
+async fn settle(
+    state: &AppState,
+    trainee: Trainee,
+    found: Option<(Attempt, Closed)>,
+    path: &str,
+    lang: Lang,
+) -> Result<(Trainee, Option<Attempt>), AppError> {
+    let Some((attempt, closed)) = found else {
         return Ok((trainee, None));
     };
-    let (labs, now, module) = (state.labs.clone(), state.clock.now(), module_of(path));
+    let (labs, now) = (state.labs.clone(), state.clock.now());
     let tenant = trainee.tenant;
     let store_error = |e| AppError::from_store(e, lang);
-    // Most requests only read: the attempt, and a maintenance window over this module.
-    let (attempt, closed) = state
-        .db
-        .run_read(move |s| {
-            let attempt = s.attempt_of(trainee.id, id)?;
-            let closed = match module {
-                Some(module) => s
-                    .tenant(tenant)
-                    .faults("maintenance", now)?
-                    .into_iter()
-                    .find(|f| {
-                        serde_json::from_str::<serde_json::Value>(&f.params)
-                            .is_ok_and(|p| p["module"] == module)
-                    })
-                    .map(|f| (module, f.ends_at)),
-                None => None,
-            };
-            Ok((attempt, closed))
-        })
-        .await
-        .map_err(store_error)?;
     let expired = attempt.finished_at.is_none() && attempt.deadline_at.is_some_and(|d| now >= d);
     let outcome = if expired {
         // an exam whose time is up is handed in, and the trainee is back in their tenant
@@ -243,7 +271,28 @@ impl FromRequestParts<AppState> for Desk {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Desk, Response> {
         let api = parts.uri.path().starts_with("/api/");
         let lang = super::lang::from_parts(parts);
-        let found = match trainee(state, &parts.headers, lang).await {
+        // one read: the trainee behind the token, their attempt, a maintenance window
+        let (now, module) = (state.clock.now(), module_of(parts.uri.path()));
+        let read = match token(&parts.headers) {
+            None => Ok((None, None)),
+            Some(token) => state
+                .db
+                .run_read(move |s| {
+                    let t = s.sandbox_trainee(&token)?;
+                    let found = match &t {
+                        Some(t) if !t.class_paused => read_attempt(s, t, module, now)?,
+                        _ => None,
+                    };
+                    Ok((t, found))
+                })
+                .await
+                .map_err(|e| AppError::from_store(e, lang)),
+        };
+        let (read, found) = match read {
+            Ok((t, found)) => (Ok(t), found),
+            Err(e) => (Err(e), None),
+        };
+        let found = match read {
             Ok(Some(t)) if t.class_paused => Err(AppError::api(
                 StatusCode::SERVICE_UNAVAILABLE,
                 lang,
@@ -251,7 +300,7 @@ impl FromRequestParts<AppState> for Desk {
                 Catalog::embedded().text(lang, "class.paused").to_owned(),
                 None,
             )),
-            Ok(Some(t)) => attempt_checks(state, t, parts.uri.path(), lang).await,
+            Ok(Some(t)) => settle(state, t, found, parts.uri.path(), lang).await,
             Ok(None) => {
                 if api {
                     let message = Catalog::embedded()

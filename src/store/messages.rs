@@ -29,6 +29,16 @@ impl TenantScope<'_> {
         key: &str,
         args: &serde_json::Value,
     ) -> Result<(), StoreError> {
+        // Looked up first, so a page that posts what is already there stays a read.
+        let there = self
+            .conn()
+            .prepare_cached(
+                "SELECT 1 FROM messages WHERE tenant_id = ?1 AND company_id = ?2 AND kind = ?3 AND key = ?4",
+            )?
+            .exists(params![self.t(), company.0, kind, key])?;
+        if there {
+            return Ok(());
+        }
         self.conn().prepare_cached("INSERT OR IGNORE INTO messages (tenant_id, company_id, sent_on, kind, key, args) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![self.t(), company.0, sent_on.to_string(), kind, key, args.to_string()])?;
         Ok(())
     }

@@ -90,11 +90,30 @@ impl TenantId {
 ///   rest wait for a permit, not on a thread.
 #[derive(Clone)]
 pub struct Db {
+    /// Before `writer`: the last `Db` dropped stops the writer thread first, so the write
+    /// connection closes with it (checkpointing the WAL into the file).
+    queue: Arc<Queue>,
     readers: Pool<SqliteConnectionManager>,
     read_permits: Arc<tokio::sync::Semaphore>,
     writer: Arc<Mutex<Connection>>,
-    queue: mpsc::Sender<Job>,
     path: PathBuf,
+}
+
+/// The writer's queue and its thread.
+struct Queue {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Queue {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(t) = self.thread.take()
+            && t.thread().id() != std::thread::current().id()
+        {
+            let _ = t.join();
+        }
+    }
 }
 
 /// Read-only connections used at once by async readers (one per core, and one more so a
@@ -127,8 +146,13 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
 
 fn configure_reader(conn: &mut Connection) -> rusqlite::Result<()> {
     configure(conn)?;
+    // Readers map the file instead of copying each page they visit through `pread`.
+    conn.pragma_update(None, "mmap_size", READER_MMAP_BYTES)?;
     conn.pragma_update(None, "query_only", "ON")
 }
+
+/// How much of the file a reader maps (the OS shares the pages between readers).
+const READER_MMAP_BYTES: i64 = 1 << 30;
 
 impl Db {
     /// Open (or create) the database file and bring its schema up to date.
@@ -161,15 +185,18 @@ impl Db {
         let writer = Arc::new(Mutex::new(conn));
         let (queue, jobs) = mpsc::channel::<Job>();
         let served = writer.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("taxlab-writer".into())
             .spawn(move || serve_writes(&served, &jobs))
             .map_err(|e| opened(&e))?;
         Ok(Db {
+            queue: Arc::new(Queue {
+                jobs: Some(queue),
+                thread: Some(thread),
+            }),
             readers,
             read_permits: Arc::new(tokio::sync::Semaphore::new(READERS)),
             writer,
-            queue,
             path: path.to_owned(),
         })
     }
@@ -184,10 +211,15 @@ impl Db {
         lock(&self.writer).total_changes()
     }
 
-    /// `PRAGMA integrity_check` over the whole file: "ok", or what is wrong.
-    pub fn check(&self) -> Result<Vec<String>, StoreError> {
+    /// `PRAGMA integrity_check` over the whole file (`quick_check` unless `thorough`):
+    /// "ok", or what is wrong.
+    pub fn check(&self, thorough: bool) -> Result<Vec<String>, StoreError> {
         let conn = self.reader()?;
-        let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+        let mut stmt = conn.prepare(if thorough {
+            "PRAGMA integrity_check"
+        } else {
+            "PRAGMA quick_check"
+        })?;
         let rows = stmt
             .query_map([], |r| r.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -319,8 +351,10 @@ impl Db {
             (ok, reply)
         });
         self.queue
-            .send(job)
-            .map_err(|_| StoreError::Other("the writer has stopped".into()))?;
+            .jobs
+            .as_ref()
+            .and_then(|q| q.send(job).ok())
+            .ok_or_else(|| StoreError::Other("the writer has stopped".into()))?;
         rx.await
             .map_err(|_| StoreError::Other("the write failed unexpectedly".into()))?
     }

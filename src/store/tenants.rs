@@ -339,6 +339,18 @@ impl<'c> TenantScope<'c> {
         rows.into_iter().collect()
     }
 
+    /// How many of the company's payments were due before `day` and are still unpaid.
+    pub fn arrears_count(&self, company: CompanyId, day: NaiveDate) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM payments WHERE tenant_id = ?1 AND company_id = ?2
+                 AND due_on < ?3 AND paid_on IS NULL",
+            )?
+            .query_row(params![self.t(), company.0, day.to_string()], |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     pub fn payments(&self, company: CompanyId) -> Result<Vec<PaymentRecord>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, filing_id, item, amount_fen, due_on, paid_on, late_fee_fen FROM payments

@@ -24,6 +24,7 @@ async fn fifty_trainees_join_log_in_and_change_passwords_at_once() {
     assert_eq!(status, 200, "{class}");
     let code = class["join_code"].as_str().unwrap().to_owned();
 
+    let app = &app;
     let joins = join_all((1..=50).map(|n| {
         let body = json!({"code": code, "who": format!("学员{n}")});
         async move { app.post_json("/api/v1/join", &body.to_string()).await }
@@ -51,7 +52,7 @@ async fn fifty_trainees_join_log_in_and_change_passwords_at_once() {
         })
         .collect();
     let logins = join_all(sandboxes.iter().zip(&who).map(|(sandbox, (uscc, mobile))| {
-        let mut api = Api::with_sandbox(&app, sandbox);
+        let mut api = Api::with_sandbox(app, sandbox);
         async move {
             let (status, body) = api
                 .post(
@@ -119,7 +120,10 @@ async fn a_get_page_writes_nothing() {
     page("/portal").await;
     let before = app.db.total_changes();
     let html = page("/portal").await;
-    assert!(html.contains("工作台") || html.contains("我的待办"), "{html}");
+    assert!(
+        html.contains("工作台") || html.contains("我的待办"),
+        "{html}"
+    );
     page("/portal/messages").await;
     let (status, _) = api.get("/api/v1/workbench").await;
     assert_eq!(status, 200);
