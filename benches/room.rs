@@ -9,7 +9,8 @@
 //! per second (workbench, returns list, a return form) beside the server's own baseline
 //! route (with `TAXLAB_BENCH_BASELINE=1`: 20 indexed rows read and a ~7 KB page rendered) measured
 //! alternately in the same run, so the pages read as ratios; and the time from start to the
-//! first 200 on `/healthz` with a database of M seats (default 2,000). Asserts nothing;
+//! first 200 on `/healthz` with a database of M seats (default 2,000; `ROOM_STARTUP_DB=FILE`
+//! keeps that database for the next run). Asserts nothing;
 //! bounded in time (every request 60 s at most, the room 300 s). Results go to BENCHMARKS.md.
 
 use std::collections::BTreeMap;
@@ -664,19 +665,23 @@ async fn startup(a: &Args) {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let scenarios = write_scenarios(dir.path());
-    let db = dir.path().join("big.db");
-    let (server, _) = Server::start(&db, &scenarios).await;
-    let staff = staff_token(&server.base).await;
-    let mut left = a.startup_seats;
-    while left > 0 {
-        let n = left.min(500);
-        launch(&server.base, &staff, n).await;
-        left -= n;
+    // ROOM_STARTUP_DB=FILE keeps the large database there (made once, reused after)
+    let db = std::env::var_os("ROOM_STARTUP_DB")
+        .map_or_else(|| dir.path().join("big.db"), PathBuf::from);
+    if !db.exists() {
+        let (server, _) = Server::start(&db, &scenarios).await;
+        let staff = staff_token(&server.base).await;
+        let mut left = a.startup_seats;
+        while left > 0 {
+            let n = left.min(500);
+            launch(&server.base, &staff, n).await;
+            left -= n;
+        }
+        server.stop();
     }
-    server.stop();
     let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
     let mut times = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..7 {
         let (server, took) = Server::start(&db, &scenarios).await;
         times.push(took);
         server.stop();

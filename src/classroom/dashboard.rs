@@ -82,6 +82,11 @@ struct Live {
 /// alone, such as a lockout running out).
 const REGRADE_SECONDS: i64 = 60;
 
+/// Seats regraded in one tick at most, when a grade is already shown for the rest: while a
+/// whole room works at once, a seat's cell may lag a tick or two (2 s each) rather than the
+/// tick taking as long as grading the room. A seat never graded is always graded.
+const REGRADES_PER_TICK: usize = 100;
+
 /// The dashboards' memory of every live seat's grade, shared by everyone watching: a tick
 /// regrades only the seats whose trainee did something since, so its cost grows with the
 /// seats that changed, not with the room.
@@ -94,6 +99,12 @@ impl Boards {
         map.get(&head.attempt)
             .filter(|l| l.head == *head && (now - l.graded_at).num_seconds() < REGRADE_SECONDS)
             .cloned()
+    }
+
+    /// The last grade of this attempt, however old.
+    fn last(&self, attempt: i64) -> Option<Live> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&attempt).cloned()
     }
 
     fn put(&self, live: Live, now: DateTime<Utc>) {
@@ -166,6 +177,20 @@ pub fn dashboard(
             .or_default()
             .push((lab, score, passed));
     }
+    // What this tick regrades: every seat never graded, then the stalest of those whose
+    // trainee did something, up to the budget.
+    let mut stale: Vec<(Option<DateTime<Utc>>, i64)> = heads
+        .values()
+        .filter(|h| boards.get(h, now).is_none())
+        .map(|h| (boards.last(h.attempt).map(|l| l.graded_at), h.attempt))
+        .collect();
+    stale.sort();
+    let never = stale.iter().filter(|(at, _)| at.is_none()).count();
+    let due: std::collections::HashSet<i64> = stale
+        .iter()
+        .take(never.max(REGRADES_PER_TICK))
+        .map(|(_, a)| *a)
+        .collect();
     let mut rows = Vec::new();
     for seat in s.seats(class.id)? {
         let mut row = SeatRow {
@@ -182,9 +207,10 @@ pub fn dashboard(
             hand: hands.iter().any(|(t, _)| *t == seat.trainee_id),
         };
         let live = match heads.get(&seat.trainee_id) {
-            Some(head) => match boards.get(head, now) {
-                Some(l) => Some(l),
-                None => {
+            Some(head) => match (boards.get(head, now), boards.last(head.attempt)) {
+                (Some(l), _) => Some(l),
+                (None, Some(old)) if !due.contains(&head.attempt) => Some(old),
+                (None, _) => {
                     let l = grade_live(s, lib, *head, now)?;
                     if let Some(l) = &l {
                         boards.put(l.clone(), now);

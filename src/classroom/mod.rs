@@ -278,11 +278,32 @@ pub fn create_and_launch(
         sandbox_date: default_sandbox_date(),
         presets,
     };
+    let mut trainees = Vec::with_capacity(roster.len());
     seed::seed(db, &plan, |s, seat, tenant| {
         let (name, no) = &roster[seat as usize - 1];
         let t = s.create_trainee(tenant, name, TraineeKind::Class, now)?;
+        trainees.push(t.id);
         s.add_seat(id, seat, name, no, t.id)
     })?;
+    // Every seat's first lab is prepared now, so a room joining at once only claims it.
+    if let Some(first) = pack.labs.first().and_then(|l| lib.lab(l)) {
+        let spec = run::tenant_spec(first, class_seed, 1);
+        let plan = SeedPlan {
+            class_seed: spec.class_seed,
+            label_prefix: Some(format!("class{id}-{}", first.id)),
+            tenants: roster.len() as u32,
+            sandbox_date: spec.sandbox_date,
+            presets: spec.presets,
+        };
+        seed::seed(db, &plan, |s, seat, tenant| {
+            s.prepare_tenant(
+                trainees[seat as usize - 1],
+                &first.id,
+                &first.digest,
+                tenant,
+            )
+        })?;
+    }
     let ms = started.elapsed().as_millis() as i64;
     db.write(|s| {
         s.set_launch(id, now, ms)?;

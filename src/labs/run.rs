@@ -60,7 +60,25 @@ fn lab_seed(id: &str) -> u64 {
     })
 }
 
-/// Start `lab` for a trainee: a new tenant from the lab's setup (the same trainee seat and
+/// The tenant a lab's attempt works in, for the seat of a class (or course) with this seed:
+/// the same lab and seat always give the same data.
+pub fn tenant_spec<'t>(lab: &Lab, class_seed: u64, seat: u32) -> TenantSpec<'t> {
+    let tables = synth::Tables::embedded();
+    TenantSpec {
+        class_seed: class_seed ^ lab_seed(&lab.id),
+        seat,
+        sandbox_date: lab.setup.sandbox_date.unwrap_or_else(default_sandbox_date),
+        presets: lab
+            .setup
+            .presets
+            .iter()
+            .filter_map(|p| tables.preset(p))
+            .collect(),
+    }
+}
+
+/// Start `lab` for a trainee: a new tenant from the lab's setup (or the one prepared for it
+/// when the class was launched) (the same trainee seat and
 /// lab always give the same data), which becomes the trainee's current tenant.
 pub fn start(
     s: &Store<'_>,
@@ -84,22 +102,16 @@ pub fn start(
         started_at: now,
         deadline_at: pack.map(|(_, d)| d),
     })?;
-    let tables = synth::Tables::embedded();
-    let presets = lab
-        .setup
-        .presets
-        .iter()
-        .filter_map(|p| tables.preset(p))
-        .collect();
-    let mut data = synth::generate(&TenantSpec {
-        class_seed: home.class_seed ^ lab_seed(&lab.id),
-        seat,
-        sandbox_date: lab.setup.sandbox_date.unwrap_or_else(default_sandbox_date),
-        presets,
-    })
-    .map_err(|e| StoreError::Other(e.to_string()))?;
-    data.label = format!("attempt-{id}");
-    let tenant = s.insert_tenant(&data)?;
+    let label = format!("attempt-{id}");
+    let tenant = match s.take_prepared_tenant(trainee.id, &lab.id, &lab.digest, &label)? {
+        Some(t) => t,
+        None => {
+            let mut data = synth::generate(&tenant_spec(lab, home.class_seed, seat))
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            data.label = label;
+            s.insert_tenant(&data)?
+        }
+    };
     let materials = apply(&s.tenant(tenant), lab, now)?;
     let json = serde_json::to_string(&materials).map_err(|e| StoreError::Other(e.to_string()))?;
     s.begin_attempt(id, tenant, &json)?;

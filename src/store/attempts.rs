@@ -192,6 +192,54 @@ impl Store<'_> {
         rows.into_iter().collect()
     }
 
+    /// Keep a tenant prepared for the trainee's first attempt at a lab (at this digest).
+    pub fn prepare_tenant(
+        &self,
+        trainee: i64,
+        lab: &str,
+        digest: &str,
+        tenant: TenantId,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO prepared_tenants (trainee_id, lab_id, lab_digest, tenant_id) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![trainee, lab, digest, tenant.0])?;
+        Ok(())
+    }
+
+    /// The tenant prepared for the trainee's attempt at a lab, taken (it is used once), and
+    /// relabelled as `label`. None if there is none, or it was prepared for another version
+    /// of the lab.
+    pub fn take_prepared_tenant(
+        &self,
+        trainee: i64,
+        lab: &str,
+        digest: &str,
+        label: &str,
+    ) -> Result<Option<TenantId>, StoreError> {
+        let found: Option<(i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT tenant_id, lab_digest FROM prepared_tenants WHERE trainee_id = ?1 AND lab_id = ?2",
+            )?
+            .query_row(params![trainee, lab], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((tenant, prepared_for)) = found else {
+            return Ok(None);
+        };
+        self.conn
+            .prepare_cached("DELETE FROM prepared_tenants WHERE trainee_id = ?1 AND lab_id = ?2")?
+            .execute(params![trainee, lab])?;
+        if prepared_for != digest {
+            return Ok(None);
+        }
+        self.conn
+            .prepare_cached("UPDATE tenants SET label = ?2 WHERE id = ?1")?
+            .execute(params![tenant, label])?;
+        Ok(Some(TenantId(tenant)))
+    }
+
     /// For each seated trainee of a class working in a lab: the attempt, its tenant, how
     /// many hints it opened and the newest trace id of its tenant (what changes whenever
     /// the trainee does anything), for the dashboard to regrade only what changed.

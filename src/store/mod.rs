@@ -60,6 +60,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0006_courses.sql")),
     M::up(include_str!("migrations/0007_returns.sql")),
     M::up(include_str!("migrations/0008_culture_fee.sql")),
+    M::up(include_str!("migrations/0009_prepared_tenants.sql")),
 ];
 
 /// The schema version this binary writes.
@@ -501,13 +502,18 @@ fn prepare_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> 
     conn.pragma_update(None, "application_id", APPLICATION_ID)?;
     // Foreign keys are off while migrating, so a migration may rebuild a table the SQLite
     // way (create, copy, drop, rename) without cascading; then everything is checked.
+    // (Only after a migration ran: on a file already up to date the whole-file check would
+    // be most of the start-up time.)
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     Migrations::from_slice(MIGRATIONS)
         .to_latest(conn)
         .map_err(|e| StoreError::Other(format!("migration: {e}")))?;
-    let broken: Option<String> = conn
-        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
-        .optional()?;
+    let broken: Option<String> = if version < SCHEMA_VERSION as i64 {
+        conn.query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()?
+    } else {
+        None
+    };
     if let Some(table) = broken {
         return Err(StoreError::Corrupt {
             path: shown(),

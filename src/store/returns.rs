@@ -74,6 +74,10 @@ pub struct Draft {
 
 const RETURN_COLUMNS: &str = "id, kind, period, version, filing_no, deadline, filed_on, submitted_at, person_id, total_due_fen, assessment, form, reason";
 
+/// [`RETURN_COLUMNS`] without the working and the form as filed (left empty): what lists
+/// need, without copying kilobytes of JSON a row.
+const RETURN_HEAD_COLUMNS: &str = "id, kind, period, version, filing_no, deadline, filed_on, submitted_at, person_id, total_due_fen, '', '', reason";
+
 fn return_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<FiledReturn, StoreError>> {
     let (kind, period, deadline, filed, submitted): (
         String,
@@ -167,6 +171,51 @@ fn remittance_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Remittance, 
 
 impl TenantScope<'_> {
     /// Every version of a company's return for a tax and period, oldest first.
+    /// [`TenantScope::return_versions`] without `assessment_json` and `form` (empty).
+    pub fn return_version_heads(
+        &self,
+        company: CompanyId,
+        kind: ReturnKind,
+        period: TaxPeriod,
+    ) -> Result<Vec<FiledReturn>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {RETURN_HEAD_COLUMNS} FROM filings WHERE tenant_id = ?1 AND company_id = ?2
+             AND kind = ?3 AND period = ?4 ORDER BY version"
+        ))?;
+        let rows = stmt
+            .query_map(
+                params![self.t(), company.0, kind.as_str(), period.to_string()],
+                return_row,
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    /// The (kind, period) of every return the company has filed, each once, by period.
+    pub fn filed_periods(
+        &self,
+        company: CompanyId,
+    ) -> Result<Vec<(ReturnKind, TaxPeriod)>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT DISTINCT kind, period FROM filings WHERE tenant_id = ?1 AND company_id = ?2
+             ORDER BY period, kind",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t(), company.0], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(kind, period)| {
+                Ok((
+                    parse_opt("return kind", &kind, ReturnKind::parse)?,
+                    TaxPeriod::parse(&period)
+                        .map_err(|_| StoreError::BadData(format!("period {period:?}")))?,
+                ))
+            })
+            .collect()
+    }
+
     pub fn return_versions(
         &self,
         company: CompanyId,

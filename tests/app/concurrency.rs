@@ -147,3 +147,65 @@ async fn a_get_page_writes_nothing() {
     page("/portal").await;
     assert_eq!(app.db.total_changes(), before + 2);
 }
+
+/// The first lab's tenant, prepared at launch and claimed at join, is the one the lab would
+/// generate for that seat: starting the lab again gives the same company and people.
+#[tokio::test]
+async fn a_prepared_first_lab_is_the_one_generation_would_give() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "prep").await;
+    let teacher = staff(&app, "prep").await;
+    let (status, class) = teacher
+        .post(
+            "/api/v1/classes",
+            json!({"name": "预备", "pack": "etax-basics", "seats": 2, "seed": 11}),
+        )
+        .await;
+    assert_eq!(status, 200, "{class}");
+    let prepared: i64 = app
+        .db
+        .read(|s| {
+            Ok(s.tenants()?
+                .iter()
+                .filter(|t| t.label.contains("-account-setup-"))
+                .count() as i64)
+        })
+        .unwrap();
+    assert_eq!(prepared, 2, "one prepared tenant a seat");
+    let res = app
+        .post_json(
+            "/api/v1/join",
+            &json!({"code": class["join_code"], "who": "甲"}).to_string(),
+        )
+        .await;
+    let sandbox = res.json::<serde_json::Value>().await.unwrap()["sandbox_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let current = |app: &TestApp| {
+        app.db
+            .read(|s| {
+                let t = s.sandbox_trainee(&sandbox)?.unwrap();
+                let a = s.attempt_of(t.id, t.attempt.unwrap())?;
+                let label = s.tenant(a.tenant.unwrap()).record()?.label;
+                let m = taxlab::labs::run::materials(&a)?.values;
+                Ok((
+                    label,
+                    m["uscc"].clone(),
+                    m["me.mobile"].clone(),
+                    m["me.name"].clone(),
+                ))
+            })
+            .unwrap()
+    };
+    let (label, uscc, mobile, name) = current(&app);
+    assert!(label.starts_with("attempt-"), "{label}");
+    let api = Api::with_sandbox(&app, &sandbox);
+    let (status, body) = api
+        .post("/api/v1/labs/account-setup/start", json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let again = current(&app);
+    assert_ne!(again.0, label, "a new attempt, a new tenant");
+    assert_eq!((again.1, again.2, again.3), (uscc, mobile, name));
+}

@@ -154,14 +154,14 @@ pub fn returns_list(
     today: NaiveDate,
 ) -> Result<Vec<ReturnRow>, StoreError> {
     let co = scope.company(company)?.value;
-    let filed = scope.returns_of(company)?;
+    let filed = scope.filed_periods(company)?;
     let mut rows = Vec::new();
     for (kind, due) in kinds_due(&co, today) {
         let periods: Vec<TaxPeriod> = {
             let mut done: Vec<TaxPeriod> = filed
                 .iter()
-                .filter(|r| r.kind == kind && r.period <= due)
-                .map(|r| r.period)
+                .filter(|(k, p)| *k == kind && *p <= due)
+                .map(|(_, p)| *p)
                 .collect();
             done.dedup();
             let mut out: Vec<TaxPeriod> = done.iter().rev().take(2).rev().copied().collect();
@@ -222,7 +222,7 @@ pub fn row(
     period: TaxPeriod,
     today: NaiveDate,
 ) -> Result<ReturnRow, StoreError> {
-    let versions = scope.return_versions(company, kind, period)?;
+    let versions = scope.return_version_heads(company, kind, period)?;
     let deadline = deadline(period);
     let unpaid = scope
         .return_payments(company, kind, period)?
