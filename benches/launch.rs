@@ -33,8 +33,11 @@ fn tick(db: &Db, lib: &Library, boards: &classroom::Boards, class: &taxlab::stor
 
 /// Ticks while nobody in the room does anything: the grades are kept from the tick before.
 fn warm_ticks(db: &Db, lib: &Library, class: &taxlab::store::ClassRecord, seats: u32, what: &str) {
+    // every seat graded once (a tick regrades at most 100)
     let boards = classroom::Boards::default();
-    tick(db, lib, &boards, class);
+    for _ in 0..=seats / 100 {
+        tick(db, lib, &boards, class);
+    }
     let ticks: Vec<Duration> = (0..7)
         .map(|_| {
             let started = Instant::now();
@@ -120,7 +123,7 @@ fn main() {
                     .collect();
                 let d = median(ticks.clone());
                 println!(
-                    "  {seats:>3} seats: one dashboard tick (every seat graded) {:.3} s median (min {:.3}, max {:.3})",
+                    "  {seats:>3} seats: first look, every seat changed (grades up to 100, the budget) {:.3} s median (min {:.3}, max {:.3})",
                     d.as_secs_f64(),
                     ticks.iter().min().unwrap_or(&d).as_secs_f64(),
                     ticks.iter().max().unwrap_or(&d).as_secs_f64(),
@@ -153,7 +156,7 @@ fn main() {
                     .collect();
                 let d = median(ticks.clone());
                 println!(
-                    "  {seats:>3} seats: one dashboard tick, every seat in the filing lab {:.3} s median (min {:.3}, max {:.3})",
+                    "  {seats:>3} seats: first look, every seat in the filing lab (grades up to 100) {:.3} s median (min {:.3}, max {:.3})",
                     d.as_secs_f64(),
                     ticks.iter().min().unwrap_or(&d).as_secs_f64(),
                     ticks.iter().max().unwrap_or(&d).as_secs_f64(),

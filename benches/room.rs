@@ -655,7 +655,63 @@ async fn room(a: &Args) {
         "  server peak RSS after the pages {} MiB",
         server.status("VmHWM:") / 1024
     );
+    flood(&server, sessions.first()).await;
     server.stop();
+}
+
+/// 300 wrong console passwords at once (argon2's full setting each): how long they take,
+/// the server's memory, and a trainee's page meanwhile.
+async fn flood(server: &Server, session: Option<&(String, String)>) {
+    let before = server.status("VmRSS:");
+    let started = Instant::now();
+    let mut tries = Vec::new();
+    for n in 0..300 {
+        let base = server.base.clone();
+        tries.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(format!("{base}/api/v1/console/token"))
+                .json(&json!({"username": "admin", "password": format!("guess{n}")}))
+                .timeout(Duration::from_secs(120))
+                .send()
+                .await
+                .map_or(0, |r| r.status().as_u16())
+        }));
+    }
+    let mut page = Vec::new();
+    if let Some((sandbox, token)) = session {
+        let client = reqwest::Client::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            let ok = client
+                .get(format!("{}/portal", server.base))
+                .header("x-sandbox-token", sandbox)
+                .header("cookie", format!("etax_session={token}"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200);
+            page.push((t.elapsed(), ok));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
+    for t in tries {
+        *statuses.entry(t.await.unwrap_or(0)).or_default() += 1;
+    }
+    let took = started.elapsed();
+    let mut times: Vec<Duration> = page.iter().map(|p| p.0).collect();
+    times.sort();
+    println!(
+        "  300 wrong console passwords at once: {:.2} s, answers {:?}; server RSS {} -> {} MiB (peak {} MiB); a trainee's workbench meanwhile median {} ms, max {} ms, {} of {} ok",
+        took.as_secs_f64(),
+        statuses,
+        before / 1024,
+        server.status("VmRSS:") / 1024,
+        server.status("VmHWM:") / 1024,
+        ms(percentile(&times, 0.5)),
+        ms(*times.last().unwrap_or(&Duration::ZERO)),
+        page.iter().filter(|p| p.1).count(),
+        page.len()
+    );
 }
 
 /// Start-up with a database of `seats` seats (a class launched, then the server restarted).

@@ -520,7 +520,7 @@ fn serve(
             Ok(rows) => tracing::error!(problems = %rows.join("; "), "database quick check failed: run `taxlab check`, restore from a backup"),
             Err(e) => tracing::error!(error = %e, "database quick check could not run"),
         });
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        let listener = listen(addr).map_err(|e| {
             Catalog::embedded().format(
                 lang,
                 "cli.bind_failed",
@@ -550,6 +550,22 @@ fn serve(
         .await
         .map_err(|e| failed(&e, lang))
     })
+}
+
+/// Connections a listening socket holds before the server accepts them: a room of
+/// hundreds connecting in the same second must not overflow it (the default, 128, makes the
+/// rest retry a second later).
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 fn failed(e: &dyn std::fmt::Display, lang: Lang) -> String {

@@ -69,7 +69,8 @@ struct Live {
     head: LiveHead,
     graded_at: DateTime<Utc>,
     lab: String,
-    score: u32,
+    /// None until first graded.
+    score: Option<u32>,
     started_at: DateTime<Utc>,
     last: Option<(String, DateTime<Utc>)>,
     current_step: Option<usize>,
@@ -133,7 +134,7 @@ fn grade_live(
         head,
         graded_at: now,
         lab: lab.id.clone(),
-        score: g.score,
+        score: Some(g.score),
         started_at: a.started_at,
         last: facts
             .trace
@@ -185,10 +186,9 @@ pub fn dashboard(
         .map(|h| (boards.last(h.attempt).map(|l| l.graded_at), h.attempt))
         .collect();
     stale.sort();
-    let never = stale.iter().filter(|(at, _)| at.is_none()).count();
     let due: std::collections::HashSet<i64> = stale
         .iter()
-        .take(never.max(REGRADES_PER_TICK))
+        .take(REGRADES_PER_TICK)
         .map(|(_, a)| *a)
         .collect();
     let mut rows = Vec::new();
@@ -210,8 +210,19 @@ pub fn dashboard(
             Some(head) => match (boards.get(head, now), boards.last(head.attempt)) {
                 (Some(l), _) => Some(l),
                 (None, Some(old)) if !due.contains(&head.attempt) => Some(old),
+                // not graded yet, and this tick's budget spent: working, score to come
+                (None, None) if !due.contains(&head.attempt) => Some(Live {
+                    head: head.clone(),
+                    graded_at: now,
+                    lab: head.lab.clone(),
+                    score: None,
+                    started_at: head.started_at,
+                    last: None,
+                    current_step: None,
+                    failing: Vec::new(),
+                }),
                 (None, _) => {
-                    let l = grade_live(s, lib, *head, now)?;
+                    let l = grade_live(s, lib, head.clone(), now)?;
                     if let Some(l) = &l {
                         boards.put(l.clone(), now);
                     }
@@ -246,7 +257,7 @@ pub fn dashboard(
             let cell = match (&live, best) {
                 (Some(l), _) if &l.lab == lab => Cell {
                     state: "working",
-                    score: Some(l.score),
+                    score: l.score,
                 },
                 (_, Some((_, score, passed))) => Cell {
                     state: if *passed == Some(true) {

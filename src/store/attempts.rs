@@ -56,13 +56,26 @@ pub struct Attempt {
 }
 
 /// A seat's current attempt as the dashboard polls it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveHead {
     pub trainee: i64,
     pub attempt: i64,
     pub tenant: TenantId,
     pub hints: i64,
     pub trace_head: i64,
+    pub lab: String,
+    pub started_at: DateTime<Utc>,
+}
+
+/// A [`LiveHead`] as read, before its time is parsed.
+struct RawHead {
+    trainee: i64,
+    attempt: i64,
+    tenant: TenantId,
+    hints: i64,
+    trace_head: i64,
+    lab: String,
+    started_at: String,
 }
 
 const COLUMNS: &str = "id, trainee_id, lab_id, lab_digest, pack_id, mode, tenant_id, started_at, deadline_at, finished_at, materials, hints, checks_run, grade, score, passed";
@@ -246,7 +259,8 @@ impl Store<'_> {
     pub fn class_live_heads(&self, class: i64) -> Result<Vec<LiveHead>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT t.id, a.id, a.tenant_id, json_array_length(a.hints),
-                    (SELECT max(e.id) FROM trace_events e WHERE e.tenant_id = a.tenant_id)
+                    (SELECT max(e.id) FROM trace_events e WHERE e.tenant_id = a.tenant_id),
+                    a.lab_id, a.started_at
              FROM seats st JOIN trainees t ON t.id = st.trainee_id
              JOIN attempts a ON a.id = t.current_attempt AND a.finished_at IS NULL
                             AND a.tenant_id IS NOT NULL
@@ -254,16 +268,30 @@ impl Store<'_> {
         )?;
         let rows = stmt
             .query_map([class], |r| {
-                Ok(LiveHead {
+                Ok(RawHead {
                     trainee: r.get(0)?,
                     attempt: r.get(1)?,
                     tenant: TenantId(r.get(2)?),
                     hints: r.get(3)?,
                     trace_head: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
+                    lab: r.get(5)?,
+                    started_at: r.get(6)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        rows.into_iter()
+            .map(|h| {
+                Ok(LiveHead {
+                    trainee: h.trainee,
+                    attempt: h.attempt,
+                    tenant: h.tenant,
+                    hints: h.hints,
+                    trace_head: h.trace_head,
+                    lab: h.lab,
+                    started_at: parse_ts(&h.started_at)?,
+                })
+            })
+            .collect()
     }
 
     /// Every finished attempt of a class's seated trainees, in short: (trainee, lab, score,
