@@ -8,7 +8,7 @@ use fantoccini::{Client, Locator};
 use crate::helpers::TestApp;
 use crate::{
     assert_no_console_errors, browser, enter_sandbox, fill, phone_code, screenshot, start_driver,
-    submit, text, wait_for,
+    submit, text, wait_for, wait_text,
 };
 
 /// A trainee does a lab in the browser: starts it, reads the task panel, opens a hint,
@@ -191,8 +191,7 @@ async fn instructor_runs_a_class_and_watches_it_live() {
         &format!("/console/classes/{}/end", class_id(&teacher).await),
     )
     .await;
-    wait_for(&teacher, ".notice-box").await;
-    assert!(text(&teacher).await.contains("课堂已结束"));
+    wait_text(&teacher, "课堂已结束").await;
     screenshot(&teacher, "43-class-ended").await;
     teacher.close().await.unwrap();
     trainee.close().await.unwrap();

@@ -182,6 +182,26 @@ async fn wait_for(c: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
 }
 
+/// Wait until the page says `needle` (the page may still be changing: a navigation after a
+/// form, or the live dashboard replacing its rows).
+async fn wait_text(c: &Client, needle: &str) {
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let body = match c.find(Locator::Css("body")).await {
+            Ok(b) => b.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if body.contains(needle) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "waiting for {needle:?}; the page says: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn text(c: &Client) -> String {
     c.find(Locator::Css("body"))
         .await
