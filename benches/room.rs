@@ -113,7 +113,9 @@ impl Server {
             .expect("a free port")
             .port();
         let started = Instant::now();
-        let child = Command::new(BIN)
+        // ROOM_BIN=PATH: another build of taxlab (an older one, to compare)
+        let bin = std::env::var("ROOM_BIN").unwrap_or_else(|_| BIN.to_owned());
+        let child = Command::new(bin)
             .args(["--db"])
             .arg(db)
             .args(["serve", "--addr"])

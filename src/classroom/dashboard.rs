@@ -12,7 +12,7 @@ use crate::labs::Library;
 use crate::labs::facts::Facts;
 use crate::labs::grade::grade;
 use crate::labs::run;
-use crate::store::{ClassRecord, LiveHead, Store};
+use crate::store::{ClassRecord, Finished, LiveHead, Store};
 
 /// One seat on the dashboard.
 #[derive(Debug, Clone, Serialize)]
@@ -171,12 +171,9 @@ pub fn dashboard(
         .into_iter()
         .map(|h| (h.trainee, h))
         .collect();
-    let mut finished: HashMap<i64, Vec<(String, Option<i64>, Option<bool>)>> = HashMap::new();
-    for (trainee, lab, score, passed) in s.class_finished(class.id)? {
-        finished
-            .entry(trainee)
-            .or_default()
-            .push((lab, score, passed));
+    let mut finished: HashMap<i64, Vec<Finished>> = HashMap::new();
+    for f in s.class_finished(class.id)? {
+        finished.entry(f.trainee).or_default().push(f);
     }
     // What this tick regrades: every seat never graded, then the stalest of those whose
     // trainee did something, up to the budget.
@@ -252,20 +249,20 @@ pub fn dashboard(
         for lab in &labs {
             let best = done
                 .iter()
-                .filter(|(l, _, _)| l == lab)
-                .max_by_key(|(_, score, _)| *score);
+                .filter(|f| &f.lab == lab)
+                .max_by_key(|f| f.score);
             let cell = match (&live, best) {
                 (Some(l), _) if &l.lab == lab => Cell {
                     state: "working",
                     score: l.score,
                 },
-                (_, Some((_, score, passed))) => Cell {
-                    state: if *passed == Some(true) {
+                (_, Some(f)) => Cell {
+                    state: if f.passed == Some(true) {
                         "passed"
                     } else {
                         "failed"
                     },
-                    score: score.map(|s| s as u32),
+                    score: f.score.map(|s| s as u32),
                 },
                 _ => Cell {
                     state: "none",

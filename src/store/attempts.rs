@@ -67,6 +67,15 @@ pub struct LiveHead {
     pub started_at: DateTime<Utc>,
 }
 
+/// A finished attempt as the dashboard's cells show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    pub trainee: i64,
+    pub lab: String,
+    pub score: Option<i64>,
+    pub passed: Option<bool>,
+}
+
 /// A [`LiveHead`] as read, before its time is parsed.
 struct RawHead {
     trainee: i64,
@@ -294,12 +303,8 @@ impl Store<'_> {
             .collect()
     }
 
-    /// Every finished attempt of a class's seated trainees, in short: (trainee, lab, score,
-    /// passed).
-    pub fn class_finished(
-        &self,
-        class: i64,
-    ) -> Result<Vec<(i64, String, Option<i64>, Option<bool>)>, StoreError> {
+    /// Every finished attempt of a class's seated trainees, in short, newest first.
+    pub fn class_finished(&self, class: i64) -> Result<Vec<Finished>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT a.trainee_id, a.lab_id, a.score, a.passed
              FROM seats st JOIN attempts a ON a.trainee_id = st.trainee_id
@@ -307,7 +312,12 @@ impl Store<'_> {
         )?;
         let rows = stmt
             .query_map([class], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok(Finished {
+                    trainee: r.get(0)?,
+                    lab: r.get(1)?,
+                    score: r.get(2)?,
+                    passed: r.get(3)?,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)

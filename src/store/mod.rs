@@ -34,7 +34,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
-pub use attempts::{Attempt, FaultRow, LiveHead, Mode, NewAttempt};
+pub use attempts::{Attempt, FaultRow, Finished, LiveHead, Mode, NewAttempt};
 pub use audit::AuditEntry;
 pub use certificates::Certificate;
 pub use classes::{ClassRecord, ClassState, NewClass, SeatRecord, User, UserRole};
