@@ -308,7 +308,10 @@ pub(super) fn send_code_to(
     let mut delayed = 0;
     if let Some(f) = scope.faults("sms_delay", now)?.into_iter().next() {
         let params: serde_json::Value = serde_json::from_str(&f.params).unwrap_or_default();
-        delayed = params["minutes"].as_i64().unwrap_or(0);
+        delayed = params["minutes"]
+            .as_i64()
+            .unwrap_or(0)
+            .clamp(0, crate::labs::setup::FAULT_MINUTES_MAX);
         scope.spend_fault(f.id)?;
     }
     let sent = now - Duration::minutes(delayed);

@@ -407,7 +407,12 @@ impl Control {
         Some(Ok(match action {
             "reset" => Control::Reset,
             "faults" => {
-                let minutes = input.minutes.filter(|m| *m > 0).unwrap_or(30);
+                let minutes = input.minutes.unwrap_or(30);
+                if !(1..=crate::labs::setup::FAULT_MINUTES_MAX).contains(&minutes) {
+                    return Some(Err(ClassError::BadMinutes {
+                        max: crate::labs::setup::FAULT_MINUTES_MAX,
+                    }));
+                }
                 match input.kind.as_str() {
                     "maintenance"
                         if crate::labs::setup::MODULES.contains(&input.module.as_str()) =>

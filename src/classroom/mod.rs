@@ -50,6 +50,10 @@ pub enum ClassError {
     BadDays,
     #[error("the end must be after the start and in the future")]
     BadSchedule,
+    #[error("minutes must be 1 to {max}")]
+    BadMinutes { max: i64 },
+    #[error("{field}: not a time from 2000 to 2100")]
+    BadTime { field: &'static str },
     #[error("the class starts at {at}")]
     NotStarted { at: String },
     #[error("only the class's instructor may do this")]
@@ -80,6 +84,8 @@ impl ClassError {
             ClassError::BadFault => "bad_fault",
             ClassError::BadDays => "bad_days",
             ClassError::BadSchedule => "bad_schedule",
+            ClassError::BadTime { .. } => "bad_time",
+            ClassError::BadMinutes { .. } => "bad_minutes",
             ClassError::NotStarted { .. } => "not_started",
             ClassError::NotAllowed => "not_allowed",
             ClassError::UnknownAssistant => "unknown_assistant",
@@ -167,23 +173,35 @@ pub struct ClassPlan {
 pub const EARLY_JOIN_MINUTES: i64 = 15;
 
 /// A start or end time as typed in the console (`2026-11-27T09:00`, China Standard Time) or
-/// sent by a script (RFC 3339); empty is none.
-pub fn parse_time(text: &str) -> Result<Option<DateTime<Utc>>, ClassError> {
+/// sent by a script (RFC 3339), for the form field `field`; empty is none. Times outside
+/// [`YEARS`] are refused: a class is scheduled in this century, and a time the store could
+/// not write back as text (year 10000) never reaches it.
+pub fn parse_time(text: &str, field: &'static str) -> Result<Option<DateTime<Utc>>, ClassError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(Some(t.with_timezone(&Utc)));
+    let bad = ClassError::BadTime { field };
+    let parsed = match DateTime::parse_from_rfc3339(text) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(_) => {
+            let cst = chrono::FixedOffset::east_opt(8 * 3600);
+            ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+                .iter()
+                .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+                .zip(cst)
+                .and_then(|(t, cst)| t.and_local_timezone(cst).single())
+                .map(|t| t.with_timezone(&Utc))
+        }
+    };
+    match parsed {
+        Some(t) if YEARS.contains(&chrono::Datelike::year(&t)) => Ok(Some(t)),
+        _ => Err(bad),
     }
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).ok_or(ClassError::BadSchedule)?;
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
-        .and_then(|t| t.and_local_timezone(cst).single())
-        .map(|t| Some(t.with_timezone(&Utc)))
-        .ok_or(ClassError::BadSchedule)
 }
+
+/// The years a class may start or end in.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 /// End every class whose end time has passed (the server checks every few seconds, and
 /// before a join or a dashboard). Returns how many ended.
@@ -416,7 +434,7 @@ mod tests {
 
     #[test]
     fn times_are_read_as_china_standard_time_or_rfc3339() {
-        let at = |s: &str| parse_time(s).unwrap().map(|t| t.to_rfc3339());
+        let at = |s: &str| parse_time(s, "ends_at").unwrap().map(|t| t.to_rfc3339());
         assert_eq!(at(""), None);
         assert_eq!(
             at("2026-11-27T09:00").as_deref(),
@@ -431,8 +449,27 @@ mod tests {
             Some("2026-11-27T01:00:00+00:00")
         );
         assert!(matches!(
-            parse_time("27/11/2026"),
-            Err(ClassError::BadSchedule)
+            parse_time("27/11/2026", "starts_at"),
+            Err(ClassError::BadTime { field: "starts_at" })
         ));
+    }
+
+    #[test]
+    fn times_outside_this_century_are_refused_at_their_field() {
+        for text in [
+            "9999-12-31T23:00:00-01:00",
+            "1999-12-31T23:59",
+            "2101-01-01T09:00",
+            "+10000-01-01T00:00:00Z",
+        ] {
+            assert!(
+                matches!(
+                    parse_time(text, "ends_at"),
+                    Err(ClassError::BadTime { field: "ends_at" })
+                ),
+                "{text}"
+            );
+        }
+        assert!(parse_time("2100-12-31T23:00", "ends_at").unwrap().is_some());
     }
 }

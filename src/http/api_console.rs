@@ -102,8 +102,13 @@ pub async fn create(
         &b.roster,
     )
     .map_err(|e| class_error(e, lang).as_json())?;
-    let schedule = |t: &str| classroom::parse_time(t).map_err(|e| class_error(e, lang).as_json());
-    let (starts_at, ends_at) = (schedule(&b.starts_at)?, schedule(&b.ends_at)?);
+    let schedule = |t: &str, field| {
+        classroom::parse_time(t, field).map_err(|e| class_error(e, lang).as_json())
+    };
+    let (starts_at, ends_at) = (
+        schedule(&b.starts_at, "starts_at")?,
+        schedule(&b.ends_at, "ends_at")?,
+    );
     let (db, labs, user, now) = (
         staff.db.clone(),
         staff.labs.clone(),

@@ -167,11 +167,7 @@ impl Fault {
             Fault::Maintenance { module, .. } if !MODULES.contains(&module.as_str()) => Err(
                 format!("module {module:?} is not one of {}", MODULES.join(", ")),
             ),
-            Fault::Maintenance { minutes, .. } | Fault::SmsDelay { minutes, .. }
-                if *minutes <= 0 =>
-            {
-                Err("minutes must be above 0".into())
-            }
+            _ if !f.minutes_ok() => Err(format!("minutes must be 1 to {FAULT_MINUTES_MAX}")),
             _ => Ok(f),
         }
     }
@@ -184,6 +180,16 @@ impl Fault {
         }
     }
 
+    /// Whether the fault's minutes are in range (1 to [`FAULT_MINUTES_MAX`]).
+    pub fn minutes_ok(&self) -> bool {
+        match self {
+            Fault::SmsDelay { minutes, .. } | Fault::Maintenance { minutes, .. } => {
+                (1..=FAULT_MINUTES_MAX).contains(minutes)
+            }
+            Fault::NetworkDrop { .. } => true,
+        }
+    }
+
     /// Put the fault in force in a tenant from `now`: a maintenance window ends after its
     /// minutes, a delay strikes its count of times.
     pub fn add_to(&self, scope: &TenantScope<'_>, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -191,12 +197,18 @@ impl Fault {
             Fault::SmsDelay { count, .. } | Fault::NetworkDrop { count } => {
                 (None, Some(i64::from(*count)))
             }
-            Fault::Maintenance { minutes, .. } => (Some(now + Duration::minutes(*minutes)), None),
+            Fault::Maintenance { minutes, .. } => {
+                let minutes = (*minutes).clamp(1, FAULT_MINUTES_MAX);
+                (Some(now + Duration::minutes(minutes)), None)
+            }
         };
         let params = serde_json::to_string(self).map_err(|e| StoreError::Other(e.to_string()))?;
         scope.add_fault(self.kind(), &params, now, ends_at, remaining)
     }
 }
+
+/// The longest a fault may last or delay, in minutes: a school day.
+pub const FAULT_MINUTES_MAX: i64 = 600;
 
 /// What the lab gives the trainee: the values of its placeholders and files to download.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

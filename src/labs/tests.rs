@@ -75,6 +75,8 @@ fn problems_name_the_file_the_line_and_what_is_wrong() {
         (GOOD.replace("{me.name}。", "{me.nickname}。"), "unknown placeholder {me.nickname}"),
         (GOOD.replace("id = \"in\"", "id = \"in\"\nstep = 3"), "step 3 is not one of the lab's 1 steps"),
         (GOOD.replace("as = \"tax_clerk\"", "as = \"tax_clerk\"\nfaults = [{ kind = \"maintenance\", module = \"tea\", minutes = 5 }]"), "x.toml:10: setup.faults: module \"tea\" is not one of"),
+        (GOOD.replace("as = \"tax_clerk\"", "as = \"tax_clerk\"\nfaults = [{ kind = \"maintenance\", module = \"login\", minutes = 9223372036854775807 }]"), "x.toml:10: setup.faults: minutes must be 1 to 600"),
+        (GOOD.replace("as = \"tax_clerk\"", "as = \"tax_clerk\"\nfaults = [{ kind = \"sms_delay\", minutes = 0, count = 1 }]"), "x.toml:10: setup.faults: minutes must be 1 to 600"),
     ];
     for (text, want) in cases {
         let got = problems(&text);

@@ -135,6 +135,17 @@ fn user_row(r: &Row<'_>) -> Raw<User> {
 
 const CLASS_COLUMNS: &str = "id, name, pack_id, class_seed, seats, join_code, owner_id, state, created_at, launch_ms, notice, exam, starts_at, ends_at";
 
+/// The classes that could be read; one that cannot (a value out of range written by an
+/// older version) is logged and left out instead of failing the list it is in.
+fn readable(rows: Vec<Result<ClassRecord, StoreError>>) -> Vec<ClassRecord> {
+    rows.into_iter()
+        .filter_map(|r| {
+            r.map_err(|e| tracing::warn!(error = %e, "a class row could not be read; skipped"))
+                .ok()
+        })
+        .collect()
+}
+
 fn class_row(r: &Row<'_>) -> Raw<ClassRecord> {
     let (id, name, pack_id, seed, seats, join_code, owner_id): (
         i64,
@@ -281,7 +292,7 @@ impl Store<'_> {
         let rows = stmt
             .query_map([user], class_row)?
             .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().collect()
+        Ok(readable(rows))
     }
 
     /// Classes not ended whose end time is at or before `now`.
@@ -292,7 +303,7 @@ impl Store<'_> {
         let rows = stmt
             .query_map([ts(now)], class_row)?
             .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().collect()
+        Ok(readable(rows))
     }
 
     pub fn set_class_state(&self, id: i64, state: ClassState) -> Result<(), StoreError> {

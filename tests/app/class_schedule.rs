@@ -52,7 +52,11 @@ async fn a_class_opens_for_joining_at_its_start_and_ends_by_itself() {
             json!({"name": "晚班", "pack": "etax-basics", "seats": 3, "ends_at": "next tuesday"}),
         )
         .await;
-    assert_eq!((status, body["code"].as_str()), (422, Some("bad_schedule")));
+    // not a time at all: refused at the field it was typed in
+    assert_eq!(
+        (status, body["code"].as_str(), body["field"].as_str()),
+        (422, Some("bad_time"), Some("ends_at"))
+    );
 
     let (status, class) = teacher
         .post(

@@ -17,6 +17,7 @@ mod concurrency;
 mod courses;
 mod culture_fee;
 mod filing_labs;
+mod hardening;
 mod messages;
 mod pages;
 mod portal;

@@ -171,8 +171,8 @@ pub async fn create(
             pack: f.pack.clone(),
             seats,
             seed: f.seed.trim().parse::<u64>().ok(),
-            starts_at: classroom::parse_time(&f.starts_at)?,
-            ends_at: classroom::parse_time(&f.ends_at)?,
+            starts_at: classroom::parse_time(&f.starts_at, "starts_at")?,
+            ends_at: classroom::parse_time(&f.ends_at, "ends_at")?,
         })
     });
     let plan = match planned {

@@ -120,6 +120,7 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
             &[("line", &line.to_string()), ("reason", reason)],
         ),
         ClassError::NotStarted { at } => c.format(lang, &key, &[("at", at)]),
+        ClassError::BadMinutes { max } => c.format(lang, &key, &[("max", &max.to_string())]),
         _ => c.text(lang, &key).to_owned(),
     };
     let field = match &e {
@@ -130,6 +131,8 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         ClassError::UnknownCode => Some("code"),
         ClassError::NoNameGiven => Some("who"),
         ClassError::BadSchedule => Some("ends_at"),
+        ClassError::BadTime { field } => Some(*field),
+        ClassError::BadMinutes { .. } => Some("minutes"),
         ClassError::UnknownAssistant => Some("assistant"),
         _ => None,
     };

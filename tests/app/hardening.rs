@@ -1,0 +1,81 @@
+//! Out-of-range input is refused at its field, and nothing is saved (issue 12's first
+//! findings: a class time in year 10000, fault minutes of i64::MAX).
+
+use serde_json::json;
+
+use crate::api_client::staff;
+use crate::classroom::instructor;
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn a_class_time_outside_this_century_is_refused_and_nothing_is_saved() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "t").await;
+    let teacher = staff(&app, "t").await;
+    for (field, value) in [
+        ("ends_at", "9999-12-31T23:00:00-01:00"),
+        ("ends_at", "+10000-01-01T00:00:00Z"),
+        ("starts_at", "1999-12-31T09:00"),
+        ("starts_at", "2101-01-01T09:00"),
+    ] {
+        let (status, body) = teacher
+            .post(
+                "/api/v1/classes",
+                json!({"name": "远期", "pack": "etax-basics", "seats": 2, field: value}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str(), body["field"].as_str()),
+            (422, Some("bad_time"), Some(field)),
+            "{value}: {body}"
+        );
+        assert!(body["message"].as_str().unwrap().contains("2000"), "{body}");
+    }
+    let (status, list) = teacher.get("/api/v1/classes").await;
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().map(Vec::len), Some(0), "{list}");
+    // and a class in range still works, as does every list after the refusals
+    let (status, body) = teacher
+        .post(
+            "/api/v1/classes",
+            json!({"name": "今天", "pack": "etax-basics", "seats": 2, "ends_at": "2100-12-31T23:00"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, list) = teacher.get("/api/v1/classes").await;
+    assert_eq!((status, list.as_array().map(Vec::len)), (200, Some(1)));
+}
+
+#[tokio::test]
+async fn fault_minutes_out_of_range_are_refused_at_their_field() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "f").await;
+    let teacher = staff(&app, "f").await;
+    let (_, class) = teacher
+        .post(
+            "/api/v1/classes",
+            json!({"name": "故障", "pack": "etax-basics", "seats": 2}),
+        )
+        .await;
+    let path = format!("/api/v1/classes/{}/faults", class["id"]);
+    for body in [
+        json!({"kind": "maintenance", "module": "login", "minutes": i64::MAX}),
+        json!({"kind": "sms_delay", "minutes": i64::MAX}),
+        json!({"kind": "sms_delay", "minutes": 0}),
+        json!({"kind": "maintenance", "module": "login", "minutes": -5}),
+    ] {
+        let (status, answer) = teacher.post(&path, body.clone()).await;
+        assert_eq!(
+            (status, answer["code"].as_str(), answer["field"].as_str()),
+            (422, Some("bad_minutes"), Some("minutes")),
+            "{body}: {answer}"
+        );
+    }
+    let (status, answer) = teacher
+        .post(
+            &path,
+            json!({"kind": "maintenance", "module": "login", "minutes": 600}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+}
