@@ -186,7 +186,7 @@ fn return_facts(
             period: period.to_string(),
             expected_total: total,
             versions: scope
-                .return_versions(company, kind, period)?
+                .return_version_heads(company, kind, period)?
                 .into_iter()
                 .map(|r| {
                     (

@@ -46,7 +46,7 @@ pub use portal::{Account, PhoneMessage, PortalSession, SessionStage, SmsCode, Tr
 pub use records::*;
 pub use returns::{Draft, FiledReturn, NewReturn, Remittance};
 pub use sandbox::{Trainee, TraineeKind};
-pub use tenants::TenantScope;
+pub use tenants::{InvoiceTotal, TenantScope};
 
 /// "TXLB": marks a SQLite file as a taxlab database.
 const APPLICATION_ID: i64 = 0x5458_4C42;
@@ -214,17 +214,32 @@ impl Db {
 
     /// `PRAGMA integrity_check` over the whole file (`quick_check` unless `thorough`):
     /// "ok", or what is wrong.
+    /// A page too damaged for the check to go on is itself the answer.
     pub fn check(&self, thorough: bool) -> Result<Vec<String>, StoreError> {
         let conn = self.reader()?;
-        let mut stmt = conn.prepare(if thorough {
-            "PRAGMA integrity_check"
-        } else {
-            "PRAGMA quick_check"
-        })?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        let run = || -> rusqlite::Result<Vec<String>> {
+            let mut stmt = conn.prepare(if thorough {
+                "PRAGMA integrity_check"
+            } else {
+                "PRAGMA quick_check"
+            })?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        };
+        match run() {
+            Ok(rows) => Ok(rows),
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+                ) =>
+            {
+                Ok(vec![e.to_string()])
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn reader(&self) -> Result<PooledConnection<SqliteConnectionManager>, StoreError> {

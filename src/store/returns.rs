@@ -171,6 +171,26 @@ fn remittance_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Remittance, 
 
 impl TenantScope<'_> {
     /// Every version of a company's return for a tax and period, oldest first.
+    /// [`TenantScope::returns_of`] without `assessment_json` and `form` (empty).
+    pub fn return_heads_of(&self, company: CompanyId) -> Result<Vec<FiledReturn>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {RETURN_HEAD_COLUMNS} FROM filings WHERE tenant_id = ?1 AND company_id = ?2
+             ORDER BY period, kind, version"
+        ))?;
+        let rows = stmt
+            .query_map(params![self.t(), company.0], return_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    /// A filed return's stored working (`assessment_json`), by its row id.
+    pub fn return_assessment(&self, id: i64) -> Result<String, StoreError> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT assessment FROM filings WHERE tenant_id = ?1 AND id = ?2")?
+            .query_row(params![self.t(), id], |r| r.get(0))?)
+    }
+
     /// [`TenantScope::return_versions`] without `assessment_json` and `form` (empty).
     pub fn return_version_heads(
         &self,

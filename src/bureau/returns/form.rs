@@ -279,8 +279,7 @@ impl Basis {
         let (mut special, mut other, mut input) = (Fen::ZERO, Fen::ZERO, Fen::ZERO);
         let mut gross = Fen::ZERO;
         let mut by_rate: BTreeMap<i64, Fen> = BTreeMap::new();
-        for inv in scope.invoices(company, period.first_day(), period.last_day())? {
-            let inv = inv.value;
+        for inv in scope.invoice_totals(company, period.first_day(), period.last_day())? {
             match (inv.direction, inv.kind) {
                 (InvoiceDirection::Purchase, InvoiceKind::Special) => input += inv.tax,
                 (InvoiceDirection::Purchase, InvoiceKind::Ordinary) => {}
@@ -305,8 +304,8 @@ impl Basis {
         // the latest version of each earlier quarter's return this year, and the last
         // VAT return before this period
         let mut latest: BTreeMap<TaxPeriod, Fen> = BTreeMap::new();
-        let mut carried = Fen::ZERO;
-        for r in scope.returns_of(company)? {
+        let mut last_vat = None;
+        for r in scope.return_heads_of(company)? {
             if r.kind == ReturnKind::CitQuarterly
                 && r.period.year() == period.year()
                 && r.period < period
@@ -314,9 +313,13 @@ impl Basis {
                 latest.insert(r.period, r.total_due.max(Fen::ZERO));
             }
             if r.kind == ReturnKind::VatGeneral && r.period < period {
-                carried = stored_total(&r.assessment_json, "carry_forward_credit");
+                last_vat = Some(r.id);
             }
         }
+        let carried = match last_vat {
+            Some(id) => stored_total(&scope.return_assessment(id)?, "carry_forward_credit"),
+            None => Fen::ZERO,
+        };
         Ok(Basis {
             company: co,
             period,

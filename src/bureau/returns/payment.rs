@@ -56,7 +56,10 @@ fn pay_checked(
     kind: ReturnKind,
     period: TaxPeriod,
 ) -> Result<PaidNotice, ReturnError> {
-    if scope.return_versions(who.company, kind, period)?.is_empty() {
+    if scope
+        .return_version_heads(who.company, kind, period)?
+        .is_empty()
+    {
         return Err(ReturnError::NotFiled);
     }
     let unpaid: Vec<_> = scope

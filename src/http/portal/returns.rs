@@ -180,7 +180,7 @@ pub(super) fn form_page(
 ) -> Result<FormPage, StoreError> {
     let co = scope.company(who.company)?.value;
     let period = basis.period;
-    let versions = scope.return_versions(who.company, kind, period)?;
+    let versions = scope.return_version_heads(who.company, kind, period)?;
     let row = returns::row(scope, who.company, kind, period, who.today)?;
     let deadline = returns::deadline(period);
     Ok(FormPage {
