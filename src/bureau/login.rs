@@ -435,7 +435,7 @@ pub fn session(
     // Touched at most once a minute: a page view stays a read (the idle timeout is counted
     // in minutes, so this loses nothing a trainee could notice).
     if now - s.last_seen_at >= Duration::seconds(TOUCH_EVERY_SECONDS) {
-        scope.update_session(token, s.stage, now)?;
+        scope.touch_session(token, now)?;
         s.last_seen_at = now;
     }
     Ok(s)

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{SessionStage, Store, StoreError, TenantId};
+use super::{Store, StoreError, TenantId};
 
 /// One deferred write, with the tenant it belongs to.
 #[derive(Debug)]
@@ -20,7 +20,6 @@ pub enum Pending {
     Touch {
         tenant: TenantId,
         token: String,
-        stage: SessionStage,
         seen: DateTime<Utc>,
     },
     EndSession {
@@ -47,9 +46,8 @@ impl Store<'_> {
                 Pending::Touch {
                     tenant,
                     token,
-                    stage,
                     seen,
-                } => self.tenant(tenant).update_session(&token, stage, seen)?,
+                } => self.tenant(tenant).touch_session(&token, seen)?,
                 Pending::EndSession { tenant, token } => {
                     self.tenant(tenant).delete_session(&token)?;
                 }

@@ -432,20 +432,31 @@ impl TenantScope<'_> {
         .transpose()
     }
 
+    /// Record that the session was seen at `seen` (never moving it back), leaving its stage
+    /// alone: a page's touch applied after its read must not undo a step taken meanwhile.
+    pub fn touch_session(&self, token: &str, seen: DateTime<Utc>) -> Result<(), StoreError> {
+        if self.deferred(|| Pending::Touch {
+            tenant: self.id(),
+            token: token.to_owned(),
+            seen,
+        }) {
+            return Ok(());
+        }
+        self.conn()
+            .prepare_cached(
+                "UPDATE portal_sessions SET last_seen_at = ?3
+                 WHERE tenant_id = ?1 AND token = ?2 AND last_seen_at < ?3",
+            )?
+            .execute(params![self.t(), token, ts(seen)])?;
+        Ok(())
+    }
+
     pub fn update_session(
         &self,
         token: &str,
         stage: SessionStage,
         seen: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        if self.deferred(|| Pending::Touch {
-            tenant: self.id(),
-            token: token.to_owned(),
-            stage,
-            seen,
-        }) {
-            return Ok(());
-        }
         self.conn().prepare_cached("UPDATE portal_sessions SET stage = ?3, last_seen_at = ?4 WHERE tenant_id = ?1 AND token = ?2")?.execute(params![self.t(), token, stage.as_str(), ts(seen)])?;
         Ok(())
     }

@@ -171,44 +171,12 @@ fn remittance_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Remittance, 
 
 impl TenantScope<'_> {
     /// Every version of a company's return for a tax and period, oldest first.
-    /// [`TenantScope::returns_of`] without `assessment_json` and `form` (empty).
-    pub fn return_heads_of(&self, company: CompanyId) -> Result<Vec<FiledReturn>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {RETURN_HEAD_COLUMNS} FROM filings WHERE tenant_id = ?1 AND company_id = ?2
-             ORDER BY period, kind, version"
-        ))?;
-        let rows = stmt
-            .query_map(params![self.t(), company.0], return_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().collect()
-    }
-
     /// A filed return's stored working (`assessment_json`), by its row id.
     pub fn return_assessment(&self, id: i64) -> Result<String, StoreError> {
         Ok(self
             .conn()
             .prepare_cached("SELECT assessment FROM filings WHERE tenant_id = ?1 AND id = ?2")?
             .query_row(params![self.t(), id], |r| r.get(0))?)
-    }
-
-    /// [`TenantScope::return_versions`] without `assessment_json` and `form` (empty).
-    pub fn return_version_heads(
-        &self,
-        company: CompanyId,
-        kind: ReturnKind,
-        period: TaxPeriod,
-    ) -> Result<Vec<FiledReturn>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {RETURN_HEAD_COLUMNS} FROM filings WHERE tenant_id = ?1 AND company_id = ?2
-             AND kind = ?3 AND period = ?4 ORDER BY version"
-        ))?;
-        let rows = stmt
-            .query_map(
-                params![self.t(), company.0, kind.as_str(), period.to_string()],
-                return_row,
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().collect()
     }
 
     /// The (kind, period) of every return the company has filed, each once, by period.
@@ -236,34 +204,64 @@ impl TenantScope<'_> {
             .collect()
     }
 
+    /// Every version of one return, oldest first.
     pub fn return_versions(
         &self,
         company: CompanyId,
         kind: ReturnKind,
         period: TaxPeriod,
     ) -> Result<Vec<FiledReturn>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {RETURN_COLUMNS} FROM filings WHERE tenant_id = ?1 AND company_id = ?2
-             AND kind = ?3 AND period = ?4 ORDER BY version"
-        ))?;
-        let rows = stmt
-            .query_map(
-                params![self.t(), company.0, kind.as_str(), period.to_string()],
-                return_row,
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().collect()
+        self.filings_with(RETURN_COLUMNS, company, Some((kind, period)))
+    }
+
+    /// [`TenantScope::return_versions`] without `assessment_json` and `form` (empty).
+    pub fn return_version_heads(
+        &self,
+        company: CompanyId,
+        kind: ReturnKind,
+        period: TaxPeriod,
+    ) -> Result<Vec<FiledReturn>, StoreError> {
+        self.filings_with(RETURN_HEAD_COLUMNS, company, Some((kind, period)))
     }
 
     /// Every return of a company (all versions), by period.
     pub fn returns_of(&self, company: CompanyId) -> Result<Vec<FiledReturn>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {RETURN_COLUMNS} FROM filings WHERE tenant_id = ?1 AND company_id = ?2
-             ORDER BY period, kind, version"
-        ))?;
-        let rows = stmt
-            .query_map(params![self.t(), company.0], return_row)?
-            .collect::<Result<Vec<_>, _>>()?;
+        self.filings_with(RETURN_COLUMNS, company, None)
+    }
+
+    /// [`TenantScope::returns_of`] without `assessment_json` and `form` (empty).
+    pub fn return_heads_of(&self, company: CompanyId) -> Result<Vec<FiledReturn>, StoreError> {
+        self.filings_with(RETURN_HEAD_COLUMNS, company, None)
+    }
+
+    /// The company's filings (`columns`: the full row or its head), of one return or all.
+    fn filings_with(
+        &self,
+        columns: &str,
+        company: CompanyId,
+        one: Option<(ReturnKind, TaxPeriod)>,
+    ) -> Result<Vec<FiledReturn>, StoreError> {
+        let rows = match one {
+            Some((kind, period)) => self
+                .conn()
+                .prepare_cached(&format!(
+                    "SELECT {columns} FROM filings WHERE tenant_id = ?1 AND company_id = ?2
+                     AND kind = ?3 AND period = ?4 ORDER BY version"
+                ))?
+                .query_map(
+                    params![self.t(), company.0, kind.as_str(), period.to_string()],
+                    return_row,
+                )?
+                .collect::<Result<Vec<_>, _>>()?,
+            None => self
+                .conn()
+                .prepare_cached(&format!(
+                    "SELECT {columns} FROM filings WHERE tenant_id = ?1 AND company_id = ?2
+                     ORDER BY period, kind, version"
+                ))?
+                .query_map(params![self.t(), company.0], return_row)?
+                .collect::<Result<Vec<_>, _>>()?,
+        };
         rows.into_iter().collect()
     }
 

@@ -294,3 +294,59 @@ fn rebuilding_filings_and_payments_keeps_every_row() {
     drop(c);
     Db::open(&path).unwrap();
 }
+
+/// A page's touch, applied after its read, keeps whatever step the login took meanwhile
+/// and never moves the last-seen time back; a read that writes anything else is refused.
+#[test]
+fn a_deferred_touch_keeps_the_stage_and_a_reader_refuses_writes() {
+    let (_dir, db) = temp_db();
+    let id = db.write(|s| s.insert_tenant(&tenant(5, 1))).unwrap();
+    let t0 = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap();
+    let (person, company) = db
+        .read(|s| {
+            let scope = s.tenant(id);
+            let c = scope.companies()?[0].id;
+            Ok((scope.staff(CompanyId(c))?[0].person.id, CompanyId(c)))
+        })
+        .unwrap();
+    db.write(|s| {
+        s.tenant(id).create_session(&PortalSession {
+            token: "tok".into(),
+            person_id: person,
+            company_id: company,
+            stage: SessionStage::Sms,
+            created_at: t0,
+            last_seen_at: t0,
+        })
+    })
+    .unwrap();
+    // a page read the session at Sms and deferred a touch; meanwhile the code was entered
+    let deferred = std::cell::RefCell::new(Vec::new());
+    let conn = db.reader().unwrap();
+    read_transaction(&conn, Some(&deferred), |s| {
+        s.tenant(id)
+            .touch_session("tok", t0 + chrono::Duration::seconds(90))
+    })
+    .unwrap();
+    db.write(|s| {
+        s.tenant(id).update_session(
+            "tok",
+            SessionStage::Active,
+            t0 + chrono::Duration::seconds(100),
+        )
+    })
+    .unwrap();
+    db.write(|s| s.apply(deferred.into_inner())).unwrap();
+    let now = db.read(|s| s.tenant(id).session("tok")).unwrap().unwrap();
+    assert_eq!(now.stage, SessionStage::Active);
+    assert_eq!(now.last_seen_at, t0 + chrono::Duration::seconds(100));
+    // anything else a reader is asked to write is refused as such
+    let refused = db.read(|s| {
+        s.tenant(id).update_session(
+            "tok",
+            SessionStage::Sms,
+            t0 + chrono::Duration::seconds(200),
+        )
+    });
+    assert!(matches!(refused, Err(StoreError::ReadOnly)), "{refused:?}");
+}
