@@ -15,7 +15,7 @@ use super::error::ApiErrorBody;
 use super::{AppError, AppState, ReqLang};
 use crate::classroom::ControlInput;
 use crate::classroom::{self, Dashboard};
-use crate::i18n::{Catalog, Lang};
+use crate::i18n::Lang;
 use crate::store::{ClassRecord, UserRole};
 
 #[derive(Deserialize, ToSchema)]
@@ -37,16 +37,15 @@ pub async fn token(
         .await
         .map_err(|e| AppError::from_store(e, lang).as_json())?;
     match token {
-        Some(t) => Ok(Json(json!({ "token": t }))),
-        None => Err(AppError::api(
-            axum::http::StatusCode::UNAUTHORIZED,
-            lang,
-            "login_refused",
-            Catalog::embedded()
-                .text(lang, "console.login_refused")
-                .to_owned(),
-            None,
-        )),
+        Ok(t) => Ok(Json(json!({ "token": t }))),
+        Err(refusal) => {
+            let code = match refusal {
+                crate::http::console::SignInRefusal::Wrong => "login_refused",
+                crate::http::console::SignInRefusal::Locked { .. } => "locked",
+            };
+            let (status, message) = crate::http::console::refusal_text(&refusal, lang);
+            Err(AppError::api(status, lang, code, message, None))
+        }
     }
 }
 

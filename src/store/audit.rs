@@ -100,6 +100,30 @@ impl Store<'_> {
         Ok(())
     }
 
+    /// [`Store::audit`] returning the entry's id (for an attempt whose outcome is known only
+    /// later: see [`Store::set_audit_outcome`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn audit_id(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        ip: &str,
+        action: &str,
+        outcome: &str,
+        detail: &serde_json::Value,
+    ) -> Result<i64, StoreError> {
+        self.audit(now, actor, None, None, ip, action, outcome, detail)?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Settle an entry's outcome (and actor, once known).
+    pub fn set_audit_outcome(&self, id: i64, actor: &str, outcome: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE audit_log SET outcome = ?2, actor = ?3 WHERE id = ?1")?
+            .execute(params![id, outcome, actor])?;
+        Ok(())
+    }
+
     /// A class's audit entries, newest first, optionally only those mentioning `q`.
     pub fn audit_of_class(
         &self,

@@ -79,3 +79,69 @@ async fn fault_minutes_out_of_range_are_refused_at_their_field() {
         .await;
     assert_eq!(status, 200, "{answer}");
 }
+
+/// Console sign-ins lock after five wrong passwords for a username, counted before the
+/// check in the same transaction, so twenty guesses at once still get only five checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_sign_ins_lock_after_five_wrong_passwords_even_in_parallel() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "victim").await;
+    instructor(&app, "other").await;
+    let token = |user: &'static str, password: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .post_json(
+                    "/api/v1/console/token",
+                    &json!({"username": user, "password": password}).to_string(),
+                )
+                .await;
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let answers =
+        futures_util::future::join_all((0..20).map(|n| token("victim", format!("guess{n}")))).await;
+    let wrong = answers.iter().filter(|(s, _)| *s == 401).count();
+    let locked = answers
+        .iter()
+        .filter(|(s, b)| *s == 429 && b["code"] == "locked")
+        .count();
+    assert_eq!((wrong, locked), (5, 15), "{answers:?}");
+    // the right password waits too, with a message saying how long
+    let (status, body) = token("victim", "Teach#2026ok".into()).await;
+    assert_eq!((status, body["code"].as_str()), (429, Some("locked")));
+    assert!(
+        body["message"].as_str().unwrap().contains("15 分钟"),
+        "{body}"
+    );
+    // another account from the same address is not locked by these
+    let (status, body) = token("other", "Teach#2026ok".into()).await;
+    assert_eq!(status, 200, "{body}");
+    // a quarter of an hour later the account opens again
+    app.clock.advance(chrono::Duration::minutes(16));
+    let (status, body) = token("victim", "Teach#2026ok".into()).await;
+    assert_eq!(status, 200, "{body}");
+    let outcomes = app
+        .db
+        .read(|s| {
+            Ok((
+                s.recent_audits(
+                    "console.login",
+                    "refused",
+                    chrono::Utc::now() - chrono::Duration::hours(1),
+                    None,
+                    None,
+                )?,
+                s.recent_audits(
+                    "console.login",
+                    "pending",
+                    chrono::Utc::now() - chrono::Duration::hours(1),
+                    None,
+                    None,
+                )?,
+            ))
+        })
+        .unwrap();
+    assert_eq!(outcomes, (5, 0), "every attempt settled in the audit log");
+}

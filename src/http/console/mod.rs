@@ -12,7 +12,9 @@ pub use classes::{audit, board, class_page, create, events, home, seat_page, sea
 pub use controls::{class_action, run_control, seat_action};
 pub use courses::{course_action, course_page, course_rows, create_course, opened};
 pub use join::{join_code, join_form, join_submit};
-pub use staff::{add_user, authenticate, login_form, login_submit, logout, users};
+pub use staff::{
+    SignInRefusal, add_user, authenticate, login_form, login_submit, logout, refusal_text, users,
+};
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -36,18 +36,69 @@ pub struct LoginForm {
     password: String,
 }
 
-/// Check a staff username and password; audited either way.
+/// Why a console sign-in was refused.
+pub enum SignInRefusal {
+    Wrong,
+    /// Too many wrong passwords for this username or from this address lately.
+    Locked {
+        minutes: i64,
+    },
+}
+
+/// Wrong console passwords a username may have in [`LOCK_MINUTES`], and an address (a
+/// classroom shares one) four times that; the next attempt is refused without a check.
+const LOCK_AFTER: i64 = 5;
+const LOCK_MINUTES: i64 = 15;
+
+/// Check a staff username and password; audited either way. The attempt is counted before
+/// the password is checked, in the same transaction as the limit (an entry `pending`,
+/// settled afterwards), so parallel guesses cannot slip past it; the check itself runs
+/// outside any transaction, one per core at most.
 pub async fn authenticate(
     state: &AppState,
     username: String,
     password: String,
     ip: String,
     kind: &'static str,
-) -> Result<Option<String>, crate::store::StoreError> {
+) -> Result<Result<String, SignInRefusal>, crate::store::StoreError> {
     let now = state.clock.now();
-    // The hash is checked before the write, outside it, one per core at most.
     let name = username.trim().to_owned();
-    let user = state.db.run_read(move |s| s.user_by_name(&name)).await?;
+    let (n, i) = (name.clone(), ip.clone());
+    let counted = state
+        .db
+        .run_write(move |s| {
+            let since = now - chrono::Duration::minutes(LOCK_MINUTES);
+            let tries = |ip: Option<&str>, who: Option<(&str, &str)>| -> Result<i64, _> {
+                Ok::<i64, crate::store::StoreError>(
+                    s.recent_audits("console.login", "refused", since, ip, who)?
+                        + s.recent_audits("console.login", "pending", since, ip, who)?,
+                )
+            };
+            let detail = serde_json::json!({ "username": n, "kind": kind });
+            if tries(None, Some(("username", &n)))? >= LOCK_AFTER
+                || tries(Some(&i), None)? >= LOCK_AFTER * 4
+            {
+                s.audit(
+                    now,
+                    "system",
+                    None,
+                    None,
+                    &i,
+                    "console.login",
+                    "locked",
+                    &detail,
+                )?;
+                return Ok(None);
+            }
+            let entry = s.audit_id(now, "system", &i, "console.login", "pending", &detail)?;
+            Ok(Some((entry, s.user_by_name(&n)?)))
+        })
+        .await?;
+    let Some((entry, user)) = counted else {
+        return Ok(Err(SignInRefusal::Locked {
+            minutes: LOCK_MINUTES,
+        }));
+    };
     let ok = match &user {
         Some(u) if !u.disabled => {
             crate::secrets::verify_async(password, u.password_hash.clone()).await
@@ -57,21 +108,13 @@ pub async fn authenticate(
     state
         .db
         .run_write(move |s| {
-            s.audit(
-                now,
-                &user
-                    .as_ref()
-                    .map_or_else(|| "system".to_owned(), |u| format!("user:{}", u.id)),
-                None,
-                None,
-                &ip,
-                "console.login",
-                if ok { "ok" } else { "refused" },
-                &serde_json::json!({ "username": username, "kind": kind }),
-            )?;
+            let actor = user
+                .as_ref()
+                .map_or_else(|| "system".to_owned(), |u| format!("user:{}", u.id));
+            s.set_audit_outcome(entry, &actor, if ok { "ok" } else { "refused" })?;
             match user {
-                Some(u) if ok => Ok(Some(s.open_user_session(u.id, kind, now)?)),
-                _ => Ok(None),
+                Some(u) if ok => Ok(Ok(s.open_user_session(u.id, kind, now)?)),
+                _ => Ok(Err(SignInRefusal::Wrong)),
             }
         })
         .await
@@ -86,21 +129,22 @@ pub async fn login_submit(
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
     let (csrf, set) = csrf_token(&headers);
-    let page = |error: &str, username: String| {
+    let page = |error: String, username: String| {
         render(
             lang,
             "/console/login",
             "console_login.html",
             LoginPage {
                 csrf: csrf.clone(),
-                error: Some(Catalog::embedded().text(lang, error).to_owned()),
+                error: Some(error),
                 username,
             },
             set.clone().into_iter().collect(),
         )
     };
+    let c = Catalog::embedded();
     if !csrf_ok(&headers, &f.csrf) {
-        return page("error.csrf", f.username);
+        return page(c.text(lang, "error.csrf").to_owned(), f.username);
     }
     let token = authenticate(
         &state,
@@ -112,17 +156,37 @@ pub async fn login_submit(
     .await
     .map_err(|e| AppError::from_store(e, lang))?;
     match token {
-        Some(t) => Ok(with_cookies(
+        Ok(t) => Ok(with_cookies(
             Redirect::to("/console").into_response(),
             [format!(
                 "{STAFF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax"
             )],
         )),
-        None => {
-            let mut res = page("console.login_refused", f.username)?;
-            *res.status_mut() = StatusCode::UNAUTHORIZED;
+        Err(refusal) => {
+            let (status, message) = refusal_text(&refusal, lang);
+            let mut res = page(message, f.username)?;
+            *res.status_mut() = status;
             Ok(res)
         }
+    }
+}
+
+/// A refused sign-in's status and message, for the page and the API.
+pub fn refusal_text(r: &SignInRefusal, lang: Lang) -> (StatusCode, String) {
+    let c = Catalog::embedded();
+    match r {
+        SignInRefusal::Wrong => (
+            StatusCode::UNAUTHORIZED,
+            c.text(lang, "console.login_refused").to_owned(),
+        ),
+        SignInRefusal::Locked { minutes } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            c.format(
+                lang,
+                "console.login_locked",
+                &[("minutes", &minutes.to_string())],
+            ),
+        ),
     }
 }
 
