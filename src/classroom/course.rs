@@ -227,88 +227,83 @@ pub fn register(
 }
 
 /// The learner trying to sign in, unless the login or the IP address is over its limit of
-/// failed sign-ins. An unknown login is `WrongPassword`, like a wrong password.
+/// failed sign-ins, with the audit entry that counts this attempt (`pending` until
+/// [`finish_sign_in`] settles it): counted here, in the same transaction as the limit and
+/// before the password is checked, so parallel guesses cannot slip past the limit. An
+/// unknown login is `WrongPassword`, like a wrong password.
 pub fn sign_in_target(
     s: &Store<'_>,
     code: &str,
     login: &str,
     ip: &str,
     now: DateTime<Utc>,
-) -> Result<LearnerRecord, CourseError> {
+) -> Result<(LearnerRecord, i64), CourseError> {
     let course = course_for_code(s, code)?;
     let login = login.trim();
     if login.is_empty() {
         return Err(CourseError::NoLogin);
     }
     let since = now - Duration::minutes(SIGN_IN_WINDOW_MINUTES);
-    let by_login = s.recent_audits(
-        "course.sign_in",
-        "refused",
-        since,
-        None,
-        Some(("key", &key(course.id, login))),
-    )?;
-    let by_ip = s.recent_audits("course.sign_in", "refused", since, Some(ip), None)?;
-    if by_login >= SIGN_IN_LIMIT || by_ip >= SIGN_IN_LIMIT * 4 {
+    let k = key(course.id, login);
+    let tries = |ip: Option<&str>, detail: Option<(&str, &str)>| -> Result<i64, StoreError> {
+        Ok(
+            s.recent_audits("course.sign_in", "refused", since, ip, detail)?
+                + s.recent_audits("course.sign_in", "pending", since, ip, detail)?,
+        )
+    };
+    if tries(None, Some(("key", &k)))? >= SIGN_IN_LIMIT
+        || tries(Some(ip), None)? >= SIGN_IN_LIMIT * 4
+    {
         return Err(CourseError::TooManySignIns {
             minutes: SIGN_IN_WINDOW_MINUTES,
         });
     }
-    s.learner_by_login(course.id, login)?
-        .ok_or(CourseError::WrongPassword)
-        .or_else(|e| {
-            refuse(s, course.id, login, ip, now)?;
-            Err(e)
-        })
+    let Some(learner) = s.learner_by_login(course.id, login)? else {
+        record(s, course.id, login, ip, now, "refused")?;
+        return Err(CourseError::WrongPassword);
+    };
+    let entry = record(s, course.id, login, ip, now, "pending")?;
+    Ok((learner, entry))
 }
 
 fn key(course: i64, login: &str) -> String {
     format!("{course}/{login}")
 }
 
-fn refuse(
+/// An audit entry for a sign-in attempt; its id.
+fn record(
     s: &Store<'_>,
     course: i64,
     login: &str,
     ip: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    s.audit(
+    outcome: &str,
+) -> Result<i64, StoreError> {
+    s.audit_id(
         now,
         "system",
-        None,
-        None,
         ip,
         "course.sign_in",
-        "refused",
+        outcome,
         &serde_json::json!({ "course": course, "login": login, "key": key(course, login) }),
     )
 }
 
-/// Record the outcome of checking the password; on success open a sandbox session for
-/// the learner and return its token.
+/// Settle the attempt `entry` with the outcome of checking the password; on success open a
+/// sandbox session for the learner and return its token.
 pub fn finish_sign_in(
     s: &Store<'_>,
     learner: &LearnerRecord,
+    entry: i64,
     password_ok: bool,
-    ip: &str,
     now: DateTime<Utc>,
 ) -> Result<String, CourseError> {
     if !password_ok {
-        refuse(s, learner.course_id, &learner.login, ip, now)?;
+        s.set_audit_outcome(entry, "system", "refused")?;
         return Err(CourseError::WrongPassword);
     }
     let trainee = s.trainee(learner.trainee_id)?;
-    s.audit(
-        now,
-        &format!("trainee:{}", trainee.id),
-        None,
-        Some(trainee.home),
-        ip,
-        "course.sign_in",
-        "ok",
-        &serde_json::json!({ "course": learner.course_id, "login": learner.login }),
-    )?;
+    s.set_audit_outcome(entry, &format!("trainee:{}", trainee.id), "ok")?;
     Ok(s.open_sandbox_session(&trainee, now)?)
 }
 

@@ -99,10 +99,9 @@ async fn sign_in(
     ip: String,
 ) -> Result<String, AppError> {
     let now = state.clock.now();
-    let i = ip.clone();
-    let learner = state
+    let (learner, entry) = state
         .db
-        .run_write(move |s| Ok(course::sign_in_target(s, &code, &login, &i, now)))
+        .run_write(move |s| Ok(course::sign_in_target(s, &code, &login, &ip, now)))
         .await
         .map_err(|e| AppError::from_store(e, lang))?
         .map_err(|e| course_error(e, lang))?;
@@ -110,7 +109,7 @@ async fn sign_in(
     let ok = crate::secrets::verify_async(password, hash).await;
     state
         .db
-        .run_write(move |s| Ok(course::finish_sign_in(s, &learner, ok, &ip, now)))
+        .run_write(move |s| Ok(course::finish_sign_in(s, &learner, entry, ok, now)))
         .await
         .map_err(|e| AppError::from_store(e, lang))?
         .map_err(|e| course_error(e, lang))

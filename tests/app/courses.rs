@@ -317,6 +317,19 @@ async fn registration_and_sign_in_are_rate_limited() {
         })
         .unwrap();
     assert_eq!(refused, 5);
+
+    // twenty guesses at once: each is counted before its check, so only five are checked
+    let (app, code) = (&app, &code);
+    let answers = futures_util::future::join_all(
+        (0..20).map(|n| async move { sign_in(app, code, "s3", &format!("Guess{n}x")).await }),
+    )
+    .await;
+    let checked = answers.iter().filter(|(s, _)| *s == 401).count();
+    let held = answers
+        .iter()
+        .filter(|(s, b)| *s == 429 && b["code"] == "too_many_sign_ins")
+        .count();
+    assert_eq!((checked, held), (5, 15), "{answers:?}");
 }
 
 #[tokio::test]
