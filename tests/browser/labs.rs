@@ -8,7 +8,7 @@ use fantoccini::{Client, Locator};
 use crate::helpers::TestApp;
 use crate::{
     assert_no_console_errors, browser, enter_sandbox, fill, phone_code, screenshot, start_driver,
-    submit, text, wait_for, wait_text,
+    submit, submit_to_next_page, text, wait_for, wait_text,
 };
 
 /// A trainee does a lab in the browser: starts it, reads the task panel, opens a hint,
@@ -70,7 +70,7 @@ async fn trainee_does_a_lab_with_the_task_panel_and_reads_the_feedback() {
     wait_for(&c, ".field-error, .error-box").await;
     assert!(text(&c).await.contains("验证码已过期"));
     screenshot(&c, "32-lab-expired-code").await;
-    submit(&c, "/portal/login/sms/resend").await;
+    submit_to_next_page(&c, "/portal/login/sms/resend").await;
     wait_for(&c, "form[action='/portal/login/sms']").await;
     let fresh = phone_code(&c).await;
     assert_ne!(fresh, late);

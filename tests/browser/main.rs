@@ -173,6 +173,21 @@ async fn submit(c: &Client, form_action: &str) {
     .unwrap();
 }
 
+/// Submit a form that leads to a page much like this one (a code sent again), and wait
+/// until this page has gone, so what is read next is the new page's.
+async fn submit_to_next_page(c: &Client, form_action: &str) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    submit(c, form_action).await;
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while old.tag_name().await.is_ok() {
+        assert!(
+            std::time::Instant::now() < until,
+            "{form_action}: the page did not change"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Wait for the next page: an element only it has.
 async fn wait_for(c: &Client, css: &str) {
     c.wait()
