@@ -85,7 +85,8 @@ const REGRADE_SECONDS: i64 = 60;
 
 /// Seats regraded in one tick at most, when a grade is already shown for the rest: while a
 /// whole room works at once, a seat's cell may lag a tick or two (2 s each) rather than the
-/// tick taking as long as grading the room. A seat never graded is always graded.
+/// tick taking as long as grading the room. A seat not graded yet shows as working, its
+/// score to come.
 const REGRADES_PER_TICK: usize = 100;
 
 /// The dashboards' memory of every live seat's grade, shared by everyone watching: a tick
@@ -95,24 +96,31 @@ const REGRADES_PER_TICK: usize = 100;
 pub struct Boards(Arc<Mutex<HashMap<i64, Live>>>);
 
 impl Boards {
-    fn get(&self, head: &LiveHead, now: DateTime<Utc>) -> Option<Live> {
+    /// The grades kept for these attempts, however old (one look at the shared map).
+    fn known(&self, attempts: impl Iterator<Item = i64>) -> HashMap<i64, Live> {
         let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(&head.attempt)
-            .filter(|l| l.head == *head && (now - l.graded_at).num_seconds() < REGRADE_SECONDS)
-            .cloned()
+        attempts
+            .filter_map(|a| map.get(&a).map(|l| (a, l.clone())))
+            .collect()
     }
 
-    /// The last grade of this attempt, however old.
-    fn last(&self, attempt: i64) -> Option<Live> {
-        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(&attempt).cloned()
-    }
-
-    fn put(&self, live: Live, now: DateTime<Utc>) {
+    /// Keep this tick's grades, and let go of what nobody has looked at for a while
+    /// (attempts finished, classes over).
+    fn keep(&self, graded: Vec<Live>, now: DateTime<Utc>) {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        // what nobody has looked at for a while (attempts finished, classes over) goes
-        map.retain(|_, l| (now - l.graded_at).num_seconds() < 10 * REGRADE_SECONDS);
-        map.insert(live.head.attempt, live);
+        if !graded.is_empty() {
+            map.retain(|_, l| (now - l.graded_at).num_seconds() < 10 * REGRADE_SECONDS);
+        }
+        for l in graded {
+            map.insert(l.head.attempt, l);
+        }
+    }
+}
+
+impl Live {
+    /// Still right for the seat: nothing changed since, and not older than the regrade period.
+    fn fresh(&self, head: &LiveHead, now: DateTime<Utc>) -> bool {
+        self.head == *head && (now - self.graded_at).num_seconds() < REGRADE_SECONDS
     }
 }
 
@@ -175,12 +183,14 @@ pub fn dashboard(
     for f in s.class_finished(class.id)? {
         finished.entry(f.trainee).or_default().push(f);
     }
-    // What this tick regrades: every seat never graded, then the stalest of those whose
+    let known = boards.known(heads.values().map(|h| h.attempt));
+    // What this tick regrades: the seats never graded, then the stalest of those whose
     // trainee did something, up to the budget.
     let mut stale: Vec<(Option<DateTime<Utc>>, i64)> = heads
         .values()
-        .filter(|h| boards.get(h, now).is_none())
-        .map(|h| (boards.last(h.attempt).map(|l| l.graded_at), h.attempt))
+        .map(|h| (known.get(&h.attempt), h))
+        .filter(|(l, h)| !l.is_some_and(|l| l.fresh(h, now)))
+        .map(|(l, h)| (l.map(|l| l.graded_at), h.attempt))
         .collect();
     stale.sort();
     let due: std::collections::HashSet<i64> = stale
@@ -188,6 +198,7 @@ pub fn dashboard(
         .take(REGRADES_PER_TICK)
         .map(|(_, a)| *a)
         .collect();
+    let mut graded = Vec::new();
     let mut rows = Vec::new();
     for seat in s.seats(class.id)? {
         let mut row = SeatRow {
@@ -204,11 +215,10 @@ pub fn dashboard(
             hand: hands.iter().any(|(t, _)| *t == seat.trainee_id),
         };
         let live = match heads.get(&seat.trainee_id) {
-            Some(head) => match (boards.get(head, now), boards.last(head.attempt)) {
-                (Some(l), _) => Some(l),
-                (None, Some(old)) if !due.contains(&head.attempt) => Some(old),
+            Some(head) => match known.get(&head.attempt) {
+                Some(l) if !due.contains(&head.attempt) => Some(l.clone()),
                 // not graded yet, and this tick's budget spent: working, score to come
-                (None, None) if !due.contains(&head.attempt) => Some(Live {
+                None if !due.contains(&head.attempt) => Some(Live {
                     head: head.clone(),
                     graded_at: now,
                     lab: head.lab.clone(),
@@ -218,11 +228,9 @@ pub fn dashboard(
                     current_step: None,
                     failing: Vec::new(),
                 }),
-                (None, _) => {
+                _ => {
                     let l = grade_live(s, lib, head.clone(), now)?;
-                    if let Some(l) = &l {
-                        boards.put(l.clone(), now);
-                    }
+                    graded.extend(l.clone());
                     l
                 }
             },
@@ -273,6 +281,7 @@ pub fn dashboard(
         }
         rows.push(row);
     }
+    boards.keep(graded, now);
     let mut failing: Vec<Failing> = failing
         .into_iter()
         .map(|((lab, check, kind), count)| Failing {

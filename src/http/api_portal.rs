@@ -104,10 +104,7 @@ pub(super) async fn run<T: Send + 'static>(
     + Send
     + 'static,
 ) -> Result<T, AppError> {
-    super::portal::bureau(state, lang, f)
-        .await
-        .map_err(AppError::as_json)?
-        .map_err(|e| refusal(&e, lang))
+    answered(super::portal::bureau(state, lang, f).await, lang)
 }
 
 /// [`run`] for a GET that only reads (see `portal::bureau_read`).
@@ -122,10 +119,12 @@ pub(super) async fn run_read<T: Send + 'static>(
     + Send
     + 'static,
 ) -> Result<T, AppError> {
-    super::portal::bureau_read(state, lang, f)
-        .await
-        .map_err(AppError::as_json)?
-        .map_err(|e| refusal(&e, lang))
+    answered(super::portal::bureau_read(state, lang, f).await, lang)
+}
+
+/// Bureau work's outcome as JSON: a failure, or a refusal with its field.
+fn answered<T>(r: Result<Result<T, LoginError>, AppError>, lang: Lang) -> Result<T, AppError> {
+    r.map_err(AppError::as_json)?.map_err(|e| refusal(&e, lang))
 }
 
 #[derive(Deserialize, ToSchema)]

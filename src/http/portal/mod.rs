@@ -301,10 +301,7 @@ pub(super) async fn bureau<T: Send + 'static>(
     let (demo, now) = (state.tenant(), state.clock.now());
     state
         .db
-        .run_write(move |s| match f(&s.tenant(demo), now) {
-            Err(LoginError::Store(e)) => Err(e),
-            other => Ok(other),
-        })
+        .run_write(move |s| store_failure_apart(f(&s.tenant(demo), now)))
         .await
         .map_err(|e| AppError::from_store(e, lang))
 }
@@ -320,12 +317,18 @@ pub(in crate::http) async fn bureau_read<T: Send + 'static>(
     let (tenant, now) = (state.tenant(), state.clock.now());
     state
         .db
-        .run_mostly_read(move |s| match f(&s.tenant(tenant), now) {
-            Err(LoginError::Store(e)) => Err(e),
-            other => Ok(other),
-        })
+        .run_mostly_read(move |s| store_failure_apart(f(&s.tenant(tenant), now)))
         .await
         .map_err(|e| AppError::from_store(e, lang))
+}
+
+/// A store failure out of bureau work becomes the transaction's error (rolled back, or for a
+/// read refused as a write, run again); a bureau refusal stays the work's answer.
+fn store_failure_apart<T>(r: Result<T, LoginError>) -> Result<Result<T, LoginError>, StoreError> {
+    match r {
+        Err(LoginError::Store(e)) => Err(e),
+        other => Ok(other),
+    }
 }
 
 /// Where a request without a usable session goes, and whether its cookie must go.
