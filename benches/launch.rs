@@ -95,15 +95,15 @@ fn main() {
                 let started = Instant::now();
                 for n in 1..=seats {
                     db.write(|s| {
-                        classroom::join(
-                            s,
-                            &lib,
-                            &class.join_code,
-                            &format!("t{n}"),
-                            "",
-                            chrono::Utc::now(),
-                        )
-                        .map_err(|e| taxlab::store::StoreError::Other(e.to_string()))
+                        let who = format!("t{n}");
+                        let req = classroom::JoinRequest {
+                            code: &class.join_code,
+                            who: &who,
+                            pin: "",
+                            ip: "",
+                        };
+                        classroom::join(s, &lib, &req, chrono::Utc::now())
+                            .map_err(|e| taxlab::store::StoreError::Other(e.to_string()))
                     })
                     .expect("join");
                 }

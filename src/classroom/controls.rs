@@ -390,6 +390,11 @@ pub enum Control {
     Exam(bool),
     /// Add (true) or remove an assistant, by username.
     Assistant(String, bool),
+    /// Let a seat be rejoined without its PIN (forgotten, or locked by wrong tries): the
+    /// next join under its name gets a new PIN; the trainee's work stays.
+    Unlock,
+    /// Free a seat: nobody sits there any more; the next to join starts afresh.
+    Free,
 }
 
 /// What a control form or body may carry besides the action.
@@ -446,6 +451,8 @@ impl Control {
             "exam-off" => Control::Exam(false),
             "assistant-add" => Control::Assistant(input.text.trim().to_owned(), true),
             "assistant-remove" => Control::Assistant(input.text.trim().to_owned(), false),
+            "unlock" => Control::Unlock,
+            "free" => Control::Free,
             _ => return None,
         }))
     }
@@ -454,7 +461,7 @@ impl Control {
     /// answer their hand). Everything that touches the whole class is the instructor's.
     pub fn for_assistants(&self, seat: Option<u32>) -> bool {
         match self {
-            Control::Reset | Control::HandDone => true,
+            Control::Reset | Control::HandDone | Control::Unlock => true,
             Control::ClearFaults => seat.is_some(),
             _ => false,
         }
@@ -462,7 +469,10 @@ impl Control {
 
     /// Controls that act on one seat need its number.
     pub fn needs_seat(&self) -> bool {
-        matches!(self, Control::Reset | Control::HandDone)
+        matches!(
+            self,
+            Control::Reset | Control::HandDone | Control::Unlock | Control::Free
+        )
     }
 
     /// The key of the notice the dashboard shows afterwards (`console.done.<key>`).
@@ -482,6 +492,8 @@ impl Control {
             Control::Exam(false) => "exam_off",
             Control::Assistant(_, true) => "assistant_added",
             Control::Assistant(_, false) => "assistant_removed",
+            Control::Unlock => "unlocked",
+            Control::Free => "freed",
         }
     }
 }
@@ -501,6 +513,10 @@ pub fn apply(
     if !super::runs(user, class) && !control.for_assistants(seat) {
         return Err(ClassError::NotAllowed);
     }
+    // An ended class is a record: it can be regraded, nothing else.
+    if class.state == ClassState::Ended && !matches!(control, Control::Regrade) {
+        return Err(ClassError::Ended);
+    }
     let one = || seat.ok_or(ClassError::NoSuchSeat);
     match control {
         Control::Reset => reset_seat(s, lib, user, class, one()?, ip, now),
@@ -515,7 +531,61 @@ pub fn apply(
         Control::Regrade => regrade_class(s, lib, user, class, ip, now).map(|_| ()),
         Control::Exam(on) => set_exam(s, lib, user, class, *on, ip, now),
         Control::Assistant(name, on) => set_assistant(s, user, class, name, *on, ip, now),
+        Control::Unlock => unlock_seat(s, user, class, one()?, ip, now),
+        Control::Free => free_seat(s, user, class, one()?, ip, now),
     }
+}
+
+/// [`Control::Unlock`].
+fn unlock_seat(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    seat: u32,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    let st = targets(s, class, Some(seat))?.remove(0);
+    s.set_seat_pin(st.id, None)?;
+    audited(
+        s,
+        user,
+        class,
+        None,
+        ip,
+        now,
+        "class.seat_unlock",
+        &serde_json::json!({ "seat": seat }),
+    )
+}
+
+/// [`Control::Free`]: the seat gets a new trainee (same seat tenant, no attempts); the old
+/// one's sessions end and their attempts stay, out of the class.
+fn free_seat(
+    s: &Store<'_>,
+    user: &User,
+    class: &ClassRecord,
+    seat: u32,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    let st = targets(s, class, Some(seat))?.remove(0);
+    let old = s.trainee(st.trainee_id)?;
+    let from_roster = s.roster_seat(st.id)?;
+    let name = if from_roster { st.name.as_str() } else { "" };
+    let fresh = s.create_trainee(old.home, name, crate::store::TraineeKind::Class, now)?;
+    s.free_seat(st.id, fresh.id)?;
+    s.close_trainee_sessions(old.id)?;
+    audited(
+        s,
+        user,
+        class,
+        Some(old.home),
+        ip,
+        now,
+        "class.seat_free",
+        &serde_json::json!({ "seat": seat, "was": st.name }),
+    )
 }
 
 /// Add (or remove) an assistant by username; only assistant accounts can be added.

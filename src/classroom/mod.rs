@@ -60,6 +60,16 @@ pub enum ClassError {
     NotAllowed,
     #[error("no assistant has this username")]
     UnknownAssistant,
+    #[error("names are at most {max} characters, without control characters")]
+    BadName { max: usize },
+    #[error("this seat is taken: enter its seat PIN")]
+    PinNeeded,
+    #[error("wrong seat PIN ({left} tries left)")]
+    WrongPin { left: i64 },
+    #[error("too many wrong seat PINs: ask the instructor to free the seat")]
+    SeatLocked,
+    #[error("too many tries from this address: wait a few minutes")]
+    TooManyTries,
     #[error(transparent)]
     Lab(#[from] LabError),
     #[error(transparent)]
@@ -89,6 +99,11 @@ impl ClassError {
             ClassError::NotStarted { .. } => "not_started",
             ClassError::NotAllowed => "not_allowed",
             ClassError::UnknownAssistant => "unknown_assistant",
+            ClassError::BadName { .. } => "bad_name",
+            ClassError::PinNeeded => "pin_needed",
+            ClassError::WrongPin { .. } => "wrong_pin",
+            ClassError::SeatLocked => "seat_locked",
+            ClassError::TooManyTries => "too_many_tries",
             ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_) => "internal",
         }
     }
@@ -346,19 +361,37 @@ pub fn create_and_launch(
 pub fn join(
     s: &Store<'_>,
     lib: &Library,
-    code: &str,
-    who: &str,
-    ip: &str,
+    req: &JoinRequest<'_>,
     now: DateTime<Utc>,
-) -> Result<String, ClassError> {
-    let who = who.trim();
+) -> Result<Joined, ClassError> {
+    let who = req.who.trim();
     if who.is_empty() {
         return Err(ClassError::NoNameGiven);
     }
+    if who.chars().count() > MAX_NAME_CHARS || who.chars().any(char::is_control) {
+        return Err(ClassError::BadName {
+            max: MAX_NAME_CHARS,
+        });
+    }
+    // Guessing codes: wrong codes from one address are limited.
+    if BAD_CODE_LIMIT.reached(s, req.ip, now)? {
+        return Err(ClassError::TooManyTries);
+    }
     end_due(s, now)?;
-    let class = s
-        .class_by_code(&code.trim().to_uppercase())?
-        .ok_or(ClassError::UnknownCode)?;
+    let Some(class) = s.class_by_code(&req.code.trim().to_uppercase())? else {
+        BAD_CODE_LIMIT.take(s, req.ip, now)?;
+        return Err(ClassError::UnknownCode);
+    };
+    // Every try at a class counts against the address. A computer room shares one address,
+    // so the limit grows with the class: a whole room joining twice still fits; a script
+    // filling the class with names or guessing seat PINs does not.
+    let limit = crate::store::limits::Limit {
+        max: 2 * i64::from(class.seats) + 20,
+        ..JOIN_LIMIT
+    };
+    if !limit.take(s, &format!("{}:{}", class.id, req.ip), now)? {
+        return Err(ClassError::TooManyTries);
+    }
     if class.state == ClassState::Ended {
         return Err(ClassError::Ended);
     }
@@ -370,10 +403,11 @@ pub fn join(
         });
     }
     let seats = s.seats(class.id)?;
+    let key = fold_name(who);
     let seat = seats
         .iter()
-        .find(|st| !st.student_no.is_empty() && st.student_no == who)
-        .or_else(|| seats.iter().find(|st| st.name == who))
+        .find(|st| !st.student_no.is_empty() && fold_name(&st.student_no) == key)
+        .or_else(|| seats.iter().find(|st| fold_name(&st.name) == key))
         .or_else(|| {
             // no roster entry: the next seat nobody has taken
             seats
@@ -382,6 +416,46 @@ pub fn join(
         })
         .ok_or(ClassError::Full)?;
     let rejoin = seat.joined;
+    let new_pin = match (&seat.pin, rejoin) {
+        (Some(pin), true) => {
+            if seat.pin_failures >= crate::store::SEAT_PIN_TRIES {
+                return Err(ClassError::SeatLocked);
+            }
+            let given = req.pin.trim();
+            if given.is_empty() {
+                return Err(ClassError::PinNeeded);
+            }
+            if given != pin {
+                s.seat_pin_failed(seat.id)?;
+                let left = crate::store::SEAT_PIN_TRIES - seat.pin_failures - 1;
+                s.audit(
+                    now,
+                    &format!("trainee:{}", seat.trainee_id),
+                    Some(class.id),
+                    None,
+                    req.ip,
+                    "class.rejoin",
+                    "wrong_pin",
+                    &serde_json::json!({ "seat": seat.seat_no, "as": who }),
+                )?;
+                return Err(if left <= 0 {
+                    ClassError::SeatLocked
+                } else {
+                    ClassError::WrongPin { left }
+                });
+            }
+            None
+        }
+        // First join (or a seat the instructor freed): the seat gets its PIN now.
+        _ => {
+            let pin = seat_pin();
+            s.set_seat_pin(seat.id, Some(&pin))?;
+            Some(pin)
+        }
+    };
+    if seat.pin.is_some() && seat.pin_failures > 0 {
+        s.set_seat_pin(seat.id, seat.pin.as_deref())?;
+    }
     s.take_seat(seat.id, who, now)?;
     let trainee = s.trainee(seat.trainee_id)?;
     if s.attempts_of(trainee.id)?.is_empty() {
@@ -401,12 +475,83 @@ pub fn join(
         &format!("trainee:{}", trainee.id),
         Some(class.id),
         Some(trainee.home),
-        ip,
+        req.ip,
         if rejoin { "class.rejoin" } else { "class.join" },
         "ok",
         &serde_json::json!({ "seat": seat.seat_no, "as": who }),
     )?;
-    Ok(token)
+    Ok(Joined {
+        token,
+        seat: seat.seat_no,
+        pin: new_pin,
+    })
+}
+
+/// What a trainee gives to join a class.
+pub struct JoinRequest<'a> {
+    pub code: &'a str,
+    /// A roster name or student number, or a new name.
+    pub who: &'a str,
+    /// The seat PIN, when rejoining.
+    pub pin: &'a str,
+    /// The client address.
+    pub ip: &'a str,
+}
+
+/// A trainee in their seat.
+#[derive(Debug)]
+pub struct Joined {
+    /// The sandbox session.
+    pub token: String,
+    pub seat: u32,
+    /// The seat's PIN, when it was given now (first join): shown to the trainee once.
+    pub pin: Option<String>,
+}
+
+/// The longest name or student number a trainee may join with.
+pub const MAX_NAME_CHARS: usize = 40;
+
+/// Join tries at one class from one address (`max` is set by the class's size).
+const JOIN_LIMIT: crate::store::limits::Limit = crate::store::limits::Limit {
+    kind: "join",
+    max: 0,
+    window: chrono::Duration::minutes(15),
+};
+
+/// Unknown join codes from one address.
+const BAD_CODE_LIMIT: crate::store::limits::Limit = crate::store::limits::Limit {
+    kind: "join_code",
+    max: 20,
+    window: chrono::Duration::minutes(15),
+};
+
+/// A seat's PIN: four digits (the seat locks after [`crate::store::SEAT_PIN_TRIES`] wrong).
+fn seat_pin() -> String {
+    format!("{:04}", rand::random_range(0..10_000u32))
+}
+
+/// A name as joins compare it: case, full-width forms (ＡＢＣ，１２３) and runs of spaces do
+/// not tell two names apart.
+pub fn fold_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut space = false;
+    for c in name.trim().chars() {
+        let c = match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        };
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
 /// The class, if this user may see it: its owner, an admin, or one of its assistants

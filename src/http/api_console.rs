@@ -246,12 +246,16 @@ pub async fn seat_action(
 pub struct JoinBody {
     /// The class's join code.
     code: String,
-    /// A name or student number (the same one takes a trainee back to their seat).
+    /// A name or student number (the same one, with the seat PIN, takes a trainee back to
+    /// their seat).
     who: String,
+    /// The seat PIN the first join gave (`seat_pin`), needed to rejoin a seat.
+    #[serde(default)]
+    pin: String,
 }
 
 /// `POST /api/v1/join`.
-#[utoipa::path(post, path = "/api/v1/join", tag = "console", request_body = JoinBody, description = "A trainee joins a class: their seat (by roster name or number, the one they had, or the next free), the pack's first lab started. Returns `sandbox_token` for `X-Sandbox-Token`.",
+#[utoipa::path(post, path = "/api/v1/join", tag = "console", request_body = JoinBody, description = "A trainee joins a class: their seat (by roster name or number, the one they had, or the next free), the pack's first lab started. Returns `sandbox_token` for `X-Sandbox-Token`, the seat number, and at the first join `seat_pin`: a 4-digit PIN rejoining the seat needs (5 wrong PINs lock the seat until the instructor frees or unlocks it).",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn join(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -262,11 +266,19 @@ pub async fn join(
     let (ip, now, labs) = (peer.ip().to_string(), state.clock.now(), state.labs.clone());
     let joined = state
         .db
-        .run_write(move |s| Ok(classroom::join(s, &labs, &b.code, &b.who, &ip, now)))
+        .run_write(move |s| {
+            let req = classroom::JoinRequest {
+                code: &b.code,
+                who: &b.who,
+                pin: &b.pin,
+                ip: &ip,
+            };
+            Ok(classroom::join(s, &labs, &req, now))
+        })
         .await
         .map_err(|e| AppError::from_store(e, lang).as_json())?;
     joined
-        .map(|token| Json(json!({ "sandbox_token": token })))
+        .map(|j| Json(json!({ "sandbox_token": j.token, "seat": j.seat, "seat_pin": j.pin })))
         .map_err(|e| class_error(e, lang).as_json())
 }
 

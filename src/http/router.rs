@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/console/classes/{id}", get(console::class_page))
         .route("/console/classes/{id}/events", get(console::events))
         .route("/console/classes/{id}/audit", get(console::audit))
+        .route("/console/classes/{id}/pins", get(console::pins))
         .route(
             "/console/classes/{id}/{action}",
             post(console::class_action),

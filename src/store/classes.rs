@@ -113,7 +113,15 @@ pub struct SeatRecord {
     pub student_no: String,
     pub trainee_id: i64,
     pub joined: bool,
+    /// Given at first join; rejoining needs it.
+    #[serde(skip)]
+    pub pin: Option<String>,
+    /// Wrong PINs since the last right one (the seat refuses rejoining at [`SEAT_PIN_TRIES`]).
+    pub pin_failures: i64,
 }
+
+/// Wrong seat PINs after which only the instructor can let the seat be rejoined.
+pub const SEAT_PIN_TRIES: i64 = 5;
 
 type Raw<T> = rusqlite::Result<Result<T, StoreError>>;
 
@@ -418,7 +426,8 @@ impl Store<'_> {
 
     pub fn seats(&self, class: i64) -> Result<Vec<SeatRecord>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, seat_no, name, student_no, trainee_id, joined_at IS NOT NULL FROM seats
+            "SELECT id, seat_no, name, student_no, trainee_id, joined_at IS NOT NULL, pin,
+                    pin_failures FROM seats
              WHERE class_id = ?1 ORDER BY seat_no",
         )?;
         let rows = stmt
@@ -430,6 +439,8 @@ impl Store<'_> {
                     student_no: r.get(3)?,
                     trainee_id: r.get(4)?,
                     joined: r.get(5)?,
+                    pin: r.get(6)?,
+                    pin_failures: r.get(7)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -441,7 +452,8 @@ impl Store<'_> {
         self.conn
             .prepare_cached(
                 "UPDATE seats SET joined_at = COALESCE(joined_at, ?3),
-             name = CASE WHEN name = '' THEN ?2 ELSE name END WHERE id = ?1",
+                 name_typed = CASE WHEN name = '' THEN 1 ELSE name_typed END,
+                 name = CASE WHEN name = '' THEN ?2 ELSE name END WHERE id = ?1",
             )?
             .execute(params![seat, name, ts(now)])?;
         self.conn
@@ -450,6 +462,53 @@ impl Store<'_> {
              WHERE id = (SELECT trainee_id FROM seats WHERE id = ?1)",
             )?
             .execute([seat])?;
+        Ok(())
+    }
+
+    /// Give a seat its PIN (at first join, or after the instructor freed it), clearing
+    /// its wrong tries.
+    pub fn set_seat_pin(&self, seat: i64, pin: Option<&str>) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE seats SET pin = ?2, pin_failures = 0 WHERE id = ?1")?
+            .execute(params![seat, pin])?;
+        Ok(())
+    }
+
+    /// Count a wrong PIN for a seat.
+    pub fn seat_pin_failed(&self, seat: i64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE seats SET pin_failures = pin_failures + 1 WHERE id = ?1")?
+            .execute([seat])?;
+        Ok(())
+    }
+
+    /// Free a seat: nobody sits there any more (a name the trainee typed goes; a roster's
+    /// stays), no PIN, and a new trainee behind it, so the next to join starts afresh (the
+    /// old trainee's attempts stay, out of the class).
+    pub fn free_seat(&self, seat: i64, trainee: i64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE seats SET joined_at = NULL, pin = NULL, pin_failures = 0, trainee_id = ?2,
+                 name = CASE WHEN name_typed THEN '' ELSE name END, name_typed = 0
+                 WHERE id = ?1",
+            )?
+            .execute(params![seat, trainee])?;
+        Ok(())
+    }
+
+    /// Whether a seat's name came from the roster (not typed by whoever joined).
+    pub fn roster_seat(&self, seat: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT name_typed = 0 AND name != '' FROM seats WHERE id = ?1")?
+            .query_row([seat], |r| r.get(0))?)
+    }
+
+    /// End every sandbox session of a trainee.
+    pub fn close_trainee_sessions(&self, trainee: i64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("DELETE FROM sandbox_sessions WHERE trainee_id = ?1")?
+            .execute([trainee])?;
         Ok(())
     }
 

@@ -16,6 +16,7 @@ mod classes;
 mod courses;
 mod deferred;
 mod error;
+pub mod limits;
 mod load;
 mod messages;
 mod portal;
@@ -37,7 +38,7 @@ use rusqlite_migration::{M, Migrations};
 pub use attempts::{Attempt, FaultRow, Finished, LiveHead, Mode, NewAttempt};
 pub use audit::AuditEntry;
 pub use certificates::Certificate;
-pub use classes::{ClassRecord, ClassState, NewClass, SeatRecord, User, UserRole};
+pub use classes::{ClassRecord, ClassState, NewClass, SEAT_PIN_TRIES, SeatRecord, User, UserRole};
 pub use courses::{CourseRecord, LearnerRecord, NewLearner};
 use deferred::Pending;
 pub use error::StoreError;
@@ -61,6 +62,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0007_returns.sql")),
     M::up(include_str!("migrations/0008_culture_fee.sql")),
     M::up(include_str!("migrations/0009_prepared_tenants.sql")),
+    M::up(include_str!("migrations/0010_hardening.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -39,12 +39,36 @@ pub(crate) fn taxlab_hash(p: &str) -> String {
         .to_string()
 }
 
-/// A trainee joining from their own browser.
+/// A trainee joining from their own browser for the first time: the seat's PIN is shown.
 async fn join<'a>(app: &'a TestApp, code: &str, who: &str) -> Visitor<'a> {
+    join_pin(app, code, who).await.0
+}
+
+/// [`join`], with the seat PIN the page showed.
+pub(crate) async fn join_pin<'a>(app: &'a TestApp, code: &str, who: &str) -> (Visitor<'a>, String) {
     let mut v = Visitor::outsider(app);
     v.get(&format!("/join/{code}")).await;
     let res = v.post("/join", &[("code", code), ("who", who)]).await;
-    assert_eq!(location(&res), "/lab", "{who} joins");
+    assert_eq!(res.status(), 200, "{who} joins");
+    let page = res.text().await.unwrap();
+    let pin = page
+        .split("id=\"seat-pin\">")
+        .nth(1)
+        .and_then(|rest| rest.get(..4))
+        .unwrap_or_else(|| panic!("{who} is shown a seat PIN: {page}"))
+        .to_owned();
+    assert!(pin.chars().all(|c| c.is_ascii_digit()), "{pin}");
+    (v, pin)
+}
+
+/// A trainee rejoining their seat from another browser with its PIN.
+async fn rejoin<'a>(app: &'a TestApp, code: &str, who: &str, pin: &str) -> Visitor<'a> {
+    let mut v = Visitor::outsider(app);
+    v.get(&format!("/join/{code}")).await;
+    let res = v
+        .post("/join", &[("code", code), ("who", who), ("pin", pin)])
+        .await;
+    assert_eq!(location(&res), "/lab", "{who} rejoins");
     v
 }
 
@@ -116,7 +140,7 @@ async fn a_class_from_launch_to_end() {
     // three trainees join and land in the pack's first lab, each in a tenant of their own
     let mut a = join(&app, &code, "张三").await;
     let mut b = join(&app, &code, "李四").await;
-    let c = join(&app, &code.to_lowercase(), "王五").await;
+    let (c, c_pin) = join_pin(&app, &code.to_lowercase(), "王五").await;
     assert!(a.get_text("/lab").await.contains("账号登录与设置"));
     let (a_attempt, a_tenant) = seat_tenant(&app, class, 1);
     let (b_attempt, b_tenant) = seat_tenant(&app, class, 2);
@@ -143,7 +167,7 @@ async fn a_class_from_launch_to_end() {
     assert!(page.contains("课堂座位已满"));
     let before = seat_tenant(&app, class, 3);
     drop(c);
-    let c = join(&app, &code, "王五").await;
+    let c = rejoin(&app, &code, "王五", &c_pin).await;
     assert!(c.has_cookie("taxlab_sandbox"));
     assert_eq!(
         seat_tenant(&app, class, 3),

@@ -145,3 +145,184 @@ async fn console_sign_ins_lock_after_five_wrong_passwords_even_in_parallel() {
         .unwrap();
     assert_eq!(outcomes, (5, 0), "every attempt settled in the audit log");
 }
+
+async fn api_join(app: &TestApp, code: &str, who: &str, pin: &str) -> (u16, serde_json::Value) {
+    let res = app
+        .client
+        .post(app.url("/api/v1/join"))
+        .json(&json!({"code": code, "who": who, "pin": pin}))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_classmates_name_does_not_take_over_their_seat() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "p").await;
+    let teacher = staff(&app, "p").await;
+    let (_, class) = teacher
+        .post(
+            "/api/v1/classes",
+            json!({"name": "座位", "pack": "etax-basics", "seats": 3}),
+        )
+        .await;
+    let (id, code) = (
+        class["id"].as_i64().unwrap(),
+        class["join_code"].as_str().unwrap(),
+    );
+    let (status, ben) = api_join(&app, code, "Ben", "").await;
+    assert_eq!(status, 200, "{ben}");
+    let pin = ben["seat_pin"].as_str().unwrap().to_owned();
+    assert_eq!(pin.len(), 4);
+    // somebody else typing Ben's name (any case or width) gets nothing without the PIN
+    for who in ["Ben", "ben", "ＢＥＮ", " BEN "] {
+        let (status, body) = api_join(&app, code, who, "").await;
+        assert_eq!(
+            (status, body["code"].as_str(), body["field"].as_str()),
+            (422, Some("pin_needed"), Some("pin")),
+            "{who}: {body}"
+        );
+    }
+    let wrong = if pin == "0000" { "1111" } else { "0000" };
+    let (status, body) = api_join(&app, code, "ben", wrong).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("wrong_pin")));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("还可以再试 4 次"),
+        "{body}"
+    );
+    // Ben himself, from another browser, with his PIN: the same seat, no new PIN
+    let (status, again) = api_join(&app, code, "ＢＥＮ", &pin).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        (again["seat"].as_u64(), again["seat_pin"].is_null()),
+        (Some(1), true)
+    );
+    // five wrong PINs lock the seat, even for the right one, until the instructor unlocks
+    for _ in 0..4 {
+        api_join(&app, code, "Ben", wrong).await;
+    }
+    let (status, body) = api_join(&app, code, "Ben", wrong).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (423, Some("seat_locked")),
+        "{body}"
+    );
+    let (status, body) = api_join(&app, code, "Ben", &pin).await;
+    assert_eq!((status, body["code"].as_str()), (423, Some("seat_locked")));
+    // the instructor's seat list shows the PIN and the lock, and is not cached
+    let res = app
+        .client
+        .get(app.url(&format!("/console/classes/{id}/pins")))
+        .header(teacher.header.0, &teacher.header.1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let page = res.text().await.unwrap();
+    assert!(page.contains(&pin) && page.contains("已锁定"), "{page}");
+    let (status, body) = teacher
+        .post(&format!("/api/v1/classes/{id}/seats/1/unlock"), json!({}))
+        .await;
+    assert_eq!(
+        (status, body["done"].as_str()),
+        (200, Some("unlocked")),
+        "{body}"
+    );
+    let (status, back) = api_join(&app, code, "Ben", "").await;
+    assert_eq!(status, 200, "{back}");
+    let new_pin = back["seat_pin"].as_str().unwrap();
+    assert_eq!(back["seat"].as_u64(), Some(1));
+    // his work is still there: the same trainee as before
+    let trainee = |token: &str| {
+        app.db
+            .read(|s| Ok(s.sandbox_trainee(token)?.unwrap().id))
+            .unwrap()
+    };
+    assert_eq!(
+        trainee(ben["sandbox_token"].as_str().unwrap()),
+        trainee(back["sandbox_token"].as_str().unwrap())
+    );
+    assert_eq!(api_join(&app, code, "Ben", new_pin).await.0, 200);
+}
+
+#[tokio::test]
+async fn the_instructor_frees_a_seat_junk_names_took() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "q").await;
+    let teacher = staff(&app, "q").await;
+    let (_, class) = teacher
+        .post(
+            "/api/v1/classes",
+            json!({"name": "满座", "pack": "etax-basics", "seats": 2}),
+        )
+        .await;
+    let (id, code) = (
+        class["id"].as_i64().unwrap(),
+        class["join_code"].as_str().unwrap(),
+    );
+    let (_, junk) = api_join(&app, code, "aaa", "").await;
+    api_join(&app, code, "bbb", "").await;
+    let (status, body) = api_join(&app, code, "小红", "").await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("full")));
+    // a name too long, or with control characters, is refused at its field
+    let (status, body) = api_join(&app, code, &"长".repeat(41), "").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (422, Some("who")),
+        "{body}"
+    );
+    let (status, body) = api_join(&app, code, "a\u{7}b", "").await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("bad_name")));
+    let (status, _) = teacher
+        .post(&format!("/api/v1/classes/{id}/seats/1/free"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    // the junk occupant is signed out; the real student gets the seat, starting afresh
+    let res = app
+        .client
+        .get(app.url("/api/v1/attempt"))
+        .header("x-sandbox-token", junk["sandbox_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let (status, red) = api_join(&app, code, "小红", "").await;
+    assert_eq!((status, red["seat"].as_u64()), (200, Some(1)), "{red}");
+    assert!(red["seat_pin"].is_string());
+    // the old name no longer sits anywhere
+    let (status, body) = api_join(&app, code, "aaa", "").await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("full")));
+    // once the class ends, controls are refused
+    teacher
+        .post(&format!("/api/v1/classes/{id}/end"), json!({}))
+        .await;
+    let (status, body) = teacher
+        .post(&format!("/api/v1/classes/{id}/seats/1/free"), json!({}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("ended")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn guessing_join_codes_is_limited_per_address() {
+    let app = TestApp::spawn().await;
+    for _ in 0..20 {
+        let (status, body) = api_join(&app, "ZZZZZZ", "x", "").await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("unknown_code")));
+    }
+    let (status, body) = api_join(&app, "ZZZZZZ", "x", "").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("too_many_tries")),
+        "{body}"
+    );
+    assert!(body["message"].as_str().unwrap().contains("请稍等"));
+}

@@ -154,6 +154,17 @@ async fn instructor_runs_a_class_and_watches_it_live() {
         .unwrap();
     fill(&trainee, "who", "张三").await;
     submit(&trainee, "/join").await;
+    // the first join shows the seat PIN once, then the lab
+    wait_for(&trainee, "#seat-pin").await;
+    assert!(text(&trainee).await.contains("你的座位密码"));
+    screenshot(&trainee, "40-seat-pin").await;
+    trainee
+        .find(Locator::Id("to-lab"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for(&trainee, "ol.steps").await;
     assert!(text(&trainee).await.contains("账号登录与设置"));
     assert_no_console_errors(&trainee, "trainee's lab").await;

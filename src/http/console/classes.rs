@@ -399,8 +399,63 @@ struct SeatPage {
     me: String,
     class: ClassRecord,
     seat: crate::store::SeatRecord,
+    /// The seat's PIN, for the instructor to read out or print.
+    pin: Option<String>,
+    locked: bool,
     attempts: Vec<AttemptView>,
     trace: Vec<TraceView>,
+}
+
+#[derive(Serialize)]
+struct PinRow {
+    seat_no: u32,
+    name: String,
+    student_no: String,
+    joined: bool,
+    pin: Option<String>,
+    locked: bool,
+}
+
+#[derive(Serialize)]
+struct PinsPage {
+    class: ClassRecord,
+    seats: Vec<PinRow>,
+}
+
+/// `GET /console/classes/{id}/pins`: every seat with its PIN, to print and hand out (or to
+/// read one out to a trainee who forgot theirs).
+pub async fn pins(
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+) -> Result<Response, AppError> {
+    let id = class_id(&id, lang)?;
+    let user = staff.user.clone();
+    let (class, seats) = class_read(&staff, lang, move |s| {
+        let class = classroom::class_for(s, &user, id)?;
+        Ok((class, s.seats(id)?))
+    })
+    .await?;
+    let seats = seats
+        .into_iter()
+        .map(|st| PinRow {
+            locked: st.pin_failures >= crate::store::SEAT_PIN_TRIES,
+            seat_no: st.seat_no,
+            name: st.name,
+            student_no: st.student_no,
+            joined: st.joined,
+            pin: st.pin,
+        })
+        .collect();
+    let mut res = render(
+        lang,
+        "/console/pins",
+        "console_pins.html",
+        PinsPage { class, seats },
+        vec![],
+    )?;
+    no_store(&mut res);
+    Ok(res)
 }
 
 /// `GET /console/classes/{id}/seats/{seat}`: read-only review of one trainee: every
@@ -413,7 +468,7 @@ pub async fn seat_page(
 ) -> Result<Response, AppError> {
     let id = class_id(&id, lang)?;
     let user = staff.user.clone();
-    let (class, st, attempts, events) = class_work(&staff, lang, move |s, _| {
+    let (class, st, attempts, events) = class_read(&staff, lang, move |s| {
         let class = classroom::class_for(s, &user, id)?;
         let st = s
             .seats(id)?
@@ -464,12 +519,18 @@ pub async fn seat_page(
             csrf,
             me: staff.user.display_name.clone(),
             class,
+            locked: st.pin_failures >= crate::store::SEAT_PIN_TRIES,
+            pin: st.pin.clone(),
             seat: st,
             attempts,
             trace,
         },
         set.into_iter().collect(),
     )
+    .map(|mut res| {
+        no_store(&mut res);
+        res
+    })
 }
 
 #[derive(Deserialize, Default)]

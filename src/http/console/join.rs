@@ -59,6 +59,14 @@ pub struct JoinForm {
     code: String,
     #[serde(default)]
     who: String,
+    #[serde(default)]
+    pin: String,
+}
+
+#[derive(Serialize)]
+struct JoinedPage {
+    seat: u32,
+    pin: String,
 }
 
 pub async fn join_submit(
@@ -70,22 +78,49 @@ pub async fn join_submit(
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
     check_csrf(&headers, &f.csrf, lang)?;
-    let (code, who, ip, now) = (
+    let (code, who, pin, ip, now) = (
         f.code.clone(),
         f.who.clone(),
+        f.pin.clone(),
         peer.ip().to_string(),
         state.clock.now(),
     );
     let labs = state.labs.clone();
     let joined = state
         .db
-        .run_write(move |s| Ok(classroom::join(s, &labs, &code, &who, &ip, now)))
+        .run_write(move |s| {
+            let req = classroom::JoinRequest {
+                code: &code,
+                who: &who,
+                pin: &pin,
+                ip: &ip,
+            };
+            Ok(classroom::join(s, &labs, &req, now))
+        })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
     match joined {
-        Ok(token) => Ok(with_cookies(
+        // The first join shows the seat's PIN, once, before the lab.
+        Ok(classroom::Joined {
+            token,
+            seat,
+            pin: Some(pin),
+        }) => {
+            let page = render(
+                lang,
+                "/join",
+                "joined.html",
+                JoinedPage { seat, pin },
+                vec![],
+            )?;
+            Ok(with_cookies(
+                page,
+                [super::super::sandbox::sandbox_cookie(&token)],
+            ))
+        }
+        Ok(j) => Ok(with_cookies(
             Redirect::to("/lab").into_response(),
-            [super::super::sandbox::sandbox_cookie(&token)],
+            [super::super::sandbox::sandbox_cookie(&j.token)],
         )),
         Err(e) => join_page(lang, &headers, f.code, f.who, Some(class_error(e, lang))).await,
     }

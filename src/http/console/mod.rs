@@ -8,7 +8,7 @@ mod courses;
 mod join;
 mod staff;
 
-pub use classes::{audit, board, class_page, create, events, home, seat_page, seats_from};
+pub use classes::{audit, board, class_page, create, events, home, pins, seat_page, seats_from};
 pub use controls::{class_action, run_control, seat_action};
 pub use courses::{course_action, course_page, course_rows, create_course, opened};
 pub use join::{join_code, join_form, join_submit};
@@ -106,6 +106,8 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
             StatusCode::CONFLICT
         }
         ClassError::NotAllowed => StatusCode::FORBIDDEN,
+        ClassError::SeatLocked => StatusCode::LOCKED,
+        ClassError::TooManyTries => StatusCode::TOO_MANY_REQUESTS,
         ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_) => {
             tracing::error!(error = %e, "class action failed");
             StatusCode::INTERNAL_SERVER_ERROR
@@ -123,6 +125,8 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         ),
         ClassError::NotStarted { at } => c.format(lang, &key, &[("at", at)]),
         ClassError::BadMinutes { max } => c.format(lang, &key, &[("max", &max.to_string())]),
+        ClassError::BadName { max } => c.format(lang, &key, &[("max", &max.to_string())]),
+        ClassError::WrongPin { left } => c.format(lang, &key, &[("left", &left.to_string())]),
         _ => c.text(lang, &key).to_owned(),
     };
     let field = match &e {
@@ -136,6 +140,8 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         ClassError::BadTime { field } => Some(*field),
         ClassError::BadMinutes { .. } => Some("minutes"),
         ClassError::UnknownAssistant => Some("assistant"),
+        ClassError::BadName { .. } => Some("who"),
+        ClassError::PinNeeded | ClassError::WrongPin { .. } | ClassError::SeatLocked => Some("pin"),
         _ => None,
     };
     AppError::api(status, lang, e.code(), message, field.map(str::to_owned)).as_page()
@@ -154,6 +160,28 @@ pub async fn class_work<T: Send + 'static>(
         .await
         .map_err(|e| AppError::from_store(e, lang))?
         .map_err(|e| class_error(e, lang))
+}
+
+/// Class reading for a GET page: one read snapshot, nothing written.
+pub async fn class_read<T: Send + 'static>(
+    state: &AppState,
+    lang: Lang,
+    f: impl FnOnce(&Store<'_>) -> Result<T, ClassError> + Send + 'static,
+) -> Result<T, AppError> {
+    state
+        .db
+        .run_read(move |s| Ok(f(s)))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?
+        .map_err(|e| class_error(e, lang))
+}
+
+/// A page with secrets on it (seat PINs) is not kept by the browser or a proxy.
+pub fn no_store(res: &mut Response) {
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
 }
 
 pub(super) use super::portal::{CsrfForm, require_csrf as check_csrf};

@@ -1,0 +1,73 @@
+//! Attempts limited per person or per client address (`rate_events`): an attempt is counted
+//! and written in the caller's transaction, so parallel requests cannot pass a limit together.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::params;
+
+use super::portal::ts;
+use super::{Store, StoreError};
+
+/// How long counted attempts are kept (the longest window any limit uses).
+pub const KEEP: Duration = Duration::hours(24);
+
+impl Store<'_> {
+    /// How many attempts of `kind` by `key` were counted since `since`.
+    pub fn rate_count(
+        &self,
+        kind: &str,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM rate_events WHERE kind = ?1 AND key = ?2 AND at >= ?3",
+            )?
+            .query_row(params![kind, key, ts(since)], |r| r.get(0))?)
+    }
+
+    /// Count one attempt of `kind` by `key`.
+    pub fn rate_add(&self, kind: &str, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("INSERT INTO rate_events (kind, key, at) VALUES (?1, ?2, ?3)")?
+            .execute(params![kind, key, ts(now)])?;
+        Ok(())
+    }
+
+    /// Forget attempts older than [`KEEP`]. Returns how many went.
+    pub fn rate_prune(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("DELETE FROM rate_events WHERE at < ?1")?
+            .execute([ts(now - KEEP)])?)
+    }
+}
+
+/// A limit: at most `max` attempts of one kind by one key within `window`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub kind: &'static str,
+    pub max: i64,
+    pub window: Duration,
+}
+
+impl Limit {
+    /// Whether `key` has used up this limit (without counting an attempt).
+    pub fn reached(
+        &self,
+        s: &Store<'_>,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Ok(s.rate_count(self.kind, key, now - self.window)? >= self.max)
+    }
+
+    /// Count an attempt by `key`, unless the limit is used up: `false` then (nothing written).
+    pub fn take(&self, s: &Store<'_>, key: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        if self.reached(s, key, now)? {
+            return Ok(false);
+        }
+        s.rate_add(self.kind, key, now)?;
+        Ok(true)
+    }
+}

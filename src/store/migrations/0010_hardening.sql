@@ -1,0 +1,25 @@
+-- Seat PINs: a seat taken at first join gets a short PIN, shown to the trainee once and on
+-- the instructor's seat list; rejoining the seat needs it (or the instructor frees the seat).
+ALTER TABLE seats ADD COLUMN pin TEXT;
+ALTER TABLE seats ADD COLUMN pin_failures INTEGER NOT NULL DEFAULT 0;
+-- the name was typed at joining, not the roster's (freeing the seat clears it)
+ALTER TABLE seats ADD COLUMN name_typed INTEGER NOT NULL DEFAULT 0 CHECK (name_typed IN (0, 1));
+
+-- Attempts limited per person or per client address (join codes, bureau logins, demo
+-- sandboxes, lab starts): one row per counted attempt, counted and written in the same
+-- transaction. Rows older than a day are pruned.
+CREATE TABLE rate_events (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    at TEXT NOT NULL
+) STRICT;
+CREATE INDEX rate_events_by_key ON rate_events (kind, key, at);
+
+-- Each demo visitor gets a tenant of their own, made when they enter; these rows mark the
+-- trainees who are demo visitors, so those idle long enough (no trace in their tenants) are
+-- removed with their tenants.
+CREATE TABLE demo_visitors (
+    trainee_id INTEGER PRIMARY KEY REFERENCES trainees(id) ON DELETE CASCADE,
+    ip TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) STRICT;
