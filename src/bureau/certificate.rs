@@ -152,6 +152,9 @@ pub fn login_with_certificate(
         )?;
         Err(e)
     };
+    if super::login::ADDRESS_FAILURES.reached(scope, ip, now)? {
+        return fail(None, LoginError::TooManyTries);
+    }
     let company_text = company.trim().to_uppercase();
     let Some(company_id) = scope.company_by_uscc(&company_text)? else {
         return fail(None, LoginError::UnknownCompany);
@@ -177,10 +180,22 @@ pub fn login_with_certificate(
             },
         );
     }
-    if !verify(pin, &cert.pin_hash) {
-        return fail(Some(cert.person_id), LoginError::WrongPin);
+    // A PIN is guessed like a password: the holder's account locks after the same number
+    // of wrong tries, and a locked account cannot log in with its certificate either.
+    let mut acct = scope.account(cert.person_id)?;
+    if let Some(until) = acct.locked_until.filter(|u| *u > now) {
+        return fail(Some(cert.person_id), LoginError::Locked { until });
     }
-    let acct = scope.account(cert.person_id)?;
+    if !verify(pin, &cert.pin_hash) {
+        let e = super::login::count_failure(scope, now, ip, cert.person_id, &mut acct, |_| {
+            LoginError::WrongPin
+        })?;
+        return fail(Some(cert.person_id), e);
+    }
+    if !acct.failures.is_empty() {
+        acct.failures.clear();
+        scope.save_account(cert.person_id, &acct)?;
+    }
     if let Err(e) = admit(scope, now, ip, cert.person_id, company_id, &acct)? {
         return fail(Some(cert.person_id), e);
     }

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::domain::password::{PasswordProblem, PortalPolicy};
 use crate::secrets::{self, Strength};
+use crate::store::limits::Limit;
 use crate::store::{PortalSession, SessionStage, StoreError, TenantScope};
 
 /// Why a login step failed. Each maps to a catalogue key `login.<code>`.
@@ -49,6 +50,8 @@ pub enum LoginError {
     SessionExpired,
     #[error("login from an address not on the allow-list")]
     IpNotAllowed,
+    #[error("too many failed logins from this address")]
+    TooManyTries,
     #[error("login outside the allowed hours {from}-{to}")]
     OutsideHours { from: String, to: String },
     #[error("wrong current password")]
@@ -81,6 +84,7 @@ impl LoginError {
             LoginError::NoSession => "no_session",
             LoginError::SessionExpired => "session_expired",
             LoginError::IpNotAllowed => "ip_not_allowed",
+            LoginError::TooManyTries => "too_many_tries",
             LoginError::OutsideHours { .. } => "outside_hours",
             LoginError::WrongCurrentPassword => "wrong_current",
             LoginError::Password(_) => "password_policy",
@@ -96,6 +100,44 @@ pub(crate) fn hash_password(plain: &str) -> Result<String, StoreError> {
 }
 
 pub(crate) use crate::secrets::verify;
+
+/// Failed bureau logins (passwords and certificate PINs) from one client address, across
+/// every tenant. A computer room shares one address and the lockout lab fails on purpose,
+/// so this is wide: it stops a script, not a class.
+pub const ADDRESS_FAILURES: Limit = Limit {
+    kind: "bureau_login",
+    max: 600,
+    window: Duration::minutes(15),
+};
+
+/// A wrong password or PIN for `person`: counted against the account (the sliding window,
+/// then the lockout) and against the address. Returns the refusal to give.
+pub(crate) fn count_failure(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    ip: &str,
+    person: i64,
+    acct: &mut crate::store::Account,
+    wrong: impl FnOnce(i64) -> LoginError,
+) -> Result<LoginError, StoreError> {
+    let policy = PortalPolicy::embedded();
+    ADDRESS_FAILURES.take(scope, ip, now)?;
+    // A sliding window: the failures of the last `failure_window_minutes` count.
+    let window = Duration::minutes(policy.failure_window_minutes);
+    acct.failures.retain(|f| now - *f < window);
+    acct.failures.push(now);
+    let remaining = policy.max_failures - acct.failures.len() as i64;
+    let e = if remaining <= 0 {
+        let until = now + Duration::minutes(policy.lockout_minutes);
+        acct.locked_until = Some(until);
+        acct.failures.clear();
+        LoginError::Locked { until }
+    } else {
+        wrong(remaining)
+    };
+    scope.save_account(person, acct)?;
+    Ok(e)
+}
 
 pub(super) fn new_token() -> String {
     let bytes: [u8; 32] = rand::rng().random();
@@ -133,6 +175,9 @@ pub fn begin(
         )?;
         Err(e)
     };
+    if ADDRESS_FAILURES.reached(scope, ip, now)? {
+        return fail(None, LoginError::TooManyTries);
+    }
     let company_text = company.trim().to_uppercase();
     let Some(company_id) = scope.company_by_uscc(&company_text)? else {
         return fail(None, LoginError::UnknownCompany);
@@ -149,20 +194,9 @@ pub fn begin(
         Some(h) => verify(password, h),
     };
     if !ok {
-        // A sliding window: the failures of the last `failure_window_minutes` count.
-        let window = Duration::minutes(policy.failure_window_minutes);
-        acct.failures.retain(|f| now - *f < window);
-        acct.failures.push(now);
-        let remaining = policy.max_failures - acct.failures.len() as i64;
-        let e = if remaining <= 0 {
-            let until = now + Duration::minutes(policy.lockout_minutes);
-            acct.locked_until = Some(until);
-            acct.failures.clear();
-            LoginError::Locked { until }
-        } else {
+        let e = count_failure(scope, now, ip, person, &mut acct, |remaining| {
             LoginError::WrongPassword { remaining }
-        };
-        scope.save_account(person, &acct)?;
+        })?;
         return fail(Some(person), e);
     }
     // Right password for the wrong company is refused after the password check, as the real

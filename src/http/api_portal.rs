@@ -43,7 +43,9 @@ pub(super) fn refusal(e: &LoginError, lang: Lang) -> AppError {
         LoginError::NoSession | LoginError::SessionExpired => StatusCode::UNAUTHORIZED,
         LoginError::Locked { .. } => StatusCode::LOCKED,
         LoginError::WrongStage(_) => StatusCode::CONFLICT,
-        LoginError::ResendTooSoon { .. } => StatusCode::TOO_MANY_REQUESTS,
+        LoginError::ResendTooSoon { .. } | LoginError::TooManyTries => {
+            StatusCode::TOO_MANY_REQUESTS
+        }
         LoginError::NotAuthorised | LoginError::IpNotAllowed | LoginError::OutsideHours { .. } => {
             StatusCode::FORBIDDEN
         }

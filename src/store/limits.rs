@@ -5,21 +5,20 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::params;
 
 use super::portal::ts;
-use super::{Store, StoreError};
+use super::{Store, StoreError, TenantScope};
 
 /// How long counted attempts are kept (the longest window any limit uses).
 pub const KEEP: Duration = Duration::hours(24);
 
-impl Store<'_> {
+/// Where attempts are counted: the whole store, or (for the simulated bureau's logins,
+/// limited per client address across every tenant) a tenant's scope.
+pub trait Counted {
+    fn conn(&self) -> &rusqlite::Connection;
+
     /// How many attempts of `kind` by `key` were counted since `since`.
-    pub fn rate_count(
-        &self,
-        kind: &str,
-        key: &str,
-        since: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
+    fn rate_count(&self, kind: &str, key: &str, since: DateTime<Utc>) -> Result<i64, StoreError> {
         Ok(self
-            .conn
+            .conn()
             .prepare_cached(
                 "SELECT count(*) FROM rate_events WHERE kind = ?1 AND key = ?2 AND at >= ?3",
             )?
@@ -27,13 +26,27 @@ impl Store<'_> {
     }
 
     /// Count one attempt of `kind` by `key`.
-    pub fn rate_add(&self, kind: &str, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.conn
+    fn rate_add(&self, kind: &str, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn()
             .prepare_cached("INSERT INTO rate_events (kind, key, at) VALUES (?1, ?2, ?3)")?
             .execute(params![kind, key, ts(now)])?;
         Ok(())
     }
+}
 
+impl Counted for Store<'_> {
+    fn conn(&self) -> &rusqlite::Connection {
+        self.conn
+    }
+}
+
+impl Counted for TenantScope<'_> {
+    fn conn(&self) -> &rusqlite::Connection {
+        self.conn
+    }
+}
+
+impl Store<'_> {
     /// Forget attempts older than [`KEEP`]. Returns how many went.
     pub fn rate_prune(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         Ok(self
@@ -55,7 +68,7 @@ impl Limit {
     /// Whether `key` has used up this limit (without counting an attempt).
     pub fn reached(
         &self,
-        s: &Store<'_>,
+        s: &impl Counted,
         key: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
@@ -63,7 +76,12 @@ impl Limit {
     }
 
     /// Count an attempt by `key`, unless the limit is used up: `false` then (nothing written).
-    pub fn take(&self, s: &Store<'_>, key: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    pub fn take(
+        &self,
+        s: &impl Counted,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         if self.reached(s, key, now)? {
             return Ok(false);
         }

@@ -121,7 +121,7 @@ fn tenant_row(r: &Row<'_>) -> Raw<TenantRecord> {
 /// One tenant's data. Every query names the tenant; ids from elsewhere (URLs, forms)
 /// that belong to another tenant come back as [`StoreError::NotFound`].
 pub struct TenantScope<'c> {
-    conn: &'c Connection,
+    pub(super) conn: &'c Connection,
     tenant: TenantId,
     defer: Option<&'c std::cell::RefCell<Vec<super::Pending>>>,
 }

@@ -347,3 +347,75 @@ async fn messages_and_help_through_the_api_and_never_another_tenants() {
     assert_eq!(reply["answered"], false);
     assert!(reply["answer"].as_str().unwrap().contains("12366"));
 }
+
+#[tokio::test]
+async fn certificate_pins_lock_the_account_like_passwords() {
+    let app = TestApp::spawn().await;
+    let (uscc, _, _, _, clerk, _) = cast(&app);
+    let mut api = Api::new(&app);
+    api.first_login(&uscc, &clerk.mobile).await;
+    let (_, cert) = api
+        .post(
+            "/api/v1/account/certificate",
+            json!({"pin": "246810", "pin_confirm": "246810"}),
+        )
+        .await;
+    let cert = cert["text"].as_str().unwrap().to_owned();
+    let anon = Api::new(&app);
+    let login = |pin: &'static str| {
+        let body = json!({"company": uscc, "certificate": cert, "pin": pin});
+        let anon = &anon;
+        async move { anon.post("/api/v1/login/certificate", body).await }
+    };
+    let max = taxlab::domain::password::PortalPolicy::embedded().max_failures;
+    for _ in 1..max {
+        assert_eq!(refusal(&login("000000").await).1, Some("wrong_pin"));
+    }
+    // the last wrong PIN locks the account; then even the right PIN waits
+    assert_eq!(refusal(&login("000000").await).0, 423);
+    let r = login("246810").await;
+    assert_eq!(refusal(&r), (423, Some("locked"), None), "{}", r.1);
+    // and so does the password
+    let r = anon
+        .post(
+            "/api/v1/login",
+            json!({"company": uscc, "account": clerk.mobile, "password": "whatever1A!"}),
+        )
+        .await;
+    assert_eq!(refusal(&r).1, Some("locked"));
+}
+
+#[tokio::test]
+async fn failed_bureau_logins_are_limited_per_client_address_across_tenants() {
+    let app = TestApp::spawn().await;
+    let (uscc, _, _, _, clerk, _) = cast(&app);
+    // a script behind one address: 600 failures in 15 minutes, over any accounts
+    app.db
+        .write(|s| {
+            let now = chrono::Utc::now();
+            for _ in 0..taxlab::bureau::login::ADDRESS_FAILURES.max {
+                use taxlab::store::limits::Counted;
+                s.rate_add("bureau_login", "127.0.0.1", now)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let anon = Api::new(&app);
+    let r = anon
+        .post(
+            "/api/v1/login",
+            json!({"company": uscc, "account": clerk.mobile, "password": "whatever1A!"}),
+        )
+        .await;
+    assert_eq!(refusal(&r), (429, Some("too_many_tries"), None), "{}", r.1);
+    assert!(r.1["message"].as_str().unwrap().contains("15 分钟"));
+    // a quarter of an hour later the address may try again
+    app.clock.advance(chrono::Duration::minutes(16));
+    let r = anon
+        .post(
+            "/api/v1/login",
+            json!({"company": uscc, "account": clerk.mobile, "password": "whatever1A!"}),
+        )
+        .await;
+    assert_ne!(r.0, 429);
+}
