@@ -44,6 +44,14 @@ pub enum Command {
         /// the shipped ones. An invalid file stops the server from starting.
         #[arg(long, env = "TAXLAB_SCENARIOS")]
         scenarios: Option<PathBuf>,
+        /// The address users reach taxlab at, e.g. https://tax.school.edu.cn behind a reverse
+        /// proxy with TLS: join links use it, and with https cookies are Secure and HSTS is sent.
+        #[arg(long, env = "TAXLAB_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// A reverse proxy whose X-Forwarded-For names the client (repeat for several, or
+        /// comma-separate). Without one, the connection's own address is the client's.
+        #[arg(long, env = "TAXLAB_TRUSTED_PROXY", value_delimiter = ',')]
+        trusted_proxy: Vec<std::net::IpAddr>,
     },
     /// Sandbox staff accounts (admin, instructor, assistant) for the instructor console.
     User {
@@ -291,12 +299,27 @@ pub fn main() -> ExitCode {
                 Err(e) => fail(1, store_message(&e, lang)),
             }
         }
-        Command::Serve { addr, scenarios } => {
+        Command::Serve {
+            addr,
+            scenarios,
+            public_url,
+            trusted_proxy,
+        } => {
             let labs = match load_labs(scenarios.as_deref()) {
                 Ok(l) => l,
                 Err(p) => return fail(2, problems_message(&p, lang)),
             };
-            match serve(&cli.db, addr, lang, labs) {
+            let public_url = public_url.map(|u| u.trim_end_matches('/').to_owned());
+            if let Some(u) = &public_url
+                && !(u.starts_with("http://") || u.starts_with("https://"))
+            {
+                return fail(2, catalog.format(lang, "cli.bad_public_url", &[("url", u)]));
+            }
+            let net = crate::http::net::Net {
+                public_url,
+                trusted_proxies: trusted_proxy,
+            };
+            match serve(&cli.db, addr, lang, labs, net) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(message) => fail(1, message),
             }
@@ -486,6 +509,7 @@ fn serve(
     addr: SocketAddr,
     lang: Lang,
     labs: Library,
+    net: crate::http::net::Net,
 ) -> Result<(), String> {
     init_tracing();
     let db = Db::open(db_path).map_err(|e| store_message(&e, lang))?;
@@ -545,6 +569,7 @@ fn serve(
             clock: crate::clock::Clock::system(),
             labs: std::sync::Arc::new(labs),
             boards: Default::default(),
+            net: std::sync::Arc::new(net),
         })
         .serve(listener, shutdown_signal())
         .await

@@ -188,6 +188,13 @@ pub fn ensure_demo(db: &Db) -> Result<TenantId, SeedError> {
 }
 
 fn create_demo(db: &Db) -> Result<TenantId, SeedError> {
+    let data = demo_data(DEMO_LABEL)?;
+    Ok(db.write(|s| s.insert_tenant(&data))?)
+}
+
+/// The demo's data (every preset company, the default sandbox date), labelled `label`:
+/// the same for every demo visitor, so a handout about the demo fits each one's tenant.
+pub fn demo_data(label: &str) -> Result<synth::TenantData, SeedError> {
     let tables = Tables::embedded();
     let spec = TenantSpec {
         class_seed: 0,
@@ -196,8 +203,8 @@ fn create_demo(db: &Db) -> Result<TenantId, SeedError> {
         presets: tables.presets.iter().collect(),
     };
     let mut data = synth::generate(&spec)?;
-    data.label = DEMO_LABEL.to_owned();
-    Ok(db.write(|s| s.insert_tenant(&data))?)
+    data.label = label.to_owned();
+    Ok(data)
 }
 
 pub const DEMO_LABEL: &str = "demo";

@@ -5,11 +5,9 @@
 //! Every endpoint but the sandbox entry needs `X-Sandbox-Token`; those acting inside the
 //! bureau need `Authorization: Bearer <token>` from a completed login as well.
 
-use std::net::SocketAddr;
-
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -122,7 +120,7 @@ pub struct SecurityBody {
 #[utoipa::path(put, path = "/api/v1/account/security", tag = "account", security(("sandbox" = [], "bureau" = [])), request_body = SecurityBody, description = "安全设置: two-factor login, login IP allow-list, allowed login hours. A list that would lock out the address making the request is refused.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn account_security(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     desk: Desk,
     ReqLang(lang): ReqLang,
     Bearer(token): Bearer,
@@ -441,10 +439,11 @@ pub async fn help_ask(
 #[utoipa::path(post, path = "/api/v1/sandbox/demo", tag = "sandbox", description = "Enter the sandbox as the demo trainee. Returns `sandbox_token`: send it as `X-Sandbox-Token` with every other request.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn sandbox_demo(
+    peer: super::net::ClientAddr,
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
 ) -> Result<Json<Value>, AppError> {
-    let token = super::home::open_demo(&state, lang)
+    let token = super::home::open_demo(&state, lang, peer.ip().to_string())
         .await
         .map_err(AppError::as_json)?;
     Ok(Json(json!({ "sandbox_token": token })))

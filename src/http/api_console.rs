@@ -1,10 +1,8 @@
 //! Classes through the JSON API, for scripts (a training department creating twenty classes)
 //! and for the trainee's join: the same rules, audit and errors as the console.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -28,7 +26,7 @@ pub struct TokenBody {
 #[utoipa::path(post, path = "/api/v1/console/token", tag = "console", request_body = TokenBody, description = "An instructor token for scripts: send it as `X-Staff-Token`. Every sign-in, refused or not, is in the audit log.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn token(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     Body(b): Body<TokenBody>,
@@ -191,7 +189,7 @@ fn input(b: ControlBody) -> ControlInput {
     request_body = ControlBody, description = "A control for the class: the same rules and audit as the console's buttons. Returns `{done}`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn class_action(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     Path((id, action)): Path<(String, String)>,
     staff: Staff,
     ReqLang(lang): ReqLang,
@@ -220,7 +218,7 @@ pub async fn class_action(
     request_body = ControlBody, description = "A control for one seat. Returns `{done}`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn seat_action(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     Path((id, seat, action)): Path<(String, u32, String)>,
     staff: Staff,
     ReqLang(lang): ReqLang,
@@ -258,7 +256,7 @@ pub struct JoinBody {
 #[utoipa::path(post, path = "/api/v1/join", tag = "console", request_body = JoinBody, description = "A trainee joins a class: their seat (by roster name or number, the one they had, or the next free), the pack's first lab started. Returns `sandbox_token` for `X-Sandbox-Token`, the seat number, and at the first join `seat_pin`: a 4-digit PIN rejoining the seat needs (5 wrong PINs lock the seat until the instructor frees or unlocks it).",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn join(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     Body(b): Body<JoinBody>,
@@ -286,7 +284,7 @@ pub async fn join(
 #[utoipa::path(post, path = "/api/v1/hand", tag = "console", security(("sandbox" = [])), description = "举手: a trainee in a class asks the instructor for help (shown on the dashboard until handled).",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn hand(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     desk: super::sandbox::Desk,
     ReqLang(lang): ReqLang,
 ) -> Result<Json<Value>, AppError> {
@@ -367,7 +365,7 @@ pub async fn course(
     description = "Open or close a course for new learners (those registered can always sign in). Returns `{done}`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn course_action(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     Path((id, action)): Path<(String, String)>,
     staff: Staff,
     ReqLang(lang): ReqLang,

@@ -48,12 +48,18 @@ pub async fn list(desk: Desk, ReqLang(lang): ReqLang) -> Result<Json<LabsView>, 
     responses((status = 200, description = "Done", body = LabPanel), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn start(
     Path(id): Path<String>,
+    peer: crate::http::net::ClientAddr,
     desk: Desk,
     ReqLang(lang): ReqLang,
 ) -> Result<Json<LabPanel>, AppError> {
-    let (trainee, now) = (desk.trainee.clone(), desk.clock.now());
+    let (trainee, now, ip) = (
+        desk.trainee.clone(),
+        desk.clock.now(),
+        peer.ip().to_string(),
+    );
     let a = lab_work(&desk, lang, move |s, lib| {
         let lab = lib.lab(&id).ok_or(LabError::UnknownLab)?;
+        run::count_start(s, trainee.id, &ip, now)?;
         let id = run::start(s, lab, &trainee, Mode::Practice, None, now)?;
         Ok(s.attempt_of(trainee.id, id)?)
     })
@@ -77,11 +83,17 @@ fn panel_of(desk: &Desk, a: &Attempt, lang: Lang) -> Result<Json<LabPanel>, AppE
     responses((status = 200, description = "Done", body = LabPanel), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn exam(
     Path(id): Path<String>,
+    peer: crate::http::net::ClientAddr,
     desk: Desk,
     ReqLang(lang): ReqLang,
 ) -> Result<Json<LabPanel>, AppError> {
-    let (trainee, now) = (desk.trainee.clone(), desk.clock.now());
+    let (trainee, now, ip) = (
+        desk.trainee.clone(),
+        desk.clock.now(),
+        peer.ip().to_string(),
+    );
     let a = lab_work(&desk, lang, move |s, lib| {
+        run::count_start(s, trainee.id, &ip, now)?;
         let id = run::start_exam(s, lib, &id, &trainee, now)?;
         Ok(s.attempt_of(trainee.id, id)?)
     })

@@ -3,9 +3,7 @@
 
 use crate::http::sandbox::Desk;
 use axum::Json;
-use std::net::SocketAddr;
 
-use axum::extract::ConnectInfo;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
@@ -142,7 +140,7 @@ pub struct LoginBody {
 #[utoipa::path(post, path = "/api/v1/login", tag = "login", security(("sandbox" = [])), request_body = LoginBody, description = "Company + account + password; the code goes to the simulated phone. Returns `{token, stage}`: use the token as `Authorization: Bearer`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn login(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     state: Desk,
     ReqLang(lang): ReqLang,
     Body(b): Body<LoginBody>,
@@ -344,7 +342,7 @@ pub struct CertificateLoginBody {
 #[utoipa::path(post, path = "/api/v1/login/certificate", tag = "login", security(("sandbox" = [])), request_body = CertificateLoginBody, description = "数字证书登录: company + certificate file + PIN. An expired or revoked certificate is refused with the remedy (更新证书). Returns `{token, stage}`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn login_certificate(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     state: Desk,
     ReqLang(lang): ReqLang,
     Body(b): Body<CertificateLoginBody>,

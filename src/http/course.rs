@@ -3,11 +3,9 @@
 //! JSON share the steps below; passwords are hashed and checked off the async runtime and
 //! outside the single writer.
 
-use std::net::SocketAddr;
-
 use axum::Json;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{ConnectInfo, Form, Path, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
@@ -235,7 +233,7 @@ pub struct EnrolForm {
 
 /// `POST /course/{code}/register`.
 pub async fn register_submit(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     Path(code): Path<String>,
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -274,7 +272,7 @@ pub struct SignInForm {
 
 /// `POST /course/{code}/sign-in`.
 pub async fn sign_in_submit(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     Path(code): Path<String>,
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -357,7 +355,7 @@ pub async fn completion(desk: Desk, ReqLang(lang): ReqLang) -> Result<Response, 
     description = "Register as a learner of a self-paced course (at most 5 registrations per IP address an hour). Returns `sandbox_token`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = super::error::ApiErrorBody)))]
 pub async fn api_register(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     Path(code): Path<String>,
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -380,7 +378,7 @@ pub struct SignInBody {
     description = "Sign a learner in again (5 failures per login in 15 minutes lock it for the rest of the window). Returns `sandbox_token`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = super::error::ApiErrorBody)))]
 pub async fn api_sign_in(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     Path(code): Path<String>,
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,

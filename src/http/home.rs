@@ -17,7 +17,8 @@ use crate::bureau::overview::{
 };
 use crate::domain::password::PortalPolicy;
 use crate::i18n::Lang;
-use crate::store::TraineeKind;
+use crate::store::limits::Limit;
+use crate::store::{StoreError, TraineeKind};
 
 #[derive(Deserialize)]
 pub struct HomeQuery {
@@ -103,22 +104,79 @@ pub async fn home(
     render(lang, "/", "home.html", page, set.into_iter().collect())
 }
 
-/// Open a sandbox session for a new demo trainee; returns its token. Each entry is a trainee
-/// of its own (its labs and attempts are its own), all sharing the demo tenant.
-pub async fn open_demo(state: &AppState, lang: Lang) -> Result<String, AppError> {
-    let (demo, now) = (state.demo, state.clock.now());
-    state
+/// Demo sandboxes one client address may open in an hour.
+pub const DEMO_PER_ADDRESS: Limit = Limit {
+    kind: "demo",
+    max: 10,
+    window: chrono::Duration::hours(1),
+};
+
+/// Demo visitors with a tenant at once, over all addresses.
+pub const DEMO_MAX_LIVE: i64 = 300;
+
+/// How long a demo visitor may do nothing in the bureau before their tenant is removed.
+pub const DEMO_IDLE: chrono::Duration = chrono::Duration::hours(2);
+
+/// Open a sandbox session for a new demo visitor; returns its token. Each visitor gets a
+/// tenant of their own (the demo's data, made now), so visitors never see each other's
+/// filings; it goes after [`DEMO_IDLE`] without activity.
+pub async fn open_demo(state: &AppState, lang: Lang, ip: String) -> Result<String, AppError> {
+    let now = state.clock.now();
+    let refused = |status, code: &str| {
+        let message = crate::i18n::Catalog::embedded()
+            .text(lang, &format!("demo.{code}"))
+            .to_owned();
+        AppError::api(status, lang, code, message, None)
+    };
+    let key = ip.clone();
+    let full = || refused(axum::http::StatusCode::SERVICE_UNAVAILABLE, "full");
+    let allowed = state
         .db
         .run_write(move |s| {
-            let t = s.create_trainee(demo, "demo", TraineeKind::Demo, now)?;
-            s.open_sandbox_session(&t, now)
+            Ok(if s.demo_visitor_count()? >= DEMO_MAX_LIVE {
+                Some("full")
+            } else if !DEMO_PER_ADDRESS.take(s, &key, now)? {
+                Some("too_many")
+            } else {
+                None
+            })
         })
         .await
-        .map_err(|e| AppError::from_store(e, lang))
+        .map_err(|e| AppError::from_store(e, lang))?;
+    match allowed {
+        Some("full") => return Err(full()),
+        Some(_) => {
+            return Err(refused(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "too_many",
+            ));
+        }
+        None => {}
+    }
+    // The tenant is made outside the writer; only its insert is a write.
+    let label = format!("demo-{}", hex::encode(rand::random::<[u8; 8]>()));
+    let data = tokio::task::spawn_blocking(move || crate::seed::demo_data(&label))
+        .await
+        .map_err(|e| AppError::from_store(StoreError::Other(e.to_string()), lang))?
+        .map_err(|e| AppError::from_store(StoreError::Other(e.to_string()), lang))?;
+    let made = state
+        .db
+        .run_write(move |s| {
+            if s.demo_visitor_count()? >= DEMO_MAX_LIVE {
+                return Ok(None);
+            }
+            let tenant = s.insert_tenant(&data)?;
+            let t = s.create_demo_visitor(tenant, &ip, now)?;
+            s.open_sandbox_session(&t, now).map(Some)
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    made.ok_or_else(full)
 }
 
 /// `POST /sandbox/demo`: enter the sandbox as the demo trainee.
 pub async fn enter_demo(
+    peer: super::net::ClientAddr,
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
@@ -126,7 +184,7 @@ pub async fn enter_demo(
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
     require_csrf(&headers, &f.csrf, lang)?;
-    let token = open_demo(&state, lang).await?;
+    let token = open_demo(&state, lang, peer.ip().to_string()).await?;
     Ok(with_cookies(
         Redirect::to("/").into_response(),
         [sandbox_cookie(&token)],

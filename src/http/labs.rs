@@ -205,6 +205,7 @@ pub fn lab_error(e: LabError, lang: Lang) -> AppError {
     let status = match &e {
         LabError::UnknownLab | LabError::UnknownHint => StatusCode::NOT_FOUND,
         LabError::NoAttempt => StatusCode::CONFLICT,
+        LabError::TooManyStarts => StatusCode::TOO_MANY_REQUESTS,
         LabError::NoHintsInExam | LabError::NoFeedbackInExam | LabError::Finished => {
             StatusCode::CONFLICT
         }
@@ -240,6 +241,7 @@ pub async fn lab_work<T: Send + 'static>(
 /// `POST /labs/{id}/start`: a practice attempt, then to the bureau's login.
 pub async fn start(
     Path(id): Path<String>,
+    peer: crate::http::net::ClientAddr,
     desk: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
@@ -247,9 +249,14 @@ pub async fn start(
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
     require_csrf(&headers, &f.csrf, lang)?;
-    let (trainee, now) = (desk.trainee.clone(), desk.clock.now());
+    let (trainee, now, ip) = (
+        desk.trainee.clone(),
+        desk.clock.now(),
+        peer.ip().to_string(),
+    );
     lab_work(&desk, lang, move |s, lib| {
         let lab = lib.lab(&id).ok_or(LabError::UnknownLab)?;
+        run::count_start(s, trainee.id, &ip, now)?;
         run::start(s, lab, &trainee, Mode::Practice, None, now)
     })
     .await?;
@@ -259,6 +266,7 @@ pub async fn start(
 /// `POST /packs/{id}/exam`: the pack as an exam.
 pub async fn exam(
     Path(id): Path<String>,
+    peer: crate::http::net::ClientAddr,
     desk: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
@@ -266,8 +274,13 @@ pub async fn exam(
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
     require_csrf(&headers, &f.csrf, lang)?;
-    let (trainee, now) = (desk.trainee.clone(), desk.clock.now());
+    let (trainee, now, ip) = (
+        desk.trainee.clone(),
+        desk.clock.now(),
+        peer.ip().to_string(),
+    );
     lab_work(&desk, lang, move |s, lib| {
+        run::count_start(s, trainee.id, &ip, now)?;
         run::start_exam(s, lib, &id, &trainee, now)
     })
     .await?;
@@ -632,7 +645,7 @@ pub fn labs_view(
 
 /// `POST /lab/hand`: 举手 — ask the instructor for help.
 pub async fn hand(
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     desk: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,

@@ -12,8 +12,10 @@ mod cookies;
 mod course;
 mod error;
 mod home;
+pub use home::{DEMO_IDLE, DEMO_MAX_LIVE, DEMO_PER_ADDRESS};
 mod labs;
 mod lang;
+pub mod net;
 mod openapi;
 mod pages;
 mod portal;
@@ -44,6 +46,8 @@ pub struct AppState {
     pub labs: std::sync::Arc<crate::labs::Library>,
     /// The class dashboards' grades of live seats, kept between ticks.
     pub boards: crate::classroom::Boards,
+    /// The public address and trusted proxies.
+    pub net: std::sync::Arc<net::Net>,
 }
 
 /// A built application, ready to serve.
@@ -54,6 +58,32 @@ pub struct App {
 
 /// How often the server ends classes whose end time has passed.
 const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Housekeeping runs every this many schedule ticks (a minute).
+const SWEEP_EVERY: u32 = 4;
+
+/// An abandoned attempt's tenant is pruned this long after the attempt started.
+pub const ABANDONED_AFTER: chrono::Duration = chrono::Duration::days(1);
+
+/// One round of housekeeping ([`crate::store::gc::sweep`]), logged when it did anything.
+pub async fn sweep(state: &AppState) {
+    let now = state.clock.now();
+    let swept = state
+        .db
+        .run_write(move |s| crate::store::gc::sweep(s, now, home::DEMO_IDLE, ABANDONED_AFTER))
+        .await;
+    match swept {
+        Ok(s) if s == crate::store::gc::Swept::default() => {}
+        Ok(s) => tracing::info!(
+            demo_visitors = s.demo_visitors,
+            pruned = s.pruned,
+            prepared = s.prepared,
+            counted = s.counted,
+            "housekeeping"
+        ),
+        Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+    }
+}
 
 impl App {
     pub fn build(state: AppState) -> App {
@@ -75,8 +105,13 @@ impl App {
         let state = self.state.clone();
         let ticker = tokio::spawn(async move {
             let mut tick = tokio::time::interval(SCHEDULE_TICK);
+            let mut round = 0u32;
             loop {
                 tick.tick().await;
+                round = round.wrapping_add(1);
+                if round.is_multiple_of(SWEEP_EVERY) {
+                    sweep(&state).await;
+                }
                 let now = state.clock.now();
                 let ended = state
                     .db

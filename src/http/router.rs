@@ -273,6 +273,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.net.clone(),
+            super::net::layer,
+        ))
         .layer(middleware::from_fn(log_requests))
         .with_state(state)
 }

@@ -8,6 +8,7 @@ use super::setup::{Materials, apply};
 use super::{Lab, Library};
 use crate::bureau::login::LoginError;
 use crate::seed::default_sandbox_date;
+use crate::store::limits::Limit;
 use crate::store::{Attempt, Mode, NewAttempt, Store, StoreError, Trainee, TraineeKind};
 use crate::synth::{self, TenantSpec};
 
@@ -26,6 +27,8 @@ pub enum LabError {
     UnknownHint,
     #[error("the lab is finished")]
     Finished,
+    #[error("too many labs started: wait a while")]
+    TooManyStarts,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -39,6 +42,7 @@ impl LabError {
             LabError::NoFeedbackInExam => "no_feedback_in_exam",
             LabError::UnknownHint => "unknown_hint",
             LabError::Finished => "finished",
+            LabError::TooManyStarts => "too_many_starts",
             LabError::Store(_) => "internal",
         }
     }
@@ -51,6 +55,37 @@ impl From<LoginError> for LabError {
             other => LabError::Store(StoreError::Other(other.to_string())),
         }
     }
+}
+
+/// Labs (or exams) one trainee may start in an hour: each start generates a tenant.
+pub const STARTS_PER_TRAINEE: Limit = Limit {
+    kind: "lab_start",
+    max: 30,
+    window: Duration::hours(1),
+};
+
+/// Labs started from one client address in an hour (a computer room shares one).
+pub const STARTS_PER_ADDRESS: Limit = Limit {
+    kind: "lab_start_ip",
+    max: 1000,
+    window: Duration::hours(1),
+};
+
+/// Count a start the trainee asked for (not those a class or an exam makes for them),
+/// refusing it past either limit.
+pub fn count_start(
+    s: &Store<'_>,
+    trainee: i64,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), LabError> {
+    if STARTS_PER_TRAINEE.reached(s, &trainee.to_string(), now)?
+        || !STARTS_PER_ADDRESS.take(s, ip, now)?
+    {
+        return Err(LabError::TooManyStarts);
+    }
+    STARTS_PER_TRAINEE.take(s, &trainee.to_string(), now)?;
+    Ok(())
 }
 
 /// FNV-1a of a lab id, to give each lab its own stream of generated data.

@@ -16,6 +16,7 @@ mod classes;
 mod courses;
 mod deferred;
 mod error;
+pub mod gc;
 pub mod limits;
 mod load;
 mod messages;

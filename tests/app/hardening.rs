@@ -326,3 +326,240 @@ async fn guessing_join_codes_is_limited_per_address() {
     );
     assert!(body["message"].as_str().unwrap().contains("请稍等"));
 }
+
+async fn enter_demo(app: &TestApp) -> (u16, serde_json::Value) {
+    let res = app
+        .client
+        .post(app.url("/api/v1/sandbox/demo"))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+fn trainee_of(app: &TestApp, token: &str) -> taxlab::store::Trainee {
+    app.db
+        .read(|s| Ok(s.sandbox_trainee(token)?.expect("a trainee")))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn each_demo_visitor_has_a_tenant_of_their_own_that_goes_when_idle() {
+    let app = TestApp::spawn().await;
+    let (_, a) = enter_demo(&app).await;
+    let (_, b) = enter_demo(&app).await;
+    let (a, b) = (
+        a["sandbox_token"].as_str().unwrap().to_owned(),
+        b["sandbox_token"].as_str().unwrap().to_owned(),
+    );
+    let (ta, tb) = (trainee_of(&app, &a), trainee_of(&app, &b));
+    assert_ne!(ta.tenant, tb.tenant);
+    assert_ne!(ta.tenant, app.demo, "not the shared demo tenant");
+    // the same handout: both see the demo's companies
+    let sandbox = |t: &str| crate::api_client::Api::with_sandbox(&app, t);
+    let (_, ma) = sandbox(&a).get("/api/v1/sandbox").await;
+    let (_, mb) = sandbox(&b).get("/api/v1/sandbox").await;
+    let usccs = |m: &serde_json::Value| -> Vec<String> {
+        m["companies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["uscc"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(usccs(&ma), usccs(&mb));
+    // A works in the bureau; B's tenant has none of it
+    let uscc = ma["accounts"][0]["uscc"].as_str().unwrap().to_owned();
+    let res = app
+        .client
+        .post(app.url("/api/v1/login"))
+        .header("x-sandbox-token", &a)
+        .json(&json!({"company": uscc, "account": "nobody", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let traces = |t| app.db.read(|s| s.tenant(t).trace_events()).unwrap().len();
+    assert_eq!((traces(ta.tenant) > 0, traces(tb.tenant)), (true, 0));
+
+    // two hours later without activity, A (who acted at the start) and B go with their tenants
+    let later = app.clock.now() + chrono::Duration::hours(2) + chrono::Duration::minutes(1);
+    let swept = app
+        .db
+        .write(|s| {
+            taxlab::store::gc::sweep(
+                s,
+                later,
+                taxlab::http::DEMO_IDLE,
+                taxlab::http::ABANDONED_AFTER,
+            )
+        })
+        .unwrap();
+    assert_eq!(swept.demo_visitors, 2);
+    assert_eq!(sandbox(&a).get("/api/v1/sandbox").await.0, 401);
+    let gone = app
+        .db
+        .read(|s| Ok(s.tenant(ta.tenant).record().is_err()))
+        .unwrap();
+    assert!(gone, "the visitor's tenant is removed");
+    // the shared demo tenant stays
+    assert!(app.db.read(|s| s.tenant(app.demo).record()).is_ok());
+}
+
+#[tokio::test]
+async fn demo_sandboxes_are_limited_per_address() {
+    let app = TestApp::spawn().await;
+    for _ in 0..taxlab::http::DEMO_PER_ADDRESS.max {
+        assert_eq!(enter_demo(&app).await.0, 200);
+    }
+    let (status, body) = enter_demo(&app).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("too_many")),
+        "{body}"
+    );
+    assert!(body["message"].as_str().unwrap().contains("演示沙箱"));
+}
+
+#[tokio::test]
+async fn lab_starts_are_limited_and_abandoned_attempts_lose_their_tenant_but_not_their_trace() {
+    let app = TestApp::spawn().await;
+    let (_, v) = enter_demo(&app).await;
+    let token = v["sandbox_token"].as_str().unwrap().to_owned();
+    let api = crate::api_client::Api::with_sandbox(&app, &token);
+    let (status, first) = api
+        .post("/api/v1/labs/account-setup/start", json!({}))
+        .await;
+    assert_eq!(status, 200, "{first}");
+    let abandoned = trainee_of(&app, &token).tenant;
+    // something happens in it, then the trainee starts another lab instead
+    app.db
+        .write(|s| {
+            s.tenant(abandoned).trace(
+                app.clock.now(),
+                None,
+                "login.password",
+                "unknown_company",
+                &json!({}),
+            )
+        })
+        .unwrap();
+    for _ in 1..taxlab::labs::run::STARTS_PER_TRAINEE.max {
+        let (status, body) = api
+            .post("/api/v1/labs/account-setup/start", json!({}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = api
+        .post("/api/v1/labs/account-setup/start", json!({}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("too_many_starts")),
+        "{body}"
+    );
+    let current = trainee_of(&app, &token).tenant;
+
+    let later = app.clock.now() + chrono::Duration::days(2);
+    let swept = app
+        .db
+        .write(|s| {
+            taxlab::store::gc::sweep(
+                s,
+                later,
+                chrono::Duration::days(365),
+                taxlab::http::ABANDONED_AFTER,
+            )
+        })
+        .unwrap();
+    assert!(swept.pruned >= 29, "{swept:?}");
+    let (companies, trace, pruned) = app
+        .db
+        .read(|s| {
+            Ok((
+                s.tenant(abandoned).companies()?.len(),
+                s.tenant(abandoned).trace_events()?.len(),
+                s.tenant_pruned_at(abandoned)?.is_some(),
+            ))
+        })
+        .unwrap();
+    assert_eq!((companies, trace, pruned), (0, 1, true));
+    // the attempt in progress keeps its tenant, and the trainee goes on working
+    assert!(
+        !app.db
+            .read(|s| s.tenant(current).companies())
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(api.get("/api/v1/attempt").await.0, 200);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_client_address_is_the_forwarded_one_and_cookies_are_secure() {
+    let app = TestApp::spawn_behind(taxlab::http::net::Net {
+        public_url: Some("https://tax.example.edu.cn".into()),
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+    })
+    .await;
+    let demo = |from: &'static str| {
+        let req = app
+            .client
+            .post(app.url("/api/v1/sandbox/demo"))
+            .header("x-forwarded-for", from);
+        async move { req.send().await.unwrap() }
+    };
+    // a page: HSTS, and every cookie Secure
+    let res = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    let cookies: Vec<_> = res.headers().get_all("set-cookie").iter().collect();
+    assert!(!cookies.is_empty());
+    assert!(
+        cookies
+            .iter()
+            .all(|c| c.to_str().unwrap().contains("; Secure")),
+        "{cookies:?}"
+    );
+    // the demo limit counts the forwarded client, not the proxy
+    for _ in 0..taxlab::http::DEMO_PER_ADDRESS.max {
+        demo("198.51.100.7").await;
+    }
+    assert_eq!(demo("198.51.100.7").await.status(), 429);
+    assert_ne!(demo("198.51.100.8").await.status(), 429);
+    // a client's own claim in front of the proxy's entry changes nothing
+    assert_eq!(demo("10.9.9.9, 198.51.100.7").await.status(), 429);
+    // the address counted is the forwarded one
+    let ips = app
+        .db
+        .read(|s| {
+            use taxlab::store::limits::Counted;
+            s.rate_count(
+                "demo",
+                "198.51.100.8",
+                chrono::Utc::now() - chrono::Duration::hours(1),
+            )
+        })
+        .unwrap();
+    assert_eq!(ips, 1);
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_forwarded_for_is_ignored() {
+    let app = TestApp::spawn().await;
+    for n in 0..taxlab::http::DEMO_PER_ADDRESS.max {
+        let res = app
+            .client
+            .post(app.url("/api/v1/sandbox/demo")
+            .header("x-forwarded-for", format!("198.51.100.{n}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let (status, _) = enter_demo(&app).await;
+    assert_eq!(status, 429, "every request counted against the real peer");
+    let res = app.client.get(app.url("/")).send().await.unwrap();
+    assert!(res.headers().get("strict-transport-security").is_none());
+}

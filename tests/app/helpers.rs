@@ -26,6 +26,16 @@ impl TestApp {
 
     /// A server offering these labs and packs.
     pub async fn spawn_with(labs: taxlab::labs::Library) -> TestApp {
+        TestApp::spawn_full(labs, taxlab::http::net::Net::default()).await
+    }
+
+    /// A server behind a reverse proxy, as `serve --public-url --trusted-proxy` sets it.
+    pub async fn spawn_behind(net: taxlab::http::net::Net) -> TestApp {
+        let labs = taxlab::labs::Library::embedded().expect("shipped labs");
+        TestApp::spawn_full(labs, net).await
+    }
+
+    async fn spawn_full(labs: taxlab::labs::Library, net: taxlab::http::net::Net) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = Db::open(&dir.path().join("test.db")).expect("open db");
         let demo = seed::ensure_demo(&db).expect("demo tenant");
@@ -49,6 +59,7 @@ impl TestApp {
             clock: clock.clone(),
             labs: std::sync::Arc::new(labs),
             boards: Default::default(),
+            net: std::sync::Arc::new(net),
         });
         tokio::spawn(app.serve(listener, async {
             let _ = stopped.await;

@@ -119,6 +119,7 @@ async fn serve_stops_when_asked_and_finishes() {
             clock: taxlab::clock::Clock::system(),
             labs: std::sync::Arc::new(taxlab::labs::Library::embedded().unwrap()),
             boards: Default::default(),
+            net: Default::default(),
         })
         .serve(listener, async {
             let _ = stopped.await;

@@ -224,16 +224,20 @@ struct DashboardPage {
     assistant_choices: Vec<String>,
 }
 
-/// A QR code of `text` as inline SVG (empty if the text cannot be encoded).
-/// The host the instructor reached the server at, for links the room can open.
-pub(super) fn host(headers: &HeaderMap) -> String {
-    headers
+/// Where the room reaches the server, for links and QR codes: the public address `serve`
+/// was given, or else the host the instructor reached it at.
+pub(super) fn base_url(net: &crate::http::net::Net, headers: &HeaderMap) -> String {
+    if let Some(u) = &net.public_url {
+        return u.clone();
+    }
+    let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:8080")
-        .to_owned()
+        .unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
 }
 
+/// A QR code of `text` as inline SVG (empty if the text cannot be encoded).
 pub(super) fn qr_svg(text: &str) -> String {
     qrcode::QrCode::new(text.as_bytes())
         .map(|q| {
@@ -287,7 +291,11 @@ pub async fn class_page(
 ) -> Result<Response, AppError> {
     let id = class_id(&id, lang)?;
     let board = board(&staff, lang, id).await?;
-    let host = host(&headers);
+    let join_url = format!(
+        "{}/join/{}",
+        base_url(&staff.net, &headers),
+        board.class.join_code
+    );
     let lab_titles = board
         .labs
         .iter()
@@ -338,8 +346,8 @@ pub async fn class_page(
                 .map(|u| u.username)
                 .collect(),
             assistants: assistants.into_iter().map(|u| u.username).collect(),
-            qr: qr_svg(&format!("http://{host}/join/{}", board.class.join_code)),
-            join_url: format!("http://{host}/join/{}", board.class.join_code),
+            qr: qr_svg(&join_url),
+            join_url,
             board,
             lab_titles,
             modules: crate::labs::setup::MODULES.to_vec(),

@@ -86,7 +86,7 @@ async fn act(
 
 /// `POST /console/classes/{id}/{action}`.
 pub async fn class_action(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     Path((id, action)): Path<(String, String)>,
     staff: Staff,
     ReqLang(lang): ReqLang,
@@ -104,7 +104,7 @@ pub async fn class_action(
 
 /// `POST /console/classes/{id}/seats/{seat}/{action}`.
 pub async fn seat_action(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     Path((id, seat, action)): Path<(String, u32, String)>,
     staff: Staff,
     ReqLang(lang): ReqLang,

@@ -1,7 +1,7 @@
 //! Self-paced courses in the console: open one for a lab pack, share its enrolment link
 //! (and QR code), follow every learner's progress and completion, close enrolment.
 
-use super::classes::{Refused, class_id, console_page, host, qr_svg};
+use super::classes::{Refused, class_id, console_page, qr_svg};
 use super::*;
 use crate::classroom::course::{self, Progress};
 use crate::store::CourseRecord;
@@ -116,7 +116,11 @@ pub async fn course_page(
         Ok((c, learners))
     })
     .await?;
-    let link = format!("http://{}/course/{}", host(&headers), course.enrol_code);
+    let link = format!(
+        "{}/course/{}",
+        super::classes::base_url(&staff.net, &headers),
+        course.enrol_code
+    );
     let pack = staff.labs.pack(&course.pack_id);
     let (csrf, set) = csrf_token(&headers);
     render(
@@ -147,7 +151,7 @@ pub async fn course_page(
 
 /// `POST /console/courses/{id}/{open|close}`: open or close enrolment.
 pub async fn course_action(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     Path((id, action)): Path<(String, String)>,
     staff: Staff,
     ReqLang(lang): ReqLang,

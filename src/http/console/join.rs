@@ -70,7 +70,7 @@ struct JoinedPage {
 }
 
 pub async fn join_submit(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,

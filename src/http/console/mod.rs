@@ -17,12 +17,11 @@ pub use staff::{
 };
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::ops::Deref;
 use std::time::Duration;
 
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
+use axum::extract::{Form, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};

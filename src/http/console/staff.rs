@@ -121,7 +121,7 @@ pub async fn authenticate(
 }
 
 pub async fn login_submit(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
@@ -302,7 +302,7 @@ pub struct UserForm {
 
 /// `POST /console/users`: add an instructor or assistant; the password shows once.
 pub async fn add_user(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     staff: Staff,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,

@@ -7,12 +7,11 @@ use crate::bureau::{account, certificate};
 use crate::http::sandbox::Desk;
 use crate::i18n::{Catalog, Lang};
 use crate::store::{SessionStage, TenantScope};
+use axum::extract::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{ConnectInfo, Form};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
@@ -300,7 +299,7 @@ pub struct SecurityFormBody {
 }
 
 pub async fn account_security(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,

@@ -10,11 +10,10 @@ use crate::store::SessionStage;
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{ConnectInfo, Form, Query};
+use axum::extract::{Form, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 
 #[derive(Deserialize)]
 pub struct NoticeQuery {
@@ -132,7 +131,7 @@ pub struct LoginForm {
 }
 
 pub async fn login_submit(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
@@ -500,7 +499,7 @@ pub async fn logout(
 
 /// `POST /portal/login/certificate`: company + certificate file + PIN (multipart form).
 pub async fn login_certificate(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: crate::http::net::ClientAddr,
     state: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,

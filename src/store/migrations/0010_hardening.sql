@@ -23,3 +23,8 @@ CREATE TABLE demo_visitors (
     ip TEXT NOT NULL,
     created_at TEXT NOT NULL
 ) STRICT;
+
+-- A tenant whose business data was removed (an abandoned attempt's, or a lab tenant a
+-- seat never used): its row and its trace stay for the reports.
+ALTER TABLE tenants ADD COLUMN pruned_at TEXT;
+CREATE INDEX attempts_unfinished ON attempts (started_at) WHERE finished_at IS NULL;
