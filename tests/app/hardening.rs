@@ -551,7 +551,7 @@ async fn without_a_trusted_proxy_forwarded_for_is_ignored() {
     for n in 0..taxlab::http::DEMO_PER_ADDRESS.max {
         let res = app
             .client
-            .post(app.url("/api/v1/sandbox/demo")
+            .post(app.url("/api/v1/sandbox/demo"))
             .header("x-forwarded-for", format!("198.51.100.{n}"))
             .send()
             .await
