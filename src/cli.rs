@@ -318,6 +318,7 @@ pub fn main() -> ExitCode {
             let net = crate::http::net::Net {
                 public_url,
                 trusted_proxies: trusted_proxy,
+                timeouts: None,
             };
             match serve(&cli.db, addr, lang, labs, net) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -570,6 +571,7 @@ fn serve(
             labs: std::sync::Arc::new(labs),
             boards: Default::default(),
             net: std::sync::Arc::new(net),
+            health: Default::default(),
         })
         .serve(listener, shutdown_signal())
         .await

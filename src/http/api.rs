@@ -11,20 +11,55 @@ use super::error::ApiErrorBody;
 use super::{AppError, AppState, ReqLang};
 use crate::calc;
 
-/// Liveness and the schema the database is on.
-#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, description = "`{status, schema_version, tenants}`")))]
-pub async fn healthz(
-    State(state): State<AppState>,
-    ReqLang(lang): ReqLang,
-) -> Result<Json<Value>, AppError> {
-    let (version, tenants) = state
-        .db
-        .run_read(|s| Ok((s.schema_version()?, s.tenant_count()?)))
-        .await
-        .map_err(|e| AppError::from_store(e, lang).as_json())?;
-    Ok(Json(
-        json!({ "status": "ok", "schema_version": version, "tenants": tenants }),
-    ))
+/// How long `/healthz` waits for the database before saying it is unavailable.
+const HEALTH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Ok only when the database can be read and written (within a few seconds), with the
+/// schema the database is on.
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, description = "`{status, schema_version, tenants}`"), (status = 503, description = "`{status: unavailable, read, write}`: the database cannot be read or written")))]
+pub async fn healthz(State(state): State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let now = state.clock.now();
+    let read = tokio::time::timeout(
+        HEALTH_WAIT,
+        state
+            .db
+            .run_read(|s| Ok((s.schema_version()?, s.tenant_count()?))),
+    )
+    .await;
+    // The write is the one a GET makes here: at most one a second, however often it is
+    // asked (a monitor polling every second costs one tiny row rewrite).
+    let last = state.health.clone();
+    let ms = now.timestamp_millis();
+    let write = if ms - last.load(std::sync::atomic::Ordering::Relaxed) < 1000 {
+        Ok(Ok(()))
+    } else {
+        let done = tokio::time::timeout(
+            HEALTH_WAIT,
+            state.db.run_write(move |s| s.health_probe(now)),
+        )
+        .await;
+        if matches!(done, Ok(Ok(()))) {
+            last.store(ms, std::sync::atomic::Ordering::Relaxed);
+        }
+        done
+    };
+    match (read, write) {
+        (Ok(Ok((version, tenants))), Ok(Ok(()))) => {
+            Json(json!({ "status": "ok", "schema_version": version, "tenants": tenants }))
+                .into_response()
+        }
+        (read, write) => {
+            let read_ok = matches!(read, Ok(Ok(_)));
+            let write_ok = matches!(write, Ok(Ok(())));
+            tracing::error!(read_ok, write_ok, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "read": read_ok, "write": write_ok })),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// `GET /_bench/page/{n}` (only with `TAXLAB_BENCH_BASELINE=1`): the room benchmark's

@@ -71,7 +71,13 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         Json::<T>::from_request(req, state)
             .await
             .map(|Json(v)| Body(v))
-            .map_err(|_: JsonRejection| bad_body(lang))
+            .map_err(|e: JsonRejection| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::page(StatusCode::PAYLOAD_TOO_LARGE, lang, "error.too_large").as_json()
+                } else {
+                    bad_body(lang)
+                }
+            })
     }
 }
 

@@ -11,13 +11,18 @@ use crate::i18n::Lang;
 pub struct ReqLang(pub Lang);
 
 pub fn from_parts(parts: &Parts) -> Lang {
-    let query = parts.uri.query().unwrap_or("");
+    of(&parts.uri, &parts.headers)
+}
+
+/// [`from_parts`] from a request's address and headers.
+pub fn of(uri: &axum::http::Uri, headers: &axum::http::HeaderMap) -> Lang {
+    let query = uri.query().unwrap_or("");
     let from_query = query
         .split('&')
         .find_map(|kv| kv.strip_prefix("lang="))
         .and_then(Lang::parse);
     let from_cookie =
-        || super::cookies::cookie(&parts.headers, "lang").and_then(|v| Lang::parse(v.as_str()));
+        || super::cookies::cookie(headers, "lang").and_then(|v| Lang::parse(v.as_str()));
     from_query.or_else(from_cookie).unwrap_or_default()
 }
 

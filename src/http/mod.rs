@@ -7,10 +7,12 @@ mod api_console;
 mod api_labs;
 mod api_portal;
 mod api_returns;
+mod conn;
 mod console;
 mod cookies;
 mod course;
 mod error;
+mod guard;
 mod home;
 pub use home::{DEMO_IDLE, DEMO_MAX_LIVE, DEMO_PER_ADDRESS};
 mod labs;
@@ -48,6 +50,8 @@ pub struct AppState {
     pub boards: crate::classroom::Boards,
     /// The public address and trusted proxies.
     pub net: std::sync::Arc<net::Net>,
+    /// When `/healthz` last wrote to the database (ms since the epoch).
+    pub health: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// A built application, ready to serve.
@@ -125,13 +129,8 @@ impl App {
                 }
             }
         });
-        let served = axum::serve(
-            listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let header_timeout = self.state.net.timeouts().header;
+        let served = conn::serve(listener, self.router, header_timeout, shutdown).await;
         ticker.abort();
         served
     }

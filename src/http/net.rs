@@ -19,6 +19,27 @@ pub struct Net {
     pub public_url: Option<String>,
     /// Proxies whose `X-Forwarded-For` is believed. Anyone else's is ignored.
     pub trusted_proxies: Vec<IpAddr>,
+    /// How long clients may take; `None`: the defaults ([`super::conn::HEADER_TIMEOUT`],
+    /// [`super::guard::REQUEST_TIMEOUT`]).
+    pub timeouts: Option<Timeouts>,
+}
+
+/// How long a client may take to send a request's headers (and a kept-alive connection may
+/// sit idle), and until a request's response starts.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub header: std::time::Duration,
+    pub request: std::time::Duration,
+}
+
+impl Net {
+    /// The timeouts in force.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts.unwrap_or(Timeouts {
+            header: super::conn::HEADER_TIMEOUT,
+            request: super::guard::REQUEST_TIMEOUT,
+        })
+    }
 }
 
 impl Net {
@@ -134,6 +155,7 @@ mod tests {
         let net = Net {
             public_url: Some("https://tax.example.edu.cn".into()),
             trusted_proxies: vec![ip("10.0.0.2"), ip("10.0.0.3")],
+            timeouts: None,
         };
         // straight from a client: its own address, whatever it claims
         assert_eq!(

@@ -277,6 +277,10 @@ pub fn router(state: AppState) -> Router {
             state.net.clone(),
             super::net::layer,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.net.clone(),
+            super::guard::layer,
+        ))
         .layer(middleware::from_fn(log_requests))
         .with_state(state)
 }

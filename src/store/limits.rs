@@ -47,6 +47,14 @@ impl Counted for TenantScope<'_> {
 }
 
 impl Store<'_> {
+    /// The write `/healthz` makes: one row, rewritten.
+    pub fn health_probe(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("INSERT OR REPLACE INTO health (id, at) VALUES (1, ?1)")?
+            .execute([ts(now)])?;
+        Ok(())
+    }
+
     /// Forget attempts older than [`KEEP`]. Returns how many went.
     pub fn rate_prune(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         Ok(self

@@ -499,6 +499,7 @@ async fn behind_a_trusted_proxy_the_client_address_is_the_forwarded_one_and_cook
     let app = TestApp::spawn_behind(taxlab::http::net::Net {
         public_url: Some("https://tax.example.edu.cn".into()),
         trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        timeouts: None,
     })
     .await;
     let demo = |from: &'static str| {
@@ -562,4 +563,85 @@ async fn without_a_trusted_proxy_forwarded_for_is_ignored() {
     assert_eq!(status, 429, "every request counted against the real peer");
     let res = app.client.get(app.url("/")).send().await.unwrap();
     assert!(res.headers().get("strict-transport-security").is_none());
+}
+
+#[tokio::test]
+async fn healthz_is_ok_only_when_the_database_can_be_written() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 200);
+    // another process holds the database's write lock: reads go on, writes cannot
+    let other = rusqlite::Connection::open(app.db_path()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    app.clock.advance(chrono::Duration::seconds(2));
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 503);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        (
+            body["status"].as_str(),
+            body["read"].as_bool(),
+            body["write"].as_bool()
+        ),
+        (Some("unavailable"), Some(true), Some(false)),
+        "{body}"
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+    app.clock.advance(chrono::Duration::seconds(2));
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn idle_and_half_sent_connections_are_closed() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_behind(taxlab::http::net::Net {
+        timeouts: Some(taxlab::http::net::Timeouts {
+            header: Duration::from_millis(500),
+            request: Duration::from_millis(800),
+        }),
+        ..Default::default()
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let closed_within = |mut s: tokio::net::TcpStream, limit: Duration| async move {
+        let started = Instant::now();
+        let mut buf = Vec::new();
+        let read = tokio::time::timeout(limit, s.read_to_end(&mut buf)).await;
+        (
+            read.is_ok(),
+            started.elapsed(),
+            String::from_utf8_lossy(&buf).into_owned(),
+        )
+    };
+    // connected, sends nothing
+    let s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (closed, took, _) = closed_within(s, Duration::from_secs(5)).await;
+    assert!(closed, "an idle connection is closed");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    // half a header
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let (closed, _, _) = closed_within(s, Duration::from_secs(5)).await;
+    assert!(closed, "a half-sent header is closed");
+    // headers, then half the body it announced
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        b"POST /api/v1/join HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"code\":",
+    )
+    .await
+    .unwrap();
+    let (closed, _, answer) = closed_within(s, Duration::from_secs(5)).await;
+    assert!(closed, "a half-sent body is answered and closed");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("请求超时"), "{answer}");
+    // a kept-alive connection is closed once idle that long, after its answer
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (closed, _, answer) = closed_within(s, Duration::from_secs(5)).await;
+    assert!(closed && answer.starts_with("HTTP/1.1 200"), "{answer}");
 }

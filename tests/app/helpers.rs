@@ -60,6 +60,7 @@ impl TestApp {
             labs: std::sync::Arc::new(labs),
             boards: Default::default(),
             net: std::sync::Arc::new(net),
+            health: Default::default(),
         });
         tokio::spawn(app.serve(listener, async {
             let _ = stopped.await;
@@ -78,6 +79,11 @@ impl TestApp {
             _dir: dir,
             _stop: stop,
         }
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("test.db")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -120,6 +120,7 @@ async fn serve_stops_when_asked_and_finishes() {
             labs: std::sync::Arc::new(taxlab::labs::Library::embedded().unwrap()),
             boards: Default::default(),
             net: Default::default(),
+            health: Default::default(),
         })
         .serve(listener, async {
             let _ = stopped.await;

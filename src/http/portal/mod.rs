@@ -73,8 +73,13 @@ pub(super) fn form_body<T>(
     form: Result<Form<T>, FormRejection>,
     lang: Lang,
 ) -> Result<T, AppError> {
-    form.map(|Form(f)| f)
-        .map_err(|_| AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request"))
+    form.map(|Form(f)| f).map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::page(StatusCode::PAYLOAD_TOO_LARGE, lang, "error.too_large")
+        } else {
+            AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request")
+        }
+    })
 }
 
 pub(super) fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {

@@ -28,3 +28,9 @@ CREATE TABLE demo_visitors (
 -- seat never used): its row and its trace stay for the reports.
 ALTER TABLE tenants ADD COLUMN pruned_at TEXT;
 CREATE INDEX attempts_unfinished ON attempts (started_at) WHERE finished_at IS NULL;
+
+-- /healthz writes here: the database answers only if it can also be written.
+CREATE TABLE health (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at TEXT NOT NULL
+) STRICT;
