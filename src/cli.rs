@@ -82,6 +82,14 @@ pub enum Command {
         )]
         presets: Vec<String>,
     },
+    /// Copy the database to a new file while the server runs (SQLite's online backup), and
+    /// check the copy. To restore: stop the server, put the copy in place of the database
+    /// file (removing its -wal and -shm files), start the server.
+    Backup {
+        /// The new file to write (it must not exist yet).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Read the whole database file and check it (SQLite's integrity check). The server
     /// opens a file by its header and schema version only, so a large file starts at once;
     /// run this after a crash, a copy or before a backup is trusted.
@@ -272,6 +280,43 @@ pub fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(seed_exit_code(&e), seed_message(&e, lang)),
+            }
+        }
+        Command::Backup { out } => {
+            if !cli.db.exists() {
+                let path = cli.db.display().to_string();
+                return fail(
+                    1,
+                    catalog.format(lang, "cli.backup_no_db", &[("path", &path)]),
+                );
+            }
+            if out.exists() {
+                let path = out.display().to_string();
+                return fail(
+                    2,
+                    catalog.format(lang, "cli.backup_exists", &[("path", &path)]),
+                );
+            }
+            match crate::store::backup(&cli.db, &out) {
+                Ok((bytes, version)) => {
+                    println!(
+                        "{}",
+                        catalog.format(
+                            lang,
+                            "cli.backup_done",
+                            &[
+                                ("path", &out.display().to_string()),
+                                ("mib", &format!("{:.1}", bytes as f64 / 1_048_576.0)),
+                                ("version", &version.to_string()),
+                            ],
+                        )
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    let _ = std::fs::remove_file(&out);
+                    fail(1, store_message(&e, lang))
+                }
             }
         }
         Command::Check => {

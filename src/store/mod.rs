@@ -66,6 +66,55 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0010_hardening.sql")),
 ];
 
+/// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's
+/// online backup, all pages in one read snapshot (writers go on meanwhile), then the copy is
+/// checked. The source is not migrated (a backup comes before an upgrade). Returns the
+/// copy's size in bytes and its schema version.
+pub fn backup(src: &Path, out: &Path) -> Result<(u64, i64), StoreError> {
+    if out.exists() {
+        return Err(StoreError::Other(format!("{} exists", out.display())));
+    }
+    let from = Connection::open_with_flags(
+        src,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    from.busy_timeout(std::time::Duration::from_secs(30))?;
+    let id: i64 = from.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    if id != APPLICATION_ID {
+        return Err(StoreError::NotTaxlab {
+            path: src.display().to_string(),
+        });
+    }
+    let mut to = Connection::open(out)?;
+    {
+        use rusqlite::backup::StepResult;
+        let b = rusqlite::backup::Backup::new(&from, &mut to)?;
+        // Every page in one step: one read snapshot, so the copy is one moment's database.
+        loop {
+            match b.step(-1)? {
+                StepResult::Done => break,
+                StepResult::More | StepResult::Busy | StepResult::Locked => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                _ => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
+    }
+    let problems: Vec<String> = to
+        .prepare("PRAGMA quick_check")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if problems != ["ok"] {
+        return Err(StoreError::Other(problems.join("; ")));
+    }
+    let version: i64 = to.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    drop(to);
+    Ok((
+        std::fs::metadata(out).map(|m| m.len()).unwrap_or(0),
+        version,
+    ))
+}
+
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 

@@ -35,8 +35,25 @@ impl TestApp {
         TestApp::spawn_full(labs, net).await
     }
 
+    /// A server on a database restored from `backup`: the file put in place of the
+    /// database, as docs/deploy.md says.
+    pub async fn spawn_restored(backup: &std::path::Path) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::copy(backup, dir.path().join("test.db")).expect("restore");
+        let labs = taxlab::labs::Library::embedded().expect("shipped labs");
+        TestApp::spawn_in(dir, labs, taxlab::http::net::Net::default()).await
+    }
+
     async fn spawn_full(labs: taxlab::labs::Library, net: taxlab::http::net::Net) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
+        TestApp::spawn_in(dir, labs, net).await
+    }
+
+    async fn spawn_in(
+        dir: tempfile::TempDir,
+        labs: taxlab::labs::Library,
+        net: taxlab::http::net::Net,
+    ) -> TestApp {
         let db = Db::open(&dir.path().join("test.db")).expect("open db");
         let demo = seed::ensure_demo(&db).expect("demo tenant");
         let sandbox = db

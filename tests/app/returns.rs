@@ -665,3 +665,62 @@ async fn a_general_taxpayer_vat_return_matches_the_engine_to_the_fen() {
         expected.money("vat_due")
     );
 }
+
+#[tokio::test]
+async fn a_backup_taken_while_serving_restores_to_the_same_receipts() {
+    let app = TestApp::spawn().await;
+    let api = filer(&app, false).await;
+    let f = form(&api, "vat_small").await;
+    let (status, receipt) = api
+        .post(
+            &format!("/api/v1/returns/vat_small/{Q3}/submit"),
+            json!({ "values": values(&f) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{receipt}");
+    let number = receipt["filing_no"].as_str().unwrap().to_owned();
+    // the real binary, while the server runs and a trainee keeps working
+    let out = tempfile::tempdir().unwrap();
+    let copy = out.path().join("taxlab-backup.db");
+    let working = async {
+        for _ in 0..20 {
+            api.get("/api/v1/returns").await;
+        }
+    };
+    let taken = tokio::task::spawn_blocking({
+        let (db, copy) = (app.db_path(), copy.clone());
+        move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_taxlab"))
+                .args(["--db", db.to_str().unwrap(), "backup", "--out"])
+                .arg(&copy)
+                .output()
+                .unwrap()
+        }
+    });
+    let (_, taken) = tokio::join!(working, taken);
+    let taken = taken.unwrap();
+    let said = String::from_utf8_lossy(&taken.stdout);
+    assert!(
+        taken.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&taken.stderr)
+    );
+    assert!(said.contains("副本检查通过"), "{said}");
+    // a second backup to the same file is refused, the first left alone
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_taxlab"))
+        .args(["--db", app.db_path().to_str().unwrap(), "backup", "--out"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("已存在"));
+
+    // restored: the same receipt, byte for byte, for the same trainee and login
+    let restored = TestApp::spawn_restored(&copy).await;
+    let mut there = crate::api_client::Api::with_sandbox(&restored, &api.sandbox);
+    there.token = api.token.clone();
+    let path = format!("/api/v1/returns/receipts/{number}");
+    let (status, theirs) = there.get(&path).await;
+    assert_eq!(status, 200, "{theirs}");
+    assert_eq!(theirs, api.get(&path).await.1);
+}
