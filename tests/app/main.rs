@@ -15,6 +15,7 @@ mod classroom;
 mod classroom_api;
 mod concurrency;
 mod courses;
+mod crash;
 mod culture_fee;
 mod filing_labs;
 mod hardening;
