@@ -644,10 +644,25 @@ fn failed(e: &dyn std::fmt::Display, lang: Lang) -> String {
     Catalog::embedded().format(lang, "cli.failed", &[("reason", &e.to_string())])
 }
 
+/// Ctrl-C, or SIGTERM (systemd's stop): finish requests in flight, then close the database.
 async fn shutdown_signal() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        // No signal handler: run until killed.
-        std::future::pending::<()>().await;
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No signal handler: run until killed.
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
     }
     tracing::info!("shutting down");
 }

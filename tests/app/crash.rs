@@ -277,6 +277,12 @@ async fn a_sigkill_under_submit_and_pay_loses_nothing_told_and_half_settles_noth
     let (mut again, base) = serve(&db);
     let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
     assert_eq!(health.status(), 200);
-    again.kill().unwrap();
-    again.wait().unwrap();
+    // systemd's stop (SIGTERM) is a clean shutdown
+    let pid = i32::try_from(again.id()).unwrap();
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = tokio::task::spawn_blocking(move || again.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
 }
