@@ -52,6 +52,13 @@ pub async fn layer(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return res;
     }
+    if cross_site_cookie_write(&req, &net) {
+        return answer(AppError::page(
+            StatusCode::FORBIDDEN,
+            lang,
+            "error.cross_origin",
+        ));
+    }
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
     let run = tokio::time::timeout(
         net.timeouts().request,
@@ -96,6 +103,49 @@ pub async fn layer(
         return answer(AppError::page(res.status(), lang, key));
     }
     res
+}
+
+/// A JSON API call that changes something, authenticated only by a cookie, must be JSON
+/// from this site: a JSON content type (a cross-site form cannot send one without the
+/// browser asking first) and, when the browser names it, our own `Origin`. Calls with a
+/// token header (`X-Sandbox-Token`, `X-Staff-Token`, `Authorization`) carry no ambient
+/// credentials and pass. (Pages have their CSRF token in every form.)
+fn cross_site_cookie_write(req: &Request, net: &super::net::Net) -> bool {
+    let h = req.headers();
+    let unsafe_method = !matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    if !req.uri().path().starts_with("/api/") || !unsafe_method {
+        return false;
+    }
+    let token = [
+        super::sandbox::SANDBOX_HEADER,
+        super::console::STAFF_HEADER,
+        header::AUTHORIZATION.as_str(),
+    ]
+    .iter()
+    .any(|name| h.contains_key(*name));
+    if token || !h.contains_key(header::COOKIE) {
+        return false;
+    }
+    let json = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let origin_ok = match h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(origin) => {
+            let host = h
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            net.public_url.as_deref() == Some(origin)
+                || origin == format!("http://{host}")
+                || origin == format!("https://{host}")
+        }
+    };
+    !(json && origin_ok)
 }
 
 /// An API call (or a client asking for JSON) gets JSON refusals; a browser gets pages.

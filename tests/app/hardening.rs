@@ -645,3 +645,50 @@ async fn idle_and_half_sent_connections_are_closed() {
     let (closed, _, answer) = closed_within(s, Duration::from_secs(5)).await;
     assert!(closed && answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+#[tokio::test]
+async fn a_cookie_alone_changes_nothing_through_the_api_unless_it_is_json_from_this_site() {
+    let app = TestApp::spawn().await;
+    let cookie = format!("taxlab_sandbox={}", app.sandbox);
+    let post = |content_type: &'static str, origin: Option<String>, body: &'static str| {
+        let mut req = app
+            .client
+            .post(app.url("/api/v1/sandbox/leave"))
+            .header("cookie", &cookie)
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        async move { req.send().await.unwrap() }
+    };
+    // a cross-site form (what a forged page can send without asking)
+    let res = post(
+        "application/x-www-form-urlencoded",
+        Some("https://evil.example".into()),
+        "",
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "cross_origin");
+    assert!(body["message"].as_str().unwrap().contains("令牌"));
+    let res = post("text/plain", None, "{}").await;
+    assert_eq!(res.status(), 403);
+    // JSON from another origin
+    let res = post(
+        "application/json",
+        Some("https://evil.example".into()),
+        "{}",
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    // the sandbox session survived all of that
+    let (status, _) = crate::api_client::Api::new(&app)
+        .get("/api/v1/sandbox")
+        .await;
+    assert_eq!(status, 200);
+    // JSON from this site's own pages passes
+    let res = post("application/json", Some(app.base.clone()), "{}").await;
+    assert_eq!(res.status(), 200);
+}
