@@ -123,7 +123,10 @@ pub fn change_password(
         confirm,
         "password.change",
         &json!({ "forced": false }),
-    )
+    )?;
+    // Other logins made with the old password end; this one goes on.
+    scope.delete_other_sessions_of(s.person_id, token)?;
+    Ok(())
 }
 
 /// 忘记密码, step 1: send a reset code to the phone of the person with this account.

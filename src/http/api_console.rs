@@ -47,6 +47,49 @@ pub async fn token(
     }
 }
 
+/// `DELETE /api/v1/console/token`.
+#[utoipa::path(delete, path = "/api/v1/console/token", tag = "console", security(("staff" = [])), description = "Revoke the token this call is made with (a script's token, or the console session). Tokens also expire by themselves: API tokens after 30 days, console sign-ins after 12 hours.",
+    responses((status = 200, description = "`{done: revoked}`"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn revoke_token(staff: Staff, ReqLang(lang): ReqLang) -> Result<Json<Value>, AppError> {
+    let token = staff.token.clone();
+    staff
+        .db
+        .run_write(move |s| s.close_user_session(&token))
+        .await
+        .map_err(|e| AppError::from_store(e, lang).as_json())?;
+    Ok(Json(json!({ "done": "revoked" })))
+}
+
+/// `DELETE /api/v1/console/tokens`.
+#[utoipa::path(delete, path = "/api/v1/console/tokens", tag = "console", security(("staff" = [])), description = "Revoke every API token of this user (a leaked script token, say); console sign-ins stay.",
+    responses((status = 200, description = "`{done: revoked, tokens}`: how many were revoked"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn revoke_tokens(
+    peer: crate::http::net::ClientAddr,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<Value>, AppError> {
+    let (user, now, ip) = (staff.user.id, staff.clock.now(), peer.ip().to_string());
+    let n = staff
+        .db
+        .run_write(move |s| {
+            let n = s.revoke_api_tokens(user)?;
+            s.audit(
+                now,
+                &format!("user:{user}"),
+                None,
+                None,
+                &ip,
+                "console.tokens_revoke",
+                "ok",
+                &json!({ "tokens": n }),
+            )?;
+            Ok(n)
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang).as_json())?;
+    Ok(Json(json!({ "done": "revoked", "tokens": n })))
+}
+
 /// `GET /api/v1/classes`.
 #[utoipa::path(get, path = "/api/v1/classes", tag = "console", security(("staff" = [])), description = "The instructor's classes (an admin's: every class).",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]

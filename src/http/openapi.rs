@@ -90,6 +90,8 @@ impl Modify for Tokens {
         super::api_labs::attempt_get,
         super::api_labs::file,
         super::api_console::token,
+        super::api_console::revoke_token,
+        super::api_console::revoke_tokens,
         super::api_console::list,
         super::api_console::create,
         super::api_console::dashboard,

@@ -7,7 +7,7 @@ use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 
 use super::{
     AppState, api, api_bureau, api_console, api_labs, api_portal, api_returns, console, course,
@@ -245,7 +245,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sandbox", get(api_bureau::sandbox_get))
         .route("/api/v1/sandbox/demo", post(api_bureau::sandbox_demo))
         .route("/api/v1/sandbox/leave", post(api_bureau::sandbox_leave))
-        .route("/api/v1/console/token", post(api_console::token))
+        .route(
+            "/api/v1/console/token",
+            post(api_console::token).delete(api_console::revoke_token),
+        )
+        .route("/api/v1/console/tokens", delete(api_console::revoke_tokens))
         .route(
             "/api/v1/classes",
             get(api_console::list).post(api_console::create),

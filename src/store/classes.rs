@@ -120,6 +120,12 @@ pub struct SeatRecord {
     pub pin_failures: i64,
 }
 
+/// How long a console sign-in lasts (a teaching day).
+pub const BROWSER_SESSION_HOURS: i64 = 12;
+
+/// How long a staff API token lasts.
+pub const API_TOKEN_DAYS: i64 = 30;
+
 /// Wrong seat PINs after which only the instructor can let the seat be rejoined.
 pub const SEAT_PIN_TRIES: i64 = 5;
 
@@ -237,17 +243,33 @@ impl Store<'_> {
         Ok(token)
     }
 
-    /// The enabled user a console session or API token belongs to.
-    pub fn session_user(&self, token: &str) -> Result<Option<User>, StoreError> {
+    /// The enabled user a console session or API token belongs to, unless it has expired
+    /// ([`BROWSER_SESSION_HOURS`], [`API_TOKEN_DAYS`]).
+    pub fn session_user(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
+        let browser_since = ts(now - chrono::Duration::hours(BROWSER_SESSION_HOURS));
+        let api_since = ts(now - chrono::Duration::days(API_TOKEN_DAYS));
         self.conn
             .prepare_cached(
                 "SELECT u.id, u.username, u.display_name, u.role, u.password_hash, u.disabled
                  FROM user_sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.token = ?1 AND u.disabled = 0",
+                 WHERE s.token = ?1 AND u.disabled = 0
+                   AND s.created_at >= CASE s.kind WHEN 'api' THEN ?3 ELSE ?2 END",
             )?
-            .query_row([token], user_row)
+            .query_row(params![token, browser_since, api_since], user_row)
             .optional()?
             .transpose()
+    }
+
+    /// Revoke every API token of a user; returns how many there were.
+    pub fn revoke_api_tokens(&self, user: i64) -> Result<usize, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("DELETE FROM user_sessions WHERE user_id = ?1 AND kind = 'api'")?
+            .execute([user])?)
     }
 
     pub fn close_user_session(&self, token: &str) -> Result<(), StoreError> {

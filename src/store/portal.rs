@@ -343,6 +343,16 @@ impl TenantScope<'_> {
         Ok(())
     }
 
+    /// End every portal session of a person but `keep` (after a password change).
+    pub fn delete_other_sessions_of(&self, person: i64, keep: &str) -> Result<usize, StoreError> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "DELETE FROM portal_sessions WHERE tenant_id = ?1 AND person_id = ?2 AND token != ?3",
+            )?
+            .execute(params![self.t(), person, keep])?)
+    }
+
     pub fn mark_sms_code_used(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.conn()
             .prepare_cached("UPDATE sms_codes SET used_at = ?3 WHERE tenant_id = ?1 AND id = ?2")?

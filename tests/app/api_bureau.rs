@@ -419,3 +419,42 @@ async fn failed_bureau_logins_are_limited_per_client_address_across_tenants() {
         .await;
     assert_ne!(r.0, 429);
 }
+
+#[tokio::test]
+async fn changing_the_password_ends_the_persons_other_logins() {
+    let app = TestApp::spawn().await;
+    let (uscc, _, _, _, clerk, _) = cast(&app);
+    let mut here = Api::new(&app);
+    here.first_login(&uscc, &clerk.mobile).await;
+    // the same person logged in elsewhere (a second browser)
+    let mut there = Api::new(&app);
+    let (status, body) = there
+        .post(
+            "/api/v1/login",
+            json!({"company": uscc, "account": clerk.mobile, "password": "Good#Pass42"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    there.token = body["token"].as_str().map(str::to_owned);
+    let code = there.latest_code().await;
+    let (status, _) = there.post("/api/v1/login/sms", json!({"code": code})).await;
+    assert_eq!(status, 200);
+    assert_eq!(there.get("/api/v1/account").await.0, 200);
+    let (status, body) = here
+        .post(
+            "/api/v1/account/password",
+            json!({"current": "Good#Pass42", "new_password": "Better#Pass43", "confirm": "Better#Pass43"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        here.get("/api/v1/account").await.0,
+        200,
+        "this login goes on"
+    );
+    assert_eq!(
+        there.get("/api/v1/account").await.0,
+        401,
+        "the other one ends"
+    );
+}

@@ -692,3 +692,36 @@ async fn a_cookie_alone_changes_nothing_through_the_api_unless_it_is_json_from_t
     let res = post("application/json", Some(app.base.clone()), "{}").await;
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn staff_tokens_expire_and_can_be_revoked() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "r").await;
+    let a = staff(&app, "r").await;
+    let b = staff(&app, "r").await;
+    assert_eq!(a.get("/api/v1/classes").await.0, 200);
+    // this token only
+    let (status, body) = a
+        .send(reqwest::Method::DELETE, "/api/v1/console/token", None)
+        .await;
+    assert_eq!((status, body["done"].as_str()), (200, Some("revoked")));
+    let (status, body) = a.get("/api/v1/classes").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("staff_required"))
+    );
+    assert_eq!(b.get("/api/v1/classes").await.0, 200);
+    // every API token of the user
+    let c = staff(&app, "r").await;
+    let (status, body) = c
+        .send(reqwest::Method::DELETE, "/api/v1/console/tokens", None)
+        .await;
+    assert_eq!((status, body["tokens"].as_u64()), (200, Some(2)));
+    assert_eq!(b.get("/api/v1/classes").await.0, 401);
+    // a token older than 30 days no longer works
+    let d = staff(&app, "r").await;
+    app.clock.advance(chrono::Duration::days(29));
+    assert_eq!(d.get("/api/v1/classes").await.0, 200);
+    app.clock.advance(chrono::Duration::days(2));
+    assert_eq!(d.get("/api/v1/classes").await.0, 401);
+}

@@ -43,6 +43,8 @@ pub const STAFF_HEADER: &str = "x-staff-token";
 pub struct Staff {
     app: AppState,
     pub user: User,
+    /// The session or API token the request came with.
+    pub token: String,
 }
 
 impl Deref for Staff {
@@ -67,10 +69,12 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Staff, Response> {
         let api = parts.uri.path().starts_with("/api/");
         let lang = super::lang::from_parts(parts);
-        let user = match staff_token(&parts.headers) {
+        let token = staff_token(&parts.headers);
+        let now = state.clock.now();
+        let user = match token.clone() {
             Some(t) => state
                 .db
-                .run_read(move |s| s.session_user(&t))
+                .run_read(move |s| s.session_user(&t, now))
                 .await
                 .map_err(|e| AppError::from_store(e, lang).into_response())?,
             None => None,
@@ -79,6 +83,7 @@ impl FromRequestParts<AppState> for Staff {
             Some(user) => Ok(Staff {
                 app: state.clone(),
                 user,
+                token: token.unwrap_or_default(),
             }),
             None if api => Err(AppError::api(
                 StatusCode::UNAUTHORIZED,
