@@ -31,7 +31,7 @@ pub enum ClassError {
     #[error("seats must be 1 to {max}")]
     BadSeats { max: u32 },
     #[error("roster line {line}: {reason}")]
-    BadRoster { line: usize, reason: String },
+    BadRoster { line: usize, reason: &'static str },
     #[error("no class has this join code")]
     UnknownCode,
     #[error("the class has ended")]
@@ -128,30 +128,74 @@ pub fn new_staff_password() -> String {
         .collect()
 }
 
-/// A roster: `name,student_no` per line (a header line and blank lines are skipped).
+/// A roster: `name,student_no` per line, as typed or pasted from a spreadsheet. A header
+/// row (姓名/学号, name/student_no…) and blank lines are skipped; a byte-order mark is
+/// dropped. Refused with the line it is on: text that is not readable (a file in GBK read as
+/// UTF-8 shows as replacement characters), a quote left open, a name or number over
+/// [`MAX_NAME_CHARS`] or with control characters, a name or number given twice.
 pub fn parse_roster(text: &str) -> Result<Vec<(String, String)>, ClassError> {
-    let mut out = Vec::new();
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let bad = |line: usize, reason: &'static str| ClassError::BadRoster { line, reason };
+    for (i, line) in text.lines().enumerate() {
+        if line.contains('\u{FFFD}') {
+            return Err(bad(i + 1, "encoding"));
+        }
+        if line.matches('"').count() % 2 == 1 {
+            return Err(bad(i + 1, "quotes"));
+        }
+    }
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut seen = std::collections::HashMap::new();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| ClassError::BadRoster {
-            line: i + 1,
-            reason: e.to_string(),
+    let mut first = true;
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            bad(line, "unreadable")
         })?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
         let name = rec.get(0).unwrap_or_default().to_owned();
         let no = rec.get(1).unwrap_or_default().to_owned();
         if name.is_empty() && no.is_empty() {
             continue;
         }
-        if i == 0 && (name == "name" || name == "姓名") {
+        if std::mem::take(&mut first) && is_header(&name, &no) {
             continue;
+        }
+        if rec.len() > 2 && rec.iter().skip(2).any(|c| !c.is_empty()) {
+            return Err(bad(line, "columns"));
+        }
+        for cell in [&name, &no] {
+            if cell.chars().count() > MAX_NAME_CHARS {
+                return Err(bad(line, "too_long"));
+            }
+            if cell.chars().any(char::is_control) {
+                return Err(bad(line, "control"));
+            }
+        }
+        // what a trainee joins with must find one seat
+        let key = if no.is_empty() {
+            fold_name(&name)
+        } else {
+            fold_name(&no)
+        };
+        if seen.insert(key, line).is_some() {
+            return Err(bad(line, "duplicate"));
         }
         out.push((name, no));
     }
     Ok(out)
+}
+
+/// Whether a roster's first row is its header.
+fn is_header(name: &str, no: &str) -> bool {
+    const NAMES: &[&str] = &["name", "姓名", "学生姓名", "学员姓名", "名字"];
+    const NUMBERS: &[&str] = &["student_no", "student no", "no", "学号", "编号", "工号"];
+    NAMES.contains(&fold_name(name).as_str()) || NUMBERS.contains(&fold_name(no).as_str())
 }
 
 /// Seats: a number, or a roster.
@@ -597,6 +641,47 @@ mod tests {
             parse_time("27/11/2026", "starts_at"),
             Err(ClassError::BadTime { field: "starts_at" })
         ));
+    }
+
+    #[test]
+    fn a_roster_skips_its_header_and_refuses_what_would_garble_a_join() {
+        let r = parse_roster("\u{FEFF}姓名,学号\n张三,2026001\n\n李四,2026002\n").unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0], ("张三".to_owned(), "2026001".to_owned()));
+        assert_eq!(parse_roster("Name,Student No\nBen,1\n").unwrap().len(), 1);
+        // a header is only the first row
+        assert!(matches!(
+            parse_roster("张三,1\n姓名,学号\n"),
+            Ok(r) if r.len() == 2
+        ));
+        let line = |text: &str| match parse_roster(text) {
+            Err(ClassError::BadRoster { line, reason }) => (line, reason),
+            other => panic!("{text}: {:?}", other.map(|r| r.len())),
+        };
+        // GBK bytes read as UTF-8
+        let gbk_read_as_utf8 = String::from_utf8_lossy(b"\xd5\xc5\xc8\xfd,2026001").into_owned();
+        assert_eq!(
+            line(&format!("张三,1\n{gbk_read_as_utf8}\n")),
+            (2, "encoding")
+        );
+        assert_eq!(line("张三,1\n\"李四,2\n王五,3\n"), (2, "quotes"));
+        assert_eq!(line(&format!("{},1\n", "长".repeat(41))), (1, "too_long"));
+        assert_eq!(line("张\u{7}三,1\n"), (1, "control"));
+        assert_eq!(line("张三,1\n李四,1\n"), (2, "duplicate"));
+        assert_eq!(line("Ben\n ＢＥＮ \n"), (2, "duplicate"));
+        assert_eq!(line("张三,1,x\n"), (1, "columns"));
+        // quoted commas are fine
+        assert_eq!(
+            parse_roster("\"Smith, Ben\",7\n").unwrap()[0].0,
+            "Smith, Ben"
+        );
+    }
+
+    #[test]
+    fn names_fold_case_width_and_spaces() {
+        assert_eq!(fold_name(" ＢＥＮ　Ｓmith "), "ben smith");
+        assert_eq!(fold_name("张三"), "张三");
+        assert_eq!(fold_name("２０２６００１"), "2026001");
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub(super) fn is_local_path(p: &str) -> bool {
         && p.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
 }
 
-const ASSETS: [(&str, &str, &str); 5] = [
+const ASSETS: [(&str, &str, &str); 6] = [
     (
         "app.css",
         "text/css; charset=utf-8",
@@ -65,6 +65,11 @@ const ASSETS: [(&str, &str, &str); 5] = [
         "returns.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/static/returns.js"),
+    ),
+    (
+        "roster.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/roster.js"),
     ),
     (
         "favicon.svg",

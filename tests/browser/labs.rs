@@ -133,6 +133,43 @@ async fn instructor_runs_a_class_and_watches_it_live() {
     assert_no_console_errors(&teacher, "console").await;
     fill(&teacher, "name", "周三上午班").await;
     fill(&teacher, "seats", "2").await;
+    // the roster from a CSV Excel saved in GBK: read into the box as Chinese, not garbled
+    let roster = std::env::temp_dir().join(format!("taxlab-roster-{}.csv", std::process::id()));
+    // 姓名,学号 / 张三,2026001 / 李四,2026002 in GBK
+    std::fs::write(
+        &roster,
+        b"\xd0\xd5\xc3\xfb,\xd1\xa7\xba\xc5\r\n\xd5\xc5\xc8\xfd,2026001\r\n\xc0\xee\xcb\xc4,2026002\r\n",
+    )
+    .unwrap();
+    teacher
+        .find(Locator::Id("roster-file"))
+        .await
+        .unwrap()
+        .send_keys(roster.to_str().unwrap())
+        .await
+        .unwrap();
+    let mut read = String::new();
+    for _ in 0..50 {
+        read = teacher
+            .execute(
+                "return document.querySelector('textarea[name=roster]').value",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if !read.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        read.contains("张三,2026001") && read.contains("李四,2026002"),
+        "{read:?}"
+    );
+    let _ = std::fs::remove_file(&roster);
     submit(&teacher, "/console/classes").await;
     wait_for(&teacher, "table.room").await;
     let code = teacher

@@ -37,6 +37,32 @@ impl ImportProblem {
     }
 }
 
+/// A cell as a CSV the sandbox writes holds it: one a spreadsheet would run as a formula
+/// (starting `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading apostrophe, so it
+/// shows as the text it is. A plain number (`-1200.50`) stays a number.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell.strip_prefix(['-', '+']).is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    });
+    if risky && !number {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// [`neutralise`] undone: what a template cell said before it was written.
+fn unneutralise(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
 /// The standard template for a form, holding `values` (the prefill, or empty).
 pub fn template(kind: ReturnKind, values: &Values, label: impl Fn(&str) -> String) -> String {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
@@ -44,7 +70,12 @@ pub fn template(kind: ReturnKind, values: &Values, label: impl Fn(&str) -> Strin
     let _ = w.write_record(COLUMNS);
     for f in form::fields(kind) {
         let value = values.get(f.name).cloned().unwrap_or_default();
-        let _ = w.write_record([f.name, &label(f.name), &value]);
+        let label = label(f.name);
+        let _ = w.write_record([
+            &*neutralise(f.name),
+            &*neutralise(&label),
+            &*neutralise(&value),
+        ]);
     }
     let body = w.into_inner().unwrap_or_default();
     format!("\u{feff}{}", String::from_utf8_lossy(&body))
@@ -91,7 +122,7 @@ pub fn read(kind: ReturnKind, bytes: &[u8]) -> Result<Values, Vec<ImportProblem>
             problems.push(ImportProblem::new(row, "", "not_csv"));
             continue;
         };
-        let code = record.get(code_col).unwrap_or_default();
+        let code = unneutralise(record.get(code_col).unwrap_or_default());
         if code.is_empty() && record.iter().all(str::is_empty) {
             continue;
         }
@@ -110,7 +141,7 @@ pub fn read(kind: ReturnKind, bytes: &[u8]) -> Result<Values, Vec<ImportProblem>
         rows_of.insert(field.name, row);
         values.insert(
             field.name.to_owned(),
-            record.get(amount_col).unwrap_or_default().to_owned(),
+            unneutralise(record.get(amount_col).unwrap_or_default()).to_owned(),
         );
     }
     for f in fields.iter().filter(|f| f.required) {
@@ -139,6 +170,33 @@ pub fn read(kind: ReturnKind, bytes: &[u8]) -> Result<Values, Vec<ImportProblem>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_written_as_text_and_read_back() {
+        for (cell, written) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("-1200.50", "-1200.50"),
+            ("1,200.50", "1,200.50"),
+            ("销售额", "销售额"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise(cell), written, "{cell}");
+            assert_eq!(unneutralise(&neutralise(cell)), cell, "{cell}");
+        }
+        let mut values = Values::new();
+        values.insert("sales_3pct_other".to_owned(), "=1+1".to_owned());
+        let csv = template(ReturnKind::VatSmall, &values, |_| "=label".to_owned());
+        assert!(csv.contains("'=1+1") && csv.contains("'=label"), "{csv}");
+        assert!(
+            !csv.lines()
+                .any(|l| l.split(',').any(|c| c.starts_with('='))),
+            "{csv}"
+        );
+    }
 
     fn codes(r: Result<Values, Vec<ImportProblem>>) -> Vec<(usize, &'static str, &'static str)> {
         r.unwrap_err()

@@ -125,7 +125,10 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         ClassError::BadRoster { line, reason } => c.format(
             lang,
             &key,
-            &[("line", &line.to_string()), ("reason", reason)],
+            &[
+                ("line", &line.to_string()),
+                ("reason", c.text(lang, &format!("class.roster.{reason}"))),
+            ],
         ),
         ClassError::NotStarted { at } => c.format(lang, &key, &[("at", at)]),
         ClassError::BadMinutes { max } => c.format(lang, &key, &[("max", &max.to_string())]),
