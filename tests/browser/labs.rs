@@ -214,6 +214,28 @@ async fn instructor_runs_a_class_and_watches_it_live() {
         .await
         .expect("the dashboard shows the join live");
     screenshot(&teacher, "41-dashboard-live").await;
+    // the seat's page shows its PIN to read out, with unlock and free
+    let class = class_id(&teacher).await;
+    teacher
+        .goto(&app.url(&format!("/console/classes/{class}/seats/1")))
+        .await
+        .unwrap();
+    wait_for(&teacher, "#seat-pin").await;
+    assert!(text(&teacher).await.contains("解锁座位"));
+    assert_no_console_errors(&teacher, "seat page").await;
+    screenshot(&teacher, "42-seat-page").await;
+    teacher
+        .goto(&app.url(&format!("/console/classes/{class}/pins")))
+        .await
+        .unwrap();
+    wait_for(&teacher, "table.pins").await;
+    assert!(text(&teacher).await.contains("张三"));
+    screenshot(&teacher, "43-seat-pins").await;
+    teacher
+        .goto(&app.url(&format!("/console/classes/{class}")))
+        .await
+        .unwrap();
+    wait_for(&teacher, "table.room").await;
 
     // maintenance on the login module for the whole class
     teacher
