@@ -703,3 +703,52 @@ mod tests {
         assert!(parse_time("2100-12-31T23:00", "ends_at").unwrap().is_some());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        // Any roster text: seats, each name and number within the limits and unique, or a
+        // refusal naming a line of the text; never a panic.
+        #[test]
+        fn any_roster_is_seats_or_a_refusal_at_a_line(text in prop_oneof![
+            ".{0,200}",
+            prop::collection::vec("[a-z张三李四\\\",， ]{0,12}(,[0-9\\\"]{0,6})?", 0..12).prop_map(|l| l.join("\n")),
+        ]) {
+            match parse_roster(&text) {
+                Ok(seats) => {
+                    let mut keys = std::collections::HashSet::new();
+                    for (name, no) in &seats {
+                        prop_assert!(name.chars().count() <= MAX_NAME_CHARS);
+                        prop_assert!(!name.chars().any(char::is_control));
+                        let key = if no.is_empty() { fold_name(name) } else { fold_name(no) };
+                        prop_assert!(keys.insert(key));
+                    }
+                }
+                Err(ClassError::BadRoster { line, .. }) => {
+                    prop_assert!(line <= text.lines().count().max(1));
+                }
+                Err(other) => prop_assert!(false, "{other}"),
+            }
+        }
+
+        // Any time text: a time in range, nothing, or a refusal at the field.
+        #[test]
+        fn any_time_is_in_range_or_refused(text in prop_oneof![
+            ".{0,30}",
+            "[+-]?[0-9]{1,6}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})?",
+        ]) {
+            match parse_time(&text, "ends_at") {
+                Ok(Some(t)) => prop_assert!(YEARS.contains(&chrono::Datelike::year(&t))),
+                Ok(None) => prop_assert!(text.trim().is_empty()),
+                Err(e) => {
+                    let at_field = matches!(e, ClassError::BadTime { field: "ends_at" });
+                    prop_assert!(at_field, "{}", e);
+                }
+            }
+        }
+    }
+}

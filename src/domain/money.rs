@@ -339,3 +339,23 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod parsing_properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        // Any text a user types as an amount or a rate: a value or a clear error, no panic;
+        // an amount parsed is within range and prints back to the same amount.
+        #[test]
+        fn any_text_is_an_amount_or_an_error(text in prop_oneof![".{0,30}", "-?[0-9]{0,25}(\\.[0-9]{0,5})?"]) {
+            if let Ok(f) = Fen::parse_yuan(&text) {
+                prop_assert!(f.fen().abs() <= MAX_FEN);
+                prop_assert_eq!(Fen::parse_yuan(&f.to_string()), Ok(f));
+            }
+            let _ = Rate::parse(&text);
+        }
+    }
+}

@@ -102,3 +102,43 @@ fn a_pack_must_name_existing_labs() {
         "p.toml:4: lab \"y\" is not a lab file's id"
     );
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::file::parse_lab;
+
+    const SHIPPED: &[&str] = &[
+        include_str!("../../scenarios/labs/account-setup.toml"),
+        include_str!("../../scenarios/labs/filing-late.toml"),
+        include_str!("../../scenarios/labs/certificate-renewal.toml"),
+    ];
+
+    proptest! {
+        // A lab file anyone wrote, damaged anywhere: a lab, or problems with a place; never
+        // a panic (a broken file must not take the server down at start).
+        #[test]
+        fn a_damaged_lab_file_is_a_lab_or_located_problems(
+            which in 0usize..3,
+            at in 0usize..4000,
+            cut in 0usize..40,
+            insert in prop_oneof![".{0,12}", Just("= -99999999999999999999".to_owned()), Just("[[steps]]\n".to_owned()), Just("minutes = 9223372036854775807\n".to_owned())],
+        ) {
+            let text = SHIPPED[which];
+            let chars: Vec<char> = text.chars().collect();
+            let at = at.min(chars.len());
+            let end = (at + cut).min(chars.len());
+            let damaged: String = chars[..at].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect();
+            if let Err(problems) = parse_lab("damaged.toml", &damaged) {
+                prop_assert!(!problems.is_empty());
+            }
+        }
+
+        #[test]
+        fn any_text_is_a_lab_or_problems(text in ".{0,300}") {
+            if let Err(problems) = parse_lab("any.toml", &text) {
+                prop_assert!(!problems.is_empty());
+            }
+        }
+    }
+}

@@ -250,3 +250,78 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::bureau::returns::form;
+
+    /// A value a trainee might type, or anything at all.
+    fn typed() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "-?[0-9]{0,16}(\\.[0-9]{0,4})?",
+            "[0-9,.%\\- ]{0,12}",
+            ".{0,20}",
+            Just("99999999999999999999999".to_owned()),
+        ]
+    }
+
+    proptest! {
+        // Any form input: parsed or refused at real fields, never a panic.
+        #[test]
+        fn any_form_input_is_parsed_or_refused_at_its_fields(
+            kind in prop::sample::select(ReturnKind::ALL),
+            picks in prop::collection::vec((0usize..40, typed()), 0..20),
+        ) {
+            let fields = form::fields(kind);
+            let mut values = Values::new();
+            for (i, v) in picks {
+                let name = fields.get(i % fields.len().max(1)).map_or("junk", |f| f.name);
+                values.insert(name.to_owned(), v);
+            }
+            if let Err(problems) = form::parse(kind, &values) {
+                prop_assert!(!problems.is_empty());
+                for p in problems {
+                    prop_assert!(fields.iter().any(|f| f.name == p.field), "{}", p.field);
+                }
+            }
+        }
+
+        // Any uploaded file: values, or problems with a row and a code, never a panic.
+        #[test]
+        fn any_import_file_is_read_or_refused_by_row(
+            kind in prop::sample::select(ReturnKind::ALL),
+            bytes in prop::collection::vec(any::<u8>(), 0..400),
+        ) {
+            if let Err(problems) = read(kind, &bytes) {
+                prop_assert!(!problems.is_empty());
+            }
+        }
+
+        // A filled template, edited at random: read or refused, never a panic; an unedited
+        // one reads back to its values.
+        #[test]
+        fn templates_round_trip_and_survive_edits(
+            kind in prop::sample::select(ReturnKind::ALL),
+            cut in 0usize..2000,
+            junk in ".{0,8}",
+        ) {
+            let mut values = Values::new();
+            for f in form::fields(kind) {
+                values.insert(f.name.to_owned(), "1200.50".to_owned());
+            }
+            let csv = template(kind, &values, |n| format!("label {n}"));
+            let back = read(kind, csv.as_bytes());
+            if let Ok(back) = back {
+                for (k, v) in &back {
+                    prop_assert_eq!(values.get(k), Some(v));
+                }
+            }
+            let at = csv.char_indices().map(|(i, _)| i).nth(cut).unwrap_or(csv.len());
+            let edited = format!("{}{junk}{}", &csv[..at], &csv[at..]);
+            let _ = read(kind, edited.as_bytes());
+        }
+    }
+}
