@@ -102,9 +102,20 @@ impl State {
             State::RemoveRole { role } if Role::parse(role).is_none() => {
                 Err(format!("role {role:?} is not a role"))
             }
-            State::Locked { minutes } if *minutes <= 0 => Err("minutes must be above 0".into()),
-            State::UnbilledSales { min, max } if *min <= 0 || max < min => {
-                Err("unbilled sales need 0 < min <= max".into())
+            State::Locked { minutes } if !(1..=LOCK_MINUTES_MAX).contains(minutes) => Err(format!(
+                "minutes must be 1 to {LOCK_MINUTES_MAX}"
+            )),
+            State::Certificate {
+                issued_days_ago, ..
+            } if !(0..=CERTIFICATE_DAYS_AGO_MAX).contains(issued_days_ago) => Err(format!(
+                "issued_days_ago must be 0 to {CERTIFICATE_DAYS_AGO_MAX}"
+            )),
+            State::UnbilledSales { min, max }
+                if *min <= 0 || max < min || *max > UNBILLED_SALES_MAX =>
+            {
+                Err(format!(
+                    "unbilled sales need 0 < min <= max <= {UNBILLED_SALES_MAX}"
+                ))
             }
             State::ImportFile { mistake, .. }
                 if !["column", "value"].contains(&mistake.as_str()) =>
@@ -206,6 +217,15 @@ impl Fault {
         scope.add_fault(self.kind(), &params, now, ends_at, remaining)
     }
 }
+
+/// The longest a lab may lock an account for, in minutes: a week.
+pub const LOCK_MINUTES_MAX: i64 = 7 * 24 * 60;
+
+/// How long before the lab a certificate may have been issued, in days: ten years.
+pub const CERTIFICATE_DAYS_AGO_MAX: i64 = 3650;
+
+/// The most unbilled sales a lab may set, in yuan.
+pub const UNBILLED_SALES_MAX: i64 = 1_000_000_000;
 
 /// The longest a fault may last or delay, in minutes: a school day.
 pub const FAULT_MINUTES_MAX: i64 = 600;
