@@ -342,6 +342,41 @@ pub fn create_and_launch(
         )?;
         Ok(id)
     })?;
+    let launched = launch(db, lib, pack, id, class_seed, &roster, owner, now);
+    if let Err(e) = launched {
+        // Nothing half-launched stays behind: the class, its seats, trainees and tenants go.
+        tracing::error!(class = id, error = %e, "launch failed; discarding the class");
+        db.write(|s| {
+            s.discard_class(id)?;
+            s.audit(
+                now,
+                &format!("user:{}", owner.id),
+                Some(id),
+                None,
+                "",
+                "class.launch",
+                "failed",
+                &serde_json::json!({ "error": e.to_string() }),
+            )
+        })?;
+        return Err(e);
+    }
+    Ok(db.read(|s| s.class(id))?)
+}
+
+/// The seats of a new class: a tenant and trainee each, and each seat's first lab
+/// prepared; then the class runs.
+#[allow(clippy::too_many_arguments)]
+fn launch(
+    db: &Db,
+    lib: &Library,
+    pack: &Pack,
+    id: i64,
+    class_seed: u64,
+    roster: &[(String, String)],
+    owner: &User,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
     let started = Instant::now();
     let tables = crate::synth::Tables::embedded();
     let presets = pack_presets(lib, pack)
@@ -396,7 +431,7 @@ pub fn create_and_launch(
             &serde_json::json!({ "ms": ms }),
         )
     })?;
-    Ok(db.read(|s| s.class(id))?)
+    Ok(())
 }
 
 /// Join a class with its code as `who` (a roster name or student number, or a new name):

@@ -102,9 +102,9 @@ impl State {
             State::RemoveRole { role } if Role::parse(role).is_none() => {
                 Err(format!("role {role:?} is not a role"))
             }
-            State::Locked { minutes } if !(1..=LOCK_MINUTES_MAX).contains(minutes) => Err(format!(
-                "minutes must be 1 to {LOCK_MINUTES_MAX}"
-            )),
+            State::Locked { minutes } if !(1..=LOCK_MINUTES_MAX).contains(minutes) => {
+                Err(format!("minutes must be 1 to {LOCK_MINUTES_MAX}"))
+            }
             State::Certificate {
                 issued_days_ago, ..
             } if !(0..=CERTIFICATE_DAYS_AGO_MAX).contains(issued_days_ago) => Err(format!(

@@ -149,7 +149,11 @@ fn numbers_in_a_lab_file_out_of_range_are_refused_not_panicked_on() {
     let from = r#"{ kind = "locked", minutes = 120 }"#;
     assert!(base.contains(from));
     for minutes in ["9223372036854775807", "0", "10081"] {
-        let text = base.replacen(from, &format!(r#"{{ kind = "locked", minutes = {minutes} }}"#), 1);
+        let text = base.replacen(
+            from,
+            &format!(r#"{{ kind = "locked", minutes = {minutes} }}"#),
+            1,
+        );
         let problems = file::parse_lab("locked-account.toml", &text).unwrap_err();
         assert!(
             problems

@@ -518,6 +518,23 @@ impl Store<'_> {
         Ok(())
     }
 
+    /// Remove a class whose launch failed, with everything launching made (its seats,
+    /// their trainees and tenants, prepared lab tenants): a failed request leaves nothing.
+    /// The audit log keeps its entries.
+    pub fn discard_class(&self, class: i64) -> Result<(), StoreError> {
+        for sql in [
+            "DELETE FROM prepared_tenants WHERE trainee_id IN
+                 (SELECT trainee_id FROM seats WHERE class_id = ?1)",
+            "DELETE FROM tenants WHERE id IN (SELECT tenant_id FROM attempts WHERE trainee_id IN
+                 (SELECT trainee_id FROM seats WHERE class_id = ?1))",
+            "DELETE FROM classes WHERE id = ?1",
+            "DELETE FROM tenants WHERE label LIKE 'class' || ?1 || '-%'",
+        ] {
+            self.conn.prepare_cached(sql)?.execute([class])?;
+        }
+        Ok(())
+    }
+
     /// Whether a seat's name came from the roster (not typed by whoever joined).
     pub fn roster_seat(&self, seat: i64) -> Result<bool, StoreError> {
         Ok(self

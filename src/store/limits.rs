@@ -10,11 +10,16 @@ use super::{Store, StoreError, TenantScope};
 /// How long counted attempts are kept (the longest window any limit uses).
 pub const KEEP: Duration = Duration::hours(24);
 
+mod sealed {
+    /// The connection behind a store or a scope, for counting only (not nameable outside).
+    pub trait Conn {
+        fn conn(&self) -> &rusqlite::Connection;
+    }
+}
+
 /// Where attempts are counted: the whole store, or (for the simulated bureau's logins,
 /// limited per client address across every tenant) a tenant's scope.
-pub trait Counted {
-    fn conn(&self) -> &rusqlite::Connection;
-
+pub trait Counted: sealed::Conn {
     /// How many attempts of `kind` by `key` were counted since `since`.
     fn rate_count(&self, kind: &str, key: &str, since: DateTime<Utc>) -> Result<i64, StoreError> {
         Ok(self
@@ -34,17 +39,21 @@ pub trait Counted {
     }
 }
 
-impl Counted for Store<'_> {
+impl sealed::Conn for Store<'_> {
     fn conn(&self) -> &rusqlite::Connection {
         self.conn
     }
 }
 
-impl Counted for TenantScope<'_> {
+impl sealed::Conn for TenantScope<'_> {
     fn conn(&self) -> &rusqlite::Connection {
         self.conn
     }
 }
+
+impl Counted for Store<'_> {}
+
+impl Counted for TenantScope<'_> {}
 
 impl Store<'_> {
     /// The write `/healthz` makes: one row, rewritten.

@@ -725,3 +725,55 @@ async fn staff_tokens_expire_and_can_be_revoked() {
     app.clock.advance(chrono::Duration::days(2));
     assert_eq!(d.get("/api/v1/classes").await.0, 401);
 }
+
+#[tokio::test]
+async fn a_class_whose_launch_fails_is_discarded_with_everything_launching_made() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "d").await;
+    let teacher = staff(&app, "d").await;
+    let before = app.db.read(|s| s.tenant_count()).unwrap();
+    let (_, class) = teacher
+        .post(
+            "/api/v1/classes",
+            json!({"name": "半途", "pack": "etax-basics", "seats": 3}),
+        )
+        .await;
+    let id = class["id"].as_i64().unwrap();
+    let launched = app.db.read(|s| s.tenant_count()).unwrap();
+    assert_eq!(
+        launched,
+        before + 6,
+        "a tenant per seat and a prepared lab tenant each"
+    );
+    let (_, seated) = api_join(&app, class["join_code"].as_str().unwrap(), "早到", "").await;
+    let token = seated["sandbox_token"].as_str().unwrap().to_owned();
+    assert!(
+        app.db
+            .read(|s| s.sandbox_trainees())
+            .unwrap()
+            .iter()
+            .any(|t| t.kind == taxlab::store::TraineeKind::Class)
+    );
+    // what create_and_launch does when seeding fails part way
+    app.db.write(|s| s.discard_class(id)).unwrap();
+    assert_eq!(app.db.read(|s| s.tenant_count()).unwrap(), before);
+    let res = app
+        .client
+        .get(app.url("/api/v1/attempt"))
+        .header("x-sandbox-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let (status, list) = teacher.get("/api/v1/classes").await;
+    assert_eq!((status, list.as_array().map(Vec::len)), (200, Some(0)));
+    let (status, _) = teacher.get(&format!("/api/v1/classes/{id}")).await;
+    assert_eq!(status, 404);
+    let trainees = app.db.read(|s| s.sandbox_trainees()).unwrap();
+    assert!(
+        trainees
+            .iter()
+            .all(|t| t.kind != taxlab::store::TraineeKind::Class),
+        "no seat's trainee is left"
+    );
+}
