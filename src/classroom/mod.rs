@@ -60,6 +60,8 @@ pub enum ClassError {
     NotAllowed,
     #[error("no assistant has this username")]
     UnknownAssistant,
+    #[error("a seed is a whole number from 0 to 18446744073709551615")]
+    BadSeed,
     #[error("names are at most {max} characters, without control characters")]
     BadName { max: usize },
     #[error("this seat is taken: enter its seat PIN")]
@@ -100,6 +102,7 @@ impl ClassError {
             ClassError::NotAllowed => "not_allowed",
             ClassError::UnknownAssistant => "unknown_assistant",
             ClassError::BadName { .. } => "bad_name",
+            ClassError::BadSeed => "bad_seed",
             ClassError::PinNeeded => "pin_needed",
             ClassError::WrongPin { .. } => "wrong_pin",
             ClassError::SeatLocked => "seat_locked",
@@ -257,6 +260,17 @@ pub fn parse_time(text: &str, field: &'static str) -> Result<Option<DateTime<Utc
         Some(t) if YEARS.contains(&chrono::Datelike::year(&t)) => Ok(Some(t)),
         _ => Err(bad),
     }
+}
+
+/// A seed as typed: empty for a random one, else a whole number that fits 64 bits.
+pub fn parse_seed(text: &str) -> Result<Option<u64>, ClassError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse::<u64>()
+        .map(Some)
+        .map_err(|_| ClassError::BadSeed)
 }
 
 /// The years a class may start or end in.

@@ -777,3 +777,44 @@ async fn a_class_whose_launch_fails_is_discarded_with_everything_launching_made(
         "no seat's trainee is left"
     );
 }
+
+#[tokio::test]
+async fn a_seed_that_is_not_a_number_is_refused_at_its_field_for_classes_and_courses() {
+    let app = TestApp::spawn().await;
+    let mut teacher = instructor(&app, "s").await;
+    for (path, fields) in [
+        (
+            "/console/classes",
+            vec![
+                ("name", "种子"),
+                ("pack", "etax-basics"),
+                ("seats", "2"),
+                ("seed", "abc"),
+            ],
+        ),
+        (
+            "/console/courses",
+            vec![("name", "种子"), ("pack", "etax-basics"), ("seed", "-1")],
+        ),
+        (
+            "/console/classes",
+            vec![
+                ("name", "种子"),
+                ("pack", "etax-basics"),
+                ("seats", "2"),
+                ("seed", "18446744073709551616"),
+            ],
+        ),
+    ] {
+        let res = teacher.post(path, &fields).await;
+        assert_eq!(res.status(), 422, "{path} {fields:?}");
+        let page = res.text().await.unwrap();
+        assert!(page.contains("数据种子须为"), "{page}");
+        assert!(
+            page.contains("value=\"种子\""),
+            "what was typed stays: {page}"
+        );
+    }
+    let (_, list) = staff(&app, "s").await.get("/api/v1/classes").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(0));
+}

@@ -170,7 +170,7 @@ pub async fn create(
             name: f.name.clone(),
             pack: f.pack.clone(),
             seats,
-            seed: f.seed.trim().parse::<u64>().ok(),
+            seed: classroom::parse_seed(&f.seed)?,
             starts_at: classroom::parse_time(&f.starts_at, "starts_at")?,
             ends_at: classroom::parse_time(&f.ends_at, "ends_at")?,
         })

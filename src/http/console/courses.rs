@@ -55,7 +55,14 @@ pub async fn create_course(
     let f = form_body(form, lang)?;
     check_csrf(&headers, &f.csrf, lang)?;
     let (user, now) = (staff.user.clone(), staff.clock.now());
-    let (name, pack, seed) = (f.name.clone(), f.pack.clone(), f.seed.trim().parse().ok());
+    let seed = match classroom::parse_seed(&f.seed) {
+        Ok(s) => s,
+        Err(e) => {
+            let e = Refused::Course(f, class_error(e, lang));
+            return console_page(&staff, lang, &headers, e).await;
+        }
+    };
+    let (name, pack) = (f.name.clone(), f.pack.clone());
     let made = staff
         .db
         .run_write({

@@ -148,6 +148,7 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         ClassError::BadMinutes { .. } => Some("minutes"),
         ClassError::UnknownAssistant => Some("assistant"),
         ClassError::BadName { .. } => Some("who"),
+        ClassError::BadSeed => Some("seed"),
         ClassError::PinNeeded | ClassError::WrongPin { .. } | ClassError::SeatLocked => Some("pin"),
         _ => None,
     };
