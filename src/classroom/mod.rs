@@ -60,6 +60,8 @@ pub enum ClassError {
     NotAllowed,
     #[error("no assistant has this username")]
     UnknownAssistant,
+    #[error("at most {max} classes an hour")]
+    TooManyClasses { max: i64 },
     #[error("a seed is a whole number from 0 to 18446744073709551615")]
     BadSeed,
     #[error("names are at most {max} characters, without control characters")]
@@ -103,6 +105,7 @@ impl ClassError {
             ClassError::UnknownAssistant => "unknown_assistant",
             ClassError::BadName { .. } => "bad_name",
             ClassError::BadSeed => "bad_seed",
+            ClassError::TooManyClasses { .. } => "too_many_classes",
             ClassError::PinNeeded => "pin_needed",
             ClassError::WrongPin { .. } => "wrong_pin",
             ClassError::SeatLocked => "seat_locked",
@@ -327,6 +330,12 @@ pub fn create_and_launch(
         Seats::Roster(r) if !r.is_empty() && r.len() <= MAX_SEATS as usize => r,
         Seats::Roster(_) => return Err(ClassError::BadSeats { max: MAX_SEATS }),
     };
+    let key = owner.id.to_string();
+    if !db.write(|s| CLASSES_PER_USER.take(s, &key, now))? {
+        return Err(ClassError::TooManyClasses {
+            max: CLASSES_PER_USER.max,
+        });
+    }
     let class_seed = class_seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
     let id = db.write(|s| {
         let mut code = join_code();
@@ -609,6 +618,13 @@ const JOIN_LIMIT: crate::store::limits::Limit = crate::store::limits::Limit {
     kind: "join",
     max: 0,
     window: chrono::Duration::minutes(15),
+};
+
+/// Classes one staff account may launch in an hour (each launches a tenant per seat).
+pub const CLASSES_PER_USER: crate::store::limits::Limit = crate::store::limits::Limit {
+    kind: "class_launch",
+    max: 20,
+    window: chrono::Duration::hours(1),
 };
 
 /// Unknown join codes from one address.

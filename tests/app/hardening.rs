@@ -818,3 +818,28 @@ async fn a_seed_that_is_not_a_number_is_refused_at_its_field_for_classes_and_cou
     let (_, list) = staff(&app, "s").await.get("/api/v1/classes").await;
     assert_eq!(list.as_array().map(Vec::len), Some(0));
 }
+
+#[tokio::test]
+async fn an_account_launches_at_most_twenty_classes_an_hour() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "m").await;
+    let teacher = staff(&app, "m").await;
+    let launch = || {
+        teacher.post(
+            "/api/v1/classes",
+            json!({"name": "小班", "pack": "etax-basics", "seats": 1}),
+        )
+    };
+    for _ in 0..taxlab::classroom::CLASSES_PER_USER.max {
+        assert_eq!(launch().await.0, 200);
+    }
+    let (status, body) = launch().await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("too_many_classes")),
+        "{body}"
+    );
+    assert!(body["message"].as_str().unwrap().contains("20 个课堂"));
+    app.clock.advance(chrono::Duration::minutes(61));
+    assert_eq!(launch().await.0, 200);
+}

@@ -111,7 +111,9 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         }
         ClassError::NotAllowed => StatusCode::FORBIDDEN,
         ClassError::SeatLocked => StatusCode::LOCKED,
-        ClassError::TooManyTries => StatusCode::TOO_MANY_REQUESTS,
+        ClassError::TooManyTries | ClassError::TooManyClasses { .. } => {
+            StatusCode::TOO_MANY_REQUESTS
+        }
         ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_) => {
             tracing::error!(error = %e, "class action failed");
             StatusCode::INTERNAL_SERVER_ERROR
@@ -134,6 +136,7 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         ClassError::BadMinutes { max } => c.format(lang, &key, &[("max", &max.to_string())]),
         ClassError::BadName { max } => c.format(lang, &key, &[("max", &max.to_string())]),
         ClassError::WrongPin { left } => c.format(lang, &key, &[("left", &left.to_string())]),
+        ClassError::TooManyClasses { max } => c.format(lang, &key, &[("max", &max.to_string())]),
         _ => c.text(lang, &key).to_owned(),
     };
     let field = match &e {
