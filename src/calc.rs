@@ -281,14 +281,24 @@ pub fn calculate(tax: CalcTax, input: &Json, lang: Lang) -> Result<Json, CalcErr
             let input = VatSmallInput {
                 period: f.period("period", PeriodKind::Any)?,
                 sales_3pct_special: f.money_or_zero("sales_3pct_special")?,
+                sales_3pct_special_full: f.money_or_zero("sales_3pct_special_full")?,
                 sales_3pct_other: f.money_or_zero("sales_3pct_other")?,
                 sales_5pct_special: f.money_or_zero("sales_5pct_special")?,
                 sales_5pct_other: f.money_or_zero("sales_5pct_other")?,
+                lease_5pct_special: f.money_or_zero("lease_5pct_special")?,
+                lease_5pct_other: f.money_or_zero("lease_5pct_other")?,
                 other_exempt_sales: f.money_or_zero("other_exempt_sales")?,
                 prepaid_tax: f.money_or_zero("prepaid_tax")?,
                 tier: f.tier("location_tier")?,
             };
             f.finish()?;
+            if input.sales_3pct_special_full > input.sales_3pct_special {
+                return Err(CalcError::new(
+                    Some("sales_3pct_special_full"),
+                    "calc.error.special_full_over",
+                    None,
+                ));
+            }
             vat_small::assess(policy, &input)?
         }
         CalcTax::VatGeneral => {

@@ -148,9 +148,12 @@ fn small_input(company: &Company, business: &Business, period: TaxPeriod) -> Vat
     VatSmallInput {
         period,
         sales_3pct_special: special,
+        sales_3pct_special_full: Fen::ZERO,
         sales_3pct_other: other,
         sales_5pct_special: Fen::ZERO,
         sales_5pct_other: Fen::ZERO,
+        lease_5pct_special: Fen::ZERO,
+        lease_5pct_other: Fen::ZERO,
         other_exempt_sales: Fen::ZERO,
         prepaid_tax: Fen::ZERO,
         tier: Some(company.tier),

@@ -270,13 +270,13 @@ async fn filing_late_pays_the_surcharge_after_the_bank_reopens() {
             app.clock.advance(chrono::Duration::minutes(6));
             let (status, paid) = pay(&api, "vat_small", &period).await;
             assert_eq!(status, 200, "{paid}");
-            // 2026-10-22 to 2026-11-02: 11 days at 0.05% on each item
-            assert_eq!(paid["days_late"], 11);
+            // due 2026-10-26 (税总办征科函〔2025〕64号), paid 2026-11-02: 7 days at 0.05%
+            assert_eq!(paid["days_late"], 7);
             let fee: Fen = paid["items"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|i| fen(&i["amount"]).mul_ratio(5 * 11, 10_000))
+                .map(|i| fen(&i["amount"]).mul_ratio(5 * 7, 10_000))
                 .sum();
             assert_eq!(fen(&paid["late_fee"]), fee);
         }

@@ -28,7 +28,7 @@ async fn messages_and_announcements_are_read_and_unread_and_stay_in_their_tenant
         .unwrap()
         .to_owned();
     let page = v.get_text(&format!("/portal/messages/{id}")).await;
-    assert!(page.contains("待申报") && page.contains("2026Q3") && page.contains("2026-10-22"));
+    assert!(page.contains("待申报") && page.contains("2026Q3") && page.contains("2026-10-26"));
     assert!(
         !v.get_text("/portal").await.contains("未读消息（条）"),
         "read now"

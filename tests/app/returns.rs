@@ -63,9 +63,12 @@ fn expected_vat_small(app: &TestApp) -> taxlab::domain::tax::Assessment {
                 &VatSmallInput {
                     period,
                     sales_3pct_special: special,
+                    sales_3pct_special_full: Fen::ZERO,
                     sales_3pct_other: other,
                     sales_5pct_special: Fen::ZERO,
                     sales_5pct_other: Fen::ZERO,
+                    lease_5pct_special: Fen::ZERO,
+                    lease_5pct_other: Fen::ZERO,
                     other_exempt_sales: Fen::ZERO,
                     prepaid_tax: Fen::ZERO,
                     tier: Some(co.tier),

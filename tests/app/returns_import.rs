@@ -108,13 +108,13 @@ async fn a_bad_file_is_reported_by_row_and_column_and_a_good_one_becomes_the_dra
         .collect();
     assert_eq!(
         problems,
-        [(5, "字段代码", "unknown_field"), (7, "金额", "bad_value")]
+        [(8, "字段代码", "unknown_field"), (10, "金额", "bad_value")]
     );
     assert!(
         body["problems"][1]["message"]
             .as_str()
             .unwrap()
-            .starts_with("第 7 行“金额”列")
+            .starts_with("第 10 行“金额”列")
     );
     // nothing was kept from the bad files
     assert_eq!(form(&api, "vat_small").await["source"], "prefill");

@@ -62,7 +62,10 @@ const fn required(mut f: Field) -> Field {
 
 const VAT_SMALL: &[Field] = &[
     money("sales_3pct_special", ""),
+    money("sales_3pct_special_full", ""),
     money("sales_3pct_other", ""),
+    money("lease_5pct_special", ""),
+    money("lease_5pct_other", ""),
     money("sales_5pct_special", ""),
     money("sales_5pct_other", ""),
     money("other_exempt_sales", ""),
@@ -342,7 +345,10 @@ impl Basis {
         let pairs: Vec<(&str, String)> = match kind {
             ReturnKind::VatSmall => vec![
                 ("sales_3pct_special", money(self.invoiced_special)),
+                ("sales_3pct_special_full", money(Fen::ZERO)),
                 ("sales_3pct_other", money(self.invoiced_other)),
+                ("lease_5pct_special", money(Fen::ZERO)),
+                ("lease_5pct_other", money(Fen::ZERO)),
                 ("sales_5pct_special", money(Fen::ZERO)),
                 ("sales_5pct_other", money(Fen::ZERO)),
                 ("other_exempt_sales", money(Fen::ZERO)),
@@ -402,9 +408,12 @@ impl Basis {
                 &VatSmallInput {
                     period: self.period,
                     sales_3pct_special: f.money("sales_3pct_special"),
+                    sales_3pct_special_full: f.money("sales_3pct_special_full"),
                     sales_3pct_other: f.money("sales_3pct_other"),
                     sales_5pct_special: f.money("sales_5pct_special"),
                     sales_5pct_other: f.money("sales_5pct_other"),
+                    lease_5pct_special: f.money("lease_5pct_special"),
+                    lease_5pct_other: f.money("lease_5pct_other"),
                     other_exempt_sales: f.money("other_exempt_sales"),
                     prepaid_tax: f.money("prepaid_tax"),
                     tier: Some(self.company.tier),
@@ -490,8 +499,16 @@ impl Basis {
                             .with("invoiced", self.invoiced_special),
                     );
                 }
+                if f.money("sales_3pct_special_full") > special {
+                    errors.push(
+                        Problem::at("sales_3pct_special_full", "special_full_over")
+                            .with("special", special),
+                    );
+                }
                 let declared = special
                     + f.money("sales_3pct_other")
+                    + f.money("lease_5pct_special")
+                    + f.money("lease_5pct_other")
                     + f.money("sales_5pct_special")
                     + f.money("sales_5pct_other")
                     + f.money("other_exempt_sales");

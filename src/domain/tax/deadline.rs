@@ -26,9 +26,11 @@ pub fn due_periods(today: NaiveDate, quarterly_vat: bool) -> (TaxPeriod, TaxPeri
 pub enum DeadlineBasis {
     /// From the published filing calendar.
     Published,
-    /// From the rule: `extended_days` for holiday breaks, then moved past days off.
+    /// From the rule: `holiday_days` (N) of a break fell on days 1–15, so the deadline is
+    /// the Nth working day after the 15th (N ≥ 3); or a 15th that was a day off moved to the
+    /// next working day (`moved_to_workday`).
     Rule {
-        extended_days: u32,
+        holiday_days: u32,
         moved_to_workday: bool,
         /// False when the holiday table has no entry for the year (weekends only).
         holidays_known: bool,
@@ -82,37 +84,46 @@ impl Calendar {
     fn rule_deadline(&self, month: YearMonth) -> Deadline {
         let start = month.first_day();
         let base = month.day(self.default_day);
-        let mut date = base;
-        let mut extended;
-        // A break that reaches into the window extends it by its days in this month;
-        // repeat in case the extension reaches the next break.
-        loop {
-            let days: i64 = self
-                .breaks()
-                .filter(|[a, b]| (*b - *a).num_days() + 1 >= i64::from(self.min_break_days))
-                .filter(|[a, b]| *a <= date && *b >= start)
-                .map(|[a, b]| (b - a.max(start)).num_days() + 1)
-                .sum();
-            let next = base + Duration::days(days);
-            extended = u32::try_from(days).unwrap_or(0);
-            if next == date {
-                break;
+        // N: the most days of one holiday break that fall on days 1–15 of the month.
+        let n = self
+            .breaks()
+            .filter(|[a, b]| *a <= base && *b >= start)
+            .map(|[a, b]| (b.min(base) - a.max(start)).num_days() + 1)
+            .max()
+            .unwrap_or(0);
+        let n = u32::try_from(n).unwrap_or(0);
+        let (date, moved) = if n >= self.min_break_days {
+            // the Nth working day after the 15th
+            let mut date = base;
+            let mut counted = 0;
+            while counted < n {
+                date += Duration::days(1);
+                if !self.is_day_off(date) {
+                    counted += 1;
+                }
             }
-            date = next;
-        }
-        let mut moved = false;
-        while self.is_day_off(date) {
-            date += Duration::days(1);
-            moved = true;
-        }
+            (date, false)
+        } else {
+            let mut date = base;
+            while self.is_day_off(date) {
+                date += Duration::days(1);
+            }
+            (date, date != base)
+        };
         Deadline {
             date,
             basis: DeadlineBasis::Rule {
-                extended_days: extended,
+                holiday_days: n,
                 moved_to_workday: moved,
                 holidays_known: self.knows_year(month.year),
             },
         }
+    }
+
+    /// The rule's deadline for a filing month, whatever the published calendar says (to
+    /// check the one against the other).
+    pub fn rule_for(&self, month: YearMonth) -> NaiveDate {
+        self.rule_deadline(month).date
     }
 }
 
@@ -148,47 +159,72 @@ mod tests {
     }
 
     #[test]
-    fn fifteenth_on_a_working_day() {
-        // Qingming (4–6 April 2026) is a 3-day break: 15 + 3 = 18 April, a Saturday → Monday 20.
-        assert_eq!(deadline("2026-03").date, date("2026-04-20"));
-        // 2025-07-15 is a Tuesday, no break in July.
-        assert_eq!(deadline("2025-06").date, date("2025-07-15"));
+    fn the_rule_gives_every_published_deadline_of_2024_to_2026() {
+        // 税总办征科函〔2025〕64号 and the 2024 and 2025 calendars: the rule agrees with each
+        // of the 36 months, so years without a calendar get the same treatment.
+        let cal = &Policy::embedded().calendar;
+        let mut months = 0;
+        for (month, published) in &cal.published {
+            assert_eq!(cal.rule_for(*month), *published, "{month}");
+            months += 1;
+        }
+        assert_eq!(months, 36);
+        for year in 2024..=2026 {
+            for m in 1..=12 {
+                let month = YearMonth::new(year, m).unwrap();
+                assert!(cal.published.contains_key(&month), "{month} is published");
+            }
+        }
     }
 
     #[test]
-    fn national_day_break_extends_october() {
-        // 2026: 1–7 October off → 15 + 7 = 22 October (Thursday).
-        let d = deadline("2026Q3");
-        assert_eq!(d.date, date("2026-10-22"));
+    fn a_break_on_days_one_to_fifteen_gives_that_many_working_days_after_the_fifteenth() {
+        let cal = &Policy::embedded().calendar;
+        let rule = |y, m| cal.rule_for(YearMonth::new(y, m).unwrap());
+        // 2026 January: 1–3 off (N = 3) → 16, 19, 20 January
+        assert_eq!(rule(2026, 1), date("2026-01-20"));
+        // 2026 May: 1–5 off (N = 5) → 22 May; October: 1–7 off (N = 7) → 26 October
+        assert_eq!(rule(2026, 5), date("2026-05-22"));
+        assert_eq!(rule(2026, 10), date("2026-10-26"));
+        // 2024 February: 10–17 off, six of those days on 1–15 → 6th working day after the
+        // 15th, counting Sunday the 18th worked in lieu → 23 February
+        assert_eq!(rule(2024, 2), date("2024-02-23"));
+        // 2026 February: 15–23 off, one day on 1–15 (N = 1 < 3): the 15th is off → the next
+        // working day, 24 February
+        assert_eq!(rule(2026, 2), date("2026-02-24"));
+        // 2024 September: 15–17 off, one day on 1–15 → 18 September
+        assert_eq!(rule(2024, 9), date("2024-09-18"));
+    }
+
+    #[test]
+    fn a_fifteenth_on_a_weekend_moves_to_monday() {
+        let d = deadline("2025-02");
+        assert_eq!(d.date, date("2025-03-17"));
+        let cal = &Policy::embedded().calendar;
         assert_eq!(
-            d.basis,
-            DeadlineBasis::Rule {
-                extended_days: 7,
-                moved_to_workday: false,
-                holidays_known: true
-            }
+            cal.rule_for(YearMonth::new(2026, 8).unwrap()),
+            date("2026-08-17")
         );
     }
 
     #[test]
-    fn weekend_moves_to_monday() {
-        // 2026-01: 1–3 January off → 18 January, a Sunday → Monday 19.
-        assert_eq!(deadline("2025Q4").date, date("2026-01-19"));
-        // 2025-03-15 is a Saturday → Monday 17.
-        assert_eq!(deadline("2025-02").date, date("2025-03-17"));
-    }
-
-    #[test]
     fn published_calendar_wins() {
-        let d = deadline("2024-01");
-        assert_eq!(d.date, date("2024-02-23"));
+        let d = deadline("2026Q3");
+        assert_eq!(d.date, date("2026-10-26"));
         assert_eq!(d.basis, DeadlineBasis::Published);
     }
 
     #[test]
-    fn spring_festival_days_in_the_month_count() {
-        // 2025: break 28 Jan – 4 Feb; 4 of its days fall in February → 19 February.
-        assert_eq!(deadline("2025-01").date, date("2025-02-19"));
+    fn the_rule_says_how_it_got_there() {
+        let cal = &Policy::embedded().calendar;
+        assert_eq!(
+            cal.rule_deadline(YearMonth::new(2023, 10).unwrap()).basis,
+            DeadlineBasis::Rule {
+                holiday_days: 6,
+                moved_to_workday: false,
+                holidays_known: true
+            }
+        );
     }
 
     #[test]

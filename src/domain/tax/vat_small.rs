@@ -11,11 +11,18 @@ pub struct VatSmallInput {
     pub period: TaxPeriod,
     /// Sales at the 3% levy rate, excluding VAT, on special invoices (专用发票).
     pub sales_3pct_special: Fen,
+    /// Of those, special invoices at the full 3% (放弃减税, STA公告2023年第1号; 2026年第4号):
+    /// not reduced on line 16.
+    pub sales_3pct_special_full: Fen,
     /// Sales at the 3% levy rate on ordinary invoices or without invoice.
     pub sales_3pct_other: Fen,
-    /// Sales and leasing of real estate at 5%, on special invoices.
+    /// Sales of real estate at 5%, on special invoices: outside the threshold test.
     pub sales_5pct_special: Fen,
     pub sales_5pct_other: Fen,
+    /// Rent of real estate (出租不动产) at 5%, on special invoices: counts towards the
+    /// threshold, and the ordinary part is exempt under it (STA公告2021年第5号, 2023年第1号).
+    pub lease_5pct_special: Fen,
+    pub lease_5pct_other: Fen,
     /// Sales exempt under other provisions (line 12).
     pub other_exempt_sales: Fen,
     /// Tax prepaid during the period (line 21).
@@ -35,8 +42,13 @@ pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, Poli
     } else {
         rule.threshold_month
     };
-    // Real-estate sales do not count towards the threshold (公告2021年第5号 art. 1).
-    let tested = input.sales_3pct_special + input.sales_3pct_other + input.other_exempt_sales;
+    // Sales of real estate do not count towards the threshold; rent of it does
+    // (STA公告2021年第5号 art. 1 and 3; 2023年第1号).
+    let tested = input.sales_3pct_special
+        + input.sales_3pct_other
+        + input.lease_5pct_special
+        + input.lease_5pct_other
+        + input.other_exempt_sales;
     let under = match rule.threshold_rule {
         ThresholdRule::AtOrBelow => tested <= threshold,
         ThresholdRule::Below => tested < threshold,
@@ -50,27 +62,53 @@ pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, Poli
         },
     );
 
-    // Special-invoice sales are always taxed; ordinary ones may be exempt.
-    let (exempt_small, exempt_unreached, other_3pct) = match (under, rule.threshold_rule) {
-        (true, ThresholdRule::AtOrBelow) => (input.sales_3pct_other, Fen::ZERO, Fen::ZERO),
-        (true, ThresholdRule::Below) => (Fen::ZERO, input.sales_3pct_other, Fen::ZERO),
-        (false, _) if rule.exempt_all_levy_rate_sales => (Fen::ZERO, Fen::ZERO, Fen::ZERO),
-        (false, _) => (Fen::ZERO, Fen::ZERO, input.sales_3pct_other),
+    // Special-invoice sales are always taxed; ordinary ones (at 3%, and rent at 5%) are
+    // exempt under the threshold: on line 10 (小微企业免税) or 11 (未达起征点).
+    let (exempt_3, exempt_lease) = if under {
+        (input.sales_3pct_other, input.lease_5pct_other)
+    } else {
+        (Fen::ZERO, Fen::ZERO)
+    };
+    let other_3pct = if under || rule.exempt_all_levy_rate_sales {
+        Fen::ZERO
+    } else {
+        input.sales_3pct_other
     };
     let exempt_policy = if !under && rule.exempt_all_levy_rate_sales {
         input.sales_3pct_other
     } else {
         Fen::ZERO
     };
+    let lease_other = if under {
+        Fen::ZERO
+    } else {
+        input.lease_5pct_other
+    };
+    let small = matches!(rule.threshold_rule, ThresholdRule::AtOrBelow);
+    let (l10_3, l10_5, l11_3, l11_5) = if small {
+        (exempt_3, exempt_lease, Fen::ZERO, Fen::ZERO)
+    } else {
+        (Fen::ZERO, Fen::ZERO, exempt_3, exempt_lease)
+    };
 
     let l2 = a.line("2", "vat_small.line.2", input.sales_3pct_special, "");
     let l3 = a.line("3", "vat_small.line.3", other_3pct, "");
     let l1 = a.line("1", "vat_small.line.1", l2 + l3, "L2 + L3");
-    let l5 = a.line("5", "vat_small.line.5", input.sales_5pct_special, "");
-    let l6 = a.line("6", "vat_small.line.6", input.sales_5pct_other, "");
+    let l5 = a.line(
+        "5",
+        "vat_small.line.5",
+        input.sales_5pct_special + input.lease_5pct_special,
+        "",
+    );
+    let l6 = a.line(
+        "6",
+        "vat_small.line.6",
+        input.sales_5pct_other + lease_other,
+        "",
+    );
     let l4 = a.line("4", "vat_small.line.4", l5 + l6, "L5 + L6");
-    let l10 = a.line("10", "vat_small.line.10", exempt_small, "");
-    let l11 = a.line("11", "vat_small.line.11", exempt_unreached, "");
+    let l10 = a.line("10", "vat_small.line.10", l10_3 + l10_5, "");
+    let l11 = a.line("11", "vat_small.line.11", l11_3 + l11_5, "");
     let l12 = a.line(
         "12",
         "vat_small.line.12",
@@ -80,43 +118,55 @@ pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, Poli
     a.line("9", "vat_small.line.9", l10 + l11 + l12, "L10 + L11 + L12");
 
     let tax_3 = l1.times(levy);
-    let tax_5 = l4.times(rule.real_estate_rate);
+    let real_estate = rule.real_estate_rate;
+    let tax_5 = l4.times(real_estate);
     let l15 = a.line(
         "15",
         "vat_small.line.15",
         tax_3 + tax_5,
-        format!("L1 × {levy} + L4 × {}", rule.real_estate_rate),
+        format!("L1 × {levy} + L4 × {real_estate}"),
     );
+    // Only sales levied at the reduced rate are reduced: not special invoices issued at the
+    // full 3% (放弃减税), not real estate.
+    let reduced_base = l1 - input.sales_3pct_special_full;
     let l16 = match rule.reduced_rate {
         Some(reduced) => {
             let cut = levy.minus(reduced);
-            a.line(
-                "16",
-                "vat_small.line.16",
-                l1.times(cut),
-                format!("L1 × ({levy} − {reduced})"),
-            )
+            let working = if input.sales_3pct_special_full == Fen::ZERO {
+                format!("L1 × ({levy} − {reduced})")
+            } else {
+                format!(
+                    "(L1 − {}) × ({levy} − {reduced})",
+                    input.sales_3pct_special_full
+                )
+            };
+            a.line("16", "vat_small.line.16", reduced_base.times(cut), working)
         }
         None => a.line("16", "vat_small.line.16", Fen::ZERO, ""),
+    };
+    let rates = |sales_3: Fen, sales_5: Fen| sales_3.times(levy) + sales_5.times(real_estate);
+    let working = |line: &str| {
+        if exempt_lease == Fen::ZERO {
+            format!("{line} × {levy}")
+        } else {
+            format!("{line} (3%) × {levy} + {line} (5%) × {real_estate}")
+        }
     };
     let l18 = a.line(
         "18",
         "vat_small.line.18",
-        l10.times(levy),
-        format!("L10 × {levy}"),
+        rates(l10_3, l10_5),
+        working("L10"),
     );
     let l19 = a.line(
         "19",
         "vat_small.line.19",
-        l11.times(levy),
-        format!("L11 × {levy}"),
+        rates(l11_3, l11_5),
+        working("L11"),
     );
-    a.line(
-        "17",
-        "vat_small.line.17",
-        l18 + l19 + l12.times(levy),
-        format!("L18 + L19 + L12 × {levy}"),
-    );
+    // Line 17 is the exemption the threshold gives (lines 18 and 19); other exempt sales
+    // carry no computed exemption here.
+    a.line("17", "vat_small.line.17", l18 + l19, "L18 + L19");
     let l20 = a.line("20", "vat_small.line.20", l15 - l16, "L15 − L16");
     let l21 = a.line("21", "vat_small.line.21", input.prepaid_tax, "");
     let l22 = a.line("22", "vat_small.line.22", l20 - l21, "L20 − L21");
@@ -131,7 +181,7 @@ pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, Poli
                 vat: l20,
                 consumption_tax: Fen::ZERO,
                 groups: vec![HalvingGroup::SmallScale],
-                sales: Some(tested + l4),
+                sales: Some(tested + input.sales_5pct_special + input.sales_5pct_other),
             },
         )?;
         a.policy.push(s.rule_id.clone());
@@ -167,9 +217,12 @@ mod tests {
         VatSmallInput {
             period: TaxPeriod::parse(period).unwrap(),
             sales_3pct_special: Fen::ZERO,
+            sales_3pct_special_full: Fen::ZERO,
             sales_3pct_other: Fen::from_yuan(other),
             sales_5pct_special: Fen::ZERO,
             sales_5pct_other: Fen::ZERO,
+            lease_5pct_special: Fen::ZERO,
+            lease_5pct_other: Fen::ZERO,
             other_exempt_sales: Fen::ZERO,
             prepaid_tax: Fen::ZERO,
             tier: None,
@@ -260,5 +313,63 @@ mod tests {
         i.prepaid_tax = Fen::from_yuan(1_000);
         let a = assess(Policy::embedded(), &i).unwrap();
         assert_eq!(line(&a, "22"), Fen::from_yuan(3_000));
+    }
+
+    #[test]
+    fn rent_counts_towards_the_threshold_and_is_exempt_under_it() {
+        // STA公告2021年第5号, 2023年第1号: rent of real estate is in the 30万 test; a sale of
+        // real estate is not.
+        let mut i = input("2025Q3", 200_000);
+        i.lease_5pct_other = Fen::from_yuan(90_000);
+        let a = assess(Policy::embedded(), &i).unwrap();
+        assert_eq!(line(&a, "10"), Fen::from_yuan(290_000), "both exempt");
+        assert_eq!(line(&a, "4"), Fen::ZERO);
+        assert_eq!(
+            line(&a, "18"),
+            Fen::from_yuan(6_000 + 4_500),
+            "3% and 5% exemptions"
+        );
+        assert_eq!(line(&a, "17"), line(&a, "18"));
+        assert_eq!(line(&a, "20"), Fen::ZERO);
+        // 20,000 more rent goes over 300,000: all taxed, rent at 5% unreduced
+        i.lease_5pct_other = Fen::from_yuan(110_000);
+        let a = assess(Policy::embedded(), &i).unwrap();
+        assert_eq!(line(&a, "10"), Fen::ZERO);
+        assert_eq!(line(&a, "6"), Fen::from_yuan(110_000));
+        assert_eq!(line(&a, "15"), Fen::from_yuan(6_000 + 5_500));
+        assert_eq!(line(&a, "16"), Fen::from_yuan(4_000));
+        assert_eq!(line(&a, "20"), Fen::from_yuan(7_500));
+        // a sale of real estate does not count: 200,000 + a 1,000,000 sale stays exempt
+        let mut i = input("2025Q3", 200_000);
+        i.sales_5pct_other = Fen::from_yuan(1_000_000);
+        let a = assess(Policy::embedded(), &i).unwrap();
+        assert_eq!(line(&a, "10"), Fen::from_yuan(200_000));
+        assert_eq!(line(&a, "20"), Fen::from_yuan(50_000));
+    }
+
+    #[test]
+    fn special_invoices_at_the_full_rate_are_not_reduced() {
+        // 放弃减税 (STA公告2023年第1号): 100,000 on 3% special invoices, 300,000 on ordinary
+        let mut i = input("2025Q3", 300_000);
+        i.sales_3pct_special = Fen::from_yuan(100_000);
+        i.sales_3pct_special_full = Fen::from_yuan(100_000);
+        let a = assess(Policy::embedded(), &i).unwrap();
+        assert_eq!(line(&a, "1"), Fen::from_yuan(400_000));
+        assert_eq!(line(&a, "15"), Fen::from_yuan(12_000));
+        assert_eq!(
+            line(&a, "16"),
+            Fen::from_yuan(6_000),
+            "only the 300,000 at 1%"
+        );
+        assert_eq!(line(&a, "20"), Fen::from_yuan(6_000));
+    }
+
+    #[test]
+    fn line_17_does_not_count_other_exempt_sales() {
+        let mut i = input("2025Q3", 0);
+        i.other_exempt_sales = Fen::from_yuan(50_000);
+        let a = assess(Policy::embedded(), &i).unwrap();
+        assert_eq!(line(&a, "12"), Fen::from_yuan(50_000));
+        assert_eq!(line(&a, "17"), Fen::ZERO);
     }
 }
