@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
+use std::collections::BTreeMap;
 
 use super::portal::{parse_ts, ts};
 use super::records::CompanyId;
@@ -170,6 +171,38 @@ fn remittance_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Remittance, 
 }
 
 impl TenantScope<'_> {
+    /// The form each earlier quarter's CIT return of `period`'s year was filed with (the
+    /// latest version of each), by quarter: `None` where the filing kept no form.
+    pub fn earlier_cit_forms(
+        &self,
+        company: CompanyId,
+        period: TaxPeriod,
+    ) -> Result<Vec<(TaxPeriod, Option<String>)>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT period, form FROM filings
+             WHERE tenant_id = ?1 AND company_id = ?2 AND kind = 'cit_quarterly'
+               AND period >= ?3 AND period < ?4
+             ORDER BY period, version",
+        )?;
+        let rows = stmt
+            .query_map(
+                params![
+                    self.t(),
+                    company.0,
+                    format!("{}Q1", period.year()),
+                    period.to_string()
+                ],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)),
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut latest: BTreeMap<TaxPeriod, Option<String>> = BTreeMap::new();
+        for (p, form) in rows {
+            let p = TaxPeriod::parse(&p).map_err(|e| StoreError::Other(e.to_string()))?;
+            latest.insert(p, form);
+        }
+        Ok(latest.into_iter().collect())
+    }
+
     /// Every version of a company's return for a tax and period, oldest first.
     /// A filed return's stored working (`assessment_json`), by its row id.
     pub fn return_assessment(&self, id: i64) -> Result<String, StoreError> {

@@ -619,6 +619,16 @@ async fn a_general_taxpayer_vat_return_matches_the_engine_to_the_fen() {
                     Fen::parse_yuan(v["totals"]["carry_forward_credit"].as_str().unwrap()).unwrap()
                 })
                 .unwrap_or_default();
+            // the surcharges' 六税两费 halving follows the latest CIT return's finding
+            let small_low_profit = scope
+                .returns_of(c)?
+                .iter()
+                .rfind(|r| r.kind.as_str() == "cit_quarterly" && r.period < period)
+                .map(|r| {
+                    let v: Value = serde_json::from_str(&r.assessment_json).unwrap();
+                    v["totals"]["small_low_profit"].as_bool().unwrap()
+                })
+                .unwrap_or(false);
             Ok(vat_general::assess(
                 Policy::embedded(),
                 &VatGeneralInput {
@@ -631,7 +641,7 @@ async fn a_general_taxpayer_vat_return_matches_the_engine_to_the_fen() {
                     input_transferred_out: Fen::ZERO,
                     prepaid_tax: Fen::ZERO,
                     tier: Some(co.tier),
-                    small_low_profit: false,
+                    small_low_profit,
                 },
             )
             .unwrap())
@@ -726,4 +736,58 @@ async fn a_backup_taken_while_serving_restores_to_the_same_receipts() {
     let (status, theirs) = there.get(&path).await;
     assert_eq!(status, 200, "{theirs}");
     assert_eq!(theirs, api.get(&path).await.1);
+}
+
+#[tokio::test]
+async fn the_cit_size_test_averages_each_quarters_own_figures() {
+    // 公告2023年第6号: the year's average headcount and assets are the average of each
+    // quarter's own (start + end) / 2, so earlier quarters keep the figures they were filed with.
+    let app = TestApp::spawn().await;
+    let api = filer(&app, false).await;
+    let calc = |values: Value| {
+        let api = &api;
+        async move {
+            let (status, sheet) = api
+                .post(
+                    &format!("/api/v1/returns/cit_quarterly/{Q3}/calculate"),
+                    json!({ "values": values }),
+                )
+                .await;
+            assert_eq!(status, 200, "{sheet}");
+            sheet
+        }
+    };
+    let f = form(&api, "cit_quarterly").await;
+    let relief = |sheet: &Value| {
+        let line = sheet["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["line"] == "12")
+            .unwrap_or_else(|| panic!("{sheet}"));
+        fen(&line["value"])
+    };
+    let before = calc(values(&f)).await;
+    assert!(
+        relief(&before) > Fen::ZERO,
+        "a small low-profit enterprise: {before}"
+    );
+    // Q1 and Q2 corrected with 600 people all through: (1200 + 1200 + 30) / 6 = 405 > 300
+    for q in ["2026Q1", "2026Q2"] {
+        let (status, earlier) = api.get(&format!("/api/v1/returns/cit_quarterly/{q}")).await;
+        assert_eq!(status, 200, "{earlier}");
+        let mut v = values(&earlier);
+        v["headcount_start"] = json!("600");
+        v["headcount_end"] = json!("600");
+        let (status, body) = api
+            .post(
+                &format!("/api/v1/returns/cit_quarterly/{q}/amend"),
+                json!({ "values": v, "reason": "更正从业人数" }),
+            )
+            .await;
+        assert_eq!(status, 200, "{q}: {body}");
+    }
+    // the third quarter's own figures are small, but the year's average is not
+    let after = calc(values(&f)).await;
+    assert_eq!(relief(&after), Fen::ZERO, "{after}");
 }

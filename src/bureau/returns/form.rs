@@ -201,6 +201,18 @@ impl Figures {
     }
 }
 
+/// A filed CIT return's size figures, from its stored form.
+fn quarter_size(form: Option<&str>) -> Option<QuarterSize> {
+    let values: Values = serde_json::from_str(form?).ok()?;
+    let f = parse(ReturnKind::CitQuarterly, &values).ok()?;
+    Some(QuarterSize {
+        headcount_start: f.count("headcount_start"),
+        headcount_end: f.count("headcount_end"),
+        assets_start: f.money("assets_start"),
+        assets_end: f.money("assets_end"),
+    })
+}
+
 /// Read every field; each one that cannot be read is a problem at that field.
 pub fn parse(kind: ReturnKind, values: &Values) -> Result<Figures, Vec<Problem>> {
     let mut out = BTreeMap::new();
@@ -270,6 +282,13 @@ pub struct Basis {
     pub carried_credit: Fen,
     /// Sales invoices of the period with their VAT (the culture fee's income).
     pub invoiced_gross: Fen,
+    /// Each earlier quarter of the year: its headcount and assets at start and end, as its
+    /// CIT return was filed (else the company's own figures), for the size test's averages
+    /// (公告2023年第6号: each quarter's own average, then the average of those).
+    pub earlier_sizes: Vec<QuarterSize>,
+    /// Whether the company's latest CIT return found it a small low-profit enterprise (the
+    /// 六税两费 halving of a general taxpayer's surcharges, 财政部 税务总局公告2023年第12号).
+    pub small_low_profit: bool,
 }
 
 impl Basis {
@@ -319,6 +338,37 @@ impl Basis {
                 last_vat = Some(r.id);
             }
         }
+        let own = QuarterSize {
+            headcount_start: co.headcount,
+            headcount_end: co.headcount,
+            assets_start: co.total_assets,
+            assets_end: co.total_assets,
+        };
+        let mut earlier_sizes = Vec::new();
+        if period.is_quarter() {
+            let filed: BTreeMap<TaxPeriod, QuarterSize> = scope
+                .earlier_cit_forms(company, period)?
+                .into_iter()
+                .map(|(p, form)| (p, quarter_size(form.as_deref()).unwrap_or(own)))
+                .collect();
+            let january = crate::domain::YearMonth::new(period.year(), 1)
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            let mut q = TaxPeriod::quarter_of(january);
+            while q < period {
+                earlier_sizes.push(filed.get(&q).copied().unwrap_or(own));
+                q = q.next();
+            }
+        }
+        let last_cit = scope
+            .return_heads_of(company)?
+            .into_iter()
+            .filter(|r| r.kind == ReturnKind::CitQuarterly && r.period < period)
+            .max_by_key(|r| (r.period, r.version))
+            .map(|r| r.id);
+        let small_low_profit = match last_cit {
+            Some(id) => stored_flag(&scope.return_assessment(id)?, "small_low_profit"),
+            None => false,
+        };
         let carried = match last_vat {
             Some(id) => stored_total(&scope.return_assessment(id)?, "carry_forward_credit"),
             None => Fen::ZERO,
@@ -336,6 +386,8 @@ impl Basis {
             certified_input: input,
             carried_credit: carried,
             invoiced_gross: gross,
+            earlier_sizes,
+            small_low_profit,
         })
     }
 
@@ -441,11 +493,9 @@ impl Basis {
                         prepaid_tax: f.money("prepaid_tax"),
                         specific_prepaid_tax: f.money("specific_prepaid_tax"),
                         restricted_industry: f.flag("restricted_industry"),
-                        small_low_profit: SmallLowProfit::FromSize(vec![
-                            size;
-                            self.period.quarters_to_date()
-                                as usize
-                        ]),
+                        small_low_profit: SmallLowProfit::FromSize(
+                            self.earlier_sizes.iter().copied().chain([size]).collect(),
+                        ),
                     },
                 )
             }
@@ -481,7 +531,7 @@ impl Basis {
                     input_transferred_out: f.money("input_transferred_out"),
                     prepaid_tax: f.money("prepaid_tax"),
                     tier: Some(self.company.tier),
-                    small_low_profit: false,
+                    small_low_profit: self.small_low_profit,
                 },
             ),
         }
@@ -594,6 +644,13 @@ impl Basis {
 }
 
 /// A named total from a stored return's JSON (`{"totals": {"name": "12.34"}}`).
+fn stored_flag(json: &str, name: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| v["totals"][name].as_bool())
+        .unwrap_or(false)
+}
+
 fn stored_total(json: &str, name: &str) -> Fen {
     serde_json::from_str::<serde_json::Value>(json)
         .ok()

@@ -114,7 +114,13 @@ pub fn assess(policy: &Policy, input: &VatGeneralInput) -> Result<Assessment, Po
                 vat: l24,
                 consumption_tax: Fen::ZERO,
                 groups,
-                sales: None,
+                // 财税〔2016〕12号: monthly sales (quarterly for quarterly filers) at or below
+                // the threshold exempt the two education surcharges
+                sales: Some(
+                    input.sales.iter().map(|(_, amount)| *amount).sum::<Fen>()
+                        + input.zero_rated_sales
+                        + input.exempt_sales,
+                ),
             },
         )?;
         a.policy.push(s.rule_id.clone());
@@ -165,6 +171,31 @@ mod tests {
         assert_eq!(a.money("carry_forward_credit"), Fen::ZERO);
         // surcharges in full: 7% + 3% + 2% of 47,000
         assert_eq!(a.money("surcharges"), Fen::from_yuan(5_640));
+    }
+
+    #[test]
+    fn a_small_low_profit_general_taxpayer_halves_its_surcharges() {
+        // 财政部 税务总局公告2023年第12号 (六税两费): 47,000 × (7% + 3% + 2%) / 2
+        let mut i = input();
+        i.small_low_profit = true;
+        let a = assess(Policy::embedded(), &i).unwrap();
+        assert_eq!(a.money("surcharges"), Fen::from_yuan(2_820));
+    }
+
+    #[test]
+    fn monthly_sales_up_to_the_threshold_exempt_the_education_surcharges() {
+        // 财税〔2016〕12号: a month's sales ≤ 100,000 → only urban maintenance (7%)
+        let mut i = input();
+        i.sales = vec![(Rate::percent(13), Fen::from_yuan(100_000))];
+        i.input_tax = Fen::from_yuan(3_000);
+        i.carried_credit = Fen::ZERO;
+        let a = assess(Policy::embedded(), &i).unwrap();
+        assert_eq!(a.money("vat_payable"), Fen::from_yuan(10_000));
+        assert_eq!(a.money("surcharges"), Fen::from_yuan(700));
+        // one yuan more and all three are due
+        i.sales = vec![(Rate::percent(13), Fen::from_yuan(100_001))];
+        let a = assess(Policy::embedded(), &i).unwrap();
+        assert!(a.money("surcharges") > Fen::from_yuan(1_200));
     }
 
     #[test]
