@@ -122,6 +122,11 @@ async fn first_login_walks_password_sms_and_forced_change_to_the_workbench() {
     let home = v.get_text("/portal").await;
     assert!(home.contains("我的工作台") && home.contains("我的待办"));
     assert!(home.contains("2026Q3"), "the return due is a to-do");
+    // the credit grade says which ranking it is in, and what the national one is
+    assert!(
+        home.contains("课程口径") && home.contains("A &gt; B &gt; M &gt; C &gt; D"),
+        "{home}"
+    );
 
     let res = v.post("/portal/logout", &[]).await;
     assert_eq!(location(&res), "/portal/login?notice=logged_out");

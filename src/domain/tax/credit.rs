@@ -94,10 +94,39 @@ impl CreditProfile {
             .is_some_and(|g| g.benefits.iter().any(|b| b == "green_channel"))
     }
 
-    /// Working days a refund takes for this grade.
+    /// Working days a refund takes for this grade: the normal time unless the profile's
+    /// source gives the grade a shorter one.
     pub fn refund_days(&self, grade: Grade) -> u32 {
         self.grade(grade)
-            .map_or(self.normal_refund_days, |g| g.refund_days)
+            .and_then(|g| g.refund_days)
+            .unwrap_or(self.normal_refund_days)
+    }
+
+    /// The grade a score gives, where no bar applies: the best scored grade whose lower
+    /// bound it reaches (M is not scored: it is given to new businesses and those without
+    /// revenue, so a score alone never gives it in the national profile).
+    pub fn grade_for_score(
+        &self,
+        score: u32,
+        new_or_no_revenue: bool,
+        barred_from_a: bool,
+    ) -> Grade {
+        let national = !self.a_bars.is_empty();
+        if national && new_or_no_revenue && score >= 70 {
+            return Grade::M;
+        }
+        let mut bands: Vec<(&CreditGradeRule, Grade)> = self
+            .grade
+            .iter()
+            .filter_map(|g| Grade::parse(&g.grade).map(|grade| (g, grade)))
+            .filter(|(_, grade)| !(national && *grade == Grade::M))
+            .filter(|(_, grade)| !(barred_from_a && *grade == Grade::A))
+            .collect();
+        bands.sort_by_key(|(g, _)| std::cmp::Reverse(g.score));
+        bands
+            .into_iter()
+            .find(|(g, _)| score >= g.score)
+            .map_or(Grade::D, |(_, grade)| grade)
     }
 }
 
@@ -117,6 +146,29 @@ mod tests {
         assert!(national.has_green_channel(Grade::A));
         // The course's green channel cuts approval time by half or more.
         assert!(course.refund_days(Grade::M) * 2 <= course.normal_refund_days);
+    }
+
+    #[test]
+    fn the_national_profile_scores_as_the_2025_announcement_says() {
+        // 国家税务总局公告2025年第12号: A ≥ 90, B 70–<90, C 40–<70, D < 40; M directly
+        let n = Policy::embedded().credit_profile(CreditProfileKind::National);
+        assert_eq!(n.grade_for_score(90, false, false), Grade::A);
+        assert_eq!(n.grade_for_score(89, false, false), Grade::B);
+        assert_eq!(n.grade_for_score(70, false, false), Grade::B);
+        assert_eq!(n.grade_for_score(69, false, false), Grade::C);
+        assert_eq!(n.grade_for_score(40, false, false), Grade::C);
+        assert_eq!(n.grade_for_score(39, false, false), Grade::D);
+        // a bar on A (e.g. under three years in business): B at 95
+        assert_eq!(n.grade_for_score(95, false, true), Grade::B);
+        // a new business scoring 70 or more is M; under 70 it is scored like anyone
+        assert_eq!(n.grade_for_score(95, true, false), Grade::M);
+        assert_eq!(n.grade_for_score(60, true, false), Grade::C);
+        // no refund-time benefit without a source: every grade takes the normal time
+        for g in Grade::ALL {
+            assert_eq!(n.refund_days(g), n.normal_refund_days, "{g}");
+        }
+        assert!(n.source.contains("2025年第12号") && !n.source.contains("令"));
+        assert_eq!(n.a_bars.len(), 4);
     }
 
     #[test]

@@ -265,6 +265,9 @@ pub struct CreditProfile {
     pub title: String,
     pub source: String,
     pub normal_refund_days: u32,
+    /// What bars grade A whatever the score (the national profile).
+    #[serde(default)]
+    pub a_bars: Vec<String>,
     pub grade: Vec<CreditGradeRule>,
 }
 
@@ -273,7 +276,8 @@ pub struct CreditProfile {
 pub struct CreditGradeRule {
     pub grade: String,
     pub score: u32,
-    pub refund_days: u32,
+    /// Only where the profile's source states it.
+    pub refund_days: Option<u32>,
     pub benefits: Vec<String>,
 }
 

@@ -30,6 +30,8 @@ pub(in crate::http) struct WorkbenchData {
     sandbox_date: String,
     #[schema(value_type = Object)]
     company: CompanySummary,
+    /// The credit profile the grade is in (`course` or `national`).
+    credit_profile: &'static str,
     reminders: Vec<String>,
     unread: usize,
     announcements: Vec<super::messages::ItemView>,
@@ -142,6 +144,7 @@ pub(in crate::http) fn workbench_data(
     Ok(WorkbenchData {
         sandbox_date: overview.sandbox_date.to_string(),
         company: summary,
+        credit_profile: overview.credit_profile,
         reminders: reminders(scope, now, s.person_id, lang)?,
         unread,
         announcements,
