@@ -11,6 +11,7 @@ use serde_json::{Map, Value as Json, json};
 use crate::domain::money::{Fen, MoneyError, Rate};
 use crate::domain::period::TaxPeriod;
 use crate::domain::tax::cit::{self, CitInput, QuarterSize, SmallLowProfit};
+use crate::domain::tax::culture_fee::{self, CultureFeeInput};
 use crate::domain::tax::late_fee::{self, LateFeeInput};
 use crate::domain::tax::policy::HalvingGroup;
 use crate::domain::tax::surcharges::{self, SurchargeInput};
@@ -27,15 +28,17 @@ pub enum CalcTax {
     CitQuarterly,
     Surcharges,
     LateFee,
+    CultureFee,
 }
 
 impl CalcTax {
-    pub const NAMES: [&'static str; 5] = [
+    pub const NAMES: [&'static str; 6] = [
         "vat-small",
         "vat-general",
         "cit-quarterly",
         "surcharges",
         "late-fee",
+        "culture-fee",
     ];
 
     pub fn parse(text: &str) -> Result<CalcTax, CalcError> {
@@ -45,6 +48,7 @@ impl CalcTax {
             "cit-quarterly" => Ok(CalcTax::CitQuarterly),
             "surcharges" => Ok(CalcTax::Surcharges),
             "late-fee" => Ok(CalcTax::LateFee),
+            "culture-fee" => Ok(CalcTax::CultureFee),
             other => Err(CalcError::new(
                 None,
                 "calc.error.unknown_tax",
@@ -174,6 +178,30 @@ impl<'a> Fields<'a> {
     fn signed_money(&mut self, name: &'a str) -> Result<Fen, CalcError> {
         let v = self.required(name)?;
         self.parse_money(name, v, true)
+    }
+
+    fn money_opt(&mut self, name: &'a str) -> Result<Option<Fen>, CalcError> {
+        match self.get(name) {
+            Some(v) => self.parse_money(name, v, false).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A rate as `"50%"` (or a number of percent), within 0–100%.
+    fn percent_opt(&mut self, name: &'a str) -> Result<Option<Rate>, CalcError> {
+        let path = self.path(name);
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        let text = match v {
+            Json::String(s) => s.clone(),
+            Json::Number(n) => format!("{n}%"),
+            other => return Err(CalcError::at(&path, "calc.error.not_percent", other)),
+        };
+        match Rate::parse(&text) {
+            Ok(r) if r.ppm() <= 1_000_000 && r.ppm() >= 0 => Ok(Some(r)),
+            _ => Err(CalcError::at(&path, "calc.error.not_percent", v)),
+        }
     }
 
     fn money_or_zero(&mut self, name: &'a str) -> Result<Fen, CalcError> {
@@ -401,6 +429,21 @@ pub fn calculate(tax: CalcTax, input: &Json, lang: Lang) -> Result<Json, CalcErr
                     sales,
                 },
             )?
+        }
+        CalcTax::CultureFee => {
+            let input = CultureFeeInput {
+                period: f.period("period", PeriodKind::Any)?,
+                income: f.money("income")?,
+                exempt_income: f.money_or_zero("exempt_income")?,
+                deduction_opening: f.money_or_zero("deduction_opening")?,
+                deduction: f.money_or_zero("deduction")?,
+                small_scale_sales: f.money_opt("small_scale_sales")?,
+                prepaid: f.money_or_zero("prepaid")?,
+                central: f.flag("central")?.unwrap_or(false),
+                local_cut: f.percent_opt("local_cut")?.unwrap_or(Rate::percent(50)),
+            };
+            f.finish()?;
+            culture_fee::assess(policy, &input)?
         }
         CalcTax::LateFee => {
             let period = f.period("period", PeriodKind::Any)?;

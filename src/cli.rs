@@ -96,7 +96,7 @@ pub enum Command {
     Check,
     /// Compute a tax from a JSON input and print the result as JSON (see docs/calculator.md).
     Calc {
-        /// vat-small, vat-general, cit-quarterly, surcharges or late-fee.
+        /// vat-small, vat-general, cit-quarterly, surcharges, late-fee or culture-fee.
         tax: String,
         /// Input file, or - for standard input.
         #[arg(long)]

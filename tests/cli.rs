@@ -81,6 +81,11 @@ fn calc_reproduces_every_worked_example() {
     );
     let g = calc("vat-general");
     assert_eq!(g["totals"]["vat_due"], "47000.00");
+    let f = calc("culture-fee");
+    assert_eq!(
+        (f["lines"]["10"].as_str(), f["lines"]["18"].as_str()),
+        (Some("2880.00"), Some("1440.00"))
+    );
 }
 
 #[test]

@@ -294,3 +294,30 @@ fn every_key_the_engine_emits_is_in_the_catalogue() {
         }
     }
 }
+
+#[test]
+fn culture_fee_works_through_the_official_lines() {
+    // docs/examples/culture-fee.json: (106,000 − 10,000) × 3% = 2,880; the province's 50% cut
+    let out = run(
+        "culture-fee",
+        json!({"period": "2026Q3", "income": "106000.00", "deduction": "10000.00", "local_cut": "50%"}),
+    )
+    .unwrap();
+    assert_eq!(out["lines"]["8"], "96000.00");
+    assert_eq!(out["lines"]["10"], "2880.00");
+    assert_eq!(out["lines"]["18"], "1440.00");
+    assert_eq!(out["totals"]["fee_due"], "1440.00");
+    // a province that cut by 20%; and a cut beyond 100% is refused at its field
+    let out = run(
+        "culture-fee",
+        json!({"period": "2026Q3", "income": "106000.00", "deduction": "10000.00", "local_cut": "20%"}),
+    )
+    .unwrap();
+    assert_eq!(out["lines"]["18"], "2304.00");
+    let err = run(
+        "culture-fee",
+        json!({"period": "2026Q3", "income": "1", "local_cut": "120%"}),
+    )
+    .unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("local_cut"));
+}

@@ -89,7 +89,7 @@ pub async fn bench_page(
 
 /// `POST /api/v1/calc/{tax}` with the calculator's JSON input.
 #[utoipa::path(post, path = "/api/v1/calc/{tax}", tag = "calculator",
-    params(("tax" = String, Path, description = "vat-small, vat-general, cit-quarterly, surcharges or late-fee")),
+    params(("tax" = String, Path, description = "vat-small, vat-general, cit-quarterly, surcharges, late-fee or culture-fee")),
     request_body(content = Object, description = "The tax's input fields, documented in docs/calculator.md"),
     description = "Compute a tax: form lines by official line number, named totals, the working and notes.",
     responses((status = 200, description = "`{tax, period, policy, lines, totals, working, notes}`"),

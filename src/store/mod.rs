@@ -64,6 +64,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0008_culture_fee.sql")),
     M::up(include_str!("migrations/0009_prepared_tenants.sql")),
     M::up(include_str!("migrations/0010_hardening.sql")),
+    M::up(include_str!("migrations/0011_culture_fee_cut.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

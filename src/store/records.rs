@@ -16,6 +16,8 @@ pub struct TenantRecord {
     pub seat: u32,
     pub sandbox_date: NaiveDate,
     pub credit_profile: CreditProfileKind,
+    /// 文化事业建设费: the province's cut of a local payer's fee (0 to 50%).
+    pub culture_fee_local_cut: crate::domain::money::Rate,
 }
 
 /// A company's id. Any caller may hold one (it comes from URLs); only a

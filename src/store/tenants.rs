@@ -43,7 +43,7 @@ impl Store<'_> {
     /// Find a tenant by its label.
     pub fn tenant_by_label(&self, label: &str) -> Result<Option<TenantRecord>, StoreError> {
         self.conn
-            .prepare_cached("SELECT id, label, class_seed, seat, sandbox_date, credit_profile FROM tenants WHERE label = ?1")?.query_row([label],
+            .prepare_cached("SELECT id, label, class_seed, seat, sandbox_date, credit_profile, culture_fee_local_cut_ppm FROM tenants WHERE label = ?1")?.query_row([label],
                 tenant_row)
             .optional()?
             .transpose()
@@ -83,7 +83,7 @@ impl Store<'_> {
 
     /// All tenants, oldest first.
     pub fn tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, label, class_seed, seat, sandbox_date, credit_profile FROM tenants ORDER BY id")?;
+        let mut stmt = self.conn.prepare_cached("SELECT id, label, class_seed, seat, sandbox_date, credit_profile, culture_fee_local_cut_ppm FROM tenants ORDER BY id")?;
         let rows = stmt
             .query_map([], tenant_row)?
             .collect::<Result<Vec<_>, _>>()?;
@@ -114,6 +114,7 @@ fn tenant_row(r: &Row<'_>) -> Raw<TenantRecord> {
             seat: r.get(3)?,
             sandbox_date: date(&sandbox)?,
             credit_profile: parse_opt("credit profile", &profile, CreditProfileKind::parse)?,
+            culture_fee_local_cut: crate::domain::money::Rate::from_ppm(r.get(6)?),
         })
     })())
 }
@@ -168,7 +169,7 @@ impl<'c> TenantScope<'c> {
 
     pub fn record(&self) -> Result<TenantRecord, StoreError> {
         self.conn
-            .prepare_cached("SELECT id, label, class_seed, seat, sandbox_date, credit_profile FROM tenants WHERE id = ?1")?.query_row([self.t()],
+            .prepare_cached("SELECT id, label, class_seed, seat, sandbox_date, credit_profile, culture_fee_local_cut_ppm FROM tenants WHERE id = ?1")?.query_row([self.t()],
                 tenant_row)?
     }
 

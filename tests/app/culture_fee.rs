@@ -85,9 +85,13 @@ async fn an_advertising_company_files_and_pays_the_culture_construction_fee() {
         &CultureFeeInput {
             period,
             income: gross,
+            exempt_income: Fen::ZERO,
+            deduction_opening: Fen::ZERO,
             deduction: Fen::ZERO,
             small_scale_sales: Some(net),
             prepaid: Fen::ZERO,
+            central: false,
+            local_cut: taxlab::domain::money::Rate::percent(50),
         },
     )
     .unwrap();
@@ -97,19 +101,36 @@ async fn an_advertising_company_files_and_pays_the_culture_construction_fee() {
     assert_eq!(status, 200, "{f}");
     let v = crate::returns::values(&f);
     assert_eq!(crate::returns::fen(&v["fee_income"]), gross);
-    // a deduction larger than the income is refused at its field
-    let mut bad = v.clone();
-    bad["fee_deduction"] = json!((gross + Fen::new(1)).to_string());
-    let (status, body) = api
+    // the form says which cut applies and where it comes from
+    assert!(
+        f["notes"].to_string().contains("财税〔2025〕7号")
+            && f["notes"].to_string().contains("默认 50%"),
+        "{f}"
+    );
+    // the official lines: a deduction larger than the income is carried forward on line 7
+    let mut more = v.clone();
+    more["fee_deduction"] = json!((gross + Fen::from_yuan(100)).to_string());
+    let (status, sheet) = api
         .post(
-            "/api/v1/returns/culture_fee/2026Q3/submit",
-            json!({ "values": bad }),
+            "/api/v1/returns/culture_fee/2026Q3/calculate",
+            json!({ "values": more }),
         )
         .await;
+    assert_eq!(status, 200, "{sheet}");
+    let line = |n: &str| {
+        sheet["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["line"] == n)
+            .map(|l| crate::returns::fen(&l["value"]))
+            .unwrap_or_else(|| panic!("line {n}: {sheet}"))
+    };
     assert_eq!(
-        (status, body["field"].as_str()),
-        (422, Some("fee_deduction"))
+        (line("7"), line("8"), line("18")),
+        (Fen::from_yuan(100), Fen::ZERO, Fen::ZERO)
     );
+
     let (status, receipt) = api
         .post(
             "/api/v1/returns/culture_fee/2026Q3/submit",

@@ -116,8 +116,10 @@ const CIT: &[Field] = &[
 
 const CULTURE_FEE: &[Field] = &[
     money("fee_income", "1"),
-    money("fee_deduction", "2"),
-    money("fee_prepaid", "7"),
+    money("fee_exempt_income", "2"),
+    money("fee_deduction_opening", "3"),
+    money("fee_deduction", "4"),
+    money("fee_prepaid", "13"),
 ];
 
 /// The returns a filer can complete here.
@@ -289,6 +291,10 @@ pub struct Basis {
     /// Whether the company's latest CIT return found it a small low-profit enterprise (the
     /// 六税两费 halving of a general taxpayer's surcharges, 财政部 税务总局公告2023年第12号).
     pub small_low_profit: bool,
+    /// 文化事业建设费: the last return's line 7 (deductions carried), and the province's cut
+    /// of a local fee (the tenant's setting).
+    pub fee_deduction_carried: Fen,
+    pub culture_fee_local_cut: crate::domain::money::Rate,
 }
 
 impl Basis {
@@ -326,16 +332,21 @@ impl Basis {
         // the latest version of each earlier quarter's return this year, and the last
         // VAT return before this period
         let mut latest: BTreeMap<TaxPeriod, Fen> = BTreeMap::new();
-        let mut last_vat = None;
+        let (mut last_vat, mut last_cit, mut last_fee) = (None, None, None);
         for r in scope.return_heads_of(company)? {
-            if r.kind == ReturnKind::CitQuarterly
-                && r.period.year() == period.year()
-                && r.period < period
-            {
-                latest.insert(r.period, r.total_due.max(Fen::ZERO));
+            if r.period >= period {
+                continue;
             }
-            if r.kind == ReturnKind::VatGeneral && r.period < period {
-                last_vat = Some(r.id);
+            match r.kind {
+                ReturnKind::CitQuarterly => {
+                    if r.period.year() == period.year() {
+                        latest.insert(r.period, r.total_due.max(Fen::ZERO));
+                    }
+                    last_cit = Some(r.id);
+                }
+                ReturnKind::VatGeneral => last_vat = Some(r.id),
+                ReturnKind::CultureFee => last_fee = Some(r.id),
+                ReturnKind::VatSmall => {}
             }
         }
         let own = QuarterSize {
@@ -359,16 +370,15 @@ impl Basis {
                 q = q.next();
             }
         }
-        let last_cit = scope
-            .return_heads_of(company)?
-            .into_iter()
-            .filter(|r| r.kind == ReturnKind::CitQuarterly && r.period < period)
-            .max_by_key(|r| (r.period, r.version))
-            .map(|r| r.id);
         let small_low_profit = match last_cit {
             Some(id) => stored_flag(&scope.return_assessment(id)?, "small_low_profit"),
             None => false,
         };
+        let fee_deduction_carried = match last_fee {
+            Some(id) => stored_total(&scope.return_assessment(id)?, "deduction_carried"),
+            None => Fen::ZERO,
+        };
+        let culture_fee_local_cut = scope.record()?.culture_fee_local_cut;
         let carried = match last_vat {
             Some(id) => stored_total(&scope.return_assessment(id)?, "carry_forward_credit"),
             None => Fen::ZERO,
@@ -388,6 +398,8 @@ impl Basis {
             invoiced_gross: gross,
             earlier_sizes,
             small_low_profit,
+            fee_deduction_carried,
+            culture_fee_local_cut,
         })
     }
 
@@ -433,6 +445,8 @@ impl Basis {
             ],
             ReturnKind::CultureFee => vec![
                 ("fee_income", money(self.invoiced_gross)),
+                ("fee_exempt_income", money(Fen::ZERO)),
+                ("fee_deduction_opening", money(self.fee_deduction_carried)),
                 ("fee_deduction", money(Fen::ZERO)),
                 ("fee_prepaid", money(Fen::ZERO)),
             ],
@@ -504,11 +518,16 @@ impl Basis {
                 &CultureFeeInput {
                     period: self.period,
                     income: f.money("fee_income"),
+                    exempt_income: f.money("fee_exempt_income"),
+                    deduction_opening: f.money("fee_deduction_opening"),
                     deduction: f.money("fee_deduction"),
                     // the small-scale threshold looks at the period's sales (excl. VAT)
                     small_scale_sales: (self.company.taxpayer_type == TaxpayerType::SmallScale)
                         .then_some(self.invoiced_special + self.invoiced_other),
                     prepaid: f.money("fee_prepaid"),
+                    // every synthetic company is a local unit: its fee is local revenue
+                    central: false,
+                    local_cut: self.culture_fee_local_cut,
                 },
             ),
             ReturnKind::VatGeneral => vat_general::assess(
@@ -595,8 +614,11 @@ impl Basis {
                 }
             }
             ReturnKind::CultureFee => {
-                if f.money("fee_deduction") > f.money("fee_income") {
-                    errors.push(Problem::at("fee_deduction", "deduction_above_income"));
+                if f.money("fee_deduction_opening") != self.fee_deduction_carried {
+                    warnings.push(
+                        Problem::at("fee_deduction_opening", "fee_opening_differs")
+                            .with("carried", self.fee_deduction_carried),
+                    );
                 }
                 if f.money("fee_income") < self.invoiced_gross {
                     warnings.push(

@@ -223,9 +223,15 @@ pub struct CultureFeeRule {
     pub from: YearMonth,
     pub to: YearMonth,
     pub rate: Rate,
-    /// The share of the fee taken off (减征), when a reduction is in force.
+    /// The share taken off (减征) a fee that is central revenue, when a cut is in force.
     #[serde(default)]
-    pub halving: Option<Rate>,
+    pub central_cut: Option<Rate>,
+    /// The most a province may take off a fee that is local revenue.
+    #[serde(default)]
+    pub local_cut_max: Option<Rate>,
+    /// No fee at all for these periods.
+    #[serde(default)]
+    pub exempt: bool,
     pub threshold_month: Fen,
     pub threshold_quarter: Fen,
     pub source: String,

@@ -220,6 +220,23 @@ pub(in crate::http) struct Sheet {
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     pub total_due: Option<String>,
+    /// Figures the engine worked out besides the form's lines (the threshold tested, a
+    /// reduction), and what the rules in force say about this return.
+    pub items: Vec<LineView>,
+    pub notes: Vec<String>,
+}
+
+/// The engine's working figures that are not lines of the form.
+pub(in crate::http) fn items_of(a: &Assessment) -> Vec<LineView> {
+    a.steps
+        .iter()
+        .filter(|s| s.line.is_none())
+        .map(|s| LineView {
+            line: String::new(),
+            key: s.key,
+            value: s.value.to_string(),
+        })
+        .collect()
 }
 
 pub(in crate::http) fn lines_of(a: &Assessment) -> Vec<LineView> {
@@ -297,6 +314,16 @@ pub(in crate::http) fn sheet(
         total_due: assessment
             .as_ref()
             .map(|a| form::total_due(kind, a).to_string()),
+        items: assessment.as_ref().map(items_of).unwrap_or_default(),
+        notes: assessment
+            .as_ref()
+            .map(|a| {
+                a.notes
+                    .iter()
+                    .map(|n| crate::i18n::Catalog::embedded().text(lang, n).to_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 
