@@ -47,6 +47,9 @@ pub fn assess(policy: &Policy, input: &CitInput) -> Result<Assessment, PolicyErr
     let rule: &CitRule = rule_for(&policy.cit, "cit", input.period)?;
     let mut a = Assessment::new("cit-quarterly", input.period);
     a.policy.push(rule.id.clone());
+    if let Some(u) = &rule.unverified {
+        a.notes.push(super::unverified_note(u));
+    }
 
     a.line("1", "cit.line.1", input.revenue, "");
     a.line("2", "cit.line.2", input.cost, "");
@@ -251,5 +254,29 @@ mod tests {
         let a = assess(Policy::embedded(), &input(-50_000)).unwrap();
         assert_eq!(line(&a, "9"), Fen::from_yuan(-50_000));
         assert_eq!(line(&a, "15"), Fen::ZERO);
+    }
+
+    #[test]
+    fn rules_not_checked_against_the_official_text_say_so() {
+        let p = Policy::embedded();
+        for u in p
+            .cit
+            .iter()
+            .filter_map(|r| r.unverified.as_deref())
+            .chain(p.vat_small.iter().filter_map(|r| r.unverified.as_deref()))
+        {
+            assert_eq!(
+                crate::domain::tax::unverified_note(u),
+                u,
+                "a known note key"
+            );
+        }
+        let mut i = input(1_000_000);
+        i.period = TaxPeriod::parse("2025Q3").unwrap();
+        let a = assess(p, &i).unwrap();
+        assert!(a.notes.contains(&"note.cit_form_2025_unverified"));
+        i.period = TaxPeriod::parse("2025Q2").unwrap();
+        let a = assess(p, &i).unwrap();
+        assert!(!a.notes.contains(&"note.cit_form_2025_unverified"));
     }
 }

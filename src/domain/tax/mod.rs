@@ -188,3 +188,17 @@ impl Assessment {
         }
     }
 }
+
+/// The note for a rule marked unverified in the policy tables: its own catalogue key when the
+/// engine knows it, else a general one (a test keeps every table's keys known).
+pub(crate) fn unverified_note(key: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "note.cit_form_2025_unverified",
+        "note.vat_small_2026_unverified",
+    ];
+    KNOWN
+        .iter()
+        .find(|k| **k == key)
+        .copied()
+        .unwrap_or("note.rule_unverified")
+}

@@ -96,6 +96,10 @@ pub struct VatSmallRule {
     pub reduced_rate: Option<Rate>,
     #[serde(default)]
     pub exempt_all_levy_rate_sales: bool,
+    /// A catalogue key saying what of this rule is not confirmed against the official text;
+    /// the return page shows it.
+    #[serde(default)]
+    pub unverified: Option<String>,
     pub source: String,
 }
 
@@ -202,6 +206,9 @@ pub struct CitRule {
     pub headcount_limit: i64,
     pub assets_limit: Fen,
     pub brackets: Vec<CitBracket>,
+    /// As for [`VatSmallRule::unverified`].
+    #[serde(default)]
+    pub unverified: Option<String>,
     pub source: String,
 }
 

@@ -35,6 +35,9 @@ pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, Poli
     let rule: &VatSmallRule = rule_for(&policy.vat_small, "vat_small", input.period)?;
     let mut a = Assessment::new("vat-small", input.period);
     a.policy.push(rule.id.clone());
+    if let Some(u) = &rule.unverified {
+        a.notes.push(super::unverified_note(u));
+    }
     let levy = rule.levy_rate;
 
     let threshold = if input.period.is_quarter() {
