@@ -69,6 +69,15 @@ fn small_scale_rate(month: YearMonth) -> Result<Rate, PolicyError> {
         .map(|r| r.reduced_rate.unwrap_or(r.levy_rate))
 }
 
+/// The invoice item of a shop's rent.
+pub const SHOP_RENT_ITEM: &str = "*不动产经营租赁服务*商铺租金";
+
+/// The levy rate for a small-scale company's real estate (sale or rent) in a month.
+fn real_estate_rate(month: YearMonth) -> Result<Rate, PolicyError> {
+    let policy = Policy::embedded();
+    rule_for(&policy.vat_small, "vat_small", TaxPeriod::Month(month)).map(|r| r.real_estate_rate)
+}
+
 pub fn generate(
     rng: &mut ChaCha8Rng,
     tables: &Tables,
@@ -119,6 +128,11 @@ pub fn generate(
         period = period.next();
     }
 
+    // A shop rented out: one rent for the whole history, invoiced monthly.
+    let shop_rent = match preset.shop_rent {
+        Some(range) if !general => Some(draw::fen(rng, range)),
+        _ => None,
+    };
     let mut invoices = Vec::new();
     let mut ledger = Vec::new();
     for (month, sales_total) in monthly_sales {
@@ -147,6 +161,23 @@ pub fn generate(
                 tax: amount.times(rate),
             });
             revenue += amount;
+        }
+        if let Some(rent) = shop_rent {
+            let rate = real_estate_rate(month)?;
+            sales_seq += 1;
+            invoices.push(Invoice {
+                direction: InvoiceDirection::Sales,
+                number: invoice_no(month, own_province, sales_seq),
+                kind: InvoiceKind::Ordinary,
+                issued_on: month.day(5),
+                counterparty_name: customers[0].name.clone(),
+                counterparty_uscc: customers[0].uscc.clone(),
+                item: SHOP_RENT_ITEM.to_owned(),
+                amount: rent,
+                rate,
+                tax: rent.times(rate),
+            });
+            revenue += rent;
         }
 
         let purchases_total = revenue.times(purchase_share);

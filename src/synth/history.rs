@@ -139,10 +139,13 @@ fn invoices_in(
 fn small_input(company: &Company, business: &Business, period: TaxPeriod) -> VatSmallInput {
     let mut special = Fen::ZERO;
     let mut other = Fen::ZERO;
+    let (mut lease_special, mut lease_other) = (Fen::ZERO, Fen::ZERO);
     for inv in invoices_in(business, period).filter(|i| i.direction == InvoiceDirection::Sales) {
-        match inv.kind {
-            InvoiceKind::Special => special += inv.amount,
-            InvoiceKind::Ordinary => other += inv.amount,
+        match (inv.item == super::business::SHOP_RENT_ITEM, inv.kind) {
+            (false, InvoiceKind::Special) => special += inv.amount,
+            (false, InvoiceKind::Ordinary) => other += inv.amount,
+            (true, InvoiceKind::Special) => lease_special += inv.amount,
+            (true, InvoiceKind::Ordinary) => lease_other += inv.amount,
         }
     }
     VatSmallInput {
@@ -152,8 +155,8 @@ fn small_input(company: &Company, business: &Business, period: TaxPeriod) -> Vat
         sales_3pct_other: other,
         sales_5pct_special: Fen::ZERO,
         sales_5pct_other: Fen::ZERO,
-        lease_5pct_special: Fen::ZERO,
-        lease_5pct_other: Fen::ZERO,
+        lease_5pct_special: lease_special,
+        lease_5pct_other: lease_other,
         other_exempt_sales: Fen::ZERO,
         prepaid_tax: Fen::ZERO,
         tier: Some(company.tier),

@@ -68,6 +68,10 @@ pub struct Preset {
     pub late_filing: Rate,
     pub late_payment: Rate,
     pub unpaid: Rate,
+    /// A small-scale company that rents out a shop: the monthly rent's range, excluding VAT,
+    /// invoiced (ordinary invoices) at the 5% levy rate for real estate.
+    #[serde(default)]
+    pub shop_rent: Option<[Fen; 2]>,
 }
 
 pub struct Tables {

@@ -791,3 +791,53 @@ async fn the_cit_size_test_averages_each_quarters_own_figures() {
     let after = calc(values(&f)).await;
     assert_eq!(relief(&after), Fen::ZERO, "{after}");
 }
+
+#[tokio::test]
+async fn a_shop_rented_out_is_prefilled_as_rent_counted_towards_the_threshold_and_exempt() {
+    // The demo's small-scale service company rents out a shop (fixtures/presets): its rent
+    // is invoiced at 5% and, under the threshold, exempt with its other sales.
+    let app = TestApp::spawn().await;
+    let (uscc, mobile) = app
+        .db
+        .read(|s| {
+            let scope = s.tenant(app.demo);
+            let co = scope
+                .companies()?
+                .into_iter()
+                .find(|c| c.value.preset == "small-scale-services-below-threshold")
+                .expect("the demo has the preset");
+            let account = taxlab::bureau::overview::training_accounts(&scope)?
+                .into_iter()
+                .find(|a| a.uscc == co.value.uscc.to_string())
+                .expect("someone logs in for it");
+            Ok((account.uscc, account.mobile))
+        })
+        .unwrap();
+    let mut api = Api::new(&app);
+    api.first_login(&uscc, &mobile).await;
+    let f = form(&api, "vat_small").await;
+    let v = values(&f);
+    let rent = fen(&v["lease_5pct_other"]);
+    assert!(rent >= Fen::from_yuan(9_000), "three months of rent: {v}");
+    let line = |sheet: &Value, n: &str| {
+        sheet["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["line"] == n)
+            .map(|l| fen(&l["value"]))
+            .unwrap_or_else(|| panic!("line {n}: {sheet}"))
+    };
+    // under 300,000 with the rent: everything on line 11 (2026: 未达起征点), nothing to pay
+    let sales = fen(&v["sales_3pct_other"]);
+    assert!(sales + rent < Fen::from_yuan(300_000));
+    assert_eq!(line(&f, "11"), sales + rent);
+    assert_eq!(line(&f, "6"), Fen::ZERO);
+    assert_eq!(fen(&f["total_due"]), Fen::ZERO);
+    // the exemption counts the rent at 5%
+    assert_eq!(
+        line(&f, "19"),
+        sales.times(taxlab::domain::money::Rate::percent(3))
+            + rent.times(taxlab::domain::money::Rate::percent(5))
+    );
+}

@@ -295,7 +295,13 @@ pub struct Basis {
     /// of a local fee (the tenant's setting).
     pub fee_deduction_carried: Fen,
     pub culture_fee_local_cut: crate::domain::money::Rate,
+    /// A small-scale company's rent invoiced at 5% in the period (special, other).
+    pub invoiced_lease_special: Fen,
+    pub invoiced_lease_other: Fen,
 }
+
+/// The 5% levy rate a small-scale seller invoices real estate at, in millionths.
+const REAL_ESTATE_PPM: i64 = 50_000;
 
 impl Basis {
     pub fn load(
@@ -304,7 +310,9 @@ impl Basis {
         period: TaxPeriod,
     ) -> Result<Basis, StoreError> {
         let co = scope.company(company)?.value;
+        let small = co.taxpayer_type == TaxpayerType::SmallScale;
         let (mut special, mut other, mut input) = (Fen::ZERO, Fen::ZERO, Fen::ZERO);
+        let (mut lease_special, mut lease_other) = (Fen::ZERO, Fen::ZERO);
         let mut gross = Fen::ZERO;
         let mut by_rate: BTreeMap<i64, Fen> = BTreeMap::new();
         for inv in scope.invoice_totals(company, period.first_day(), period.last_day())? {
@@ -314,9 +322,13 @@ impl Basis {
                 (InvoiceDirection::Sales, kind) => {
                     *by_rate.entry(inv.rate.ppm()).or_default() += inv.amount;
                     gross += inv.amount + inv.tax;
-                    match kind {
-                        InvoiceKind::Special => special += inv.amount,
-                        InvoiceKind::Ordinary => other += inv.amount,
+                    // a small-scale seller invoices at 5% only for real estate: here, rent
+                    let lease = small && inv.rate.ppm() == REAL_ESTATE_PPM;
+                    match (lease, kind) {
+                        (false, InvoiceKind::Special) => special += inv.amount,
+                        (false, InvoiceKind::Ordinary) => other += inv.amount,
+                        (true, InvoiceKind::Special) => lease_special += inv.amount,
+                        (true, InvoiceKind::Ordinary) => lease_other += inv.amount,
                     }
                 }
             }
@@ -400,6 +412,8 @@ impl Basis {
             small_low_profit,
             fee_deduction_carried,
             culture_fee_local_cut,
+            invoiced_lease_special: lease_special,
+            invoiced_lease_other: lease_other,
         })
     }
 
@@ -411,8 +425,8 @@ impl Basis {
                 ("sales_3pct_special", money(self.invoiced_special)),
                 ("sales_3pct_special_full", money(Fen::ZERO)),
                 ("sales_3pct_other", money(self.invoiced_other)),
-                ("lease_5pct_special", money(Fen::ZERO)),
-                ("lease_5pct_other", money(Fen::ZERO)),
+                ("lease_5pct_special", money(self.invoiced_lease_special)),
+                ("lease_5pct_other", money(self.invoiced_lease_other)),
                 ("sales_5pct_special", money(Fen::ZERO)),
                 ("sales_5pct_other", money(Fen::ZERO)),
                 ("other_exempt_sales", money(Fen::ZERO)),
@@ -523,7 +537,12 @@ impl Basis {
                     deduction: f.money("fee_deduction"),
                     // the small-scale threshold looks at the period's sales (excl. VAT)
                     small_scale_sales: (self.company.taxpayer_type == TaxpayerType::SmallScale)
-                        .then_some(self.invoiced_special + self.invoiced_other),
+                        .then_some(
+                            self.invoiced_special
+                                + self.invoiced_other
+                                + self.invoiced_lease_special
+                                + self.invoiced_lease_other,
+                        ),
                     prepaid: f.money("fee_prepaid"),
                     // every synthetic company is a local unit: its fee is local revenue
                     central: false,
@@ -581,7 +600,10 @@ impl Basis {
                     + f.money("sales_5pct_special")
                     + f.money("sales_5pct_other")
                     + f.money("other_exempt_sales");
-                let invoiced = self.invoiced_special + self.invoiced_other;
+                let invoiced = self.invoiced_special
+                    + self.invoiced_other
+                    + self.invoiced_lease_special
+                    + self.invoiced_lease_other;
                 if declared < invoiced {
                     warnings.push(
                         Problem::at("sales_3pct_other", "sales_below_invoiced")
