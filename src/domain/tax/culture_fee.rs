@@ -116,7 +116,7 @@ pub fn assess(policy: &Policy, input: &CultureFeeInput) -> Result<Assessment, Po
         "18",
         "culture_fee.line.18",
         l10 - reduction - l13,
-        "L10 − 减征额 − L13",
+        format!("L10 − {reduction} − L13"),
     );
     a.total("fee", l10 - reduction);
     a.total("fee_due", l18);
