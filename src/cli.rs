@@ -313,10 +313,8 @@ pub fn main() -> ExitCode {
                     );
                     ExitCode::SUCCESS
                 }
-                Err(e) => {
-                    let _ = std::fs::remove_file(&out);
-                    fail(1, store_message(&e, lang))
-                }
+                // (a copy that failed removed itself; a name taken meanwhile is left alone)
+                Err(e) => fail(1, store_message(&e, lang)),
             }
         }
         Command::Check => {

@@ -62,6 +62,8 @@ pub enum ClassError {
     UnknownAssistant,
     #[error("at most {max} classes an hour")]
     TooManyClasses { max: i64 },
+    #[error("more than one seat has this name: join with the student number")]
+    AmbiguousName,
     #[error("a seed is a whole number from 0 to 18446744073709551615")]
     BadSeed,
     #[error("names are at most {max} characters, without control characters")]
@@ -83,6 +85,14 @@ pub enum ClassError {
 }
 
 impl ClassError {
+    /// A failure of the sandbox, not a refusal: the work it was part of must not be kept.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_)
+        )
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             ClassError::NoName => "no_name",
@@ -105,6 +115,7 @@ impl ClassError {
             ClassError::UnknownAssistant => "unknown_assistant",
             ClassError::BadName { .. } => "bad_name",
             ClassError::BadSeed => "bad_seed",
+            ClassError::AmbiguousName => "ambiguous_name",
             ClassError::TooManyClasses { .. } => "too_many_classes",
             ClassError::PinNeeded => "pin_needed",
             ClassError::WrongPin { .. } => "wrong_pin",
@@ -506,10 +517,19 @@ pub fn join(
     }
     let seats = s.seats(class.id)?;
     let key = fold_name(who);
-    let seat = seats
+    let by_name: Vec<&crate::store::SeatRecord> = seats
         .iter()
-        .find(|st| !st.student_no.is_empty() && fold_name(&st.student_no) == key)
-        .or_else(|| seats.iter().find(|st| fold_name(&st.name) == key))
+        .filter(|st| fold_name(&st.name) == key)
+        .collect();
+    let by_number = seats
+        .iter()
+        .find(|st| !st.student_no.is_empty() && fold_name(&st.student_no) == key);
+    // Two roster rows with the same name: only the student number tells them apart.
+    if by_number.is_none() && by_name.len() > 1 {
+        return Err(ClassError::AmbiguousName);
+    }
+    let seat = by_number
+        .or_else(|| by_name.first().copied())
         .or_else(|| {
             // no roster entry: the next seat nobody has taken
             seats
@@ -627,10 +647,11 @@ pub const CLASSES_PER_USER: crate::store::limits::Limit = crate::store::limits::
     window: chrono::Duration::hours(1),
 };
 
-/// Unknown join codes from one address.
-const BAD_CODE_LIMIT: crate::store::limits::Limit = crate::store::limits::Limit {
+/// Unknown join codes from one address. A computer room shares one address and mistypes;
+/// six letters from 31 make guessing hopeless well above this.
+pub const BAD_CODE_LIMIT: crate::store::limits::Limit = crate::store::limits::Limit {
     kind: "join_code",
-    max: 20,
+    max: 200,
     window: chrono::Duration::minutes(15),
 };
 

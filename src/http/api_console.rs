@@ -314,7 +314,7 @@ pub async fn join(
                 pin: &b.pin,
                 ip: &ip,
             };
-            Ok(classroom::join(s, &labs, &req, now))
+            crate::http::console::kept(classroom::join(s, &labs, &req, now))
         })
         .await
         .map_err(|e| AppError::from_store(e, lang).as_json())?;

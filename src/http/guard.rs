@@ -1,6 +1,6 @@
 //! The outermost guard of every request: a body announced over the limit is refused before
 //! it is read (413); a request not answered within [`REQUEST_TIMEOUT`] (a body sent too
-//! slowly) is refused (408); a handler that panics answers a localized 500 (logged, its transaction
+//! slowly) is refused (503); a handler that panics answers a localized 500 (logged, its transaction
 //! rolled back by the writer); and axum's own plain-text refusals (a path parameter that is
 //! not a number, a body that is not JSON) are answered in the user's language, as a page or
 //! as JSON like every other refusal.
@@ -68,8 +68,10 @@ pub async fn layer(
         Ok(Ok(res)) => res,
         Err(_) => {
             tracing::warn!(%method, %path, "request timed out");
+            // 503, not 408: browsers resend a request answered 408, and work it queued may
+            // still finish
             let mut res = answer(AppError::page(
-                StatusCode::REQUEST_TIMEOUT,
+                StatusCode::SERVICE_UNAVAILABLE,
                 lang,
                 "error.timeout",
             ));

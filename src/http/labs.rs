@@ -232,7 +232,11 @@ pub async fn lab_work<T: Send + 'static>(
     let labs = state.labs.clone();
     state
         .db
-        .run_write(move |s| Ok(f(s, &labs)))
+        .run_write(move |s| match f(s, &labs) {
+            // the sandbox failed: nothing the step did is kept (a refusal is)
+            Err(LabError::Store(e)) => Err(e),
+            other => Ok(other),
+        })
         .await
         .map_err(|e| AppError::from_store(e, lang))?
         .map_err(|e| lab_error(e, lang))

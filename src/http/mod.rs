@@ -83,6 +83,7 @@ pub async fn sweep(state: &AppState) {
             pruned = s.pruned,
             prepared = s.prepared,
             counted = s.counted,
+            sessions = s.sessions,
             "housekeeping"
         ),
         Err(e) => tracing::warn!(error = %e, "housekeeping failed"),

@@ -53,7 +53,10 @@ impl Net {
     /// The client behind a connection from `peer`: `peer` itself, unless `peer` is a
     /// trusted proxy; then the nearest address in `X-Forwarded-For` that is not one.
     pub fn client(&self, peer: IpAddr, forwarded: Option<&str>) -> IpAddr {
-        if !self.trusted_proxies.contains(&peer) {
+        // an IPv4 client seen through a dual-stack socket is still that IPv4 address
+        let peer = peer.to_canonical();
+        let trusted = |ip: &IpAddr| self.trusted_proxies.iter().any(|t| t.to_canonical() == *ip);
+        if !trusted(&peer) {
             return peer;
         }
         let Some(list) = forwarded else {
@@ -61,8 +64,8 @@ impl Net {
         };
         let mut nearest = peer;
         for hop in list.rsplit(',') {
-            match hop.trim().parse::<IpAddr>() {
-                Ok(ip) if self.trusted_proxies.contains(&ip) => nearest = ip,
+            match hop.trim().parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+                Ok(ip) if trusted(&ip) => nearest = ip,
                 Ok(ip) => return ip,
                 // a hop we cannot read: stop at the last one we could
                 Err(_) => return nearest,
@@ -109,11 +112,15 @@ pub async fn layer(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
-    let forwarded = req
+    // every X-Forwarded-For line, in order: a proxy may add its own line after the client's
+    let forwarded: Vec<&str> = req
         .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let client = net.client(peer, forwarded);
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
+    let client = net.client(peer, forwarded.as_deref());
     req.extensions_mut().insert(ClientAddr(client));
     let mut res = next.run(req).await;
     if net.https() {
@@ -175,6 +182,11 @@ mod tests {
         // two trusted hops
         assert_eq!(
             net.client(ip("10.0.0.2"), Some("198.51.100.7, 10.0.0.3")),
+            ip("198.51.100.7")
+        );
+        // an IPv4-mapped peer is the IPv4 proxy
+        assert_eq!(
+            net.client(ip("::ffff:10.0.0.2"), Some("198.51.100.7")),
             ip("198.51.100.7")
         );
         // nothing readable: the proxy itself

@@ -276,14 +276,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/attempts/{id}", get(api_labs::attempt_get))
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
+        // innermost first: the guard's own answers get the security headers and, on
+        // https, HSTS and Secure cookies
+        .layer(middleware::from_fn_with_state(
+            state.net.clone(),
+            super::guard::layer,
+        ))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(
             state.net.clone(),
             super::net::layer,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.net.clone(),
-            super::guard::layer,
         ))
         .layer(middleware::from_fn(log_requests))
         .with_state(state)

@@ -264,6 +264,20 @@ impl Store<'_> {
             .transpose()
     }
 
+    /// Forget console sign-ins and API tokens past their lifetime.
+    pub fn drop_expired_user_sessions(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "DELETE FROM user_sessions
+                 WHERE created_at < CASE kind WHEN 'api' THEN ?2 ELSE ?1 END",
+            )?
+            .execute(params![
+                ts(now - chrono::Duration::hours(BROWSER_SESSION_HOURS)),
+                ts(now - chrono::Duration::days(API_TOKEN_DAYS))
+            ])?)
+    }
+
     /// Revoke every API token of a user; returns how many there were.
     pub fn revoke_api_tokens(&self, user: i64) -> Result<usize, StoreError> {
         Ok(self
@@ -508,6 +522,23 @@ impl Store<'_> {
     /// stays), no PIN, and a new trainee behind it, so the next to join starts afresh (the
     /// old trainee's attempts stay, out of the class).
     pub fn free_seat(&self, seat: i64, trainee: i64) -> Result<(), StoreError> {
+        // the old trainee's lab tenants prepared at launch and never used go too
+        let prepared: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT tenant_id FROM prepared_tenants
+                 WHERE trainee_id = (SELECT trainee_id FROM seats WHERE id = ?1)",
+            )?
+            .query_map([seat], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for t in prepared {
+            self.conn
+                .prepare_cached("DELETE FROM prepared_tenants WHERE tenant_id = ?1")?
+                .execute([t])?;
+            self.conn
+                .prepare_cached("DELETE FROM tenants WHERE id = ?1")?
+                .execute([t])?;
+        }
         self.conn
             .prepare_cached(
                 "UPDATE seats SET joined_at = NULL, pin = NULL, pin_failures = 0, trainee_id = ?2,

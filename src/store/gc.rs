@@ -160,6 +160,8 @@ pub struct Swept {
     pub pruned: usize,
     pub prepared: usize,
     pub counted: usize,
+    /// Expired console sign-ins and staff API tokens.
+    pub sessions: usize,
 }
 
 /// The most of each kind one round removes (the rest wait for the next round, so each write
@@ -189,5 +191,6 @@ pub fn sweep(
         out.prepared += 1;
     }
     out.counted = s.rate_prune(now)?;
+    out.sessions = s.drop_expired_user_sessions(now)?;
     Ok(out)
 }

@@ -72,9 +72,6 @@ const MIGRATIONS: &[M<'static>] = &[
 /// checked. The source is not migrated (a backup comes before an upgrade). Returns the
 /// copy's size in bytes and its schema version.
 pub fn backup(src: &Path, out: &Path) -> Result<(u64, i64), StoreError> {
-    if out.exists() {
-        return Err(StoreError::Other(format!("{} exists", out.display())));
-    }
     let from = Connection::open_with_flags(
         src,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -86,16 +83,33 @@ pub fn backup(src: &Path, out: &Path) -> Result<(u64, i64), StoreError> {
             path: src.display().to_string(),
         });
     }
+    // Claim the name first (never overwriting); an empty file is a new SQLite database.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .map_err(|e| StoreError::Other(format!("{}: {e}", out.display())))?;
+    let copied = copy_into(&from, out);
+    if copied.is_err() {
+        let _ = std::fs::remove_file(out);
+    }
+    copied
+}
+
+/// [`backup`]'s copy and check, into the file it claimed.
+fn copy_into(from: &Connection, out: &Path) -> Result<(u64, i64), StoreError> {
     let mut to = Connection::open(out)?;
     {
         use rusqlite::backup::StepResult;
-        let b = rusqlite::backup::Backup::new(&from, &mut to)?;
+        let b = rusqlite::backup::Backup::new(from, &mut to)?;
         // Every page in one step: one read snapshot, so the copy is one moment's database.
+        // A writer holding the file locked is waited for, a minute at most.
+        let started = std::time::Instant::now();
         loop {
             match b.step(-1)? {
                 StepResult::Done => break,
-                StepResult::More | StepResult::Busy | StepResult::Locked => {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
+                _ if started.elapsed() > std::time::Duration::from_secs(60) => {
+                    return Err(StoreError::Other("the database stayed locked".into()));
                 }
                 _ => std::thread::sleep(std::time::Duration::from_millis(20)),
             }

@@ -228,7 +228,7 @@ fn upgrading_a_classroom_database_keeps_its_trainees_seats_and_attempts() {
              INSERT INTO trainees (id, tenant_id, name, kind, created_at) VALUES (1, 1, '张三', 'class', '2026-11-01T00:00:00Z');
              INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (1, 't', 'T', 'instructor', 'x', '2026-11-01T00:00:00Z');
              INSERT INTO classes (id, name, pack_id, class_seed, seats, join_code, owner_id, state, created_at) VALUES (1, '一班', 'p', 7, 1, 'ABCDEF', 1, 'running', '2026-11-01T00:00:00Z');
-             INSERT INTO seats (class_id, seat_no, trainee_id) VALUES (1, 1, 1);
+             INSERT INTO seats (class_id, seat_no, name, trainee_id, joined_at) VALUES (1, 1, '张三', 1, '2026-11-01T00:05:00Z');
              INSERT INTO attempts (id, trainee_id, lab_id, lab_digest, mode, started_at) VALUES (1, 1, 'l', 'd', 'practice', '2026-11-01T00:00:00Z');
              UPDATE trainees SET current_attempt = 1 WHERE id = 1;",
         )
@@ -239,6 +239,12 @@ fn upgrading_a_classroom_database_keeps_its_trainees_seats_and_attempts() {
         let t = s.trainee(1)?;
         assert_eq!((t.name.as_str(), t.kind), ("张三", TraineeKind::Class));
         assert_eq!(s.seats(1)?.len(), 1, "seats survive the rebuild");
+        // a seat taken before seat PINs gets one: typing its name alone no longer takes it
+        let pin = s.seats(1)?[0].pin.clone().expect("a PIN");
+        assert!(
+            pin.len() == 4 && pin.chars().all(|c| c.is_ascii_digit()),
+            "{pin}"
+        );
         assert_eq!(s.attempts_of(1)?.len(), 1);
         assert_eq!(s.class_of_trainee(1)?, Some(1));
         Ok(())

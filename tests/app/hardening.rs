@@ -314,7 +314,7 @@ async fn the_instructor_frees_a_seat_junk_names_took() {
 #[tokio::test]
 async fn guessing_join_codes_is_limited_per_address() {
     let app = TestApp::spawn().await;
-    for _ in 0..20 {
+    for _ in 0..taxlab::classroom::BAD_CODE_LIMIT.max {
         let (status, body) = api_join(&app, "ZZZZZZ", "x", "").await;
         assert_eq!((status, body["code"].as_str()), (404, Some("unknown_code")));
     }
@@ -529,8 +529,17 @@ async fn behind_a_trusted_proxy_the_client_address_is_the_forwarded_one_and_cook
     }
     assert_eq!(demo("198.51.100.7").await.status(), 429);
     assert_ne!(demo("198.51.100.8").await.status(), 429);
-    // a client's own claim in front of the proxy's entry changes nothing
+    // a client's own claim in front of the proxy's entry changes nothing, on one line or two
     assert_eq!(demo("10.9.9.9, 198.51.100.7").await.status(), 429);
+    let two_lines = app
+        .client
+        .post(app.url("/api/v1/sandbox/demo"))
+        .header("x-forwarded-for", "10.9.9.9")
+        .header("x-forwarded-for", "198.51.100.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(two_lines.status(), 429);
     // the address counted is the forwarded one
     let ips = app
         .db
@@ -635,7 +644,7 @@ async fn idle_and_half_sent_connections_are_closed() {
     .unwrap();
     let (closed, _, answer) = closed_within(s, Duration::from_secs(5)).await;
     assert!(closed, "a half-sent body is answered and closed");
-    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.contains("请求超时"), "{answer}");
     // a kept-alive connection is closed once idle that long, after its answer
     let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
@@ -842,4 +851,28 @@ async fn an_account_launches_at_most_twenty_classes_an_hour() {
     assert!(body["message"].as_str().unwrap().contains("20 个课堂"));
     app.clock.advance(chrono::Duration::minutes(61));
     assert_eq!(launch().await.0, 200);
+}
+
+#[tokio::test]
+async fn two_roster_rows_with_one_name_join_by_student_number() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "n").await;
+    let teacher = staff(&app, "n").await;
+    let (_, class) = teacher
+        .post(
+            "/api/v1/classes",
+            json!({"name": "同名", "pack": "etax-basics", "roster": "张伟,2026001\n张伟,2026002\n"}),
+        )
+        .await;
+    let code = class["join_code"].as_str().unwrap();
+    let (status, body) = api_join(&app, code, "张伟", "").await;
+    assert_eq!(
+        (status, body["code"].as_str(), body["field"].as_str()),
+        (422, Some("ambiguous_name"), Some("who")),
+        "{body}"
+    );
+    let (status, first) = api_join(&app, code, "2026002", "").await;
+    assert_eq!((status, first["seat"].as_u64()), (200, Some(2)), "{first}");
+    let (status, other) = api_join(&app, code, "2026001", "").await;
+    assert_eq!((status, other["seat"].as_u64()), (200, Some(1)), "{other}");
 }

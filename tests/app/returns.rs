@@ -613,7 +613,9 @@ async fn a_general_taxpayer_vat_return_matches_the_engine_to_the_fen() {
             let carried = scope
                 .returns_of(c)?
                 .iter()
-                .rfind(|r| r.kind.as_str() == "vat_general" && r.period < period)
+                .rfind(|r| {
+                    r.kind.as_str() == "vat_general" && r.period.last_day() < period.first_day()
+                })
                 .map(|r| {
                     let v: Value = serde_json::from_str(&r.assessment_json).unwrap();
                     Fen::parse_yuan(v["totals"]["carry_forward_credit"].as_str().unwrap()).unwrap()
@@ -623,7 +625,9 @@ async fn a_general_taxpayer_vat_return_matches_the_engine_to_the_fen() {
             let small_low_profit = scope
                 .returns_of(c)?
                 .iter()
-                .rfind(|r| r.kind.as_str() == "cit_quarterly" && r.period < period)
+                .rfind(|r| {
+                    r.kind.as_str() == "cit_quarterly" && r.period.last_day() < period.first_day()
+                })
                 .map(|r| {
                     let v: Value = serde_json::from_str(&r.assessment_json).unwrap();
                     v["totals"]["small_low_profit"].as_bool().unwrap()
@@ -839,5 +843,79 @@ async fn a_shop_rented_out_is_prefilled_as_rent_counted_towards_the_threshold_an
         line(&f, "19"),
         sales.times(taxlab::domain::money::Rate::percent(3))
             + rent.times(taxlab::domain::money::Rate::percent(5))
+    );
+}
+
+#[tokio::test]
+async fn a_monthly_general_taxpayers_surcharges_follow_its_latest_cit_finding() {
+    // 财政部 税务总局公告2023年第12号 via the latest CIT return (a quarter) before the VAT
+    // month: months and quarters are compared by their dates.
+    let app = TestApp::spawn().await;
+    let (uscc, mobile) = app
+        .db
+        .read(|s| {
+            let scope = s.tenant(app.demo);
+            let co = scope
+                .companies()?
+                .into_iter()
+                .find(|c| c.value.preset == "general-manufacturing")
+                .unwrap();
+            let boss = scope
+                .staff(CompanyId(co.id))?
+                .into_iter()
+                .find(|st| st.role.as_str() == "legal_representative")
+                .unwrap();
+            Ok((
+                co.value.uscc.to_string(),
+                boss.person.value.mobile.to_string(),
+            ))
+        })
+        .unwrap();
+    let mut api = Api::new(&app);
+    api.first_login(&uscc, &mobile).await;
+    let surcharges = |f: &Value| -> Fen {
+        ["39", "40", "41"]
+            .iter()
+            .map(|n| {
+                f["lines"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|l| l["line"] == *n)
+                    .map(|l| fen(&l["value"]))
+                    .unwrap_or_else(|| panic!("line {n}: {f}"))
+            })
+            .sum()
+    };
+    let (status, before) = api.get("/api/v1/returns/vat_general/2026-09").await;
+    assert_eq!(status, 200, "{before}");
+    // its latest CIT return (2026Q2) found it a small low-profit enterprise: halved
+    let (status, q2) = api.get("/api/v1/returns/cit_quarterly/2026Q2").await;
+    assert_eq!(status, 200, "{q2}");
+    let relief = q2["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["line"] == "12")
+        .map(|l| fen(&l["value"]))
+        .unwrap();
+    assert!(relief > Fen::ZERO, "{q2}");
+    // corrected to 900 people: no longer small, the surcharges are due in full
+    let mut v = values(&q2);
+    v["headcount_start"] = json!("900");
+    v["headcount_end"] = json!("900");
+    let (status, body) = api
+        .post(
+            "/api/v1/returns/cit_quarterly/2026Q2/amend",
+            json!({ "values": v, "reason": "更正" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, after) = api.get("/api/v1/returns/vat_general/2026-09").await;
+    let (b, a) = (surcharges(&before), surcharges(&after));
+    assert!(b > Fen::ZERO, "{before}");
+    assert!(
+        a > b + b - Fen::new(3),
+        "halved while small low-profit, in full after: {b} → {a}"
     );
 }

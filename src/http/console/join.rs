@@ -95,7 +95,7 @@ pub async fn join_submit(
                 pin: &pin,
                 ip: &ip,
             };
-            Ok(classroom::join(s, &labs, &req, now))
+            super::kept(classroom::join(s, &labs, &req, now))
         })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;

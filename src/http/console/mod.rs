@@ -152,6 +152,7 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         ClassError::UnknownAssistant => Some("assistant"),
         ClassError::BadName { .. } => Some("who"),
         ClassError::BadSeed => Some("seed"),
+        ClassError::AmbiguousName => Some("who"),
         ClassError::PinNeeded | ClassError::WrongPin { .. } | ClassError::SeatLocked => Some("pin"),
         _ => None,
     };
@@ -167,10 +168,21 @@ pub async fn class_work<T: Send + 'static>(
     let labs = state.labs.clone();
     state
         .db
-        .run_write(move |s| Ok(f(s, &labs)))
+        .run_write(move |s| kept(f(s, &labs)))
         .await
         .map_err(|e| AppError::from_store(e, lang))?
         .map_err(|e| class_error(e, lang))
+}
+
+/// What a class step's transaction keeps: its result, refusals included (a refusal may
+/// count an attempt), unless the sandbox itself failed: then nothing it did is kept.
+pub fn kept<T>(
+    r: Result<T, ClassError>,
+) -> Result<Result<T, ClassError>, crate::store::StoreError> {
+    match r {
+        Err(e) if e.is_internal() => Err(crate::store::StoreError::Other(e.to_string())),
+        other => Ok(other),
+    }
 }
 
 /// Class reading for a GET page: one read snapshot, nothing written.

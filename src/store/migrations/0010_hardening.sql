@@ -4,6 +4,10 @@ ALTER TABLE seats ADD COLUMN pin TEXT;
 ALTER TABLE seats ADD COLUMN pin_failures INTEGER NOT NULL DEFAULT 0;
 -- the name was typed at joining, not the roster's (freeing the seat clears it)
 ALTER TABLE seats ADD COLUMN name_typed INTEGER NOT NULL DEFAULT 0 CHECK (name_typed IN (0, 1));
+-- Seats taken before PINs existed get one now: their trainees never saw it, so rejoining
+-- needs the instructor (who reads it from the seat list, or unlocks the seat). Without it,
+-- anyone typing the name would take the seat.
+UPDATE seats SET pin = printf('%04d', abs(random() % 10000)) WHERE joined_at IS NOT NULL;
 
 -- Attempts limited per person or per client address (join codes, bureau logins, demo
 -- sandboxes, lab starts): one row per counted attempt, counted and written in the same
