@@ -47,6 +47,36 @@ pub async fn token(
     }
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordBody {
+    current: String,
+    new_password: String,
+    confirm: String,
+}
+
+/// `POST /api/v1/console/password`.
+#[utoipa::path(post, path = "/api/v1/console/password", tag = "console", security(("staff" = [])), request_body = PasswordBody, description = "Change your own password: the current one, and a new one of 10 to 128 characters that is not the username, twice. Every other sign-in and API token of yours ends; the one this call uses goes on. Five wrong current passwords in 15 minutes lock changing for a while (429).",
+    responses((status = 200, description = "`{done: password_changed}`"), (status = "4XX", description = "Refused at its field", body = ApiErrorBody)))]
+pub async fn password(
+    peer: crate::http::net::ClientAddr,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Body(b): Body<PasswordBody>,
+) -> Result<Json<Value>, AppError> {
+    let changed = crate::http::console::change_password(
+        &staff,
+        b.current,
+        b.new_password,
+        b.confirm,
+        peer.ip().to_string(),
+    )
+    .await
+    .map_err(|e| AppError::from_store(e, lang).as_json())?;
+    changed
+        .map(|()| Json(json!({ "done": "password_changed" })))
+        .map_err(|r| r.error(lang).as_json())
+}
+
 /// `DELETE /api/v1/console/token`.
 #[utoipa::path(delete, path = "/api/v1/console/token", tag = "console", security(("staff" = [])), description = "Revoke the token this call is made with (a script's token, or the console session). Tokens also expire by themselves: API tokens after 30 days, console sign-ins after 12 hours.",
     responses((status = 200, description = "`{done: revoked}`"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]

@@ -29,6 +29,10 @@ pub fn router(state: AppState) -> Router {
             get(console::login_form).post(console::login_submit),
         )
         .route("/console/logout", post(console::logout))
+        .route(
+            "/console/password",
+            get(console::password_form).post(console::password_submit),
+        )
         .route("/console", get(console::home))
         .route("/console/classes", post(console::create))
         .route("/console/courses", post(console::create_course))
@@ -250,6 +254,7 @@ pub fn router(state: AppState) -> Router {
             post(api_console::token).delete(api_console::revoke_token),
         )
         .route("/api/v1/console/tokens", delete(api_console::revoke_tokens))
+        .route("/api/v1/console/password", post(api_console::password))
         .route(
             "/api/v1/classes",
             get(api_console::list).post(api_console::create),

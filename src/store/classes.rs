@@ -264,6 +264,22 @@ impl Store<'_> {
             .transpose()
     }
 
+    /// A staff account's new password (already hashed).
+    pub fn set_user_password(&self, user: i64, hash: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?
+            .execute(params![user, hash])?;
+        Ok(())
+    }
+
+    /// End every console sign-in and API token of a user but `keep`; returns how many.
+    pub fn close_other_user_sessions(&self, user: i64, keep: &str) -> Result<usize, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("DELETE FROM user_sessions WHERE user_id = ?1 AND token != ?2")?
+            .execute(params![user, keep])?)
+    }
+
     /// Forget console sign-ins and API tokens past their lifetime.
     pub fn drop_expired_user_sessions(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         Ok(self

@@ -876,3 +876,112 @@ async fn two_roster_rows_with_one_name_join_by_student_number() {
     let (status, other) = api_join(&app, code, "2026001", "").await;
     assert_eq!((status, other["seat"].as_u64()), (200, Some(1)), "{other}");
 }
+
+#[tokio::test]
+async fn a_staff_password_change_ends_the_users_other_sign_ins_and_tokens() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "w").await;
+    let here = staff(&app, "w").await;
+    let elsewhere = staff(&app, "w").await;
+    let change = |current: &str, new: &str, confirm: &str| {
+        let body = json!({"current": current, "new_password": new, "confirm": confirm});
+        let here = &here;
+        async move { here.post("/api/v1/console/password", body).await }
+    };
+    // refusals at their fields, nothing changed
+    for (current, new, confirm, field, code) in [
+        (
+            "Teach#2026ok",
+            "short",
+            "short",
+            "new_password",
+            "too_short",
+        ),
+        ("Teach#2026ok", "w", "w", "new_password", "too_short"),
+        (
+            "Teach#2026ok",
+            "Longer#pass1",
+            "Longer#pass2",
+            "confirm",
+            "mismatch",
+        ),
+        (
+            "wrong-current",
+            "Longer#pass1",
+            "Longer#pass1",
+            "current",
+            "wrong_current",
+        ),
+    ] {
+        let (status, body) = change(current, new, confirm).await;
+        assert_eq!(
+            (status, body["code"].as_str(), body["field"].as_str()),
+            (422, Some(code), Some(field)),
+            "{body}"
+        );
+    }
+    assert_eq!(elsewhere.get("/api/v1/classes").await.0, 200);
+    let (status, body) = change("Teach#2026ok", "Longer#pass1", "Longer#pass1").await;
+    assert_eq!(
+        (status, body["done"].as_str()),
+        (200, Some("password_changed")),
+        "{body}"
+    );
+    // this token goes on; the other ends; the old password no longer signs in
+    assert_eq!(here.get("/api/v1/classes").await.0, 200);
+    assert_eq!(elsewhere.get("/api/v1/classes").await.0, 401);
+    let res = app
+        .client
+        .post(app.url("/api/v1/console/token"))
+        .json(&json!({"username": "w", "password": "Teach#2026ok"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let res = app
+        .client
+        .post(app.url("/api/v1/console/token"))
+        .json(&json!({"username": "w", "password": "Longer#pass1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn the_console_password_page_refuses_at_the_field_and_confirms_the_change() {
+    let app = TestApp::spawn().await;
+    let mut teacher = instructor(&app, "pw").await;
+    let page = teacher.get_text("/console/password").await;
+    assert!(
+        page.contains("修改密码") && page.contains("至少 10 个字符"),
+        "{page}"
+    );
+    let res = teacher
+        .post(
+            "/console/password",
+            &[
+                ("current", "Teach#2026ok"),
+                ("new_password", "Longer#pass1"),
+                ("confirm", "nope"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("两次输入的新密码不一致"), "{page}");
+    let res = teacher
+        .post(
+            "/console/password",
+            &[
+                ("current", "Teach#2026ok"),
+                ("new_password", "Longer#pass1"),
+                ("confirm", "Longer#pass1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("密码已修改"));
+    // still signed in here
+    assert_eq!(teacher.get("/console").await.status(), 200);
+}

@@ -13,7 +13,8 @@ pub use controls::{class_action, run_control, seat_action};
 pub use courses::{course_action, course_page, course_rows, create_course, opened};
 pub use join::{join_code, join_form, join_submit};
 pub use staff::{
-    SignInRefusal, add_user, authenticate, login_form, login_submit, logout, refusal_text, users,
+    SignInRefusal, add_user, authenticate, change_password, login_form, login_submit, logout,
+    password_form, password_submit, refusal_text, users,
 };
 
 use std::convert::Infallible;

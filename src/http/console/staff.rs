@@ -213,6 +213,238 @@ pub async fn logout(
     ))
 }
 
+// ---- a staff member's own password ----
+
+/// Why a password change was refused; each has a catalogue key `console.pw.<code>` and a
+/// field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordRefusal {
+    WrongCurrent,
+    TooShort,
+    TooLong,
+    SameAsUsername,
+    Mismatch,
+    /// Too many wrong current passwords lately.
+    Locked,
+}
+
+impl PasswordRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            PasswordRefusal::WrongCurrent => "wrong_current",
+            PasswordRefusal::TooShort => "too_short",
+            PasswordRefusal::TooLong => "too_long",
+            PasswordRefusal::SameAsUsername => "same_as_username",
+            PasswordRefusal::Mismatch => "mismatch",
+            PasswordRefusal::Locked => "locked",
+        }
+    }
+
+    fn field(self) -> Option<&'static str> {
+        match self {
+            PasswordRefusal::WrongCurrent => Some("current"),
+            PasswordRefusal::TooShort
+            | PasswordRefusal::TooLong
+            | PasswordRefusal::SameAsUsername => Some("new_password"),
+            PasswordRefusal::Mismatch => Some("confirm"),
+            PasswordRefusal::Locked => None,
+        }
+    }
+
+    /// As an error for a page or (with `as_json`) the API.
+    pub fn error(self, lang: Lang) -> AppError {
+        let status = match self {
+            PasswordRefusal::Locked => StatusCode::TOO_MANY_REQUESTS,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        let c = Catalog::embedded();
+        let key = format!("console.pw.{}", self.code());
+        let message = c.format(
+            lang,
+            &key,
+            &[
+                ("min", &STAFF_PASSWORD_MIN.to_string()),
+                ("max", &STAFF_PASSWORD_MAX.to_string()),
+                ("minutes", &LOCK_MINUTES.to_string()),
+            ],
+        );
+        AppError::api(
+            status,
+            lang,
+            self.code(),
+            message,
+            self.field().map(str::to_owned),
+        )
+    }
+}
+
+/// A staff password's length, in characters.
+pub const STAFF_PASSWORD_MIN: usize = 10;
+pub const STAFF_PASSWORD_MAX: usize = 128;
+
+/// Wrong current passwords a user may give in [`LOCK_MINUTES`] before changing is refused.
+const PASSWORD_TRIES: crate::store::limits::Limit = crate::store::limits::Limit {
+    kind: "staff_password",
+    max: LOCK_AFTER,
+    window: chrono::Duration::minutes(LOCK_MINUTES),
+};
+
+/// Change the signed-in staff member's password: the current one checked (and counted), the
+/// new one hashed, both outside any transaction; then every other sign-in and API token of
+/// the user ends, this one goes on. Audited.
+pub async fn change_password(
+    staff: &Staff,
+    current: String,
+    new: String,
+    confirm: String,
+    ip: String,
+) -> Result<Result<(), PasswordRefusal>, crate::store::StoreError> {
+    let n = new.chars().count();
+    if n < STAFF_PASSWORD_MIN {
+        return Ok(Err(PasswordRefusal::TooShort));
+    }
+    if n > STAFF_PASSWORD_MAX {
+        return Ok(Err(PasswordRefusal::TooLong));
+    }
+    if new.trim().eq_ignore_ascii_case(staff.user.username.trim()) {
+        return Ok(Err(PasswordRefusal::SameAsUsername));
+    }
+    if new != confirm {
+        return Ok(Err(PasswordRefusal::Mismatch));
+    }
+    let (user, now) = (staff.user.id, staff.clock.now());
+    let key = user.to_string();
+    // the hash as it is now, read with the attempt counted
+    let hash = staff
+        .db
+        .run_write(move |s| {
+            if !PASSWORD_TRIES.take(s, &key, now)? {
+                return Ok(None);
+            }
+            Ok(Some(
+                s.users()?
+                    .into_iter()
+                    .find(|u| u.id == user)
+                    .map(|u| u.password_hash),
+            ))
+        })
+        .await?;
+    let Some(Some(hash)) = hash else {
+        return Ok(Err(PasswordRefusal::Locked));
+    };
+    let audited = move |s: &crate::store::Store<'_>, outcome: &str| {
+        s.audit(
+            now,
+            &format!("user:{user}"),
+            None,
+            None,
+            &ip,
+            "console.password",
+            outcome,
+            &serde_json::json!({}),
+        )
+    };
+    if !crate::secrets::verify_async(current, hash).await {
+        staff
+            .db
+            .run_write(move |s| audited(s, "wrong_current"))
+            .await?;
+        return Ok(Err(PasswordRefusal::WrongCurrent));
+    }
+    let hashed = crate::secrets::hash_async(new, crate::secrets::Strength::Person).await?;
+    let keep = staff.token.clone();
+    staff
+        .db
+        .run_write(move |s| {
+            s.set_user_password(user, &hashed)?;
+            s.close_other_user_sessions(user, &keep)?;
+            audited(s, "ok")
+        })
+        .await?;
+    Ok(Ok(()))
+}
+
+#[derive(Serialize)]
+struct PasswordPage {
+    csrf: String,
+    me: String,
+    done: bool,
+    error: Option<crate::http::error::FieldErrorView>,
+}
+
+fn password_page(
+    staff: &Staff,
+    lang: Lang,
+    headers: &HeaderMap,
+    done: bool,
+    error: Option<AppError>,
+) -> Result<Response, AppError> {
+    let (csrf, set) = csrf_token(headers);
+    let status = error.as_ref().map(AppError::status);
+    let mut res = render(
+        lang,
+        "/console/password",
+        "console_password.html",
+        PasswordPage {
+            csrf,
+            me: staff.user.display_name.clone(),
+            done,
+            error: error.map(AppError::field_view),
+        },
+        set.into_iter().collect(),
+    )?;
+    if let Some(s) = status {
+        *res.status_mut() = s;
+    }
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `GET /console/password`.
+pub async fn password_form(
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    password_page(&staff, lang, &headers, false, None)
+}
+
+/// `POST /console/password`.
+pub async fn password_submit(
+    peer: crate::http::net::ClientAddr,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<PasswordForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let changed = change_password(
+        &staff,
+        f.current,
+        f.new_password,
+        f.confirm,
+        peer.ip().to_string(),
+    )
+    .await
+    .map_err(|e| AppError::from_store(e, lang))?;
+    match changed {
+        Ok(()) => password_page(&staff, lang, &headers, true, None),
+        Err(r) => password_page(&staff, lang, &headers, false, Some(r.error(lang).as_page())),
+    }
+}
+
 // ---- staff accounts (admin) ----
 
 #[derive(Serialize)]
