@@ -152,7 +152,8 @@ pub fn login_with_certificate(
         )?;
         Err(e)
     };
-    if super::login::ADDRESS_FAILURES.reached(scope, ip, now)? {
+    let address = crate::store::limits::address_key(ip);
+    if super::login::ADDRESS_FAILURES.reached(scope, &address, now)? {
         return fail(None, LoginError::TooManyTries);
     }
     let company_text = company.trim().to_uppercase();

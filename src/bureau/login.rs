@@ -121,7 +121,7 @@ pub(crate) fn count_failure(
     wrong: impl FnOnce(i64) -> LoginError,
 ) -> Result<LoginError, StoreError> {
     let policy = PortalPolicy::embedded();
-    ADDRESS_FAILURES.take(scope, ip, now)?;
+    ADDRESS_FAILURES.take(scope, &crate::store::limits::address_key(ip), now)?;
     // A sliding window: the failures of the last `failure_window_minutes` count.
     let window = Duration::minutes(policy.failure_window_minutes);
     acct.failures.retain(|f| now - *f < window);
@@ -175,7 +175,7 @@ pub fn begin(
         )?;
         Err(e)
     };
-    if ADDRESS_FAILURES.reached(scope, ip, now)? {
+    if ADDRESS_FAILURES.reached(scope, &crate::store::limits::address_key(ip), now)? {
         return fail(None, LoginError::TooManyTries);
     }
     let company_text = company.trim().to_uppercase();

@@ -487,12 +487,13 @@ pub fn join(
         });
     }
     // Guessing codes: wrong codes from one address are limited.
-    if BAD_CODE_LIMIT.reached(s, req.ip, now)? {
+    let address = crate::store::limits::address_key(req.ip);
+    if BAD_CODE_LIMIT.reached(s, &address, now)? {
         return Err(ClassError::TooManyTries);
     }
     end_due(s, now)?;
     let Some(class) = s.class_by_code(&req.code.trim().to_uppercase())? else {
-        BAD_CODE_LIMIT.take(s, req.ip, now)?;
+        BAD_CODE_LIMIT.take(s, &address, now)?;
         return Err(ClassError::UnknownCode);
     };
     // Every try at a class counts against the address. A computer room shares one address,
@@ -502,7 +503,7 @@ pub fn join(
         max: 2 * i64::from(class.seats) + 20,
         ..JOIN_LIMIT
     };
-    if !limit.take(s, &format!("{}:{}", class.id, req.ip), now)? {
+    if !limit.take(s, &format!("{}:{address}", class.id), now)? {
         return Err(ClassError::TooManyTries);
     }
     if class.state == ClassState::Ended {

@@ -17,7 +17,7 @@ use crate::bureau::overview::{
 };
 use crate::domain::password::PortalPolicy;
 use crate::i18n::Lang;
-use crate::store::limits::Limit;
+use crate::store::limits::{Limit, address_key};
 use crate::store::{StoreError, TraineeKind};
 
 #[derive(Deserialize)]
@@ -135,7 +135,7 @@ pub async fn open_demo(state: &AppState, lang: Lang, ip: String) -> Result<Strin
         .run_write(move |s| {
             Ok(if s.demo_visitor_count()? >= DEMO_MAX_LIVE {
                 Some("full")
-            } else if !DEMO_PER_ADDRESS.take(s, &key, now)? {
+            } else if !DEMO_PER_ADDRESS.take(s, &address_key(&key), now)? {
                 Some("too_many")
             } else {
                 None

@@ -80,7 +80,7 @@ pub fn count_start(
     now: DateTime<Utc>,
 ) -> Result<(), LabError> {
     if STARTS_PER_TRAINEE.reached(s, &trainee.to_string(), now)?
-        || !STARTS_PER_ADDRESS.take(s, ip, now)?
+        || !STARTS_PER_ADDRESS.take(s, &crate::store::limits::address_key(ip), now)?
     {
         return Err(LabError::TooManyStarts);
     }

@@ -73,6 +73,20 @@ impl Store<'_> {
     }
 }
 
+/// The key a client address is limited under: the address itself, except that an IPv6
+/// address counts by its /64 (one subscriber's network; its host part costs nothing to
+/// change).
+pub fn address_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>().map(|a| a.to_canonical()) {
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(v4) => v4.to_string(),
+        Err(_) => ip.to_owned(),
+    }
+}
+
 /// A limit: at most `max` attempts of one kind by one key within `window`.
 #[derive(Debug, Clone, Copy)]
 pub struct Limit {
@@ -104,5 +118,25 @@ impl Limit {
         }
         s.rate_add(self.kind, key, now)?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_key;
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64() {
+        assert_eq!(address_key("198.51.100.7"), "198.51.100.7");
+        assert_eq!(address_key("::ffff:198.51.100.7"), "198.51.100.7");
+        assert_eq!(
+            address_key("2001:db8:aa:bb:1:2:3:4"),
+            address_key("2001:db8:aa:bb:ffff::9")
+        );
+        assert_ne!(
+            address_key("2001:db8:aa:bb::1"),
+            address_key("2001:db8:aa:bc::1")
+        );
+        assert_eq!(address_key("not an address"), "not an address");
     }
 }
