@@ -161,17 +161,14 @@ async fn course_page(
         page.error = Some(course_error(CourseError::UnknownCode, lang).field_view());
     }
     page.error = error.map(|e| e.field_view()).or(page.error);
-    let mut res = render(
+    let res = render(
         lang,
         "/course",
         "course.html",
         page,
         set.into_iter().collect(),
     )?;
-    if let Some(s) = status {
-        *res.status_mut() = s;
-    }
-    Ok(res)
+    Ok(crate::http::error::with_status(res, status))
 }
 
 /// `GET /course`: ask for the course code.

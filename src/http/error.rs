@@ -137,6 +137,14 @@ impl IntoResponse for AppError {
     }
 }
 
+/// A page answered with the status of the refusal it shows (unchanged when there is none).
+pub(crate) fn with_status(mut res: Response, status: Option<StatusCode>) -> Response {
+    if let Some(s) = status {
+        *res.status_mut() = s;
+    }
+    res
+}
+
 /// The body of every API error.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ApiErrorBody {

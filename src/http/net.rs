@@ -93,12 +93,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
             return Ok(*c);
         }
         // Outside the middleware (it always runs in the real router): the peer.
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
-        Ok(ClientAddr(peer))
+        Ok(ClientAddr(peer_of(&parts.extensions)))
     }
+}
+
+/// The connection's own address (loopback when there is none, as in a router under test).
+fn peer_of(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
 }
 
 /// The middleware: work out the client address for the handlers, and on HTTPS mark every
@@ -108,10 +111,7 @@ pub async fn layer(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    let peer = peer_of(req.extensions());
     // every X-Forwarded-For line, in order: a proxy may add its own line after the client's
     let forwarded: Vec<&str> = req
         .headers()

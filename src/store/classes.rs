@@ -548,12 +548,7 @@ impl Store<'_> {
             .query_map([seat], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for t in prepared {
-            self.conn
-                .prepare_cached("DELETE FROM prepared_tenants WHERE tenant_id = ?1")?
-                .execute([t])?;
-            self.conn
-                .prepare_cached("DELETE FROM tenants WHERE id = ?1")?
-                .execute([t])?;
+            self.drop_prepared_tenant(super::TenantId(t))?;
         }
         self.conn
             .prepare_cached(

@@ -207,12 +207,7 @@ fn cit_input(company: &Company, business: &Business, quarter: TaxPeriod, prepaid
         cost += m.cost;
         profit += m.profit;
     }
-    let size = QuarterSize {
-        headcount_start: company.headcount,
-        headcount_end: company.headcount,
-        assets_start: company.total_assets,
-        assets_end: company.total_assets,
-    };
+    let size = QuarterSize::steady(company.headcount, company.total_assets);
     CitInput {
         period: quarter,
         revenue,

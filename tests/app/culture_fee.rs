@@ -117,15 +117,7 @@ async fn an_advertising_company_files_and_pays_the_culture_construction_fee() {
         )
         .await;
     assert_eq!(status, 200, "{sheet}");
-    let line = |n: &str| {
-        sheet["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["line"] == n)
-            .map(|l| crate::returns::fen(&l["value"]))
-            .unwrap_or_else(|| panic!("line {n}: {sheet}"))
-    };
+    let line = |n: &str| crate::returns::line_of(&sheet, n);
     assert_eq!(
         (line("7"), line("8"), line("18")),
         (Fen::from_yuan(100), Fen::ZERO, Fen::ZERO)

@@ -238,11 +238,7 @@ async fn a_classmates_name_does_not_take_over_their_seat() {
     let new_pin = back["seat_pin"].as_str().unwrap();
     assert_eq!(back["seat"].as_u64(), Some(1));
     // his work is still there: the same trainee as before
-    let trainee = |token: &str| {
-        app.db
-            .read(|s| Ok(s.sandbox_trainee(token)?.unwrap().id))
-            .unwrap()
-    };
+    let trainee = |token: &str| trainee_of(&app, token).id;
     assert_eq!(
         trainee(ben["sandbox_token"].as_str().unwrap()),
         trainee(back["sandbox_token"].as_str().unwrap())

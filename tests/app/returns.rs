@@ -31,10 +31,49 @@ pub(crate) async fn filer(app: &TestApp, second: bool) -> Api<'_> {
     api
 }
 
+/// The demo's general manufacturer (VAT monthly), logged in as its legal representative.
+async fn manufacturer(app: &TestApp) -> (CompanyId, Api<'_>) {
+    let (c, uscc, mobile) = app
+        .db
+        .read(|s| {
+            let scope = s.tenant(app.demo);
+            let co = scope
+                .companies()?
+                .into_iter()
+                .find(|c| c.value.preset == "general-manufacturing")
+                .unwrap();
+            let boss = scope
+                .staff(CompanyId(co.id))?
+                .into_iter()
+                .find(|st| st.role.as_str() == "legal_representative")
+                .unwrap();
+            Ok((
+                CompanyId(co.id),
+                co.value.uscc.to_string(),
+                boss.person.value.mobile.to_string(),
+            ))
+        })
+        .unwrap();
+    let mut api = Api::new(app);
+    api.first_login(&uscc, &mobile).await;
+    (c, api)
+}
+
 pub(crate) fn company(app: &TestApp, n: usize) -> CompanyId {
     app.db
         .read(|s| Ok(CompanyId(s.tenant(app.demo).companies()?[n].id)))
         .unwrap()
+}
+
+/// A line's amount on a form, sheet or receipt (`lines: [{line, value}]`).
+pub(crate) fn line_of(sheet: &Value, n: &str) -> Fen {
+    sheet["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["line"] == n)
+        .map(|l| fen(&l["value"]))
+        .unwrap_or_else(|| panic!("line {n}: {sheet}"))
 }
 
 pub(crate) fn fen(v: &Value) -> Fen {
@@ -563,30 +602,7 @@ async fn a_general_taxpayer_vat_return_matches_the_engine_to_the_fen() {
     use taxlab::domain::money::Rate;
     use taxlab::domain::tax::vat_general::{self, VatGeneralInput};
     let app = TestApp::spawn().await;
-    // the demo's general manufacturer, as its legal representative
-    let (c, uscc, mobile) = app
-        .db
-        .read(|s| {
-            let scope = s.tenant(app.demo);
-            let co = scope
-                .companies()?
-                .into_iter()
-                .find(|c| c.value.preset == "general-manufacturing")
-                .unwrap();
-            let boss = scope
-                .staff(CompanyId(co.id))?
-                .into_iter()
-                .find(|st| st.role.as_str() == "legal_representative")
-                .unwrap();
-            Ok((
-                CompanyId(co.id),
-                co.value.uscc.to_string(),
-                boss.person.value.mobile.to_string(),
-            ))
-        })
-        .unwrap();
-    let mut api = Api::new(&app);
-    api.first_login(&uscc, &mobile).await;
+    let (c, api) = manufacturer(&app).await;
     // a general taxpayer files monthly: the month before the sandbox date's
     let period = TaxPeriod::parse("2026-09").unwrap();
     let expected = app
@@ -762,15 +778,7 @@ async fn the_cit_size_test_averages_each_quarters_own_figures() {
         }
     };
     let f = form(&api, "cit_quarterly").await;
-    let relief = |sheet: &Value| {
-        let line = sheet["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["line"] == "12")
-            .unwrap_or_else(|| panic!("{sheet}"));
-        fen(&line["value"])
-    };
+    let relief = |sheet: &Value| line_of(sheet, "12");
     let before = calc(values(&f)).await;
     assert!(
         relief(&before) > Fen::ZERO,
@@ -823,15 +831,7 @@ async fn a_shop_rented_out_is_prefilled_as_rent_counted_towards_the_threshold_an
     let v = values(&f);
     let rent = fen(&v["lease_5pct_other"]);
     assert!(rent >= Fen::from_yuan(9_000), "three months of rent: {v}");
-    let line = |sheet: &Value, n: &str| {
-        sheet["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["line"] == n)
-            .map(|l| fen(&l["value"]))
-            .unwrap_or_else(|| panic!("line {n}: {sheet}"))
-    };
+    let line = line_of;
     // under 300,000 with the rent: everything on line 11 (2026: 未达起征点), nothing to pay
     let sales = fen(&v["sales_3pct_other"]);
     assert!(sales + rent < Fen::from_yuan(300_000));
@@ -851,54 +851,14 @@ async fn a_monthly_general_taxpayers_surcharges_follow_its_latest_cit_finding() 
     // 财政部 税务总局公告2023年第12号 via the latest CIT return (a quarter) before the VAT
     // month: months and quarters are compared by their dates.
     let app = TestApp::spawn().await;
-    let (uscc, mobile) = app
-        .db
-        .read(|s| {
-            let scope = s.tenant(app.demo);
-            let co = scope
-                .companies()?
-                .into_iter()
-                .find(|c| c.value.preset == "general-manufacturing")
-                .unwrap();
-            let boss = scope
-                .staff(CompanyId(co.id))?
-                .into_iter()
-                .find(|st| st.role.as_str() == "legal_representative")
-                .unwrap();
-            Ok((
-                co.value.uscc.to_string(),
-                boss.person.value.mobile.to_string(),
-            ))
-        })
-        .unwrap();
-    let mut api = Api::new(&app);
-    api.first_login(&uscc, &mobile).await;
-    let surcharges = |f: &Value| -> Fen {
-        ["39", "40", "41"]
-            .iter()
-            .map(|n| {
-                f["lines"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|l| l["line"] == *n)
-                    .map(|l| fen(&l["value"]))
-                    .unwrap_or_else(|| panic!("line {n}: {f}"))
-            })
-            .sum()
-    };
+    let (_, api) = manufacturer(&app).await;
+    let surcharges = |f: &Value| -> Fen { ["39", "40", "41"].iter().map(|n| line_of(f, n)).sum() };
     let (status, before) = api.get("/api/v1/returns/vat_general/2026-09").await;
     assert_eq!(status, 200, "{before}");
     // its latest CIT return (2026Q2) found it a small low-profit enterprise: halved
     let (status, q2) = api.get("/api/v1/returns/cit_quarterly/2026Q2").await;
     assert_eq!(status, 200, "{q2}");
-    let relief = q2["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["line"] == "12")
-        .map(|l| fen(&l["value"]))
-        .unwrap();
+    let relief = line_of(&q2, "12");
     assert!(relief > Fen::ZERO, "{q2}");
     // corrected to 900 people: no longer small, the surcharges are due in full
     let mut v = values(&q2);

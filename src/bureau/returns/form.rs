@@ -206,13 +206,19 @@ impl Figures {
 /// A filed CIT return's size figures, from its stored form.
 fn quarter_size(form: Option<&str>) -> Option<QuarterSize> {
     let values: Values = serde_json::from_str(form?).ok()?;
-    let f = parse(ReturnKind::CitQuarterly, &values).ok()?;
-    Some(QuarterSize {
+    parse(ReturnKind::CitQuarterly, &values)
+        .ok()
+        .map(|f| size_of(&f))
+}
+
+/// The size figures of a CIT form.
+fn size_of(f: &Figures) -> QuarterSize {
+    QuarterSize {
         headcount_start: f.count("headcount_start"),
         headcount_end: f.count("headcount_end"),
         assets_start: f.money("assets_start"),
         assets_end: f.money("assets_end"),
-    })
+    }
 }
 
 /// Read every field; each one that cannot be read is a problem at that field.
@@ -362,12 +368,7 @@ impl Basis {
                 ReturnKind::VatSmall => {}
             }
         }
-        let own = QuarterSize {
-            headcount_start: co.headcount,
-            headcount_end: co.headcount,
-            assets_start: co.total_assets,
-            assets_end: co.total_assets,
-        };
+        let own = QuarterSize::steady(co.headcount, co.total_assets);
         let mut earlier_sizes = Vec::new();
         if period.is_quarter() {
             let filed: BTreeMap<TaxPeriod, QuarterSize> = scope
@@ -416,6 +417,14 @@ impl Basis {
             invoiced_lease_special: lease_special,
             invoiced_lease_other: lease_other,
         })
+    }
+
+    /// Every sales invoice of the period, excluding VAT (rent included).
+    fn invoiced_sales(&self) -> Fen {
+        self.invoiced_special
+            + self.invoiced_other
+            + self.invoiced_lease_special
+            + self.invoiced_lease_other
     }
 
     /// 智能预填: the form as the bureau fills it from the company's records.
@@ -501,12 +510,7 @@ impl Basis {
                 },
             ),
             ReturnKind::CitQuarterly => {
-                let size = QuarterSize {
-                    headcount_start: f.count("headcount_start"),
-                    headcount_end: f.count("headcount_end"),
-                    assets_start: f.money("assets_start"),
-                    assets_end: f.money("assets_end"),
-                };
+                let size = size_of(f);
                 cit::assess(
                     policy,
                     &CitInput {
@@ -538,12 +542,7 @@ impl Basis {
                     deduction: f.money("fee_deduction"),
                     // the small-scale threshold looks at the period's sales (excl. VAT)
                     small_scale_sales: (self.company.taxpayer_type == TaxpayerType::SmallScale)
-                        .then_some(
-                            self.invoiced_special
-                                + self.invoiced_other
-                                + self.invoiced_lease_special
-                                + self.invoiced_lease_other,
-                        ),
+                        .then_some(self.invoiced_sales()),
                     prepaid: f.money("fee_prepaid"),
                     // every synthetic company is a local unit: its fee is local revenue
                     central: false,
@@ -601,10 +600,7 @@ impl Basis {
                     + f.money("sales_5pct_special")
                     + f.money("sales_5pct_other")
                     + f.money("other_exempt_sales");
-                let invoiced = self.invoiced_special
-                    + self.invoiced_other
-                    + self.invoiced_lease_special
-                    + self.invoiced_lease_other;
+                let invoiced = self.invoiced_sales();
                 if declared < invoiced {
                     warnings.push(
                         Problem::at("sales_3pct_other", "sales_below_invoiced")

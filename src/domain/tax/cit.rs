@@ -14,6 +14,18 @@ pub struct QuarterSize {
     pub assets_end: Fen,
 }
 
+impl QuarterSize {
+    /// A quarter the headcount and assets did not change in.
+    pub fn steady(headcount: i64, assets: Fen) -> QuarterSize {
+        QuarterSize {
+            headcount_start: headcount,
+            headcount_end: headcount,
+            assets_start: assets,
+            assets_end: assets,
+        }
+    }
+}
+
 /// How the small low-profit question is answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SmallLowProfit {

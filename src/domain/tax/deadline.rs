@@ -119,12 +119,6 @@ impl Calendar {
             },
         }
     }
-
-    /// The rule's deadline for a filing month, whatever the published calendar says (to
-    /// check the one against the other).
-    pub fn rule_for(&self, month: YearMonth) -> NaiveDate {
-        self.rule_deadline(month).date
-    }
 }
 
 #[cfg(test)]
@@ -165,7 +159,7 @@ mod tests {
         let cal = &Policy::embedded().calendar;
         let mut months = 0;
         for (month, published) in &cal.published {
-            assert_eq!(cal.rule_for(*month), *published, "{month}");
+            assert_eq!(cal.rule_deadline(*month).date, *published, "{month}");
             months += 1;
         }
         assert_eq!(months, 36);
@@ -180,7 +174,7 @@ mod tests {
     #[test]
     fn a_break_on_days_one_to_fifteen_gives_that_many_working_days_after_the_fifteenth() {
         let cal = &Policy::embedded().calendar;
-        let rule = |y, m| cal.rule_for(YearMonth::new(y, m).unwrap());
+        let rule = |y, m| cal.rule_deadline(YearMonth::new(y, m).unwrap()).date;
         // 2026 January: 1–3 off (N = 3) → 16, 19, 20 January
         assert_eq!(rule(2026, 1), date("2026-01-20"));
         // 2026 May: 1–5 off (N = 5) → 22 May; October: 1–7 off (N = 7) → 26 October
@@ -202,7 +196,7 @@ mod tests {
         assert_eq!(d.date, date("2025-03-17"));
         let cal = &Policy::embedded().calendar;
         assert_eq!(
-            cal.rule_for(YearMonth::new(2026, 8).unwrap()),
+            cal.rule_deadline(YearMonth::new(2026, 8).unwrap()).date,
             date("2026-08-17")
         );
     }

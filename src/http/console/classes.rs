@@ -101,17 +101,14 @@ pub(super) async fn console_page(
             page.course_error = Some(e.field_view());
         }
     }
-    let mut res = render(
+    let res = render(
         lang,
         "/console",
         "console.html",
         page,
         set.into_iter().collect(),
     )?;
-    if let Some(s) = status {
-        *res.status_mut() = s;
-    }
-    Ok(res)
+    Ok(crate::http::error::with_status(res, status))
 }
 
 pub async fn home(

@@ -21,7 +21,7 @@ async fn join_page(
 ) -> Result<Response, AppError> {
     let (csrf, set) = csrf_token(headers);
     let status = error.as_ref().map(AppError::status);
-    let mut res = render(
+    let res = render(
         lang,
         "/join",
         "join.html",
@@ -33,10 +33,7 @@ async fn join_page(
         },
         set.into_iter().collect(),
     )?;
-    if let Some(s) = status {
-        *res.status_mut() = s;
-    }
-    Ok(res)
+    Ok(crate::http::error::with_status(res, status))
 }
 
 pub async fn join_form(ReqLang(lang): ReqLang, headers: HeaderMap) -> Result<Response, AppError> {

@@ -381,7 +381,7 @@ fn password_page(
 ) -> Result<Response, AppError> {
     let (csrf, set) = csrf_token(headers);
     let status = error.as_ref().map(AppError::status);
-    let mut res = render(
+    let res = render(
         lang,
         "/console/password",
         "console_password.html",
@@ -393,10 +393,7 @@ fn password_page(
         },
         set.into_iter().collect(),
     )?;
-    if let Some(s) = status {
-        *res.status_mut() = s;
-    }
-    Ok(res)
+    Ok(crate::http::error::with_status(res, status))
 }
 
 #[derive(Deserialize)]
