@@ -27,5 +27,6 @@ mod returns_import;
 mod returns_pages;
 mod returns_payment;
 mod sandbox;
+mod serving;
 mod settings;
 mod staff;
