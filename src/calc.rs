@@ -16,7 +16,7 @@ use crate::domain::tax::late_fee::{self, LateFeeInput};
 use crate::domain::tax::policy::HalvingGroup;
 use crate::domain::tax::surcharges::{self, SurchargeInput};
 use crate::domain::tax::vat_general::{self, VatGeneralInput};
-use crate::domain::tax::vat_small::{self, VatSmallInput};
+use crate::domain::tax::vat_small::{self, SmallColumn, VatSmallInput};
 use crate::domain::tax::{Assessment, LocationTier, Policy, PolicyError, Value};
 use crate::i18n::{Catalog, Lang};
 
@@ -306,26 +306,54 @@ pub fn calculate(tax: CalcTax, input: &Json, lang: Lang) -> Result<Json, CalcErr
     let mut extra = Map::new();
     let assessment = match tax {
         CalcTax::VatSmall => {
+            // the flat names are the services column (服务、不动产和无形资产), `goods_…` the
+            // goods column (货物及劳务)
+            let mut column = |names: [&'static str; 5]| -> Result<SmallColumn, CalcError> {
+                Ok(SmallColumn {
+                    sales_3pct_special: f.money_or_zero(names[0])?,
+                    sales_3pct_special_full: f.money_or_zero(names[1])?,
+                    sales_3pct_other: f.money_or_zero(names[2])?,
+                    other_exempt_sales: f.money_or_zero(names[3])?,
+                    prepaid_tax: f.money_or_zero(names[4])?,
+                })
+            };
+            let services = column([
+                "sales_3pct_special",
+                "sales_3pct_special_full",
+                "sales_3pct_other",
+                "other_exempt_sales",
+                "prepaid_tax",
+            ])?;
+            let goods = column([
+                "goods_sales_3pct_special",
+                "goods_sales_3pct_special_full",
+                "goods_sales_3pct_other",
+                "goods_other_exempt_sales",
+                "goods_prepaid_tax",
+            ])?;
             let input = VatSmallInput {
                 period: f.period("period", PeriodKind::Any)?,
-                sales_3pct_special: f.money_or_zero("sales_3pct_special")?,
-                sales_3pct_special_full: f.money_or_zero("sales_3pct_special_full")?,
-                sales_3pct_other: f.money_or_zero("sales_3pct_other")?,
+                goods,
+                services,
                 sales_5pct_special: f.money_or_zero("sales_5pct_special")?,
                 sales_5pct_other: f.money_or_zero("sales_5pct_other")?,
                 lease_5pct_special: f.money_or_zero("lease_5pct_special")?,
                 lease_5pct_other: f.money_or_zero("lease_5pct_other")?,
-                other_exempt_sales: f.money_or_zero("other_exempt_sales")?,
-                prepaid_tax: f.money_or_zero("prepaid_tax")?,
                 tier: f.tier("location_tier")?,
             };
             f.finish()?;
-            if input.sales_3pct_special_full > input.sales_3pct_special {
-                return Err(CalcError::new(
-                    Some("sales_3pct_special_full"),
-                    "calc.error.special_full_over",
-                    None,
-                ));
+            for (prefix, c) in [("", &input.services), ("goods_", &input.goods)] {
+                if c.sales_3pct_special_full > c.sales_3pct_special {
+                    return Err(CalcError::new(
+                        Some(if prefix.is_empty() {
+                            "sales_3pct_special_full"
+                        } else {
+                            "goods_sales_3pct_special_full"
+                        }),
+                        "calc.error.special_full_over",
+                        None,
+                    ));
+                }
             }
             vat_small::assess(policy, &input)?
         }

@@ -14,7 +14,7 @@ use super::tax::credit::Grade;
 macro_rules! str_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         pub enum $name { $($(#[$vm])* #[serde(rename = $text)] $variant),+ }
 
         impl $name {
@@ -103,6 +103,19 @@ pub struct Company {
     pub headcount: i64,
     pub total_assets: Fen,
     pub restricted_industry: bool,
+}
+
+impl Company {
+    /// Whether its sales are goods (and processing, repairs: 货物及劳务) rather than services,
+    /// real estate and intangibles: by the section of its GB/T 4754 industry code (agriculture,
+    /// mining, manufacturing, utilities, wholesale and retail). It decides which column of the
+    /// small-scale return its invoices are prefilled in.
+    pub fn sells_goods(&self) -> bool {
+        matches!(
+            self.industry_code.chars().next(),
+            Some('A' | 'B' | 'C' | 'D' | 'F')
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -217,16 +217,23 @@ pub fn expected_values(
     kind: ReturnKind,
     m: &Materials,
 ) -> crate::bureau::returns::form::Values {
-    let mut values = basis.prefill(kind);
     let extra = m
         .values
         .get("unbilled_sales")
         .and_then(|v| Fen::parse_yuan(v).ok())
         .unwrap_or_default();
+    let mut values = match kind {
+        // sales without invoice are ordinary sales, placed as the period's rule says
+        ReturnKind::VatSmall => {
+            let mut b = basis.clone();
+            b.invoiced_other += extra;
+            return b.prefill(kind);
+        }
+        _ => basis.prefill(kind),
+    };
     let field = match kind {
-        ReturnKind::VatSmall => Some("sales_3pct_other"),
         ReturnKind::VatGeneral => Some("sales_13pct"),
-        ReturnKind::CitQuarterly | ReturnKind::CultureFee => None,
+        ReturnKind::VatSmall | ReturnKind::CitQuarterly | ReturnKind::CultureFee => None,
     };
     if let Some(field) = field.filter(|_| extra != Fen::ZERO) {
         let now = values

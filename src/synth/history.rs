@@ -148,19 +148,18 @@ fn small_input(company: &Company, business: &Business, period: TaxPeriod) -> Vat
             (true, InvoiceKind::Ordinary) => lease_other += inv.amount,
         }
     }
-    VatSmallInput {
-        period,
-        sales_3pct_special: special,
-        sales_3pct_special_full: Fen::ZERO,
-        sales_3pct_other: other,
-        sales_5pct_special: Fen::ZERO,
-        sales_5pct_other: Fen::ZERO,
-        lease_5pct_special: lease_special,
-        lease_5pct_other: lease_other,
-        other_exempt_sales: Fen::ZERO,
-        prepaid_tax: Fen::ZERO,
-        tier: Some(company.tier),
-    }
+    let mut input = VatSmallInput::empty(period);
+    let column = if company.sells_goods() {
+        &mut input.goods
+    } else {
+        &mut input.services
+    };
+    column.sales_3pct_special = special;
+    column.sales_3pct_other = other;
+    input.lease_5pct_special = lease_special;
+    input.lease_5pct_other = lease_other;
+    input.tier = Some(company.tier);
+    input
 }
 
 fn general_input(

@@ -136,14 +136,14 @@ async fn filing_validation_golden_path_and_repeated_wrong_submits() {
         let f = form(&api, "vat_small", &period).await;
         assert_eq!(f["source"], "draft", "the colleague's draft");
         let mut v = values(&f);
-        assert_eq!(v["sales_3pct_special"], "0");
+        assert_eq!(v["goods_sales_3pct_special"], "0");
         let path = format!("/api/v1/returns/vat_small/{period}/submit");
         let mut invoiced = String::new();
         for _ in 0..tries {
             let (status, body) = api.post(&path, json!({ "values": v })).await;
             assert_eq!(
                 (status, body["field"].as_str()),
-                (422, Some("sales_3pct_special")),
+                (422, Some("goods_sales_3pct_special")),
                 "{body}"
             );
             // the message names the special invoices issued: the figure to declare
@@ -158,7 +158,7 @@ async fn filing_validation_golden_path_and_repeated_wrong_submits() {
                 .unwrap()
                 .to_owned();
         }
-        v["sales_3pct_special"] = json!(invoiced);
+        v["goods_sales_3pct_special"] = json!(invoiced);
         let (status, r) = api.post(&path, json!({ "values": v })).await;
         assert_eq!(status, 200, "{r}");
         let (status, _) = pay(&api, "vat_small", &period).await;

@@ -97,22 +97,16 @@ fn expected_vat_small(app: &TestApp) -> taxlab::domain::tax::Assessment {
                     }
                 }
             }
-            Ok(vat_small::assess(
-                Policy::embedded(),
-                &VatSmallInput {
-                    period,
-                    sales_3pct_special: special,
-                    sales_3pct_special_full: Fen::ZERO,
-                    sales_3pct_other: other,
-                    sales_5pct_special: Fen::ZERO,
-                    sales_5pct_other: Fen::ZERO,
-                    lease_5pct_special: Fen::ZERO,
-                    lease_5pct_other: Fen::ZERO,
-                    other_exempt_sales: Fen::ZERO,
-                    prepaid_tax: Fen::ZERO,
-                    tier: Some(co.tier),
-                },
-            )
+            let mut input = VatSmallInput::empty(period);
+            let column = if co.sells_goods() {
+                &mut input.goods
+            } else {
+                &mut input.services
+            };
+            column.sales_3pct_special = special;
+            column.sales_3pct_other = other;
+            input.tier = Some(co.tier);
+            Ok(vat_small::assess(Policy::embedded(), &input)
             .unwrap())
         })
         .unwrap()
@@ -343,11 +337,12 @@ async fn mistakes_are_shown_at_their_fields_and_a_draft_survives_them() {
         )
         .await;
     assert_eq!(status, 200);
+    // the demo's first company trades goods: its sales are in the goods column
     for (field, typed, code) in [
-        ("sales_3pct_other", "abc", "number"),
-        ("sales_3pct_other", "-5", "negative"),
-        ("sales_3pct_other", "1.234", "decimals"),
-        ("sales_3pct_special", "0", "special_below_invoiced"),
+        ("goods_sales_3pct_other", "abc", "number"),
+        ("goods_sales_3pct_other", "-5", "negative"),
+        ("goods_sales_3pct_other", "1.234", "decimals"),
+        ("goods_sales_3pct_special", "0", "special_below_invoiced"),
     ] {
         let mut bad = v.clone();
         bad[field] = json!(typed);
@@ -378,11 +373,11 @@ async fn mistakes_are_shown_at_their_fields_and_a_draft_survives_them() {
     let mut low = values(&f);
     low["prepaid_tax"] = json!("0");
     assert!(
-        fen(&low["sales_3pct_special"]) > Fen::ZERO,
+        fen(&low["goods_sales_3pct_special"]) > Fen::ZERO,
         "the seeded quarter has both kinds"
     );
     {
-        low["sales_3pct_other"] = json!("0");
+        low["goods_sales_3pct_other"] = json!("0");
         let (status, body) = api
             .post(
                 &format!("/api/v1/returns/vat_small/{Q3}/submit"),
@@ -390,7 +385,7 @@ async fn mistakes_are_shown_at_their_fields_and_a_draft_survives_them() {
             )
             .await;
         assert_eq!((status, body["code"].as_str()), (428, Some("unconfirmed")));
-        assert_eq!(body["warnings"][0]["field"], "sales_3pct_other");
+        assert_eq!(body["warnings"][0]["field"], "goods_sales_3pct_other");
         let (status, _) = api
             .post(
                 &format!("/api/v1/returns/vat_small/{Q3}/submit"),
@@ -833,7 +828,7 @@ async fn a_shop_rented_out_is_prefilled_as_rent_counted_towards_the_threshold_an
     assert!(rent >= Fen::from_yuan(9_000), "three months of rent: {v}");
     let line = line_of;
     // under 300,000 with the rent: everything on line 11 (2026: 未达起征点), nothing to pay
-    let sales = fen(&v["sales_3pct_other"]);
+    let sales = fen(&v["below_threshold_sales"]);
     assert!(sales + rent < Fen::from_yuan(300_000));
     assert_eq!(line(&f, "11"), sales + rent);
     assert_eq!(line(&f, "6"), Fen::ZERO);

@@ -108,13 +108,13 @@ async fn a_bad_file_is_reported_by_row_and_column_and_a_good_one_becomes_the_dra
         .collect();
     assert_eq!(
         problems,
-        [(8, "字段代码", "unknown_field"), (10, "金额", "bad_value")]
+        [(14, "金额", "bad_value"), (19, "字段代码", "unknown_field")]
     );
     assert!(
-        body["problems"][1]["message"]
+        body["problems"][0]["message"]
             .as_str()
             .unwrap()
-            .starts_with("第 10 行“金额”列")
+            .starts_with("第 14 行“金额”列")
     );
     // nothing was kept from the bad files
     assert_eq!(form(&api, "vat_small").await["source"], "prefill");

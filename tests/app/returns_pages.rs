@@ -59,7 +59,7 @@ async fn the_form_page_keeps_what_was_typed_files_once_and_pays() {
     assert!(list.replace("&#x2f;", "/").contains(FORM));
     let page = v.get_text(FORM).await;
     let prefilled = fields(&page);
-    assert_eq!(prefilled.len(), 9, "{page}");
+    assert_eq!(prefilled.len(), 18, "{page}");
 
     // a mistake: the page comes back 422 with the message at the field, typed text kept
     let typed = with(&prefilled, "prepaid_tax", "12,3x");

@@ -1,4 +1,4 @@
-// A return's form: the lines recompute as figures are typed (the server computes, and
+// A return's form, laid out as the official grid: the computed cells recompute as figures are typed (the server computes, and
 // recomputes again on every save and submit), what is typed is saved as a draft every
 // few seconds, and submitting asks for confirmation first. Without JavaScript the form's
 // 重新计算 and 暂存 buttons do the same.
@@ -6,7 +6,6 @@
   "use strict";
   var form = document.getElementById("return-form");
   if (!form || !window.fetch || !window.FormData) return;
-  var lines = document.querySelector("#lines tbody");
   var total = document.getElementById("total-due");
   var status = document.getElementById("autosave");
   var timer = null;
@@ -25,25 +24,41 @@
       var cell = input.parentNode;
       var old = cell.querySelector(".field-error, .field-warning");
       if (old) old.remove();
-      var row = cell.parentNode;
-      row.classList.toggle("invalid", !!f.error);
-      row.classList.toggle("warned", !f.error && !!f.warning);
+      // a grid cell carries its own state; a row of the extra table carries it for the row
+      var holder = cell.classList.contains("cell") ? cell : cell.parentNode;
+      holder.classList.toggle("invalid", !!f.error);
+      holder.classList.toggle("warned", !f.error && !!f.warning);
+      if (f.error) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
       if (f.error || f.warning) {
         var em = document.createElement("em");
         em.className = f.error ? "field-error" : "field-warning";
         em.textContent = f.error ? f.error : "⚠ " + f.warning;
+        if (f.error) em.setAttribute("role", "alert");
         cell.appendChild(em);
       }
     });
   }
 
+  // the computed cells of the official grid (and the quarterly block's averages)
   function showLines(sheet) {
-    if (!lines || !sheet.lines.length) return;
-    sheet.lines.forEach(function (l) {
-      var row = lines.querySelector('tr[data-line="' + l.line + '"] td.num');
-      if (row) row.textContent = l.value;
+    if (!sheet.grid) return;
+    sheet.grid.rows.forEach(function (r) {
+      r.cells.forEach(function (c) {
+        if (c.kind !== "value") return;
+        var cell = document.querySelector('#grid td[data-cell="' + c.id + '"] .num');
+        if (cell) cell.textContent = c.value;
+      });
     });
-    if (total && sheet.total_due) total.textContent = sheet.total_due;
+    var q = sheet.grid.quarters;
+    if (q) {
+      var set = function (id, text) {
+        var el = document.querySelector('td[data-cell="' + id + '"] .num');
+        if (el) el.textContent = text;
+      };
+      set("avg/headcount", q.avg_headcount);
+      set("avg/assets", q.avg_assets);
+    }
+    if (total) total.textContent = sheet.total_due || "—";
   }
 
   function recalculate() {

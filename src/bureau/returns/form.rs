@@ -15,8 +15,8 @@ use crate::domain::period::TaxPeriod;
 use crate::domain::tax::cit::{self, CitInput, QuarterSize, SmallLowProfit};
 use crate::domain::tax::culture_fee::{self, CultureFeeInput};
 use crate::domain::tax::vat_general::{self, VatGeneralInput};
-use crate::domain::tax::vat_small::{self, VatSmallInput};
-use crate::domain::tax::{Assessment, Policy, PolicyError};
+use crate::domain::tax::vat_small::{self, SmallColumn, VatSmallInput};
+use crate::domain::tax::{Assessment, Policy, PolicyError, Value};
 use crate::store::{CompanyId, StoreError, TenantScope};
 
 /// What the filer typed, field by field, exactly as typed.
@@ -60,17 +60,80 @@ const fn required(mut f: Field) -> Field {
     f
 }
 
+/// The small-scale return: the services column (服务、不动产和无形资产) under the plain
+/// names, the goods column (货物及劳务) under `goods_`; real estate (sale and rent, 5%) only
+/// in the services column. Lines 3, 10 and 11 are where the filer places the 3% sales not on
+/// special invoices (taxable, or exempt as 小微企业 or under the 起征点); the checks say when
+/// the placement does not match the period's rule.
 const VAT_SMALL: &[Field] = &[
-    money("sales_3pct_special", ""),
-    money("sales_3pct_special_full", ""),
-    money("sales_3pct_other", ""),
-    money("lease_5pct_special", ""),
-    money("lease_5pct_other", ""),
-    money("sales_5pct_special", ""),
-    money("sales_5pct_other", ""),
-    money("other_exempt_sales", ""),
+    money("goods_sales_3pct_special", "2"),
+    money("goods_sales_3pct_other", "3"),
+    money("goods_small_exempt_sales", "10"),
+    money("goods_below_threshold_sales", "11"),
+    money("goods_other_exempt_sales", "12"),
+    money("goods_prepaid_tax", "21"),
+    money("goods_sales_3pct_special_full", ""),
+    money("sales_3pct_special", "2"),
+    money("sales_3pct_other", "3"),
+    money("small_exempt_sales", "10"),
+    money("below_threshold_sales", "11"),
+    money("other_exempt_sales", "12"),
     money("prepaid_tax", "21"),
+    money("sales_3pct_special_full", ""),
+    money("lease_5pct_special", "5"),
+    money("lease_5pct_other", "6"),
+    money("sales_5pct_special", "5"),
+    money("sales_5pct_other", "6"),
 ];
+
+/// A column of the small-scale return: its fields' names.
+struct SmallNames {
+    special: &'static str,
+    special_full: &'static str,
+    other: &'static str,
+    small_exempt: &'static str,
+    below_threshold: &'static str,
+    other_exempt: &'static str,
+    prepaid: &'static str,
+}
+
+/// The goods column, then the services column.
+const SMALL_COLUMNS: [SmallNames; 2] = [
+    SmallNames {
+        special: "goods_sales_3pct_special",
+        special_full: "goods_sales_3pct_special_full",
+        other: "goods_sales_3pct_other",
+        small_exempt: "goods_small_exempt_sales",
+        below_threshold: "goods_below_threshold_sales",
+        other_exempt: "goods_other_exempt_sales",
+        prepaid: "goods_prepaid_tax",
+    },
+    SmallNames {
+        special: "sales_3pct_special",
+        special_full: "sales_3pct_special_full",
+        other: "sales_3pct_other",
+        small_exempt: "small_exempt_sales",
+        below_threshold: "below_threshold_sales",
+        other_exempt: "other_exempt_sales",
+        prepaid: "prepaid_tax",
+    },
+];
+
+impl SmallNames {
+    /// The column's figures for the engine: the 3% sales not on special invoices are those
+    /// on lines 3, 10 and 11 together (the engine places them by the period's rule).
+    fn column(&self, f: &Figures) -> SmallColumn {
+        SmallColumn {
+            sales_3pct_special: f.money(self.special),
+            sales_3pct_special_full: f.money(self.special_full),
+            sales_3pct_other: f.money(self.other)
+                + f.money(self.small_exempt)
+                + f.money(self.below_threshold),
+            other_exempt_sales: f.money(self.other_exempt),
+            prepaid_tax: f.money(self.prepaid),
+        }
+    }
+}
 
 const VAT_GENERAL: &[Field] = &[
     money("sales_13pct", ""),
@@ -84,13 +147,30 @@ const VAT_GENERAL: &[Field] = &[
     money("prepaid_tax", "28"),
 ];
 
+const fn signed(mut f: Field) -> Field {
+    f.signed = true;
+    f
+}
+
 const CIT: &[Field] = &[
     required(money("revenue", "1")),
     required(money("cost", "2")),
-    Field {
-        signed: true,
-        ..required(money("total_profit", "3"))
-    },
+    // typed on the 2021 form; built up from the income statement's lines on the 2025 one
+    signed(money("total_profit", "3")),
+    money("taxes_surcharges", "3"),
+    money("selling_expenses", "4"),
+    money("admin_expenses", "5"),
+    money("rnd_expenses", "6"),
+    money("finance_expenses", "7"),
+    signed(money("other_gains", "8")),
+    signed(money("investment_income", "9")),
+    signed(money("hedging_gains", "10")),
+    signed(money("fair_value_gains", "11")),
+    signed(money("credit_impairment", "12")),
+    signed(money("asset_impairment", "13")),
+    signed(money("disposal_gains", "14")),
+    money("non_operating_income", "16"),
+    money("non_operating_expenses", "17"),
     money("specific_business_income", "4"),
     money("non_taxable_income", "5"),
     money("exempt_income", "6"),
@@ -113,6 +193,60 @@ const CIT: &[Field] = &[
         ..money("restricted_industry", "")
     },
 ];
+
+/// The income-statement lines the 2025 A200000 builds 利润总额 from: those added, then those
+/// subtracted (the losses on lines 12 and 13 are typed negative, so they are added).
+const CIT_2025_ADDED: &[&str] = &[
+    "revenue",
+    "other_gains",
+    "investment_income",
+    "hedging_gains",
+    "fair_value_gains",
+    "credit_impairment",
+    "asset_impairment",
+    "disposal_gains",
+];
+const CIT_2025_SUBTRACTED: &[&str] = &[
+    "cost",
+    "taxes_surcharges",
+    "selling_expenses",
+    "admin_expenses",
+    "rnd_expenses",
+    "finance_expenses",
+];
+
+/// The fields of the A200000's quarterly block (按季度填报信息).
+pub const QUARTER_FIELDS: &[&str] = &[
+    "headcount_start",
+    "headcount_end",
+    "assets_start",
+    "assets_end",
+    "restricted_industry",
+];
+
+/// The fields a form version has no place for.
+pub fn omitted_by(grid: &str) -> &'static [&'static str] {
+    match grid {
+        "cit-2021" => &[
+            "taxes_surcharges",
+            "selling_expenses",
+            "admin_expenses",
+            "rnd_expenses",
+            "finance_expenses",
+            "other_gains",
+            "investment_income",
+            "hedging_gains",
+            "fair_value_gains",
+            "credit_impairment",
+            "asset_impairment",
+            "disposal_gains",
+            "non_operating_income",
+            "non_operating_expenses",
+        ],
+        "cit-2025" => &["total_profit"],
+        _ => &[],
+    }
+}
 
 const CULTURE_FEE: &[Field] = &[
     money("fee_income", "1"),
@@ -304,6 +438,9 @@ pub struct Basis {
     /// A small-scale company's rent invoiced at 5% in the period (special, other).
     pub invoiced_lease_special: Fen,
     pub invoiced_lease_other: Fen,
+    /// 本年累计 before this period: by kind, each line's (and each column's, as `line:0`,
+    /// `line:1`) sum over the latest versions of the year's earlier returns.
+    pub earlier: BTreeMap<ReturnKind, BTreeMap<String, Fen>>,
 }
 
 /// The 5% levy rate a small-scale seller invoices real estate at, in millionths.
@@ -350,11 +487,15 @@ impl Basis {
         // the latest version of each earlier quarter's return this year, and the last
         // VAT return before this period
         let mut latest: BTreeMap<TaxPeriod, Fen> = BTreeMap::new();
+        let mut of_year: BTreeMap<(ReturnKind, TaxPeriod), i64> = BTreeMap::new();
         let (mut last_vat, mut last_cit, mut last_fee) = (None, None, None);
         for r in scope.return_heads_of(company)? {
             // by dates: a month and a quarter do not order as periods
             if r.period.last_day() >= period.first_day() {
                 continue;
+            }
+            if r.period.year() == period.year() {
+                of_year.insert((r.kind, r.period), r.id);
             }
             match r.kind {
                 ReturnKind::CitQuarterly => {
@@ -393,6 +534,10 @@ impl Basis {
             None => Fen::ZERO,
         };
         let culture_fee_local_cut = scope.record()?.culture_fee_local_cut;
+        let mut earlier: BTreeMap<ReturnKind, BTreeMap<String, Fen>> = BTreeMap::new();
+        for ((kind, _), id) in of_year {
+            add_filed(earlier.entry(kind).or_default(), &scope.return_assessment(id)?);
+        }
         let carried = match last_vat {
             Some(id) => stored_total(&scope.return_assessment(id)?, "carry_forward_credit"),
             None => Fen::ZERO,
@@ -416,6 +561,7 @@ impl Basis {
             culture_fee_local_cut,
             invoiced_lease_special: lease_special,
             invoiced_lease_other: lease_other,
+            earlier,
         })
     }
 
@@ -431,21 +577,43 @@ impl Basis {
     pub fn prefill(&self, kind: ReturnKind) -> Values {
         let money = |f: Fen| f.to_string();
         let pairs: Vec<(&str, String)> = match kind {
-            ReturnKind::VatSmall => vec![
-                ("sales_3pct_special", money(self.invoiced_special)),
-                ("sales_3pct_special_full", money(Fen::ZERO)),
-                ("sales_3pct_other", money(self.invoiced_other)),
-                ("lease_5pct_special", money(self.invoiced_lease_special)),
-                ("lease_5pct_other", money(self.invoiced_lease_other)),
-                ("sales_5pct_special", money(Fen::ZERO)),
-                ("sales_5pct_other", money(Fen::ZERO)),
-                ("other_exempt_sales", money(Fen::ZERO)),
-                ("prepaid_tax", money(Fen::ZERO)),
-            ],
+            ReturnKind::VatSmall => {
+                // the invoices in the company's column; 3% sales not on special invoices on
+                // the line the period's rule puts them (a trial run of the engine decides)
+                let col = &SMALL_COLUMNS[usize::from(!self.company.sells_goods())];
+                let mut v: Vec<(&str, String)> = VAT_SMALL
+                    .iter()
+                    .map(|f| (f.name, money(Fen::ZERO)))
+                    .collect();
+                let mut set = |name: &str, amount: Fen| {
+                    if let Some(slot) = v.iter_mut().find(|(n, _)| *n == name) {
+                        slot.1 = money(amount);
+                    }
+                };
+                set(col.special, self.invoiced_special);
+                set("lease_5pct_special", self.invoiced_lease_special);
+                set("lease_5pct_other", self.invoiced_lease_other);
+                let mut trial = Figures::default();
+                trial.0.insert(col.other, Figure::Money(self.invoiced_other));
+                trial.0.insert(col.special, Figure::Money(self.invoiced_special));
+                trial.0.insert("lease_5pct_special", Figure::Money(self.invoiced_lease_special));
+                trial.0.insert("lease_5pct_other", Figure::Money(self.invoiced_lease_other));
+                let placed = self.small_placement(&trial);
+                let line = |l: &str| placed.get(l).copied().unwrap_or_default();
+                set(col.other, self.invoiced_other - line("10") - line("11"));
+                set(col.small_exempt, line("10"));
+                set(col.below_threshold, line("11"));
+                v
+            }
             ReturnKind::CitQuarterly => vec![
                 ("revenue", money(self.revenue_ytd)),
                 ("cost", money(self.cost_ytd)),
                 ("total_profit", money(self.profit_ytd)),
+                // the ledger's expenses as 管理费用 (the 2025 form builds the profit up)
+                (
+                    "admin_expenses",
+                    money(self.revenue_ytd - self.cost_ytd - self.profit_ytd),
+                ),
                 ("specific_business_income", money(Fen::ZERO)),
                 ("non_taxable_income", money(Fen::ZERO)),
                 ("exempt_income", money(Fen::ZERO)),
@@ -493,22 +661,7 @@ impl Basis {
     pub fn compute(&self, kind: ReturnKind, f: &Figures) -> Result<Assessment, PolicyError> {
         let policy = Policy::embedded();
         match kind {
-            ReturnKind::VatSmall => vat_small::assess(
-                policy,
-                &VatSmallInput {
-                    period: self.period,
-                    sales_3pct_special: f.money("sales_3pct_special"),
-                    sales_3pct_special_full: f.money("sales_3pct_special_full"),
-                    sales_3pct_other: f.money("sales_3pct_other"),
-                    sales_5pct_special: f.money("sales_5pct_special"),
-                    sales_5pct_other: f.money("sales_5pct_other"),
-                    lease_5pct_special: f.money("lease_5pct_special"),
-                    lease_5pct_other: f.money("lease_5pct_other"),
-                    other_exempt_sales: f.money("other_exempt_sales"),
-                    prepaid_tax: f.money("prepaid_tax"),
-                    tier: Some(self.company.tier),
-                },
-            ),
+            ReturnKind::VatSmall => vat_small::assess(policy, &self.small_input(f)),
             ReturnKind::CitQuarterly => {
                 let size = size_of(f);
                 cit::assess(
@@ -517,7 +670,7 @@ impl Basis {
                         period: self.period,
                         revenue: f.money("revenue"),
                         cost: f.money("cost"),
-                        total_profit: f.money("total_profit"),
+                        total_profit: self.cit_profit(f),
                         specific_business_income: f.money("specific_business_income"),
                         non_taxable_income: f.money("non_taxable_income"),
                         exempt_income: f.money("exempt_income"),
@@ -580,44 +733,53 @@ impl Basis {
         let (mut errors, mut warnings) = (Vec::new(), Vec::new());
         match kind {
             ReturnKind::VatSmall => {
-                let special = f.money("sales_3pct_special");
+                let input = self.small_input(f);
+                let special = input.goods.sales_3pct_special + input.services.sales_3pct_special;
                 if special < self.invoiced_special {
+                    let col = &SMALL_COLUMNS[usize::from(!self.company.sells_goods())];
                     errors.push(
-                        Problem::at("sales_3pct_special", "special_below_invoiced")
+                        Problem::at(col.special, "special_below_invoiced")
                             .with("invoiced", self.invoiced_special),
                     );
                 }
-                if f.money("sales_3pct_special_full") > special {
-                    errors.push(
-                        Problem::at("sales_3pct_special_full", "special_full_over")
-                            .with("special", special),
-                    );
+                for (names, c) in SMALL_COLUMNS.iter().zip([&input.goods, &input.services]) {
+                    if c.sales_3pct_special_full > c.sales_3pct_special {
+                        errors.push(
+                            Problem::at(names.special_full, "special_full_over")
+                                .with("special", c.sales_3pct_special),
+                        );
+                    }
                 }
-                let declared = special
-                    + f.money("sales_3pct_other")
-                    + f.money("lease_5pct_special")
-                    + f.money("lease_5pct_other")
-                    + f.money("sales_5pct_special")
-                    + f.money("sales_5pct_other")
-                    + f.money("other_exempt_sales");
+                errors.extend(self.small_misplaced(f));
+                let declared = input.goods.sales_3pct_special
+                    + input.goods.sales_3pct_other
+                    + input.goods.other_exempt_sales
+                    + input.services.sales_3pct_special
+                    + input.services.sales_3pct_other
+                    + input.services.other_exempt_sales
+                    + input.lease_5pct_special
+                    + input.lease_5pct_other
+                    + input.sales_5pct_special
+                    + input.sales_5pct_other;
                 let invoiced = self.invoiced_sales();
                 if declared < invoiced {
+                    let col = &SMALL_COLUMNS[usize::from(!self.company.sells_goods())];
                     warnings.push(
-                        Problem::at("sales_3pct_other", "sales_below_invoiced")
+                        Problem::at(col.other, "sales_below_invoiced")
                             .with("declared", declared)
                             .with("invoiced", invoiced),
                     );
                 }
             }
             ReturnKind::CitQuarterly => {
-                let profit = f.money("total_profit");
+                let profit = self.cit_profit(f);
                 let loss = f.money("loss_offset");
                 if loss > profit.max(Fen::ZERO) {
                     errors.push(
                         Problem::at("loss_offset", "loss_exceeds_profit").with("profit", profit),
                     );
                 }
-                if profit > f.money("revenue") {
+                if profit > f.money("revenue") && !self.cit_builds_profit() {
                     errors.push(Problem::at("total_profit", "profit_above_revenue"));
                 }
                 if f.money("revenue") != self.revenue_ytd {
@@ -679,8 +841,143 @@ impl Basis {
 }
 
 impl Basis {
+    /// Whether the period's A200000 builds 利润总额 from the income statement's lines (the
+    /// 2025 form) rather than having it typed.
+    fn cit_builds_profit(&self) -> bool {
+        super::grid::grid_for(ReturnKind::CitQuarterly, self.period).id == "cit-2025"
+    }
+
+    /// 营业利润 from the 2025 form's lines 1–14.
+    fn operating_profit(f: &Figures) -> Fen {
+        CIT_2025_ADDED.iter().map(|n| f.money(n)).sum::<Fen>()
+            - CIT_2025_SUBTRACTED.iter().map(|n| f.money(n)).sum::<Fen>()
+    }
+
+    /// 利润总额: typed, or (2025 form) 营业利润 + 营业外收入 − 营业外支出.
+    pub fn cit_profit(&self, f: &Figures) -> Fen {
+        if self.cit_builds_profit() {
+            Self::operating_profit(f) + f.money("non_operating_income")
+                - f.money("non_operating_expenses")
+        } else {
+            f.money("total_profit")
+        }
+    }
+
+    /// What the grid's computed cells show besides the engine's lines: a goods seller's
+    /// 应税货物销售额 (the general return's line 2), the 2025 A200000's 营业利润.
+    pub fn derived(&self, kind: ReturnKind, f: &Figures, a: &Assessment) -> BTreeMap<&'static str, Fen> {
+        let mut out = BTreeMap::new();
+        match kind {
+            ReturnKind::VatGeneral => {
+                let line_1 = match a.line_value("1") {
+                    Some(Value::Money(m)) if self.company.sells_goods() => m,
+                    _ => Fen::ZERO,
+                };
+                out.insert("goods:1", line_1);
+            }
+            ReturnKind::CitQuarterly => {
+                out.insert("operating_profit", Self::operating_profit(f));
+            }
+            ReturnKind::VatSmall | ReturnKind::CultureFee => {}
+        }
+        out
+    }
+
+    /// The small-scale return's figures for the engine.
+    fn small_input(&self, f: &Figures) -> VatSmallInput {
+        VatSmallInput {
+            period: self.period,
+            goods: SMALL_COLUMNS[0].column(f),
+            services: SMALL_COLUMNS[1].column(f),
+            sales_5pct_special: f.money("sales_5pct_special"),
+            sales_5pct_other: f.money("sales_5pct_other"),
+            lease_5pct_special: f.money("lease_5pct_special"),
+            lease_5pct_other: f.money("lease_5pct_other"),
+            tier: Some(self.company.tier),
+        }
+    }
+
+    /// Where the period's rule puts the 3% sales not on special invoices, per column: the
+    /// engine's lines 3, 10 and 11 less the rent exempt with them (rent is entered apart).
+    /// Keys `3`, `10`, `11` (services) and `g3`, `g10`, `g11` (goods).
+    fn small_placement(&self, f: &Figures) -> BTreeMap<String, Fen> {
+        let mut out = BTreeMap::new();
+        let Ok(a) = vat_small::assess(Policy::embedded(), &self.small_input(f)) else {
+            return out;
+        };
+        // the exempt rent sits with the services column's exempt 3% sales
+        let rent_exempt = a.money("rent_exempt");
+        let rent_line = if matches!(a.total_value("exempt_on_line_10"), Some(Value::Flag(true))) {
+            "10"
+        } else {
+            "11"
+        };
+        for line in ["3", "10", "11"] {
+            let [goods, services] = a.columns_of(line).unwrap_or_default();
+            let rent = if line == rent_line {
+                rent_exempt
+            } else {
+                Fen::ZERO
+            };
+            out.insert(format!("g{line}"), goods);
+            out.insert(line.to_owned(), services - rent);
+        }
+        out
+    }
+
+    /// Lines 3, 10 and 11 as typed against where the period's rule puts those sales: an
+    /// error at each misplaced cell (the real form's 表内校验 refuses them too).
+    fn small_misplaced(&self, f: &Figures) -> Vec<Problem> {
+        let placed = self.small_placement(f);
+        let mut out = Vec::new();
+        for (names, prefix) in SMALL_COLUMNS.iter().zip(["g", ""]) {
+            for (line, name) in [
+                ("3", names.other),
+                ("10", names.small_exempt),
+                ("11", names.below_threshold),
+            ] {
+                let want = placed
+                    .get(&format!("{prefix}{line}"))
+                    .copied()
+                    .unwrap_or_default();
+                if f.money(name) != want {
+                    out.push(
+                        Problem::at(name, "misplaced_sales")
+                            .with("line", line)
+                            .with("amount", want),
+                    );
+                }
+            }
+        }
+        out
+    }
+
     fn sales_at(&self, ppm: i64) -> Fen {
         self.sales_by_rate.get(&ppm).copied().unwrap_or_default()
+    }
+}
+
+/// Add a filed return's lines (and their columns) to year-to-date sums.
+fn add_filed(sums: &mut BTreeMap<String, Fen>, json: &str) {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(json) else {
+        return;
+    };
+    let yuan = |v: &serde_json::Value| v.as_str().and_then(|t| Fen::parse_yuan(t).ok());
+    if let Some(lines) = v["lines"].as_object() {
+        for (line, value) in lines {
+            if let Some(m) = yuan(value) {
+                *sums.entry(line.clone()).or_default() += m;
+            }
+        }
+    }
+    if let Some(columns) = v["columns"].as_object() {
+        for (line, parts) in columns {
+            for (i, part) in parts.as_array().into_iter().flatten().enumerate() {
+                if let Some(m) = yuan(part) {
+                    *sums.entry(format!("{line}:{i}")).or_default() += m;
+                }
+            }
+        }
     }
 }
 

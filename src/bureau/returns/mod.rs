@@ -4,6 +4,7 @@
 
 mod draft;
 pub mod form;
+pub mod grid;
 pub mod import;
 mod payment;
 

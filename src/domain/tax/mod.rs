@@ -13,6 +13,7 @@ pub mod surcharges;
 pub mod vat_general;
 pub mod vat_small;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -91,6 +92,9 @@ pub struct Assessment {
     pub totals: Vec<(&'static str, Value)>,
     /// Catalogue keys of notes about the rules that applied (e.g. threshold exemption).
     pub notes: Vec<&'static str>,
+    /// Lines the form splits into two columns (the small-scale return's 货物及劳务 and
+    /// 服务、不动产和无形资产): each column's value; the line's value is their sum.
+    pub columns: Vec<(String, [Fen; 2])>,
 }
 
 impl Assessment {
@@ -102,6 +106,7 @@ impl Assessment {
             steps: Vec::new(),
             totals: Vec::new(),
             notes: Vec::new(),
+            columns: Vec::new(),
         }
     }
 
@@ -120,6 +125,27 @@ impl Assessment {
             formula: formula.into(),
         });
         amount
+    }
+
+    /// Record a form line split into two columns; returns the columns.
+    pub(crate) fn pair(
+        &mut self,
+        line: &str,
+        key: &'static str,
+        columns: [Fen; 2],
+        formula: impl Into<String>,
+    ) -> [Fen; 2] {
+        self.line(line, key, columns[0] + columns[1], formula);
+        self.columns.push((line.to_owned(), columns));
+        columns
+    }
+
+    /// A line's value in each column, when the form splits it.
+    pub fn columns_of(&self, line: &str) -> Option<[Fen; 2]> {
+        self.columns
+            .iter()
+            .find(|(l, _)| l == line)
+            .map(|(_, c)| *c)
     }
 
     /// Record a working item without a line number.
@@ -170,12 +196,19 @@ impl Assessment {
             policy: &'a [String],
             lines: Pairs<'a>,
             totals: Pairs<'a>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            columns: BTreeMap<&'a str, [String; 2]>,
         }
         let lines = self.lines();
         let form = Form {
             policy: &self.policy,
             lines: Pairs(&lines),
             totals: Pairs(&self.totals),
+            columns: self
+                .columns
+                .iter()
+                .map(|(l, c)| (l.as_str(), [c[0].to_string(), c[1].to_string()]))
+                .collect(),
         };
         serde_json::to_string(&form).unwrap_or_default()
     }

@@ -224,6 +224,68 @@ pub(in crate::http) struct Sheet {
     /// reduction), and what the rules in force say about this return.
     pub items: Vec<LineView>,
     pub notes: Vec<String>,
+    /// The form as the official grid lays it out, cell by cell.
+    #[schema(value_type = Object)]
+    pub grid: GridView,
+}
+
+/// A return's official grid, filled in.
+#[derive(Serialize)]
+pub(in crate::http) struct GridView {
+    /// The form version (`fixtures/forms`).
+    pub id: &'static str,
+    pub source: &'static str,
+    /// Catalogue key of what could not be confirmed against the official form.
+    pub unverified: Option<&'static str>,
+    pub line_first: bool,
+    /// How many value columns.
+    pub width: usize,
+    pub head: Vec<Vec<HeadView>>,
+    pub rows: Vec<RowView>,
+    /// Fields the engine needs that are not cells of the official grid.
+    pub extra: Vec<FieldView>,
+    /// The A200000's quarterly block.
+    pub quarters: Option<QuartersView>,
+}
+
+#[derive(Serialize)]
+pub(in crate::http) struct HeadView {
+    pub key: &'static str,
+    pub rows: usize,
+    pub cols: usize,
+}
+
+#[derive(Serialize)]
+pub(in crate::http) struct RowView {
+    /// A section heading's catalogue key (the row has no cells then).
+    pub section: Option<&'static str>,
+    pub line: &'static str,
+    pub label: &'static str,
+    pub cells: Vec<CellView>,
+}
+
+#[derive(Serialize)]
+pub(in crate::http) struct CellView {
+    /// `input`, `value` (computed), `zero` (read-only, no figures here) or `shaded` (——).
+    pub kind: &'static str,
+    pub span: usize,
+    /// `line/column`, for the page script.
+    pub id: String,
+    pub value: String,
+    pub field: Option<FieldView>,
+}
+
+/// 按季度填报信息: each quarter's start and end, the averages, the two answers.
+#[derive(Serialize)]
+pub(in crate::http) struct QuartersView {
+    /// Four quarters: `[headcount start, end, assets start, end]`, as text (empty after
+    /// this quarter).
+    pub filed: Vec<[String; 4]>,
+    /// The quarter being filed, 1–4.
+    pub current: u32,
+    pub avg_headcount: String,
+    pub avg_assets: String,
+    pub small_low_profit: Option<bool>,
 }
 
 /// The engine's working figures that are not lines of the form.
@@ -287,21 +349,27 @@ pub(in crate::http) fn sheet(
             .find(|p| p.field == name)
             .map(|p| problem_text(p, warning, lang))
     };
+    let field_view = |f: &form::Field| FieldView {
+        name: f.name,
+        line: f.line,
+        kind: f.kind,
+        required: f.required,
+        value: values.get(f.name).cloned().unwrap_or_default(),
+        error: text_at(&errors, f.name, false),
+        warning: text_at(&warnings, f.name, true),
+    };
+    let grid = grid_view(
+        basis,
+        kind,
+        worked.as_ref().ok(),
+        assessment.as_ref(),
+        &field_view,
+    );
     Sheet {
         kind: kind.as_str(),
         period: basis.period.to_string(),
-        fields: form::fields(kind)
-            .iter()
-            .map(|f| FieldView {
-                name: f.name,
-                line: f.line,
-                kind: f.kind,
-                required: f.required,
-                value: values.get(f.name).cloned().unwrap_or_default(),
-                error: text_at(&errors, f.name, false),
-                warning: text_at(&warnings, f.name, true),
-            })
-            .collect(),
+        grid,
+        fields: form::fields(kind).iter().map(field_view).collect(),
         lines: assessment.as_ref().map(lines_of).unwrap_or_default(),
         errors: errors
             .iter()
@@ -324,6 +392,160 @@ pub(in crate::http) fn sheet(
                     .collect()
             })
             .unwrap_or_default(),
+    }
+}
+
+/// Lay the return out on its official grid: typed cells with their problems, computed
+/// cells from the engine (and 本年累计 from the year's filed returns), shaded cells.
+fn grid_view(
+    basis: &Basis,
+    kind: ReturnKind,
+    figures: Option<&form::Figures>,
+    a: Option<&Assessment>,
+    field_view: &dyn Fn(&form::Field) -> FieldView,
+) -> GridView {
+    use crate::bureau::returns::grid::{self, CellKind, Column, Row};
+    use crate::domain::money::Fen;
+    use crate::domain::tax::Value;
+    let g = grid::grid_for(kind, basis.period);
+    let derived = match (figures, a) {
+        (Some(f), Some(a)) => basis.derived(kind, f, a),
+        _ => Default::default(),
+    };
+    let empty = Default::default();
+    let earlier = basis.earlier.get(&kind).unwrap_or(&empty);
+    // this period's value of an engine line (or a part of it)
+    let now = |engine: &str, part: Option<usize>| -> Option<Value> {
+        let a = a?;
+        if let Some(m) = derived.get(engine) {
+            return Some(Value::Money(*m));
+        }
+        match part {
+            Some(i) => a
+                .columns_of(engine)
+                .map(|c| Value::Money(c[i]))
+                .or(Some(Value::Money(Fen::ZERO))),
+            None => Some(a.line_value(engine).unwrap_or(Value::Money(Fen::ZERO))),
+        }
+    };
+    let field_of = |name: &str| form::fields(kind).iter().find(|f| f.name == name);
+    let rows = g
+        .rows
+        .iter()
+        .map(|r| match r {
+            Row::Section(key) => RowView {
+                section: Some(key.as_str()),
+                line: "",
+                label: "",
+                cells: Vec::new(),
+            },
+            Row::Line {
+                line,
+                label,
+                engine,
+                cells,
+            } => RowView {
+                section: None,
+                line: line.as_str(),
+                label: label.as_str(),
+                cells: cells
+                    .iter()
+                    .map(|c| {
+                        let column = g.columns[c.column];
+                        let id = format!("{line}/{}", c.column);
+                        let (kind, value, field) = match (&c.kind, column) {
+                            (CellKind::Shaded, _) => ("shaded", String::new(), None),
+                            (CellKind::Zero, _) | (_, Column::Zero) => {
+                                ("zero", Fen::ZERO.to_string(), None)
+                            }
+                            (CellKind::Input(name), _) => {
+                                ("input", String::new(), field_of(name).map(field_view))
+                            }
+                            (CellKind::Computed, Column::Now(part)) => (
+                                "value",
+                                now(engine, part).map(|v| v.to_string()).unwrap_or_default(),
+                                None,
+                            ),
+                            (CellKind::Computed, Column::YearToDate(part)) => {
+                                let key = match part {
+                                    Some(i) => format!("{engine}:{i}"),
+                                    None => engine.clone(),
+                                };
+                                let before = earlier.get(&key).copied().unwrap_or_default();
+                                let value = match now(engine, part) {
+                                    Some(Value::Money(m)) => (before + m).to_string(),
+                                    Some(other) => other.to_string(),
+                                    None => String::new(),
+                                };
+                                ("value", value, None)
+                            }
+                        };
+                        CellView {
+                            kind,
+                            span: c.span,
+                            id,
+                            value,
+                            field,
+                        }
+                    })
+                    .collect(),
+            },
+        })
+        .collect();
+    GridView {
+        id: &g.id,
+        source: &g.source,
+        unverified: g.unverified.as_deref(),
+        line_first: g.line_first,
+        width: g.columns.len(),
+        head: g
+            .head
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|h| HeadView {
+                        key: &h.key,
+                        rows: h.rows,
+                        cols: h.cols,
+                    })
+                    .collect()
+            })
+            .collect(),
+        rows,
+        extra: g.extra.iter().map(|f| field_view(f)).collect(),
+        quarters: g.quarters.then(|| quarters_view(basis, a)),
+    }
+}
+
+/// The A200000's quarterly block: the earlier quarters as filed, this one typed (its cells
+/// are the form's fields), the averages and the answer from the engine.
+fn quarters_view(basis: &Basis, a: Option<&Assessment>) -> QuartersView {
+    use crate::domain::tax::Value;
+    let filed = (0..4)
+        .map(|q| match basis.earlier_sizes.get(q) {
+            Some(s) => [
+                s.headcount_start.to_string(),
+                s.headcount_end.to_string(),
+                s.assets_start.to_string(),
+                s.assets_end.to_string(),
+            ],
+            None => Default::default(),
+        })
+        .collect();
+    let item = |key: &str| {
+        a.and_then(|a| a.steps.iter().find(|s| s.key == key))
+            .map(|s| s.value.to_string())
+            .unwrap_or_default()
+    };
+    QuartersView {
+        filed,
+        current: basis.period.first_month().month.div_ceil(3),
+        avg_headcount: item("cit.avg_headcount"),
+        avg_assets: item("cit.avg_assets"),
+        small_low_profit: a.and_then(|a| match a.total_value("small_low_profit") {
+            Some(Value::Flag(b)) => Some(b),
+            _ => None,
+        }),
     }
 }
 
