@@ -107,12 +107,21 @@ impl Bot {
         let form = self.get("form", &form_path).await?;
         let mut values = form_values(&form);
         let unbilled = get("UNBILLED");
+        // the small-scale return's goods column (货物及劳务) when the company sells goods
+        let in_goods = ["goods_sales_3pct_special", "goods_sales_3pct_other"]
+            .iter()
+            .any(|f| values.get(*f).and_then(|v| yuan_to_fen(v)).unwrap_or(0) != 0);
+        let field = if in_goods {
+            "goods_sales_3pct_other"
+        } else {
+            "sales_3pct_other"
+        };
         let sales = values
-            .get("sales_3pct_other")
+            .get(field)
             .and_then(|v| yuan_to_fen(v))
             .unwrap_or(0)
             + yuan_to_fen(&unbilled).unwrap_or(0);
-        values.insert("sales_3pct_other".into(), fen_to_yuan(sales));
+        values.insert(field.into(), fen_to_yuan(sales));
         self.post(
             "calculate",
             &format!("{form_path}/calculate"),

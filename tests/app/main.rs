@@ -18,6 +18,7 @@ mod courses;
 mod crash;
 mod culture_fee;
 mod filing_labs;
+mod grids;
 mod hardening;
 mod messages;
 mod pages;

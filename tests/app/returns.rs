@@ -106,8 +106,7 @@ fn expected_vat_small(app: &TestApp) -> taxlab::domain::tax::Assessment {
             column.sales_3pct_special = special;
             column.sales_3pct_other = other;
             input.tier = Some(co.tier);
-            Ok(vat_small::assess(Policy::embedded(), &input)
-            .unwrap())
+            Ok(vat_small::assess(Policy::embedded(), &input).unwrap())
         })
         .unwrap()
 }

@@ -69,9 +69,22 @@ async fn trainee_files_the_quarterly_vat_return_gets_the_receipt_and_pays() {
     assert_ne!(total, "—", "the prefilled form is worked through");
     screenshot(&c, "62-return-form").await;
 
-    // the lines follow the figures as they are typed (the server computes)
+    // the form is the official grid: 25 lines, two columns this period and two year to date;
+    // the company trades goods, so its sales are in the 货物及劳务 column
+    wait_for(&c, "#grid tr[data-line='25'] td.shaded").await;
+    assert!(
+        c.find(Locator::Css("#grid td[data-cell='15/0'] input"))
+            .await
+            .is_err(),
+        "a computed cell cannot be typed in"
+    );
+    let tax = value_of(&c, "#grid td[data-cell='15/0'] .num").await;
+    // the computed cells follow the figures as they are typed into the cells (the server
+    // computes)
     let other = c
-        .find(Locator::Css("#f-sales_3pct_other"))
+        .find(Locator::Css(
+            "#grid td[data-cell='3/0'] #f-goods_sales_3pct_other",
+        ))
         .await
         .unwrap()
         .prop("value")
@@ -79,15 +92,17 @@ async fn trainee_files_the_quarterly_vat_return_gets_the_receipt_and_pays() {
         .unwrap()
         .unwrap();
     // a leading 1 adds a million yuan of sales
-    retype(&c, "sales_3pct_other", &format!("1{other}")).await;
+    retype(&c, "goods_sales_3pct_other", &format!("1{other}")).await;
     let bigger = changes(&c, "#total-due", &total).await;
     assert_ne!(bigger, total);
+    let more_tax = changes(&c, "#grid td[data-cell='15/0'] .num", &tax).await;
+    assert_ne!(more_tax, tax);
     // a mistake is shown at its field, live
     retype(&c, "prepaid_tax", "12.345").await;
-    wait_for(&c, "tr.invalid #f-prepaid_tax").await;
+    wait_for(&c, "td.invalid #f-prepaid_tax").await;
     assert!(text(&c).await.contains("金额最多保留两位小数"));
     retype(&c, "prepaid_tax", "0").await;
-    retype(&c, "sales_3pct_other", &other).await;
+    retype(&c, "goods_sales_3pct_other", &other).await;
     changes(&c, "#total-due", &bigger).await;
     assert_no_console_errors(&c, "form typing").await;
 
@@ -124,7 +139,7 @@ async fn trainee_files_the_quarterly_vat_return_gets_the_receipt_and_pays() {
     wait_for(&c, "input[name='mode'][value='amend']").await;
     assert!(text(&c).await.contains("提交更正申报"));
     retype(&c, "other_exempt_sales", "1000").await;
-    retype(&c, "sales_3pct_other", &format!("1{other}")).await;
+    retype(&c, "goods_sales_3pct_other", &format!("1{other}")).await;
     changes(&c, "#total-due", &total).await;
     click(&c, "button[value='submit']").await;
     c.accept_alert().await.unwrap();

@@ -536,7 +536,10 @@ impl Basis {
         let culture_fee_local_cut = scope.record()?.culture_fee_local_cut;
         let mut earlier: BTreeMap<ReturnKind, BTreeMap<String, Fen>> = BTreeMap::new();
         for ((kind, _), id) in of_year {
-            add_filed(earlier.entry(kind).or_default(), &scope.return_assessment(id)?);
+            add_filed(
+                earlier.entry(kind).or_default(),
+                &scope.return_assessment(id)?,
+            );
         }
         let carried = match last_vat {
             Some(id) => stored_total(&scope.return_assessment(id)?, "carry_forward_credit"),
@@ -594,10 +597,19 @@ impl Basis {
                 set("lease_5pct_special", self.invoiced_lease_special);
                 set("lease_5pct_other", self.invoiced_lease_other);
                 let mut trial = Figures::default();
-                trial.0.insert(col.other, Figure::Money(self.invoiced_other));
-                trial.0.insert(col.special, Figure::Money(self.invoiced_special));
-                trial.0.insert("lease_5pct_special", Figure::Money(self.invoiced_lease_special));
-                trial.0.insert("lease_5pct_other", Figure::Money(self.invoiced_lease_other));
+                trial
+                    .0
+                    .insert(col.other, Figure::Money(self.invoiced_other));
+                trial
+                    .0
+                    .insert(col.special, Figure::Money(self.invoiced_special));
+                trial.0.insert(
+                    "lease_5pct_special",
+                    Figure::Money(self.invoiced_lease_special),
+                );
+                trial
+                    .0
+                    .insert("lease_5pct_other", Figure::Money(self.invoiced_lease_other));
                 let placed = self.small_placement(&trial);
                 let line = |l: &str| placed.get(l).copied().unwrap_or_default();
                 set(col.other, self.invoiced_other - line("10") - line("11"));
@@ -865,7 +877,12 @@ impl Basis {
 
     /// What the grid's computed cells show besides the engine's lines: a goods seller's
     /// 应税货物销售额 (the general return's line 2), the 2025 A200000's 营业利润.
-    pub fn derived(&self, kind: ReturnKind, f: &Figures, a: &Assessment) -> BTreeMap<&'static str, Fen> {
+    pub fn derived(
+        &self,
+        kind: ReturnKind,
+        f: &Figures,
+        a: &Assessment,
+    ) -> BTreeMap<&'static str, Fen> {
         let mut out = BTreeMap::new();
         match kind {
             ReturnKind::VatGeneral => {

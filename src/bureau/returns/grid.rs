@@ -202,7 +202,9 @@ impl RawGrid {
                             name => {
                                 let f = field(kind, name)?;
                                 if !matches!(columns.get(at), Some(Column::Now(_))) || span != 1 {
-                                    return Err(format!("line {line}: {name} is not in a column of this period"));
+                                    return Err(format!(
+                                        "line {line}: {name} is not in a column of this period"
+                                    ));
                                 }
                                 CellKind::Input(f.name)
                             }
@@ -215,7 +217,10 @@ impl RawGrid {
                         at += span;
                     }
                     if at != columns.len() {
-                        return Err(format!("line {line}: {at} cells for {} columns", columns.len()));
+                        return Err(format!(
+                            "line {line}: {at} cells for {} columns",
+                            columns.len()
+                        ));
                     }
                     rows.push(Row::Line {
                         engine: r.engine.unwrap_or_else(|| line.clone()),
@@ -329,10 +334,38 @@ mod tests {
     }
 
     #[test]
+    fn every_text_of_every_grid_is_in_the_catalogue() {
+        let c = crate::i18n::Catalog::embedded();
+        for g in grids() {
+            let mut keys = vec![format!("form.source.{}", g.id)];
+            keys.extend(g.unverified.clone());
+            keys.extend(g.head.iter().flatten().map(|h| h.key.clone()));
+            for r in &g.rows {
+                keys.push(match r {
+                    Row::Section(k) => k.clone(),
+                    Row::Line { label, .. } => label.clone(),
+                });
+            }
+            for f in g.extra.iter().map(|f| f.name).chain(g.cell_fields()) {
+                keys.push(format!("returns.field.{f}"));
+            }
+            for k in keys {
+                assert!(c.has(&k), "{}: {k} is not in the catalogue", g.id);
+            }
+        }
+    }
+
+    #[test]
     fn the_a200000_version_follows_the_period() {
         // 公告2025年第17号: from the 2025 Q3 prepayment on
-        let q2 = grid_for(ReturnKind::CitQuarterly, TaxPeriod::parse("2025Q2").unwrap());
-        let q3 = grid_for(ReturnKind::CitQuarterly, TaxPeriod::parse("2025Q3").unwrap());
+        let q2 = grid_for(
+            ReturnKind::CitQuarterly,
+            TaxPeriod::parse("2025Q2").unwrap(),
+        );
+        let q3 = grid_for(
+            ReturnKind::CitQuarterly,
+            TaxPeriod::parse("2025Q3").unwrap(),
+        );
         assert_eq!(q2.id, "cit-2021");
         assert_eq!(q3.id, "cit-2025");
         assert_eq!(q2.lines().count(), 16);

@@ -139,7 +139,11 @@ pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, Poli
     } else {
         zero
     };
-    let lease_taxed = if under { Fen::ZERO } else { input.lease_5pct_other };
+    let lease_taxed = if under {
+        Fen::ZERO
+    } else {
+        input.lease_5pct_other
+    };
     // 小微企业免税 (at or below the threshold) or 未达起征点 (below it)
     let small = matches!(rule.threshold_rule, ThresholdRule::AtOrBelow);
     let (l10_3, l10_5, l11_3, l11_5) = if small {
@@ -148,7 +152,12 @@ pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, Poli
         (zero, zero, exempt_3, exempt_lease)
     };
 
-    let l2 = a.pair("2", "vat_small.line.2", each(cols, |c| c.sales_3pct_special), "");
+    let l2 = a.pair(
+        "2",
+        "vat_small.line.2",
+        each(cols, |c| c.sales_3pct_special),
+        "",
+    );
     let l3 = a.pair("3", "vat_small.line.3", taxed_3, "");
     let l1 = a.pair("1", "vat_small.line.1", add(l2, l3), "L2 + L3");
     let l5 = a.pair(
@@ -172,7 +181,12 @@ pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, Poli
         add(each(cols, |c| c.other_exempt_sales), exempt_policy),
         "",
     );
-    a.pair("9", "vat_small.line.9", add(add(l10, l11), l12), "L10 + L11 + L12");
+    a.pair(
+        "9",
+        "vat_small.line.9",
+        add(add(l10, l11), l12),
+        "L10 + L11 + L12",
+    );
 
     let tax = |s3: Pair, s5: Pair| -> Pair {
         [
@@ -252,7 +266,8 @@ pub fn assess(policy: &Policy, input: &VatSmallInput) -> Result<Assessment, Poli
     }
     // where the form puts the exempt 3% sales and rent (the form's placement checks)
     a.total("rent_exempt", sum(exempt_lease));
-    a.totals.push(("exempt_on_line_10", super::Value::Flag(small)));
+    a.totals
+        .push(("exempt_on_line_10", super::Value::Flag(small)));
     a.total("vat_payable", l20);
     a.total("vat_due", l22);
     a.total("surcharges", surcharge_total);
