@@ -412,7 +412,13 @@ pub fn calculate(tax: CalcTax, input: &Json, lang: Lang) -> Result<Json, CalcErr
                 }
             };
             f.finish()?;
-            cit::assess(policy, &input)?
+            let mut a = cit::assess(policy, &input)?;
+            // numbered as the period's A200000 (2021 form, or 公告2025年第17号's)
+            crate::bureau::returns::grid::renumber(
+                &mut a,
+                crate::domain::entities::ReturnKind::CitQuarterly,
+            );
+            a
         }
         CalcTax::Surcharges => {
             let period = f.period("period", PeriodKind::Any)?;

@@ -62,11 +62,12 @@ fn calc_reproduces_every_worked_example() {
         s["lines"],
         serde_json::json!({"1": "140.00", "2": "60.00", "3": "40.00", "4": "240.00"})
     );
+    // 2025Q4: the A200000 of 公告2025年第17号 (27 应纳所得税额, 28 减免所得税额)
     let c = calc("cit-quarterly");
     assert_eq!(
         (
-            c["lines"]["11"].as_str(),
-            c["lines"]["12"].as_str(),
+            c["lines"]["27"].as_str(),
+            c["lines"]["28"].as_str(),
             c["totals"]["tax"].as_str()
         ),
         (Some("500000.00"), Some("400000.00"), Some("100000.00"))

@@ -116,10 +116,7 @@ impl Bot {
         } else {
             "sales_3pct_other"
         };
-        let sales = values
-            .get(field)
-            .and_then(|v| yuan_to_fen(v))
-            .unwrap_or(0)
+        let sales = values.get(field).and_then(|v| yuan_to_fen(v)).unwrap_or(0)
             + yuan_to_fen(&unbilled).unwrap_or(0);
         values.insert(field.into(), fen_to_yuan(sales));
         self.post(

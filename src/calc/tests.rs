@@ -63,9 +63,10 @@ fn cit_worked_example() {
         json!({"period": "2025Q4", "revenue": "9000000", "cost": "6000000", "total_profit": "2000000", "small_low_profit": true}),
     )
     .unwrap();
-    assert_eq!(out["lines"]["11"], "500000.00");
-    assert_eq!(out["lines"]["12"], "400000.00");
-    assert_eq!(out["lines"]["10"], "25%");
+    // numbered as the 2025 A200000 (公告2025年第17号): 26 税率, 27 应纳, 28 减免
+    assert_eq!(out["lines"]["27"], "500000.00");
+    assert_eq!(out["lines"]["28"], "400000.00");
+    assert_eq!(out["lines"]["26"], "25%");
     assert_eq!(out["totals"]["tax"], "100000.00");
 }
 

@@ -91,10 +91,11 @@ pub fn generate(
         if quarter.quarters_to_date() == 1 {
             paid_this_year = Fen::ZERO;
         }
-        let a = cit::assess(
+        let mut a = cit::assess(
             policy,
             &cit_input(company, business, quarter, paid_this_year),
         )?;
+        crate::bureau::returns::grid::renumber(&mut a, ReturnKind::CitQuarterly);
         let due = a.money("tax_due");
         paid_this_year += due;
         let last = quarter.next() == business.due_cit;

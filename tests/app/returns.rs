@@ -306,14 +306,15 @@ async fn a_cit_prepayment_is_computed_from_the_ledger_to_the_fen() {
         )
         .await;
     assert_eq!(status, 200, "{receipt}");
-    let line15 = receipt["lines"]
+    // 本期应补（退）所得税额: line 32 of the 2025 A200000 (公告2025年第17号)
+    let due = receipt["lines"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|l| l["line"] == "15")
+        .find(|l| l["line"] == "32")
         .unwrap();
     assert_eq!(
-        Fen::parse_yuan(line15["value"].as_str().unwrap()).unwrap(),
+        Fen::parse_yuan(due["value"].as_str().unwrap()).unwrap(),
         expected.money("tax_due")
     );
     assert_eq!(
@@ -772,7 +773,7 @@ async fn the_cit_size_test_averages_each_quarters_own_figures() {
         }
     };
     let f = form(&api, "cit_quarterly").await;
-    let relief = |sheet: &Value| line_of(sheet, "12");
+    let relief = |sheet: &Value| line_of(sheet, "28");
     let before = calc(values(&f)).await;
     assert!(
         relief(&before) > Fen::ZERO,
@@ -852,7 +853,7 @@ async fn a_monthly_general_taxpayers_surcharges_follow_its_latest_cit_finding() 
     // its latest CIT return (2026Q2) found it a small low-profit enterprise: halved
     let (status, q2) = api.get("/api/v1/returns/cit_quarterly/2026Q2").await;
     assert_eq!(status, 200, "{q2}");
-    let relief = line_of(&q2, "12");
+    let relief = line_of(&q2, "28");
     assert!(relief > Fen::ZERO, "{q2}");
     // corrected to 900 people: no longer small, the surcharges are due in full
     let mut v = values(&q2);

@@ -676,7 +676,7 @@ impl Basis {
             ReturnKind::VatSmall => vat_small::assess(policy, &self.small_input(f)),
             ReturnKind::CitQuarterly => {
                 let size = size_of(f);
-                cit::assess(
+                let mut a = cit::assess(
                     policy,
                     &CitInput {
                         period: self.period,
@@ -695,7 +695,10 @@ impl Basis {
                             self.earlier_sizes.iter().copied().chain([size]).collect(),
                         ),
                     },
-                )
+                )?;
+                // numbered as the period's A200000 numbers its lines
+                super::grid::renumber(&mut a, kind);
+                Ok(a)
             }
             ReturnKind::CultureFee => culture_fee::assess(
                 policy,

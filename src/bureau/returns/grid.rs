@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::form::{Field, fields};
 use crate::domain::entities::ReturnKind;
 use crate::domain::period::{TaxPeriod, YearMonth};
+use crate::domain::tax::Assessment;
 
 const FILES: &[&str] = &[
     include_str!("../../../fixtures/forms/vat_small.toml"),
@@ -65,6 +66,8 @@ pub enum Row {
         label: String,
         /// The engine's line (or derived figure) the computed cells show.
         engine: String,
+        /// Whether the file names `engine` (a renumbering grid maps only those).
+        mapped: bool,
         cells: Vec<Cell>,
     },
 }
@@ -79,6 +82,8 @@ pub struct Grid {
     /// Catalogue key of what could not be confirmed from the official form.
     pub unverified: Option<String>,
     pub line_first: bool,
+    /// The engine's lines are renumbered to this version's (see `renumber`).
+    pub renumber: bool,
     pub quarters: bool,
     pub columns: Vec<Column>,
     pub head: Vec<Vec<HeadCell>>,
@@ -102,6 +107,8 @@ struct RawGrid {
     unverified: Option<String>,
     #[serde(default)]
     line_first: bool,
+    #[serde(default)]
+    renumber: bool,
     #[serde(default)]
     quarters: bool,
     columns: Vec<String>,
@@ -223,6 +230,7 @@ impl RawGrid {
                         ));
                     }
                     rows.push(Row::Line {
+                        mapped: r.engine.is_some(),
                         engine: r.engine.unwrap_or_else(|| line.clone()),
                         line,
                         label,
@@ -232,20 +240,79 @@ impl RawGrid {
                 _ => return Err("a row is a section or a line with label and cells".into()),
             }
         }
-        Ok(Grid {
+        let grid = Grid {
             id: self.id,
             kind,
             from,
             source: self.source,
             unverified: self.unverified,
             line_first: self.line_first,
+            renumber: self.renumber,
             quarters: self.quarters,
             columns,
             head,
             extra,
             rows,
-        })
+        };
+        if grid.renumber {
+            let map = grid.engine_lines();
+            let mapped = grid
+                .rows
+                .iter()
+                .filter(|r| {
+                    matches!(r, Row::Line { engine, mapped: true, .. }
+                        if engine.chars().all(|c| c.is_ascii_digit()))
+                })
+                .count();
+            let mut targets: Vec<&str> = map.values().copied().collect();
+            targets.sort_unstable();
+            targets.dedup();
+            if targets.len() != mapped || map.len() != mapped {
+                return Err("an engine line is shown on two lines".into());
+            }
+        }
+        Ok(grid)
     }
+}
+
+/// Number the engine's lines (and the line references in its working) as the form version
+/// of the assessment's period does, when that version renumbers (the A200000s).
+pub fn renumber(a: &mut Assessment, kind: ReturnKind) {
+    let g = grid_for(kind, a.period);
+    if !g.renumber {
+        return;
+    }
+    let map = g.engine_lines();
+    for s in &mut a.steps {
+        if let Some(n) = s.line.as_deref().and_then(|l| map.get(l)) {
+            s.line = Some((*n).to_owned());
+        }
+        s.formula = renumber_refs(&s.formula, &map);
+    }
+}
+
+/// `L9 − L10` with the lines mapped.
+fn renumber_refs(text: &str, map: &BTreeMap<&str, &str>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        out.push(c);
+        if c != 'L' {
+            continue;
+        }
+        let start = i + 1;
+        let mut end = start;
+        while let Some((j, d)) = chars.peek().copied() {
+            if !d.is_ascii_digit() {
+                break;
+            }
+            end = j + 1;
+            chars.next();
+        }
+        let digits = &text[start..end];
+        out.push_str(map.get(digits).copied().unwrap_or(digits));
+    }
+    out
 }
 
 /// Every form version, by kind and then by the month it starts.
@@ -282,6 +349,33 @@ pub fn grid_for(kind: ReturnKind, period: TaxPeriod) -> &'static Grid {
 }
 
 impl Grid {
+    /// The engine's lines this version shows under other numbers: engine line → its line.
+    fn engine_lines(&self) -> BTreeMap<&str, &str> {
+        self.rows
+            .iter()
+            .filter_map(|r| match r {
+                Row::Line {
+                    line,
+                    engine,
+                    mapped: true,
+                    ..
+                } if engine.chars().all(|c| c.is_ascii_digit()) => {
+                    Some((engine.as_str(), line.as_str()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The engine line a row's computed cells read (after [`renumber`], the row's own).
+    pub fn reads<'a>(&self, line: &'a str, engine: &'a str) -> &'a str {
+        if self.renumber && engine.chars().all(|c| c.is_ascii_digit()) {
+            line
+        } else {
+            engine
+        }
+    }
+
     /// The fields typed into the grid's cells.
     pub fn cell_fields(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.rows.iter().flat_map(|r| match r {
@@ -353,6 +447,55 @@ mod tests {
                 assert!(c.has(&k), "{}: {k} is not in the catalogue", g.id);
             }
         }
+    }
+
+    #[test]
+    fn the_a200000_lines_and_working_are_renumbered_to_the_version() {
+        use crate::domain::money::Fen;
+        use crate::domain::tax::cit::{CitInput, QuarterSize, SmallLowProfit, assess};
+        use crate::domain::tax::{Policy, Value};
+        let input = |period: &str| CitInput {
+            period: TaxPeriod::parse(period).unwrap(),
+            revenue: Fen::from_yuan(1_000_000),
+            cost: Fen::from_yuan(600_000),
+            total_profit: Fen::from_yuan(400_000),
+            specific_business_income: Fen::ZERO,
+            non_taxable_income: Fen::ZERO,
+            exempt_income: Fen::ZERO,
+            accelerated_depreciation: Fen::ZERO,
+            loss_offset: Fen::ZERO,
+            prepaid_tax: Fen::ZERO,
+            specific_prepaid_tax: Fen::ZERO,
+            restricted_industry: false,
+            small_low_profit: SmallLowProfit::FromSize(vec![QuarterSize::steady(10, Fen::ZERO)]),
+        };
+        let due = |a: &Assessment, line: &str| match a.line_value(line) {
+            Some(Value::Money(m)) => m,
+            other => panic!("{line}: {other:?}"),
+        };
+        // the same amounts; 本期应补（退） is line 16 on the 2021 form, 32 on the 2025 one
+        let mut q2 = assess(Policy::embedded(), &input("2025Q2")).unwrap();
+        renumber(&mut q2, ReturnKind::CitQuarterly);
+        let mut q3 = assess(Policy::embedded(), &input("2025Q3")).unwrap();
+        renumber(&mut q3, ReturnKind::CitQuarterly);
+        assert_eq!(due(&q2, "16"), q2.money("tax_due"));
+        assert_eq!(due(&q3, "32"), q3.money("tax_due"));
+        assert_eq!(due(&q2, "16"), due(&q3, "32"));
+        assert_eq!(due(&q3, "18"), Fen::from_yuan(400_000), "利润总额");
+        let formula = |a: &Assessment, line: &str| {
+            a.steps
+                .iter()
+                .find(|s| s.line.as_deref() == Some(line))
+                .unwrap()
+                .formula
+                .clone()
+        };
+        assert_eq!(formula(&q2, "10"), "L3 + L4 − L5 − L7 − L6 − L9");
+        assert!(formula(&q3, "25").starts_with("L18 + L19 − L20"));
+        assert_eq!(
+            renumber_refs("max(L9, 0) × 25%", &BTreeMap::from([("9", "25")])),
+            "max(L25, 0) × 25%"
+        );
     }
 
     #[test]

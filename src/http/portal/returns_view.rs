@@ -444,6 +444,7 @@ fn grid_view(
                 label,
                 engine,
                 cells,
+                ..
             } => RowView {
                 section: None,
                 line: line.as_str(),
@@ -451,6 +452,7 @@ fn grid_view(
                 cells: cells
                     .iter()
                     .map(|c| {
+                        let engine = g.reads(line, engine);
                         let column = g.columns[c.column];
                         let id = format!("{line}/{}", c.column);
                         let (kind, value, field) = match (&c.kind, column) {
@@ -469,7 +471,7 @@ fn grid_view(
                             (CellKind::Computed, Column::YearToDate(part)) => {
                                 let key = match part {
                                     Some(i) => format!("{engine}:{i}"),
-                                    None => engine.clone(),
+                                    None => engine.to_owned(),
                                 };
                                 let before = earlier.get(&key).copied().unwrap_or_default();
                                 let value = match now(engine, part) {
