@@ -8,5 +8,6 @@ pub mod login;
 pub mod messages;
 pub mod overview;
 pub mod passwords;
+pub mod queries;
 pub mod returns;
 pub mod staff;

@@ -119,6 +119,10 @@ impl Modify for Tokens {
         super::api_returns::agreement,
         super::api_returns::template,
         super::api_returns::import,
+        super::api_queries::query,
+        super::api_queries::export,
+        super::api_queries::invoice,
+        super::api_queries::credit,
     ),
     components(schemas(
         ApiErrorBody,

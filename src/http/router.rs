@@ -10,8 +10,8 @@ use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 
 use super::{
-    AppState, api, api_bureau, api_console, api_labs, api_portal, api_returns, console, course,
-    home, labs, pages, portal,
+    AppState, api, api_bureau, api_console, api_labs, api_portal, api_queries, api_returns,
+    console, course, home, labs, pages, portal,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -135,6 +135,13 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/switch", post(portal::switch))
         .route("/portal/logout", post(portal::logout))
         .route("/portal/returns", get(portal::returns_page))
+        .route("/portal/query", get(portal::query_menu))
+        .route("/portal/tax", get(portal::tax_menu))
+        .route("/portal/public", get(portal::public_menu))
+        .route("/portal/query/credit", get(portal::credit_page))
+        .route("/portal/query/{name}", get(portal::query_page))
+        .route("/portal/query/{name}/export", get(portal::query_export))
+        .route("/portal/query/invoice/{number}", get(portal::invoice_page))
         .route(
             "/portal/returns/{kind}/{period}",
             get(portal::form_page_get).post(portal::form_page_post),
@@ -162,6 +169,10 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/payments/agreement", post(portal::agreement_post))
         .route("/portal/payments/{number}", get(portal::payment_page))
         .route("/api/v1/returns", get(api_returns::list))
+        .route("/api/v1/queries/credit", get(api_queries::credit))
+        .route("/api/v1/queries/{name}", get(api_queries::query))
+        .route("/api/v1/queries/{name}/export", get(api_queries::export))
+        .route("/api/v1/invoices/{number}", get(api_queries::invoice))
         .route("/api/v1/returns/{kind}/{period}", get(api_returns::form))
         .route(
             "/api/v1/returns/{kind}/{period}/template",

@@ -117,7 +117,9 @@ fn return_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<FiledReturn, Sto
     })())
 }
 
-fn payment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<PaymentRecord, StoreError>> {
+pub(super) fn payment_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<Result<PaymentRecord, StoreError>> {
     let (item, due, paid): (String, String, Option<String>) = (r.get(2)?, r.get(4)?, r.get(5)?);
     let (id, filing_id, amount, fee) = (r.get(0)?, r.get(1)?, r.get(3)?, r.get(6)?);
     Ok((|| {

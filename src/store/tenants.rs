@@ -19,6 +19,35 @@ fn bad(what: &str, value: &str) -> StoreError {
     StoreError::BadData(format!("{what}: {value:?}"))
 }
 
+/// The columns `id, direction, number, kind, issued_on, counterparty_name,
+/// counterparty_uscc, item, amount_fen, rate_ppm, tax_fen` of an invoice.
+pub(super) const INVOICE_COLUMNS: &str = "id, direction, number, kind, issued_on, counterparty_name, counterparty_uscc, item, amount_fen, rate_ppm, tax_fen";
+
+/// An invoice from a row of [`INVOICE_COLUMNS`].
+pub(super) fn invoice_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<Result<Stored<Invoice>, StoreError>> {
+    let (dir, no, kind, issued, cp_uscc): (String, String, String, String, String) =
+        (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(6)?);
+    Ok((|| {
+        Ok(Stored {
+            id: r.get(0)?,
+            value: Invoice {
+                direction: parse_opt("direction", &dir, InvoiceDirection::parse)?,
+                number: parse_with("invoice number", &no, InvoiceNo::parse)?,
+                kind: parse_opt("invoice kind", &kind, InvoiceKind::parse)?,
+                issued_on: date(&issued)?,
+                counterparty_name: r.get(5)?,
+                counterparty_uscc: parse_with("uscc", &cp_uscc, Uscc::parse)?,
+                item: r.get(7)?,
+                amount: Fen::new(r.get(8)?),
+                rate: Rate::from_ppm(r.get(9)?),
+                tax: Fen::new(r.get(10)?),
+            },
+        })
+    })())
+}
+
 pub(super) fn date(text: &str) -> Result<NaiveDate, StoreError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad("date", text))
 }
@@ -268,34 +297,14 @@ impl<'c> TenantScope<'c> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<Stored<Invoice>>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, direction, number, kind, issued_on, counterparty_name, counterparty_uscc, item, amount_fen, rate_ppm, tax_fen
-             FROM invoices WHERE tenant_id = ?1 AND company_id = ?2 AND issued_on BETWEEN ?3 AND ?4 ORDER BY issued_on, id",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {INVOICE_COLUMNS}
+             FROM invoices WHERE tenant_id = ?1 AND company_id = ?2 AND issued_on BETWEEN ?3 AND ?4 ORDER BY issued_on, id"
+        ))?;
         let rows = stmt
             .query_map(
                 params![self.t(), company.0, from.to_string(), to.to_string()],
-                |r| {
-                    let (dir, no, kind, issued, cp_uscc): (String, String, String, String, String) =
-                        (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(6)?);
-                    Ok((|| {
-                        Ok(Stored {
-                            id: r.get(0)?,
-                            value: Invoice {
-                                direction: parse_opt("direction", &dir, InvoiceDirection::parse)?,
-                                number: parse_with("invoice number", &no, InvoiceNo::parse)?,
-                                kind: parse_opt("invoice kind", &kind, InvoiceKind::parse)?,
-                                issued_on: date(&issued)?,
-                                counterparty_name: r.get(5)?,
-                                counterparty_uscc: parse_with("uscc", &cp_uscc, Uscc::parse)?,
-                                item: r.get(7)?,
-                                amount: Fen::new(r.get(8)?),
-                                rate: Rate::from_ppm(r.get(9)?),
-                                tax: Fen::new(r.get(10)?),
-                            },
-                        })
-                    })())
-                },
+                invoice_row,
             )?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().collect()

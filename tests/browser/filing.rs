@@ -57,7 +57,10 @@ async fn trainee_files_the_quarterly_vat_return_gets_the_receipt_and_pays() {
     enter_sandbox(&c, &app).await;
     let (uscc, mobile) = clerk(&app);
     first_login(&c, &uscc, &mobile).await;
-    click(&c, "nav.menu a[href='/portal/returns']").await;
+    // 【我要办税】—【税费申报及缴纳】
+    click(&c, "nav.menu a[href='/portal/tax']").await;
+    wait_for(&c, "#tax-menu").await;
+    click(&c, "#tax-menu a[href='/portal/returns']").await;
     wait_for(&c, "#returns").await;
     assert!(text(&c).await.contains("未申报"));
     assert_no_console_errors(&c, "returns").await;
@@ -153,6 +156,24 @@ async fn trainee_files_the_quarterly_vat_return_gets_the_receipt_and_pays() {
     .await;
     wait_for(&c, "#payment").await;
     assert_no_console_errors(&c, "correction paid").await;
+
+    // 【我要查询】: the filing and its correction, then the payments
+    click(&c, "nav.menu a[href='/portal/query']").await;
+    wait_for(&c, "#query-menu").await;
+    click(&c, "#query-menu a[href='/portal/query/filings']").await;
+    wait_for(&c, "#result-table").await;
+    let found = text(&c).await;
+    assert!(
+        found.contains("更正申报表") && found.contains(&number),
+        "{found}"
+    );
+    screenshot(&c, "69-query-filings").await;
+    c.goto(&app.url("/portal/query/payments?item=vat"))
+        .await
+        .unwrap();
+    wait_for(&c, "#result-table").await;
+    assert!(text(&c).await.contains("电子缴款书"));
+    assert_no_console_errors(&c, "queries").await;
     c.close().await.unwrap();
 }
 
@@ -177,5 +198,13 @@ async fn the_filing_pages_are_usable_in_english_on_a_tablet() {
     c.accept_alert().await.unwrap();
     wait_for(&c, "#receipt").await;
     english_and_fits(&c, &ui, "receipt", "67-tablet-receipt").await;
+    for (path, shot) in [
+        ("/portal/query", "69-tablet-query"),
+        ("/portal/query/invoices", "69-tablet-invoices"),
+        ("/portal/query/credit", "69-tablet-credit"),
+    ] {
+        c.goto(&app.url(path)).await.unwrap();
+        english_and_fits(&c, &ui, path, shot).await;
+    }
     c.close().await.unwrap();
 }

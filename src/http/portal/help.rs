@@ -78,7 +78,8 @@ async fn page(
 ) -> Result<Response, AppError> {
     let (demo, now) = (state.tenant(), state.clock.now());
     let question = asked.clone();
-    let (phone, reply_id) = state
+    let token = super::cookie(headers, super::SESSION_COOKIE).unwrap_or_default();
+    let (phone, reply_id, who) = state
         .db
         .run_write(move |s| {
             let scope = s.tenant(demo);
@@ -86,7 +87,9 @@ async fn page(
                 Some(q) => answer_traced(&scope, now, q)?.map(|e| e.id.clone()),
                 None => None,
             };
-            Ok((phone_view(&scope, lang)?, reply))
+            // the logged-in frame for a trainee who is logged in
+            let who = super::menus::signed_in(&scope, now, &token)?;
+            Ok((phone_view(&scope, lang)?, reply, who))
         })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
@@ -99,9 +102,13 @@ async fn page(
         frame: Frame {
             csrf,
             phone,
-            crumbs: vec!["portal.crumb.home", "portal.crumb.help"],
-            active: "help",
-            who: None,
+            crumbs: vec![
+                "portal.crumb.home",
+                "portal.crumb.public",
+                "portal.crumb.help",
+            ],
+            active: "public",
+            who,
             sandbox: state.bar(lang),
         },
         q,

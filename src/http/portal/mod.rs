@@ -3,7 +3,9 @@
 //! Until classrooms exist every visitor works in the demo tenant.
 
 mod help;
+mod menus;
 mod messages;
+mod queries;
 mod recovery;
 mod returns;
 mod returns_import;
@@ -15,8 +17,13 @@ mod workbench;
 
 pub(super) use help::{answer_traced, search_views};
 pub use help::{ask, help};
+pub use menus::{public_menu, tax_menu};
 pub(super) use messages::{Inbox, Item, Opened, announcement_item, inbox, open};
 pub use messages::{announcement, list as messages, message};
+pub use queries::{
+    credit_page, export_page as query_export, invoice_page, menu as query_menu, query_page,
+};
+pub(super) use queries::{export as query_csv, filter_text};
 pub use recovery::*;
 pub use returns::{
     agreement_post, calculate, form_page_get, form_page_post, pay_post, payment_page, receipt_page,

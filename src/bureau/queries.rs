@@ -1,0 +1,869 @@
+//! 我要查询: the company's own records as the bureau's 一户式查询 shows them — its filings
+//! (申报信息查询), payments (缴款信息查询), arrears with the late fee to date (欠税信息查询) and
+//! invoices (发票信息查询) — filtered, paged ten to a page, and exported whole. Everything is
+//! read through the session's tenant and company; nothing here writes.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::entities::{Invoice, InvoiceDirection, InvoiceKind, ReturnKind, TaxItem};
+use crate::domain::money::Fen;
+use crate::domain::period::{TaxPeriod, YearMonth};
+use crate::domain::tax::{Policy, late_fee};
+use crate::store::{CompanyId, StoreError, TenantScope};
+
+/// Rows to a page, as the bureau pages them (共 N 项数据 · 10 条/页).
+pub const PAGE_SIZE: usize = 10;
+/// The most rows one export holds.
+pub const EXPORT_MAX: usize = 5_000;
+/// The longest date range a query takes.
+const MAX_RANGE_DAYS: i64 = 3 * 366;
+/// The longest counterparty name searched for.
+const MAX_TEXT_CHARS: usize = 50;
+/// The largest amount a filter takes, in yuan.
+const MAX_AMOUNT_YUAN: i64 = 1_000_000_000_000;
+
+/// The queries of 我要查询 that are tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Query {
+    Filings,
+    Payments,
+    Arrears,
+    Invoices,
+}
+
+impl Query {
+    pub const ALL: [Query; 4] = [
+        Query::Filings,
+        Query::Payments,
+        Query::Arrears,
+        Query::Invoices,
+    ];
+
+    pub fn parse(text: &str) -> Option<Query> {
+        Query::ALL.into_iter().find(|q| q.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Query::Filings => "filings",
+            Query::Payments => "payments",
+            Query::Arrears => "arrears",
+            Query::Invoices => "invoices",
+        }
+    }
+
+    /// The filters the query offers (their names in [`Params`]).
+    pub fn filters(self) -> &'static [&'static str] {
+        match self {
+            Query::Filings => &[
+                "kind",
+                "period_from",
+                "period_to",
+                "date_from",
+                "date_to",
+                "correction",
+            ],
+            Query::Payments => &["item", "date_from", "date_to"],
+            Query::Arrears => &["item"],
+            Query::Invoices => &[
+                "direction",
+                "invoice_kind",
+                "date_from",
+                "date_to",
+                "counterparty",
+                "amount_min",
+                "amount_max",
+            ],
+        }
+    }
+
+    /// The columns of its table: catalogue keys `query.col.<name>`.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Query::Filings => &[
+                "kind",
+                "filed_on",
+                "period_from",
+                "period_to",
+                "total_due",
+                "correction",
+                "filing_no",
+            ],
+            Query::Payments => &[
+                "item",
+                "kind",
+                "period",
+                "amount",
+                "late_fee",
+                "due_on",
+                "paid_on",
+                "remittance",
+            ],
+            Query::Arrears => &[
+                "item",
+                "kind",
+                "period",
+                "due_on",
+                "amount",
+                "days_late",
+                "late_fee_to_date",
+            ],
+            Query::Invoices => &[
+                "number",
+                "issued_on",
+                "direction",
+                "invoice_kind",
+                "counterparty",
+                "counterparty_uscc",
+                "amount",
+                "rate",
+                "tax",
+            ],
+        }
+    }
+}
+
+/// The filters as typed (a query string or a JSON request's parameters), every one text.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Params {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub item: String,
+    #[serde(default)]
+    pub period_from: String,
+    #[serde(default)]
+    pub period_to: String,
+    #[serde(default)]
+    pub date_from: String,
+    #[serde(default)]
+    pub date_to: String,
+    #[serde(default)]
+    pub correction: String,
+    #[serde(default)]
+    pub direction: String,
+    #[serde(default)]
+    pub invoice_kind: String,
+    #[serde(default)]
+    pub counterparty: String,
+    #[serde(default)]
+    pub amount_min: String,
+    #[serde(default)]
+    pub amount_max: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+/// The filters read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub kind: Option<ReturnKind>,
+    pub item: Option<TaxItem>,
+    pub period_from: Option<YearMonth>,
+    pub period_to: Option<YearMonth>,
+    pub date_from: NaiveDate,
+    pub date_to: NaiveDate,
+    /// `Some(true)`: corrections only; `Some(false)`: first filings only.
+    pub correction: Option<bool>,
+    pub direction: Option<InvoiceDirection>,
+    pub invoice_kind: Option<InvoiceKind>,
+    pub counterparty: Option<String>,
+    pub amount_min: Option<Fen>,
+    pub amount_max: Option<Fen>,
+    pub page: usize,
+}
+
+/// A filter that cannot be read; its text is `query.error.<code>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FilterProblem {
+    pub field: &'static str,
+    pub code: &'static str,
+}
+
+fn problem(field: &'static str, code: &'static str) -> FilterProblem {
+    FilterProblem { field, code }
+}
+
+fn parse_date(text: &str, field: &'static str) -> Result<Option<NaiveDate>, FilterProblem> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let d = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| problem(field, "date"))?;
+    if !(2000..=2100).contains(&d.year()) {
+        return Err(problem(field, "date_range"));
+    }
+    Ok(Some(d))
+}
+
+fn parse_month(text: &str, field: &'static str) -> Result<Option<YearMonth>, FilterProblem> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let m = YearMonth::parse(text).map_err(|_| problem(field, "month"))?;
+    if !(2000..=2100).contains(&m.year) {
+        return Err(problem(field, "date_range"));
+    }
+    Ok(Some(m))
+}
+
+fn parse_amount(text: &str, field: &'static str) -> Result<Option<Fen>, FilterProblem> {
+    let text = text.trim().replace([',', '，'], "");
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let a = Fen::parse_yuan(&text).map_err(|_| problem(field, "amount"))?;
+    if a.is_negative() || a > Fen::from_yuan(MAX_AMOUNT_YUAN) {
+        return Err(problem(field, "amount_range"));
+    }
+    Ok(Some(a))
+}
+
+/// The value, or `None` with the problem kept.
+fn keep<T>(problems: &mut Vec<FilterProblem>, r: Result<Option<T>, FilterProblem>) -> Option<T> {
+    r.unwrap_or_else(|p| {
+        problems.push(p);
+        None
+    })
+}
+
+fn parse_choice<T>(
+    text: &str,
+    field: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, FilterProblem> {
+    match text.trim() {
+        "" | "all" => Ok(None),
+        t => parse(t).map(Some).ok_or(problem(field, "choice")),
+    }
+}
+
+impl Params {
+    /// Read the filters a query offers (the others are ignored), every problem at its field.
+    /// Dates default to the first of January last year until the sandbox date.
+    pub fn read(&self, q: Query, today: NaiveDate) -> Result<Filter, Vec<FilterProblem>> {
+        let mut problems = Vec::new();
+        let offered = q.filters();
+        // a filter the query does not offer is ignored
+        let text = |field: &str, value: &str| -> String {
+            if offered.contains(&field) {
+                value.to_owned()
+            } else {
+                String::new()
+            }
+        };
+        let p = &mut problems;
+        let kind = keep(
+            p,
+            parse_choice(&text("kind", &self.kind), "kind", ReturnKind::parse),
+        );
+        let item = keep(
+            p,
+            parse_choice(&text("item", &self.item), "item", TaxItem::parse),
+        );
+        let period_from = keep(
+            p,
+            parse_month(&text("period_from", &self.period_from), "period_from"),
+        );
+        let period_to = keep(
+            p,
+            parse_month(&text("period_to", &self.period_to), "period_to"),
+        );
+        let date_from = keep(
+            p,
+            parse_date(&text("date_from", &self.date_from), "date_from"),
+        );
+        let date_to = keep(p, parse_date(&text("date_to", &self.date_to), "date_to"));
+        let correction = keep(
+            p,
+            parse_choice(
+                &text("correction", &self.correction),
+                "correction",
+                |t| match t {
+                    "1" | "true" | "correction" => Some(true),
+                    "0" | "false" | "first" => Some(false),
+                    _ => None,
+                },
+            ),
+        );
+        let direction = keep(
+            p,
+            parse_choice(
+                &text("direction", &self.direction),
+                "direction",
+                InvoiceDirection::parse,
+            ),
+        );
+        let invoice_kind = keep(
+            p,
+            parse_choice(
+                &text("invoice_kind", &self.invoice_kind),
+                "invoice_kind",
+                InvoiceKind::parse,
+            ),
+        );
+        let amount_min = keep(
+            p,
+            parse_amount(&text("amount_min", &self.amount_min), "amount_min"),
+        );
+        let amount_max = keep(
+            p,
+            parse_amount(&text("amount_max", &self.amount_max), "amount_max"),
+        );
+        let cp_t = text("counterparty", &self.counterparty);
+        let counterparty = {
+            let t = cp_t.trim();
+            if t.chars().count() > MAX_TEXT_CHARS || t.chars().any(char::is_control) {
+                problems.push(problem("counterparty", "text"));
+                None
+            } else {
+                Some(t.to_owned()).filter(|t| !t.is_empty())
+            }
+        };
+        let page = match self.page.trim() {
+            "" => 1,
+            t => match t.parse::<usize>() {
+                Ok(n) if (1..=100_000).contains(&n) => n,
+                _ => {
+                    problems.push(problem("page", "page"));
+                    1
+                }
+            },
+        };
+        let default_from = NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap_or(today);
+        let (date_from, date_to) = (date_from.unwrap_or(default_from), date_to.unwrap_or(today));
+        if problems.iter().all(|p| !p.field.starts_with("date")) {
+            if date_from > date_to {
+                problems.push(problem("date_to", "date_order"));
+            } else if (date_to - date_from).num_days() > MAX_RANGE_DAYS {
+                problems.push(problem("date_to", "date_span"));
+            }
+        }
+        if let (Some(a), Some(b)) = (period_from, period_to)
+            && a > b
+        {
+            problems.push(problem("period_to", "period_order"));
+        }
+        if let (Some(a), Some(b)) = (amount_min, amount_max)
+            && a > b
+        {
+            problems.push(problem("amount_max", "amount_order"));
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Filter {
+            kind,
+            item,
+            period_from,
+            period_to,
+            date_from,
+            date_to,
+            correction,
+            direction,
+            invoice_kind,
+            counterparty,
+            amount_min,
+            amount_max,
+            page,
+        })
+    }
+}
+
+/// One filing (every version: a correction is its own row).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FilingRow {
+    #[schema(value_type = String)]
+    pub kind: ReturnKind,
+    pub period: String,
+    pub period_from: String,
+    pub period_to: String,
+    pub filed_on: String,
+    pub version: u32,
+    /// A correction (更正申报) rather than the first filing.
+    pub correction: bool,
+    pub total_due: String,
+    /// The 申报序号 (returns filed before the sandbox's history have none).
+    pub filing_no: Option<String>,
+}
+
+/// One tax item of a return and its payment.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PaymentRow {
+    #[schema(value_type = String)]
+    pub item: TaxItem,
+    #[schema(value_type = String)]
+    pub kind: ReturnKind,
+    pub period: String,
+    pub amount: String,
+    pub late_fee: String,
+    pub due_on: String,
+    pub paid_on: Option<String>,
+    /// The 电子缴款书 that paid it, when paid in the sandbox.
+    pub remittance: Option<String>,
+}
+
+/// Tax due and unpaid past its deadline, with the late fee to the sandbox date.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ArrearsRow {
+    #[schema(value_type = String)]
+    pub item: TaxItem,
+    #[schema(value_type = String)]
+    pub kind: ReturnKind,
+    pub period: String,
+    pub due_on: String,
+    pub amount: String,
+    pub days_late: i64,
+    pub late_fee_to_date: String,
+}
+
+/// An invoice issued or received.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct InvoiceRow {
+    pub number: String,
+    pub issued_on: String,
+    #[schema(value_type = String)]
+    pub direction: InvoiceDirection,
+    #[schema(value_type = String)]
+    pub invoice_kind: InvoiceKind,
+    pub counterparty: String,
+    pub counterparty_uscc: String,
+    pub item: String,
+    pub amount: String,
+    pub rate: String,
+    pub tax: String,
+}
+
+impl From<&Invoice> for InvoiceRow {
+    fn from(i: &Invoice) -> InvoiceRow {
+        InvoiceRow {
+            number: i.number.to_string(),
+            issued_on: i.issued_on.to_string(),
+            direction: i.direction,
+            invoice_kind: i.kind,
+            counterparty: i.counterparty_name.clone(),
+            counterparty_uscc: i.counterparty_uscc.to_string(),
+            item: i.item.clone(),
+            amount: i.amount.to_string(),
+            rate: i.rate.to_string(),
+            tax: i.tax.to_string(),
+        }
+    }
+}
+
+/// The rows of a query, every one that matches (the caller pages or exports them).
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Rows {
+    Filings(Vec<FilingRow>),
+    Payments(Vec<PaymentRow>),
+    Arrears(Vec<ArrearsRow>),
+    Invoices(Vec<InvoiceRow>),
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Filings(r) => r.len(),
+            Rows::Payments(r) => r.len(),
+            Rows::Arrears(r) => r.len(),
+            Rows::Invoices(r) => r.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Rows `from..to` only.
+    pub fn slice(self, from: usize, to: usize) -> Rows {
+        fn cut<T>(v: Vec<T>, from: usize, to: usize) -> Vec<T> {
+            v.into_iter()
+                .skip(from)
+                .take(to.saturating_sub(from))
+                .collect()
+        }
+        match self {
+            Rows::Filings(r) => Rows::Filings(cut(r, from, to)),
+            Rows::Payments(r) => Rows::Payments(cut(r, from, to)),
+            Rows::Arrears(r) => Rows::Arrears(cut(r, from, to)),
+            Rows::Invoices(r) => Rows::Invoices(cut(r, from, to)),
+        }
+    }
+}
+
+/// One page of a query's answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub query: Query,
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    pub rows: Rows,
+}
+
+/// Page `filter.page` of the rows (the last page when asked beyond it).
+pub fn page(q: Query, rows: Rows, filter: &Filter) -> Answer {
+    let total = rows.len();
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let page = filter.page.min(pages);
+    let from = (page - 1) * PAGE_SIZE;
+    Answer {
+        query: q,
+        total,
+        page,
+        pages,
+        rows: rows.slice(from, from + PAGE_SIZE),
+    }
+}
+
+/// Every row of the query that matches the filter, newest first.
+pub fn run(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    q: Query,
+    f: &Filter,
+    today: NaiveDate,
+) -> Result<Rows, StoreError> {
+    Ok(match q {
+        Query::Filings => Rows::Filings(filings(scope, company, f)?),
+        Query::Payments => Rows::Payments(payments(scope, company, f)?),
+        Query::Arrears => Rows::Arrears(arrears(scope, company, f, today)?),
+        Query::Invoices => Rows::Invoices(invoices(scope, company, f)?),
+    })
+}
+
+fn in_periods(f: &Filter, p: TaxPeriod) -> bool {
+    f.period_from.is_none_or(|m| p.last_month() >= m)
+        && f.period_to.is_none_or(|m| p.first_month() <= m)
+}
+
+fn filings(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    f: &Filter,
+) -> Result<Vec<FilingRow>, StoreError> {
+    let mut rows: Vec<FilingRow> = scope
+        .return_heads_of(company)?
+        .into_iter()
+        .filter(|r| f.kind.is_none_or(|k| k == r.kind))
+        .filter(|r| in_periods(f, r.period))
+        .filter(|r| r.filed_on >= f.date_from && r.filed_on <= f.date_to)
+        .filter(|r| f.correction.is_none_or(|c| c == (r.version > 1)))
+        .map(|r| FilingRow {
+            kind: r.kind,
+            period: r.period.to_string(),
+            period_from: r.period.first_day().to_string(),
+            period_to: r.period.last_day().to_string(),
+            filed_on: r.filed_on.to_string(),
+            version: r.version,
+            correction: r.version > 1,
+            total_due: r.total_due.to_string(),
+            filing_no: r.filing_no,
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (&b.filed_on, &b.period, b.version).cmp(&(&a.filed_on, &a.period, a.version))
+    });
+    Ok(rows)
+}
+
+fn payments(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    f: &Filter,
+) -> Result<Vec<PaymentRow>, StoreError> {
+    let mut rows: Vec<PaymentRow> = scope
+        .payments_of(company)?
+        .into_iter()
+        .filter(|p| f.item.is_none_or(|i| i == p.payment.item))
+        .filter(|p| {
+            // paid ones by the day they were paid, the rest by their deadline
+            let day = p.payment.paid_on.unwrap_or(p.payment.due_on);
+            day >= f.date_from && day <= f.date_to
+        })
+        .map(|p| PaymentRow {
+            item: p.payment.item,
+            kind: p.kind,
+            period: p.period.to_string(),
+            amount: p.payment.amount.to_string(),
+            late_fee: p.payment.late_fee.to_string(),
+            due_on: p.payment.due_on.to_string(),
+            paid_on: p.payment.paid_on.map(|d| d.to_string()),
+            remittance: p.remittance,
+        })
+        .collect();
+    rows.sort_by(|a, b| (&b.due_on, &b.period).cmp(&(&a.due_on, &a.period)));
+    Ok(rows)
+}
+
+fn arrears(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    f: &Filter,
+    today: NaiveDate,
+) -> Result<Vec<ArrearsRow>, StoreError> {
+    let policy = Policy::embedded();
+    let mut rows = Vec::new();
+    for p in scope.payments_of(company)? {
+        let pay = &p.payment;
+        if pay.paid_on.is_some() || pay.due_on >= today || pay.amount <= Fen::ZERO {
+            continue;
+        }
+        if f.item.is_some_and(|i| i != pay.item) {
+            continue;
+        }
+        // a rule missing for the dates shows no fee rather than failing the query
+        let fee = late_fee::fee(policy, pay.amount, pay.due_on, today).unwrap_or_default();
+        rows.push(ArrearsRow {
+            item: pay.item,
+            kind: p.kind,
+            period: p.period.to_string(),
+            due_on: pay.due_on.to_string(),
+            amount: pay.amount.to_string(),
+            days_late: late_fee::days_late(pay.due_on, today),
+            late_fee_to_date: fee.to_string(),
+        });
+    }
+    rows.sort_by(|a, b| (&a.due_on, &a.period).cmp(&(&b.due_on, &b.period)));
+    Ok(rows)
+}
+
+fn invoices(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    f: &Filter,
+) -> Result<Vec<InvoiceRow>, StoreError> {
+    let needle = f.counterparty.as_deref().map(str::to_lowercase);
+    let mut rows: Vec<InvoiceRow> = scope
+        .invoices(company, f.date_from, f.date_to)?
+        .iter()
+        .map(|s| &s.value)
+        .filter(|i| f.direction.is_none_or(|d| d == i.direction))
+        .filter(|i| f.invoice_kind.is_none_or(|k| k == i.kind))
+        .filter(|i| f.amount_min.is_none_or(|m| i.amount >= m))
+        .filter(|i| f.amount_max.is_none_or(|m| i.amount <= m))
+        .filter(|i| {
+            needle.as_deref().is_none_or(|n| {
+                i.counterparty_name.to_lowercase().contains(n)
+                    || i.counterparty_uscc.as_str().to_lowercase().contains(n)
+            })
+        })
+        .map(InvoiceRow::from)
+        .collect();
+    rows.reverse();
+    Ok(rows)
+}
+
+/// One invoice of the company by its number, if it has it.
+pub fn invoice(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    number: &str,
+) -> Result<Option<InvoiceRow>, StoreError> {
+    Ok(scope
+        .invoice_by_number(company, number)?
+        .as_ref()
+        .map(InvoiceRow::from))
+}
+
+/// A deduction from the credit score (扣分): what happened, for which period, how many points.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Deduction {
+    pub on: String,
+    #[schema(value_type = String)]
+    pub kind: crate::domain::entities::CreditEventKind,
+    pub period: String,
+    pub points: u32,
+}
+
+/// The points deducted in one year (the chart of the history).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct YearDeducted {
+    pub year: i32,
+    pub points: u32,
+}
+
+/// 纳税信用信息查询: the grade and score of the last evaluated year, the profile in force and
+/// its ranking, what the grade brings, every deduction, and the points by year.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CreditRecord {
+    pub grade: String,
+    pub score: u32,
+    /// The year the grade evaluates (评价年度): the year before the sandbox date's.
+    pub evaluated_year: i32,
+    /// `course` or `national`.
+    pub profile: String,
+    /// The grades best first, as the profile in force ranks them.
+    pub ranking: Vec<String>,
+    /// What the grade brings (catalogue keys `credit.benefit.<key>`).
+    pub benefits: Vec<String>,
+    pub deductions: Vec<Deduction>,
+    pub by_year: Vec<YearDeducted>,
+    /// The largest single deduction, if any.
+    pub largest: Option<Deduction>,
+}
+
+/// The company's credit record on the sandbox date.
+pub fn credit(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    today: NaiveDate,
+) -> Result<CreditRecord, StoreError> {
+    let co = scope.company(company)?.value;
+    let kind = scope.record()?.credit_profile;
+    let profile = Policy::embedded().credit_profile(kind);
+    let deductions: Vec<Deduction> = scope
+        .credit_events(company)?
+        .into_iter()
+        .rev()
+        .map(|e| Deduction {
+            on: e.on.to_string(),
+            kind: e.kind,
+            period: e.period.to_string(),
+            points: e.points,
+        })
+        .collect();
+    let mut by_year: Vec<YearDeducted> = Vec::new();
+    for e in scope.credit_events(company)? {
+        match by_year.iter_mut().find(|y| y.year == e.on.year()) {
+            Some(y) => y.points += e.points,
+            None => by_year.push(YearDeducted {
+                year: e.on.year(),
+                points: e.points,
+            }),
+        }
+    }
+    by_year.sort_by_key(|y| y.year);
+    let largest = deductions.iter().max_by_key(|d| d.points).cloned();
+    Ok(CreditRecord {
+        grade: co.credit_grade.to_string(),
+        score: co.credit_score,
+        evaluated_year: today.year() - 1,
+        profile: kind.as_str().to_owned(),
+        ranking: profile.grade.iter().map(|g| g.grade.clone()).collect(),
+        benefits: profile
+            .grade(co.credit_grade)
+            .map(|g| g.benefits.clone())
+            .unwrap_or_default(),
+        deductions,
+        by_year,
+        largest,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 10, 12).unwrap()
+    }
+
+    #[test]
+    fn every_benefit_event_column_and_error_has_its_text() {
+        let c = crate::i18n::Catalog::embedded();
+        let p = Policy::embedded();
+        for kind in [
+            crate::domain::tax::credit::CreditProfileKind::Course,
+            crate::domain::tax::credit::CreditProfileKind::National,
+        ] {
+            for g in &p.credit_profile(kind).grade {
+                for b in &g.benefits {
+                    assert!(c.has(&format!("credit.benefit.{b}")), "{b}");
+                }
+            }
+        }
+        for e in ["late_filing", "late_payment", "arrears"] {
+            assert!(c.has(&format!("credit.event.{e}")), "{e}");
+        }
+        for q in Query::ALL {
+            assert!(c.has(&format!("query.name.{}", q.as_str())));
+            for col in q.columns() {
+                assert!(c.has(&format!("query.col.{col}")), "{col}");
+            }
+        }
+        for code in [
+            "date", "date_range", "month", "amount", "amount_range", "choice", "text", "page",
+            "date_order", "date_span", "period_order", "amount_order",
+        ] {
+            assert!(c.has(&format!("query.error.{code}")), "{code}");
+        }
+    }
+
+    #[test]
+    fn dates_default_to_last_january_until_today() {
+        let f = Params::default().read(Query::Filings, today()).unwrap();
+        assert_eq!(f.date_from.to_string(), "2025-01-01");
+        assert_eq!(f.date_to, today());
+        assert_eq!(f.page, 1);
+    }
+
+    #[test]
+    fn every_bad_filter_is_a_problem_at_its_field() {
+        let p = Params {
+            kind: "vat_big".into(),
+            period_from: "2026-13".into(),
+            date_from: "2026-02-30".into(),
+            amount_min: "-1".into(),
+            page: "0".into(),
+            ..Params::default()
+        };
+        let problems = p.read(Query::Filings, today()).unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field).collect();
+        // amount_min is not a filter of 申报信息查询: ignored
+        assert_eq!(fields, ["kind", "period_from", "date_from", "page"]);
+        let p = Params {
+            date_from: "2020-01-01".into(),
+            date_to: "2026-01-01".into(),
+            ..Params::default()
+        };
+        assert_eq!(
+            p.read(Query::Invoices, today()).unwrap_err(),
+            [problem("date_to", "date_span")]
+        );
+        let p = Params {
+            date_from: "2026-05-01".into(),
+            date_to: "2026-04-01".into(),
+            amount_min: "9".into(),
+            amount_max: "1".into(),
+            counterparty: "x".repeat(51),
+            ..Params::default()
+        };
+        let codes: Vec<&str> = p
+            .read(Query::Invoices, today())
+            .unwrap_err()
+            .iter()
+            .map(|p| p.code)
+            .collect();
+        assert_eq!(codes, ["text", "date_order", "amount_order"]);
+    }
+
+    #[test]
+    fn a_page_beyond_the_last_shows_the_last() {
+        let rows = Rows::Arrears(
+            (0..23)
+                .map(|i| ArrearsRow {
+                    item: TaxItem::Vat,
+                    kind: ReturnKind::VatSmall,
+                    period: i.to_string(),
+                    due_on: String::new(),
+                    amount: String::new(),
+                    days_late: 0,
+                    late_fee_to_date: String::new(),
+                })
+                .collect(),
+        );
+        let f = Params {
+            page: "9".into(),
+            ..Params::default()
+        }
+        .read(Query::Arrears, today())
+        .unwrap();
+        let a = page(Query::Arrears, rows, &f);
+        assert_eq!((a.total, a.pages, a.page, a.rows.len()), (23, 3, 3, 3));
+    }
+}

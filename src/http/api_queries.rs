@@ -1,0 +1,169 @@
+//! 我要查询 as JSON: each query's page of rows (or every row as CSV), an invoice, and the
+//! credit record. The same filters, tenant and company scope as the pages. Needs
+//! `X-Sandbox-Token` and a completed login's bearer token.
+
+use axum::Json;
+use axum::extract::{Path, Query as QueryString};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::api_portal::{Bearer, refusal};
+use super::error::ApiErrorBody;
+use super::portal::{Refusal, filing_read, filter_text, query_csv};
+use super::sandbox::Desk;
+use super::{AppError, ReqLang};
+use crate::bureau::queries::{self, FilterProblem, Params, Query};
+use crate::i18n::Lang;
+
+/// A refusal: no usable bureau session, or filters that cannot be read (422 with every
+/// problem at its field).
+fn refused(r: Refusal, lang: Lang) -> Response {
+    match r {
+        Refusal::Login(e) => refusal(&e, lang).as_json().into_response(),
+        Refusal::Return(_) => AppError::internal(lang).as_json().into_response(),
+    }
+}
+
+fn bad_filter(problems: &[FilterProblem], lang: Lang) -> Response {
+    let list: Vec<_> = problems
+        .iter()
+        .map(|p| json!({ "field": p.field, "code": p.code, "message": filter_text(p, lang) }))
+        .collect();
+    let first = &problems[0];
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({
+            "code": "bad_filter",
+            "message": filter_text(first, lang),
+            "field": first.field,
+            "problems": list,
+        })),
+    )
+        .into_response()
+}
+
+fn query_of(name: &str, lang: Lang) -> Result<Query, AppError> {
+    Query::parse(name).ok_or_else(|| AppError::not_found(lang).as_json())
+}
+
+type Params_ = Result<QueryString<Params>, axum::extract::rejection::QueryRejection>;
+
+/// `GET /api/v1/queries/{name}`.
+#[utoipa::path(get, path = "/api/v1/queries/{name}", tag = "queries", security(("sandbox" = [], "bureau" = [])),
+    params(("name" = String, Path, description = "`filings` (申报信息查询), `payments` (缴款信息查询), `arrears` (欠税信息查询) or `invoices` (发票信息查询)"),
+        ("kind" = Option<String>, Query, description = "filings: vat_small, vat_general, cit_quarterly, culture_fee"),
+        ("item" = Option<String>, Query, description = "payments, arrears: vat, urban_maintenance, education, local_education, cit, culture_fee"),
+        ("period_from" = Option<String>, Query, description = "filings: 税款所属期起, YYYY-MM"),
+        ("period_to" = Option<String>, Query, description = "filings: 税款所属期止, YYYY-MM"),
+        ("date_from" = Option<String>, Query, description = "filings, payments, invoices: YYYY-MM-DD; default 1 January last year"),
+        ("date_to" = Option<String>, Query, description = "YYYY-MM-DD; default the sandbox date; at most three years after date_from"),
+        ("correction" = Option<String>, Query, description = "filings: `first` or `correction`"),
+        ("direction" = Option<String>, Query, description = "invoices: `sales` or `purchase`"),
+        ("invoice_kind" = Option<String>, Query, description = "invoices: `special` or `ordinary`"),
+        ("counterparty" = Option<String>, Query, description = "invoices: part of the counterparty's name or 纳税人识别号 (≤ 50 characters)"),
+        ("amount_min" = Option<String>, Query, description = "invoices: amount excluding VAT, yuan"),
+        ("amount_max" = Option<String>, Query, description = "invoices: amount excluding VAT, yuan"),
+        ("page" = Option<String>, Query, description = "1 onwards; ten rows a page")),
+    description = "我要查询: one page (ten rows) of the company's filings, payments, arrears (with the late fee to the sandbox date) or invoices, newest first: `{query, total, page, pages, rows}`. A filter that cannot be read is 422 `bad_filter` with every problem at its field.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn query(
+    Path(name): Path<String>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+    q: Params_,
+) -> Response {
+    let query = match query_of(&name, lang) {
+        Ok(q) => q,
+        Err(e) => return e.into_response(),
+    };
+    let params = q.map(|QueryString(p)| p).unwrap_or_default();
+    let r = filing_read(&desk, lang, token, move |scope, who, _| {
+        Ok(match params.read(query, who.today) {
+            Ok(f) => {
+                let rows = queries::run(scope, who.company, query, &f, who.today)?;
+                Ok(queries::page(query, rows, &f))
+            }
+            Err(p) => Err(p),
+        })
+    })
+    .await;
+    match r {
+        Ok(Ok(Ok(answer))) => Json(answer).into_response(),
+        Ok(Ok(Err(problems))) => bad_filter(&problems, lang),
+        Ok(Err(r)) => refused(r, lang),
+        Err(e) => e.as_json().into_response(),
+    }
+}
+
+/// `GET /api/v1/queries/{name}/export`.
+#[utoipa::path(get, path = "/api/v1/queries/{name}/export", tag = "queries", security(("sandbox" = [], "bureau" = [])),
+    params(("name" = String, Path, description = "as for `/api/v1/queries/{name}`; the same filters")),
+    description = "导出: every row that matches (at most 5,000) as CSV, UTF-8 with a BOM, headed in the request's language.",
+    responses((status = 200, description = "text/csv"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn export(
+    Path(name): Path<String>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+    q: Params_,
+) -> Response {
+    let query = match query_of(&name, lang) {
+        Ok(q) => q,
+        Err(e) => return e.into_response(),
+    };
+    let params = q.map(|QueryString(p)| p).unwrap_or_default();
+    let r = filing_read(&desk, lang, token, move |scope, who, _| {
+        Ok(match params.read(query, who.today) {
+            Ok(f) => Ok(queries::run(scope, who.company, query, &f, who.today)?),
+            Err(p) => Err(p),
+        })
+    })
+    .await;
+    match r {
+        Ok(Ok(Ok(rows))) => query_csv(query, &rows.slice(0, queries::EXPORT_MAX), lang),
+        Ok(Ok(Err(problems))) => bad_filter(&problems, lang),
+        Ok(Err(r)) => refused(r, lang),
+        Err(e) => e.as_json().into_response(),
+    }
+}
+
+/// `GET /api/v1/invoices/{number}`.
+#[utoipa::path(get, path = "/api/v1/invoices/{number}", tag = "queries", security(("sandbox" = [], "bureau" = [])),
+    params(("number" = String, Path, description = "the invoice's 20-digit number")),
+    description = "发票信息查询: one invoice the company issued or received. Another company's number is 404.",
+    responses((status = 200, description = "Done", body = crate::bureau::queries::InvoiceRow), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn invoice(
+    Path(number): Path<String>,
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+) -> Response {
+    let r = filing_read(&desk, lang, token, move |scope, who, _| {
+        Ok(queries::invoice(scope, who.company, &number)?)
+    })
+    .await;
+    match r {
+        Ok(Ok(Some(i))) => Json(i).into_response(),
+        Ok(Ok(None)) => AppError::not_found(lang).as_json().into_response(),
+        Ok(Err(r)) => refused(r, lang),
+        Err(e) => e.as_json().into_response(),
+    }
+}
+
+/// `GET /api/v1/queries/credit`.
+#[utoipa::path(get, path = "/api/v1/queries/credit", tag = "queries", security(("sandbox" = [], "bureau" = [])),
+    description = "纳税信用信息查询: the grade and score of the last evaluated year, the credit profile in force (`course` or `national`) with its ranking best first, what the grade brings, every deduction and the points deducted by year.",
+    responses((status = 200, description = "Done", body = crate::bureau::queries::CreditRecord), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn credit(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -> Response {
+    let r = filing_read(&desk, lang, token, move |scope, who, _| {
+        Ok(queries::credit(scope, who.company, who.today)?)
+    })
+    .await;
+    match r {
+        Ok(Ok(c)) => Json(c).into_response(),
+        Ok(Err(r)) => refused(r, lang),
+        Err(e) => e.as_json().into_response(),
+    }
+}

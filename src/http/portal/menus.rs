@@ -1,0 +1,90 @@
+//! The bureau's top menus as pages: 【我要办税】 (needs a login) and 【公众服务】 (open to
+//! everyone; the logged-in frame when there is a session).
+
+use super::returns::refused_page;
+use super::returns_view::filing_read;
+use super::*;
+use crate::bureau::login;
+use crate::http::ReqLang;
+
+/// The person and company of a usable session, if the visitor has one.
+pub(super) fn signed_in(
+    scope: &TenantScope<'_>,
+    now: DateTime<Utc>,
+    token: &str,
+) -> Result<Option<Who>, StoreError> {
+    match login::session(scope, now, token) {
+        Ok(s) if s.stage == SessionStage::Active => {
+            Ok(Some(who(scope, s.person_id, s.company_id)?))
+        }
+        Ok(_) | Err(LoginError::SessionExpired) => Ok(None),
+        Err(LoginError::Store(e)) => Err(e),
+        Err(_) => Ok(None),
+    }
+}
+
+/// `GET /portal/tax`: 我要办税's menu.
+pub async fn tax_menu(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let (csrf, set) = csrf_token(&headers);
+    let d = desk.clone();
+    let found = filing_read(&desk, lang, token, move |scope, _, s| {
+        Ok(Frame {
+            csrf,
+            phone: phone_view(scope, lang)?,
+            crumbs: vec!["portal.crumb.home", "portal.crumb.tax"],
+            active: "tax",
+            who: Some(who(scope, s.person_id, s.company_id)?),
+            sandbox: d.bar(lang),
+        })
+    })
+    .await?;
+    match found {
+        Ok(frame) => render(
+            lang,
+            "/portal/tax",
+            "portal_tax.html",
+            frame,
+            set.into_iter().collect(),
+        ),
+        Err(r) => refused_page(r, lang),
+    }
+}
+
+/// `GET /portal/public`: 公众服务's menu, logged in or not.
+pub async fn public_menu(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let (tenant, now) = (desk.tenant(), desk.clock.now());
+    let (phone, who) = desk
+        .db
+        .run_mostly_read(move |s| {
+            let scope = s.tenant(tenant);
+            Ok((phone_view(&scope, lang)?, signed_in(&scope, now, &token)?))
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    let (csrf, set) = csrf_token(&headers);
+    let frame = Frame {
+        csrf,
+        phone,
+        crumbs: vec!["portal.crumb.home", "portal.crumb.public"],
+        active: "public",
+        who,
+        sandbox: desk.bar(lang),
+    };
+    render(
+        lang,
+        "/portal/public",
+        "portal_public.html",
+        frame,
+        set.into_iter().collect(),
+    )
+}
