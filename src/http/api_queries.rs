@@ -80,13 +80,8 @@ pub async fn query(
     };
     let params = q.map(|QueryString(p)| p).unwrap_or_default();
     let r = filing_read(&desk, lang, token, move |scope, who, _| {
-        Ok(match params.read(query, who.today) {
-            Ok(f) => {
-                let rows = queries::run(scope, who.company, query, &f, who.today)?;
-                Ok(queries::page(query, rows, &f))
-            }
-            Err(p) => Err(p),
-        })
+        Ok(queries::answer(scope, who, query, &params, "api")?
+            .map(|(rows, f)| queries::page(query, rows, &f)))
     })
     .await;
     match r {
@@ -115,10 +110,7 @@ pub async fn export(
     };
     let params = q.map(|QueryString(p)| p).unwrap_or_default();
     let r = filing_read(&desk, lang, token, move |scope, who, _| {
-        Ok(match params.read(query, who.today) {
-            Ok(f) => Ok(queries::run(scope, who.company, query, &f, who.today)?),
-            Err(p) => Err(p),
-        })
+        Ok(queries::answer(scope, who, query, &params, "export")?.map(|(rows, _)| rows))
     })
     .await;
     match r {
@@ -141,7 +133,7 @@ pub async fn invoice(
     Bearer(token): Bearer,
 ) -> Response {
     let r = filing_read(&desk, lang, token, move |scope, who, _| {
-        Ok(queries::invoice(scope, who.company, &number)?)
+        Ok(queries::invoice(scope, who, &number)?)
     })
     .await;
     match r {
@@ -158,7 +150,7 @@ pub async fn invoice(
     responses((status = 200, description = "Done", body = crate::bureau::queries::CreditRecord), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn credit(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -> Response {
     let r = filing_read(&desk, lang, token, move |scope, who, _| {
-        Ok(queries::credit(scope, who.company, who.today)?)
+        Ok(queries::credit(scope, who)?)
     })
     .await;
     match r {

@@ -169,6 +169,21 @@ async fn a_bad_filter_is_refused_at_its_field_in_chinese() {
     }
     let (status, _) = api.get("/api/v1/queries/secrets").await;
     assert_eq!(status, 404);
+    // each query is in the trace, a refused one with its problems (a lab grades from it)
+    let (ok, refused) = app
+        .db
+        .read(|s| {
+            let events = s.tenant(app.demo).trace_events()?;
+            let runs: Vec<_> = events.iter().filter(|e| e.action == "query.run").collect();
+            Ok((
+                runs.iter().filter(|e| e.result == "ok").count(),
+                runs.iter()
+                    .filter(|e| e.result == "bad_filter" && e.detail.contains("\"via\":\"api\""))
+                    .count(),
+            ))
+        })
+        .unwrap();
+    assert_eq!((ok, refused), (0, 7));
 }
 
 #[tokio::test]

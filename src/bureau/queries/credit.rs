@@ -1,10 +1,10 @@
 //! 纳税信用信息查询: the company's grade, the profile in force, its deductions.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use serde::Serialize;
 
 use crate::domain::tax::Policy;
-use crate::store::{CompanyId, StoreError, TenantScope};
+use crate::store::{StoreError, TenantScope};
 
 /// A deduction from the credit score (扣分): what happened, for which period, how many points.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -43,12 +43,19 @@ pub struct CreditRecord {
     pub largest: Option<Deduction>,
 }
 
-/// The company's credit record on the sandbox date.
+/// The company's credit record on the sandbox date (traced as `query.credit`).
 pub fn credit(
     scope: &TenantScope<'_>,
-    company: CompanyId,
-    today: NaiveDate,
+    who: &crate::bureau::returns::Filer,
 ) -> Result<CreditRecord, StoreError> {
+    scope.trace(
+        who.now,
+        Some(who.person),
+        "query.credit",
+        "ok",
+        &serde_json::json!({}),
+    )?;
+    let (company, today) = (who.company, who.today);
     let co = scope.company(company)?.value;
     let kind = scope.record()?.credit_profile;
     let profile = Policy::embedded().credit_profile(kind);

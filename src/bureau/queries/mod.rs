@@ -272,6 +272,44 @@ pub fn page(q: Query, rows: Rows, filter: &Filter) -> Answer {
     }
 }
 
+/// Answer a query as the filer: read the filters, find every matching row, and record it in
+/// the trace (`query.run`: the query, the filters as typed, the rows found, and `via` — the
+/// page, the API or an export), so a lab can check which queries a trainee ran. Filters that
+/// cannot be read are traced as refused and come back as problems.
+pub fn answer(
+    scope: &TenantScope<'_>,
+    who: &crate::bureau::returns::Filer,
+    q: Query,
+    params: &Params,
+    via: &'static str,
+) -> Result<Result<(Rows, Filter), Vec<FilterProblem>>, StoreError> {
+    match params.read(q, who.today) {
+        Ok(f) => {
+            let rows = run(scope, who.company, q, &f, who.today)?;
+            scope.trace(
+                who.now,
+                Some(who.person),
+                "query.run",
+                "ok",
+                &serde_json::json!({
+                    "query": q.as_str(), "params": params, "total": rows.len(), "via": via,
+                }),
+            )?;
+            Ok(Ok((rows, f)))
+        }
+        Err(problems) => {
+            scope.trace(
+                who.now,
+                Some(who.person),
+                "query.run",
+                "bad_filter",
+                &serde_json::json!({ "query": q.as_str(), "params": params, "problems": problems, "via": via }),
+            )?;
+            Ok(Err(problems))
+        }
+    }
+}
+
 /// Every row of the query that matches the filter, newest first.
 pub fn run(
     scope: &TenantScope<'_>,
@@ -410,16 +448,24 @@ fn invoices(
     Ok(rows)
 }
 
-/// One invoice of the company by its number, if it has it.
+/// One invoice of the company by its number, if it has it (traced as `query.invoice`).
 pub fn invoice(
     scope: &TenantScope<'_>,
-    company: CompanyId,
+    who: &crate::bureau::returns::Filer,
     number: &str,
 ) -> Result<Option<InvoiceRow>, StoreError> {
-    Ok(scope
-        .invoice_by_number(company, number)?
+    let found = scope
+        .invoice_by_number(who.company, number)?
         .as_ref()
-        .map(InvoiceRow::from))
+        .map(InvoiceRow::from);
+    scope.trace(
+        who.now,
+        Some(who.person),
+        "query.invoice",
+        if found.is_some() { "ok" } else { "not_found" },
+        &serde_json::json!({ "number": number.chars().take(40).collect::<String>() }),
+    )?;
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -454,8 +500,18 @@ mod tests {
             }
         }
         for code in [
-            "date", "date_range", "month", "amount", "amount_range", "choice", "text", "page",
-            "date_order", "date_span", "period_order", "amount_order",
+            "date",
+            "date_range",
+            "month",
+            "amount",
+            "amount_range",
+            "choice",
+            "text",
+            "page",
+            "date_order",
+            "date_span",
+            "period_order",
+            "amount_order",
         ] {
             assert!(c.has(&format!("query.error.{code}")), "{code}");
         }

@@ -305,14 +305,9 @@ pub async fn query_page(
                 query_crumb(query),
             ],
         )?;
-        let read: Result<Filter, Vec<FilterProblem>> = params.read(query, who.today);
-        let answer: Result<(Answer, Filter), Vec<FilterProblem>> = match read {
-            Ok(f) => {
-                let rows = queries::run(scope, who.company, query, &f, who.today)?;
-                Ok((queries::page(query, rows, &f), f))
-            }
-            Err(p) => Err(p),
-        };
+        let answer: Result<(Answer, Filter), Vec<FilterProblem>> =
+            queries::answer(scope, who, query, &params, "page")?
+                .map(|(rows, f)| (queries::page(query, rows, &f), f));
         Ok((frame, params, answer))
     })
     .await?;
@@ -383,10 +378,7 @@ pub async fn export_page(
     let params = params_of(q);
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let found = filing_read(&desk, lang, token, move |scope, who, _| {
-        Ok(match params.read(query, who.today) {
-            Ok(f) => Ok(queries::run(scope, who.company, query, &f, who.today)?),
-            Err(p) => Err(p),
-        })
+        Ok(queries::answer(scope, who, query, &params, "export")?.map(|(rows, _)| rows))
     })
     .await?;
     match found {
@@ -421,7 +413,7 @@ pub async fn invoice_page(
     let (csrf, set) = csrf_token(&headers);
     let d = desk.clone();
     let found = filing_read(&desk, lang, token, move |scope, who, s| {
-        let invoice = queries::invoice(scope, who.company, &number)?;
+        let invoice = queries::invoice(scope, who, &number)?;
         Ok(match invoice {
             Some(invoice) => Some(InvoicePage {
                 frame: frame(
@@ -474,7 +466,7 @@ pub async fn credit_page(
     let (csrf, set) = csrf_token(&headers);
     let d = desk.clone();
     let found = filing_read(&desk, lang, token, move |scope, who, s| {
-        let credit = queries::credit(scope, who.company, who.today)?;
+        let credit = queries::credit(scope, who)?;
         Ok(CreditPage {
             frame: frame(
                 scope,
