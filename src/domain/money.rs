@@ -259,10 +259,117 @@ impl<'de> Deserialize<'de> for Rate {
     }
 }
 
+const CAPITAL_DIGITS: [char; 10] = ['零', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖'];
+
+impl Fen {
+    /// The amount in Chinese capitals as a certificate writes it (金额大写):
+    /// `12345.67` → 壹万贰仟叁佰肆拾伍元陆角柒分, `100` → 壹佰元整, `100.05` → 壹佰元零伍分.
+    pub fn capitals(self) -> String {
+        let all = self.0.unsigned_abs();
+        let (yuan, jiao, fen) = (all / 100, (all / 10 % 10) as usize, (all % 10) as usize);
+        let mut out = String::new();
+        if self.0 < 0 {
+            out.push('负');
+        }
+        if yuan > 0 {
+            out.push_str(&integer_capitals(yuan));
+            out.push('元');
+        }
+        match (jiao, fen) {
+            (0, 0) => {
+                if yuan == 0 {
+                    out.push_str("零元");
+                }
+                out.push('整');
+            }
+            (j, 0) => {
+                out.push(CAPITAL_DIGITS[j]);
+                out.push('角');
+            }
+            (0, f) => {
+                if yuan > 0 {
+                    out.push('零');
+                }
+                out.push(CAPITAL_DIGITS[f]);
+                out.push('分');
+            }
+            (j, f) => {
+                out.push(CAPITAL_DIGITS[j]);
+                out.push('角');
+                out.push(CAPITAL_DIGITS[f]);
+                out.push('分');
+            }
+        }
+        out
+    }
+}
+
+/// A whole number of yuan in capitals, groups of four digits under 万 and 亿.
+fn integer_capitals(n: u64) -> String {
+    const UNITS: [&str; 4] = ["", "拾", "佰", "仟"];
+    const GROUPS: [&str; 5] = ["", "万", "亿", "万", "亿"];
+    let mut groups = Vec::new();
+    let mut rest = n;
+    while rest > 0 {
+        groups.push(rest % 10_000);
+        rest /= 10_000;
+    }
+    let mut out = String::new();
+    let mut zero = false;
+    for (i, &g) in groups.iter().enumerate().rev() {
+        if g == 0 {
+            zero = !out.is_empty();
+            continue;
+        }
+        if !out.is_empty() && (zero || g < 1000) {
+            out.push('零');
+        }
+        zero = false;
+        let mut inner_zero = false;
+        let mut written = false;
+        for pos in (0..4).rev() {
+            let d = (g / 10u64.pow(pos as u32) % 10) as usize;
+            if d == 0 {
+                inner_zero = written;
+                continue;
+            }
+            if inner_zero {
+                out.push('零');
+                inner_zero = false;
+            }
+            out.push(CAPITAL_DIGITS[d]);
+            out.push_str(UNITS[pos]);
+            written = true;
+        }
+        out.push_str(GROUPS[i.min(4)]);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn amounts_in_capitals_as_a_certificate_writes_them() {
+        for (fen, text) in [
+            (0, "零元整"),
+            (1, "壹分"),
+            (50, "伍角"),
+            (1_000, "壹拾元整"),
+            (10_005, "壹佰元零伍分"),
+            (100_560, "壹仟零伍元陆角"),
+            (1_234_567, "壹万贰仟叁佰肆拾伍元陆角柒分"),
+            (10_000_000, "壹拾万元整"),
+            (100_000_100, "壹佰万零壹元整"),
+            (10_001_000_000, "壹亿零壹万元整"),
+            (-34_000, "负叁佰肆拾元整"),
+            (1_010_100, "壹万零壹佰零壹元整"),
+        ] {
+            assert_eq!(Fen::new(fen).capitals(), text, "{fen}");
+        }
+    }
 
     #[test]
     fn parses_and_prints_yuan() {

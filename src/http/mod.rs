@@ -6,6 +6,7 @@ mod api_bureau;
 mod api_console;
 mod api_labs;
 mod api_portal;
+mod api_proofs;
 mod api_queries;
 mod api_returns;
 mod conn;

@@ -10,8 +10,8 @@ use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 
 use super::{
-    AppState, api, api_bureau, api_console, api_labs, api_portal, api_queries, api_returns,
-    console, course, home, labs, pages, portal,
+    AppState, api, api_bureau, api_console, api_labs, api_portal, api_proofs, api_queries,
+    api_returns, console, course, home, labs, pages, portal,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -137,6 +137,13 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/returns", get(portal::returns_page))
         .route("/portal/query", get(portal::query_menu))
         .route("/portal/tax", get(portal::tax_menu))
+        .route("/portal/proofs", get(portal::proofs_page))
+        .route("/portal/proofs/issue", post(portal::proof_issue))
+        .route("/portal/proofs/{number}/pdf", get(portal::proof_pdf))
+        .route(
+            "/portal/public/verify",
+            get(portal::verify_get).post(portal::verify_post),
+        )
         .route("/portal/public", get(portal::public_menu))
         .route("/portal/query/credit", get(portal::credit_page))
         .route("/portal/query/{name}", get(portal::query_page))
@@ -170,6 +177,13 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/payments/{number}", get(portal::payment_page))
         .route("/api/v1/returns", get(api_returns::list))
         .route("/api/v1/queries/credit", get(api_queries::credit))
+        .route(
+            "/api/v1/proofs",
+            get(api_proofs::list).post(api_proofs::issue),
+        )
+        .route("/api/v1/proofs/verify", post(api_proofs::verify))
+        .route("/api/v1/proofs/verify-file", post(api_proofs::verify_file))
+        .route("/api/v1/proofs/{number}/pdf", get(api_proofs::pdf))
         .route("/api/v1/queries/{name}", get(api_queries::query))
         .route("/api/v1/queries/{name}/export", get(api_queries::export))
         .route("/api/v1/invoices/{number}", get(api_queries::invoice))

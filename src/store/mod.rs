@@ -21,6 +21,7 @@ pub mod limits;
 mod load;
 mod messages;
 mod portal;
+mod proofs;
 mod queries;
 mod records;
 mod returns;
@@ -46,6 +47,7 @@ use deferred::Pending;
 pub use error::StoreError;
 pub use messages::Message;
 pub use portal::{Account, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent};
+pub use proofs::{NewProof, Proof};
 pub use queries::PaymentLine;
 pub use records::*;
 pub use returns::{Draft, FiledReturn, NewReturn, Remittance};
@@ -67,6 +69,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0009_prepared_tenants.sql")),
     M::up(include_str!("migrations/0010_hardening.sql")),
     M::up(include_str!("migrations/0011_culture_fee_cut.sql")),
+    M::up(include_str!("migrations/0012_tax_proofs.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

@@ -23,6 +23,7 @@ mod hardening;
 mod messages;
 mod pages;
 mod portal;
+mod proofs;
 mod queries;
 mod returns;
 mod returns_import;

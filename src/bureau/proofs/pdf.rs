@@ -1,0 +1,431 @@
+//! The certificate as a PDF on A4, landscape as the printed 税收完税证明 is (see
+//! `../shared/PORTAL-MAP.md` §5): the frame, the QR code, the title, the number, the
+//! taxpayer, the table of payments, the total in figures and in capitals, the remarks, the
+//! seal (drawn, and marked 模拟 so it cannot pass for a real one) and the 实训沙箱 watermark.
+//! Text is set in an embedded subset of Noto Sans CJK SC (`fixtures/fonts`, SIL OFL 1.1).
+
+use std::sync::OnceLock;
+
+use krilla::Document;
+use krilla::color::rgb;
+use krilla::geom::{Path, PathBuilder, Point, Rect, Transform};
+use krilla::metadata::Metadata;
+use krilla::num::NormalizedF32;
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::surface::Surface;
+use krilla::text::{Font, TextDirection};
+
+use super::{Content, ProofKind};
+
+static FONT_BYTES: &[u8] = include_bytes!("../../../fixtures/fonts/TaxlabSansSC-Regular.otf");
+
+fn font() -> Font {
+    static FONT: OnceLock<Font> = OnceLock::new();
+    FONT.get_or_init(|| {
+        Font::new(FONT_BYTES.into(), 0).expect("fixtures/fonts: the embedded font reads")
+    })
+    .clone()
+}
+
+/// Whether the embedded font has a glyph for the character (a test keeps every character the
+/// sandbox can print covered).
+pub fn covers(c: char) -> bool {
+    use skrifa::MetadataProvider;
+    skrifa::FontRef::new(FONT_BYTES)
+        .ok()
+        .is_some_and(|f| f.charmap().map(c).is_some())
+}
+
+/// The marker a PDF carries in its metadata so a file can be matched to its record even when
+/// its bytes were changed: `taxlab-proof:<number>`.
+pub const MARKER: &str = "taxlab-proof:";
+
+const W: f32 = 842.0;
+const H: f32 = 595.0;
+const GREEN: (u8, u8, u8) = (26, 127, 55);
+const RED: (u8, u8, u8) = (200, 30, 30);
+const INK: (u8, u8, u8) = (30, 30, 30);
+/// Rows of payments a page holds.
+const ROWS_PER_PAGE: usize = 10;
+
+fn color(c: (u8, u8, u8)) -> rgb::Color {
+    rgb::Color::new(c.0, c.1, c.2)
+}
+
+fn fill(c: (u8, u8, u8), opacity: f32) -> Fill {
+    Fill {
+        paint: color(c).into(),
+        opacity: NormalizedF32::new(opacity).unwrap_or(NormalizedF32::ONE),
+        rule: Default::default(),
+    }
+}
+
+fn stroke(c: (u8, u8, u8), width: f32) -> Stroke {
+    Stroke {
+        paint: color(c).into(),
+        width,
+        ..Default::default()
+    }
+}
+
+/// The width of a text: a hanzi or full-width sign is 1 em, the rest about half.
+fn width(text: &str, size: f32) -> f32 {
+    text.chars()
+        .map(|c| if (c as u32) >= 0x2E80 { 1.0 } else { 0.55 })
+        .sum::<f32>()
+        * size
+}
+
+struct Pen<'a, 'b> {
+    s: &'a mut Surface<'b>,
+    font: Font,
+}
+
+impl Pen<'_, '_> {
+    fn text(&mut self, x: f32, y: f32, size: f32, c: (u8, u8, u8), text: &str) {
+        self.s.set_fill(Some(fill(c, 1.0)));
+        self.s.set_stroke(None);
+        self.s.draw_text(
+            Point::from_xy(x, y),
+            self.font.clone(),
+            size,
+            text,
+            false,
+            TextDirection::Auto,
+        );
+    }
+
+    fn centred(&mut self, cx: f32, y: f32, size: f32, c: (u8, u8, u8), text: &str) {
+        self.text(cx - width(text, size) / 2.0, y, size, c, text);
+    }
+
+    fn right(&mut self, rx: f32, y: f32, size: f32, c: (u8, u8, u8), text: &str) {
+        self.text(rx - width(text, size), y, size, c, text);
+    }
+
+    fn path(&mut self, p: Option<Path>, f: Option<Fill>, st: Option<Stroke>) {
+        if let Some(p) = p {
+            self.s.set_fill(f);
+            self.s.set_stroke(st);
+            self.s.draw_path(&p);
+        }
+    }
+
+    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, f: Option<Fill>, st: Option<Stroke>) {
+        let mut pb = PathBuilder::new();
+        if let Some(r) = Rect::from_xywh(x, y, w, h) {
+            pb.push_rect(r);
+        }
+        self.path(pb.finish(), f, st);
+    }
+
+    fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, st: Stroke) {
+        let mut pb = PathBuilder::new();
+        pb.move_to(x1, y1);
+        pb.line_to(x2, y2);
+        self.path(pb.finish(), None, Some(st));
+    }
+
+    /// A circle of radius `r` (four cubic arcs).
+    fn circle(&mut self, cx: f32, cy: f32, r: f32, st: Stroke) {
+        const K: f32 = 0.552_284_8;
+        let k = K * r;
+        let mut pb = PathBuilder::new();
+        pb.move_to(cx + r, cy);
+        pb.cubic_to(cx + r, cy + k, cx + k, cy + r, cx, cy + r);
+        pb.cubic_to(cx - k, cy + r, cx - r, cy + k, cx - r, cy);
+        pb.cubic_to(cx - r, cy - k, cx - k, cy - r, cx, cy - r);
+        pb.cubic_to(cx + k, cy - r, cx + r, cy - k, cx + r, cy);
+        pb.close();
+        self.path(pb.finish(), None, Some(st));
+    }
+
+    /// A five-pointed star centred at (cx, cy).
+    fn star(&mut self, cx: f32, cy: f32, r: f32, c: (u8, u8, u8)) {
+        let mut pb = PathBuilder::new();
+        for i in 0..10 {
+            let radius = if i % 2 == 0 { r } else { r * 0.4 };
+            let a = std::f32::consts::PI * (i as f32) / 5.0 - std::f32::consts::FRAC_PI_2;
+            let (x, y) = (cx + radius * a.cos(), cy + radius * a.sin());
+            if i == 0 {
+                pb.move_to(x, y);
+            } else {
+                pb.line_to(x, y);
+            }
+        }
+        pb.close();
+        self.path(pb.finish(), Some(fill(c, 1.0)), None);
+    }
+
+    /// The QR code of `text` as dark squares, top-left at (x, y), `size` wide.
+    fn qr(&mut self, x: f32, y: f32, size: f32, text: &str) {
+        let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+            return;
+        };
+        let n = code.width();
+        let cell = size / n as f32;
+        let mut pb = PathBuilder::new();
+        for (i, c) in code.to_colors().iter().enumerate() {
+            if *c == qrcode::Color::Dark {
+                let (col, row) = (i % n, i / n);
+                if let Some(r) =
+                    Rect::from_xywh(x + col as f32 * cell, y + row as f32 * cell, cell, cell)
+                {
+                    pb.push_rect(r);
+                }
+            }
+        }
+        self.path(pb.finish(), Some(fill(INK, 1.0)), None);
+    }
+
+    /// The bureau's seal, drawn and marked 模拟: a red ring, a star, the authority's name
+    /// and 证明专用章.
+    fn seal(&mut self, cx: f32, cy: f32, authority: &str) {
+        self.circle(cx, cy, 40.0, stroke(RED, 2.2));
+        self.circle(cx, cy, 36.5, stroke(RED, 0.7));
+        self.star(cx, cy - 6.0, 10.0, RED);
+        // the district's bureau on two short lines
+        let name: Vec<char> = authority
+            .trim_start_matches("国家税务总局")
+            .chars()
+            .collect();
+        let (a, b) = name.split_at(name.len().min(7));
+        self.centred(cx, cy - 22.0, 6.5, RED, &a.iter().collect::<String>());
+        self.centred(
+            cx,
+            cy - 14.0,
+            6.5,
+            RED,
+            &b.iter().take(8).collect::<String>(),
+        );
+        self.centred(cx, cy + 14.0, 7.5, RED, "证明专用章");
+        self.centred(cx, cy + 26.0, 8.0, RED, "（模拟）");
+    }
+
+    /// 实训沙箱 across the page, light and slanted.
+    fn watermark(&mut self) {
+        for (x, y) in [(90.0, 450.0), (420.0, 310.0)] {
+            self.s
+                .push_transform(&Transform::from_rotate_at(-25.0, x, y));
+            self.s.set_fill(Some(fill((150, 150, 150), 0.18)));
+            self.s.set_stroke(None);
+            self.s.draw_text(
+                Point::from_xy(x, y),
+                self.font.clone(),
+                46.0,
+                "实训沙箱 · 模拟凭证",
+                false,
+                TextDirection::Auto,
+            );
+            self.s.pop();
+        }
+    }
+}
+
+/// The QR code's text, as the printed certificate's: `null,null,<证明号>,<纳税人识别号>,<金额>,<验证码>`.
+pub fn qr_text(c: &Content, number: &str, code: &str) -> String {
+    format!("null,null,{number},{},{},{code}", c.uscc, c.total)
+}
+
+/// Render a certificate. Pure: the same content, number and code give the same bytes.
+pub fn render(c: &Content, number: &str, code: &str) -> Vec<u8> {
+    let mut doc = Document::new();
+    doc.set_metadata(
+        Metadata::new()
+            .title(c.title.clone())
+            .keywords(vec![format!("{MARKER}{number}")])
+            .creator("taxlab".to_owned())
+            .language("zh-CN".to_owned()),
+    );
+    let chunks: Vec<&[super::PaidLine]> = if c.lines.is_empty() {
+        vec![&[]]
+    } else {
+        c.lines.chunks(ROWS_PER_PAGE).collect()
+    };
+    let pages = chunks.len();
+    for (i, rows) in chunks.into_iter().enumerate() {
+        let Some(settings) = PageSettings::from_wh(W, H) else {
+            break;
+        };
+        let mut page = doc.start_page_with(settings);
+        let mut surface = page.surface();
+        let mut pen = Pen {
+            s: &mut surface,
+            font: font(),
+        };
+        page_of(&mut pen, c, number, code, rows, i + 1, pages);
+        surface.finish();
+        page.finish();
+    }
+    doc.finish().unwrap_or_default()
+}
+
+fn page_of(
+    pen: &mut Pen<'_, '_>,
+    c: &Content,
+    number: &str,
+    code: &str,
+    rows: &[super::PaidLine],
+    page: usize,
+    pages: usize,
+) {
+    pen.watermark();
+    // frame
+    pen.rect(
+        28.0,
+        28.0,
+        W - 56.0,
+        H - 56.0,
+        None,
+        Some(stroke(GREEN, 1.6)),
+    );
+    pen.rect(
+        32.0,
+        32.0,
+        W - 64.0,
+        H - 64.0,
+        None,
+        Some(stroke(GREEN, 0.5)),
+    );
+    pen.qr(44.0, 44.0, 64.0, &qr_text(c, number, code));
+    pen.centred(W / 2.0, 62.0, 13.0, GREEN, "中华人民共和国");
+    pen.centred(W / 2.0, 92.0, 24.0, GREEN, &c.title);
+    pen.centred(
+        W / 2.0,
+        110.0,
+        9.0,
+        RED,
+        "（实训沙箱模拟凭证，不具法律效力）",
+    );
+    pen.right(W - 46.0, 62.0, 11.0, INK, &format!("No. {number}"));
+    pen.right(W - 46.0, 80.0, 9.0, INK, &format!("验证码：{code}"));
+    let y = 136.0;
+    pen.text(
+        48.0,
+        y,
+        10.0,
+        INK,
+        &format!("填发日期：{}", c.issued_on_text),
+    );
+    pen.text(330.0, y, 10.0, INK, &format!("税务机关：{}", c.authority));
+    // taxpayer
+    let y = 146.0;
+    pen.rect(44.0, y, W - 88.0, 24.0, None, Some(stroke(GREEN, 0.8)));
+    pen.line(150.0, y, 150.0, y + 24.0, stroke(GREEN, 0.6));
+    pen.line(380.0, y, 380.0, y + 24.0, stroke(GREEN, 0.6));
+    pen.line(480.0, y, 480.0, y + 24.0, stroke(GREEN, 0.6));
+    pen.text(52.0, y + 16.0, 10.0, GREEN, "纳税人识别号");
+    pen.text(158.0, y + 16.0, 10.0, INK, &c.uscc);
+    pen.text(388.0, y + 16.0, 10.0, GREEN, "纳税人名称");
+    pen.text(488.0, y + 16.0, 10.0, INK, &c.company);
+    match c.kind {
+        ProofKind::PaymentTable => payments_table(pen, c, rows, page == pages),
+        ProofKind::NoArrears => no_arrears_text(pen, c),
+    }
+    // remarks, seal, issuer
+    let y = 462.0;
+    pen.text(48.0, y, 9.0, INK, &format!("备注：{}", c.remark));
+    pen.text(48.0, y + 52.0, 10.0, INK, "税务机关（盖章）");
+    pen.seal(230.0, y + 48.0, &c.authority);
+    pen.text(560.0, y + 52.0, 10.0, INK, "填票人：电子税务局");
+    pen.text(
+        48.0,
+        H - 38.0,
+        8.0,
+        (110, 110, 110),
+        &format!(
+            "第 1 次打印 · 妥善保管 · 第 {page}/{pages} 页 · 查验：公众服务 → 证明查验（证明号码与验证码）"
+        ),
+    );
+    pen.right(
+        W - 46.0,
+        H - 38.0,
+        8.0,
+        GREEN,
+        "收据联 · 交纳税人作完税证明",
+    );
+}
+
+const COLUMNS: [(&str, f32); 6] = [
+    ("原凭证号", 150.0),
+    ("税种", 110.0),
+    ("品目名称", 120.0),
+    ("税款所属时期", 170.0),
+    ("入（退）库日期", 100.0),
+    ("实缴（退）金额", 104.0),
+];
+
+fn payments_table(pen: &mut Pen<'_, '_>, c: &Content, rows: &[super::PaidLine], last: bool) {
+    let (x0, mut y) = (44.0, 180.0);
+    let row_h = 22.0;
+    let total_w: f32 = COLUMNS.iter().map(|(_, w)| w).sum();
+    pen.rect(
+        x0,
+        y,
+        total_w,
+        row_h,
+        Some(fill((235, 245, 238), 1.0)),
+        Some(stroke(GREEN, 0.8)),
+    );
+    let mut x = x0;
+    for (name, w) in COLUMNS {
+        pen.centred(x + w / 2.0, y + 15.0, 9.5, GREEN, name);
+        x += w;
+    }
+    y += row_h;
+    for r in rows {
+        pen.rect(x0, y, total_w, row_h, None, Some(stroke(GREEN, 0.4)));
+        let cells = [
+            r.voucher.clone(),
+            r.item_name.clone(),
+            r.subject.clone(),
+            format!("{} 至 {}", r.period_from, r.period_to),
+            r.paid_on.clone(),
+            r.amount.clone(),
+        ];
+        let mut x = x0;
+        for (i, ((_, w), text)) in COLUMNS.iter().zip(cells.iter()).enumerate() {
+            if i == 5 {
+                pen.right(x + w - 6.0, y + 15.0, 9.0, INK, text);
+            } else {
+                pen.text(x + 5.0, y + 15.0, 9.0, INK, text);
+            }
+            x += w;
+        }
+        y += row_h;
+    }
+    if last {
+        pen.rect(x0, y, total_w, row_h, None, Some(stroke(GREEN, 0.8)));
+        pen.text(
+            x0 + 6.0,
+            y + 15.0,
+            10.0,
+            INK,
+            &format!("金额合计（大写）人民币{}", c.total_capitals),
+        );
+        pen.right(
+            x0 + total_w - 6.0,
+            y + 15.0,
+            10.0,
+            INK,
+            &format!("¥{}", c.total),
+        );
+    }
+}
+
+fn no_arrears_text(pen: &mut Pen<'_, '_>, c: &Content) {
+    let lines = [
+        format!(
+            "经查询税收征管信息系统，截至{}，{}（纳税人识别号：{}）",
+            c.issued_on_text, c.company, c.uscc
+        ),
+        "未发现有欠税情形。".to_owned(),
+        "本证明仅证明截至开具日期的欠税情况，不作为纳税人的完税证明。".to_owned(),
+    ];
+    let mut y = 230.0;
+    for l in lines {
+        pen.text(80.0, y, 13.0, INK, &l);
+        y += 32.0;
+    }
+}
