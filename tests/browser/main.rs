@@ -11,6 +11,7 @@ mod filing;
 #[allow(dead_code)]
 mod helpers;
 mod labs;
+mod proofs;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -393,11 +394,20 @@ async fn first_login(c: &Client, uscc: &str, mobile: &str) {
 
 /// Wait until the download folder holds `n` certificate files; their paths, oldest first.
 async fn downloaded(dir: &std::path::Path, n: usize) -> Vec<std::path::PathBuf> {
+    downloaded_with(dir, n, "cer").await
+}
+
+/// The first `n` files with this extension downloaded into `dir`, oldest first.
+async fn downloaded_with(
+    dir: &std::path::Path,
+    n: usize,
+    extension: &str,
+) -> Vec<std::path::PathBuf> {
     for _ in 0..100 {
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "cer"))
+            .filter(|p| p.extension().is_some_and(|x| x == extension))
             .collect();
         if files.len() >= n {
             files.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
