@@ -133,7 +133,9 @@ async fn over_http() {
         token: None,
         log: Arc::new(Mutex::new(Vec::new())),
     };
-    bot.walk(&code, 0).await.expect("the trainee files and pays");
+    bot.walk(&code, 0)
+        .await
+        .expect("the trainee files and pays");
     let client = reqwest::Client::new();
     // issuing over HTTP (under the person's limit of 60 an hour)
     let mut issue = Vec::new();

@@ -267,7 +267,7 @@ fn scenarios_validate_passes_the_shipped_labs_and_locates_every_problem() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("10 个实验，1 个实验包"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("12 个实验，1 个实验包"));
     let dir = format!("{}/scenarios", env!("CARGO_MANIFEST_DIR"));
     let out = taxlab(&["scenarios", "validate", &dir], None);
     assert!(

@@ -10,6 +10,8 @@ use super::checks_filing as filing;
 use super::checks_filing::{
     LookedUpAfterLost, NotResubmitted, ReturnAmended, ReturnFiled, ReturnPaid,
 };
+use super::checks_proofs as proofs;
+use super::checks_proofs::{ProofIssued, ProofVerified, QueryRun};
 use super::facts::Facts;
 
 /// What a check or penalty says, as a catalogue key and its arguments (rendered in the
@@ -458,6 +460,9 @@ pub enum Check {
     ReturnAmended(ReturnAmended),
     LookedUpAfterLost(LookedUpAfterLost),
     NotResubmitted(NotResubmitted),
+    ProofIssued(ProofIssued),
+    ProofVerified(ProofVerified),
+    QueryRun(QueryRun),
 }
 
 impl Check {
@@ -477,6 +482,8 @@ impl Check {
             Check::ReturnFiled(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::ReturnPaid(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::ReturnAmended(r) => filing::validate_kind(&r.kind).map(|()| c),
+            Check::ProofIssued(p) => proofs::validate_proof(&p.proof).map(|()| c),
+            Check::QueryRun(q) => proofs::validate_query(&q.query).map(|()| c),
             _ => Ok(c),
         }
     }
@@ -512,6 +519,9 @@ impl Check {
             Check::ReturnAmended(_) => ReturnAmended::KIND,
             Check::LookedUpAfterLost(_) => LookedUpAfterLost::KIND,
             Check::NotResubmitted(_) => NotResubmitted::KIND,
+            Check::ProofIssued(_) => ProofIssued::KIND,
+            Check::ProofVerified(_) => ProofVerified::KIND,
+            Check::QueryRun(_) => QueryRun::KIND,
         }
     }
 
@@ -534,6 +544,9 @@ impl Check {
             Check::ReturnAmended(c) => c.evaluate(f),
             Check::LookedUpAfterLost(c) => c.evaluate(f),
             Check::NotResubmitted(c) => c.evaluate(f),
+            Check::ProofIssued(c) => c.evaluate(f),
+            Check::ProofVerified(c) => c.evaluate(f),
+            Check::QueryRun(c) => c.evaluate(f),
         }
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod checks;
 mod checks_filing;
+mod checks_proofs;
 pub mod facts;
 pub mod file;
 pub mod grade;

@@ -22,12 +22,14 @@ fn the_shipped_labs_and_pack_load() {
         "filing-correction",
         "filing-late",
         "filing-import",
+        "proofs-practice",
+        "queries-practice",
     ] {
         let lab = lib.lab(id).unwrap_or_else(|| panic!("{id} missing"));
         assert_eq!(lab.max_points(), 100, "{id}");
     }
     let pack = lib.pack("etax-basics").unwrap();
-    assert_eq!(pack.labs.len(), 10);
+    assert_eq!(pack.labs.len(), 12);
     assert_eq!(lib.ordered()[0].id, "account-setup");
 }
 

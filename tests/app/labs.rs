@@ -490,7 +490,7 @@ async fn the_api_runs_a_lab_start_to_finish() {
     let (status, labs) = api.get("/api/v1/labs").await;
     assert_eq!(status, 200);
     assert_eq!(labs["packs"][0]["id"], "etax-basics");
-    assert_eq!(labs["packs"][0]["labs"].as_array().unwrap().len(), 10);
+    assert_eq!(labs["packs"][0]["labs"].as_array().unwrap().len(), 12);
     let (status, panel) = api
         .post("/api/v1/labs/sms-expired/start", serde_json::json!({}))
         .await;

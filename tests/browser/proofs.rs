@@ -73,9 +73,11 @@ async fn trainee_issues_downloads_and_verifies_a_tax_payment_certificate() {
     let field = |name: &'static str| {
         let c = c.clone();
         async move {
-            c.find(Locator::Css(&format!("#verify-number input[name='{name}']")))
-                .await
-                .unwrap()
+            c.find(Locator::Css(&format!(
+                "#verify-number input[name='{name}']"
+            )))
+            .await
+            .unwrap()
         }
     };
     field("number").await.send_keys(&number).await.unwrap();
