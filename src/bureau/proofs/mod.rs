@@ -44,11 +44,8 @@ impl ProofKind {
     }
 
     /// The title printed on it.
-    fn title(self) -> &'static str {
-        match self {
-            ProofKind::PaymentTable => "税收完税证明",
-            ProofKind::NoArrears => "无欠税证明",
-        }
+    fn title(self) -> String {
+        pdf::z(&format!("proof.pdf.title.{}", self.as_str()))
     }
 }
 
@@ -206,43 +203,55 @@ fn authority(co: &Company) -> String {
             } else {
                 d.city.clone()
             };
-            format!("国家税务总局{}{city}{}税务局", d.province, d.district)
+            pdf::zf(
+                "proof.pdf.bureau",
+                &[
+                    ("province", &d.province),
+                    ("city", &city),
+                    ("district", &d.district),
+                ],
+            )
         })
-        .unwrap_or_else(|| "国家税务总局税务局".to_owned())
+        .unwrap_or_else(|| {
+            pdf::zf(
+                "proof.pdf.bureau",
+                &[("province", ""), ("city", ""), ("district", "")],
+            )
+        })
 }
 
 /// 品目名称 of a tax as the company pays it.
-fn subject(item: TaxItem, co: &Company) -> &'static str {
+fn subject(item: TaxItem, co: &Company) -> String {
     use crate::domain::tax::LocationTier;
-    match item {
-        TaxItem::Vat if co.sells_goods() => "商业",
-        TaxItem::Vat => "服务业",
+    pdf::z(match item {
+        TaxItem::Vat if co.sells_goods() => "proof.subject.vat_goods",
+        TaxItem::Vat => "proof.subject.vat_services",
         TaxItem::UrbanMaintenance => match co.tier {
-            LocationTier::Urban => "市区（增值税附征）",
-            LocationTier::CountyTown => "县城、镇（增值税附征）",
-            LocationTier::Other => "其他（增值税附征）",
+            LocationTier::Urban => "proof.subject.urban",
+            LocationTier::CountyTown => "proof.subject.county_town",
+            LocationTier::Other => "proof.subject.other_place",
         },
-        TaxItem::Education => "增值税教育费附加",
-        TaxItem::LocalEducation => "增值税地方教育附加",
-        TaxItem::Cit => "应纳税所得额",
-        TaxItem::CultureFee => "广告服务",
-    }
+        TaxItem::Education => "proof.subject.education",
+        TaxItem::LocalEducation => "proof.subject.local_education",
+        TaxItem::Cit => "proof.subject.cit",
+        TaxItem::CultureFee => "proof.subject.culture_fee",
+    })
 }
 
 /// 税种 as printed.
-fn item_name(item: TaxItem) -> &'static str {
-    match item {
-        TaxItem::Vat => "增值税",
-        TaxItem::UrbanMaintenance => "城市维护建设税",
-        TaxItem::Education => "教育费附加",
-        TaxItem::LocalEducation => "地方教育附加",
-        TaxItem::Cit => "企业所得税",
-        TaxItem::CultureFee => "文化事业建设费",
-    }
+fn item_name(item: TaxItem) -> String {
+    pdf::z(&format!("tax_item.{}", item.as_str()))
 }
 
 fn date_text(d: NaiveDate) -> String {
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+    pdf::zf(
+        "proof.pdf.date",
+        &[
+            ("year", &d.year().to_string()),
+            ("month", &d.month().to_string()),
+            ("day", &d.day().to_string()),
+        ],
+    )
 }
 
 /// The company's payments of the chosen taxes that reached the treasury in the range.
@@ -274,8 +283,8 @@ pub fn paid_lines(
         lines.push(PaidLine {
             voucher,
             item: p.payment.item.as_str().to_owned(),
-            item_name: item_name(p.payment.item).to_owned(),
-            subject: subject(p.payment.item, &co).to_owned(),
+            item_name: item_name(p.payment.item),
+            subject: subject(p.payment.item, &co),
             period_from: p.period.first_day().to_string(),
             period_to: p.period.last_day().to_string(),
             paid_on: paid_on.to_string(),
@@ -303,7 +312,7 @@ pub fn prepare(
             }
             (
                 lines,
-                "一般申报 正税；实训沙箱模拟凭证，不具法律效力".to_owned(),
+                pdf::z("proof.pdf.remark.payment_table"),
                 Some((req.from.to_string(), req.to.to_string(), req.items.clone())),
             )
         }
@@ -325,11 +334,7 @@ pub fn prepare(
             if !arrears.is_empty() {
                 return Err(ProofError::Arrears(arrears));
             }
-            (
-                Vec::new(),
-                "截至开具日期未发现欠税；实训沙箱模拟凭证，不具法律效力".to_owned(),
-                None,
-            )
+            (Vec::new(), pdf::z("proof.pdf.remark.no_arrears"), None)
         }
     };
     let total: Fen = lines
@@ -346,7 +351,7 @@ pub fn prepare(
     };
     Ok(Content {
         kind,
-        title: kind.title().to_owned(),
+        title: kind.title(),
         uscc: co.uscc.to_string(),
         company: co.name.clone(),
         authority: authority(&co),

@@ -18,6 +18,17 @@ use krilla::text::{Font, TextDirection};
 
 use super::{Content, ProofKind};
 
+/// A certificate's text: it is printed in Chinese, whatever the reader's language.
+pub(super) fn z(key: &str) -> String {
+    crate::i18n::Catalog::embedded()
+        .text(crate::i18n::Lang::Zh, key)
+        .to_owned()
+}
+
+pub(super) fn zf(key: &str, args: &[(&str, &str)]) -> String {
+    crate::i18n::Catalog::embedded().format(crate::i18n::Lang::Zh, key, args)
+}
+
 static FONT_BYTES: &[u8] = include_bytes!("../../../fixtures/fonts/TaxlabSansSC-Regular.otf");
 
 fn font() -> Font {
@@ -187,7 +198,7 @@ impl Pen<'_, '_> {
         self.star(cx, cy - 6.0, 10.0, RED);
         // the district's bureau on two short lines
         let name: Vec<char> = authority
-            .trim_start_matches("国家税务总局")
+            .trim_start_matches(&z("proof.pdf.sta"))
             .chars()
             .collect();
         let (a, b) = name.split_at(name.len().min(7));
@@ -199,8 +210,8 @@ impl Pen<'_, '_> {
             RED,
             &b.iter().take(8).collect::<String>(),
         );
-        self.centred(cx, cy + 14.0, 7.5, RED, "证明专用章");
-        self.centred(cx, cy + 26.0, 8.0, RED, "（模拟）");
+        self.centred(cx, cy + 14.0, 7.5, RED, &z("proof.pdf.seal"));
+        self.centred(cx, cy + 26.0, 8.0, RED, &z("proof.pdf.simulated"));
     }
 
     /// 实训沙箱 across the page, light and slanted.
@@ -214,7 +225,7 @@ impl Pen<'_, '_> {
                 Point::from_xy(x, y),
                 self.font.clone(),
                 46.0,
-                "实训沙箱 · 模拟凭证",
+                &z("proof.pdf.watermark"),
                 false,
                 TextDirection::Auto,
             );
@@ -289,35 +300,41 @@ fn page_of(
         Some(stroke(GREEN, 0.5)),
     );
     pen.qr(44.0, 44.0, 64.0, &qr_text(c, number, code));
-    pen.centred(W / 2.0, 62.0, 13.0, GREEN, "中华人民共和国");
+    pen.centred(W / 2.0, 62.0, 13.0, GREEN, &z("proof.pdf.country"));
     pen.centred(W / 2.0, 92.0, 24.0, GREEN, &c.title);
-    pen.centred(
-        W / 2.0,
-        110.0,
-        9.0,
-        RED,
-        "（实训沙箱模拟凭证，不具法律效力）",
-    );
+    pen.centred(W / 2.0, 110.0, 9.0, RED, &z("proof.pdf.not_valid"));
     pen.right(W - 46.0, 62.0, 11.0, INK, &format!("No. {number}"));
-    pen.right(W - 46.0, 80.0, 9.0, INK, &format!("验证码：{code}"));
+    pen.right(
+        W - 46.0,
+        80.0,
+        9.0,
+        INK,
+        &zf("proof.pdf.code", &[("code", code)]),
+    );
     let y = 136.0;
     pen.text(
         48.0,
         y,
         10.0,
         INK,
-        &format!("填发日期：{}", c.issued_on_text),
+        &zf("proof.pdf.issued_on", &[("date", &c.issued_on_text)]),
     );
-    pen.text(330.0, y, 10.0, INK, &format!("税务机关：{}", c.authority));
+    pen.text(
+        330.0,
+        y,
+        10.0,
+        INK,
+        &zf("proof.pdf.authority", &[("authority", &c.authority)]),
+    );
     // taxpayer
     let y = 146.0;
     pen.rect(44.0, y, W - 88.0, 24.0, None, Some(stroke(GREEN, 0.8)));
     pen.line(150.0, y, 150.0, y + 24.0, stroke(GREEN, 0.6));
     pen.line(380.0, y, 380.0, y + 24.0, stroke(GREEN, 0.6));
     pen.line(480.0, y, 480.0, y + 24.0, stroke(GREEN, 0.6));
-    pen.text(52.0, y + 16.0, 10.0, GREEN, "纳税人识别号");
+    pen.text(52.0, y + 16.0, 10.0, GREEN, &z("proof.pdf.uscc"));
     pen.text(158.0, y + 16.0, 10.0, INK, &c.uscc);
-    pen.text(388.0, y + 16.0, 10.0, GREEN, "纳税人名称");
+    pen.text(388.0, y + 16.0, 10.0, GREEN, &z("proof.pdf.company"));
     pen.text(488.0, y + 16.0, 10.0, INK, &c.company);
     match c.kind {
         ProofKind::PaymentTable => payments_table(pen, c, rows, page == pages),
@@ -325,35 +342,37 @@ fn page_of(
     }
     // remarks, seal, issuer
     let y = 462.0;
-    pen.text(48.0, y, 9.0, INK, &format!("备注：{}", c.remark));
-    pen.text(48.0, y + 52.0, 10.0, INK, "税务机关（盖章）");
+    pen.text(
+        48.0,
+        y,
+        9.0,
+        INK,
+        &zf("proof.pdf.remark", &[("remark", &c.remark)]),
+    );
+    pen.text(48.0, y + 52.0, 10.0, INK, &z("proof.pdf.stamp"));
     pen.seal(230.0, y + 48.0, &c.authority);
-    pen.text(560.0, y + 52.0, 10.0, INK, "填票人：电子税务局");
+    pen.text(560.0, y + 52.0, 10.0, INK, &z("proof.pdf.issuer"));
     pen.text(
         48.0,
         H - 38.0,
         8.0,
         (110, 110, 110),
-        &format!(
-            "第 1 次打印 · 妥善保管 · 第 {page}/{pages} 页 · 查验：公众服务 → 证明查验（证明号码与验证码）"
+        &zf(
+            "proof.pdf.footer",
+            &[("page", &page.to_string()), ("pages", &pages.to_string())],
         ),
     );
-    pen.right(
-        W - 46.0,
-        H - 38.0,
-        8.0,
-        GREEN,
-        "收据联 · 交纳税人作完税证明",
-    );
+    pen.right(W - 46.0, H - 38.0, 8.0, GREEN, &z("proof.pdf.receipt_copy"));
 }
 
+/// The table's columns: catalogue keys and widths.
 const COLUMNS: [(&str, f32); 6] = [
-    ("原凭证号", 150.0),
-    ("税种", 110.0),
-    ("品目名称", 120.0),
-    ("税款所属时期", 170.0),
-    ("入（退）库日期", 100.0),
-    ("实缴（退）金额", 104.0),
+    ("proof.col.voucher", 150.0),
+    ("proof.col.item", 110.0),
+    ("proof.col.subject", 120.0),
+    ("proof.pdf.period_column", 170.0),
+    ("proof.col.paid_on", 100.0),
+    ("proof.col.amount", 104.0),
 ];
 
 fn payments_table(pen: &mut Pen<'_, '_>, c: &Content, rows: &[super::PaidLine], last: bool) {
@@ -370,7 +389,7 @@ fn payments_table(pen: &mut Pen<'_, '_>, c: &Content, rows: &[super::PaidLine], 
     );
     let mut x = x0;
     for (name, w) in COLUMNS {
-        pen.centred(x + w / 2.0, y + 15.0, 9.5, GREEN, name);
+        pen.centred(x + w / 2.0, y + 15.0, 9.5, GREEN, &z(name));
         x += w;
     }
     y += row_h;
@@ -380,7 +399,10 @@ fn payments_table(pen: &mut Pen<'_, '_>, c: &Content, rows: &[super::PaidLine], 
             r.voucher.clone(),
             r.item_name.clone(),
             r.subject.clone(),
-            format!("{} 至 {}", r.period_from, r.period_to),
+            zf(
+                "proof.pdf.period",
+                &[("from", &r.period_from), ("to", &r.period_to)],
+            ),
             r.paid_on.clone(),
             r.amount.clone(),
         ];
@@ -402,7 +424,10 @@ fn payments_table(pen: &mut Pen<'_, '_>, c: &Content, rows: &[super::PaidLine], 
             y + 15.0,
             10.0,
             INK,
-            &format!("金额合计（大写）人民币{}", c.total_capitals),
+            &zf(
+                "proof.pdf.total_capitals",
+                &[("capitals", &c.total_capitals)],
+            ),
         );
         pen.right(
             x0 + total_w - 6.0,
@@ -416,12 +441,16 @@ fn payments_table(pen: &mut Pen<'_, '_>, c: &Content, rows: &[super::PaidLine], 
 
 fn no_arrears_text(pen: &mut Pen<'_, '_>, c: &Content) {
     let lines = [
-        format!(
-            "经查询税收征管信息系统，截至{}，{}（纳税人识别号：{}）",
-            c.issued_on_text, c.company, c.uscc
+        zf(
+            "proof.pdf.no_arrears.1",
+            &[
+                ("date", &c.issued_on_text),
+                ("company", &c.company),
+                ("uscc", &c.uscc),
+            ],
         ),
-        "未发现有欠税情形。".to_owned(),
-        "本证明仅证明截至开具日期的欠税情况，不作为纳税人的完税证明。".to_owned(),
+        z("proof.pdf.no_arrears.2"),
+        z("proof.pdf.no_arrears.3"),
     ];
     let mut y = 230.0;
     for l in lines {

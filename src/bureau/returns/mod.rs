@@ -2,6 +2,7 @@
 //! filling one (prefill, drafts, checks), submitting it once and only once, correcting it
 //! (更正申报), and paying what it says from the company's bank account. Every step is traced.
 
+mod basis;
 mod draft;
 pub mod form;
 pub mod grid;
