@@ -33,14 +33,8 @@ pub async fn tax_menu(
     let (csrf, set) = csrf_token(&headers);
     let d = desk.clone();
     let found = filing_read(&desk, lang, token, move |scope, _, s| {
-        Ok(Frame {
-            csrf,
-            phone: phone_view(scope, lang)?,
-            crumbs: vec!["portal.crumb.home", "portal.crumb.tax"],
-            active: "tax",
-            who: Some(who(scope, s.person_id, s.company_id)?),
-            sandbox: d.bar(lang),
-        })
+        let crumbs = vec!["portal.crumb.home", "portal.crumb.tax"];
+        Ok(filer_frame(scope, s, csrf, &d, lang, "tax", crumbs)?)
     })
     .await?;
     match found {

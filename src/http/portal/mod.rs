@@ -199,6 +199,44 @@ pub(super) struct Frame {
     pub(super) sandbox: super::sandbox::SandboxBar,
 }
 
+/// The frame of a page for a logged-in filer: the phone, the crumbs, the menu item lit.
+pub(super) fn filer_frame(
+    scope: &TenantScope<'_>,
+    s: &crate::store::PortalSession,
+    csrf: String,
+    desk: &Desk,
+    lang: Lang,
+    active: &'static str,
+    crumbs: Vec<&'static str>,
+) -> Result<Frame, StoreError> {
+    Ok(Frame {
+        csrf,
+        phone: phone_view(scope, lang)?,
+        crumbs,
+        active,
+        who: Some(who(scope, s.person_id, s.company_id)?),
+        sandbox: desk.bar(lang),
+    })
+}
+
+/// A multipart form's CSRF token and uploaded `file` (empty when none was sent).
+pub(super) async fn upload(
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+    lang: Lang,
+) -> Result<(String, Vec<u8>), AppError> {
+    let bad = || AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request");
+    let mut multipart = multipart.map_err(|_| bad())?;
+    let (mut csrf, mut file) = (String::new(), Vec::new());
+    while let Some(field) = multipart.next_field().await.map_err(|_| bad())? {
+        match field.name().unwrap_or_default() {
+            "csrf" => csrf = field.text().await.unwrap_or_default(),
+            "file" => file = field.bytes().await.map_err(|_| bad())?.to_vec(),
+            _ => {}
+        }
+    }
+    Ok((csrf, file))
+}
+
 pub(super) fn phone_view(
     scope: &TenantScope<'_>,
     lang: Lang,

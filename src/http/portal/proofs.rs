@@ -229,14 +229,8 @@ fn frame(
     desk: &Desk,
     lang: Lang,
 ) -> Result<Frame, StoreError> {
-    Ok(Frame {
-        csrf,
-        phone: phone_view(scope, lang)?,
-        crumbs: vec!["portal.crumb.home", "portal.crumb.tax", "proof.crumb"],
-        active: "tax",
-        who: Some(who(scope, s.person_id, s.company_id)?),
-        sandbox: desk.bar(lang),
-    })
+    let crumbs = vec!["portal.crumb.home", "portal.crumb.tax", "proof.crumb"];
+    filer_frame(scope, s, csrf, desk, lang, "tax", crumbs)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -596,16 +590,7 @@ pub async fn verify_post(
     headers: HeaderMap,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let bad = || AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request");
-    let mut multipart = multipart.map_err(|_| bad())?;
-    let (mut csrf, mut file) = (String::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(|_| bad())? {
-        match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "file" => file = field.bytes().await.map_err(|_| bad())?.to_vec(),
-            _ => {}
-        }
-    }
+    let (csrf, file) = upload(multipart, lang).await?;
     require_csrf(&headers, &csrf, lang)?;
     let (tenant, now) = (desk.tenant(), desk.clock.now());
     let verdict = desk

@@ -21,14 +21,7 @@ fn frame(
     lang: Lang,
     crumbs: Vec<&'static str>,
 ) -> Result<Frame, StoreError> {
-    Ok(Frame {
-        csrf,
-        phone: phone_view(scope, lang)?,
-        crumbs,
-        active: "query",
-        who: Some(who(scope, s.person_id, s.company_id)?),
-        sandbox: desk.bar(lang),
-    })
+    filer_frame(scope, s, csrf, desk, lang, "query", crumbs)
 }
 
 /// A query's rows as the page and the export show them: texts in the reader's language, and

@@ -28,14 +28,7 @@ fn frame(
     lang: Lang,
     crumbs: Vec<&'static str>,
 ) -> Result<Frame, StoreError> {
-    Ok(Frame {
-        csrf,
-        phone: phone_view(scope, lang)?,
-        crumbs,
-        active: "returns",
-        who: Some(who(scope, s.person_id, s.company_id)?),
-        sandbox: desk.bar(lang),
-    })
+    filer_frame(scope, s, csrf, desk, lang, "returns", crumbs)
 }
 
 /// Where a refused page request goes: the login (keeping the notice), or an error page.

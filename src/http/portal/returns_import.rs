@@ -68,16 +68,7 @@ pub async fn import_post(
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
     let (kind, period) = parse_return(&kind, &period, lang)?;
-    let bad = || AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request");
-    let mut multipart = multipart.map_err(|_| bad())?;
-    let (mut csrf, mut file) = (String::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(|_| bad())? {
-        match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "file" => file = field.bytes().await.map_err(|_| bad())?.to_vec(),
-            _ => {}
-        }
-    }
+    let (csrf, file) = upload(multipart, lang).await?;
     require_csrf(&headers, &csrf, lang)?;
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let (csrf, set) = csrf_token(&headers);
