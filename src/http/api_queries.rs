@@ -159,3 +159,54 @@ pub async fn credit(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -
         Err(e) => e.as_json().into_response(),
     }
 }
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct CheckBody {
+    /// The invoice's 20-digit number (数电发票号码).
+    number: String,
+    /// 开票日期, YYYY-MM-DD.
+    date: String,
+    /// 金额 excluding VAT, yuan.
+    amount: String,
+}
+
+/// `POST /api/v1/invoices/check`.
+#[utoipa::path(post, path = "/api/v1/invoices/check", tag = "queries", security(("sandbox" = [])),
+    request_body = CheckBody,
+    description = "发票查验 (公众服务, no bureau login needed): `{verdict}` is `genuine` with the invoice's face (`face`), `mismatch` (the number exists, its date or amount differ) or `not_found`, among the invoices of the trainee's world. A field that cannot be read is 422 with the field.",
+    responses((status = 200, description = "Checked"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn check_invoice(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    body: Result<Json<CheckBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    use crate::bureau::queries::check::{self, CheckRequest, CheckVerdict};
+    let Ok(Json(body)) = body else {
+        return AppError::not_found(lang).as_json().into_response();
+    };
+    let req = match CheckRequest::read(&body.number, &body.date, &body.amount) {
+        Ok(r) => r,
+        Err(p) => {
+            let message = crate::i18n::Catalog::embedded()
+                .text(lang, &format!("invoice_check.error.{}", p.code))
+                .to_owned();
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "code": p.code, "message": message, "field": p.field })),
+            )
+                .into_response();
+        }
+    };
+    let (tenant, now) = (desk.tenant(), desk.clock.now());
+    let r = desk
+        .db
+        .run_mostly_read(move |s| check::check(&s.tenant(tenant), &req, None, now))
+        .await;
+    match r {
+        Ok(CheckVerdict::Genuine(face)) => {
+            Json(json!({ "verdict": "genuine", "face": face })).into_response()
+        }
+        Ok(v) => Json(json!({ "verdict": v.code() })).into_response(),
+        Err(e) => AppError::from_store(e, lang).as_json().into_response(),
+    }
+}

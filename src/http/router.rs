@@ -140,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/proofs", get(portal::proofs_page))
         .route("/portal/proofs/issue", post(portal::proof_issue))
         .route("/portal/proofs/{number}/pdf", get(portal::proof_pdf))
+        .route("/portal/public/invoice-check", get(portal::invoice_check))
         .route(
             "/portal/public/verify",
             get(portal::verify_get).post(portal::verify_post),
@@ -186,6 +187,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/proofs/{number}/pdf", get(api_proofs::pdf))
         .route("/api/v1/queries/{name}", get(api_queries::query))
         .route("/api/v1/queries/{name}/export", get(api_queries::export))
+        .route("/api/v1/invoices/check", post(api_queries::check_invoice))
         .route("/api/v1/invoices/{number}", get(api_queries::invoice))
         .route("/api/v1/returns/{kind}/{period}", get(api_returns::form))
         .route(

@@ -64,4 +64,24 @@ impl TenantScope<'_> {
             .optional()?;
         Ok(found.transpose()?.map(|s| s.value))
     }
+
+    /// Every invoice of the tenant with this number, in whichever company has it (sales or
+    /// purchase): 发票查验 looks in the trainee's world.
+    pub fn invoices_numbered(&self, number: &str) -> Result<Vec<(CompanyId, Invoice)>, StoreError> {
+        let mut out = Vec::new();
+        for c in self.companies()? {
+            let company = CompanyId(c.id);
+            let mut stmt = self.conn().prepare_cached(&format!(
+                "SELECT {INVOICE_COLUMNS} FROM invoices
+                 WHERE tenant_id = ?1 AND company_id = ?2 AND number = ?3"
+            ))?;
+            let rows = stmt
+                .query_map(params![self.t(), company.0, number], invoice_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            for r in rows {
+                out.push((company, r?.value));
+            }
+        }
+        Ok(out)
+    }
 }

@@ -308,3 +308,68 @@ async fn the_query_pages_filter_page_and_export_csv() {
     let public = public.text().await.unwrap();
     assert!(public.contains("帮助中心") && !public.contains("账户中心"));
 }
+
+#[tokio::test]
+async fn an_invoice_is_checked_by_number_date_and_amount_in_the_trainee_s_world() {
+    let app = TestApp::spawn().await;
+    let anon = crate::api_client::Api::new(&app);
+    let (number, date, amount) = app
+        .db
+        .read(|s| {
+            let scope = s.tenant(app.demo);
+            let from = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+            let to = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+            let i = scope.invoices(company(&app, 0), from, to)?.remove(0).value;
+            Ok((
+                i.number.to_string(),
+                i.issued_on.to_string(),
+                i.amount.to_string(),
+            ))
+        })
+        .unwrap();
+    let body = |n: &str, d: &str, a: &str| serde_json::json!({"number": n, "date": d, "amount": a});
+    let (status, v) = anon
+        .post("/api/v1/invoices/check", body(&number, &date, &amount))
+        .await;
+    assert_eq!(
+        (status, v["verdict"].as_str()),
+        (200, Some("genuine")),
+        "{v}"
+    );
+    assert_eq!(v["face"]["amount"], amount.as_str());
+    let (_, v) = anon
+        .post("/api/v1/invoices/check", body(&number, &date, "1.00"))
+        .await;
+    assert_eq!(v["verdict"], "mismatch");
+    let (_, v) = anon
+        .post(
+            "/api/v1/invoices/check",
+            body("99999999999999999999", &date, &amount),
+        )
+        .await;
+    assert_eq!(v["verdict"], "not_found");
+    let (status, v) = anon
+        .post("/api/v1/invoices/check", body("123", &date, &amount))
+        .await;
+    assert_eq!((status, v["field"].as_str()), (422, Some("number")));
+    // another tenant's invoice is not in this trainee's world
+    let (other, _) = app.other_tenant();
+    let theirs = invoice_of(&app, other, None);
+    let (_, v) = anon
+        .post("/api/v1/invoices/check", body(&theirs, &date, &amount))
+        .await;
+    assert_eq!(v["verdict"], "not_found");
+    // the page, without a bureau login
+    let mut visitor = crate::browser::Visitor::new(&app);
+    let page = visitor
+        .get_text(&format!(
+            "/portal/public/invoice-check?number={number}&date={date}&amount={amount}"
+        ))
+        .await;
+    assert!(page.contains("发票信息一致"), "{page}");
+    let res = visitor
+        .get("/portal/public/invoice-check?number=1&date=2026-01-01&amount=1")
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("发票号码为20位数字"));
+}

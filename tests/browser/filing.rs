@@ -202,6 +202,13 @@ async fn the_filing_pages_are_usable_in_english_on_a_tablet() {
         ("/portal/query", "69-tablet-query"),
         ("/portal/query/invoices", "69-tablet-invoices"),
         ("/portal/query/credit", "69-tablet-credit"),
+        (
+            "/portal/proofs?tab=table&preview=1&item_vat=1",
+            "74-tablet-proofs",
+        ),
+        ("/portal/public", "75-tablet-public"),
+        ("/portal/public/verify", "75-tablet-verify"),
+        ("/portal/public/invoice-check", "75-tablet-invoice-check"),
     ] {
         c.goto(&app.url(path)).await.unwrap();
         english_and_fits(&c, &ui, path, shot).await;

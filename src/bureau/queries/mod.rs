@@ -3,6 +3,7 @@
 //! invoices (发票信息查询) — filtered, paged ten to a page, and exported whole. Everything is
 //! read through the session's tenant and company; nothing here writes.
 
+pub mod check;
 mod credit;
 mod filter;
 

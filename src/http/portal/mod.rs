@@ -6,6 +6,7 @@ mod help;
 mod menus;
 mod messages;
 mod proofs;
+mod public;
 mod queries;
 mod recovery;
 mod returns;
@@ -25,6 +26,7 @@ pub(super) use proofs::{
     RequestForm, issue as issue_proof, pdf_response, proof_message, proof_view,
 };
 pub use proofs::{issue_post as proof_issue, proof_pdf, proofs_page, verify_get, verify_post};
+pub use public::invoice_check;
 pub use queries::{
     credit_page, export_page as query_export, invoice_page, menu as query_menu, query_page,
 };
