@@ -29,6 +29,7 @@ mod returns;
 mod returns_import;
 mod returns_pages;
 mod returns_payment;
+mod returns_rules;
 mod sandbox;
 mod serving;
 mod settings;
