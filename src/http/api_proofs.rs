@@ -136,15 +136,7 @@ pub async fn pdf(
 ) -> Response {
     let n = number.clone();
     let r = filing_read(&desk, lang, token, move |scope, who, _| {
-        let file = scope.proof_pdf(who.company, &n)?;
-        scope.trace(
-            who.now,
-            Some(who.person),
-            "proof.download",
-            if file.is_some() { "ok" } else { "not_found" },
-            &json!({ "number": n.chars().take(40).collect::<String>() }),
-        )?;
-        Ok(file)
+        Ok(proofs::download(scope, who, &n)?)
     })
     .await;
     match r {
@@ -202,9 +194,7 @@ pub async fn verify(
         .db
         .run_mostly_read(move |s| {
             let scope = s.tenant(tenant);
-            let v = proofs::verify(&scope, &number, &code)?;
-            proofs::trace_verify(&scope, None, now, "number", &v)?;
-            Ok(v)
+            proofs::verify(&scope, &number, &code, now)
         })
         .await;
     match r {
@@ -225,9 +215,7 @@ pub async fn verify_file(desk: Desk, ReqLang(lang): ReqLang, body: Bytes) -> Res
         .db
         .run_mostly_read(move |s| {
             let scope = s.tenant(tenant);
-            let v = proofs::verify_file(&scope, &file)?;
-            proofs::trace_verify(&scope, None, now, "file", &v)?;
-            Ok(v)
+            proofs::verify_file(&scope, &file, now)
         })
         .await;
     match r {

@@ -461,39 +461,53 @@ impl Verdict {
     }
 }
 
-/// 证明查验 by number and code, within the trainee's world (their tenant).
-pub fn verify(scope: &TenantScope<'_>, number: &str, code: &str) -> Result<Verdict, StoreError> {
-    Ok(match scope.proof_by_number(number.trim())? {
+/// 证明查验 by number and code, within the trainee's world (their tenant); traced
+/// (`proof.verify`, no person: it needs no login).
+pub fn verify(
+    scope: &TenantScope<'_>,
+    number: &str,
+    code: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Verdict, StoreError> {
+    let v = match scope.proof_by_number(number.trim())? {
         Some(p) if p.code == code.trim() => Verdict::Genuine(p),
         Some(_) => Verdict::WrongCode,
         None => Verdict::Unknown,
-    })
+    };
+    trace_verify(scope, now, "number", &v)?;
+    Ok(v)
 }
 
 /// 证明查验 of a file: genuine when its bytes are exactly an issued certificate's; altered
-/// when it names one (the PDF's metadata marker) but its bytes differ; else unknown.
-pub fn verify_file(scope: &TenantScope<'_>, bytes: &[u8]) -> Result<Verdict, StoreError> {
-    if let Some(p) = scope.proof_by_hash(&sha256_hex(bytes))? {
-        return Ok(Verdict::Genuine(p));
-    }
-    let marker = pdf::MARKER.as_bytes();
-    let named = bytes
-        .windows(marker.len() + 18)
-        .find(|w| w.starts_with(marker) && w[marker.len()..].iter().all(u8::is_ascii_digit))
-        .map(|w| String::from_utf8_lossy(&w[marker.len()..]).into_owned());
-    Ok(match named {
-        Some(number) => match scope.proof_by_number(&number)? {
-            Some(p) => Verdict::Altered(p),
+/// when it names one (the PDF's metadata marker) but its bytes differ; else unknown. Traced.
+pub fn verify_file(
+    scope: &TenantScope<'_>,
+    bytes: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Verdict, StoreError> {
+    let v = if let Some(p) = scope.proof_by_hash(&sha256_hex(bytes))? {
+        Verdict::Genuine(p)
+    } else {
+        let marker = pdf::MARKER.as_bytes();
+        let named = bytes
+            .windows(marker.len() + 18)
+            .find(|w| w.starts_with(marker) && w[marker.len()..].iter().all(u8::is_ascii_digit))
+            .map(|w| String::from_utf8_lossy(&w[marker.len()..]).into_owned());
+        match named {
+            Some(number) => match scope.proof_by_number(&number)? {
+                Some(p) => Verdict::Altered(p),
+                None => Verdict::Unknown,
+            },
             None => Verdict::Unknown,
-        },
-        None => Verdict::Unknown,
-    })
+        }
+    };
+    trace_verify(scope, now, "file", &v)?;
+    Ok(v)
 }
 
 /// Trace a verification (`proof.verify`): how, and what it found.
-pub fn trace_verify(
+fn trace_verify(
     scope: &TenantScope<'_>,
-    who: Option<&Filer>,
     now: chrono::DateTime<chrono::Utc>,
     how: &str,
     v: &Verdict,
@@ -504,11 +518,28 @@ pub fn trace_verify(
     };
     scope.trace(
         now,
-        who.map(|w| w.person),
+        None,
         "proof.verify",
         v.code(),
         &serde_json::json!({ "how": how, "number": number }),
     )
+}
+
+/// One of the company's certificates as issued, for download; traced (`proof.download`).
+pub fn download(
+    scope: &TenantScope<'_>,
+    who: &Filer,
+    number: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let file = scope.proof_pdf(who.company, number)?;
+    scope.trace(
+        who.now,
+        Some(who.person),
+        "proof.download",
+        if file.is_some() { "ok" } else { "not_found" },
+        &serde_json::json!({ "number": number.chars().take(40).collect::<String>() }),
+    )?;
+    Ok(file)
 }
 
 #[cfg(test)]

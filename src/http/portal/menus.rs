@@ -23,30 +23,37 @@ pub(super) fn signed_in(
     }
 }
 
+/// A menu page for a logged-in filer: nothing but the frame, the menu item lit.
+pub(super) async fn filer_menu(
+    desk: &Desk,
+    lang: Lang,
+    headers: &HeaderMap,
+    active: &'static str,
+    crumbs: Vec<&'static str>,
+    (path, template): (&str, &str),
+) -> Result<Response, AppError> {
+    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let (csrf, set) = csrf_token(headers);
+    let d = desk.clone();
+    let found = filing_read(desk, lang, token, move |scope, _, s| {
+        Ok(filer_frame(scope, s, csrf, &d, lang, active, crumbs)?)
+    })
+    .await?;
+    match found {
+        Ok(frame) => render(lang, path, template, frame, set.into_iter().collect()),
+        Err(r) => refused_page(r, lang),
+    }
+}
+
 /// `GET /portal/tax`: 我要办税's menu.
 pub async fn tax_menu(
     desk: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let (csrf, set) = csrf_token(&headers);
-    let d = desk.clone();
-    let found = filing_read(&desk, lang, token, move |scope, _, s| {
-        let crumbs = vec!["portal.crumb.home", "portal.crumb.tax"];
-        Ok(filer_frame(scope, s, csrf, &d, lang, "tax", crumbs)?)
-    })
-    .await?;
-    match found {
-        Ok(frame) => render(
-            lang,
-            "/portal/tax",
-            "portal_tax.html",
-            frame,
-            set.into_iter().collect(),
-        ),
-        Err(r) => refused_page(r, lang),
-    }
+    let crumbs = vec!["portal.crumb.home", "portal.crumb.tax"];
+    let page = ("/portal/tax", "portal_tax.html");
+    filer_menu(&desk, lang, &headers, "tax", crumbs, page).await
 }
 
 /// `GET /portal/public`: 公众服务's menu, logged in or not.

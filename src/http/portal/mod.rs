@@ -221,6 +221,25 @@ pub(super) fn filer_frame(
     })
 }
 
+/// A file to download: its type, the name it is saved under, its bytes.
+pub(in crate::http) fn attachment(
+    content_type: &str,
+    filename: &str,
+    body: impl Into<axum::body::Body>,
+) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body.into(),
+    )
+        .into_response()
+}
+
 /// A multipart form's CSRF token and uploaded `file` (empty when none was sent).
 pub(super) async fn upload(
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,

@@ -420,20 +420,7 @@ pub async fn issue_post(
 
 /// A certificate's PDF as a download.
 pub(in crate::http) fn pdf_response(number: &str, file: Vec<u8>) -> Response {
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/pdf".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"proof-{number}.pdf\""),
-            ),
-        ],
-        file,
-    )
-        .into_response()
+    attachment("application/pdf", &format!("proof-{number}.pdf"), file)
 }
 
 /// `GET /portal/proofs/{number}/pdf`: one of the company's certificates, as issued.
@@ -446,15 +433,7 @@ pub async fn proof_pdf(
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let n = number.clone();
     let found = filing_read(&desk, lang, token, move |scope, who, _| {
-        let file = scope.proof_pdf(who.company, &n)?;
-        scope.trace(
-            who.now,
-            Some(who.person),
-            "proof.download",
-            if file.is_some() { "ok" } else { "not_found" },
-            &serde_json::json!({ "number": n.chars().take(40).collect::<String>() }),
-        )?;
-        Ok(file)
+        Ok(proofs::download(scope, who, &n)?)
     })
     .await?;
     match found {
@@ -574,9 +553,7 @@ pub async fn verify_get(
         .db
         .run_mostly_read(move |s| {
             let scope = s.tenant(tenant);
-            let v = proofs::verify(&scope, &n, &c)?;
-            proofs::trace_verify(&scope, None, now, "number", &v)?;
-            Ok(v)
+            proofs::verify(&scope, &n, &c, now)
         })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
@@ -597,9 +574,7 @@ pub async fn verify_post(
         .db
         .run_mostly_read(move |s| {
             let scope = s.tenant(tenant);
-            let v = proofs::verify_file(&scope, &file)?;
-            proofs::trace_verify(&scope, None, now, "file", &v)?;
-            Ok(v)
+            proofs::verify_file(&scope, &file, now)
         })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;

@@ -152,20 +152,11 @@ pub(in crate::http) fn export(q: Query, rows: &Rows, lang: Lang) -> Response {
         let _ = w.write_record(r.cells.iter().map(|c| neutralise(c).into_owned()));
     }
     let bytes = w.into_inner().unwrap_or_default();
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}.csv\"", q.as_str()),
-            ),
-        ],
+    attachment(
+        "text/csv; charset=utf-8",
+        &format!("{}.csv", q.as_str()),
         bytes,
     )
-        .into_response()
 }
 
 /// A filter problem's text.
@@ -246,30 +237,9 @@ pub async fn menu(
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let (csrf, set) = csrf_token(&headers);
-    let d = desk.clone();
-    let found = filing_read(&desk, lang, token, move |scope, _, s| {
-        Ok(frame(
-            scope,
-            s,
-            csrf,
-            &d,
-            lang,
-            vec!["portal.crumb.home", "portal.crumb.query"],
-        )?)
-    })
-    .await?;
-    match found {
-        Ok(frame) => render(
-            lang,
-            "/portal/query",
-            "portal_query.html",
-            frame,
-            set.into_iter().collect(),
-        ),
-        Err(r) => refused_page(r, lang),
-    }
+    let crumbs = vec!["portal.crumb.home", "portal.crumb.query"];
+    let page = ("/portal/query", "portal_query.html");
+    super::menus::filer_menu(&desk, lang, &headers, "query", crumbs, page).await
 }
 
 /// `GET /portal/query/{name}`: a query's page: its filters, one page of rows, the pager.

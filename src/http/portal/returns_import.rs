@@ -43,20 +43,11 @@ pub(in crate::http) fn template_file(
     let text = returns::import::template(kind, values, |f| {
         c.text(lang, &format!("returns.field.{f}")).to_owned()
     });
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}-{period}.csv\"", kind.as_str()),
-            ),
-        ],
+    attachment(
+        "text/csv; charset=utf-8",
+        &format!("{}-{period}.csv", kind.as_str()),
         text,
     )
-        .into_response()
 }
 
 /// `POST /portal/returns/{kind}/{period}/import`: 申报数据导入 (multipart: `csrf`, `file`).
