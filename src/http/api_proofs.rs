@@ -13,12 +13,10 @@ use utoipa::ToSchema;
 use super::api_portal::{Bearer, refusal};
 use super::error::ApiErrorBody;
 use super::net::ClientAddr;
-use super::portal::{
-    Refusal, RequestForm, filing_read, issue_proof, pdf_response, proof_message, proof_view,
-};
+use super::portal::{Refusal, filing_read, issue_proof, pdf_response, proof_message, proof_view};
 use super::sandbox::Desk;
 use super::{AppError, ReqLang};
-use crate::bureau::proofs::{self, ProofError, ProofKind, Verdict};
+use crate::bureau::proofs::{self, Asked, ProofError, ProofKind, Verdict};
 use crate::i18n::Lang;
 
 fn refused(r: Refusal, lang: Lang) -> Response {
@@ -47,7 +45,7 @@ fn proof_refused(e: &ProofError, lang: Lang) -> Response {
 
 /// `GET /api/v1/proofs`.
 #[utoipa::path(get, path = "/api/v1/proofs", tag = "proofs", security(("sandbox" = [], "bureau" = [])),
-    description = "证明开具记录: the company's certificates, newest first: number, verification code, kind (`payment_table`, `no_arrears`), 填发日期, total, the range asked for and where the PDF is.",
+    description = "证明开具记录: the company's certificates, newest first: number, verification code, kind (`payment_table`, `payment_voucher`, `tax_record`, `no_arrears`), 填发日期, total, the range asked for and where the PDF is.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn list(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -> Response {
     let r = filing_read(&desk, lang, token, |scope, who, _| {
@@ -63,24 +61,33 @@ pub async fn list(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -> 
 
 #[derive(Deserialize, ToSchema)]
 pub struct IssueBody {
-    /// `payment_table` (税收完税证明（表格式）) or `no_arrears` (无欠税证明).
+    /// `payment_table` (税收完税证明（表格式）), `payment_voucher` (税收完税证明（文书式）),
+    /// `tax_record` (纳税记录) or `no_arrears` (无欠税证明).
     kind: String,
     /// The taxes (vat, urban_maintenance, education, local_education, cit, culture_fee);
-    /// none means all. For a 完税证明.
+    /// none means all. For all but a 无欠税证明.
     #[serde(default)]
     items: Vec<String>,
-    /// 入（退）库日期起, YYYY-MM-DD. For a 完税证明.
+    /// The range's first day, YYYY-MM-DD.
     #[serde(default)]
     date_from: String,
-    /// 入（退）库日期止, YYYY-MM-DD; at most a year after `date_from`, not after the sandbox date.
+    /// The range's last day, YYYY-MM-DD; at most a year after `date_from`; for a range of
+    /// payment dates not after the sandbox date.
     #[serde(default)]
     date_to: String,
+    /// `paid` (入（退）库日期, the default) or `period` (税款所属期: payments whose period lies
+    /// inside). A `payment_voucher` is always by period.
+    #[serde(default)]
+    range_of: String,
+    /// What a `tax_record` is for (用途), 1 to 40 characters.
+    #[serde(default)]
+    purpose: String,
 }
 
 /// `POST /api/v1/proofs`.
 #[utoipa::path(post, path = "/api/v1/proofs", tag = "proofs", security(("sandbox" = [], "bureau" = [])),
     request_body = IssueBody,
-    description = "开具: issue a certificate. A 完税证明 lists the chosen taxes paid in the date range (409 `nothing_paid` when none); a 无欠税证明 is refused with 409 `arrears` and the arrears listed while any tax is overdue. 60 a person and 600 a client address an hour (429 `too_many`).",
+    description = "开具: issue a certificate. A 完税证明（表格式） or 纳税记录 lists each payment of the chosen taxes in the range, a 完税证明（文书式） the payments netted per tax (409 `nothing_paid` when none); a 无欠税证明 is refused with 409 `arrears` and the arrears listed while any tax is overdue. 60 a person and 600 a client address an hour (429 `too_many`).",
     responses((status = 200, description = "Issued"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn issue(
     desk: Desk,
@@ -110,10 +117,12 @@ pub async fn issue(
             lang,
         );
     };
-    let form = RequestForm {
+    let form = Asked {
         date_from: body.date_from,
         date_to: body.date_to,
-        items: body.items,
+        items: body.items.into_iter().take(12).collect(),
+        range_of: body.range_of,
+        purpose: body.purpose.chars().take(200).collect(),
     };
     match issue_proof(&desk, lang, token, kind, form, ip).await {
         Ok(Ok(Ok(p))) => Json(proof_view(&p)).into_response(),

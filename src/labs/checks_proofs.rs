@@ -9,7 +9,9 @@ use super::facts::{Facts, detail};
 pub(super) fn validate_proof(kind: &str) -> Result<(), String> {
     match crate::bureau::proofs::ProofKind::parse(kind) {
         Some(_) => Ok(()),
-        None => Err(format!("proof {kind:?} is not payment_table or no_arrears")),
+        None => Err(format!(
+            "proof {kind:?} is not payment_table, payment_voucher, tax_record or no_arrears"
+        )),
     }
 }
 

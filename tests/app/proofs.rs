@@ -191,6 +191,125 @@ async fn a_payment_certificate_lists_what_was_paid_and_verifies() {
     }
 }
 
+#[tokio::test]
+async fn the_document_certificate_nets_by_period_and_the_tax_record_prints_its_purpose() {
+    let app = TestApp::spawn().await;
+    let api = filer(&app, false).await;
+    let own = company(&app, 0);
+    let (from, to) = (
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(),
+    );
+    // what the store says was paid for the periods of 2026's first three quarters, by tax
+    let by_item = app
+        .db
+        .read(|s| {
+            let mut sums = std::collections::BTreeMap::<String, Fen>::new();
+            for p in s.tenant(app.demo).payments_of(own)? {
+                if p.payment.paid_on.is_some()
+                    && p.payment.amount > Fen::ZERO
+                    && p.period.first_day() >= from
+                    && p.period.last_day() <= to
+                {
+                    *sums.entry(p.payment.item.as_str().to_owned()).or_default() +=
+                        p.payment.amount;
+                }
+            }
+            Ok(sums)
+        })
+        .unwrap();
+    let paid: Fen = by_item.values().copied().sum();
+    assert!(paid > Fen::ZERO);
+    let by_period = json!({ "kind": "payment_table", "range_of": "period",
+        "date_from": "2026-01-01", "date_to": "2026-09-30" });
+    let (status, table) = api.post("/api/v1/proofs", by_period).await;
+    assert_eq!(status, 200, "{table}");
+    assert_eq!(table["total"], paid.to_string());
+
+    // 文书式: one row per tax, netted, the sentence and the total in capitals
+    let (status, doc) = api
+        .post(
+            "/api/v1/proofs",
+            json!({ "kind": "payment_voucher", "date_from": "2026-01-01", "date_to": "2026-09-30" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(doc["kind"], "payment_voucher");
+    assert_eq!(doc["total"], paid.to_string());
+    let number = doc["number"].as_str().unwrap();
+    let content = v_content(&app, number);
+    let rows: Vec<(String, String)> = content["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["item"].as_str().unwrap().into(),
+                l["amount"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = by_item
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect();
+    let mut sorted = rows.clone();
+    sorted.sort();
+    assert_eq!(sorted, want, "one netted row per tax");
+    let file = pdf_of(&app, &api, number).await.1;
+    if let Ok(path) = std::env::var("TAXLAB_KEEP_PDF") {
+        std::fs::write(format!("{path}.voucher.pdf"), &file).unwrap();
+    }
+    let text = pdf_text(&file);
+    let flat: String = text.split_whitespace().collect();
+    for want in [
+        "税收完税证明",
+        "兹证明",
+        "2026-01-01至2026-09-30",
+        "特此证明",
+        "文书式",
+    ] {
+        assert!(flat.contains(want), "{want} not in the PDF:\n{text}");
+    }
+    assert!(flat.contains(&paid.capitals()), "total in capitals");
+
+    // 纳税记录: the purpose is asked for, at its field, and printed
+    let record = |purpose: &str| {
+        json!({ "kind": "tax_record", "items": ["vat"], "purpose": purpose,
+            "date_from": "2026-01-01", "date_to": "2026-10-12" })
+    };
+    let (status, e) = api.post("/api/v1/proofs", record("  ")).await;
+    assert_eq!(
+        (status, &e["code"], &e["field"]),
+        (422, &json!("purpose_missing"), &json!("purpose"))
+    );
+    let (status, e) = api.post("/api/v1/proofs", record(&"贷".repeat(41))).await;
+    assert_eq!((status, &e["code"]), (422, &json!("purpose_too_long")));
+    let (status, rec) = api.post("/api/v1/proofs", record("银行贷款")).await;
+    assert_eq!(status, 200, "{rec}");
+    let file = pdf_of(&app, &api, rec["number"].as_str().unwrap()).await.1;
+    if let Ok(path) = std::env::var("TAXLAB_KEEP_PDF") {
+        std::fs::write(format!("{path}.record.pdf"), &file).unwrap();
+    }
+    let text = pdf_text(&file);
+    let flat: String = text.split_whitespace().collect();
+    for want in ["纳税记录", "开具用途：银行贷款", "增值税", "原凭证号"] {
+        assert!(flat.contains(want), "{want} not in the PDF:\n{text}");
+    }
+    assert!(!flat.contains("城市维护建设税"), "only the taxes asked for");
+    // every kind verifies
+    let anon = Api::new(&app);
+    for p in [&table, &doc, &rec] {
+        let (_, v) = anon
+            .post(
+                "/api/v1/proofs/verify",
+                json!({ "number": p["number"], "code": p["code"] }),
+            )
+            .await;
+        assert_eq!(v["verdict"], "genuine", "{p}");
+    }
+}
+
 /// The stored content of a certificate.
 fn v_content(app: &TestApp, number: &str) -> Value {
     app.db
@@ -339,6 +458,38 @@ async fn the_certificate_pages_preview_issue_download_and_verify() {
         .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("不能超过一年"));
+    // 文书式: by 税款所属期, no 原凭证号 column (the rows are netted)
+    let doc = v
+        .get_text("/portal/proofs?tab=voucher&preview=1&date_from=2026-01-01&date_to=2026-09-30")
+        .await;
+    assert!(
+        doc.contains("税款所属期起") && doc.contains("id=\"preview-table\""),
+        "{doc}"
+    );
+    assert!(!doc.contains("<th>原凭证号</th>"));
+    // 纳税记录: the missing purpose comes back at its field, what was typed kept
+    let res = v
+        .post(
+            "/portal/proofs/issue",
+            &[
+                ("kind", "tax_record"),
+                ("items", "vat"),
+                ("date_from", "2026-01-01"),
+                ("date_to", "2026-10-12"),
+                ("purpose", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("请填写开具用途") && page.contains("value=\"2026-01-01\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("id=\"record-unverified\""),
+        "the unconfirmed layout is said"
+    );
     // 证明查验 without a login
     let mut anon = crate::browser::Visitor::new(&app);
     let code = app
@@ -412,6 +563,13 @@ async fn the_certificate_lab_grades_issue_download_and_verify() {
         )
         .await;
     assert_eq!(v["verdict"], "genuine");
+    let (s, r) = api
+        .post(
+            "/api/v1/proofs",
+            json!({"kind": "tax_record", "purpose": "银行贷款", "date_from": "2026-01-01", "date_to": "2026-10-12"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
     let (score, a) = finish(&api).await;
     assert_eq!(score, 100, "{a}");
     // a certificate of the corporate income tax only, never verified: only the download
@@ -428,7 +586,7 @@ async fn the_certificate_lab_grades_issue_download_and_verify() {
         200
     );
     let (score, _) = finish(&api).await;
-    assert_eq!(score, 20);
+    assert_eq!(score, 15);
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
-//! 证明开具: the company's 税收完税证明（表格式） for the taxes it paid in a date range, and its
-//! 无欠税证明 (refused, with the arrears listed, while it owes anything); each issued as a
-//! PDF that is kept (number, 9-digit verification code, what it certifies, the file and its
+//! 证明开具: the company's 税收完税证明 — 表格式 (each payment of the chosen taxes in a range of
+//! 入（退）库 dates or of 税款所属期) and 文书式 (the same netted per tax over at most twelve
+//! months of 税款所属期) —, its 纳税记录 (the payments of a date range, with the purpose it is
+//! asked for) and its 无欠税证明 (refused, with the arrears listed, while it owes anything);
+//! each issued as a PDF that is kept (number, 9-digit verification code, what it certifies, the file and its
 //! SHA-256) for 证明开具记录 and 证明查验.
 //!
 //! Issuing is three steps so the single writer is never held by slow work: [`prepare`] reads
@@ -23,6 +25,10 @@ use crate::store::{NewProof, Proof, StoreError, TenantScope};
 pub enum ProofKind {
     /// 税收完税证明（表格式）.
     PaymentTable,
+    /// 税收完税证明（文书式）.
+    PaymentVoucher,
+    /// 纳税记录.
+    TaxRecord,
     /// 无欠税证明.
     NoArrears,
 }
@@ -31,6 +37,8 @@ impl ProofKind {
     pub fn parse(text: &str) -> Option<ProofKind> {
         match text {
             "payment_table" => Some(ProofKind::PaymentTable),
+            "payment_voucher" => Some(ProofKind::PaymentVoucher),
+            "tax_record" => Some(ProofKind::TaxRecord),
             "no_arrears" => Some(ProofKind::NoArrears),
             _ => None,
         }
@@ -39,8 +47,15 @@ impl ProofKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ProofKind::PaymentTable => "payment_table",
+            ProofKind::PaymentVoucher => "payment_voucher",
+            ProofKind::TaxRecord => "tax_record",
             ProofKind::NoArrears => "no_arrears",
         }
+    }
+
+    /// Whether it lists payments (all but the 无欠税证明).
+    pub fn lists_payments(self) -> bool {
+        self != ProofKind::NoArrears
     }
 
     /// The title printed on it.
@@ -82,8 +97,14 @@ pub struct Content {
     /// The 入（退）库 date range asked for (完税证明).
     pub date_from: Option<String>,
     pub date_to: Option<String>,
+    /// Which dates the range is of: `paid` (入（退）库日期) or `period` (税款所属期).
+    #[serde(default)]
+    pub range_of: Option<String>,
     /// The taxes asked for.
     pub items: Vec<String>,
+    /// What a 纳税记录 is asked for (用途).
+    #[serde(default)]
+    pub purpose: Option<String>,
     pub lines: Vec<PaidLine>,
     pub total: String,
     /// 金额合计（大写）.
@@ -125,12 +146,53 @@ impl ProofError {
     }
 }
 
-/// A 完税证明 asked for: the taxes and the 入（退）库 date range.
+/// Which dates a range is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeOf {
+    /// 入（退）库日期: when the money reached the treasury.
+    Paid,
+    /// 税款所属期: the period the tax is for (a payment counts when its period lies inside).
+    Period,
+}
+
+impl RangeOf {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RangeOf::Paid => "paid",
+            RangeOf::Period => "period",
+        }
+    }
+}
+
+/// A request as typed (the page's form, the API's body): the taxes ticked, the range and
+/// which dates it is of, the purpose of a 纳税记录.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Asked {
+    #[serde(default)]
+    pub date_from: String,
+    #[serde(default)]
+    pub date_to: String,
+    #[serde(default)]
+    pub items: Vec<String>,
+    /// `paid` (default) or `period`.
+    #[serde(default)]
+    pub range_of: String,
+    #[serde(default)]
+    pub purpose: String,
+}
+
+/// The longest purpose a 纳税记录 prints.
+pub const PURPOSE_MAX: usize = 40;
+
+/// A certificate listing payments, asked for: the taxes, the range and what it is of, the
+/// purpose (纳税记录).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentRequest {
     pub items: Vec<TaxItem>,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    pub range_of: RangeOf,
+    pub purpose: Option<String>,
 }
 
 fn bad(field: &'static str, code: &'static str) -> ProofError {
@@ -138,42 +200,43 @@ fn bad(field: &'static str, code: &'static str) -> ProofError {
 }
 
 impl PaymentRequest {
-    /// Read the request as typed: taxes (none ticked means all), dates as YYYY-MM-DD, the
-    /// range at most a year and not after the sandbox date.
+    /// Read a request for a certificate of `kind` as typed: taxes (none ticked means all),
+    /// dates as YYYY-MM-DD, the range at most a year; a range of 入（退）库 dates not after the
+    /// sandbox date; a 文书式 by 税款所属期 only; a 纳税记录's purpose given.
     pub fn read(
-        items: &[String],
-        from: &str,
-        to: &str,
+        kind: ProofKind,
+        asked: &Asked,
         today: NaiveDate,
     ) -> Result<PaymentRequest, ProofError> {
         let mut chosen = Vec::new();
-        for i in items.iter().filter(|i| !i.trim().is_empty()) {
+        for i in asked.items.iter().filter(|i| !i.trim().is_empty()) {
             let item = TaxItem::parse(i.trim()).ok_or(bad("items", "bad_item"))?;
             if !chosen.contains(&item) {
                 chosen.push(item);
             }
         }
         if chosen.is_empty() {
-            chosen = vec![
-                TaxItem::Vat,
-                TaxItem::UrbanMaintenance,
-                TaxItem::Education,
-                TaxItem::LocalEducation,
-                TaxItem::Cit,
-                TaxItem::CultureFee,
-            ];
+            chosen = TaxItem::ALL.to_vec();
         }
+        let range_of = match (kind, asked.range_of.trim()) {
+            (ProofKind::PaymentVoucher, _) | (_, "period") => RangeOf::Period,
+            (_, "" | "paid") => RangeOf::Paid,
+            _ => return Err(bad("range_of", "bad_range_of")),
+        };
         let date = |text: &str, field| {
             NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
                 .ok()
                 .filter(|d| (2000..=2100).contains(&d.year()))
                 .ok_or(bad(field, "bad_date"))
         };
-        let (from, to) = (date(from, "date_from")?, date(to, "date_to")?);
+        let (from, to) = (
+            date(&asked.date_from, "date_from")?,
+            date(&asked.date_to, "date_to")?,
+        );
         if from > to {
             return Err(bad("date_to", "date_order"));
         }
-        if to > today {
+        if to > today && range_of == RangeOf::Paid {
             return Err(bad("date_to", "future"));
         }
         // at most a year: up to the day before the same date a year on
@@ -183,10 +246,25 @@ impl PaymentRequest {
         if to >= year_on {
             return Err(bad("date_to", "range_too_long"));
         }
+        let purpose = match kind {
+            ProofKind::TaxRecord => {
+                let p = asked.purpose.trim();
+                if p.is_empty() {
+                    return Err(bad("purpose", "purpose_missing"));
+                }
+                if p.chars().count() > PURPOSE_MAX || p.chars().any(char::is_control) {
+                    return Err(bad("purpose", "purpose_too_long"));
+                }
+                Some(p.to_owned())
+            }
+            _ => None,
+        };
         Ok(PaymentRequest {
             items: chosen,
             from,
             to,
+            range_of,
+            purpose,
         })
     }
 }
@@ -254,7 +332,8 @@ fn date_text(d: NaiveDate) -> String {
     )
 }
 
-/// The company's payments of the chosen taxes that reached the treasury in the range.
+/// The company's payments of the chosen taxes that reached the treasury in the range (or
+/// whose 税款所属期 lies in it).
 pub fn paid_lines(
     scope: &TenantScope<'_>,
     who: &Filer,
@@ -266,11 +345,11 @@ pub fn paid_lines(
         let Some(paid_on) = p.payment.paid_on else {
             continue;
         };
-        if paid_on < req.from
-            || paid_on > req.to
-            || p.payment.amount <= Fen::ZERO
-            || !req.items.contains(&p.payment.item)
-        {
+        let inside = match req.range_of {
+            RangeOf::Paid => paid_on >= req.from && paid_on <= req.to,
+            RangeOf::Period => p.period.first_day() >= req.from && p.period.last_day() <= req.to,
+        };
+        if !inside || p.payment.amount <= Fen::ZERO || !req.items.contains(&p.payment.item) {
             continue;
         }
         let voucher = p.remittance.clone().unwrap_or_else(|| {
@@ -295,8 +374,52 @@ pub fn paid_lines(
     Ok(lines)
 }
 
-/// What a certificate of `kind` would certify today: read only. A 完税证明 needs payments in
-/// its range; a 无欠税证明 needs no arrears.
+/// The lines a certificate of `kind` lists for the request: each payment, or for a 文书式
+/// the payments netted per tax and 品目 (the 税款所属时期 spanning theirs, the latest 入库日期).
+pub fn lines_for(
+    scope: &TenantScope<'_>,
+    who: &Filer,
+    kind: ProofKind,
+    req: &PaymentRequest,
+) -> Result<Vec<PaidLine>, StoreError> {
+    let lines = paid_lines(scope, who, req)?;
+    if kind != ProofKind::PaymentVoucher {
+        return Ok(lines);
+    }
+    let mut netted: Vec<(PaidLine, Fen)> = Vec::new();
+    for l in lines {
+        let amount = Fen::parse_yuan(&l.amount).unwrap_or(Fen::ZERO);
+        match netted
+            .iter_mut()
+            .find(|(n, _)| n.item == l.item && n.subject == l.subject)
+        {
+            Some((n, sum)) => {
+                *sum += amount;
+                n.period_from = n.period_from.clone().min(l.period_from);
+                n.period_to = n.period_to.clone().max(l.period_to);
+                n.paid_on = n.paid_on.clone().max(l.paid_on);
+            }
+            None => netted.push((
+                PaidLine {
+                    voucher: String::new(),
+                    ..l
+                },
+                amount,
+            )),
+        }
+    }
+    netted.sort_by_key(|(l, _)| TaxItem::parse(&l.item));
+    Ok(netted
+        .into_iter()
+        .map(|(l, sum)| PaidLine {
+            amount: sum.to_string(),
+            ..l
+        })
+        .collect())
+}
+
+/// What a certificate of `kind` would certify today: read only. One listing payments needs
+/// some in its range; a 无欠税证明 needs no arrears.
 pub fn prepare(
     scope: &TenantScope<'_>,
     who: &Filer,
@@ -304,19 +427,7 @@ pub fn prepare(
     req: Option<&PaymentRequest>,
 ) -> Result<Content, ProofError> {
     let co = scope.company(who.company)?.value;
-    let (lines, remark, range) = match (kind, req) {
-        (ProofKind::PaymentTable, Some(req)) => {
-            let lines = paid_lines(scope, who, req)?;
-            if lines.is_empty() {
-                return Err(ProofError::NothingPaid);
-            }
-            (
-                lines,
-                pdf::z("proof.pdf.remark.payment_table"),
-                Some((req.from.to_string(), req.to.to_string(), req.items.clone())),
-            )
-        }
-        (ProofKind::PaymentTable, None) => return Err(bad("date_from", "bad_date")),
+    let (lines, remark, asked) = match (kind, req) {
         (ProofKind::NoArrears, _) => {
             let filter = crate::bureau::queries::Params::default()
                 .read(crate::bureau::queries::Query::Arrears, who.today)
@@ -336,19 +447,23 @@ pub fn prepare(
             }
             (Vec::new(), pdf::z("proof.pdf.remark.no_arrears"), None)
         }
+        (_, Some(req)) => {
+            let lines = lines_for(scope, who, kind, req)?;
+            if lines.is_empty() {
+                return Err(ProofError::NothingPaid);
+            }
+            let remark = match &req.purpose {
+                Some(p) => pdf::zf("proof.pdf.remark.tax_record", &[("purpose", p)]),
+                None => pdf::z(&format!("proof.pdf.remark.{}", kind.as_str())),
+            };
+            (lines, remark, Some(req))
+        }
+        (_, None) => return Err(bad("date_from", "bad_date")),
     };
     let total: Fen = lines
         .iter()
         .filter_map(|l| Fen::parse_yuan(&l.amount).ok())
         .sum();
-    let (date_from, date_to, items) = match range {
-        Some((f, t, items)) => (
-            Some(f),
-            Some(t),
-            items.iter().map(|i| i.as_str().to_owned()).collect(),
-        ),
-        None => (None, None, Vec::new()),
-    };
     Ok(Content {
         kind,
         title: kind.title(),
@@ -357,9 +472,13 @@ pub fn prepare(
         authority: authority(&co),
         issued_on: who.today.to_string(),
         issued_on_text: date_text(who.today),
-        date_from,
-        date_to,
-        items,
+        date_from: asked.map(|r| r.from.to_string()),
+        date_to: asked.map(|r| r.to.to_string()),
+        range_of: asked.map(|r| r.range_of.as_str().to_owned()),
+        items: asked
+            .map(|r| r.items.iter().map(|i| i.as_str().to_owned()).collect())
+            .unwrap_or_default(),
+        purpose: asked.and_then(|r| r.purpose.clone()),
         lines,
         total: total.to_string(),
         total_capitals: total.capitals(),
@@ -416,6 +535,7 @@ pub fn record(
         &serde_json::json!({
             "kind": content.kind.as_str(), "number": number, "total": content.total,
             "date_from": content.date_from, "date_to": content.date_to, "items": content.items,
+            "range_of": content.range_of, "purpose": content.purpose,
         }),
     )?;
     scope.proof_by_number(number)?.ok_or(StoreError::NotFound)
@@ -552,11 +672,19 @@ mod tests {
 
     #[test]
     fn a_request_is_read_with_every_problem_at_its_field() {
-        let r = PaymentRequest::read(&[], "2026-01-01", "2026-09-30", today()).unwrap();
+        let asked = |items: &[&str], from: &str, to: &str| Asked {
+            items: items.iter().map(|s| s.to_string()).collect(),
+            date_from: from.to_owned(),
+            date_to: to.to_owned(),
+            ..Asked::default()
+        };
+        let table = ProofKind::PaymentTable;
+        let r = PaymentRequest::read(table, &asked(&[], "2026-01-01", "2026-09-30"), today());
+        let r = r.unwrap();
         assert_eq!(r.items.len(), 6, "none ticked means all");
+        assert_eq!((r.range_of, r.purpose), (RangeOf::Paid, None));
         let code = |items: &[&str], from: &str, to: &str| {
-            let items: Vec<String> = items.iter().map(|s| s.to_string()).collect();
-            PaymentRequest::read(&items, from, to, today())
+            PaymentRequest::read(table, &asked(items, from, to), today())
                 .map(|_| "ok")
                 .unwrap_or_else(|e| e.code())
         };
@@ -567,6 +695,28 @@ mod tests {
         assert_eq!(code(&[], "2026-01-01", "2026-12-31"), "future");
         assert_eq!(code(&[], "2025-01-01", "2026-01-01"), "range_too_long");
         assert_eq!(code(&[], "2025-01-02", "2026-01-01"), "ok");
+        // a range of 税款所属期 may reach past today (nothing is paid for it yet)
+        let mut by_period = asked(&[], "2026-01-01", "2026-12-31");
+        by_period.range_of = "period".into();
+        let r = PaymentRequest::read(table, &by_period, today()).unwrap();
+        assert_eq!(r.range_of, RangeOf::Period);
+        by_period.range_of = "tomorrow".into();
+        let e = PaymentRequest::read(table, &by_period, today()).unwrap_err();
+        assert_eq!((e.field(), e.code()), (Some("range_of"), "bad_range_of"));
+        // a 文书式 is always by 税款所属期
+        let r = PaymentRequest::read(ProofKind::PaymentVoucher, &by_period, today()).unwrap();
+        assert_eq!(r.range_of, RangeOf::Period);
+        // a 纳税记录 says what it is for
+        let record = ProofKind::TaxRecord;
+        let mut asked_record = asked(&["vat"], "2026-01-01", "2026-09-30");
+        let e = PaymentRequest::read(record, &asked_record, today()).unwrap_err();
+        assert_eq!((e.field(), e.code()), (Some("purpose"), "purpose_missing"));
+        asked_record.purpose = "投".repeat(PURPOSE_MAX + 1);
+        let e = PaymentRequest::read(record, &asked_record, today()).unwrap_err();
+        assert_eq!(e.code(), "purpose_too_long");
+        asked_record.purpose = " 投标 ".into();
+        let r = PaymentRequest::read(record, &asked_record, today()).unwrap();
+        assert_eq!(r.purpose.as_deref(), Some("投标"));
     }
 
     #[test]
@@ -596,6 +746,13 @@ mod tests {
             }
         }
         texts.push("零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整负".to_owned());
+        // everything a certificate prints from the catalogue
+        let cat = crate::i18n::Catalog::embedded();
+        for key in cat.keys(crate::i18n::Lang::Zh) {
+            if ["proof.", "tax_item."].iter().any(|p| key.starts_with(p)) {
+                texts.push(cat.text(crate::i18n::Lang::Zh, key).to_owned());
+            }
+        }
         for text in &texts {
             for c in text.chars().filter(|c| !c.is_control()) {
                 if !pdf::covers(c) {

@@ -337,7 +337,10 @@ fn page_of(
     pen.text(388.0, y + 16.0, 10.0, GREEN, &z("proof.pdf.company"));
     pen.text(488.0, y + 16.0, 10.0, INK, &c.company);
     match c.kind {
-        ProofKind::PaymentTable => payments_table(pen, c, rows, page == pages),
+        ProofKind::PaymentTable | ProofKind::TaxRecord => {
+            payments_table(pen, c, rows, page == pages)
+        }
+        ProofKind::PaymentVoucher => voucher_text(pen, c, rows, page == pages),
         ProofKind::NoArrears => no_arrears_text(pen, c),
     }
     // remarks, seal, issuer
@@ -362,7 +365,10 @@ fn page_of(
             &[("page", &page.to_string()), ("pages", &pages.to_string())],
         ),
     );
-    pen.right(W - 46.0, H - 38.0, 8.0, GREEN, &z("proof.pdf.receipt_copy"));
+    if c.kind != ProofKind::NoArrears {
+        let copy = format!("proof.pdf.receipt_copy.{}", c.kind.as_str());
+        pen.right(W - 46.0, H - 38.0, 8.0, GREEN, &z(&copy));
+    }
 }
 
 /// The table's columns: catalogue keys and widths.
@@ -436,6 +442,74 @@ fn payments_table(pen: &mut Pen<'_, '_>, c: &Content, rows: &[super::PaidLine], 
             INK,
             &format!("¥{}", c.total),
         );
+    }
+}
+
+/// The 文书式: a sentence certifying the payments of the range, then one row per tax
+/// (netted) with its 品目, 税款所属时期 and amount, and the total.
+fn voucher_text(pen: &mut Pen<'_, '_>, c: &Content, rows: &[super::PaidLine], last: bool) {
+    let (from, to) = (
+        c.date_from.clone().unwrap_or_default(),
+        c.date_to.clone().unwrap_or_default(),
+    );
+    let sentence = zf(
+        "proof.pdf.voucher.1",
+        &[("company", &c.company), ("from", &from), ("to", &to)],
+    );
+    pen.text(60.0, 200.0, 11.5, INK, &sentence);
+    const COLS: [(&str, f32); 4] = [
+        ("proof.col.item", 150.0),
+        ("proof.col.subject", 200.0),
+        ("proof.pdf.period_column", 220.0),
+        ("proof.col.amount", 150.0),
+    ];
+    let (x0, mut y, row_h) = (60.0, 214.0, 22.0);
+    let total_w: f32 = COLS.iter().map(|(_, w)| w).sum();
+    pen.rect(
+        x0,
+        y,
+        total_w,
+        row_h,
+        Some(fill((235, 245, 238), 1.0)),
+        Some(stroke(GREEN, 0.8)),
+    );
+    let mut x = x0;
+    for (name, w) in COLS {
+        pen.centred(x + w / 2.0, y + 15.0, 9.5, GREEN, &z(name));
+        x += w;
+    }
+    y += row_h;
+    for r in rows {
+        pen.rect(x0, y, total_w, row_h, None, Some(stroke(GREEN, 0.4)));
+        let period = zf(
+            "proof.pdf.period",
+            &[("from", &r.period_from), ("to", &r.period_to)],
+        );
+        let mut x = x0;
+        for (i, ((_, w), text)) in COLS
+            .iter()
+            .zip([&r.item_name, &r.subject, &period, &r.amount])
+            .enumerate()
+        {
+            if i == 3 {
+                pen.right(x + w - 6.0, y + 15.0, 9.0, INK, text);
+            } else {
+                pen.text(x + 5.0, y + 15.0, 9.0, INK, text);
+            }
+            x += w;
+        }
+        y += row_h;
+    }
+    if last {
+        pen.rect(x0, y, total_w, row_h, None, Some(stroke(GREEN, 0.8)));
+        let capitals = zf(
+            "proof.pdf.total_capitals",
+            &[("capitals", &c.total_capitals)],
+        );
+        pen.text(x0 + 6.0, y + 15.0, 10.0, INK, &capitals);
+        let total = format!("¥{}", c.total);
+        pen.right(x0 + total_w - 6.0, y + 15.0, 10.0, INK, &total);
+        pen.text(60.0, y + 44.0, 11.0, INK, &z("proof.pdf.voucher.2"));
     }
 }
 

@@ -22,9 +22,7 @@ pub use help::{ask, help};
 pub use menus::{public_menu, tax_menu};
 pub(super) use messages::{Inbox, Item, Opened, announcement_item, inbox, open};
 pub use messages::{announcement, list as messages, message};
-pub(super) use proofs::{
-    RequestForm, issue as issue_proof, pdf_response, proof_message, proof_view,
-};
+pub(super) use proofs::{issue as issue_proof, pdf_response, proof_message, proof_view};
 pub use proofs::{issue_post as proof_issue, proof_pdf, proofs_page, verify_get, verify_post};
 pub use public::invoice_check;
 pub use queries::{

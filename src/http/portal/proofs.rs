@@ -8,7 +8,7 @@ use super::returns::refused_page;
 use super::returns_view::{Refusal, filing, filing_read};
 use super::*;
 use crate::bureau::proofs::{
-    self, Content, PaidLine, PaymentRequest, ProofError, ProofKind, Verdict,
+    self, Asked, Content, PaidLine, PaymentRequest, ProofError, ProofKind, Verdict,
 };
 use crate::bureau::returns::Filer;
 use crate::http::ReqLang;
@@ -37,43 +37,29 @@ const ALL_ITEMS: [&str; 6] = [
     "culture_fee",
 ];
 
-/// The request as the form sends it: `item_<tax>=1` per ticked tax, the dates.
-#[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
-pub(in crate::http) struct RequestForm {
-    #[serde(default)]
-    pub date_from: String,
-    #[serde(default)]
-    pub date_to: String,
-    /// The taxes ticked.
-    #[serde(default)]
-    pub items: Vec<String>,
-}
-
-impl RequestForm {
-    /// From `(name, value)` pairs: `item_vat=1` or repeated `items=vat`.
-    pub(in crate::http) fn from_pairs(pairs: &[(String, String)]) -> RequestForm {
-        let mut f = RequestForm::default();
-        for (k, v) in pairs {
-            match k.as_str() {
-                "date_from" => f.date_from = v.clone(),
-                "date_to" => f.date_to = v.clone(),
-                "items" => f.items.push(v.clone()),
-                k => {
-                    if let Some(item) = k.strip_prefix("item_")
-                        && !v.is_empty()
-                        && v != "0"
-                    {
-                        f.items.push(item.to_owned());
-                    }
+/// The request as the form sends it: `item_<tax>=1` per ticked tax (or repeated
+/// `items=<tax>`), the dates, `range_of`, `purpose`.
+pub(in crate::http) fn asked_from_pairs(pairs: &[(String, String)]) -> Asked {
+    let mut f = Asked::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "date_from" => f.date_from = v.clone(),
+            "date_to" => f.date_to = v.clone(),
+            "range_of" => f.range_of = v.clone(),
+            "purpose" => f.purpose = v.chars().take(200).collect(),
+            "items" => f.items.push(v.clone()),
+            k => {
+                if let Some(item) = k.strip_prefix("item_")
+                    && !v.is_empty()
+                    && v != "0"
+                {
+                    f.items.push(item.to_owned());
                 }
             }
         }
-        f
     }
-
-    fn read(&self, today: chrono::NaiveDate) -> Result<PaymentRequest, ProofError> {
-        PaymentRequest::read(&self.items, &self.date_from, &self.date_to, today)
-    }
+    f.items.truncate(ALL_ITEMS.len() * 2);
+    f
 }
 
 /// A refusal's text.
@@ -90,20 +76,21 @@ pub(in crate::http) async fn issue(
     lang: Lang,
     token: String,
     kind: ProofKind,
-    form: RequestForm,
+    form: Asked,
     ip: std::net::IpAddr,
 ) -> Result<Result<Result<Proof, ProofError>, Refusal>, AppError> {
     // a refusal is traced with the read (the trace is a deferred write)
     let prepared = filing_read(desk, lang, token.clone(), move |scope, who, _| {
-        let req = match kind {
-            ProofKind::PaymentTable => match form.read(who.today) {
+        let req = if kind.lists_payments() {
+            match PaymentRequest::read(kind, &form, who.today) {
                 Ok(r) => Some(r),
                 Err(e) => {
                     proofs::trace_refusal(scope, who, kind, &e)?;
                     return Ok(Err(e));
                 }
-            },
-            ProofKind::NoArrears => None,
+            }
+        } else {
+            None
         };
         match proofs::prepare(scope, who, kind, req.as_ref()) {
             Err(ProofError::Store(e)) => Err(Refusal::from(e)),
@@ -201,7 +188,9 @@ struct ProofsPage {
     #[serde(flatten)]
     frame: Frame,
     tab: &'static str,
-    form: RequestForm,
+    /// The kind the tab issues, if it issues one listing payments.
+    kind: Option<&'static str>,
+    form: Asked,
     all_items: [&'static str; 6],
     /// The payments a 完税证明 with these conditions would list (after 查询).
     preview: Option<Vec<PaidLine>>,
@@ -242,7 +231,7 @@ fn page_data(
     csrf: String,
     lang: Lang,
     tab: &'static str,
-    form: RequestForm,
+    form: Asked,
     preview: bool,
     issued: &str,
     refused: Option<Refused>,
@@ -254,9 +243,10 @@ fn page_data(
         .map(proof_view);
     let mut problem = refused.as_ref().map(|r| (r.field, r.message.clone()));
     let mut preview_rows = None;
-    if preview && refused.is_none() {
-        match form.read(who.today) {
-            Ok(req) => preview_rows = Some(proofs::paid_lines(scope, who, &req)?),
+    let kind = tab_kind(tab).filter(|k| k.lists_payments());
+    if let Some(kind) = kind.filter(|_| preview && refused.is_none()) {
+        match PaymentRequest::read(kind, &form, who.today) {
+            Ok(req) => preview_rows = Some(proofs::lines_for(scope, who, kind, &req)?),
             Err(e) => problem = Some((e.field().unwrap_or("kind"), proof_message(&e, lang))),
         }
     }
@@ -268,6 +258,7 @@ fn page_data(
     Ok(ProofsPage {
         frame: frame(scope, s, csrf, desk, lang)?,
         tab,
+        kind: kind.map(ProofKind::as_str),
         form,
         all_items: ALL_ITEMS,
         preview: preview_rows,
@@ -281,9 +272,32 @@ fn page_data(
 
 fn tab_of(t: &str) -> &'static str {
     match t {
+        "voucher" => "voucher",
+        "record" => "record",
         "no_arrears" => "no_arrears",
         "records" => "records",
         _ => "table",
+    }
+}
+
+/// The kind of certificate a tab issues.
+fn tab_kind(tab: &str) -> Option<ProofKind> {
+    match tab {
+        "table" => Some(ProofKind::PaymentTable),
+        "voucher" => Some(ProofKind::PaymentVoucher),
+        "record" => Some(ProofKind::TaxRecord),
+        "no_arrears" => Some(ProofKind::NoArrears),
+        _ => None,
+    }
+}
+
+/// The tab that issues a kind.
+fn kind_tab(kind: ProofKind) -> &'static str {
+    match kind {
+        ProofKind::PaymentTable => "table",
+        ProofKind::PaymentVoucher => "voucher",
+        ProofKind::TaxRecord => "record",
+        ProofKind::NoArrears => "no_arrears",
     }
 }
 
@@ -296,7 +310,7 @@ pub async fn proofs_page(
     pairs: Result<QueryString<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = q.map(|QueryString(q)| q).unwrap_or_default();
-    let form = RequestForm::from_pairs(&pairs.map(|QueryString(p)| p).unwrap_or_default());
+    let form = asked_from_pairs(&pairs.map(|QueryString(p)| p).unwrap_or_default());
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let (csrf, set) = csrf_token(&headers);
     let d = desk.clone();
@@ -352,16 +366,12 @@ pub async fn issue_post(
     };
     require_csrf(&headers, &get("csrf"), lang)?;
     let kind = ProofKind::parse(&get("kind")).ok_or_else(|| AppError::not_found(lang))?;
-    let request = RequestForm::from_pairs(&pairs);
+    let request = asked_from_pairs(&pairs);
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let issued = issue(&desk, lang, token.clone(), kind, request.clone(), ip).await?;
     match issued {
         Ok(Ok(p)) => {
-            let tab = if kind == ProofKind::NoArrears {
-                "no_arrears"
-            } else {
-                "table"
-            };
+            let tab = kind_tab(kind);
             Ok(
                 Redirect::to(&format!("/portal/proofs?tab={tab}&issued={}", p.number))
                     .into_response(),
@@ -377,11 +387,7 @@ pub async fn issue_post(
             };
             let (csrf, set) = csrf_token(&headers);
             let d = desk.clone();
-            let tab = if kind == ProofKind::NoArrears {
-                "no_arrears"
-            } else {
-                "table"
-            };
+            let tab = kind_tab(kind);
             let refused = Refused::of(&e, lang);
             let found = filing_read(&desk, lang, token, move |scope, who, s| {
                 Ok(page_data(
