@@ -433,6 +433,7 @@ impl Control {
                     "network_drop" => {
                         Control::Fault(crate::labs::setup::Fault::NetworkDrop { count: 1 })
                     }
+                    "print_failure" => Control::Fault(crate::labs::setup::Fault::PrintFailure {}),
                     _ => return Some(Err(ClassError::BadFault)),
                 }
             }

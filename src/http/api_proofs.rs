@@ -13,10 +13,12 @@ use utoipa::ToSchema;
 use super::api_portal::{Bearer, refusal};
 use super::error::ApiErrorBody;
 use super::net::ClientAddr;
-use super::portal::{Refusal, filing_read, issue_proof, pdf_response, proof_message, proof_view};
+use super::portal::{
+    Refusal, filing, filing_read, issue_proof, pdf_response, proof_message, proof_view,
+};
 use super::sandbox::Desk;
 use super::{AppError, ReqLang};
-use crate::bureau::proofs::{self, Asked, ProofError, ProofKind, Verdict};
+use crate::bureau::proofs::{self, Asked, Download, ProofError, ProofKind, Verdict};
 use crate::i18n::Lang;
 
 fn refused(r: Refusal, lang: Lang) -> Response {
@@ -135,7 +137,7 @@ pub async fn issue(
 /// `GET /api/v1/proofs/{number}/pdf`.
 #[utoipa::path(get, path = "/api/v1/proofs/{number}/pdf", tag = "proofs", security(("sandbox" = [], "bureau" = [])),
     params(("number" = String, Path, description = "the certificate's 18-digit number")),
-    description = "The certificate's PDF, exactly as issued. Another company's number is 404.",
+    description = "The certificate's PDF, exactly as issued. Another company's number is 404; while 打印证明失败 is in force, 424 `print_failed` (install a tool: `POST /api/v1/tools/install`).",
     responses((status = 200, description = "application/pdf"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn pdf(
     Path(number): Path<String>,
@@ -149,7 +151,50 @@ pub async fn pdf(
     })
     .await;
     match r {
-        Ok(Ok(Some(file))) => pdf_response(&number, file),
+        Ok(Ok(Download::File(file))) => pdf_response(&number, file),
+        Ok(Ok(Download::PrintFailed)) => (
+            StatusCode::FAILED_DEPENDENCY,
+            Json(json!({
+                "code": "print_failed",
+                "message": crate::i18n::Catalog::embedded().text(lang, "print_failed.api"),
+                "field": null,
+            })),
+        )
+            .into_response(),
+        Ok(Ok(Download::NotFound)) => AppError::not_found(lang).as_json().into_response(),
+        Ok(Err(r)) => refused(r, lang),
+        Err(e) => e.as_json().into_response(),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct InstallBody {
+    /// `print_control` (打印控件) or `pdf_reader` (PDF阅读器, updated).
+    tool: String,
+}
+
+/// `POST /api/v1/tools/install`.
+#[utoipa::path(post, path = "/api/v1/tools/install", tag = "proofs", security(("sandbox" = [], "bureau" = [])),
+    request_body = InstallBody,
+    description = "资源中心: install the print control or update the PDF reader on the trainee's (simulated) computer: the remedy of 打印证明失败 (a download answered 424 `print_failed`). `{tool, fixed}`: whether a print failure was in force. 404 for an unknown tool.",
+    responses((status = 200, description = "Installed"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn install_tool(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    Bearer(token): Bearer,
+    body: Result<Json<InstallBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let tool: String = match body {
+        Ok(Json(b)) => b.tool.chars().take(40).collect(),
+        Err(_) => String::new(),
+    };
+    let t = tool.clone();
+    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+        Ok(proofs::install_tool(scope, Some(who.person), &t, who.now)?)
+    })
+    .await;
+    match r {
+        Ok(Ok(Some(fixed))) => Json(json!({ "tool": tool, "fixed": fixed })).into_response(),
         Ok(Ok(None)) => AppError::not_found(lang).as_json().into_response(),
         Ok(Err(r)) => refused(r, lang),
         Err(e) => e.as_json().into_response(),

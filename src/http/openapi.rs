@@ -129,11 +129,13 @@ impl Modify for Tokens {
         super::api_proofs::pdf,
         super::api_proofs::verify,
         super::api_proofs::verify_file,
+        super::api_proofs::install_tool,
     ),
     components(schemas(
         ApiErrorBody,
         super::api_proofs::IssueBody,
         super::api_proofs::VerifyBody,
+        super::api_proofs::InstallBody,
         super::api_queries::CheckBody,
         LoginBody,
         CodeBody,

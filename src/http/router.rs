@@ -141,6 +141,8 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/proofs/issue", post(portal::proof_issue))
         .route("/portal/proofs/{number}/pdf", get(portal::proof_pdf))
         .route("/portal/public/invoice-check", get(portal::invoice_check))
+        .route("/portal/public/tools", get(portal::tools))
+        .route("/portal/public/tools/install", post(portal::install_tool))
         .route(
             "/portal/public/verify",
             get(portal::verify_get).post(portal::verify_post),
@@ -185,6 +187,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/proofs/verify", post(api_proofs::verify))
         .route("/api/v1/proofs/verify-file", post(api_proofs::verify_file))
         .route("/api/v1/proofs/{number}/pdf", get(api_proofs::pdf))
+        .route("/api/v1/tools/install", post(api_proofs::install_tool))
         .route("/api/v1/queries/{name}", get(api_queries::query))
         .route("/api/v1/queries/{name}/export", get(api_queries::export))
         .route("/api/v1/invoices/check", post(api_queries::check_invoice))

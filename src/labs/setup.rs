@@ -167,6 +167,10 @@ pub enum Fault {
     /// The responses to the next `count` return submissions are lost on the way back:
     /// the return is filed, the filer's screen says the connection dropped.
     NetworkDrop { count: u32 },
+    /// 打印证明失败: the trainee's computer has no print control and an outdated PDF reader,
+    /// so a certificate cannot be downloaded or printed until they install the print control
+    /// or update the reader (公众服务 → 资源中心), as the course's FAQ says.
+    PrintFailure {},
 }
 
 impl Fault {
@@ -188,6 +192,7 @@ impl Fault {
             Fault::SmsDelay { .. } => "sms_delay",
             Fault::Maintenance { .. } => "maintenance",
             Fault::NetworkDrop { .. } => "network_drop",
+            Fault::PrintFailure {} => "print_failure",
         }
     }
 
@@ -197,7 +202,7 @@ impl Fault {
             Fault::SmsDelay { minutes, .. } | Fault::Maintenance { minutes, .. } => {
                 (1..=FAULT_MINUTES_MAX).contains(minutes)
             }
-            Fault::NetworkDrop { .. } => true,
+            Fault::NetworkDrop { .. } | Fault::PrintFailure {} => true,
         }
     }
 
@@ -208,6 +213,8 @@ impl Fault {
             Fault::SmsDelay { count, .. } | Fault::NetworkDrop { count } => {
                 (None, Some(i64::from(*count)))
             }
+            // until the remedy spends it
+            Fault::PrintFailure {} => (None, Some(1)),
             Fault::Maintenance { minutes, .. } => {
                 let minutes = (*minutes).clamp(1, FAULT_MINUTES_MAX);
                 (Some(now + Duration::minutes(minutes)), None)

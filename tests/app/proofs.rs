@@ -613,3 +613,117 @@ async fn the_query_lab_grades_the_queries_run() {
     let (score, a) = finish(&api).await;
     assert_eq!(score, 100, "{a}");
 }
+
+#[tokio::test]
+async fn a_print_failure_lab_is_fixed_by_the_course_s_remedy() {
+    let app = TestApp::spawn().await;
+    let api = start_lab(&app, "proof-print-failure").await;
+    let (s, p) = api
+        .post(
+            "/api/v1/proofs",
+            json!({"kind": "payment_table", "items": ["vat"], "date_from": "2026-10-01", "date_to": "2026-10-12"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{p}");
+    let number = p["number"].as_str().unwrap().to_owned();
+    // the download fails as the course describes, with the remedy in the message
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/proofs/{number}/pdf")))
+        .header("x-sandbox-token", &api.sandbox)
+        .bearer_auth(api.token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 424);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "print_failed");
+    assert!(body["message"].as_str().unwrap().contains("打印控件"));
+    // an unknown tool is 404, a real one fixes it
+    let (s, _) = api
+        .post("/api/v1/tools/install", json!({"tool": "driver"}))
+        .await;
+    assert_eq!(s, 404);
+    let (s, fixed) = api
+        .post("/api/v1/tools/install", json!({"tool": "print_control"}))
+        .await;
+    assert_eq!((s, &fixed["fixed"]), (200, &json!(true)), "{fixed}");
+    let (status, file) = pdf_of(&app, &api, &number).await;
+    assert_eq!(status, 200);
+    assert!(file.starts_with(b"%PDF"));
+    // installing again finds nothing to fix
+    let (_, again) = api
+        .post("/api/v1/tools/install", json!({"tool": "pdf_reader"}))
+        .await;
+    assert_eq!(again["fixed"], false);
+    let (score, a) = finish(&api).await;
+    assert_eq!(score, 100, "{a}");
+    // without the remedy, the certificate never downloads: issued only
+    let api = start_lab(&app, "proof-print-failure").await;
+    let (_, p) = api
+        .post(
+            "/api/v1/proofs",
+            json!({"kind": "payment_table", "items": ["vat"], "date_from": "2026-10-01", "date_to": "2026-10-12"}),
+        )
+        .await;
+    assert_eq!(
+        pdf_of(&app, &api, p["number"].as_str().unwrap()).await.0,
+        424
+    );
+    let (score, _) = finish(&api).await;
+    assert_eq!(score, 25);
+}
+
+#[tokio::test]
+async fn the_print_failure_page_sends_the_trainee_to_the_resource_centre() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = crate::portal::accounts(&app.db, app.demo);
+    let mut v = crate::portal::logged_in(&app, &clerk).await;
+    let res = v
+        .post(
+            "/portal/proofs/issue",
+            &[
+                ("kind", "payment_table"),
+                ("date_from", "2026-01-01"),
+                ("date_to", "2026-10-12"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    let number = to.split("issued=").nth(1).unwrap().to_owned();
+    // an instructor injects the fault
+    app.db
+        .write(|s| {
+            let long_ago = chrono::DateTime::UNIX_EPOCH;
+            taxlab::labs::setup::Fault::PrintFailure {}.add_to(&s.tenant(app.demo), long_ago)
+        })
+        .unwrap();
+    let res = v.get(&format!("/portal/proofs/{number}/pdf")).await;
+    assert_eq!(res.status(), 424);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("打印证明失败") && page.contains("/portal/public/tools"),
+        "{page}"
+    );
+    let tools = v.get_text("/portal/public/tools").await;
+    assert!(tools.contains("打印控件") && tools.contains("PDF阅读器"));
+    let res = v
+        .post("/portal/public/tools/install", &[("tool", "pdf_reader")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let done = v
+        .get_text(res.headers()["location"].to_str().unwrap())
+        .await;
+    assert!(
+        done.contains("PDF阅读器已更新") && done.contains("打印问题已解决"),
+        "{done}"
+    );
+    let res = v.get(&format!("/portal/proofs/{number}/pdf")).await;
+    assert_eq!(res.status(), 200);
+    // an unknown tool is not installed
+    let res = v
+        .post("/portal/public/tools/install", &[("tool", "x")])
+        .await;
+    assert_eq!(res.status(), 404);
+}

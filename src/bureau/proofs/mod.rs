@@ -645,21 +645,69 @@ fn trace_verify(
     )
 }
 
-/// One of the company's certificates as issued, for download; traced (`proof.download`).
+/// What a download gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Download {
+    File(Vec<u8>),
+    /// 打印证明失败: the print control is missing (a fault); nothing was handed out.
+    PrintFailed,
+    NotFound,
+}
+
+/// One of the company's certificates as issued, for download; traced (`proof.download`:
+/// `ok`, `print_failed` while the print fault is in force, `not_found`).
 pub fn download(
     scope: &TenantScope<'_>,
     who: &Filer,
     number: &str,
-) -> Result<Option<Vec<u8>>, StoreError> {
-    let file = scope.proof_pdf(who.company, number)?;
+) -> Result<Download, StoreError> {
+    let got = match scope.proof_pdf(who.company, number)? {
+        None => Download::NotFound,
+        Some(_) if !scope.faults("print_failure", who.now)?.is_empty() => Download::PrintFailed,
+        Some(file) => Download::File(file),
+    };
+    let result = match got {
+        Download::File(_) => "ok",
+        Download::PrintFailed => "print_failed",
+        Download::NotFound => "not_found",
+    };
     scope.trace(
         who.now,
         Some(who.person),
         "proof.download",
-        if file.is_some() { "ok" } else { "not_found" },
+        result,
         &serde_json::json!({ "number": number.chars().take(40).collect::<String>() }),
     )?;
-    Ok(file)
+    Ok(got)
+}
+
+/// The tools of 资源中心 the course names for 打印证明失败: the print control, and the PDF
+/// reader (updated).
+pub const TOOLS: [&str; 2] = ["print_control", "pdf_reader"];
+
+/// Install a tool (simulated: the trainee's computer is the tenant's): either remedy of
+/// 打印证明失败 ends the fault. Traced (`tool.install`). `None` for an unknown tool.
+pub fn install_tool(
+    scope: &TenantScope<'_>,
+    person: Option<i64>,
+    tool: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<bool>, StoreError> {
+    let Some(tool) = TOOLS.iter().find(|t| **t == tool) else {
+        return Ok(None);
+    };
+    let faults = scope.faults("print_failure", now)?;
+    for f in &faults {
+        scope.spend_fault(f.id)?;
+    }
+    scope.trace(
+        now,
+        person,
+        "tool.install",
+        "ok",
+        &serde_json::json!({ "tool": tool, "fixed": !faults.is_empty() }),
+    )?;
+    Ok(Some(!faults.is_empty()))
 }
 
 #[cfg(test)]

@@ -56,13 +56,15 @@ pub async fn tax_menu(
     filer_menu(&desk, lang, &headers, "tax", crumbs, page).await
 }
 
-/// `GET /portal/public`: 公众服务's menu, logged in or not.
-pub async fn public_menu(
-    desk: Desk,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+/// The frame of a 公众服务 page, logged in or not: the logged-in frame when there is a
+/// session. Returns the frame and the CSRF cookie to set.
+pub(super) async fn public_frame(
+    desk: &Desk,
+    lang: Lang,
+    headers: &HeaderMap,
+    crumb: &'static str,
+) -> Result<(Frame, Vec<String>), AppError> {
+    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
     let (tenant, now) = (desk.tenant(), desk.clock.now());
     let (phone, who) = desk
         .db
@@ -72,20 +74,28 @@ pub async fn public_menu(
         })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
-    let (csrf, set) = csrf_token(&headers);
+    let (csrf, set) = csrf_token(headers);
+    let mut crumbs = vec!["portal.crumb.home", "portal.crumb.public"];
+    if !crumb.is_empty() {
+        crumbs.push(crumb);
+    }
     let frame = Frame {
         csrf,
         phone,
-        crumbs: vec!["portal.crumb.home", "portal.crumb.public"],
+        crumbs,
         active: "public",
         who,
         sandbox: desk.bar(lang),
     };
-    render(
-        lang,
-        "/portal/public",
-        "portal_public.html",
-        frame,
-        set.into_iter().collect(),
-    )
+    Ok((frame, set.into_iter().collect()))
+}
+
+/// `GET /portal/public`: 公众服务's menu, logged in or not.
+pub async fn public_menu(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (frame, set) = public_frame(&desk, lang, &headers, "").await?;
+    render(lang, "/portal/public", "portal_public.html", frame, set)
 }

@@ -24,7 +24,7 @@ pub(super) use messages::{Inbox, Item, Opened, announcement_item, inbox, open};
 pub use messages::{announcement, list as messages, message};
 pub(super) use proofs::{issue as issue_proof, pdf_response, proof_message, proof_view};
 pub use proofs::{issue_post as proof_issue, proof_pdf, proofs_page, verify_get, verify_post};
-pub use public::invoice_check;
+pub use public::{install_tool, invoice_check, tools};
 pub use queries::{
     credit_page, export_page as query_export, invoice_page, menu as query_menu, query_page,
 };

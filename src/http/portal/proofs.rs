@@ -8,7 +8,7 @@ use super::returns::refused_page;
 use super::returns_view::{Refusal, filing, filing_read};
 use super::*;
 use crate::bureau::proofs::{
-    self, Asked, Content, PaidLine, PaymentRequest, ProofError, ProofKind, Verdict,
+    self, Asked, Content, Download, PaidLine, PaymentRequest, ProofError, ProofKind, Verdict,
 };
 use crate::bureau::returns::Filer;
 use crate::http::ReqLang;
@@ -429,7 +429,8 @@ pub(in crate::http) fn pdf_response(number: &str, file: Vec<u8>) -> Response {
     attachment("application/pdf", &format!("proof-{number}.pdf"), file)
 }
 
-/// `GET /portal/proofs/{number}/pdf`: one of the company's certificates, as issued.
+/// `GET /portal/proofs/{number}/pdf`: one of the company's certificates, as issued; while
+/// 打印证明失败 is in force, the course's failure and its remedy instead (424).
 pub async fn proof_pdf(
     Path(number): Path<String>,
     desk: Desk,
@@ -438,13 +439,31 @@ pub async fn proof_pdf(
 ) -> Result<Response, AppError> {
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let n = number.clone();
-    let found = filing_read(&desk, lang, token, move |scope, who, _| {
-        Ok(proofs::download(scope, who, &n)?)
+    let (csrf, set) = csrf_token(&headers);
+    let d = desk.clone();
+    let found = filing_read(&desk, lang, token, move |scope, who, s| {
+        let got = proofs::download(scope, who, &n)?;
+        let frame = match got {
+            Download::PrintFailed => Some(frame(scope, s, csrf, &d, lang)?),
+            _ => None,
+        };
+        Ok((got, frame))
     })
     .await?;
     match found {
-        Ok(Some(file)) => Ok(pdf_response(&number, file)),
-        Ok(None) => Err(AppError::not_found(lang)),
+        Ok((Download::File(file), _)) => Ok(pdf_response(&number, file)),
+        Ok((Download::PrintFailed, Some(frame))) => {
+            let mut res = render(
+                lang,
+                "/portal/proofs",
+                "portal_print_failed.html",
+                frame,
+                set.into_iter().collect(),
+            )?;
+            *res.status_mut() = StatusCode::FAILED_DEPENDENCY;
+            Ok(res)
+        }
+        Ok(_) => Err(AppError::not_found(lang)),
         Err(r) => refused_page(r, lang),
     }
 }
@@ -478,20 +497,8 @@ async fn verify_page(
     code: String,
     verdict: Option<Verdict>,
 ) -> Result<Response, AppError> {
-    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
-    let (tenant, now) = (desk.tenant(), desk.clock.now());
-    let (phone, who) = desk
-        .db
-        .run_mostly_read(move |s| {
-            let scope = s.tenant(tenant);
-            Ok((
-                phone_view(&scope, lang)?,
-                super::menus::signed_in(&scope, now, &token)?,
-            ))
-        })
-        .await
-        .map_err(|e| AppError::from_store(e, lang))?;
-    let (csrf, set) = csrf_token(headers);
+    let (frame, set) =
+        super::menus::public_frame(desk, lang, headers, "proof.verify.crumb").await?;
     let (proof, content) = match &verdict {
         Some(Verdict::Genuine(p)) | Some(Verdict::Altered(p)) => {
             (Some(proof_view(p)), serde_json::from_str(&p.content).ok())
@@ -503,18 +510,7 @@ async fn verify_page(
         Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let page = VerifyPage {
-        frame: Frame {
-            csrf,
-            phone,
-            crumbs: vec![
-                "portal.crumb.home",
-                "portal.crumb.public",
-                "proof.verify.crumb",
-            ],
-            active: "public",
-            who,
-            sandbox: desk.bar(lang),
-        },
+        frame,
         number,
         code,
         verdict: verdict.as_ref().map(Verdict::code),
@@ -531,7 +527,7 @@ async fn verify_page(
         "/portal/public/verify",
         "portal_verify.html",
         page,
-        set.into_iter().collect(),
+        set,
     )?;
     *res.status_mut() = status;
     Ok(res)

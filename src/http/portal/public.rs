@@ -1,5 +1,6 @@
-//! 【公众服务】—【发票查验】: whether an invoice is genuine, by its number, date and amount.
-//! Open without a bureau login; it looks in the trainee's own world.
+//! 【公众服务】—【发票查验】: whether an invoice is genuine, by its number, date and amount;
+//! and 【资源中心】: the tools the course names (打印控件, PDF阅读器), whose installation is the
+//! remedy of 打印证明失败. Open without a bureau login; they act in the trainee's own world.
 
 use axum::extract::Query as QueryString;
 
@@ -40,26 +41,19 @@ pub async fn invoice_check(
     let q = q.map(|QueryString(q)| q).unwrap_or_default();
     let asked = !(q.number.is_empty() && q.date.is_empty() && q.amount.is_empty());
     let read = asked.then(|| CheckRequest::read(&q.number, &q.date, &q.amount));
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let (tenant, now) = (desk.tenant(), desk.clock.now());
     let request = read.clone().and_then(Result::ok);
-    let (phone, who, verdict) = desk
-        .db
-        .run_mostly_read(move |s| {
-            let scope = s.tenant(tenant);
-            let verdict = match &request {
-                Some(r) => Some(check::check(&scope, r, None, now)?),
-                None => None,
-            };
-            Ok((
-                phone_view(&scope, lang)?,
-                super::menus::signed_in(&scope, now, &token)?,
-                verdict,
-            ))
-        })
-        .await
-        .map_err(|e| AppError::from_store(e, lang))?;
-    let (csrf, set) = csrf_token(&headers);
+    let verdict = match request {
+        Some(r) => Some(
+            desk.db
+                .run_mostly_read(move |s| check::check(&s.tenant(tenant), &r, None, now))
+                .await
+                .map_err(|e| AppError::from_store(e, lang))?,
+        ),
+        None => None,
+    };
+    let (frame, set) =
+        super::menus::public_frame(&desk, lang, &headers, "invoice_check.heading").await?;
     let problem = match &read {
         Some(Err(p)) => Some((
             p.field,
@@ -75,18 +69,7 @@ pub async fn invoice_check(
         (None, Some(_)) => StatusCode::NOT_FOUND,
     };
     let page = CheckPage {
-        frame: Frame {
-            csrf,
-            phone,
-            crumbs: vec![
-                "portal.crumb.home",
-                "portal.crumb.public",
-                "invoice_check.heading",
-            ],
-            active: "public",
-            who,
-            sandbox: desk.bar(lang),
-        },
+        frame,
         number: q.number.chars().take(40).collect(),
         date: q.date.chars().take(20).collect(),
         amount: q.amount.chars().take(30).collect(),
@@ -102,8 +85,90 @@ pub async fn invoice_check(
         "/portal/public/invoice-check",
         "portal_invoice_check.html",
         page,
-        set.into_iter().collect(),
+        set,
     )?;
     *res.status_mut() = status;
     Ok(res)
+}
+
+#[derive(Serialize)]
+struct ToolsPage {
+    #[serde(flatten)]
+    frame: Frame,
+    tools: [&'static str; 2],
+    /// The tool just installed, and whether that ended a print failure.
+    installed: Option<String>,
+    fixed: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ToolsQuery {
+    #[serde(default)]
+    installed: String,
+    #[serde(default)]
+    fixed: String,
+}
+
+/// `GET /portal/public/tools`: 资源中心, the tools to download and install.
+pub async fn tools(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    q: Result<QueryString<ToolsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = q.map(|QueryString(q)| q).unwrap_or_default();
+    let (frame, set) = super::menus::public_frame(&desk, lang, &headers, "tools.heading").await?;
+    let page = ToolsPage {
+        frame,
+        tools: crate::bureau::proofs::TOOLS,
+        installed: crate::bureau::proofs::TOOLS
+            .iter()
+            .find(|t| **t == q.installed)
+            .map(|t| (*t).to_owned()),
+        fixed: q.fixed == "1",
+    };
+    render(lang, "/portal/public/tools", "portal_tools.html", page, set)
+}
+
+/// `POST /portal/public/tools/install` (`csrf`, `tool`): install a tool on the trainee's
+/// (simulated) computer; either tool ends 打印证明失败.
+pub async fn install_tool(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, AppError> {
+    let pairs = form_body(form, lang)?;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    require_csrf(&headers, &get("csrf"), lang)?;
+    let tool = get("tool");
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let (tenant, now) = (desk.tenant(), desk.clock.now());
+    let t = tool.clone();
+    let done = desk
+        .db
+        .run_write(move |s| {
+            let scope = s.tenant(tenant);
+            let person = match crate::bureau::login::session(&scope, now, &token) {
+                Ok(s) if s.stage == SessionStage::Active => Some(s.person_id),
+                _ => None,
+            };
+            crate::bureau::proofs::install_tool(&scope, person, &t, now)
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?;
+    match done {
+        Some(fixed) => Ok(Redirect::to(&format!(
+            "/portal/public/tools?installed={tool}&fixed={}",
+            u8::from(fixed)
+        ))
+        .into_response()),
+        None => Err(AppError::not_found(lang)),
+    }
 }
