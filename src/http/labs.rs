@@ -1,5 +1,5 @@
 //! Labs in the browser: the list on the sandbox's front page, starting a lab or a pack's
-//! exam, the task panel beside the portal, hints, "检查我的操作", finishing, results.
+//! exam, the lab page, hints, "检查我的操作", finishing, results.
 //! These pages belong to the sandbox, not the simulated bureau.
 
 use axum::extract::rejection::FormRejection;
@@ -8,6 +8,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
+use super::lab_panel::say;
+pub use super::lab_panel::{LabPanel, panel};
 use super::portal::{CsrfForm, csrf_token, cst, form_body, render, require_csrf};
 use super::sandbox::{Desk, SandboxBar};
 use super::{AppError, AppState, ReqLang};
@@ -16,89 +18,6 @@ use crate::labs::grade::Grade;
 use crate::labs::run::{self, LabError, Next};
 use crate::labs::{Lab, Library};
 use crate::store::{Attempt, Mode, StoreError};
-
-/// The task panel shown beside the portal while a lab is in progress.
-#[derive(Serialize, Clone, utoipa::ToSchema)]
-pub struct LabPanel {
-    pub attempt: i64,
-    pub lab: String,
-    pub title: String,
-    pub mode: &'static str,
-    pub story: String,
-    pub steps: Vec<StepView>,
-    /// Files the lab hands out, by index (`/lab/files/{n}`).
-    pub files: Vec<String>,
-    /// Exam: when time runs out (China time).
-    pub deadline: Option<String>,
-    /// The latest "check my work" (practice only).
-    pub score: Option<i64>,
-    pub max: u32,
-    pub checks_run: i64,
-}
-
-#[derive(Serialize, Clone, utoipa::ToSchema)]
-pub struct StepView {
-    pub n: usize,
-    pub text: String,
-    /// Every check of this step passed at the latest 检查我的操作 (practice only).
-    pub done: bool,
-    pub hints: Vec<HintView>,
-}
-
-#[derive(Serialize, Clone, utoipa::ToSchema)]
-pub struct HintView {
-    pub index: usize,
-    pub cost: u32,
-    /// The hint, once opened.
-    pub text: Option<String>,
-}
-
-pub fn panel(lab: &Lab, a: &Attempt, lang: Lang) -> Result<LabPanel, StoreError> {
-    let m = run::materials(a)?;
-    let exam = a.mode == Mode::Exam;
-    let last = if exam { None } else { stored_grade(a) };
-    let done = |step: usize| {
-        last.as_ref().is_some_and(|g| {
-            let mine: Vec<_> = g.checks.iter().filter(|c| c.step == Some(step)).collect();
-            !mine.is_empty() && mine.iter().all(|c| c.passed)
-        })
-    };
-    Ok(LabPanel {
-        attempt: a.id,
-        lab: lab.id.clone(),
-        title: lab.title.get(lang).to_owned(),
-        mode: a.mode.as_str(),
-        story: m.fill(lab.story.get(lang)),
-        steps: lab
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| StepView {
-                n: i + 1,
-                text: m.fill(s.text.get(lang)),
-                done: done(i + 1),
-                hints: if exam {
-                    Vec::new()
-                } else {
-                    s.hints
-                        .iter()
-                        .enumerate()
-                        .map(|(j, h)| HintView {
-                            index: j,
-                            cost: h.cost,
-                            text: a.hints.contains(&(i, j)).then(|| m.fill(h.text.get(lang))),
-                        })
-                        .collect()
-                },
-            })
-            .collect(),
-        files: m.files.iter().map(|f| f.name.clone()).collect(),
-        deadline: a.deadline_at.map(cst),
-        score: if exam { None } else { a.score },
-        max: lab.max_points(),
-        checks_run: a.checks_run,
-    })
-}
 
 /// One check's feedback, in the reader's language.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -132,28 +51,6 @@ pub struct Feedback {
     pub hint_cost: u32,
     pub checks: Vec<CheckView>,
     pub deductions: Vec<DeductionView>,
-}
-
-/// An argument that names a catalogue entry (`role.…`, `action.…`, `result.…`) is shown as
-/// that entry's text.
-fn say(c: &Catalog, lang: Lang, s: &crate::labs::checks::Say) -> String {
-    let args: Vec<(String, String)> = s
-        .args
-        .iter()
-        .map(|(k, v)| {
-            let shown = if ["role.", "action.", "result.", "return."]
-                .iter()
-                .any(|p| v.starts_with(p))
-            {
-                c.text(lang, v).to_owned()
-            } else {
-                v.clone()
-            };
-            (k.clone(), shown)
-        })
-        .collect();
-    let borrowed: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    c.format(lang, &s.key, &borrowed)
 }
 
 pub fn feedback(lab: &Lab, g: &Grade, lang: Lang) -> Feedback {
@@ -203,7 +100,11 @@ pub fn stored_grade(a: &Attempt) -> Option<Grade> {
 /// A refused lab action as an error for a page or the API.
 pub fn lab_error(e: LabError, lang: Lang) -> AppError {
     let status = match &e {
-        LabError::UnknownLab | LabError::UnknownHint => StatusCode::NOT_FOUND,
+        LabError::UnknownLab | LabError::UnknownHint | LabError::UnknownQuestion => {
+            StatusCode::NOT_FOUND
+        }
+        LabError::BadAnswer => StatusCode::UNPROCESSABLE_ENTITY,
+        LabError::TooManyAnswers => StatusCode::TOO_MANY_REQUESTS,
         LabError::NoAttempt => StatusCode::CONFLICT,
         LabError::TooManyStarts => StatusCode::TOO_MANY_REQUESTS,
         LabError::NoHintsInExam | LabError::NoFeedbackInExam | LabError::Finished => {
@@ -298,14 +199,28 @@ struct LabPage {
     panel: LabPanel,
     feedback: Option<Feedback>,
     notice: Option<String>,
+    /// A refused answer: the question's topic and why.
+    answer_problem: Option<(String, String)>,
 }
 
-/// `GET /lab`: the lab in progress: story, steps, hints, files, the latest feedback.
+#[derive(Deserialize, Default)]
+pub struct LabQuery {
+    /// A refused answer sent back here: its question and the refusal's code.
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    problem: String,
+}
+
+/// `GET /lab`: the lab in progress: story, steps, hints, files, questions, the latest
+/// feedback.
 pub async fn current(
     desk: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
+    q: Result<axum::extract::Query<LabQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
+    let q = q.map(|axum::extract::Query(q)| q).unwrap_or_default();
     let Some(a) = desk.attempt.clone() else {
         return Ok(Redirect::to("/#labs").into_response());
     };
@@ -318,6 +233,21 @@ pub async fn current(
         .then(|| stored_grade(&a))
         .flatten()
         .map(|g| feedback(lab, &g, lang));
+    let answer_problem = panel
+        .questions
+        .iter()
+        .find(|x| x.topic == q.topic && !q.problem.is_empty())
+        .map(|x| {
+            let code = match q.problem.as_str() {
+                "too_many_answers" => "too_many_answers",
+                _ => "bad_answer",
+            };
+            let key = format!("lab.error.{code}");
+            (
+                x.topic.clone(),
+                Catalog::embedded().text(lang, &key).to_owned(),
+            )
+        });
     let (csrf, set) = csrf_token(&headers);
     render(
         lang,
@@ -329,6 +259,7 @@ pub async fn current(
             panel,
             feedback,
             notice: None,
+            answer_problem,
         },
         set.into_iter().collect(),
     )

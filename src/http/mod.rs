@@ -17,6 +17,8 @@ mod error;
 mod guard;
 mod home;
 pub use home::{DEMO_IDLE, DEMO_MAX_LIVE, DEMO_PER_ADDRESS};
+mod lab_answers;
+mod lab_panel;
 mod labs;
 mod lang;
 pub mod net;

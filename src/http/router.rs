@@ -11,7 +11,7 @@ use axum::routing::{delete, get, post, put};
 
 use super::{
     AppState, api, api_bureau, api_console, api_labs, api_portal, api_proofs, api_queries,
-    api_returns, console, course, home, labs, pages, portal,
+    api_returns, console, course, home, lab_answers, labs, pages, portal,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -85,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .route("/packs/{id}/exam", post(labs::exam))
         .route("/lab", get(labs::current))
         .route("/lab/hint", post(labs::hint))
+        .route("/lab/answer", post(lab_answers::answer_page))
         .route("/lab/check", post(labs::check))
         .route("/lab/finish", post(labs::finish))
         .route("/lab/files/{n}", get(labs::file))
@@ -305,6 +306,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/packs/{id}/exam", post(api_labs::exam))
         .route("/api/v1/attempt", get(api_labs::attempt))
         .route("/api/v1/attempt/hint", post(api_labs::hint))
+        .route("/api/v1/attempt/answer", post(lab_answers::answer_api))
         .route("/api/v1/attempt/check", post(api_labs::check))
         .route("/api/v1/attempt/finish", post(api_labs::finish))
         .route("/api/v1/attempt/files/{n}", get(api_labs::file))

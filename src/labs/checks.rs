@@ -11,7 +11,7 @@ use super::checks_filing::{
     LookedUpAfterLost, NotResubmitted, ReturnAmended, ReturnFiled, ReturnPaid,
 };
 use super::checks_proofs as proofs;
-use super::checks_proofs::{ProofIssued, ProofVerified, QueryRun};
+use super::checks_proofs::{Answer, ProofIssued, ProofVerified, QueryRun};
 use super::facts::Facts;
 
 /// What a check or penalty says, as a catalogue key and its arguments (rendered in the
@@ -463,6 +463,7 @@ pub enum Check {
     ProofIssued(ProofIssued),
     ProofVerified(ProofVerified),
     QueryRun(QueryRun),
+    Answer(Answer),
 }
 
 impl Check {
@@ -522,6 +523,7 @@ impl Check {
             Check::ProofIssued(_) => ProofIssued::KIND,
             Check::ProofVerified(_) => ProofVerified::KIND,
             Check::QueryRun(_) => QueryRun::KIND,
+            Check::Answer(_) => Answer::KIND,
         }
     }
 
@@ -547,6 +549,7 @@ impl Check {
             Check::ProofIssued(c) => c.evaluate(f),
             Check::ProofVerified(c) => c.evaluate(f),
             Check::QueryRun(c) => c.evaluate(f),
+            Check::Answer(c) => c.evaluate(f),
         }
     }
 }

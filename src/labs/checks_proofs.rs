@@ -1,10 +1,12 @@
 //! Checks about certificates and queries: a certificate issued (of a kind, covering a tax),
-//! a certificate verified, a query of 我要查询 run. All read the trace.
+//! a certificate verified, a query of 我要查询 run (these read the trace), a question of
+//! the task panel answered right.
 
 use serde::Deserialize;
 
 use super::checks::{Evaluate, Say, Verdict, verdict};
 use super::facts::{Facts, detail};
+use super::questions::{self, Topic};
 
 pub(super) fn validate_proof(kind: &str) -> Result<(), String> {
     match crate::bureau::proofs::ProofKind::parse(kind) {
@@ -139,5 +141,46 @@ impl QueryRun {
             "invoice" => "invoices",
             q => q,
         }
+    }
+}
+
+/// `answer`: the trainee's latest answer to the task panel's question on `question` (a
+/// topic of `labs::questions`) is one it accepts. The feedback never shows the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    #[serde(rename = "question", deserialize_with = "topic")]
+    pub(super) topic: Topic,
+}
+
+fn topic<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Topic, D::Error> {
+    let text = String::deserialize(d)?;
+    Topic::parse(&text).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "question {text:?} is not late_fee, credit_score, largest_deduction, \
+             invoice_counterparty or forged_invoice"
+        ))
+    })
+}
+
+impl Evaluate for Answer {
+    const KIND: &'static str = "answer";
+    fn evaluate(&self, f: &Facts) -> Verdict {
+        let topic = self.topic.as_str();
+        let given = f.answers.get(topic);
+        let right = match (f.questions.iter().find(|q| q.topic == self.topic), given) {
+            (Some(q), Some(a)) => questions::right(q, a),
+            _ => false,
+        };
+        let actual = match given {
+            None => Say::new("check.answer.actual.none"),
+            Some(a) if right => Say::new("check.answer.actual.right").arg("answer", a),
+            Some(a) => Say::new("check.answer.actual.wrong").arg("answer", a),
+        };
+        verdict(
+            right,
+            Say::new("check.answer.expected").arg("question", format!("lab.topic.{topic}")),
+            actual,
+        )
     }
 }

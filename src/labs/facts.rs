@@ -31,6 +31,9 @@ pub struct Facts {
     /// Returns of the first company due on the sandbox date, with what the engine says
     /// they should ask (read only for labs with filing checks).
     pub returns: Vec<ReturnFacts>,
+    /// The questions the lab asked and the trainee's latest answers (by topic).
+    pub questions: Vec<super::questions::Question>,
+    pub answers: BTreeMap<String, String>,
 }
 
 /// One return of the first company: the answer from its own records, and what was filed
@@ -124,6 +127,8 @@ impl Facts {
                 .collect(),
             announcements_read: scope.announcements_read(me)?.into_iter().collect(),
             returns,
+            questions: m.questions.clone(),
+            answers: BTreeMap::new(),
         })
     }
 }

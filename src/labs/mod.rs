@@ -17,6 +17,7 @@ mod checks_proofs;
 pub mod facts;
 pub mod file;
 pub mod grade;
+pub mod questions;
 pub mod run;
 pub mod setup;
 

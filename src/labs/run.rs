@@ -29,6 +29,12 @@ pub enum LabError {
     Finished,
     #[error("too many labs started: wait a while")]
     TooManyStarts,
+    #[error("no such question")]
+    UnknownQuestion,
+    #[error("an answer is 1 to 100 characters")]
+    BadAnswer,
+    #[error("too many answers: wait a while")]
+    TooManyAnswers,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -43,6 +49,9 @@ impl LabError {
             LabError::UnknownHint => "unknown_hint",
             LabError::Finished => "finished",
             LabError::TooManyStarts => "too_many_starts",
+            LabError::UnknownQuestion => "unknown_question",
+            LabError::BadAnswer => "bad_answer",
+            LabError::TooManyAnswers => "too_many_answers",
             LabError::Store(_) => "internal",
         }
     }
@@ -192,7 +201,8 @@ pub fn check(
 ) -> Result<Grade, LabError> {
     let tenant = a.tenant.ok_or(LabError::NoAttempt)?;
     let m = materials(a)?;
-    let facts = super::facts::Facts::read(&s.tenant(tenant), &m, now, lab.about_filing())?;
+    let mut facts = super::facts::Facts::read(&s.tenant(tenant), &m, now, lab.about_filing())?;
+    facts.answers = a.answers.clone();
     let g = grade(lab, &facts, &a.hints);
     let json = serde_json::to_string(&g).map_err(|e| StoreError::Other(e.to_string()))?;
     s.save_grade(a.id, &json, g.score, g.passed, finish.then_some(now))?;
@@ -264,6 +274,56 @@ pub fn hint(
         hints.push((step, hint));
         s.record_hint(a.id, &hints)?;
     }
+    Ok(())
+}
+
+/// Answers one trainee may give in an hour (all questions together).
+pub const ANSWERS_PER_PERSON: crate::store::limits::Limit = crate::store::limits::Limit {
+    kind: "lab_answer",
+    max: 120,
+    window: chrono::Duration::hours(1),
+};
+
+/// Answer one of the task panel's questions (the latest answer counts, in an exam too:
+/// nothing says whether it is right until the lab is graded). Traced (`lab.answer`).
+pub fn answer(
+    s: &Store<'_>,
+    a: &Attempt,
+    topic: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<(), LabError> {
+    if a.finished_at.is_some() {
+        return Err(LabError::Finished);
+    }
+    let tenant = a.tenant.ok_or(LabError::NoAttempt)?;
+    let m = materials(a)?;
+    let q = m
+        .questions
+        .iter()
+        .find(|q| q.topic.as_str() == topic)
+        .ok_or(LabError::UnknownQuestion)?;
+    let text = text.trim();
+    if text.is_empty()
+        || text.chars().count() > super::questions::ANSWER_MAX
+        || text.chars().any(char::is_control)
+    {
+        return Err(LabError::BadAnswer);
+    }
+    let scope = s.tenant(tenant);
+    if !ANSWERS_PER_PERSON.take(&scope, &format!("{}:{}", tenant.get(), a.trainee_id), now)? {
+        return Err(LabError::TooManyAnswers);
+    }
+    let mut answers = a.answers.clone();
+    answers.insert(q.topic.as_str().to_owned(), text.to_owned());
+    s.record_answers(a.id, &answers)?;
+    scope.trace(
+        now,
+        Some(m.me),
+        "lab.answer",
+        "ok",
+        &serde_json::json!({ "question": q.topic.as_str(), "answer": text }),
+    )?;
     Ok(())
 }
 

@@ -91,6 +91,9 @@ pub enum State {
     Agreement { signed: bool },
     /// The company's bank balance, in yuan.
     BankBalance { yuan: i64 },
+    /// A file of invoices the company received, for 发票查验: its latest purchase invoices,
+    /// one of them forged (a number no seller issued, with another invoice's face).
+    ForgedInvoice {},
 }
 
 impl State {
@@ -249,6 +252,12 @@ pub struct Materials {
     /// total in fen), worked out when the lab starts. Never shown to the trainee.
     #[serde(default)]
     pub expected: BTreeMap<String, (String, i64)>,
+    /// The questions the task panel asks, with the answers they accept (never shown).
+    #[serde(default)]
+    pub questions: Vec<super::questions::Question>,
+    /// The number of the forged invoice the lab handed out (`forged_invoice`).
+    #[serde(default)]
+    pub forged_invoice: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -473,11 +482,24 @@ pub fn apply(
             State::BankBalance { yuan } => {
                 scope.set_bank_balance(company_id, crate::domain::money::Fen::from_yuan(*yuan))?;
             }
+            State::ForgedInvoice {} => {
+                let seed = record.class_seed ^ u64::from(record.seat).wrapping_mul(0x9e37_79b9);
+                let (file, number) = forged_invoices(scope, company_id, today, seed)?;
+                m.forged_invoice = Some(number);
+                m.files.push(file);
+            }
         }
         scope.save_account(me.id, &account)?;
     }
     for f in &lab.setup.faults {
         f.add_to(scope, now)?;
+    }
+    for spec in &lab.checks {
+        if let super::checks::Check::Answer(a) = &spec.check {
+            let forged = m.forged_invoice.clone();
+            let q = super::questions::ask(scope, company_id, today, a.topic, forged.as_deref())?;
+            m.questions.push(q);
+        }
     }
     if lab.about_filing() {
         for (kind, period, total) in super::facts::expected_returns(scope, &m)? {
@@ -486,4 +508,81 @@ pub fn apply(
         }
     }
     Ok(m)
+}
+
+/// The company's three latest purchase invoices as a file to check (CSV), one of them
+/// forged: another number, never issued, with the face of the one it replaces. Returns the
+/// file and the forged number. The same seed picks the same one.
+fn forged_invoices(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    today: chrono::NaiveDate,
+    seed: u64,
+) -> Result<(MaterialFile, String), LoginError> {
+    use crate::domain::entities::InvoiceDirection;
+    let since = today - Duration::days(366);
+    let mut received: Vec<_> = scope
+        .invoices(company, since, today)?
+        .into_iter()
+        .map(|i| i.value)
+        .filter(|i| i.direction == InvoiceDirection::Purchase)
+        .collect();
+    received
+        .sort_by(|a, b| (b.issued_on, b.number.as_str()).cmp(&(a.issued_on, a.number.as_str())));
+    received.truncate(3);
+    if received.is_empty() {
+        return Err(LoginError::Store(StoreError::Other(
+            "lab setup: forged_invoice needs a company with purchase invoices".into(),
+        )));
+    }
+    let at = (seed % received.len() as u64) as usize;
+    // the forged number: the replaced invoice's with other last digits, issued by nobody
+    let real = received[at].number.as_str().to_owned();
+    let mut forged = None;
+    for k in 1..1000u64 {
+        let tail: u64 = real[14..].parse().unwrap_or(0);
+        let candidate = format!(
+            "{}{:06}",
+            &real[..14],
+            (tail + k * 7919 + seed % 97) % 1_000_000
+        );
+        if scope.invoices_numbered(&candidate)?.is_empty() {
+            forged = Some(candidate);
+            break;
+        }
+    }
+    let forged = forged.ok_or_else(|| {
+        LoginError::Store(StoreError::Other(
+            "lab setup: no free invoice number".into(),
+        ))
+    })?;
+    let cat = crate::i18n::Catalog::embedded();
+    let z = |k: &str| cat.text(crate::i18n::Lang::Zh, k).to_owned();
+    let mut text = [
+        "query.col.number",
+        "query.col.issued_on",
+        "lab.forged_invoice.seller",
+        "lab.forged_invoice.seller_uscc",
+        "query.col.amount",
+        "query.col.tax",
+    ]
+    .map(z)
+    .join(",");
+    text.push('\n');
+    for (i, inv) in received.iter().enumerate() {
+        let number = if i == at {
+            forged.clone()
+        } else {
+            inv.number.as_str().to_owned()
+        };
+        text.push_str(&format!(
+            "{number},{},{},{},{},{}\n",
+            inv.issued_on, inv.counterparty_name, inv.counterparty_uscc, inv.amount, inv.tax
+        ));
+    }
+    let file = MaterialFile {
+        name: format!("{}.csv", z("lab.forged_invoice.file")),
+        text,
+    };
+    Ok((file, forged))
 }

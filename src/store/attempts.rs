@@ -48,6 +48,8 @@ pub struct Attempt {
     pub materials: String,
     /// (step, hint), 0-based, in the order opened.
     pub hints: Vec<(usize, usize)>,
+    /// The task panel's questions answered: topic → the latest answer.
+    pub answers: std::collections::BTreeMap<String, String>,
     pub checks_run: i64,
     /// The latest grade as JSON, its score and whether it passed.
     pub grade: Option<String>,
@@ -87,7 +89,7 @@ struct RawHead {
     started_at: String,
 }
 
-const COLUMNS: &str = "id, trainee_id, lab_id, lab_digest, pack_id, mode, tenant_id, started_at, deadline_at, finished_at, materials, hints, checks_run, grade, score, passed";
+const COLUMNS: &str = "id, trainee_id, lab_id, lab_digest, pack_id, mode, tenant_id, started_at, deadline_at, finished_at, materials, hints, checks_run, grade, score, passed, answers";
 
 type Raw<T> = rusqlite::Result<Result<T, StoreError>>;
 
@@ -97,6 +99,7 @@ fn attempt_row(r: &Row<'_>) -> Raw<Attempt> {
     let deadline: Option<String> = r.get(8)?;
     let finished: Option<String> = r.get(9)?;
     let hints: String = r.get(11)?;
+    let answers: String = r.get(16)?;
     let (id, trainee_id, lab_id, lab_digest, pack_id, tenant): (
         i64,
         i64,
@@ -134,6 +137,8 @@ fn attempt_row(r: &Row<'_>) -> Raw<Attempt> {
             finished_at: finished.as_deref().map(parse_ts).transpose()?,
             materials,
             hints: serde_json::from_str(&hints).map_err(|e| StoreError::BadData(e.to_string()))?,
+            answers: serde_json::from_str(&answers)
+                .map_err(|e| StoreError::BadData(e.to_string()))?,
             checks_run,
             grade,
             score,
@@ -339,6 +344,18 @@ impl Store<'_> {
         self.conn
             .prepare_cached("UPDATE trainees SET current_attempt = NULL WHERE id = ?1")?
             .execute([trainee])?;
+        Ok(())
+    }
+
+    pub fn record_answers(
+        &self,
+        id: i64,
+        answers: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(answers).map_err(|e| StoreError::Other(e.to_string()))?;
+        self.conn
+            .prepare_cached("UPDATE attempts SET answers = ?2 WHERE id = ?1")?
+            .execute(params![id, json])?;
         Ok(())
     }
 

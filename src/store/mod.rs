@@ -71,6 +71,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0011_culture_fee_cut.sql")),
     M::up(include_str!("migrations/0012_tax_proofs.sql")),
     M::up(include_str!("migrations/0013_proof_kinds.sql")),
+    M::up(include_str!("migrations/0014_lab_answers.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

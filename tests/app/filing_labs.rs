@@ -9,7 +9,7 @@ use crate::helpers::TestApp;
 use crate::returns::{fen, values};
 
 /// The current lab's materials (what its story shows the trainee).
-fn materials(app: &TestApp) -> std::collections::BTreeMap<String, String> {
+pub(crate) fn materials(app: &TestApp) -> std::collections::BTreeMap<String, String> {
     app.db
         .read(|s| {
             let t = s.sandbox_trainee(&app.sandbox)?.unwrap();
@@ -20,7 +20,7 @@ fn materials(app: &TestApp) -> std::collections::BTreeMap<String, String> {
 }
 
 /// Start a lab as the demo trainee and log in to its company (password, no SMS step).
-async fn start<'a>(
+pub(crate) async fn start<'a>(
     app: &'a TestApp,
     lab: &str,
 ) -> (Api<'a>, std::collections::BTreeMap<String, String>) {
@@ -56,7 +56,7 @@ async fn form(api: &Api<'_>, kind: &str, period: &str) -> Value {
     f
 }
 
-async fn finish(api: &Api<'_>) -> (u64, Value) {
+pub(crate) async fn finish(api: &Api<'_>) -> (u64, Value) {
     let (status, done) = api.post("/api/v1/attempt/finish", json!({})).await;
     assert_eq!(status, 200, "{done}");
     let id = done["attempt"].as_i64().unwrap();
@@ -65,7 +65,7 @@ async fn finish(api: &Api<'_>) -> (u64, Value) {
 }
 
 /// Pay a return; a return that asks nothing is fine too.
-async fn pay(api: &Api<'_>, kind: &str, period: &str) -> (u16, Value) {
+pub(crate) async fn pay(api: &Api<'_>, kind: &str, period: &str) -> (u16, Value) {
     api.post(&format!("/api/v1/returns/{kind}/{period}/pay"), json!({}))
         .await
 }

@@ -4,6 +4,7 @@
 
 mod browser;
 mod helpers;
+mod lab_questions;
 mod labs;
 
 mod api_bureau;
