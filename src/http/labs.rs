@@ -201,6 +201,23 @@ struct LabPage {
     notice: Option<String>,
     /// A refused answer: the question's topic and why.
     answer_problem: Option<(String, String)>,
+    /// For the JSON API (the course's API case study): where the server is and the
+    /// trainee's own sandbox token.
+    api_origin: String,
+    api_token: String,
+}
+
+/// `http://host` as the request names it (the address the trainee's script should call).
+fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
 }
 
 #[derive(Deserialize, Default)]
@@ -260,6 +277,8 @@ pub async fn current(
             feedback,
             notice: None,
             answer_problem,
+            api_origin: origin(&headers),
+            api_token: super::sandbox::token(&headers).unwrap_or_default(),
         },
         set.into_iter().collect(),
     )

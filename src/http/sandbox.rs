@@ -39,6 +39,8 @@ pub struct Desk {
     pub trainee: Trainee,
     /// The lab attempt in progress, if any.
     pub attempt: Option<Attempt>,
+    /// The request came through the JSON API (`/api/…`), not a page: traced as `via`.
+    pub api: bool,
 }
 
 impl Deref for Desk {
@@ -324,6 +326,7 @@ impl FromRequestParts<AppState> for Desk {
                 app: state.clone(),
                 trainee,
                 attempt,
+                api,
             }),
             Err(e) if api => Err(e.into_response()),
             Err(e) => Err(e.as_page().into_response()),

@@ -12,7 +12,7 @@ use super::checks_filing::{
 };
 use super::checks_proofs as proofs;
 use super::checks_proofs::{Answer, ProofIssued, ProofVerified, QueryRun};
-use super::facts::Facts;
+use super::facts::{Facts, detail};
 
 /// What a check or penalty says, as a catalogue key and its arguments (rendered in the
 /// reader's language by the web layer).
@@ -373,21 +373,44 @@ impl Evaluate for Refused {
     }
 }
 
-/// `did`: the trainee carried out an action successfully (e.g. `return.import`).
+/// `did`: the trainee carried out an action successfully (e.g. `return.import`); with
+/// `via` (`api`, `page`), only as reached that way (the course's API case study).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Did {
     action: String,
+    #[serde(default)]
+    pub(super) via: Option<String>,
 }
 
 impl Evaluate for Did {
     const KIND: &'static str = "did";
     fn evaluate(&self, f: &Facts) -> Verdict {
-        let n = f.mine(&self.action, "ok");
+        let action = format!("action.{}", self.action);
+        let Some(via) = &self.via else {
+            let n = f.mine(&self.action, "ok");
+            return verdict(
+                n > 0,
+                Say::new("check.did.expected").arg("action", action),
+                Say::new("check.did.actual").arg("count", n),
+            );
+        };
+        let done = f
+            .trace
+            .iter()
+            .filter(|e| e.person_id == Some(f.me) && e.action == self.action && e.result == "ok");
+        let (all, that_way) = done.fold((0, 0), |(all, way), e| {
+            (all + 1, way + usize::from(detail(e)["via"] == via.as_str()))
+        });
         verdict(
-            n > 0,
-            Say::new("check.did.expected").arg("action", format!("action.{}", self.action)),
-            Say::new("check.did.actual").arg("count", n),
+            that_way > 0,
+            Say::new("check.did.expected_via")
+                .arg("action", action)
+                .arg("via", format!("via.{via}")),
+            Say::new("check.did.actual_via")
+                .arg("count", that_way)
+                .arg("all", all)
+                .arg("via", format!("via.{via}")),
         )
     }
 }
@@ -484,6 +507,9 @@ impl Check {
             Check::ReturnPaid(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::ReturnAmended(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::ProofIssued(p) => proofs::validate_proof(&p.proof).map(|()| c),
+            Check::Did(Did { via: Some(v), .. }) if !["api", "page"].contains(&v.as_str()) => {
+                Err(format!("via {v:?} is not api or page"))
+            }
             Check::QueryRun(q) => proofs::validate_query(&q.query).map(|()| c),
             _ => Ok(c),
         }

@@ -295,6 +295,7 @@ fn filing_setup(
             company,
             now,
             today,
+            via: "setup",
         },
     ))
 }

@@ -311,3 +311,66 @@ async fn the_no_arrears_certificate_is_refused_until_the_arrears_are_paid() {
     let (score, a) = finish(&api).await;
     assert_eq!(score, 100, "{a}");
 }
+
+#[tokio::test]
+async fn the_api_case_study_is_graded_on_what_came_through_the_api() {
+    let app = TestApp::spawn().await;
+    let (api, m) = start(&app, "api-case-study").await;
+    let period = m["period"].clone();
+    // the lab page hands the trainee their sandbox token and the API document
+    let page = app
+        .client
+        .get(app.url("/lab"))
+        .header("cookie", format!("taxlab_sandbox={}", api.sandbox))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&api.sandbox) && page.contains("openapi.json"),
+        "{page}"
+    );
+    // the script: read the prefill, submit it, fetch the receipt
+    let (s, f) = api
+        .get(&format!("/api/v1/returns/vat_small/{period}"))
+        .await;
+    assert_eq!(s, 200, "{f}");
+    let values = crate::returns::values(&f);
+    let path = format!("/api/v1/returns/vat_small/{period}/submit");
+    let (mut s, mut r) = api.post(&path, json!({ "values": values })).await;
+    if s == 428 {
+        (s, r) = api
+            .post(&path, json!({ "values": values, "confirm": true }))
+            .await;
+    }
+    assert_eq!(s, 200, "{r}");
+    let number = r["filing_no"].as_str().unwrap().to_owned();
+    // a receipt opened in the browser counts as the page's, not the script's
+    let token = api.token.clone().unwrap();
+    let res = app
+        .client
+        .get(app.url(&format!("/portal/returns/receipts/{number}")))
+        .header(
+            "cookie",
+            format!("taxlab_sandbox={}; etax_session={token}", api.sandbox),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (score, a) = {
+        let (s, g) = api.post("/api/v1/attempt/check", json!({})).await;
+        assert_eq!(s, 200, "{g}");
+        (g["score"].as_u64().unwrap(), g)
+    };
+    assert_eq!(
+        score, 70,
+        "filed through the API, receipt through a page: {a}"
+    );
+    let (s, receipt) = api.get(&format!("/api/v1/returns/receipts/{number}")).await;
+    assert_eq!(s, 200, "{receipt}");
+    let (score, a) = finish(&api).await;
+    assert_eq!(score, 100, "{a}");
+}

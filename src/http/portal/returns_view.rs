@@ -41,8 +41,9 @@ pub(in crate::http) async fn filing<T: Send + 'static>(
 ) -> Result<Result<T, Refusal>, AppError> {
     let (tenant, now) = (desk.tenant(), desk.clock.now());
     let today = desk.trainee.sandbox_date;
+    let via = if desk.api { "api" } else { "page" };
     desk.db
-        .run_write(move |s| as_filer(&s.tenant(tenant), now, today, &token, keep, f))
+        .run_write(move |s| as_filer(&s.tenant(tenant), (now, today, via), &token, keep, f))
         .await
         .map_err(|e| AppError::from_store(e, lang))
 }
@@ -59,8 +60,9 @@ pub(in crate::http) async fn filing_read<T: Send + 'static>(
 ) -> Result<Result<T, Refusal>, AppError> {
     let (tenant, now) = (desk.tenant(), desk.clock.now());
     let today = desk.trainee.sandbox_date;
+    let via = if desk.api { "api" } else { "page" };
     desk.db
-        .run_mostly_read(move |s| as_filer(&s.tenant(tenant), now, today, &token, None, f))
+        .run_mostly_read(move |s| as_filer(&s.tenant(tenant), (now, today, via), &token, None, f))
         .await
         .map_err(|e| AppError::from_store(e, lang))
 }
@@ -68,8 +70,7 @@ pub(in crate::http) async fn filing_read<T: Send + 'static>(
 /// The session's filer, then `f` as them.
 fn as_filer<T>(
     scope: &TenantScope<'_>,
-    now: DateTime<Utc>,
-    today: chrono::NaiveDate,
+    (now, today, via): (DateTime<Utc>, chrono::NaiveDate, &'static str),
     token: &str,
     keep: Option<(ReturnKind, TaxPeriod, Values)>,
     f: impl FnOnce(&TenantScope<'_>, &Filer, &PortalSession) -> Result<T, Refusal>,
@@ -88,6 +89,7 @@ fn as_filer<T>(
                     company: r.company_id,
                     now,
                     today,
+                    via,
                 };
                 // a form that cannot be kept (not this company's) is simply lost
                 let _ =
@@ -101,6 +103,7 @@ fn as_filer<T>(
         company: session.company_id,
         now,
         today,
+        via,
     };
     match f(scope, &who, &session) {
         Err(Refusal::Return(ReturnError::Store(e))) => Err(e),
