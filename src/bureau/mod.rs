@@ -8,6 +8,7 @@ pub mod login;
 pub mod messages;
 pub mod overview;
 pub mod passwords;
+pub mod policies;
 pub mod proofs;
 pub mod queries;
 pub mod returns;

@@ -210,3 +210,25 @@ pub async fn check_invoice(
         Err(e) => AppError::from_store(e, lang).as_json().into_response(),
     }
 }
+
+#[derive(serde::Deserialize, utoipa::IntoParams, Default)]
+pub struct PolicyParams {
+    /// Words that must all appear (title, explanation, source, figures; any case).
+    #[serde(default)]
+    q: String,
+    /// vat, surcharges, cit, culture_fee, collection, credit or calendar; empty for all.
+    #[serde(default)]
+    tax: String,
+}
+
+/// `GET /api/v1/policies`.
+#[utoipa::path(get, path = "/api/v1/policies", tag = "queries", params(PolicyParams),
+    description = "政策法规库 (公众服务, no login): every rule the engine applies — when in force, its figures, its official source, a plain explanation in the reader's language, and a note where the source is not confirmed — filtered by words and tax.",
+    responses((status = 200, description = "Found", body = [super::portal::PolicyView])))]
+pub async fn policies(
+    ReqLang(lang): ReqLang,
+    q: Result<axum::extract::Query<PolicyParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = q.map(|axum::extract::Query(q)| q).unwrap_or_default();
+    Json(super::portal::policy_views(lang, &q.q, &q.tax)).into_response()
+}

@@ -143,6 +143,8 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/proofs/{number}/pdf", get(portal::proof_pdf))
         .route("/portal/public/invoice-check", get(portal::invoice_check))
         .route("/portal/public/tools", get(portal::tools))
+        .route("/portal/public/policies", get(portal::policies))
+        .route("/portal/public/calculator", get(portal::calculator))
         .route("/portal/public/tools/install", post(portal::install_tool))
         .route(
             "/portal/public/verify",
@@ -192,6 +194,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/queries/{name}", get(api_queries::query))
         .route("/api/v1/queries/{name}/export", get(api_queries::export))
         .route("/api/v1/invoices/check", post(api_queries::check_invoice))
+        .route("/api/v1/policies", get(api_queries::policies))
         .route("/api/v1/invoices/{number}", get(api_queries::invoice))
         .route("/api/v1/returns/{kind}/{period}", get(api_returns::form))
         .route(

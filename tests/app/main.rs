@@ -25,6 +25,7 @@ mod messages;
 mod pages;
 mod portal;
 mod proofs;
+mod public_services;
 mod queries;
 mod returns;
 mod returns_import;

@@ -98,3 +98,95 @@ async fn trainee_issues_downloads_and_verifies_a_tax_payment_certificate() {
     assert_no_console_errors(&c, "verify").await;
     c.close().await.unwrap();
 }
+
+/// 实操演练四 in the browser: the trainee starts the query lab, logs in to its company,
+/// finds the credit score through 纳税信用信息查询, answers it in the task panel, then uses
+/// 公众服务's 税费计算器 and 政策法规库.
+#[tokio::test]
+async fn trainee_answers_a_lab_question_from_a_query_and_uses_the_calculator() {
+    let app = TestApp::spawn().await;
+    let driver = start_driver().await;
+    let c = browser_sized(&driver, 1280, 900, None).await;
+    enter_sandbox(&c, &app).await;
+    c.goto(&app.url("/#labs")).await.unwrap();
+    crate::submit(&c, "/labs/queries-practice/start").await;
+    wait_for(&c, "#questions").await;
+    screenshot(&c, "74-lab-questions").await;
+    let (uscc, mobile) = app
+        .db
+        .read(|s| {
+            let t = s
+                .sandbox_trainees()?
+                .into_iter()
+                .find(|t| t.attempt.is_some())
+                .unwrap();
+            let m = taxlab::labs::run::materials(&s.attempt_of(t.id, t.attempt.unwrap())?)?;
+            Ok((m.values["uscc"].clone(), m.values["me.mobile"].clone()))
+        })
+        .unwrap();
+    c.goto(&app.url("/portal/login")).await.unwrap();
+    crate::fill(&c, "company", &uscc).await;
+    crate::fill(&c, "account", &mobile).await;
+    crate::fill(&c, "password", "Clerk#2026ok").await;
+    crate::submit(&c, "/portal/login").await;
+    wait_for(&c, ".cards").await;
+    // 【我要查询】—【纳税信用信息查询】: the score, typed into the panel's question
+    c.goto(&app.url("/portal/query/credit")).await.unwrap();
+    wait_for(&c, "#score").await;
+    let score = c
+        .find(Locator::Css("#score"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let score: String = score.chars().filter(char::is_ascii_digit).collect();
+    let input = c
+        .find(Locator::Css("#q-credit_score input[name='answer']"))
+        .await
+        .unwrap();
+    input.send_keys(&score).await.unwrap();
+    c.find(Locator::Css("#q-credit_score button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    crate::wait_text(&c, "已提交").await;
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/portal/query/credit")
+    );
+    assert_no_console_errors(&c, "credit with questions").await;
+    screenshot(&c, "75-question-answered").await;
+
+    // 【公众服务】—【税费计算器】: TAXRULES.md's small-scale example
+    c.goto(&app.url("/portal/public/calculator")).await.unwrap();
+    wait_for(&c, "#calc-form").await;
+    crate::fill(&c, "period", "2025Q3").await;
+    crate::fill(&c, "sales_3pct_other", "400000").await;
+    c.find(Locator::Css("#calc-run"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "#calc-result").await;
+    assert!(text(&c).await.contains("4000.00"));
+    assert_no_console_errors(&c, "calculator").await;
+    screenshot(&c, "76-calculator").await;
+    // 【政策法规库】 from the policy the calculator applied
+    c.find(Locator::Css("#calc-result a[href*='policies']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "#policy-vat-small-2023").await;
+    assert!(text(&c).await.contains("财政部 税务总局公告2023年第1号"));
+    screenshot(&c, "77-policy-library").await;
+    c.close().await.unwrap();
+}

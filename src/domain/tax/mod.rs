@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::domain::money::{Fen, Rate};
 use crate::domain::period::TaxPeriod;
 
-pub use policy::{LocationTier, Policy, PolicyError};
+pub use policy::{LocationTier, Policy, PolicyError, PolicyFiles};
 
 /// A value on a line of the working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

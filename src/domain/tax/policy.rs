@@ -248,6 +248,7 @@ pub struct CultureFeeRule {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Calendar {
+    pub source: String,
     pub default_day: u32,
     pub min_break_days: u32,
     pub published: BTreeMap<YearMonth, NaiveDate>,
@@ -270,6 +271,9 @@ pub struct CreditDeductions {
     pub late_filing: u32,
     pub late_payment: u32,
     pub arrears: u32,
+    pub source: String,
+    /// The catalogue note a page shows where the figures are not confirmed.
+    pub unverified: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

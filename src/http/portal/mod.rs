@@ -2,6 +2,7 @@
 //! the forced change of the initial password, the workbench, logout and timeout.
 //! Until classrooms exist every visitor works in the demo tenant.
 
+mod calculator;
 mod help;
 mod menus;
 mod messages;
@@ -17,6 +18,7 @@ mod signin;
 mod staff;
 mod workbench;
 
+pub use calculator::calculator;
 pub(super) use help::{answer_traced, search_views};
 pub use help::{ask, help};
 pub use menus::{public_menu, tax_menu};
@@ -24,7 +26,8 @@ pub(super) use messages::{Inbox, Item, Opened, announcement_item, inbox, open};
 pub use messages::{announcement, list as messages, message};
 pub(super) use proofs::{issue as issue_proof, pdf_response, proof_message, proof_view};
 pub use proofs::{issue_post as proof_issue, proof_pdf, proofs_page, verify_get, verify_post};
-pub use public::{install_tool, invoice_check, tools};
+pub(super) use public::{PolicyView, policy_views};
+pub use public::{install_tool, invoice_check, policies, tools};
 pub use queries::{
     credit_page, export_page as query_export, invoice_page, menu as query_menu, query_page,
 };

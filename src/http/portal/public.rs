@@ -1,6 +1,7 @@
 //! 【公众服务】—【发票查验】: whether an invoice is genuine, by its number, date and amount;
-//! and 【资源中心】: the tools the course names (打印控件, PDF阅读器), whose installation is the
-//! remedy of 打印证明失败. Open without a bureau login; they act in the trainee's own world.
+//! 【政策法规库】: the policies the engine applies; and 【资源中心】: the tools the course names
+//! (打印控件, PDF阅读器), whose installation is the remedy of 打印证明失败. Open without a
+//! bureau login; they act in the trainee's own world.
 
 use axum::extract::Query as QueryString;
 
@@ -171,4 +172,113 @@ pub async fn install_tool(
         .into_response()),
         None => Err(AppError::not_found(lang)),
     }
+}
+
+/// A policy as a page or the API shows it, in the reader's language.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(in crate::http) struct PolicyView {
+    pub id: String,
+    pub tax: &'static str,
+    pub tax_name: String,
+    pub title: String,
+    /// The plain-language explanation.
+    pub plain: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// (label, value) as the engine uses them.
+    pub params: Vec<(String, String)>,
+    pub source: String,
+    /// Why the source is not confirmed, when it is not.
+    pub unverified: Option<String>,
+}
+
+/// The library's entries matching `q` within `tax` (an unknown tax is all).
+pub(in crate::http) fn policy_views(lang: Lang, q: &str, tax: &str) -> Vec<PolicyView> {
+    use crate::bureau::policies;
+    let cat = Catalog::embedded();
+    let tax = policies::TAXES.iter().find(|t| **t == tax).copied();
+    let q: String = q.chars().take(100).collect();
+    policies::search(lang, &q, tax)
+        .into_iter()
+        .map(|e| PolicyView {
+            id: e.id.clone(),
+            tax: e.tax,
+            tax_name: cat.text(lang, &format!("policy.tax.{}", e.tax)).to_owned(),
+            title: cat.text(lang, &format!("policy.title.{}", e.id)).to_owned(),
+            plain: cat.text(lang, &format!("policy.plain.{}", e.id)).to_owned(),
+            from: e.from.clone(),
+            to: e.to.clone(),
+            params: e
+                .params
+                .iter()
+                .map(|(k, v)| {
+                    let key = format!("policy.param.{k}");
+                    let label = if cat.has(&key) {
+                        cat.text(lang, &key)
+                    } else {
+                        k
+                    };
+                    // codes (at_or_below, small_scale, true…) in words
+                    let value = v
+                        .split("; ")
+                        .map(|part| {
+                            let code = format!("policy.value.{part}");
+                            if cat.has(&code) {
+                                cat.text(lang, &code).to_owned()
+                            } else {
+                                part.to_owned()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    (label.to_owned(), value)
+                })
+                .collect(),
+            source: e.source.clone(),
+            unverified: e.unverified.as_ref().map(|k| cat.text(lang, k).to_owned()),
+        })
+        .collect()
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct PolicyQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    tax: String,
+}
+
+#[derive(Serialize)]
+struct PoliciesPage {
+    #[serde(flatten)]
+    frame: Frame,
+    q: String,
+    tax: String,
+    taxes: [&'static str; 7],
+    policies: Vec<PolicyView>,
+}
+
+/// `GET /portal/public/policies?q=&tax=`: 政策法规库.
+pub async fn policies(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    q: Result<QueryString<PolicyQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = q.map(|QueryString(q)| q).unwrap_or_default();
+    let (frame, set) = super::menus::public_frame(&desk, lang, &headers, "policy.heading").await?;
+    let page = PoliciesPage {
+        frame,
+        policies: policy_views(lang, &q.q, &q.tax),
+        q: q.q.chars().take(100).collect(),
+        tax: q.tax.chars().take(20).collect(),
+        taxes: crate::bureau::policies::TAXES,
+    };
+    render(
+        lang,
+        "/portal/public/policies",
+        "portal_policies.html",
+        page,
+        set,
+    )
 }
