@@ -6,13 +6,13 @@ fn main() {
     embed_scenarios();
 }
 
-/// `scenarios/labs/*.toml` and `scenarios/packs/*.toml` as `(path, text)` pairs in
+/// `scenarios/{labs,packs,quizzes}/*.toml` as `(path, text)` pairs in
 /// `OUT_DIR/scenarios.rs`, so the binary carries the shipped labs.
 fn embed_scenarios() {
     println!("cargo:rerun-if-changed=scenarios");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut out = String::from("&[\n");
-    for sub in ["labs", "packs"] {
+    for sub in ["labs", "packs", "quizzes"] {
         let dir = root.join("scenarios").join(sub);
         println!("cargo:rerun-if-changed={}", dir.display());
         let mut files: Vec<_> = std::fs::read_dir(&dir)

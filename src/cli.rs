@@ -473,7 +473,15 @@ pub fn main() -> ExitCode {
                             "cli.scenarios_ok",
                             &[
                                 ("labs", &lib.labs().count().to_string()),
-                                ("packs", &lib.packs().len().to_string())
+                                ("packs", &lib.packs().len().to_string()),
+                                ("banks", &lib.banks().count().to_string()),
+                                (
+                                    "questions",
+                                    &lib.banks()
+                                        .map(|b| b.questions.len())
+                                        .sum::<usize>()
+                                        .to_string()
+                                ),
                             ]
                         )
                     );

@@ -98,11 +98,11 @@ struct RawPack {
 }
 
 /// The 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
+pub(super) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-fn syntax(file: &str, text: &str, e: &toml::de::Error) -> Problem {
+pub(super) fn syntax(file: &str, text: &str, e: &toml::de::Error) -> Problem {
     let line = e.span().map(|s| line_of(text, s.start));
     Problem::new(file, line, e.message().trim().to_owned())
 }

@@ -18,6 +18,7 @@ pub mod facts;
 pub mod file;
 pub mod grade;
 pub mod questions;
+pub mod quiz;
 pub mod run;
 pub mod setup;
 
@@ -128,6 +129,8 @@ pub struct Pack {
 pub struct Library {
     labs: BTreeMap<String, Lab>,
     packs: Vec<Pack>,
+    /// Question banks for the course's tests (`scenarios/quizzes`).
+    banks: BTreeMap<String, quiz::Bank>,
 }
 
 /// The lab and pack files built into the binary (`scenarios/`).
@@ -153,12 +156,14 @@ impl Library {
             let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
             let kind_dir = if text.contains("\nlabs = ") || text.starts_with("labs = ") {
                 "packs"
+            } else if text.contains("[[question]]") {
+                "quizzes"
             } else {
                 "labs"
             };
             files.push((format!("{kind_dir}/{}", path.display()), text));
         } else {
-            for sub in ["labs", "packs"] {
+            for sub in ["labs", "packs", "quizzes"] {
                 let dir = path.join(sub);
                 let Ok(entries) = std::fs::read_dir(&dir) else {
                     continue;
@@ -177,8 +182,8 @@ impl Library {
         Library::from_files(files)
     }
 
-    /// Parse `(path, text)` pairs; a path under `packs/` is a pack, anything else a lab.
-    /// All problems of all files are returned together.
+    /// Parse `(path, text)` pairs; a path under `packs/` is a pack, under `quizzes/` a
+    /// question bank, anything else a lab. All problems of all files are returned together.
     pub fn from_files(
         files: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Library, Vec<Problem>> {
@@ -189,10 +194,25 @@ impl Library {
             let shown = path
                 .strip_prefix("labs/")
                 .or_else(|| path.strip_prefix("packs/"))
+                .or_else(|| path.strip_prefix("quizzes/"))
                 .unwrap_or(&path)
                 .to_owned();
             if path.starts_with("packs/") {
                 pack_files.push((shown, text));
+                continue;
+            }
+            if path.starts_with("quizzes/") {
+                match quiz::parse_bank(&shown, &text) {
+                    Ok(b) if lib.banks.contains_key(&b.id) => problems.push(Problem::new(
+                        &shown,
+                        Some(1),
+                        format!("bank id {:?} is used by another file", b.id),
+                    )),
+                    Ok(b) => {
+                        lib.banks.insert(b.id.clone(), b);
+                    }
+                    Err(mut p) => problems.append(&mut p),
+                }
                 continue;
             }
             match file::parse_lab(&shown, &text) {
@@ -225,6 +245,14 @@ impl Library {
 
     pub fn lab(&self, id: &str) -> Option<&Lab> {
         self.labs.get(id)
+    }
+
+    pub fn bank(&self, id: &str) -> Option<&quiz::Bank> {
+        self.banks.get(id)
+    }
+
+    pub fn banks(&self) -> impl Iterator<Item = &quiz::Bank> {
+        self.banks.values()
     }
 
     pub fn labs(&self) -> impl Iterator<Item = &Lab> {

@@ -382,39 +382,54 @@ const COLUMNS: [(&str, f32); 6] = [
 ];
 
 fn payments_table(pen: &mut Pen<'_, '_>, c: &Content, rows: &[super::PaidLine], last: bool) {
-    let (x0, mut y) = (44.0, 180.0);
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.voucher.clone(),
+                r.item_name.clone(),
+                r.subject.clone(),
+                period(r),
+                r.paid_on.clone(),
+                r.amount.clone(),
+            ]
+        })
+        .collect();
+    table(pen, (44.0, 180.0), &COLUMNS, &cells, last.then_some(c));
+}
+
+fn period(r: &super::PaidLine) -> String {
+    zf(
+        "proof.pdf.period",
+        &[("from", &r.period_from), ("to", &r.period_to)],
+    )
+}
+
+/// A table at (x0, y): the header row, a row per line (the last column, amounts, set to the
+/// right), and with `total` the row of the total in capitals and in figures. Returns the y
+/// below it.
+fn table(
+    pen: &mut Pen<'_, '_>,
+    (x0, mut y): (f32, f32),
+    columns: &[(&str, f32)],
+    rows: &[Vec<String>],
+    total: Option<&Content>,
+) -> f32 {
     let row_h = 22.0;
-    let total_w: f32 = COLUMNS.iter().map(|(_, w)| w).sum();
-    pen.rect(
-        x0,
-        y,
-        total_w,
-        row_h,
-        Some(fill((235, 245, 238), 1.0)),
-        Some(stroke(GREEN, 0.8)),
-    );
+    let total_w: f32 = columns.iter().map(|(_, w)| w).sum();
+    let header = Some(fill((235, 245, 238), 1.0));
+    pen.rect(x0, y, total_w, row_h, header, Some(stroke(GREEN, 0.8)));
     let mut x = x0;
-    for (name, w) in COLUMNS {
+    for (name, w) in columns {
         pen.centred(x + w / 2.0, y + 15.0, 9.5, GREEN, &z(name));
         x += w;
     }
     y += row_h;
-    for r in rows {
+    for cells in rows {
         pen.rect(x0, y, total_w, row_h, None, Some(stroke(GREEN, 0.4)));
-        let cells = [
-            r.voucher.clone(),
-            r.item_name.clone(),
-            r.subject.clone(),
-            zf(
-                "proof.pdf.period",
-                &[("from", &r.period_from), ("to", &r.period_to)],
-            ),
-            r.paid_on.clone(),
-            r.amount.clone(),
-        ];
         let mut x = x0;
-        for (i, ((_, w), text)) in COLUMNS.iter().zip(cells.iter()).enumerate() {
-            if i == 5 {
+        for (i, ((_, w), text)) in columns.iter().zip(cells).enumerate() {
+            if i + 1 == columns.len() {
                 pen.right(x + w - 6.0, y + 15.0, 9.0, INK, text);
             } else {
                 pen.text(x + 5.0, y + 15.0, 9.0, INK, text);
@@ -423,27 +438,27 @@ fn payments_table(pen: &mut Pen<'_, '_>, c: &Content, rows: &[super::PaidLine], 
         }
         y += row_h;
     }
-    if last {
+    if let Some(c) = total {
         pen.rect(x0, y, total_w, row_h, None, Some(stroke(GREEN, 0.8)));
-        pen.text(
-            x0 + 6.0,
-            y + 15.0,
-            10.0,
-            INK,
-            &zf(
-                "proof.pdf.total_capitals",
-                &[("capitals", &c.total_capitals)],
-            ),
+        let capitals = zf(
+            "proof.pdf.total_capitals",
+            &[("capitals", &c.total_capitals)],
         );
-        pen.right(
-            x0 + total_w - 6.0,
-            y + 15.0,
-            10.0,
-            INK,
-            &format!("¥{}", c.total),
-        );
+        pen.text(x0 + 6.0, y + 15.0, 10.0, INK, &capitals);
+        let figures = format!("¥{}", c.total);
+        pen.right(x0 + total_w - 6.0, y + 15.0, 10.0, INK, &figures);
+        y += row_h;
     }
+    y
 }
+
+/// The 文书式's columns: one row per tax, netted.
+const VOUCHER_COLUMNS: [(&str, f32); 4] = [
+    ("proof.col.item", 150.0),
+    ("proof.col.subject", 200.0),
+    ("proof.pdf.period_column", 220.0),
+    ("proof.col.amount", 150.0),
+];
 
 /// The 文书式: a sentence certifying the payments of the range, then one row per tax
 /// (netted) with its 品目, 税款所属时期 and amount, and the total.
@@ -457,59 +472,26 @@ fn voucher_text(pen: &mut Pen<'_, '_>, c: &Content, rows: &[super::PaidLine], la
         &[("company", &c.company), ("from", &from), ("to", &to)],
     );
     pen.text(60.0, 200.0, 11.5, INK, &sentence);
-    const COLS: [(&str, f32); 4] = [
-        ("proof.col.item", 150.0),
-        ("proof.col.subject", 200.0),
-        ("proof.pdf.period_column", 220.0),
-        ("proof.col.amount", 150.0),
-    ];
-    let (x0, mut y, row_h) = (60.0, 214.0, 22.0);
-    let total_w: f32 = COLS.iter().map(|(_, w)| w).sum();
-    pen.rect(
-        x0,
-        y,
-        total_w,
-        row_h,
-        Some(fill((235, 245, 238), 1.0)),
-        Some(stroke(GREEN, 0.8)),
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.item_name.clone(),
+                r.subject.clone(),
+                period(r),
+                r.amount.clone(),
+            ]
+        })
+        .collect();
+    let y = table(
+        pen,
+        (60.0, 214.0),
+        &VOUCHER_COLUMNS,
+        &cells,
+        last.then_some(c),
     );
-    let mut x = x0;
-    for (name, w) in COLS {
-        pen.centred(x + w / 2.0, y + 15.0, 9.5, GREEN, &z(name));
-        x += w;
-    }
-    y += row_h;
-    for r in rows {
-        pen.rect(x0, y, total_w, row_h, None, Some(stroke(GREEN, 0.4)));
-        let period = zf(
-            "proof.pdf.period",
-            &[("from", &r.period_from), ("to", &r.period_to)],
-        );
-        let mut x = x0;
-        for (i, ((_, w), text)) in COLS
-            .iter()
-            .zip([&r.item_name, &r.subject, &period, &r.amount])
-            .enumerate()
-        {
-            if i == 3 {
-                pen.right(x + w - 6.0, y + 15.0, 9.0, INK, text);
-            } else {
-                pen.text(x + 5.0, y + 15.0, 9.0, INK, text);
-            }
-            x += w;
-        }
-        y += row_h;
-    }
     if last {
-        pen.rect(x0, y, total_w, row_h, None, Some(stroke(GREEN, 0.8)));
-        let capitals = zf(
-            "proof.pdf.total_capitals",
-            &[("capitals", &c.total_capitals)],
-        );
-        pen.text(x0 + 6.0, y + 15.0, 10.0, INK, &capitals);
-        let total = format!("¥{}", c.total);
-        pen.right(x0 + total_w - 6.0, y + 15.0, 10.0, INK, &total);
-        pen.text(60.0, y + 44.0, 11.0, INK, &z("proof.pdf.voucher.2"));
+        pen.text(60.0, y + 22.0, 11.0, INK, &z("proof.pdf.voucher.2"));
     }
 }
 

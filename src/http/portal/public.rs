@@ -131,24 +131,25 @@ pub async fn tools(
     render(lang, "/portal/public/tools", "portal_tools.html", page, set)
 }
 
+#[derive(serde::Deserialize)]
+pub struct ToolForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    tool: String,
+}
+
 /// `POST /portal/public/tools/install` (`csrf`, `tool`): install a tool on the trainee's
 /// (simulated) computer; either tool ends 打印证明失败.
 pub async fn install_tool(
     desk: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+    form: Result<Form<ToolForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let pairs = form_body(form, lang)?;
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    require_csrf(&headers, &get("csrf"), lang)?;
-    let tool = get("tool");
+    let f = form_body(form, lang)?;
+    require_csrf(&headers, &f.csrf, lang)?;
+    let tool: String = f.tool.chars().take(40).collect();
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let (tenant, now) = (desk.tenant(), desk.clock.now());
     let t = tool.clone();
