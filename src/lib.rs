@@ -10,6 +10,7 @@ pub mod classroom;
 pub mod cli;
 pub mod clock;
 pub mod domain;
+pub mod evaluation;
 pub mod http;
 pub mod i18n;
 pub mod labs;

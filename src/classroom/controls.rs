@@ -395,6 +395,15 @@ pub enum Control {
     Unlock,
     /// Free a seat: nobody sits there any more; the next to join starts afresh.
     Free,
+    /// 课后测试: open the class's pre- or post-test with its settings (read against the
+    /// library when applied), or close it.
+    Test {
+        phase: String,
+        open: bool,
+        form: String,
+        minutes: Option<i64>,
+        attempts: Option<i64>,
+    },
 }
 
 /// What a control form or body may carry besides the action.
@@ -404,6 +413,9 @@ pub struct ControlInput {
     pub module: String,
     pub minutes: Option<i64>,
     pub text: String,
+    /// A test's form (`a`, `b`, `all`) and the attempts it allows.
+    pub form: String,
+    pub attempts: Option<i64>,
 }
 
 impl Control {
@@ -453,6 +465,13 @@ impl Control {
             "assistant-add" => Control::Assistant(input.text.trim().to_owned(), true),
             "assistant-remove" => Control::Assistant(input.text.trim().to_owned(), false),
             "unlock" => Control::Unlock,
+            "test-open" | "test-close" => Control::Test {
+                phase: input.kind.clone(),
+                open: action == "test-open",
+                form: input.form.clone(),
+                minutes: input.minutes,
+                attempts: input.attempts,
+            },
             "free" => Control::Free,
             _ => return None,
         }))
@@ -495,6 +514,8 @@ impl Control {
             Control::Assistant(_, false) => "assistant_removed",
             Control::Unlock => "unlocked",
             Control::Free => "freed",
+            Control::Test { open: true, .. } => "test_open",
+            Control::Test { open: false, .. } => "test_closed",
         }
     }
 }
@@ -534,6 +555,23 @@ pub fn apply(
         Control::Assistant(name, on) => set_assistant(s, user, class, name, *on, ip, now),
         Control::Unlock => unlock_seat(s, user, class, one()?, ip, now),
         Control::Free => free_seat(s, user, class, one()?, ip, now),
+        Control::Test {
+            phase,
+            open,
+            form,
+            minutes,
+            attempts,
+        } => {
+            let detail = super::testing::set_test(
+                s, lib, class, phase, *open, form, *minutes, *attempts, now,
+            )?;
+            let action = if *open {
+                "class.test_open"
+            } else {
+                "class.test_close"
+            };
+            audited(s, user, class, None, ip, now, action, &detail)
+        }
     }
 }
 

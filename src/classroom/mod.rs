@@ -7,6 +7,7 @@ mod controls;
 pub mod course;
 mod dashboard;
 mod join;
+mod testing;
 
 pub use controls::*;
 pub use dashboard::*;
@@ -79,6 +80,8 @@ pub enum ClassError {
     #[error("too many tries from this address: wait a few minutes")]
     TooManyTries,
     #[error(transparent)]
+    Test(crate::evaluation::TestError),
+    #[error(transparent)]
     Lab(#[from] LabError),
     #[error(transparent)]
     Seed(#[from] SeedError),
@@ -91,7 +94,10 @@ impl ClassError {
     pub fn is_internal(&self) -> bool {
         matches!(
             self,
-            ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_)
+            ClassError::Lab(_)
+                | ClassError::Seed(_)
+                | ClassError::Store(_)
+                | ClassError::Test(crate::evaluation::TestError::Store(_))
         )
     }
 
@@ -123,6 +129,7 @@ impl ClassError {
             ClassError::WrongPin { .. } => "wrong_pin",
             ClassError::SeatLocked => "seat_locked",
             ClassError::TooManyTries => "too_many_tries",
+            ClassError::Test(e) => e.code(),
             ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_) => "internal",
         }
     }

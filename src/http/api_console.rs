@@ -237,6 +237,12 @@ pub struct ControlBody {
     /// A broadcast's text.
     #[serde(default)]
     text: String,
+    /// `test-open`: the form (`a`, `b`, `all`; `a` before and `b` after by default).
+    #[serde(default)]
+    form: String,
+    /// `test-open`: attempts allowed, 1–10 (default 1).
+    #[serde(default)]
+    attempts: Option<i64>,
 }
 
 /// A control's body: JSON, or nothing at all for controls that need nothing.
@@ -253,12 +259,14 @@ fn input(b: ControlBody) -> ControlInput {
         module: b.module,
         minutes: b.minutes,
         text: b.text,
+        form: b.form,
+        attempts: b.attempts,
     }
 }
 
 /// `POST /api/v1/classes/{id}/{action}`.
 #[utoipa::path(post, path = "/api/v1/classes/{id}/{action}", tag = "console", security(("staff" = [])),
-    params(("id" = i64, Path, description = "A class id"), ("action" = String, Path, description = "`faults` (kind `maintenance` with `module` and `minutes`, or `sms_delay`), `faults-clear`, `broadcast` (`text`), `pause`, `resume`, `clock` (`minutes` = days, 1–366), `regrade`, `end`; `seat` in the body limits `faults` and `faults-clear` to one seat")),
+    params(("id" = i64, Path, description = "A class id"), ("action" = String, Path, description = "`faults` (kind `maintenance` with `module` and `minutes`, or `sms_delay`), `faults-clear`, `broadcast` (`text`), `pause`, `resume`, `clock` (`minutes` = days, 1–366), `regrade`, `end`, `test-open` (`kind` `pre` or `post`, `form`, `minutes` 1–180, `attempts` 1–10), `test-close` (`kind`); `seat` in the body limits `faults` and `faults-clear` to one seat")),
     request_body = ControlBody, description = "A control for the class: the same rules and audit as the console's buttons. Returns `{done}`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn class_action(

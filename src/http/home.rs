@@ -40,6 +40,8 @@ struct HomePage {
     lab_in_progress: Option<String>,
     /// A course learner's progress and completion record.
     course: Option<crate::classroom::course::Progress>,
+    /// The class's or course's open tests (课堂测试), by phase.
+    tests_open: Vec<String>,
 }
 
 /// `GET /`: the entry for a visitor, the materials for a trainee.
@@ -66,19 +68,25 @@ pub async fn home(
         labs: None,
         lab_in_progress: None,
         course: None,
+        tests_open: Vec::new(),
     };
     if let Some(t) = trainee(&state, &headers, lang).await? {
         // an exam whose time is up is handed in before the page shows it
         let (t, _) = super::sandbox::attempt_checks(&state, t, "/", lang).await?;
         let (tenant, trainee_id) = (t.tenant, t.id);
-        let (overview, accounts, attempts) = state
+        let (overview, accounts, attempts, tests) = state
             .db
             .run_read(move |s| {
                 let scope = s.tenant(tenant);
+                let tests = match crate::evaluation::owner_of(s, trainee_id)? {
+                    Some(owner) => s.tests_of(owner)?,
+                    None => Vec::new(),
+                };
                 Ok((
                     tenant_overview(&scope)?,
                     training_accounts(&scope)?,
                     s.attempts_of(trainee_id)?,
+                    tests,
                 ))
             })
             .await
@@ -96,6 +104,11 @@ pub async fn home(
             page.course = progress;
         }
         page.labs = Some(labs);
+        page.tests_open = tests
+            .into_iter()
+            .filter(|t| t.open)
+            .map(|t| t.phase)
+            .collect();
         page.sandbox = Some(SandboxBar::of(&t, lang));
         page.credit_profile = overview.credit_profile;
         page.companies = overview.companies;

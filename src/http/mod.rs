@@ -28,6 +28,7 @@ mod portal;
 mod router;
 mod sandbox;
 pub mod templates;
+mod tests_pages;
 
 use std::future::Future;
 use std::net::SocketAddr;

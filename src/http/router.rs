@@ -11,7 +11,7 @@ use axum::routing::{delete, get, post, put};
 
 use super::{
     AppState, api, api_bureau, api_console, api_labs, api_portal, api_proofs, api_queries,
-    api_returns, console, course, home, lab_answers, labs, pages, portal,
+    api_returns, console, course, home, lab_answers, labs, pages, portal, tests_pages,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -86,6 +86,10 @@ pub fn router(state: AppState) -> Router {
         .route("/lab", get(labs::current))
         .route("/lab/hint", post(labs::hint))
         .route("/lab/answer", post(lab_answers::answer_page))
+        .route("/tests", get(tests_pages::list))
+        .route("/tests/{phase}", get(tests_pages::show))
+        .route("/tests/{phase}/start", post(tests_pages::start))
+        .route("/tests/{phase}/submit", post(tests_pages::submit))
         .route("/lab/check", post(labs::check))
         .route("/lab/finish", post(labs::finish))
         .route("/lab/files/{n}", get(labs::file))
@@ -310,6 +314,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/attempt", get(api_labs::attempt))
         .route("/api/v1/attempt/hint", post(api_labs::hint))
         .route("/api/v1/attempt/answer", post(lab_answers::answer_api))
+        .route("/api/v1/tests", get(tests_pages::api_list))
+        .route("/api/v1/tests/{phase}/start", post(tests_pages::api_start))
+        .route(
+            "/api/v1/tests/{phase}/submit",
+            post(tests_pages::api_submit),
+        )
         .route("/api/v1/attempt/check", post(api_labs::check))
         .route("/api/v1/attempt/finish", post(api_labs::finish))
         .route("/api/v1/attempt/files/{n}", get(api_labs::file))

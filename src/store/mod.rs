@@ -27,6 +27,7 @@ mod records;
 mod returns;
 mod sandbox;
 mod tenants;
+mod tests_store;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -53,6 +54,7 @@ pub use records::*;
 pub use returns::{Draft, FiledReturn, NewReturn, Remittance};
 pub use sandbox::{Trainee, TraineeKind};
 pub use tenants::{InvoiceTotal, TenantScope};
+pub use tests_store::{MarkedAnswer, NewTest, TestAttempt, TestOwner, TestRecord};
 
 /// "TXLB": marks a SQLite file as a taxlab database.
 const APPLICATION_ID: i64 = 0x5458_4C42;
@@ -72,6 +74,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0012_tax_proofs.sql")),
     M::up(include_str!("migrations/0013_proof_kinds.sql")),
     M::up(include_str!("migrations/0014_lab_answers.sql")),
+    M::up(include_str!("migrations/0015_tests.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

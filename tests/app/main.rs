@@ -12,6 +12,7 @@ mod api_client;
 mod api_portal;
 mod calc_api;
 mod class_schedule;
+mod class_tests;
 mod classroom;
 mod classroom_api;
 mod concurrency;

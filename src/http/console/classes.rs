@@ -219,6 +219,8 @@ struct DashboardPage {
     assistants: Vec<String>,
     /// Assistant accounts that could be added.
     assistant_choices: Vec<String>,
+    /// 课后测试: the class's pre-test and post-test, summed up.
+    tests: Vec<crate::evaluation::TestSummary>,
 }
 
 /// Where the room reaches the server, for links and QR codes: the public address `serve`
@@ -312,9 +314,12 @@ pub async fn class_page(
                 .text(lang, &format!("console.done.{d}"))
                 .to_owned()
         });
-    let (assistants, all_staff) = staff
+    let (assistants, all_staff, tests) = staff
         .db
-        .run_read(move |s| Ok((s.assistants(id)?, s.users()?)))
+        .run_read(move |s| {
+            let tests = crate::evaluation::summaries(s, crate::store::TestOwner::Class(id))?;
+            Ok((s.assistants(id)?, s.users()?, tests))
+        })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
     let (csrf, set) = csrf_token(&headers);
@@ -349,6 +354,7 @@ pub async fn class_page(
             lab_titles,
             modules: crate::labs::setup::MODULES.to_vec(),
             notice,
+            tests,
         },
         set.into_iter().collect(),
     )

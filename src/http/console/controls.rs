@@ -22,6 +22,11 @@ pub struct ControlForm {
     minutes: String,
     #[serde(default)]
     text: String,
+    /// A test's form and attempts.
+    #[serde(default)]
+    form: String,
+    #[serde(default)]
+    attempts: String,
 }
 
 /// Carry out a control for the whole class (or the seat the form names), for pages and API.
@@ -79,6 +84,8 @@ async fn act(
         module: f.module,
         minutes: f.minutes.trim().parse().ok(),
         text: f.text,
+        form: f.form,
+        attempts: f.attempts.trim().parse().ok(),
     };
     let done = run_control(&staff, lang, id, seat, &action, input, ip).await?;
     Ok(Redirect::to(&format!("/console/classes/{id}?done={done}")).into_response())

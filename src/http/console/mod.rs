@@ -115,14 +115,24 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         ClassError::TooManyTries | ClassError::TooManyClasses { .. } => {
             StatusCode::TOO_MANY_REQUESTS
         }
-        ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_) => {
+        ClassError::Test(crate::evaluation::TestError::Setting { .. }) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        ClassError::Test(crate::evaluation::TestError::Store(_))
+        | ClassError::Lab(_)
+        | ClassError::Seed(_)
+        | ClassError::Store(_) => {
             tracing::error!(error = %e, "class action failed");
             StatusCode::INTERNAL_SERVER_ERROR
         }
+        ClassError::Test(_) => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let c = Catalog::embedded();
-    let key = format!("class.error.{}", e.code());
+    let key = match &e {
+        ClassError::Test(t) => format!("test.error.{}", t.code()),
+        _ => format!("class.error.{}", e.code()),
+    };
     let message = match &e {
         ClassError::BadSeats { max } => c.format(lang, &key, &[("max", &max.to_string())]),
         ClassError::BadRoster { line, reason } => c.format(
@@ -155,6 +165,7 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         ClassError::BadSeed => Some("seed"),
         ClassError::AmbiguousName => Some("who"),
         ClassError::PinNeeded | ClassError::WrongPin { .. } | ClassError::SeatLocked => Some("pin"),
+        ClassError::Test(t) => t.field(),
         _ => None,
     };
     AppError::api(status, lang, e.code(), message, field.map(str::to_owned)).as_page()

@@ -1,0 +1,272 @@
+//! 课后测试 in a class: the instructor opens the pre-test (form A) with a time limit and
+//! attempts; each trainee draws their own shuffled paper, hands it in and reads the result;
+//! answers are marked exactly and kept; the time limit, the attempts and the settings'
+//! ranges are enforced; nobody reaches another trainee's paper.
+
+use taxlab::evaluation::PaperItem;
+use taxlab::labs::quiz::Answer;
+
+use crate::browser::{Visitor, location};
+use crate::classroom::{instructor, join_pin};
+use crate::helpers::TestApp;
+
+/// The trainee's attempt in progress (by seat) and its paper.
+fn paper_of(app: &TestApp, class: i64, seat: u32) -> (i64, Vec<PaperItem>) {
+    app.db
+        .read(|s| {
+            let st = s
+                .seats(class)?
+                .into_iter()
+                .find(|x| x.seat_no == seat)
+                .unwrap();
+            let test = s
+                .test_of(taxlab::store::TestOwner::Class(class), "pre")?
+                .unwrap();
+            let a = s.test_attempts_of(test.id, st.trainee_id)?.pop().unwrap();
+            Ok((a.id, serde_json::from_str(&a.paper).unwrap()))
+        })
+        .unwrap()
+}
+
+/// Borrowed pairs, as the visitor posts them.
+fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect()
+}
+
+/// The form's answers: the right ones for the first `right` questions, a wrong one after.
+fn answers(paper: &[PaperItem], right: usize) -> Vec<(String, String)> {
+    let bank = taxlab::labs::Library::embedded().unwrap();
+    let bank = bank.bank("etax-basics").unwrap().clone();
+    let mut pairs = Vec::new();
+    for (n, item) in paper.iter().enumerate() {
+        let q = bank.question(&item.question).unwrap();
+        let name = format!("q_{}", q.id);
+        let shown = |i: usize| item.order.iter().position(|&x| x == i).unwrap().to_string();
+        let good = n < right;
+        match &q.answer {
+            Answer::One(i) => pairs.push((
+                name,
+                shown(if good { *i } else { (*i + 1) % q.choices.len() }),
+            )),
+            Answer::Many(all) if good => {
+                pairs.extend(all.iter().map(|i| (name.clone(), shown(*i))))
+            }
+            Answer::Many(_) => pairs.push((name, "0".into())),
+            Answer::TrueFalse(t) => pairs.push((name, (if good { *t } else { !*t }).to_string())),
+            Answer::Figure(f) => {
+                pairs.push((name, if good { f.to_string() } else { "1.00".into() }))
+            }
+        }
+    }
+    pairs
+}
+
+async fn class_with_two(app: &TestApp) -> (Visitor<'_>, i64, Visitor<'_>, Visitor<'_>) {
+    let mut teacher = instructor(app, "zhao").await;
+    let res = teacher
+        .post(
+            "/console/classes",
+            &[
+                ("name", "测试班"),
+                ("pack", "etax-basics"),
+                ("seats", "2"),
+                ("roster", ""),
+                ("seed", "11"),
+            ],
+        )
+        .await;
+    let class: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    let code = app.db.read(|s| s.class(class)).unwrap().join_code;
+    let (a, _) = join_pin(app, &code, "张三").await;
+    let (b, _) = join_pin(app, &code, "李四").await;
+    (teacher, class, a, b)
+}
+
+#[tokio::test]
+async fn a_class_takes_the_pre_test_marked_exactly() {
+    let app = TestApp::spawn().await;
+    let (mut teacher, class, mut a, mut b) = class_with_two(&app).await;
+    // no test yet
+    assert!(a.get_text("/tests").await.contains("还没有开放测试"));
+    // settings out of range are refused at their field
+    let res = teacher
+        .post(
+            &format!("/console/classes/{class}/test-open"),
+            &[
+                ("kind", "pre"),
+                ("form", "a"),
+                ("minutes", "0"),
+                ("attempts", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("限时为 1 到 180 分钟"));
+    let res = teacher
+        .post(
+            &format!("/console/classes/{class}/test-open"),
+            &[
+                ("kind", "pre"),
+                ("form", "a"),
+                ("minutes", "20"),
+                ("attempts", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&res),
+        format!("/console/classes/{class}?done=test_open")
+    );
+    let page = teacher.get_text(&format!("/console/classes/{class}")).await;
+    assert!(
+        page.contains("id=\"test-state-pre\"") && page.contains("开放中"),
+        "{page}"
+    );
+
+    // 张三: from the materials page to a paper of form A, shuffled for him
+    assert!(a.get_text("/").await.contains("/tests/pre"));
+    let res = a.post("/tests/pre/start", &[]).await;
+    assert_eq!(location(&res), "/tests/pre");
+    let paper_page = a.get_text("/tests/pre").await;
+    let bank_a = taxlab::labs::Library::embedded()
+        .unwrap()
+        .bank("etax-basics")
+        .unwrap()
+        .form("a")
+        .len();
+    assert_eq!(paper_page.matches("class=\"question\"").count(), bank_a);
+    let (attempt, paper) = paper_of(&app, class, 1);
+    assert_eq!(paper.len(), bank_a);
+    // 李四 starts too: another order
+    b.post("/tests/pre/start", &[]).await;
+    let (_, other) = paper_of(&app, class, 2);
+    assert_ne!(paper, other, "each trainee's paper is shuffled on its own");
+
+    // 张三 answers 20 right and the rest wrong
+    let res = a
+        .post("/tests/pre/submit", &pairs(&answers(&paper, 20)))
+        .await;
+    assert_eq!(location(&res), "/tests/pre?notice=handed_in");
+    let result = a.get_text("/tests/pre?notice=handed_in").await;
+    assert!(result.contains(&format!("20 / {bank_a}")), "{result}");
+    assert!(result.contains("正确答案") && result.contains("id=\"result\""));
+    let (score, marks) = app
+        .db
+        .read(|s| {
+            let marks = s.test_answers(attempt)?;
+            let t = s
+                .test_of(taxlab::store::TestOwner::Class(class), "pre")?
+                .unwrap();
+            let a = s
+                .test_attempts(t.id)?
+                .into_iter()
+                .find(|x| x.id == attempt)
+                .unwrap();
+            Ok((a.score, marks))
+        })
+        .unwrap();
+    assert_eq!(score, Some(20));
+    assert_eq!(marks.len(), bank_a);
+    assert_eq!(marks.iter().filter(|m| m.correct).count(), 20);
+    // one attempt only
+    let res = a.post("/tests/pre/start", &[]).await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("作答次数已用完"));
+    // handing in twice changes nothing
+    let res = a
+        .post("/tests/pre/submit", &pairs(&answers(&paper, bank_a)))
+        .await;
+    assert_eq!(res.status(), 409);
+
+    // 李四 runs out of time: answers after the limit do not count
+    app.clock.advance(chrono::Duration::minutes(25));
+    let res = b
+        .post("/tests/pre/submit", &pairs(&answers(&other, bank_a)))
+        .await;
+    assert_eq!(location(&res), "/tests/pre?notice=time_up");
+    assert!(
+        b.get_text("/tests/pre?notice=time_up")
+            .await
+            .contains("超时提交的答案不计分")
+    );
+    // the dashboard sums it up: two handed in, mean of 20 and 0 out of 24 each
+    let page = teacher.get_text(&format!("/console/classes/{class}")).await;
+    let mean = (20 * 200 + 2 * bank_a as i64) / (2 * 2 * bank_a as i64);
+    assert!(
+        page.contains("已交卷 2 人") && page.contains(&format!("平均得分率 {mean}%")),
+        "{page}"
+    );
+
+    // closed: nobody starts any more
+    teacher
+        .post(
+            &format!("/console/classes/{class}/test-close"),
+            &[("kind", "pre")],
+        )
+        .await;
+    let api = crate::api_client::Api::new(&app);
+    let (s, _) = api
+        .post("/api/v1/tests/pre/start", serde_json::json!({}))
+        .await;
+    assert_eq!(s, 404, "the demo trainee is in no class");
+}
+
+#[tokio::test]
+async fn the_api_takes_a_test_and_refuses_what_it_should() {
+    let app = TestApp::spawn().await;
+    let (mut teacher, class, a, _b) = class_with_two(&app).await;
+    teacher
+        .post(
+            &format!("/console/classes/{class}/test-open"),
+            &[
+                ("kind", "post"),
+                ("form", "b"),
+                ("minutes", "10"),
+                ("attempts", "2"),
+            ],
+        )
+        .await;
+    let sandbox = a
+        .cookie("taxlab_sandbox")
+        .expect("a class trainee has a sandbox token");
+    let api = crate::api_client::Api::with_sandbox(&app, &sandbox);
+    let (s, list) = api.get("/api/v1/tests").await;
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list[0]["phase"], "post");
+    assert_eq!(list[0]["can_start"], true);
+    let (s, t) = api
+        .post("/api/v1/tests/post/start", serde_json::json!({}))
+        .await;
+    assert_eq!(s, 200, "{t}");
+    let paper = t["paper"].as_array().unwrap();
+    // answer through positions as shown: the right one for a true/false, blank elsewhere
+    let bank = taxlab::labs::Library::embedded().unwrap();
+    let bank = bank.bank("etax-basics").unwrap().clone();
+    let mut answers = serde_json::Map::new();
+    let mut right = 0;
+    for q in paper {
+        let id = q["id"].as_str().unwrap();
+        if let Answer::TrueFalse(v) = bank.question(id).unwrap().answer {
+            answers.insert(id.to_owned(), serde_json::json!(v));
+            right += 1;
+        }
+    }
+    let (s, done) = api
+        .post(
+            "/api/v1/tests/post/submit",
+            serde_json::json!({ "answers": answers }),
+        )
+        .await;
+    assert_eq!(s, 200, "{done}");
+    assert_eq!(done["attempts"][0]["score"], right);
+    assert_eq!(done["result"].as_array().unwrap().len(), paper.len());
+    assert_eq!(done["can_start"], true, "a second attempt is allowed");
+    let (s, e) = api
+        .post("/api/v1/tests/post/submit", serde_json::json!({}))
+        .await;
+    assert_eq!((s, e["code"].as_str()), (409, Some("not_started")));
+    let (s, _) = api
+        .post("/api/v1/tests/mid/start", serde_json::json!({}))
+        .await;
+    assert_eq!(s, 404);
+}
