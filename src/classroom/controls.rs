@@ -562,9 +562,15 @@ pub fn apply(
             minutes,
             attempts,
         } => {
-            let detail = super::testing::set_test(
-                s, lib, class, phase, *open, form, *minutes, *attempts, now,
-            )?;
+            let ask = super::testing::TestAsk {
+                phase,
+                open: *open,
+                form,
+                minutes: *minutes,
+                attempts: *attempts,
+            };
+            let owner = crate::store::TestOwner::Class(class.id);
+            let detail = super::testing::set_test(s, lib, owner, &class.pack_id, &ask, now)?;
             let action = if *open {
                 "class.test_open"
             } else {

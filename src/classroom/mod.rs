@@ -7,7 +7,7 @@ mod controls;
 pub mod course;
 mod dashboard;
 mod join;
-mod testing;
+pub mod testing;
 
 pub use controls::*;
 pub use dashboard::*;

@@ -1,42 +1,46 @@
-//! A class's 课后测试: the instructor opens (or reopens with new settings) the pre-test or
-//! post-test from the question bank of the class's pack, or closes it. Audited by the caller.
+//! A class's or course's 课后测试: its instructor opens (or reopens with new settings) the
+//! pre-test or post-test from the question bank of its pack, or closes it.
 
 use chrono::{DateTime, Utc};
 
 use super::ClassError;
 use crate::evaluation::{Settings, TestError};
 use crate::labs::Library;
-use crate::store::{ClassRecord, NewTest, Store, TestOwner};
+use crate::store::{CourseRecord, NewTest, Store, TestOwner, User};
 
-/// Open or close the class's test of `phase`; returns what the audit records. The bank is
-/// the one named like the class's pack, else the library's first.
-#[allow(clippy::too_many_arguments)]
+/// What the instructor asked: the phase, open or close, and the settings of an opening.
+pub struct TestAsk<'a> {
+    pub phase: &'a str,
+    pub open: bool,
+    pub form: &'a str,
+    pub minutes: Option<i64>,
+    pub attempts: Option<i64>,
+}
+
+/// Open or close the test of `phase`; returns what the audit records. The bank is the one
+/// named like the pack, else the library's first.
 pub fn set_test(
     s: &Store<'_>,
     lib: &Library,
-    class: &ClassRecord,
-    phase: &str,
-    open: bool,
-    form: &str,
-    minutes: Option<i64>,
-    attempts: Option<i64>,
+    owner: TestOwner,
+    pack_id: &str,
+    ask: &TestAsk<'_>,
     now: DateTime<Utc>,
 ) -> Result<serde_json::Value, ClassError> {
-    let owner = TestOwner::Class(class.id);
-    if !open {
+    if !ask.open {
         let test = s
-            .test_of(owner, phase)?
+            .test_of(owner, ask.phase)?
             .ok_or(ClassError::Test(TestError::NoTest))?;
         s.set_test_open(test.id, false)?;
         return Ok(serde_json::json!({ "phase": test.phase, "test": test.id }));
     }
-    let bank = if lib.bank(&class.pack_id).is_some() {
-        class.pack_id.as_str()
+    let bank = if lib.bank(pack_id).is_some() {
+        pack_id
     } else {
         ""
     };
-    let set =
-        Settings::read(lib, phase, bank, form, minutes, attempts).map_err(ClassError::Test)?;
+    let set = Settings::read(lib, ask.phase, bank, ask.form, ask.minutes, ask.attempts)
+        .map_err(ClassError::Test)?;
     let id = s.set_test(
         &NewTest {
             owner,
@@ -52,4 +56,40 @@ pub fn set_test(
         "phase": set.phase, "test": id, "bank": set.bank, "form": set.form,
         "minutes": set.minutes, "attempts": set.attempts,
     }))
+}
+
+/// [`set_test`] for a self-paced course, audited.
+pub fn set_course_test(
+    s: &Store<'_>,
+    lib: &Library,
+    user: &User,
+    course: &CourseRecord,
+    ask: &TestAsk<'_>,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    let mut detail = set_test(
+        s,
+        lib,
+        TestOwner::Course(course.id),
+        &course.pack_id,
+        ask,
+        now,
+    )?;
+    detail["course"] = serde_json::json!(course.id);
+    s.audit(
+        now,
+        &format!("user:{}", user.id),
+        None,
+        None,
+        ip,
+        if ask.open {
+            "course.test_open"
+        } else {
+            "course.test_close"
+        },
+        "ok",
+        &detail,
+    )?;
+    Ok(())
 }

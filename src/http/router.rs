@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/console/classes", post(console::create))
         .route("/console/courses", post(console::create_course))
         .route("/console/courses/{id}", get(console::course_page))
+        .route("/console/courses/{id}/tests", post(console::course_test))
         .route(
             "/console/courses/{id}/{action}",
             post(console::course_action),

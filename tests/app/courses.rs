@@ -438,3 +438,63 @@ pub(crate) fn pack_labs() -> usize {
         .labs
         .len()
 }
+
+#[tokio::test]
+async fn a_course_opens_a_pre_test_its_learners_take() {
+    let app = TestApp::spawn().await;
+    let mut page = instructor(&app, "teacher").await;
+    let teacher = staff(&app, "teacher").await;
+    let (course, code) = open_course(&teacher, "etax-basics").await;
+    let res = page
+        .post(
+            &format!("/console/courses/{course}/tests"),
+            &[
+                ("action", "open"),
+                ("kind", "pre"),
+                ("form", "a"),
+                ("minutes", "15"),
+                ("attempts", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        crate::browser::location(&res),
+        format!("/console/courses/{course}?done=test_open")
+    );
+    let (status, body) = register(&app, &code, "2026301", "Study2026").await;
+    assert_eq!(status, 200, "{body}");
+    let learner = Api::with_sandbox(&app, body["sandbox_token"].as_str().unwrap());
+    let (_, tests) = learner.get("/api/v1/tests").await;
+    assert_eq!(tests[0]["phase"], "pre");
+    let (s, t) = learner.post("/api/v1/tests/pre/start", json!({})).await;
+    assert_eq!(s, 200, "{t}");
+    let (s, done) = learner
+        .post("/api/v1/tests/pre/submit", json!({ "answers": {} }))
+        .await;
+    assert_eq!(s, 200, "{done}");
+    assert_eq!(
+        done["attempts"][0]["score"], 0,
+        "nothing answered, nothing right"
+    );
+    let board = page.get_text(&format!("/console/courses/{course}")).await;
+    assert!(
+        board.contains("已交卷 1 人") && board.contains("平均得分率 0%"),
+        "{board}"
+    );
+    // bad settings at their field; an unknown action is not found
+    let res = page
+        .post(
+            &format!("/console/courses/{course}/tests"),
+            &[("action", "open"), ("kind", "pre"), ("attempts", "11")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("作答次数为 1 到 10 次"));
+    let res = page
+        .post(
+            &format!("/console/courses/{course}/tests"),
+            &[("action", "x")],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+}

@@ -281,6 +281,21 @@ pub struct NoticeQuery {
     done: Option<String>,
 }
 
+/// The notice of `?done=<key>` after a control (`console.done.<key>`).
+pub(super) fn done_notice(
+    q: Result<Query<NoticeQuery>, QueryRejection>,
+    lang: Lang,
+) -> Option<String> {
+    q.ok()
+        .and_then(|Query(q)| q.done)
+        .filter(|d| d.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .map(|d| {
+            Catalog::embedded()
+                .text(lang, &format!("console.done.{d}"))
+                .to_owned()
+        })
+}
+
 pub async fn class_page(
     Path(id): Path<String>,
     staff: Staff,
@@ -305,15 +320,7 @@ pub async fn class_page(
                 .map_or_else(|| l.clone(), |x| x.title.get(lang).to_owned())
         })
         .collect();
-    let notice = q
-        .ok()
-        .and_then(|Query(q)| q.done)
-        .filter(|d| d.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
-        .map(|d| {
-            Catalog::embedded()
-                .text(lang, &format!("console.done.{d}"))
-                .to_owned()
-        });
+    let notice = done_notice(q, lang);
     let (assistants, all_staff, tests) = staff
         .db
         .run_read(move |s| {

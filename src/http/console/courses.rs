@@ -106,6 +106,9 @@ struct CoursePage {
     qr: String,
     learners: Vec<Progress>,
     lab_titles: Vec<String>,
+    /// 课后测试: the course's pre-test and post-test, summed up.
+    tests: Vec<crate::evaluation::TestSummary>,
+    notice: Option<String>,
 }
 
 /// `GET /console/courses/{id}`: the enrolment link and every learner's progress.
@@ -114,15 +117,18 @@ pub async fn course_page(
     staff: Staff,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
+    q: Result<Query<super::classes::NoticeQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let id = class_id(&id, lang)?;
     let (user, now) = (staff.user.clone(), staff.clock.now());
-    let (course, learners) = class_work(&staff, lang, move |s, lib| {
+    let (course, learners, tests) = class_work(&staff, lang, move |s, lib| {
         let c = course::course_for(s, &user, id)?;
         let learners = course::learners(s, lib, &c, lang, now)?;
-        Ok((c, learners))
+        let tests = crate::evaluation::summaries(s, crate::store::TestOwner::Course(c.id))?;
+        Ok((c, learners, tests))
     })
     .await?;
+    let notice = super::classes::done_notice(q, lang);
     let link = format!(
         "{}/course/{}",
         super::classes::base_url(&staff.net, &headers),
@@ -151,6 +157,8 @@ pub async fn course_page(
             link,
             course,
             learners,
+            tests,
+            notice,
         },
         set.into_iter().collect(),
     )
@@ -180,4 +188,56 @@ pub async fn course_action(
     })
     .await?;
     Ok(Redirect::to(&format!("/console/courses/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CourseTestForm {
+    #[serde(default)]
+    csrf: String,
+    /// `open` or `close`.
+    #[serde(default)]
+    action: String,
+    /// `pre` or `post`.
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    form: String,
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    attempts: String,
+}
+
+/// `POST /console/courses/{id}/tests`: open or close the course's pre- or post-test.
+pub async fn course_test(
+    peer: crate::http::net::ClientAddr,
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CourseTestForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let id = class_id(&id, lang)?;
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let open = match f.action.as_str() {
+        "open" => true,
+        "close" => false,
+        _ => return Err(AppError::not_found(lang)),
+    };
+    let (user, now, ip) = (staff.user.clone(), staff.clock.now(), peer.ip().to_string());
+    class_work(&staff, lang, move |s, lib| {
+        let c = course::course_for(s, &user, id)?;
+        let ask = crate::classroom::testing::TestAsk {
+            phase: &f.kind,
+            open,
+            form: &f.form,
+            minutes: f.minutes.trim().parse().ok(),
+            attempts: f.attempts.trim().parse().ok(),
+        };
+        crate::classroom::testing::set_course_test(s, lib, &user, &c, &ask, &ip, now)
+    })
+    .await?;
+    let done = if open { "test_open" } else { "test_closed" };
+    Ok(Redirect::to(&format!("/console/courses/{id}?done={done}")).into_response())
 }

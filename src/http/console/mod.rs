@@ -10,7 +10,7 @@ mod staff;
 
 pub use classes::{audit, board, class_page, create, events, home, pins, seat_page, seats_from};
 pub use controls::{class_action, run_control, seat_action};
-pub use courses::{course_action, course_page, course_rows, create_course, opened};
+pub use courses::{course_action, course_page, course_rows, course_test, create_course, opened};
 pub use join::{join_code, join_form, join_submit};
 pub use staff::{
     SignInRefusal, add_user, authenticate, change_password, login_form, login_submit, logout,
