@@ -3,12 +3,14 @@
 //! land in the pack's first lab; the dashboard shows the room live; the controls rescue a
 //! trainee, inject faults, broadcast, and end the class. Every instructor action is audited.
 
+mod control;
 mod controls;
 pub mod course;
 mod dashboard;
 mod join;
 pub mod testing;
 
+pub use control::{Control, ControlInput};
 pub use controls::*;
 pub use dashboard::*;
 pub use join::*;
@@ -82,6 +84,8 @@ pub enum ClassError {
     #[error(transparent)]
     Test(crate::evaluation::TestError),
     #[error(transparent)]
+    Survey(crate::evaluation::survey::SurveyError),
+    #[error(transparent)]
     Lab(#[from] LabError),
     #[error(transparent)]
     Seed(#[from] SeedError),
@@ -98,6 +102,7 @@ impl ClassError {
                 | ClassError::Seed(_)
                 | ClassError::Store(_)
                 | ClassError::Test(crate::evaluation::TestError::Store(_))
+                | ClassError::Survey(crate::evaluation::survey::SurveyError::Store(_))
         )
     }
 
@@ -130,6 +135,7 @@ impl ClassError {
             ClassError::SeatLocked => "seat_locked",
             ClassError::TooManyTries => "too_many_tries",
             ClassError::Test(e) => e.code(),
+            ClassError::Survey(e) => e.code(),
             ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_) => "internal",
         }
     }

@@ -1,5 +1,6 @@
-//! A class's or course's 课后测试: its instructor opens (or reopens with new settings) the
-//! pre-test or post-test from the question bank of its pack, or closes it.
+//! A class's or course's 课后测试 and 满意度调查: its instructor opens (or reopens with new
+//! settings) the pre-test or post-test from the question bank of its pack, or closes it;
+//! opens the survey (anonymous or named), or closes it.
 
 use chrono::{DateTime, Utc};
 
@@ -87,6 +88,57 @@ pub fn set_course_test(
             "course.test_open"
         } else {
             "course.test_close"
+        },
+        "ok",
+        &detail,
+    )?;
+    Ok(())
+}
+
+/// Open or close the survey (its anonymity fixed once anyone answered); returns what the
+/// audit records.
+pub fn set_survey(
+    s: &Store<'_>,
+    owner: TestOwner,
+    open: bool,
+    anonymous: bool,
+    now: DateTime<Utc>,
+) -> Result<serde_json::Value, ClassError> {
+    if !open && s.survey_of(owner)?.is_none() {
+        return Err(ClassError::Survey(
+            crate::evaluation::survey::SurveyError::NoSurvey,
+        ));
+    }
+    let id = s.set_survey(owner, anonymous, open, now)?;
+    let kept = s
+        .survey_of(owner)?
+        .map(|sv| sv.anonymous)
+        .unwrap_or(anonymous);
+    Ok(serde_json::json!({ "survey": id, "open": open, "anonymous": kept }))
+}
+
+/// [`set_survey`] for a self-paced course, audited.
+pub fn set_course_survey(
+    s: &Store<'_>,
+    user: &User,
+    course: &CourseRecord,
+    open: bool,
+    anonymous: bool,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    let mut detail = set_survey(s, TestOwner::Course(course.id), open, anonymous, now)?;
+    detail["course"] = serde_json::json!(course.id);
+    s.audit(
+        now,
+        &format!("user:{}", user.id),
+        None,
+        None,
+        ip,
+        if open {
+            "course.survey_open"
+        } else {
+            "course.survey_close"
         },
         "ok",
         &detail,

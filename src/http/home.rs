@@ -42,6 +42,8 @@ struct HomePage {
     course: Option<crate::classroom::course::Progress>,
     /// The class's or course's open tests (课堂测试), by phase.
     tests_open: Vec<String>,
+    /// A survey waits for this trainee's answer.
+    survey_open: bool,
 }
 
 /// `GET /`: the entry for a visitor, the materials for a trainee.
@@ -69,12 +71,13 @@ pub async fn home(
         lab_in_progress: None,
         course: None,
         tests_open: Vec::new(),
+        survey_open: false,
     };
     if let Some(t) = trainee(&state, &headers, lang).await? {
         // an exam whose time is up is handed in before the page shows it
         let (t, _) = super::sandbox::attempt_checks(&state, t, "/", lang).await?;
         let (tenant, trainee_id) = (t.tenant, t.id);
-        let (overview, accounts, attempts, tests) = state
+        let (overview, accounts, attempts, (tests, survey)) = state
             .db
             .run_read(move |s| {
                 let scope = s.tenant(tenant);
@@ -82,11 +85,12 @@ pub async fn home(
                     Some(owner) => s.tests_of(owner)?,
                     None => Vec::new(),
                 };
+                let survey = crate::evaluation::survey::standing(s, trainee_id)?;
                 Ok((
                     tenant_overview(&scope)?,
                     training_accounts(&scope)?,
                     s.attempts_of(trainee_id)?,
-                    tests,
+                    (tests, survey),
                 ))
             })
             .await
@@ -109,6 +113,7 @@ pub async fn home(
             .filter(|t| t.open)
             .map(|t| t.phase)
             .collect();
+        page.survey_open = matches!(survey, crate::evaluation::survey::Standing::Open { .. });
         page.sandbox = Some(SandboxBar::of(&t, lang));
         page.credit_profile = overview.credit_profile;
         page.companies = overview.companies;

@@ -27,6 +27,7 @@ mod pages;
 mod portal;
 mod router;
 mod sandbox;
+mod survey_pages;
 pub mod templates;
 mod tests_pages;
 

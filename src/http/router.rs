@@ -11,7 +11,8 @@ use axum::routing::{delete, get, post, put};
 
 use super::{
     AppState, api, api_bureau, api_console, api_labs, api_portal, api_proofs, api_queries,
-    api_returns, console, course, home, lab_answers, labs, pages, portal, tests_pages,
+    api_returns, console, course, home, lab_answers, labs, pages, portal, survey_pages,
+    tests_pages,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -38,6 +39,10 @@ pub fn router(state: AppState) -> Router {
         .route("/console/courses", post(console::create_course))
         .route("/console/courses/{id}", get(console::course_page))
         .route("/console/courses/{id}/tests", post(console::course_test))
+        .route(
+            "/console/courses/{id}/survey/{action}",
+            post(console::course_survey),
+        )
         .route(
             "/console/courses/{id}/{action}",
             post(console::course_action),
@@ -87,6 +92,10 @@ pub fn router(state: AppState) -> Router {
         .route("/lab", get(labs::current))
         .route("/lab/hint", post(labs::hint))
         .route("/lab/answer", post(lab_answers::answer_page))
+        .route(
+            "/survey",
+            get(survey_pages::show).post(survey_pages::submit),
+        )
         .route("/tests", get(tests_pages::list))
         .route("/tests/{phase}", get(tests_pages::show))
         .route("/tests/{phase}/start", post(tests_pages::start))
@@ -316,6 +325,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/attempt/hint", post(api_labs::hint))
         .route("/api/v1/attempt/answer", post(lab_answers::answer_api))
         .route("/api/v1/tests", get(tests_pages::api_list))
+        .route(
+            "/api/v1/survey",
+            get(survey_pages::api_show).post(survey_pages::api_submit),
+        )
         .route("/api/v1/tests/{phase}/start", post(tests_pages::api_start))
         .route(
             "/api/v1/tests/{phase}/submit",

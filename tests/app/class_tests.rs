@@ -270,3 +270,98 @@ async fn the_api_takes_a_test_and_refuses_what_it_should() {
         .await;
     assert_eq!(s, 404);
 }
+
+#[tokio::test]
+async fn an_anonymous_survey_is_answered_once_and_summed_up() {
+    let app = TestApp::spawn().await;
+    let (mut teacher, class, mut a, b) = class_with_two(&app).await;
+    assert!(
+        a.get_text("/survey")
+            .await
+            .contains("目前没有需要填写的满意度调查")
+    );
+    let res = teacher
+        .post(
+            &format!("/console/classes/{class}/survey-open"),
+            &[("kind", "anonymous")],
+        )
+        .await;
+    assert_eq!(
+        location(&res),
+        format!("/console/classes/{class}?done=survey_open")
+    );
+    assert!(a.get_text("/").await.contains("id=\"survey-link\""));
+    let page = a.get_text("/survey").await;
+    assert!(page.contains("id=\"survey-anonymous\"") && page.contains("id=\"survey-form\""));
+    // an item out of range comes back at its row, with what was typed kept
+    let mut answer = vec![
+        ("content", "5"),
+        ("instructor", "4"),
+        ("environment", "6"),
+        ("usefulness", "5"),
+        ("pace", "3"),
+        ("recommend", "10"),
+        ("comment", "=SUM(A1) 很实用，\"谢谢\""),
+    ];
+    let res = a.post("/survey", &answer).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("请为每一项选择 1 到 5 分") && page.contains("=SUM(A1)"),
+        "{page}"
+    );
+    answer[2] = ("environment", "4");
+    let res = a.post("/survey", &answer).await;
+    assert_eq!(location(&res), "/survey");
+    assert!(a.get_text("/survey").await.contains("id=\"survey-thanks\""));
+    // once only, through the API too
+    let api_a = crate::api_client::Api::with_sandbox(&app, &a.cookie("taxlab_sandbox").unwrap());
+    let (s, e) = api_a
+        .post(
+            "/api/v1/survey",
+            serde_json::json!({"content": 1, "instructor": 1, "environment": 1, "usefulness": 1, "pace": 1, "recommend": 0}),
+        )
+        .await;
+    assert_eq!((s, e["code"].as_str()), (409, Some("answered")));
+    // closed, nobody answers; reopened, 李四 answers through the API
+    teacher
+        .post(&format!("/console/classes/{class}/survey-close"), &[])
+        .await;
+    let api_b = crate::api_client::Api::with_sandbox(&app, &b.cookie("taxlab_sandbox").unwrap());
+    let body = serde_json::json!({"content": 3, "instructor": 4, "environment": 2, "usefulness": 3, "pace": 2, "recommend": 6, "comment": ""});
+    let (s, e) = api_b.post("/api/v1/survey", body.clone()).await;
+    assert_eq!((s, e["code"].as_str()), (409, Some("closed")));
+    teacher
+        .post(
+            &format!("/console/classes/{class}/survey-open"),
+            &[("kind", "named")],
+        )
+        .await;
+    let (s, st) = api_b.post("/api/v1/survey", body).await;
+    assert_eq!((s, st.as_str()), (200, Some("answered")), "{st}");
+    // anonymous it stays (someone had answered): no trainee, only the day
+    let rows = app
+        .db
+        .read(|s| {
+            let sv = s
+                .survey_of(taxlab::store::TestOwner::Class(class))?
+                .unwrap();
+            assert!(sv.anonymous);
+            s.survey_responses(sv.id)
+        })
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|(who, _)| who.is_none()));
+    // the instructor's summary: means to a tenth, the recommendation score, the comments
+    let page = teacher.get_text(&format!("/console/classes/{class}")).await;
+    assert!(page.contains("已收到 2 份"), "{page}");
+    // content (5 + 3) / 2 = 4.0; environment (4 + 2) / 2 = 3.0; one promoter, one detractor: 0
+    assert!(
+        page.contains("<td class=\"num\">4.0</td>") && page.contains("<td class=\"num\">3.0</td>")
+    );
+    assert!(page.contains("推荐度（推荐者比例 − 贬损者比例）：0"));
+    assert!(
+        page.contains("=SUM(A1) 很实用"),
+        "the comment, escaped as text"
+    );
+}

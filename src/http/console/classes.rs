@@ -221,6 +221,8 @@ struct DashboardPage {
     assistant_choices: Vec<String>,
     /// 课后测试: the class's pre-test and post-test, summed up.
     tests: Vec<crate::evaluation::TestSummary>,
+    /// 满意度调查, summed up.
+    survey: Option<crate::evaluation::survey::SurveySummary>,
 }
 
 /// Where the room reaches the server, for links and QR codes: the public address `serve`
@@ -321,11 +323,13 @@ pub async fn class_page(
         })
         .collect();
     let notice = done_notice(q, lang);
-    let (assistants, all_staff, tests) = staff
+    let (assistants, all_staff, (tests, survey)) = staff
         .db
         .run_read(move |s| {
-            let tests = crate::evaluation::summaries(s, crate::store::TestOwner::Class(id))?;
-            Ok((s.assistants(id)?, s.users()?, tests))
+            let owner = crate::store::TestOwner::Class(id);
+            let tests = crate::evaluation::summaries(s, owner)?;
+            let survey = crate::evaluation::survey::summary(s, owner)?;
+            Ok((s.assistants(id)?, s.users()?, (tests, survey)))
         })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
@@ -362,6 +366,7 @@ pub async fn class_page(
             modules: crate::labs::setup::MODULES.to_vec(),
             notice,
             tests,
+            survey,
         },
         set.into_iter().collect(),
     )

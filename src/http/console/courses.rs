@@ -108,6 +108,8 @@ struct CoursePage {
     lab_titles: Vec<String>,
     /// 课后测试: the course's pre-test and post-test, summed up.
     tests: Vec<crate::evaluation::TestSummary>,
+    /// 满意度调查, summed up.
+    survey: Option<crate::evaluation::survey::SurveySummary>,
     notice: Option<String>,
 }
 
@@ -121,11 +123,13 @@ pub async fn course_page(
 ) -> Result<Response, AppError> {
     let id = class_id(&id, lang)?;
     let (user, now) = (staff.user.clone(), staff.clock.now());
-    let (course, learners, tests) = class_work(&staff, lang, move |s, lib| {
+    let (course, learners, (tests, survey)) = class_work(&staff, lang, move |s, lib| {
         let c = course::course_for(s, &user, id)?;
         let learners = course::learners(s, lib, &c, lang, now)?;
-        let tests = crate::evaluation::summaries(s, crate::store::TestOwner::Course(c.id))?;
-        Ok((c, learners, tests))
+        let owner = crate::store::TestOwner::Course(c.id);
+        let tests = crate::evaluation::summaries(s, owner)?;
+        let survey = crate::evaluation::survey::summary(s, owner)?;
+        Ok((c, learners, (tests, survey)))
     })
     .await?;
     let notice = super::classes::done_notice(q, lang);
@@ -158,6 +162,7 @@ pub async fn course_page(
             course,
             learners,
             tests,
+            survey,
             notice,
         },
         set.into_iter().collect(),
@@ -239,5 +244,42 @@ pub async fn course_test(
     })
     .await?;
     let done = if open { "test_open" } else { "test_closed" };
+    Ok(Redirect::to(&format!("/console/courses/{id}?done={done}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CourseSurveyForm {
+    #[serde(default)]
+    csrf: String,
+    /// `anonymous` (the default) or `named`.
+    #[serde(default)]
+    kind: String,
+}
+
+/// `POST /console/courses/{id}/survey/{survey-open|survey-close}`.
+pub async fn course_survey(
+    peer: crate::http::net::ClientAddr,
+    Path((id, action)): Path<(String, String)>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CourseSurveyForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let id = class_id(&id, lang)?;
+    let open = match action.as_str() {
+        "survey-open" => true,
+        "survey-close" => false,
+        _ => return Err(AppError::not_found(lang)),
+    };
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let (user, now, ip) = (staff.user.clone(), staff.clock.now(), peer.ip().to_string());
+    let anonymous = f.kind != "named";
+    class_work(&staff, lang, move |s, _| {
+        let c = course::course_for(s, &user, id)?;
+        crate::classroom::testing::set_course_survey(s, &user, &c, open, anonymous, &ip, now)
+    })
+    .await?;
+    let done = if open { "survey_open" } else { "survey_closed" };
     Ok(Redirect::to(&format!("/console/courses/{id}?done={done}")).into_response())
 }

@@ -10,7 +10,9 @@ mod staff;
 
 pub use classes::{audit, board, class_page, create, events, home, pins, seat_page, seats_from};
 pub use controls::{class_action, run_control, seat_action};
-pub use courses::{course_action, course_page, course_rows, course_test, create_course, opened};
+pub use courses::{
+    course_action, course_page, course_rows, course_survey, course_test, create_course, opened,
+};
 pub use join::{join_code, join_form, join_submit};
 pub use staff::{
     SignInRefusal, add_user, authenticate, change_password, login_form, login_submit, logout,
@@ -119,18 +121,20 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
             StatusCode::UNPROCESSABLE_ENTITY
         }
         ClassError::Test(crate::evaluation::TestError::Store(_))
+        | ClassError::Survey(crate::evaluation::survey::SurveyError::Store(_))
         | ClassError::Lab(_)
         | ClassError::Seed(_)
         | ClassError::Store(_) => {
             tracing::error!(error = %e, "class action failed");
             StatusCode::INTERNAL_SERVER_ERROR
         }
-        ClassError::Test(_) => StatusCode::CONFLICT,
+        ClassError::Test(_) | ClassError::Survey(_) => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let c = Catalog::embedded();
     let key = match &e {
         ClassError::Test(t) => format!("test.error.{}", t.code()),
+        ClassError::Survey(e) => format!("survey.error.{}", e.code()),
         _ => format!("class.error.{}", e.code()),
     };
     let message = match &e {
