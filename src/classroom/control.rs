@@ -41,6 +41,13 @@ pub enum Control {
         open: bool,
         anonymous: bool,
     },
+    /// 跟踪回访: schedule it `days` after the class ends with the retention lab `lab`, or
+    /// close it.
+    FollowUp {
+        open: bool,
+        days: Option<i64>,
+        lab: String,
+    },
 }
 
 /// What a control form or body may carry besides the action.
@@ -110,6 +117,11 @@ impl Control {
                 attempts: input.attempts,
             },
             "free" => Control::Free,
+            "follow-up" | "follow-up-close" => Control::FollowUp {
+                open: action == "follow-up",
+                days: input.minutes,
+                lab: input.kind.clone(),
+            },
             "survey-open" | "survey-close" => Control::Survey {
                 open: action == "survey-open",
                 anonymous: input.kind != "named",
@@ -159,6 +171,8 @@ impl Control {
             Control::Test { open: false, .. } => "test_closed",
             Control::Survey { open: true, .. } => "survey_open",
             Control::Survey { open: false, .. } => "survey_closed",
+            Control::FollowUp { open: true, .. } => "follow_up_open",
+            Control::FollowUp { open: false, .. } => "follow_up_closed",
         }
     }
 }

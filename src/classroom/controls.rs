@@ -429,6 +429,25 @@ pub fn apply(
             };
             audited(s, user, class, None, ip, now, action, &detail)
         }
+        Control::FollowUp { open, days, lab } => {
+            let owner = crate::store::TestOwner::Class(class.id);
+            let base = class.ends_at.unwrap_or(now);
+            let detail = super::testing::set_follow_up(
+                s,
+                lib,
+                owner,
+                &class.pack_id,
+                base,
+                (*open, *days, lab),
+                now,
+            )?;
+            let action = if *open {
+                "class.follow_up_open"
+            } else {
+                "class.follow_up_close"
+            };
+            audited(s, user, class, None, ip, now, action, &detail)
+        }
         Control::Survey { open, anonymous } => {
             let owner = crate::store::TestOwner::Class(class.id);
             let detail = super::testing::set_survey(s, owner, *open, *anonymous, now)?;

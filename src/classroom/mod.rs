@@ -86,6 +86,8 @@ pub enum ClassError {
     #[error(transparent)]
     Survey(crate::evaluation::survey::SurveyError),
     #[error(transparent)]
+    FollowUp(crate::evaluation::follow_up::FollowUpError),
+    #[error(transparent)]
     Lab(#[from] LabError),
     #[error(transparent)]
     Seed(#[from] SeedError),
@@ -103,6 +105,7 @@ impl ClassError {
                 | ClassError::Store(_)
                 | ClassError::Test(crate::evaluation::TestError::Store(_))
                 | ClassError::Survey(crate::evaluation::survey::SurveyError::Store(_))
+                | ClassError::FollowUp(crate::evaluation::follow_up::FollowUpError::Store(_))
         )
     }
 
@@ -136,6 +139,7 @@ impl ClassError {
             ClassError::TooManyTries => "too_many_tries",
             ClassError::Test(e) => e.code(),
             ClassError::Survey(e) => e.code(),
+            ClassError::FollowUp(e) => e.code(),
             ClassError::Lab(_) | ClassError::Seed(_) | ClassError::Store(_) => "internal",
         }
     }

@@ -1,6 +1,7 @@
-//! A class's or course's 课后测试 and 满意度调查: its instructor opens (or reopens with new
-//! settings) the pre-test or post-test from the question bank of its pack, or closes it;
-//! opens the survey (anonymous or named), or closes it.
+//! A class's or course's 课后测试, 满意度调查 and 跟踪回访: its instructor opens (or reopens
+//! with new settings) the pre-test or post-test from the question bank of its pack, or
+//! closes it; opens the survey (anonymous or named), or closes it; schedules the follow-up
+//! some days on with a retention lab, or closes it.
 
 use chrono::{DateTime, Utc};
 
@@ -139,6 +140,62 @@ pub fn set_course_survey(
             "course.survey_open"
         } else {
             "course.survey_close"
+        },
+        "ok",
+        &detail,
+    )?;
+    Ok(())
+}
+
+/// Schedule (`open`) the follow-up `days` after `base` with the retention lab, or close it;
+/// returns what the audit records.
+pub fn set_follow_up(
+    s: &Store<'_>,
+    lib: &Library,
+    owner: TestOwner,
+    pack_id: &str,
+    base: DateTime<Utc>,
+    (open, days, lab): (bool, Option<i64>, &str),
+    now: DateTime<Utc>,
+) -> Result<serde_json::Value, ClassError> {
+    use crate::evaluation::follow_up::{self, FollowUpError};
+    if !open {
+        let f = s
+            .follow_up_of(owner)?
+            .ok_or(ClassError::FollowUp(FollowUpError::NoFollowUp))?;
+        s.set_follow_up_open(f.id, false)?;
+        return Ok(serde_json::json!({ "follow_up": f.id, "open": false }));
+    }
+    let f = follow_up::schedule(s, lib, owner, pack_id, base, days, lab, now)
+        .map_err(ClassError::FollowUp)?;
+    Ok(serde_json::json!({
+        "follow_up": f.id, "open": true, "days": f.days, "due_at": f.due_at.to_rfc3339(), "lab": f.lab_id,
+    }))
+}
+
+/// [`set_follow_up`] for a self-paced course (days from now), audited.
+pub fn set_course_follow_up(
+    s: &Store<'_>,
+    lib: &Library,
+    user: &User,
+    course: &CourseRecord,
+    ask: (bool, Option<i64>, &str),
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ClassError> {
+    let owner = TestOwner::Course(course.id);
+    let mut detail = set_follow_up(s, lib, owner, &course.pack_id, now, ask, now)?;
+    detail["course"] = serde_json::json!(course.id);
+    s.audit(
+        now,
+        &format!("user:{}", user.id),
+        None,
+        None,
+        ip,
+        if ask.0 {
+            "course.follow_up_open"
+        } else {
+            "course.follow_up_close"
         },
         "ok",
         &detail,

@@ -4,6 +4,7 @@
 //! same trainee and attempt), answers it within the time, and hands it in; every answer is
 //! marked and kept for the report.
 
+pub mod follow_up;
 pub mod survey;
 
 use std::collections::BTreeMap;

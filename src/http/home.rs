@@ -44,6 +44,8 @@ struct HomePage {
     tests_open: Vec<String>,
     /// A survey waits for this trainee's answer.
     survey_open: bool,
+    /// A follow-up (跟踪回访) is due.
+    follow_up_due: bool,
 }
 
 /// `GET /`: the entry for a visitor, the materials for a trainee.
@@ -72,12 +74,14 @@ pub async fn home(
         course: None,
         tests_open: Vec::new(),
         survey_open: false,
+        follow_up_due: false,
     };
     if let Some(t) = trainee(&state, &headers, lang).await? {
         // an exam whose time is up is handed in before the page shows it
         let (t, _) = super::sandbox::attempt_checks(&state, t, "/", lang).await?;
         let (tenant, trainee_id) = (t.tenant, t.id);
-        let (overview, accounts, attempts, (tests, survey)) = state
+        let now = state.clock.now();
+        let (overview, accounts, attempts, (tests, survey, follow_up)) = state
             .db
             .run_read(move |s| {
                 let scope = s.tenant(tenant);
@@ -86,11 +90,12 @@ pub async fn home(
                     None => Vec::new(),
                 };
                 let survey = crate::evaluation::survey::standing(s, trainee_id)?;
+                let follow_up = crate::evaluation::follow_up::standing(s, trainee_id, now)?;
                 Ok((
                     tenant_overview(&scope)?,
                     training_accounts(&scope)?,
                     s.attempts_of(trainee_id)?,
-                    (tests, survey),
+                    (tests, survey, follow_up),
                 ))
             })
             .await
@@ -114,6 +119,7 @@ pub async fn home(
             .map(|t| t.phase)
             .collect();
         page.survey_open = matches!(survey, crate::evaluation::survey::Standing::Open { .. });
+        page.follow_up_due = follow_up != crate::evaluation::follow_up::Standing::None;
         page.sandbox = Some(SandboxBar::of(&t, lang));
         page.credit_profile = overview.credit_profile;
         page.companies = overview.companies;

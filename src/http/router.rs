@@ -44,6 +44,10 @@ pub fn router(state: AppState) -> Router {
             post(console::course_survey),
         )
         .route(
+            "/console/courses/{id}/follow-up/{action}",
+            post(console::course_follow_up),
+        )
+        .route(
             "/console/courses/{id}/{action}",
             post(console::course_action),
         )
@@ -95,6 +99,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/survey",
             get(survey_pages::show).post(survey_pages::submit),
+        )
+        .route(
+            "/follow-up",
+            get(survey_pages::follow_up_show).post(survey_pages::follow_up_submit),
         )
         .route("/tests", get(tests_pages::list))
         .route("/tests/{phase}", get(tests_pages::show))
@@ -328,6 +336,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/survey",
             get(survey_pages::api_show).post(survey_pages::api_submit),
+        )
+        .route(
+            "/api/v1/follow-up",
+            get(survey_pages::follow_up_api_show).post(survey_pages::follow_up_api_submit),
         )
         .route("/api/v1/tests/{phase}/start", post(tests_pages::api_start))
         .route(

@@ -1,6 +1,7 @@
-//! 满意度调查 for the trainee, in the sandbox's frame: `/survey` (the form, or thanks once
-//! answered) and `POST /survey`; the same through `/api/v1/survey`. A trainee answers their
-//! own class's or course's survey, once.
+//! 满意度调查 and 跟踪回访 for the trainee, in the sandbox's frame: `/survey` (the form, or
+//! thanks once answered) and `POST /survey`; `/follow-up` (once due: the self-report and the
+//! retention lab) and `POST /follow-up`; the same through `/api/v1/survey` and
+//! `/api/v1/follow-up`. A trainee answers their own class's or course's, once.
 
 use axum::Json;
 use axum::extract::Form;
@@ -213,5 +214,215 @@ pub async fn api_submit(
     {
         Ok(()) => api_show(desk, ReqLang(lang)).await,
         Err(e) => Err(survey_error(&e, lang).as_json()),
+    }
+}
+
+// ---- 跟踪回访 ----
+
+use crate::evaluation::follow_up::{self, FollowUpError, TASKS, USAGE};
+
+fn follow_up_error(e: &FollowUpError, lang: Lang) -> AppError {
+    let status = match e {
+        FollowUpError::Field { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        FollowUpError::NoFollowUp | FollowUpError::NotDue => StatusCode::NOT_FOUND,
+        FollowUpError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::CONFLICT,
+    };
+    let message = Catalog::embedded()
+        .text(lang, &format!("follow_up.error.{}", e.code()))
+        .to_owned();
+    AppError::api(
+        status,
+        lang,
+        e.code(),
+        message,
+        e.field().map(str::to_owned),
+    )
+}
+
+async fn follow_up_standing(desk: &Desk, lang: Lang) -> Result<follow_up::Standing, AppError> {
+    let (trainee, now) = (desk.trainee.id, desk.clock.now());
+    desk.db
+        .run_read(move |s| follow_up::standing(s, trainee, now))
+        .await
+        .map_err(|e| AppError::from_store(e, lang))
+}
+
+async fn report_work(
+    desk: &Desk,
+    lang: Lang,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<Result<(), FollowUpError>, AppError> {
+    let (usage, confidence) = match follow_up::read(get) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
+    let (trainee, now) = (desk.trainee.id, desk.clock.now());
+    desk.db
+        .run_write(
+            move |s| match follow_up::report(s, trainee, &usage, &confidence, now) {
+                Err(FollowUpError::Store(e)) => Err(e),
+                other => Ok(other),
+            },
+        )
+        .await
+        .map_err(|e| AppError::from_store(e, lang))
+}
+
+#[derive(Serialize)]
+struct FollowUpPage {
+    csrf: String,
+    sandbox: SandboxBar,
+    standing: follow_up::Standing,
+    /// The retention lab's title.
+    lab_title: String,
+    usage: [&'static str; 4],
+    tasks: [&'static str; 5],
+    typed: std::collections::BTreeMap<String, String>,
+    problem: Option<(String, String)>,
+}
+
+async fn follow_up_page(
+    desk: &Desk,
+    lang: Lang,
+    headers: &HeaderMap,
+    typed: std::collections::BTreeMap<String, String>,
+    problem: Option<(String, String)>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let standing = follow_up_standing(desk, lang).await?;
+    let lab_title = match &standing {
+        follow_up::Standing::Due { lab, .. } => desk
+            .labs
+            .lab(lab)
+            .map(|l| l.title.get(lang).to_owned())
+            .unwrap_or_default(),
+        follow_up::Standing::None => String::new(),
+    };
+    let (csrf, set) = csrf_token(headers);
+    let mut res = render(
+        lang,
+        "/follow-up",
+        "follow_up.html",
+        FollowUpPage {
+            csrf,
+            sandbox: desk.bar(lang),
+            standing,
+            lab_title,
+            usage: USAGE,
+            tasks: TASKS,
+            typed,
+            problem,
+        },
+        set.into_iter().collect(),
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// `GET /follow-up`.
+pub async fn follow_up_show(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    follow_up_page(
+        &desk,
+        lang,
+        &headers,
+        Default::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /follow-up`: `usage`, `before_<task>`, `now_<task>`.
+pub async fn follow_up_submit(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, AppError> {
+    let pairs = form_body(form, lang)?;
+    let typed: std::collections::BTreeMap<String, String> = pairs
+        .into_iter()
+        .take(20)
+        .map(|(k, v)| (k, v.chars().take(100).collect()))
+        .collect();
+    require_csrf(
+        &headers,
+        typed.get("csrf").map(String::as_str).unwrap_or(""),
+        lang,
+    )?;
+    let t = typed.clone();
+    match report_work(&desk, lang, move |k| t.get(k).cloned()).await? {
+        Ok(()) => Ok(Redirect::to("/follow-up").into_response()),
+        Err(e @ FollowUpError::Field { .. }) => {
+            let message = Catalog::embedded()
+                .text(lang, &format!("follow_up.error.{}", e.code()))
+                .to_owned();
+            let problem = (e.field().unwrap_or("usage").to_owned(), message);
+            follow_up_page(
+                &desk,
+                lang,
+                &headers,
+                typed,
+                Some(problem),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(follow_up_error(&e, lang).as_page()),
+    }
+}
+
+/// `GET /api/v1/follow-up`.
+#[utoipa::path(get, path = "/api/v1/follow-up", tag = "tests", security(("sandbox" = [])),
+    description = "跟踪回访: `due` (with whether the self-report is given and the retention lab's id) once the instructor's follow-up date has come, else `none`.",
+    responses((status = 200, description = "Done", body = follow_up::Standing)))]
+pub async fn follow_up_api_show(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<follow_up::Standing>, AppError> {
+    follow_up_standing(&desk, lang)
+        .await
+        .map(Json)
+        .map_err(AppError::as_json)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct FollowUpBody {
+    /// `never`, `monthly`, `weekly` or `daily`.
+    #[serde(default)]
+    usage: String,
+    /// Per task (login, filing, payment, proofs, queries): `[before, now]`, each 1–5.
+    #[serde(default)]
+    confidence: std::collections::BTreeMap<String, (i64, i64)>,
+}
+
+/// `POST /api/v1/follow-up`.
+#[utoipa::path(post, path = "/api/v1/follow-up", tag = "tests", security(("sandbox" = [])), request_body = FollowUpBody,
+    description = "The follow-up's self-report, once: 422 at the field for an unknown usage or a confidence outside 1–5 (fields `usage`, `before_<task>`, `now_<task>`); 404 `no_follow_up` or `not_due`; 409 `reported` or `closed`.",
+    responses((status = 200, description = "Kept", body = follow_up::Standing)))]
+pub async fn follow_up_api_submit(
+    desk: Desk,
+    ReqLang(lang): ReqLang,
+    super::api_portal::Body(b): super::api_portal::Body<FollowUpBody>,
+) -> Result<Json<follow_up::Standing>, AppError> {
+    let get = move |k: &str| -> Option<String> {
+        if k == "usage" {
+            return Some(b.usage.chars().take(20).collect());
+        }
+        let (which, task) = k.split_once('_')?;
+        let (before, now) = b.confidence.get(task)?;
+        Some(if which == "before" { before } else { now }.to_string())
+    };
+    match report_work(&desk, lang, get)
+        .await
+        .map_err(AppError::as_json)?
+    {
+        Ok(()) => follow_up_api_show(desk, ReqLang(lang)).await,
+        Err(e) => Err(follow_up_error(&e, lang).as_json()),
     }
 }

@@ -54,7 +54,7 @@ pub use queries::PaymentLine;
 pub use records::*;
 pub use returns::{Draft, FiledReturn, NewReturn, Remittance};
 pub use sandbox::{Trainee, TraineeKind};
-pub use surveys::{SurveyRecord, SurveyResponse};
+pub use surveys::{FollowUpRecord, FollowUpReport, SurveyRecord, SurveyResponse};
 pub use tenants::{InvoiceTotal, TenantScope};
 pub use tests_store::{MarkedAnswer, NewTest, TestAttempt, TestOwner, TestRecord};
 
@@ -78,6 +78,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0014_lab_answers.sql")),
     M::up(include_str!("migrations/0015_tests.sql")),
     M::up(include_str!("migrations/0016_surveys.sql")),
+    M::up(include_str!("migrations/0017_follow_ups.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

@@ -1,5 +1,5 @@
-//! 满意度调查 in the store: a class's or course's survey, its responses, and (apart from
-//! them) who has answered.
+//! 满意度调查 and 跟踪回访 in the store: a class's or course's survey, its responses, and
+//! (apart from them) who has answered; its follow-up and the trainees' self-reports.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
@@ -174,5 +174,158 @@ impl Store<'_> {
             ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FollowUpRecord {
+    pub id: i64,
+    pub owner: TestOwner,
+    pub days: i64,
+    pub due_at: DateTime<Utc>,
+    pub lab_id: String,
+    pub open: bool,
+}
+
+/// A trainee's self-report: usage, and per task the confidence (1–5) before and now.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FollowUpReport {
+    pub trainee_id: i64,
+    pub usage: String,
+    pub confidence: std::collections::BTreeMap<String, (i64, i64)>,
+    pub answered_at: DateTime<Utc>,
+}
+
+fn follow_up_row(r: &Row<'_>) -> rusqlite::Result<Result<FollowUpRecord, StoreError>> {
+    let (id, class, course, days, due, lab_id, open): (
+        i64,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        String,
+        String,
+        i64,
+    ) = (
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    );
+    Ok((|| {
+        let owner = match (class, course) {
+            (Some(c), _) => TestOwner::Class(c),
+            (None, Some(c)) => TestOwner::Course(c),
+            (None, None) => return Err(StoreError::BadData("a follow-up without an owner".into())),
+        };
+        Ok(FollowUpRecord {
+            id,
+            owner,
+            days,
+            due_at: parse_ts(&due)?,
+            lab_id,
+            open: open == 1,
+        })
+    })())
+}
+
+impl Store<'_> {
+    /// Schedule (or reschedule) the class's or course's follow-up.
+    pub fn set_follow_up(
+        &self,
+        owner: TestOwner,
+        days: i64,
+        due_at: DateTime<Utc>,
+        lab_id: &str,
+        open: bool,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        if let Some(f) = self.follow_up_of(owner)? {
+            self.conn
+                .prepare_cached(
+                    "UPDATE follow_ups SET days = ?2, due_at = ?3, lab_id = ?4, open = ?5 WHERE id = ?1",
+                )?
+                .execute(params![f.id, days, ts(due_at), lab_id, i64::from(open)])?;
+            return Ok(f.id);
+        }
+        let (class, course) = match owner {
+            TestOwner::Class(c) => (Some(c), None),
+            TestOwner::Course(c) => (None, Some(c)),
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO follow_ups (class_id, course_id, days, due_at, lab_id, open, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![class, course, days, ts(due_at), lab_id, i64::from(open), ts(now)])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn set_follow_up_open(&self, id: i64, open: bool) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE follow_ups SET open = ?2 WHERE id = ?1")?
+            .execute(params![id, i64::from(open)])?;
+        Ok(())
+    }
+
+    pub fn follow_up_of(&self, owner: TestOwner) -> Result<Option<FollowUpRecord>, StoreError> {
+        let (column, id) = match owner {
+            TestOwner::Class(c) => ("class_id", c),
+            TestOwner::Course(c) => ("course_id", c),
+        };
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT id, class_id, course_id, days, due_at, lab_id, open FROM follow_ups WHERE {column} = ?1"
+            ))?
+            .query_row([id], follow_up_row)
+            .optional()?
+            .transpose()
+    }
+
+    /// Keep a trainee's self-report; `false` when they had reported already.
+    pub fn add_follow_up_report(
+        &self,
+        follow_up: i64,
+        trainee: i64,
+        usage: &str,
+        confidence: &std::collections::BTreeMap<String, (i64, i64)>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let json =
+            serde_json::to_string(confidence).map_err(|e| StoreError::Other(e.to_string()))?;
+        Ok(self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO follow_up_reports (follow_up_id, trainee_id, usage, confidence, answered_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![follow_up, trainee, usage, json, ts(now)])?
+            == 1)
+    }
+
+    pub fn follow_up_reports(&self, follow_up: i64) -> Result<Vec<FollowUpReport>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT trainee_id, usage, confidence, answered_at FROM follow_up_reports WHERE follow_up_id = ?1 ORDER BY trainee_id",
+        )?;
+        let rows = stmt.query_map([follow_up], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (trainee_id, usage, confidence, at) = row?;
+            out.push(FollowUpReport {
+                trainee_id,
+                usage,
+                confidence: serde_json::from_str(&confidence)
+                    .map_err(|e| StoreError::BadData(e.to_string()))?,
+                answered_at: parse_ts(&at)?,
+            });
+        }
+        Ok(out)
     }
 }

@@ -365,3 +365,98 @@ async fn an_anonymous_survey_is_answered_once_and_summed_up() {
         "the comment, escaped as text"
     );
 }
+
+#[tokio::test]
+async fn a_follow_up_opens_when_due_with_its_self_report_and_retention_lab() {
+    let app = TestApp::spawn().await;
+    let (mut teacher, class, mut a, _b) = class_with_two(&app).await;
+    // bad days at their field
+    let res = teacher
+        .post(
+            &format!("/console/classes/{class}/follow-up"),
+            &[("minutes", "0"), ("kind", "filing-practice")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("天数为 1 到 365"));
+    let res = teacher
+        .post(
+            &format!("/console/classes/{class}/follow-up"),
+            &[("minutes", "30"), ("kind", "filing-practice")],
+        )
+        .await;
+    assert_eq!(
+        location(&res),
+        format!("/console/classes/{class}?done=follow_up_open")
+    );
+    // not due yet: nothing to see, nothing to answer
+    assert!(
+        a.get_text("/follow-up")
+            .await
+            .contains("目前没有到期的跟踪回访")
+    );
+    assert!(!a.get_text("/").await.contains("id=\"follow-up-link\""));
+    // thirty days on, the trainee comes back
+    app.clock.advance(chrono::Duration::days(31));
+    assert!(a.get_text("/").await.contains("id=\"follow-up-link\""));
+    let page = a.get_text("/follow-up").await;
+    assert!(page.contains("id=\"follow-up-form\"") && page.contains("/labs/filing-practice/start"));
+    let mut report: Vec<(String, String)> = vec![("usage".into(), "weekly".into())];
+    for t in taxlab::evaluation::follow_up::TASKS {
+        report.push((format!("before_{t}"), "2".into()));
+        report.push((format!("now_{t}"), "4".into()));
+    }
+    let mut missing = report.clone();
+    missing.retain(|(k, _)| k != "now_proofs");
+    let res = a.post("/follow-up", &pairs(&missing)).await;
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("培训前和现在各选择 1 到 5 分"));
+    let res = a.post("/follow-up", &pairs(&report)).await;
+    assert_eq!(location(&res), "/follow-up");
+    assert!(
+        a.get_text("/follow-up")
+            .await
+            .contains("id=\"follow-up-thanks\"")
+    );
+    let api = crate::api_client::Api::with_sandbox(&app, &a.cookie("taxlab_sandbox").unwrap());
+    let (s, e) = api
+        .post(
+            "/api/v1/follow-up",
+            serde_json::json!({"usage": "daily", "confidence": {}}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    let (s, st) = api.get("/api/v1/follow-up").await;
+    assert_eq!(s, 200);
+    assert_eq!(st["due"]["reported"], true);
+    // the instructor's summary: the usage and the confidence before and now (the console
+    // session has long expired: a month went by)
+    let sum = app
+        .db
+        .read(|s| taxlab::evaluation::follow_up::summary(s, taxlab::store::TestOwner::Class(class)))
+        .unwrap()
+        .unwrap();
+    assert_eq!((sum.reports, sum.usage), (1, [0, 0, 1, 0]));
+    assert!(
+        sum.confidence
+            .iter()
+            .all(|c| (c.before_tenths, c.now_tenths) == (20, 40))
+    );
+    let mut again = crate::browser::Visitor::outsider(&app);
+    again.get("/console/login").await;
+    again
+        .post(
+            "/console/login",
+            &[("username", "zhao"), ("password", "Teach#2026ok")],
+        )
+        .await;
+    let page = again.get_text(&format!("/console/classes/{class}")).await;
+    assert!(
+        page.contains("已收到回访问卷 1 份") && page.contains("每周 1"),
+        "{page}"
+    );
+    assert!(page.contains("<td class=\"num\">2.0</td><td class=\"num\">4.0</td>"));
+    let _ = &mut teacher;
+}

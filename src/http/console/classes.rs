@@ -223,6 +223,9 @@ struct DashboardPage {
     tests: Vec<crate::evaluation::TestSummary>,
     /// 满意度调查, summed up.
     survey: Option<crate::evaluation::survey::SurveySummary>,
+    /// 跟踪回访, summed up, and the pack's labs (id, title) to retain.
+    follow_up: Option<crate::evaluation::follow_up::FollowUpSummary>,
+    follow_up_labs: Vec<(String, String)>,
 }
 
 /// Where the room reaches the server, for links and QR codes: the public address `serve`
@@ -283,6 +286,21 @@ pub struct NoticeQuery {
     done: Option<String>,
 }
 
+/// A pack's labs as (id, title), for choosing one.
+pub(super) fn pack_labs(
+    lib: &crate::labs::Library,
+    pack: &str,
+    lang: Lang,
+) -> Vec<(String, String)> {
+    lib.pack(pack)
+        .map(|p| p.labs.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|l| lib.lab(l))
+        .map(|l| (l.id.clone(), l.title.get(lang).to_owned()))
+        .collect()
+}
+
 /// The notice of `?done=<key>` after a control (`console.done.<key>`).
 pub(super) fn done_notice(
     q: Result<Query<NoticeQuery>, QueryRejection>,
@@ -323,16 +341,18 @@ pub async fn class_page(
         })
         .collect();
     let notice = done_notice(q, lang);
-    let (assistants, all_staff, (tests, survey)) = staff
+    let (assistants, all_staff, (tests, survey, follow_up)) = staff
         .db
         .run_read(move |s| {
             let owner = crate::store::TestOwner::Class(id);
             let tests = crate::evaluation::summaries(s, owner)?;
             let survey = crate::evaluation::survey::summary(s, owner)?;
-            Ok((s.assistants(id)?, s.users()?, (tests, survey)))
+            let follow_up = crate::evaluation::follow_up::summary(s, owner)?;
+            Ok((s.assistants(id)?, s.users()?, (tests, survey, follow_up)))
         })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
+    let follow_up_labs = pack_labs(&staff.labs, &board.class.pack_id, lang);
     let (csrf, set) = csrf_token(&headers);
     render(
         lang,
@@ -367,6 +387,8 @@ pub async fn class_page(
             notice,
             tests,
             survey,
+            follow_up,
+            follow_up_labs,
         },
         set.into_iter().collect(),
     )

@@ -110,6 +110,9 @@ struct CoursePage {
     tests: Vec<crate::evaluation::TestSummary>,
     /// 满意度调查, summed up.
     survey: Option<crate::evaluation::survey::SurveySummary>,
+    /// 跟踪回访, summed up, and the pack's labs (id, title) to retain.
+    follow_up: Option<crate::evaluation::follow_up::FollowUpSummary>,
+    follow_up_labs: Vec<(String, String)>,
     notice: Option<String>,
 }
 
@@ -123,16 +126,18 @@ pub async fn course_page(
 ) -> Result<Response, AppError> {
     let id = class_id(&id, lang)?;
     let (user, now) = (staff.user.clone(), staff.clock.now());
-    let (course, learners, (tests, survey)) = class_work(&staff, lang, move |s, lib| {
+    let (course, learners, (tests, survey, follow_up)) = class_work(&staff, lang, move |s, lib| {
         let c = course::course_for(s, &user, id)?;
         let learners = course::learners(s, lib, &c, lang, now)?;
         let owner = crate::store::TestOwner::Course(c.id);
         let tests = crate::evaluation::summaries(s, owner)?;
         let survey = crate::evaluation::survey::summary(s, owner)?;
-        Ok((c, learners, (tests, survey)))
+        let follow_up = crate::evaluation::follow_up::summary(s, owner)?;
+        Ok((c, learners, (tests, survey, follow_up)))
     })
     .await?;
     let notice = super::classes::done_notice(q, lang);
+    let follow_up_labs = super::classes::pack_labs(&staff.labs, &course.pack_id, lang);
     let link = format!(
         "{}/course/{}",
         super::classes::base_url(&staff.net, &headers),
@@ -163,6 +168,8 @@ pub async fn course_page(
             learners,
             tests,
             survey,
+            follow_up,
+            follow_up_labs,
             notice,
         },
         set.into_iter().collect(),
@@ -281,5 +288,49 @@ pub async fn course_survey(
     })
     .await?;
     let done = if open { "survey_open" } else { "survey_closed" };
+    Ok(Redirect::to(&format!("/console/courses/{id}?done={done}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CourseFollowUpForm {
+    #[serde(default)]
+    csrf: String,
+    /// Days from now.
+    #[serde(default)]
+    minutes: String,
+    /// The retention lab (a lab of the pack; its first when empty).
+    #[serde(default)]
+    kind: String,
+}
+
+/// `POST /console/courses/{id}/follow-up/{follow-up|follow-up-close}`.
+pub async fn course_follow_up(
+    peer: crate::http::net::ClientAddr,
+    Path((id, action)): Path<(String, String)>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    form: Result<Form<CourseFollowUpForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let id = class_id(&id, lang)?;
+    let open = match action.as_str() {
+        "follow-up" => true,
+        "follow-up-close" => false,
+        _ => return Err(AppError::not_found(lang)),
+    };
+    let f = form_body(form, lang)?;
+    check_csrf(&headers, &f.csrf, lang)?;
+    let (user, now, ip) = (staff.user.clone(), staff.clock.now(), peer.ip().to_string());
+    class_work(&staff, lang, move |s, lib| {
+        let c = course::course_for(s, &user, id)?;
+        let ask = (open, f.minutes.trim().parse().ok(), f.kind.as_str());
+        crate::classroom::testing::set_course_follow_up(s, lib, &user, &c, ask, &ip, now)
+    })
+    .await?;
+    let done = if open {
+        "follow_up_open"
+    } else {
+        "follow_up_closed"
+    };
     Ok(Redirect::to(&format!("/console/courses/{id}?done={done}")).into_response())
 }

@@ -11,7 +11,8 @@ mod staff;
 pub use classes::{audit, board, class_page, create, events, home, pins, seat_page, seats_from};
 pub use controls::{class_action, run_control, seat_action};
 pub use courses::{
-    course_action, course_page, course_rows, course_survey, course_test, create_course, opened,
+    course_action, course_follow_up, course_page, course_rows, course_survey, course_test,
+    create_course, opened,
 };
 pub use join::{join_code, join_form, join_submit};
 pub use staff::{
@@ -117,24 +118,29 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         ClassError::TooManyTries | ClassError::TooManyClasses { .. } => {
             StatusCode::TOO_MANY_REQUESTS
         }
-        ClassError::Test(crate::evaluation::TestError::Setting { .. }) => {
+        ClassError::Test(crate::evaluation::TestError::Setting { .. })
+        | ClassError::FollowUp(crate::evaluation::follow_up::FollowUpError::Field { .. }) => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
         ClassError::Test(crate::evaluation::TestError::Store(_))
         | ClassError::Survey(crate::evaluation::survey::SurveyError::Store(_))
+        | ClassError::FollowUp(crate::evaluation::follow_up::FollowUpError::Store(_))
         | ClassError::Lab(_)
         | ClassError::Seed(_)
         | ClassError::Store(_) => {
             tracing::error!(error = %e, "class action failed");
             StatusCode::INTERNAL_SERVER_ERROR
         }
-        ClassError::Test(_) | ClassError::Survey(_) => StatusCode::CONFLICT,
+        ClassError::Test(_) | ClassError::Survey(_) | ClassError::FollowUp(_) => {
+            StatusCode::CONFLICT
+        }
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let c = Catalog::embedded();
     let key = match &e {
         ClassError::Test(t) => format!("test.error.{}", t.code()),
         ClassError::Survey(e) => format!("survey.error.{}", e.code()),
+        ClassError::FollowUp(e) => format!("follow_up.error.{}", e.code()),
         _ => format!("class.error.{}", e.code()),
     };
     let message = match &e {
@@ -170,6 +176,11 @@ pub fn class_error(e: ClassError, lang: Lang) -> AppError {
         ClassError::AmbiguousName => Some("who"),
         ClassError::PinNeeded | ClassError::WrongPin { .. } | ClassError::SeatLocked => Some("pin"),
         ClassError::Test(t) => t.field(),
+        ClassError::FollowUp(f) => match f.field() {
+            Some("minutes") => Some("minutes"),
+            Some(_) => Some("kind"),
+            None => None,
+        },
         _ => None,
     };
     AppError::api(status, lang, e.code(), message, field.map(str::to_owned)).as_page()
