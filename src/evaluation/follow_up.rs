@@ -121,9 +121,7 @@ pub fn standing(s: &Store<'_>, trainee: i64, now: DateTime<Utc>) -> Result<Stand
 }
 
 /// A self-report as typed: `usage`, and `before_<task>`, `now_<task>` (1–5) for each task.
-pub fn read(
-    get: impl Fn(&str) -> Option<String>,
-) -> Result<(String, Confidence), FollowUpError> {
+pub fn read(get: impl Fn(&str) -> Option<String>) -> Result<(String, Confidence), FollowUpError> {
     let usage = get("usage").unwrap_or_default();
     let usage = USAGE
         .iter()

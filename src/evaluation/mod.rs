@@ -4,7 +4,9 @@
 //! same trainee and attempt), answers it within the time, and hands it in; every answer is
 //! marked and kept for the report.
 
+pub mod export;
 pub mod follow_up;
+pub mod report;
 pub mod survey;
 
 use std::collections::BTreeMap;

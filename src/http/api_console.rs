@@ -466,3 +466,35 @@ pub async fn course_action(
     .map_err(AppError::as_json)?;
     Ok(Json(json!({ "done": action })))
 }
+
+/// `GET /api/v1/classes/{id}/report`.
+#[utoipa::path(get, path = "/api/v1/classes/{id}/report", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id")),
+    description = "培训效果评估报告: the class's report by Kirkpatrick level (docs/evaluation.md): the survey (L1), tests with the normalised gain, questions' difficulty and discrimination, labs and the checks failed most (L2), the follow-up and retention lab (L3), filing mistakes in the labs (L4), a row per trainee, and what is missing.",
+    responses((status = 200, description = "Done", body = crate::evaluation::report::Report), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn class_report(
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<crate::evaluation::report::Report>, AppError> {
+    let id = id_of(&id, lang)?;
+    crate::http::console::report_of(&staff, lang, crate::store::TestOwner::Class(id))
+        .await
+        .map(Json)
+        .map_err(AppError::as_json)
+}
+
+/// `GET /api/v1/courses/{id}/report`.
+#[utoipa::path(get, path = "/api/v1/courses/{id}/report", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A course id")),
+    description = "The same report for a self-paced course.",
+    responses((status = 200, description = "Done", body = crate::evaluation::report::Report), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn course_report(
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<crate::evaluation::report::Report>, AppError> {
+    let id = id_of(&id, lang)?;
+    crate::http::console::report_of(&staff, lang, crate::store::TestOwner::Course(id))
+        .await
+        .map(Json)
+        .map_err(AppError::as_json)
+}

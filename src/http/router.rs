@@ -39,6 +39,8 @@ pub fn router(state: AppState) -> Router {
         .route("/console/courses", post(console::create_course))
         .route("/console/courses/{id}", get(console::course_page))
         .route("/console/courses/{id}/tests", post(console::course_test))
+        .route("/console/courses/{id}/report", get(console::course_report))
+        .route("/console/classes/{id}/report", get(console::class_report))
         .route(
             "/console/courses/{id}/survey/{action}",
             post(console::course_survey),
@@ -314,6 +316,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/classes",
             get(api_console::list).post(api_console::create),
+        )
+        .route(
+            "/api/v1/classes/{id}/report",
+            get(api_console::class_report),
+        )
+        .route(
+            "/api/v1/courses/{id}/report",
+            get(api_console::course_report),
         )
         .route("/api/v1/classes/{id}", get(api_console::dashboard))
         .route("/api/v1/join", post(api_console::join))

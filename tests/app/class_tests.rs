@@ -460,3 +460,132 @@ async fn a_follow_up_opens_when_due_with_its_self_report_and_retention_lab() {
     assert!(page.contains("<td class=\"num\">2.0</td><td class=\"num\">4.0</td>"));
     let _ = &mut teacher;
 }
+
+#[tokio::test]
+async fn the_report_agrees_with_the_store_in_every_format() {
+    let app = TestApp::spawn().await;
+    let mut teacher = instructor(&app, "qian").await;
+    let res = teacher
+        .post(
+            "/console/classes",
+            &[
+                ("name", "报告班"),
+                ("pack", "etax-basics"),
+                ("seats", "2"),
+                ("roster", ""),
+                ("seed", "13"),
+            ],
+        )
+        .await;
+    let class: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    let code = app.db.read(|s| s.class(class)).unwrap().join_code;
+    // an empty class: the report says what is missing rather than breaking
+    let page = teacher
+        .get_text(&format!("/console/classes/{class}/report"))
+        .await;
+    assert!(
+        page.contains("id=\"report-missing\"") && page.contains("还没有学员加入"),
+        "{page}"
+    );
+    let (mut a, _) = join_pin(&app, &code, "=SUM(1),\"张\"").await;
+    let (mut b, _) = join_pin(&app, &code, "李四").await;
+    for (phase, form) in [("pre", "a"), ("post", "b")] {
+        teacher
+            .post(
+                &format!("/console/classes/{class}/test-open"),
+                &[
+                    ("kind", phase),
+                    ("form", form),
+                    ("minutes", "20"),
+                    ("attempts", "1"),
+                ],
+            )
+            .await;
+    }
+    // pre: 12 and 6 right of 24; post: 24 and 12
+    let take = |app: &TestApp, phase: &str, seat: u32| -> Vec<PaperItem> {
+        app.db
+            .read(|s| {
+                let st = s
+                    .seats(class)?
+                    .into_iter()
+                    .find(|x| x.seat_no == seat)
+                    .unwrap();
+                let t = s
+                    .test_of(taxlab::store::TestOwner::Class(class), phase)?
+                    .unwrap();
+                let at = s.test_attempts_of(t.id, st.trainee_id)?.pop().unwrap();
+                Ok(serde_json::from_str(&at.paper).unwrap())
+            })
+            .unwrap()
+    };
+    for (phase, ra, rb) in [("pre", 12, 6), ("post", 24, 12)] {
+        a.post(&format!("/tests/{phase}/start"), &[]).await;
+        b.post(&format!("/tests/{phase}/start"), &[]).await;
+        let pa = take(&app, phase, 1);
+        let pb = take(&app, phase, 2);
+        a.post(&format!("/tests/{phase}/submit"), &pairs(&answers(&pa, ra)))
+            .await;
+        b.post(&format!("/tests/{phase}/submit"), &pairs(&answers(&pb, rb)))
+            .await;
+    }
+    let res = teacher
+        .get(&format!("/console/classes/{class}/report?format=json"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let r: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(r["trainees"], 2);
+    assert_eq!(
+        r["learning"]["pre"]["mean_percent"], 38,
+        "(12 + 6) / 48 = 37.5% → 38"
+    );
+    assert_eq!(r["learning"]["post"]["mean_percent"], 75, "(24 + 12) / 48");
+    // ⟨g⟩ on the paired sums: pre 50% + 25% = 75, post 100% + 50% = 150; (150 − 75) / (200 − 75) = 0.60
+    assert_eq!(r["learning"]["gain"], "0.60");
+    assert_eq!(r["learning"]["paired"], 2);
+    let people = r["people"].as_array().unwrap();
+    assert_eq!(people[0]["pre_percent"], 50);
+    assert_eq!(people[1]["post_percent"], 50);
+    let missing: Vec<&str> = r["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert_eq!(missing, ["follow_up", "survey"]);
+    // the page shows the same numbers
+    let page = teacher
+        .get_text(&format!("/console/classes/{class}/report"))
+        .await;
+    assert!(
+        page.contains("标准化增益 ⟨g⟩ = 0.60") && page.contains(">38%<") && page.contains(">75%<"),
+        "{page}"
+    );
+    assert!(page.contains("<svg class=\"chart\""));
+    // the CSV parses back, BOM first, the awkward name neutralised and whole
+    let res = teacher
+        .get(&format!(
+            "/console/classes/{class}/report?format=csv&section=people"
+        ))
+        .await;
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()));
+    let mut rdr = csv::Reader::from_reader(&bytes[3..]);
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][1], "'=SUM(1),\"张\"");
+    assert_eq!((&rows[0][2], &rows[0][3]), ("50", "100"));
+    for section in taxlab::evaluation::export::SECTIONS {
+        let res = teacher
+            .get(&format!(
+                "/console/classes/{class}/report?format=csv&section={section}"
+            ))
+            .await;
+        assert_eq!(res.status(), 200, "{section}");
+    }
+    // another instructor sees nothing of it
+    let mut other = instructor(&app, "sun").await;
+    let res = other.get(&format!("/console/classes/{class}/report")).await;
+    assert_eq!(res.status(), 404);
+}

@@ -6,6 +6,7 @@ mod classes;
 mod controls;
 mod courses;
 mod join;
+mod reports;
 mod staff;
 
 pub use classes::{audit, board, class_page, create, events, home, pins, seat_page, seats_from};
@@ -15,6 +16,8 @@ pub use courses::{
     create_course, opened,
 };
 pub use join::{join_code, join_form, join_submit};
+pub(super) use reports::report_of;
+pub use reports::{class_report, course_report};
 pub use staff::{
     SignInRefusal, add_user, authenticate, change_password, login_form, login_submit, logout,
     password_form, password_submit, refusal_text, users,

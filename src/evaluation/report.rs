@@ -1,0 +1,501 @@
+//! The evaluation report (培训效果评估报告) of a class or course, by Kirkpatrick level: L1
+//! reaction (the survey), L2 learning (pre/post tests with the normalised gain, each
+//! question's difficulty and discrimination, labs' scores and pass rates, the checks failed
+//! most), L3 behaviour (the follow-up's usage and confidence change, the retention lab
+//! against the class's score on it), L4 results as far as the sandbox can show them (filing
+//! mistakes in the labs), and a row per trainee. One value, computed once from the store, so
+//! every format shows the same numbers. Every ratio is an integer (percent, or hundredths)
+//! rounded half up; nothing is a float.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::follow_up::{self, FollowUpSummary};
+use super::survey::{self, SurveySummary};
+use crate::labs::Library;
+use crate::labs::grade::Grade;
+use crate::store::{Attempt, Store, StoreError, TestOwner};
+
+/// `round(n / d)` half up for non-negative `n`, positive `d`.
+fn div_round(n: i64, d: i64) -> i64 {
+    (2 * n + d) / (2 * d)
+}
+
+/// Hundredths written as a decimal, `-0.05`, `0.45`, `1.00`, in integers.
+pub fn hundredths(v: i64) -> String {
+    let sign = if v < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", v.abs() / 100, v.abs() % 100)
+}
+
+/// A percent, rounded half up; `None` without a denominator.
+fn percent(n: i64, d: i64) -> Option<i64> {
+    (d > 0).then(|| div_round(100 * n, d))
+}
+
+/// One test of the class summed up.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TestStats {
+    pub phase: String,
+    pub form: String,
+    /// Trainees who handed it in (their best attempt counts).
+    pub takers: usize,
+    pub mean_percent: Option<i64>,
+}
+
+/// One question: how many answered it, the share right (difficulty p), and the
+/// discrimination D = p(upper third) − p(lower third) by test score, in hundredths.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct QuestionStats {
+    pub phase: String,
+    pub question: String,
+    pub topic: String,
+    pub answered: usize,
+    pub correct_percent: Option<i64>,
+    pub discrimination_hundredths: Option<i64>,
+    /// The same, written (`0.45`).
+    pub discrimination: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LabStats {
+    pub lab: String,
+    pub attempted: usize,
+    pub passed: usize,
+    /// The mean of each trainee's best score.
+    pub mean_best: Option<i64>,
+    /// Median minutes from start to hand-in of finished attempts.
+    pub median_minutes: Option<i64>,
+    pub hints: usize,
+}
+
+/// A check most often failed (in each trainee's latest finished attempt at the lab).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CheckStats {
+    pub lab: String,
+    pub check: String,
+    pub kind: String,
+    pub failed: usize,
+    pub of: usize,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Learning {
+    pub pre: Option<TestStats>,
+    pub post: Option<TestStats>,
+    /// Hake's ⟨g⟩ on the class means, (post − pre) / (100 − pre), in hundredths; only for
+    /// trainees who took both.
+    pub gain_hundredths: Option<i64>,
+    /// The same, written (`0.45`).
+    pub gain: Option<String>,
+    pub paired: usize,
+    pub questions: Vec<QuestionStats>,
+    pub labs: Vec<LabStats>,
+    pub checks: Vec<CheckStats>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Behaviour {
+    pub follow_up: Option<FollowUpSummary>,
+    /// The retention lab: the mean best score of attempts started once the follow-up was
+    /// due, and the class's mean best score on the same lab before it.
+    pub retention_mean: Option<i64>,
+    pub class_mean: Option<i64>,
+}
+
+/// What the sandbox can show of results: filing mistakes in the labs' graded attempts.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Results {
+    /// Graded checks about filings (`return_filed`, `not_resubmitted`, `return_paid`).
+    pub filing_checks: usize,
+    pub wrong_totals: usize,
+    pub duplicates: usize,
+    pub unpaid: usize,
+}
+
+/// One trainee's row.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PersonRow {
+    /// Seat number or learner number.
+    pub no: u32,
+    pub name: String,
+    pub pre_percent: Option<i64>,
+    pub post_percent: Option<i64>,
+    pub labs_passed: usize,
+    pub labs_attempted: usize,
+    pub hints: usize,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    /// `class` or `course`, and its id and name.
+    pub kind: &'static str,
+    pub id: i64,
+    pub name: String,
+    pub pack: String,
+    pub generated_at: String,
+    pub trainees: usize,
+    pub reaction: Option<SurveySummary>,
+    pub learning: Learning,
+    pub behaviour: Behaviour,
+    pub results: Results,
+    pub people: Vec<PersonRow>,
+    /// What the report could not show, as catalogue keys (`report.missing.<key>`).
+    pub missing: Vec<&'static str>,
+}
+
+/// (number, name, trainee) of everyone in the class or course.
+fn roster(s: &Store<'_>, owner: TestOwner) -> Result<Vec<(u32, String, i64)>, StoreError> {
+    Ok(match owner {
+        TestOwner::Class(c) => s
+            .seats(c)?
+            .into_iter()
+            .filter(|st| st.joined)
+            .map(|st| (st.seat_no, st.name, st.trainee_id))
+            .collect(),
+        TestOwner::Course(c) => s
+            .learners(c)?
+            .into_iter()
+            .map(|l| (l.no, l.name, l.trainee_id))
+            .collect(),
+    })
+}
+
+/// Each trainee's best handed-in attempt at a test, as (right, total), and their marks.
+type Best = BTreeMap<i64, (i64, i64, i64)>;
+
+fn best_attempts(s: &Store<'_>, test: i64, trainees: &[i64]) -> Result<Best, StoreError> {
+    let mut best: Best = BTreeMap::new();
+    for a in s.test_attempts(test)? {
+        let (Some(score), true) = (a.score, trainees.contains(&a.trainee_id)) else {
+            continue;
+        };
+        let e = best.entry(a.trainee_id).or_insert((score, a.total, a.id));
+        if score > e.0 {
+            *e = (score, a.total, a.id);
+        }
+    }
+    Ok(best)
+}
+
+fn question_stats(
+    s: &Store<'_>,
+    phase: &str,
+    best: &Best,
+) -> Result<Vec<QuestionStats>, StoreError> {
+    // by score, so the upper and lower thirds can be told
+    let mut ranked: Vec<(i64, i64)> = best.values().map(|(score, _, id)| (*score, *id)).collect();
+    ranked.sort_unstable();
+    let third = ranked.len() / 3;
+    let lower: Vec<i64> = ranked.iter().take(third).map(|r| r.1).collect();
+    let upper: Vec<i64> = ranked.iter().rev().take(third).map(|r| r.1).collect();
+    let mut per: BTreeMap<String, (String, i64, i64, i64, i64)> = BTreeMap::new();
+    for (_, attempt) in &ranked {
+        for m in s.test_answers(*attempt)? {
+            let e = per
+                .entry(m.question_id.clone())
+                .or_insert((m.topic.clone(), 0, 0, 0, 0));
+            e.1 += 1;
+            e.2 += i64::from(m.correct);
+            if m.correct && upper.contains(attempt) {
+                e.3 += 1;
+            }
+            if m.correct && lower.contains(attempt) {
+                e.4 += 1;
+            }
+        }
+    }
+    Ok(per
+        .into_iter()
+        .map(|(q, (topic, n, right, up, low))| {
+            let d = (third > 0).then(|| {
+                let d = up - low;
+                d.signum() * div_round(d.abs() * 100, third as i64)
+            });
+            QuestionStats {
+                phase: phase.to_owned(),
+                question: q,
+                topic,
+                answered: n as usize,
+                correct_percent: percent(right, n),
+                discrimination_hundredths: d,
+                discrimination: d.map(hundredths),
+            }
+        })
+        .collect())
+}
+
+fn grade_of(a: &Attempt) -> Option<Grade> {
+    a.grade
+        .as_deref()
+        .and_then(|g| serde_json::from_str(g).ok())
+}
+
+/// The report of a class or course on `now`.
+pub fn build(
+    s: &Store<'_>,
+    lib: &Library,
+    owner: TestOwner,
+    now: DateTime<Utc>,
+) -> Result<Report, StoreError> {
+    let (kind, id, name, pack) = match owner {
+        TestOwner::Class(c) => {
+            let r = s.class(c)?;
+            ("class", c, r.name, r.pack_id)
+        }
+        TestOwner::Course(c) => {
+            let r = s.course(c)?;
+            ("course", c, r.name, r.pack_id)
+        }
+    };
+    let people = roster(s, owner)?;
+    let trainees: Vec<i64> = people.iter().map(|p| p.2).collect();
+    let mut missing = Vec::new();
+    if trainees.is_empty() {
+        missing.push("trainees");
+    }
+    // L2: the tests
+    let mut tests: BTreeMap<String, (TestStats, Best)> = BTreeMap::new();
+    let mut questions = Vec::new();
+    for t in s.tests_of(owner)? {
+        let best = best_attempts(s, t.id, &trainees)?;
+        let (right, total) = best.values().fold((0, 0), |(r, n), b| (r + b.0, n + b.1));
+        questions.extend(question_stats(s, &t.phase, &best)?);
+        tests.insert(
+            t.phase.clone(),
+            (
+                TestStats {
+                    phase: t.phase.clone(),
+                    form: t.form.clone(),
+                    takers: best.len(),
+                    mean_percent: percent(right, total),
+                },
+                best,
+            ),
+        );
+    }
+    let pct = |b: &(i64, i64, i64)| percent(b.0, b.1).unwrap_or(0);
+    let (pre, post) = (tests.get("pre"), tests.get("post"));
+    let paired: Vec<i64> = match (pre, post) {
+        (Some((_, a)), Some((_, b))) => a.keys().filter(|k| b.contains_key(k)).copied().collect(),
+        _ => Vec::new(),
+    };
+    let gain_hundredths = match (pre, post) {
+        (Some((_, a)), Some((_, b))) if !paired.is_empty() => {
+            let n = paired.len() as i64;
+            let pre_sum: i64 = paired.iter().map(|t| pct(&a[t])).sum();
+            let post_sum: i64 = paired.iter().map(|t| pct(&b[t])).sum();
+            // ⟨g⟩ = (post − pre) / (100·n − pre), on sums so nothing rounds twice
+            let room = 100 * n - pre_sum;
+            (room > 0).then(|| {
+                let d = post_sum - pre_sum;
+                d.signum() * div_round(d.abs() * 100, room)
+            })
+        }
+        _ => None,
+    };
+    if pre.is_none() {
+        missing.push("pre_test");
+    }
+    if post.is_none() {
+        missing.push("post_test");
+    }
+    // labs: each trainee's attempts
+    let labs_of_pack: Vec<String> = lib.pack(&pack).map(|p| p.labs.clone()).unwrap_or_default();
+    let mut by_lab: BTreeMap<String, Vec<(i64, Attempt)>> = BTreeMap::new();
+    for t in &trainees {
+        for a in s.attempts_of(*t)? {
+            by_lab.entry(a.lab_id.clone()).or_default().push((*t, a));
+        }
+    }
+    let mut labs = Vec::new();
+    let mut checks: BTreeMap<(String, String), (String, usize, usize)> = BTreeMap::new();
+    let mut results = Results {
+        filing_checks: 0,
+        wrong_totals: 0,
+        duplicates: 0,
+        unpaid: 0,
+    };
+    for lab in &labs_of_pack {
+        let attempts = by_lab.get(lab).map(Vec::as_slice).unwrap_or_default();
+        let mut best: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut latest: BTreeMap<i64, &Attempt> = BTreeMap::new();
+        let mut minutes = Vec::new();
+        let mut hints = 0;
+        for (t, a) in attempts {
+            hints += a.hints.len();
+            if let Some(score) = a.score.filter(|_| a.finished_at.is_some()) {
+                let e = best.entry(*t).or_insert(score);
+                *e = (*e).max(score);
+                latest.insert(*t, a);
+                if let Some(f) = a.finished_at {
+                    minutes.push((f - a.started_at).num_minutes());
+                }
+            }
+        }
+        minutes.sort_unstable();
+        let passed = attempts
+            .iter()
+            .filter(|(_, a)| a.passed == Some(true))
+            .map(|(t, _)| *t)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        for a in latest.values() {
+            for c in grade_of(a).map(|g| g.checks).unwrap_or_default() {
+                let e = checks
+                    .entry((lab.clone(), c.id.clone()))
+                    .or_insert((c.kind.clone(), 0, 0));
+                e.2 += 1;
+                if !c.passed {
+                    e.1 += 1;
+                }
+                match c.kind.as_str() {
+                    "return_filed" | "not_resubmitted" | "return_paid" => {
+                        results.filing_checks += 1;
+                        if !c.passed {
+                            match c.kind.as_str() {
+                                "return_filed" => results.wrong_totals += 1,
+                                "not_resubmitted" => results.duplicates += 1,
+                                _ => results.unpaid += 1,
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let n = best.len() as i64;
+        labs.push(LabStats {
+            lab: lab.clone(),
+            attempted: attempts
+                .iter()
+                .map(|(t, _)| *t)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            passed,
+            mean_best: (n > 0).then(|| div_round(best.values().sum(), n)),
+            median_minutes: minutes.get(minutes.len() / 2).copied(),
+            hints,
+        });
+    }
+    let mut checks: Vec<CheckStats> = checks
+        .into_iter()
+        .filter(|(_, (_, failed, _))| *failed > 0)
+        .map(|((lab, check), (kind, failed, of))| CheckStats {
+            lab,
+            check,
+            kind,
+            failed,
+            of,
+        })
+        .collect();
+    checks.sort_by(|a, b| (b.failed, &a.lab, &a.check).cmp(&(a.failed, &b.lab, &b.check)));
+    checks.truncate(20);
+    // L3: the follow-up and the retention lab
+    let follow = follow_up::summary(s, owner)?;
+    let (mut retention_mean, mut class_mean) = (None, None);
+    if let Some(f) = s.follow_up_of(owner)? {
+        let attempts = by_lab.get(&f.lab_id).map(Vec::as_slice).unwrap_or_default();
+        let mut after: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut before: BTreeMap<i64, i64> = BTreeMap::new();
+        for (t, a) in attempts {
+            let Some(score) = a.score.filter(|_| a.finished_at.is_some()) else {
+                continue;
+            };
+            let side = if a.started_at >= f.due_at {
+                &mut after
+            } else {
+                &mut before
+            };
+            let e = side.entry(*t).or_insert(score);
+            *e = (*e).max(score);
+        }
+        let mean = |m: &BTreeMap<i64, i64>| {
+            (!m.is_empty()).then(|| div_round(m.values().sum(), m.len() as i64))
+        };
+        retention_mean = mean(&after);
+        class_mean = mean(&before);
+    } else {
+        missing.push("follow_up");
+    }
+    let reaction = survey::summary(s, owner)?;
+    if reaction.is_none() {
+        missing.push("survey");
+    }
+    // the people
+    let people_rows = people
+        .iter()
+        .map(|(no, name, t)| {
+            let mine: Vec<&Attempt> = by_lab
+                .values()
+                .flatten()
+                .filter(|(x, _)| x == t)
+                .map(|(_, a)| a)
+                .collect();
+            PersonRow {
+                no: *no,
+                name: name.clone(),
+                pre_percent: pre.and_then(|(_, b)| b.get(t)).map(pct),
+                post_percent: post.and_then(|(_, b)| b.get(t)).map(pct),
+                labs_passed: mine
+                    .iter()
+                    .filter(|a| a.passed == Some(true))
+                    .map(|a| a.lab_id.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len(),
+                labs_attempted: mine
+                    .iter()
+                    .map(|a| a.lab_id.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len(),
+                hints: mine.iter().map(|a| a.hints.len()).sum(),
+            }
+        })
+        .collect();
+    Ok(Report {
+        kind,
+        id,
+        name,
+        pack,
+        generated_at: crate::domain::cst(now),
+        trainees: trainees.len(),
+        reaction,
+        learning: Learning {
+            pre: pre.map(|(t, _)| t.clone()),
+            post: post.map(|(t, _)| t.clone()),
+            gain_hundredths,
+            gain: gain_hundredths.map(hundredths),
+            paired: paired.len(),
+            questions,
+            labs,
+            checks,
+        },
+        behaviour: Behaviour {
+            follow_up: follow,
+            retention_mean,
+            class_mean,
+        },
+        results,
+        people: people_rows,
+        missing,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_round_half_up_in_integers() {
+        assert_eq!(percent(1, 3), Some(33));
+        assert_eq!(percent(2, 3), Some(67));
+        assert_eq!(percent(1, 2), Some(50));
+        assert_eq!(percent(1, 0), None);
+        assert_eq!(div_round(5, 2), 3);
+        assert_eq!(
+            [hundredths(45), hundredths(-5), hundredths(100)],
+            ["0.45", "-0.05", "1.00"]
+        );
+    }
+}

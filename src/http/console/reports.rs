@@ -1,0 +1,135 @@
+//! 培训效果评估报告 on the console: `GET /console/classes/{id}/report` and
+//! `/console/courses/{id}/report` — the page (printable on A4, charts drawn as SVG by the
+//! template), `?format=json` (the report's documented schema), `?format=csv&section=…` —
+//! and `GET /api/v1/classes/{id}/report`, `/api/v1/courses/{id}/report`. A report only
+//! reads; only the class's or course's own instructor (or an admin) sees it.
+
+use super::classes::class_id;
+use super::*;
+use crate::evaluation::report::{self, Report};
+use crate::store::TestOwner;
+
+#[derive(Deserialize, Default)]
+pub struct ReportQuery {
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    section: String,
+}
+
+/// The report, if the staff member may see it.
+pub(in crate::http) async fn report_of(
+    staff: &Staff,
+    lang: Lang,
+    owner: TestOwner,
+) -> Result<Report, AppError> {
+    let (user, labs, now) = (staff.user.clone(), staff.labs.clone(), staff.clock.now());
+    staff
+        .db
+        .run_read(move |s| {
+            let allowed = match owner {
+                TestOwner::Class(id) => classroom::class_for(s, &user, id).map(|_| ()),
+                TestOwner::Course(id) => classroom::course::course_for(s, &user, id).map(|_| ()),
+            };
+            match allowed {
+                Ok(()) => Ok(Ok(report::build(s, &labs, owner, now)?)),
+                Err(ClassError::Store(e)) => Err(e),
+                Err(e) => Ok(Err(e)),
+            }
+        })
+        .await
+        .map_err(|e| AppError::from_store(e, lang))?
+        .map_err(|e| class_error(e, lang))
+}
+
+#[derive(Serialize)]
+struct ReportPage {
+    csrf: String,
+    me: String,
+    report: Report,
+    /// The pack's lab titles by id.
+    titles: std::collections::BTreeMap<String, String>,
+    sections: [&'static str; 5],
+    base: String,
+}
+
+async fn respond(
+    staff: Staff,
+    lang: Lang,
+    headers: HeaderMap,
+    owner: TestOwner,
+    q: ReportQuery,
+) -> Result<Response, AppError> {
+    let r = report_of(&staff, lang, owner).await?;
+    let base = match owner {
+        TestOwner::Class(id) => format!("/console/classes/{id}/report"),
+        TestOwner::Course(id) => format!("/console/courses/{id}/report"),
+    };
+    let stem = format!("report-{}-{}", r.kind, r.id);
+    match q.format.as_str() {
+        "json" => Ok(crate::http::portal::attachment(
+            "application/json",
+            &format!("{stem}.json"),
+            serde_json::to_vec_pretty(&r).unwrap_or_default(),
+        )),
+        "csv" => match crate::evaluation::export::csv(&r, &q.section, lang) {
+            Some(bytes) => Ok(crate::http::portal::attachment(
+                "text/csv; charset=utf-8",
+                &format!("{stem}-{}.csv", q.section),
+                bytes,
+            )),
+            None => Err(AppError::not_found(lang)),
+        },
+        "" => {
+            let titles = r
+                .learning
+                .labs
+                .iter()
+                .filter_map(|l| staff.labs.lab(&l.lab))
+                .map(|l| (l.id.clone(), l.title.get(lang).to_owned()))
+                .collect();
+            let (csrf, set) = csrf_token(&headers);
+            render(
+                lang,
+                "/console",
+                "console_report.html",
+                ReportPage {
+                    csrf,
+                    me: staff.user.display_name.clone(),
+                    report: r,
+                    titles,
+                    sections: crate::evaluation::export::SECTIONS,
+                    base,
+                },
+                set.into_iter().collect(),
+            )
+        }
+        _ => Err(AppError::not_found(lang)),
+    }
+}
+
+/// `GET /console/classes/{id}/report`.
+pub async fn class_report(
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    q: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let id = class_id(&id, lang)?;
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    respond(staff, lang, headers, TestOwner::Class(id), q).await
+}
+
+/// `GET /console/courses/{id}/report`.
+pub async fn course_report(
+    Path(id): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    q: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let id = class_id(&id, lang)?;
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    respond(staff, lang, headers, TestOwner::Course(id), q).await
+}
