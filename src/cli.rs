@@ -17,6 +17,8 @@ use crate::labs::{Library, Problem};
 use crate::seed::{self, SeedError, SeedPlan};
 use crate::store::{Db, StoreError, UserRole};
 
+mod export;
+
 /// taxlab: a training sandbox that simulates China's electronic tax bureau (电子税务局).
 #[derive(Parser, Debug)]
 #[command(name = "taxlab", version, about, long_about = None)]
@@ -58,6 +60,8 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// A class's or course's evaluation report to a file (json, csv, xapi).
+    Export(export::ExportArgs),
     /// Lab files (scenarios): check them before a class uses them.
     Scenarios {
         #[command(subcommand)]
@@ -195,6 +199,7 @@ pub fn main() -> ExitCode {
         ExitCode::from(code)
     };
     match cli.command {
+        Command::Export(args) => export::run(&args, &cli.db, lang),
         Command::Calc { tax, input } => {
             let text = match read_input(&input) {
                 Ok(t) => t,

@@ -395,3 +395,94 @@ fn check_reads_the_whole_file_and_names_the_damage() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("已损坏"), "{err}");
 }
+
+#[test]
+fn export_writes_a_class_report_or_says_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("taxlab.db");
+    let db = db.to_str().unwrap();
+    let class = {
+        let store = taxlab::store::Db::open(std::path::Path::new(db)).unwrap();
+        store
+            .write(|s| {
+                let now = chrono::Utc::now();
+                let owner = s.create_user(
+                    "teacher",
+                    "王老师",
+                    taxlab::store::UserRole::Instructor,
+                    "x",
+                    now,
+                )?;
+                s.create_class(&taxlab::store::NewClass {
+                    name: "导出班",
+                    pack_id: "etax-basics",
+                    class_seed: 1,
+                    seats: 1,
+                    join_code: "ABCDEF",
+                    owner_id: owner,
+                    starts_at: None,
+                    ends_at: None,
+                    now,
+                })
+            })
+            .unwrap()
+    };
+    let out = dir.path().join("report.json");
+    let done = taxlab(
+        &[
+            "--db",
+            db,
+            "export",
+            "--class",
+            &class.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(report["name"], "导出班");
+    assert_eq!(report["missing"][0], "trainees", "an empty class says so");
+    let csv = dir.path().join("gradebook.csv");
+    let done = taxlab(
+        &[
+            "--db",
+            db,
+            "export",
+            "--class",
+            &class.to_string(),
+            "--format",
+            "csv",
+            "--section",
+            "gradebook",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(done.status.success());
+    assert!(
+        std::fs::read(&csv)
+            .unwrap()
+            .starts_with("\u{feff}ID number".as_bytes())
+    );
+    for (args, code) in [
+        (vec!["--class", "999"], 2),
+        (
+            vec!["--class", &class.to_string() as &str, "--format", "pdf"],
+            2,
+        ),
+    ] {
+        let mut all = vec!["--db", db, "export"];
+        all.extend(args.iter().copied());
+        all.extend(["--out", out.to_str().unwrap()]);
+        let done = taxlab(&all, None);
+        assert_eq!(done.status.code(), Some(code), "{args:?}");
+        assert!(String::from_utf8_lossy(&done.stderr).contains("错误"));
+    }
+}

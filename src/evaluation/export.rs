@@ -7,8 +7,15 @@ use super::report::Report;
 use crate::bureau::returns::import::neutralise;
 use crate::i18n::{Catalog, Lang};
 
-/// The sections a CSV export offers.
-pub const SECTIONS: [&str; 5] = ["people", "questions", "labs", "checks", "survey"];
+/// The sections a CSV export offers (`gradebook`: Moodle's grade import).
+pub const SECTIONS: [&str; 6] = [
+    "people",
+    "questions",
+    "labs",
+    "checks",
+    "survey",
+    "gradebook",
+];
 
 fn opt(v: Option<i64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
@@ -132,6 +139,27 @@ pub fn csv(report: &Report, section: &str, lang: Lang) -> Option<Vec<u8>> {
                 })
                 .collect(),
         ),
+        // Moodle's grade import: an identifier column, then one column per graded item
+        // (numbers only; blank for nothing to grade). Map "ID number" to the user field
+        // idnumber when importing.
+        "gradebook" => {
+            let mut header = vec!["ID number".to_owned()];
+            header.extend(
+                ["pre", "post"].map(|p| cat.text(lang, &format!("test.phase.{p}")).to_owned()),
+            );
+            header.extend(report.learning.labs.iter().map(|l| l.lab.clone()));
+            let rows = report
+                .people
+                .iter()
+                .map(|p| {
+                    let mut row =
+                        vec![p.id_number.clone(), opt(p.pre_percent), opt(p.post_percent)];
+                    row.extend(p.lab_best.iter().map(|b| opt(*b)));
+                    row
+                })
+                .collect();
+            (header, rows)
+        }
         _ => return None,
     };
     let mut w = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));

@@ -8,6 +8,7 @@ pub mod export;
 pub mod follow_up;
 pub mod report;
 pub mod survey;
+pub mod xapi;
 
 use std::collections::BTreeMap;
 

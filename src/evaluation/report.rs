@@ -120,11 +120,16 @@ pub struct PersonRow {
     /// Seat number or learner number.
     pub no: u32,
     pub name: String,
+    /// What a school's systems know them by: the seat's student number (else the name), the
+    /// learner's sign-in.
+    pub id_number: String,
     pub pre_percent: Option<i64>,
     pub post_percent: Option<i64>,
     pub labs_passed: usize,
     pub labs_attempted: usize,
     pub hints: usize,
+    /// The best score of each lab, in `learning.labs`' order.
+    pub lab_best: Vec<Option<i64>>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -145,19 +150,40 @@ pub struct Report {
     pub missing: Vec<&'static str>,
 }
 
-/// (number, name, trainee) of everyone in the class or course.
-fn roster(s: &Store<'_>, owner: TestOwner) -> Result<Vec<(u32, String, i64)>, StoreError> {
+/// Who is in a class or course: number, name, id number, trainee.
+struct Member {
+    no: u32,
+    name: String,
+    id_number: String,
+    trainee: i64,
+}
+
+fn roster(s: &Store<'_>, owner: TestOwner) -> Result<Vec<Member>, StoreError> {
     Ok(match owner {
         TestOwner::Class(c) => s
             .seats(c)?
             .into_iter()
             .filter(|st| st.joined)
-            .map(|st| (st.seat_no, st.name, st.trainee_id))
+            .map(|st| Member {
+                no: st.seat_no,
+                id_number: if st.student_no.is_empty() {
+                    st.name.clone()
+                } else {
+                    st.student_no.clone()
+                },
+                name: st.name,
+                trainee: st.trainee_id,
+            })
             .collect(),
         TestOwner::Course(c) => s
             .learners(c)?
             .into_iter()
-            .map(|l| (l.no, l.name, l.trainee_id))
+            .map(|l| Member {
+                no: l.no,
+                name: l.name,
+                id_number: l.login,
+                trainee: l.trainee_id,
+            })
             .collect(),
     })
 }
@@ -250,7 +276,7 @@ pub fn build(
         }
     };
     let people = roster(s, owner)?;
-    let trainees: Vec<i64> = people.iter().map(|p| p.2).collect();
+    let trainees: Vec<i64> = people.iter().map(|p| p.trainee).collect();
     let mut missing = Vec::new();
     if trainees.is_empty() {
         missing.push("trainees");
@@ -426,16 +452,28 @@ pub fn build(
     // the people
     let people_rows = people
         .iter()
-        .map(|(no, name, t)| {
+        .map(|m| {
+            let t = &m.trainee;
             let mine: Vec<&Attempt> = by_lab
                 .values()
                 .flatten()
                 .filter(|(x, _)| x == t)
                 .map(|(_, a)| a)
                 .collect();
+            let lab_best = labs_of_pack
+                .iter()
+                .map(|lab| {
+                    mine.iter()
+                        .filter(|a| &a.lab_id == lab && a.finished_at.is_some())
+                        .filter_map(|a| a.score)
+                        .max()
+                })
+                .collect();
             PersonRow {
-                no: *no,
-                name: name.clone(),
+                no: m.no,
+                name: m.name.clone(),
+                id_number: m.id_number.clone(),
+                lab_best,
                 pre_percent: pre.and_then(|(_, b)| b.get(t)).map(pct),
                 post_percent: post.and_then(|(_, b)| b.get(t)).map(pct),
                 labs_passed: mine

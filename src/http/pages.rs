@@ -45,7 +45,7 @@ pub(super) fn is_local_path(p: &str) -> bool {
         && p.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
 }
 
-const ASSETS: [(&str, &str, &str); 6] = [
+const ASSETS: [(&str, &str, &str); 8] = [
     (
         "app.css",
         "text/css; charset=utf-8",
@@ -65,6 +65,16 @@ const ASSETS: [(&str, &str, &str); 6] = [
         "returns.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/static/returns.js"),
+    ),
+    (
+        "print.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/print.js"),
+    ),
+    (
+        "tests.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/tests.js"),
     ),
     (
         "roster.js",

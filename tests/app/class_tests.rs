@@ -584,6 +584,81 @@ async fn the_report_agrees_with_the_store_in_every_format() {
             .await;
         assert_eq!(res.status(), 200, "{section}");
     }
+    // the gradebook in the layout Moodle's grade import takes: an identifier, then a column
+    // per graded item, numbers only
+    let res = teacher
+        .get(&format!(
+            "/console/classes/{class}/report?format=csv&section=gradebook"
+        ))
+        .await;
+    let bytes = res.bytes().await.unwrap();
+    let mut rdr = csv::Reader::from_reader(&bytes[3..]);
+    let header = rdr.headers().unwrap().clone();
+    assert_eq!(&header[0], "ID number");
+    assert_eq!((&header[1], &header[2]), ("课前测试", "课后测试"));
+    assert_eq!(
+        header.len(),
+        3 + taxlab::labs::Library::embedded().unwrap().packs()[0]
+            .labs
+            .len()
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(
+        (&rows[1][0], &rows[1][1], &rows[1][2]),
+        ("李四", "25", "50")
+    );
+    assert!(rows.iter().all(|r| {
+        r.iter()
+            .skip(1)
+            .all(|c| c.is_empty() || c.parse::<i64>().is_ok())
+    }));
+    // the learning records as xAPI statements: well formed, one per event, ids stable
+    let url = format!("/console/classes/{class}/report?format=xapi");
+    let statements: serde_json::Value = teacher.get(&url).await.json().await.unwrap();
+    let list = statements.as_array().unwrap();
+    // two trainees × (pre + post) × (1 completed + 24 answered), and each trainee's lab
+    // attempt started when joining
+    let answered = list
+        .iter()
+        .filter(|s| s["verb"]["id"] == "http://adlnet.gov/expapi/verbs/answered")
+        .count();
+    assert_eq!(answered, 2 * 2 * 24);
+    for s in list {
+        let id = s["id"].as_str().unwrap();
+        assert_eq!((id.len(), &id[14..15]), (36, "8"), "{s}");
+        assert!(
+            s["actor"]["account"]["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("trainee-")
+        );
+        assert!(
+            s["verb"]["id"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://adlnet.gov/expapi/verbs/")
+        );
+        assert!(s["object"]["id"].as_str().unwrap().starts_with("http"));
+        assert!(s["timestamp"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(s["context"]["platform"], "taxlab");
+    }
+    let completed: Vec<&serde_json::Value> = list
+        .iter()
+        .filter(|s| {
+            s["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
+                && s["object"]["id"].as_str().unwrap().contains("/tests/")
+        })
+        .collect();
+    assert_eq!(completed.len(), 4);
+    assert!(completed.iter().any(|s| {
+        s["result"]["score"]["raw"] == 12
+            && s["result"]["score"]["scaled"]
+                .as_number()
+                .map(|n| n.as_str())
+                == Some("0.5000")
+    }));
+    let again: serde_json::Value = teacher.get(&url).await.json().await.unwrap();
+    assert_eq!(again, statements, "the same records, the same statements");
     // another instructor sees nothing of it
     let mut other = instructor(&app, "sun").await;
     let res = other.get(&format!("/console/classes/{class}/report")).await;

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod courses;
+mod evaluation;
 mod filing;
 #[path = "../app/helpers.rs"]
 #[allow(dead_code)]
@@ -590,7 +591,8 @@ async fn english_and_fits(c: &Client, chinese_ui: &[String], path: &str, name: &
             .execute(
                 "return [...document.querySelectorAll('body *')] \
                  .filter(e => e.getBoundingClientRect().right > window.innerWidth) \
-                 .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id).join(' ');",
+                 .filter(e => !e.closest('.table-scroll')) \
+                 .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id + ' in ' + (e.closest('section, form') || {}).id + ' ' + Math.round(e.getBoundingClientRect().width)).join(' ');",
                 vec![],
             )
             .await

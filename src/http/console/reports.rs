@@ -1,6 +1,7 @@
 //! 培训效果评估报告 on the console: `GET /console/classes/{id}/report` and
 //! `/console/courses/{id}/report` — the page (printable on A4, charts drawn as SVG by the
-//! template), `?format=json` (the report's documented schema), `?format=csv&section=…` —
+//! template), `?format=json` (the report's documented schema), `?format=csv&section=…`,
+//! `?format=xapi` (the learning records as xAPI statements) —
 //! and `GET /api/v1/classes/{id}/report`, `/api/v1/courses/{id}/report`. A report only
 //! reads; only the class's or course's own instructor (or an admin) sees it.
 
@@ -49,7 +50,7 @@ struct ReportPage {
     report: Report,
     /// The pack's lab titles by id.
     titles: std::collections::BTreeMap<String, String>,
-    sections: [&'static str; 5],
+    sections: [&'static str; 6],
     base: String,
 }
 
@@ -72,6 +73,22 @@ async fn respond(
             &format!("{stem}.json"),
             serde_json::to_vec_pretty(&r).unwrap_or_default(),
         )),
+        "xapi" => {
+            let (labs, origin) = (
+                staff.labs.clone(),
+                super::classes::base_url(&staff.net, &headers),
+            );
+            let statements = staff
+                .db
+                .run_read(move |s| crate::evaluation::xapi::statements(s, &labs, owner, &origin))
+                .await
+                .map_err(|e| AppError::from_store(e, lang))?;
+            Ok(crate::http::portal::attachment(
+                "application/json",
+                &format!("{stem}-xapi.json"),
+                serde_json::to_vec_pretty(&statements).unwrap_or_default(),
+            ))
+        }
         "csv" => match crate::evaluation::export::csv(&r, &q.section, lang) {
             Some(bytes) => Ok(crate::http::portal::attachment(
                 "text/csv; charset=utf-8",
