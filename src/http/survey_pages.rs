@@ -36,6 +36,27 @@ fn survey_error(e: &SurveyError, lang: Lang) -> AppError {
     )
 }
 
+/// A form as typed (its first 20 fields, each cut to `max` characters), its CSRF token
+/// checked; kept to show again at a refusal.
+fn typed_form(
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+    headers: &HeaderMap,
+    lang: Lang,
+    max: usize,
+) -> Result<std::collections::BTreeMap<String, String>, AppError> {
+    let typed: std::collections::BTreeMap<String, String> = form_body(form, lang)?
+        .into_iter()
+        .take(20)
+        .map(|(k, v)| (k, v.chars().take(max).collect()))
+        .collect();
+    require_csrf(
+        headers,
+        typed.get("csrf").map(String::as_str).unwrap_or(""),
+        lang,
+    )?;
+    Ok(typed)
+}
+
 async fn standing(desk: &Desk, lang: Lang) -> Result<Standing, AppError> {
     let trainee = desk.trainee.id;
     desk.db
@@ -127,17 +148,7 @@ pub async fn submit(
     headers: HeaderMap,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let pairs = form_body(form, lang)?;
-    let typed: std::collections::BTreeMap<String, String> = pairs
-        .into_iter()
-        .take(20)
-        .map(|(k, v)| (k, v.chars().take(2000).collect()))
-        .collect();
-    require_csrf(
-        &headers,
-        typed.get("csrf").map(String::as_str).unwrap_or(""),
-        lang,
-    )?;
+    let typed = typed_form(form, &headers, lang, 2000)?;
     let t = typed.clone();
     match answer_work(&desk, lang, move |k| t.get(k).cloned()).await? {
         Ok(()) => Ok(Redirect::to("/survey").into_response()),
@@ -344,17 +355,7 @@ pub async fn follow_up_submit(
     headers: HeaderMap,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let pairs = form_body(form, lang)?;
-    let typed: std::collections::BTreeMap<String, String> = pairs
-        .into_iter()
-        .take(20)
-        .map(|(k, v)| (k, v.chars().take(100).collect()))
-        .collect();
-    require_csrf(
-        &headers,
-        typed.get("csrf").map(String::as_str).unwrap_or(""),
-        lang,
-    )?;
+    let typed = typed_form(form, &headers, lang, 100)?;
     let t = typed.clone();
     match report_work(&desk, lang, move |k| t.get(k).cloned()).await? {
         Ok(()) => Ok(Redirect::to("/follow-up").into_response()),

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::portal::{parse_ts, ts};
+use super::tests_store::{owner_column, owner_columns, owner_of};
 use super::{Store, StoreError, TestOwner};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -45,11 +46,7 @@ fn survey_row(r: &Row<'_>) -> rusqlite::Result<Result<SurveyRecord, StoreError>>
         r.get(5)?,
     );
     Ok((|| {
-        let owner = match (class, course) {
-            (Some(c), _) => TestOwner::Class(c),
-            (None, Some(c)) => TestOwner::Course(c),
-            (None, None) => return Err(StoreError::BadData("a survey without an owner".into())),
-        };
+        let owner = owner_of(class, course, "survey")?;
         Ok(SurveyRecord {
             id,
             owner,
@@ -81,10 +78,7 @@ impl Store<'_> {
                 .execute(params![s.id, i64::from(anonymous), i64::from(open)])?;
             return Ok(s.id);
         }
-        let (class, course) = match owner {
-            TestOwner::Class(c) => (Some(c), None),
-            TestOwner::Course(c) => (None, Some(c)),
-        };
+        let (class, course) = owner_columns(owner);
         self.conn
             .prepare_cached(
                 "INSERT INTO surveys (class_id, course_id, anonymous, open, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -94,10 +88,7 @@ impl Store<'_> {
     }
 
     pub fn survey_of(&self, owner: TestOwner) -> Result<Option<SurveyRecord>, StoreError> {
-        let (column, id) = match owner {
-            TestOwner::Class(c) => ("class_id", c),
-            TestOwner::Course(c) => ("course_id", c),
-        };
+        let (column, id) = owner_column(owner);
         self.conn
             .prepare_cached(&format!(
                 "SELECT id, class_id, course_id, anonymous, open, created_at FROM surveys WHERE {column} = ?1"
@@ -215,11 +206,7 @@ fn follow_up_row(r: &Row<'_>) -> rusqlite::Result<Result<FollowUpRecord, StoreEr
         r.get(6)?,
     );
     Ok((|| {
-        let owner = match (class, course) {
-            (Some(c), _) => TestOwner::Class(c),
-            (None, Some(c)) => TestOwner::Course(c),
-            (None, None) => return Err(StoreError::BadData("a follow-up without an owner".into())),
-        };
+        let owner = owner_of(class, course, "follow-up")?;
         Ok(FollowUpRecord {
             id,
             owner,
@@ -250,10 +237,7 @@ impl Store<'_> {
                 .execute(params![f.id, days, ts(due_at), lab_id, i64::from(open)])?;
             return Ok(f.id);
         }
-        let (class, course) = match owner {
-            TestOwner::Class(c) => (Some(c), None),
-            TestOwner::Course(c) => (None, Some(c)),
-        };
+        let (class, course) = owner_columns(owner);
         self.conn
             .prepare_cached(
                 "INSERT INTO follow_ups (class_id, course_id, days, due_at, lab_id, open, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -270,10 +254,7 @@ impl Store<'_> {
     }
 
     pub fn follow_up_of(&self, owner: TestOwner) -> Result<Option<FollowUpRecord>, StoreError> {
-        let (column, id) = match owner {
-            TestOwner::Class(c) => ("class_id", c),
-            TestOwner::Course(c) => ("course_id", c),
-        };
+        let (column, id) = owner_column(owner);
         self.conn
             .prepare_cached(&format!(
                 "SELECT id, class_id, course_id, days, due_at, lab_id, open FROM follow_ups WHERE {column} = ?1"

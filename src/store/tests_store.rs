@@ -55,6 +55,35 @@ pub struct MarkedAnswer {
     pub correct: bool,
 }
 
+/// A row's owner from its `class_id` and `course_id` columns (exactly one is set).
+pub(super) fn owner_of(
+    class: Option<i64>,
+    course: Option<i64>,
+    what: &str,
+) -> Result<TestOwner, StoreError> {
+    match (class, course) {
+        (Some(c), _) => Ok(TestOwner::Class(c)),
+        (None, Some(c)) => Ok(TestOwner::Course(c)),
+        (None, None) => Err(StoreError::BadData(format!("a {what} without an owner"))),
+    }
+}
+
+/// The owner as the `class_id`, `course_id` column values.
+pub(super) fn owner_columns(owner: TestOwner) -> (Option<i64>, Option<i64>) {
+    match owner {
+        TestOwner::Class(c) => (Some(c), None),
+        TestOwner::Course(c) => (None, Some(c)),
+    }
+}
+
+/// The column naming the owner, and its id, to select by.
+pub(super) fn owner_column(owner: TestOwner) -> (&'static str, i64) {
+    match owner {
+        TestOwner::Class(c) => ("class_id", c),
+        TestOwner::Course(c) => ("course_id", c),
+    }
+}
+
 const TEST_COLUMNS: &str =
     "id, class_id, course_id, phase, bank_id, form, minutes, attempts_allowed, open, created_at";
 
@@ -71,11 +100,7 @@ fn test_row(r: &Row<'_>) -> rusqlite::Result<Result<TestRecord, StoreError>> {
         r.get::<_, i64>(8)? == 1,
     );
     Ok((|| {
-        let owner = match (class, course) {
-            (Some(c), _) => TestOwner::Class(c),
-            (None, Some(c)) => TestOwner::Course(c),
-            (None, None) => return Err(StoreError::BadData("a test without an owner".into())),
-        };
+        let owner = owner_of(class, course, "test")?;
         Ok(TestRecord {
             id,
             owner,
@@ -134,10 +159,7 @@ pub struct NewTest<'a> {
 impl Store<'_> {
     /// Open (or reopen with new settings) a class's or course's test of a phase.
     pub fn set_test(&self, t: &NewTest<'_>, now: DateTime<Utc>) -> Result<i64, StoreError> {
-        let (class, course) = match t.owner {
-            TestOwner::Class(c) => (Some(c), None),
-            TestOwner::Course(c) => (None, Some(c)),
-        };
+        let (class, course) = owner_columns(t.owner);
         match self.test_of(t.owner, t.phase)? {
             Some(existing) => {
                 self.conn
@@ -176,10 +198,7 @@ impl Store<'_> {
 
     /// A class's or course's test of a phase.
     pub fn test_of(&self, owner: TestOwner, phase: &str) -> Result<Option<TestRecord>, StoreError> {
-        let (column, id) = match owner {
-            TestOwner::Class(c) => ("class_id", c),
-            TestOwner::Course(c) => ("course_id", c),
-        };
+        let (column, id) = owner_column(owner);
         self.conn
             .prepare_cached(&format!(
                 "SELECT {TEST_COLUMNS} FROM tests WHERE {column} = ?1 AND phase = ?2"
@@ -191,10 +210,7 @@ impl Store<'_> {
 
     /// A class's or course's tests, pre before post.
     pub fn tests_of(&self, owner: TestOwner) -> Result<Vec<TestRecord>, StoreError> {
-        let (column, id) = match owner {
-            TestOwner::Class(c) => ("class_id", c),
-            TestOwner::Course(c) => ("course_id", c),
-        };
+        let (column, id) = owner_column(owner);
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {TEST_COLUMNS} FROM tests WHERE {column} = ?1 ORDER BY phase DESC"
         ))?;

@@ -22,33 +22,8 @@ async fn click(c: &Client, css: &str) {
 #[tokio::test]
 async fn a_class_takes_a_test_and_a_survey_and_the_instructor_reads_the_report() {
     let app = TestApp::spawn().await;
-    let hash = {
-        use argon2::PasswordHasher;
-        let salt = argon2::password_hash::SaltString::encode_b64(b"browser-evaluate").unwrap();
-        argon2::Argon2::default()
-            .hash_password(b"Teach#2026ok", &salt)
-            .unwrap()
-            .to_string()
-    };
-    app.db
-        .write(|s| {
-            s.create_user(
-                "li",
-                "李老师",
-                taxlab::store::UserRole::Instructor,
-                &hash,
-                chrono::Utc::now(),
-            )
-        })
-        .unwrap();
     let driver = start_driver().await;
-    let teacher = browser(&driver).await;
-    teacher.goto(&app.url("/console")).await.unwrap();
-    wait_for(&teacher, "form[action='/console/login']").await;
-    fill(&teacher, "username", "li").await;
-    fill(&teacher, "password", "Teach#2026ok").await;
-    submit(&teacher, "/console/login").await;
-    wait_for(&teacher, "form[action='/console/classes']").await;
+    let teacher = crate::console_instructor(&app, &driver, "li").await;
     fill(&teacher, "name", "评估演示班").await;
     fill(&teacher, "seats", "1").await;
     submit(&teacher, "/console/classes").await;

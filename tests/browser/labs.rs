@@ -103,33 +103,8 @@ async fn trainee_does_a_lab_with_the_task_panel_and_reads_the_feedback() {
 #[tokio::test]
 async fn instructor_runs_a_class_and_watches_it_live() {
     let app = TestApp::spawn().await;
-    let hash = {
-        use argon2::PasswordHasher;
-        let salt = argon2::password_hash::SaltString::encode_b64(b"browser-journey!").unwrap();
-        argon2::Argon2::default()
-            .hash_password(b"Teach#2026ok", &salt)
-            .unwrap()
-            .to_string()
-    };
-    app.db
-        .write(|s| {
-            s.create_user(
-                "wang",
-                "王老师",
-                taxlab::store::UserRole::Instructor,
-                &hash,
-                chrono::Utc::now(),
-            )
-        })
-        .unwrap();
     let driver = start_driver().await;
-    let teacher = browser(&driver).await;
-    teacher.goto(&app.url("/console")).await.unwrap();
-    wait_for(&teacher, "form[action='/console/login']").await;
-    fill(&teacher, "username", "wang").await;
-    fill(&teacher, "password", "Teach#2026ok").await;
-    submit(&teacher, "/console/login").await;
-    wait_for(&teacher, "form[action='/console/classes']").await;
+    let teacher = crate::console_instructor(&app, &driver, "wang").await;
     assert_no_console_errors(&teacher, "console").await;
     fill(&teacher, "name", "周三上午班").await;
     fill(&teacher, "seats", "2").await;

@@ -155,6 +155,38 @@ async fn screenshot(c: &Client, name: &str) {
     .unwrap();
 }
 
+/// An instructor account `username` (password Teach#2026ok), signed in to the console in a
+/// browser of its own.
+async fn console_instructor(app: &TestApp, driver: &Driver, username: &str) -> Client {
+    let hash = {
+        use argon2::PasswordHasher;
+        let salt = argon2::password_hash::SaltString::encode_b64(b"browser-journey!").unwrap();
+        argon2::Argon2::default()
+            .hash_password(b"Teach#2026ok", &salt)
+            .unwrap()
+            .to_string()
+    };
+    app.db
+        .write(|s| {
+            s.create_user(
+                username,
+                "王老师",
+                taxlab::store::UserRole::Instructor,
+                &hash,
+                chrono::Utc::now(),
+            )
+        })
+        .unwrap();
+    let teacher = browser(driver).await;
+    teacher.goto(&app.url("/console")).await.unwrap();
+    wait_for(&teacher, "form[action='/console/login']").await;
+    fill(&teacher, "username", username).await;
+    fill(&teacher, "password", "Teach#2026ok").await;
+    submit(&teacher, "/console/login").await;
+    wait_for(&teacher, "form[action='/console/classes']").await;
+    teacher
+}
+
 async fn fill(c: &Client, name: &str, value: &str) {
     let field = c
         .find(Locator::Css(&format!("input[name='{name}']")))
