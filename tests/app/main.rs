@@ -25,6 +25,7 @@ mod hardening;
 mod messages;
 mod pages;
 mod portal;
+mod proof_labs;
 mod proofs;
 mod public_services;
 mod queries;
