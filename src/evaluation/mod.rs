@@ -290,6 +290,25 @@ fn settle(
     Ok(out)
 }
 
+/// Attempts as they stand at `now`, without writing: one left unfinished past its time (and
+/// its grace) counts as handed in blank at its deadline, as [`settle`] will keep it.
+pub fn as_of(attempts: Vec<TestAttempt>, now: DateTime<Utc>) -> Vec<TestAttempt> {
+    attempts
+        .into_iter()
+        .map(|a| {
+            if a.finished_at.is_none() && now > a.deadline_at + GRACE {
+                TestAttempt {
+                    finished_at: Some(a.deadline_at),
+                    score: Some(0),
+                    ..a
+                }
+            } else {
+                a
+            }
+        })
+        .collect()
+}
+
 /// A trainee's attempts at a test as they stand now (an expired one handed in blank).
 pub fn attempts(
     s: &Store<'_>,
@@ -382,12 +401,16 @@ pub struct TestSummary {
     pub mean_percent: Option<i64>,
 }
 
-/// A class's or course's tests, summed up (read only).
-pub fn summaries(s: &Store<'_>, owner: TestOwner) -> Result<Vec<TestSummary>, StoreError> {
+/// A class's or course's tests, summed up on `now` (read only).
+pub fn summaries(
+    s: &Store<'_>,
+    owner: TestOwner,
+    now: DateTime<Utc>,
+) -> Result<Vec<TestSummary>, StoreError> {
     let mut out = Vec::new();
     for t in s.tests_of(owner)? {
         let mut best: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-        for a in s.test_attempts(t.id)? {
+        for a in as_of(s.test_attempts(t.id)?, now) {
             if let Some(score) = a.score {
                 let e = best.entry(a.trainee_id).or_insert((score, a.total));
                 if score > e.0 {
@@ -441,6 +464,30 @@ mod tests {
                 (0..b.question(&item.question).unwrap().choices.len()).collect::<Vec<_>>()
             );
         }
+    }
+
+    #[test]
+    fn an_attempt_past_its_time_counts_as_blank_without_a_write() {
+        let start = chrono::DateTime::UNIX_EPOCH;
+        let a = TestAttempt {
+            id: 1,
+            test_id: 1,
+            trainee_id: 1,
+            no: 1,
+            started_at: start,
+            deadline_at: start + Duration::minutes(20),
+            finished_at: None,
+            paper: "[]".into(),
+            total: 24,
+            score: None,
+        };
+        let within = start + Duration::minutes(21);
+        assert_eq!(as_of(vec![a.clone()], within)[0].score, None, "the grace");
+        let late = as_of(vec![a.clone()], start + Duration::minutes(22))[0].clone();
+        assert_eq!(
+            (late.score, late.finished_at),
+            (Some(0), Some(a.deadline_at))
+        );
     }
 
     #[test]

@@ -191,9 +191,14 @@ fn roster(s: &Store<'_>, owner: TestOwner) -> Result<Vec<Member>, StoreError> {
 /// Each trainee's best handed-in attempt at a test, as (right, total), and their marks.
 type Best = BTreeMap<i64, (i64, i64, i64)>;
 
-fn best_attempts(s: &Store<'_>, test: i64, trainees: &[i64]) -> Result<Best, StoreError> {
+fn best_attempts(
+    s: &Store<'_>,
+    test: i64,
+    trainees: &[i64],
+    now: DateTime<Utc>,
+) -> Result<Best, StoreError> {
     let mut best: Best = BTreeMap::new();
-    for a in s.test_attempts(test)? {
+    for a in super::as_of(s.test_attempts(test)?, now) {
         let (Some(score), true) = (a.score, trainees.contains(&a.trainee_id)) else {
             continue;
         };
@@ -285,7 +290,7 @@ pub fn build(
     let mut tests: BTreeMap<String, (TestStats, Best)> = BTreeMap::new();
     let mut questions = Vec::new();
     for t in s.tests_of(owner)? {
-        let best = best_attempts(s, t.id, &trainees)?;
+        let best = best_attempts(s, t.id, &trainees, now)?;
         let (right, total) = best.values().fold((0, 0), |(r, n), b| (r + b.0, n + b.1));
         questions.extend(question_stats(s, &t.phase, &best)?);
         tests.insert(

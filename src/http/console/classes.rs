@@ -341,11 +341,12 @@ pub async fn class_page(
         })
         .collect();
     let notice = done_notice(q, lang);
+    let now = staff.clock.now();
     let (assistants, all_staff, (tests, survey, follow_up)) = staff
         .db
         .run_read(move |s| {
             let owner = crate::store::TestOwner::Class(id);
-            let tests = crate::evaluation::summaries(s, owner)?;
+            let tests = crate::evaluation::summaries(s, owner, now)?;
             let survey = crate::evaluation::survey::summary(s, owner)?;
             let follow_up = crate::evaluation::follow_up::summary(s, owner)?;
             Ok((s.assistants(id)?, s.users()?, (tests, survey, follow_up)))

@@ -130,7 +130,7 @@ pub async fn course_page(
         let c = course::course_for(s, &user, id)?;
         let learners = course::learners(s, lib, &c, lang, now)?;
         let owner = crate::store::TestOwner::Course(c.id);
-        let tests = crate::evaluation::summaries(s, owner)?;
+        let tests = crate::evaluation::summaries(s, owner, now)?;
         let survey = crate::evaluation::survey::summary(s, owner)?;
         let follow_up = crate::evaluation::follow_up::summary(s, owner)?;
         Ok((c, learners, (tests, survey, follow_up)))
