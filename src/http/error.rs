@@ -77,6 +77,11 @@ impl AppError {
     }
 
     /// The field and message, for a form that shows the refusal beside the field.
+    /// The message, in the request's language.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     pub fn field_view(self) -> FieldErrorView {
         FieldErrorView {
             field: self.field,

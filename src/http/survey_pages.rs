@@ -153,9 +153,7 @@ pub async fn submit(
     match answer_work(&desk, lang, move |k| t.get(k).cloned()).await? {
         Ok(()) => Ok(Redirect::to("/survey").into_response()),
         Err(e @ SurveyError::Field { .. }) => {
-            let message = Catalog::embedded()
-                .text(lang, &format!("survey.error.{}", e.code()))
-                .to_owned();
+            let message = survey_error(&e, lang).message().to_owned();
             let problem = (e.field().unwrap_or("comment"), message);
             page(
                 &desk,
@@ -360,9 +358,7 @@ pub async fn follow_up_submit(
     match report_work(&desk, lang, move |k| t.get(k).cloned()).await? {
         Ok(()) => Ok(Redirect::to("/follow-up").into_response()),
         Err(e @ FollowUpError::Field { .. }) => {
-            let message = Catalog::embedded()
-                .text(lang, &format!("follow_up.error.{}", e.code()))
-                .to_owned();
+            let message = follow_up_error(&e, lang).message().to_owned();
             let problem = (e.field().unwrap_or("usage").to_owned(), message);
             follow_up_page(
                 &desk,

@@ -18,13 +18,14 @@ pub struct ReportQuery {
     section: String,
 }
 
-/// The report, if the staff member may see it.
-pub(in crate::http) async fn report_of(
+/// `f` over the class's or course's records, if the staff member may see them (one read).
+async fn owned<T: Send + 'static>(
     staff: &Staff,
     lang: Lang,
     owner: TestOwner,
-) -> Result<Report, AppError> {
-    let (user, labs, now) = (staff.user.clone(), staff.labs.clone(), staff.clock.now());
+    f: impl FnOnce(&crate::store::Store<'_>) -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, AppError> {
+    let user = staff.user.clone();
     staff
         .db
         .run_read(move |s| {
@@ -33,7 +34,7 @@ pub(in crate::http) async fn report_of(
                 TestOwner::Course(id) => classroom::course::course_for(s, &user, id).map(|_| ()),
             };
             match allowed {
-                Ok(()) => Ok(Ok(report::build(s, &labs, owner, now)?)),
+                Ok(()) => Ok(Ok(f(s)?)),
                 Err(ClassError::Store(e)) => Err(e),
                 Err(e) => Ok(Err(e)),
             }
@@ -41,6 +42,19 @@ pub(in crate::http) async fn report_of(
         .await
         .map_err(|e| AppError::from_store(e, lang))?
         .map_err(|e| class_error(e, lang))
+}
+
+/// The report, if the staff member may see it.
+pub(in crate::http) async fn report_of(
+    staff: &Staff,
+    lang: Lang,
+    owner: TestOwner,
+) -> Result<Report, AppError> {
+    let (labs, now) = (staff.labs.clone(), staff.clock.now());
+    owned(staff, lang, owner, move |s| {
+        report::build(s, &labs, owner, now)
+    })
+    .await
 }
 
 #[derive(Serialize)]
@@ -61,34 +75,39 @@ async fn respond(
     owner: TestOwner,
     q: ReportQuery,
 ) -> Result<Response, AppError> {
-    let r = report_of(&staff, lang, owner).await?;
-    let base = match owner {
-        TestOwner::Class(id) => format!("/console/classes/{id}/report"),
-        TestOwner::Course(id) => format!("/console/courses/{id}/report"),
+    let (base, stem) = match owner {
+        TestOwner::Class(id) => (
+            format!("/console/classes/{id}/report"),
+            format!("report-class-{id}"),
+        ),
+        TestOwner::Course(id) => (
+            format!("/console/courses/{id}/report"),
+            format!("report-course-{id}"),
+        ),
     };
-    let stem = format!("report-{}-{}", r.kind, r.id);
+    // the statements need no report: only its records
+    if q.format == "xapi" {
+        let (labs, origin) = (
+            staff.labs.clone(),
+            super::classes::base_url(&staff.net, &headers),
+        );
+        let statements = owned(&staff, lang, owner, move |s| {
+            crate::evaluation::xapi::statements(s, &labs, owner, &origin)
+        })
+        .await?;
+        return Ok(crate::http::portal::attachment(
+            "application/json",
+            &format!("{stem}-xapi.json"),
+            serde_json::to_vec_pretty(&statements).unwrap_or_default(),
+        ));
+    }
+    let r = report_of(&staff, lang, owner).await?;
     match q.format.as_str() {
         "json" => Ok(crate::http::portal::attachment(
             "application/json",
             &format!("{stem}.json"),
             serde_json::to_vec_pretty(&r).unwrap_or_default(),
         )),
-        "xapi" => {
-            let (labs, origin) = (
-                staff.labs.clone(),
-                super::classes::base_url(&staff.net, &headers),
-            );
-            let statements = staff
-                .db
-                .run_read(move |s| crate::evaluation::xapi::statements(s, &labs, owner, &origin))
-                .await
-                .map_err(|e| AppError::from_store(e, lang))?;
-            Ok(crate::http::portal::attachment(
-                "application/json",
-                &format!("{stem}-xapi.json"),
-                serde_json::to_vec_pretty(&statements).unwrap_or_default(),
-            ))
-        }
         "csv" => match crate::evaluation::export::csv(&r, &q.section, lang) {
             Some(bytes) => Ok(crate::http::portal::attachment(
                 "text/csv; charset=utf-8",
