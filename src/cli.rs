@@ -54,6 +54,15 @@ pub enum Command {
         /// comma-separate). Without one, the connection's own address is the client's.
         #[arg(long, env = "TAXLAB_TRUSTED_PROXY", value_delimiter = ',')]
         trusted_proxy: Vec<std::net::IpAddr>,
+        /// A learning record store to send the learning records to as xAPI statements, by
+        /// its xAPI endpoint (e.g. https://lrs.school.edu.cn/xAPI/). Statements wait in the
+        /// database until the LRS has them, and are retried while it is down.
+        #[arg(long, env = "TAXLAB_LRS_ENDPOINT")]
+        lrs_endpoint: Option<String>,
+        /// The LRS's user (HTTP Basic). Its password is read from the environment variable
+        /// TAXLAB_LRS_PASSWORD only, so that it never shows in a process list.
+        #[arg(long, env = "TAXLAB_LRS_USER", requires = "lrs_endpoint")]
+        lrs_user: Option<String>,
     },
     /// Sandbox staff accounts (admin, instructor, assistant) for the instructor console.
     User {
@@ -352,6 +361,8 @@ pub fn main() -> ExitCode {
             scenarios,
             public_url,
             trusted_proxy,
+            lrs_endpoint,
+            lrs_user,
         } => {
             let labs = match load_labs(scenarios.as_deref()) {
                 Ok(l) => l,
@@ -363,12 +374,37 @@ pub fn main() -> ExitCode {
             {
                 return fail(2, catalog.format(lang, "cli.bad_public_url", &[("url", u)]));
             }
+            let lrs = match lrs_endpoint {
+                None => None,
+                Some(endpoint) => {
+                    let base = public_url
+                        .clone()
+                        .unwrap_or_else(|| format!("http://{addr}"));
+                    match crate::evaluation::lrs::LrsConfig::new(
+                        &endpoint,
+                        lrs_user.as_deref(),
+                        std::env::var("TAXLAB_LRS_PASSWORD").ok().as_deref(),
+                        &base,
+                    ) {
+                        Ok(c) => Some(c),
+                        Err(crate::evaluation::lrs::ConfigError::Endpoint) => {
+                            return fail(
+                                2,
+                                catalog.format(lang, "cli.bad_lrs_endpoint", &[("url", &endpoint)]),
+                            );
+                        }
+                        Err(crate::evaluation::lrs::ConfigError::Credentials) => {
+                            return fail(2, catalog.text(lang, "cli.lrs_credentials").to_owned());
+                        }
+                    }
+                }
+            };
             let net = crate::http::net::Net {
                 public_url,
                 trusted_proxies: trusted_proxy,
                 timeouts: None,
             };
-            match serve(&cli.db, addr, lang, labs, net) {
+            match serve(&cli.db, addr, lang, labs, net, lrs) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(message) => fail(1, message),
             }
@@ -567,6 +603,7 @@ fn serve(
     lang: Lang,
     labs: Library,
     net: crate::http::net::Net,
+    lrs: Option<crate::evaluation::lrs::LrsConfig>,
 ) -> Result<(), String> {
     init_tracing();
     let db = Db::open(db_path).map_err(|e| store_message(&e, lang))?;
@@ -620,11 +657,16 @@ fn serve(
                 ]
             )
         );
+        let labs = std::sync::Arc::new(labs);
+        let _outbox = lrs.map(|cfg| {
+            tracing::info!(url = cfg.statements_url(), "sending learning records to the LRS");
+            crate::evaluation::lrs::Outbox::new(db.clone(), labs.clone(), cfg).spawn(LRS_EVERY)
+        });
         App::build(AppState {
             db,
             demo,
             clock: crate::clock::Clock::system(),
-            labs: std::sync::Arc::new(labs),
+            labs,
             boards: Default::default(),
             net: std::sync::Arc::new(net),
             health: Default::default(),
@@ -634,6 +676,9 @@ fn serve(
         .map_err(|e| failed(&e, lang))
     })
 }
+
+/// How often the LRS outbox looks for new records and statements due.
+const LRS_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Connections a listening socket holds before the server accepts them: a room of
 /// hundreds connecting in the same second must not overflow it (the default, 128, makes the

@@ -10,6 +10,7 @@ fn taxlab(args: &[&str], stdin: Option<&str>) -> Output {
         .args(args)
         .env_remove("TAXLAB_DB")
         .env_remove("TAXLAB_LANG")
+        .env_remove("TAXLAB_LRS_PASSWORD")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -485,4 +486,47 @@ fn export_writes_a_class_report_or_says_what_is_wrong() {
         assert_eq!(done.status.code(), Some(code), "{args:?}");
         assert!(String::from_utf8_lossy(&done.stderr).contains("错误"));
     }
+}
+
+#[test]
+fn serve_refuses_an_lrs_it_could_never_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("taxlab.db");
+    let db = db.to_str().unwrap();
+    let out = taxlab(
+        &[
+            "--db",
+            db,
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--lrs-endpoint",
+            "lrs.example.com/xAPI",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("--lrs-endpoint 须是以 http:// 或 https:// 开头"),
+        "{err}"
+    );
+    // a user without TAXLAB_LRS_PASSWORD
+    let out = taxlab(
+        &[
+            "--db",
+            db,
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--lrs-endpoint",
+            "https://lrs.example.com/xAPI/",
+            "--lrs-user",
+            "taxlab",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("TAXLAB_LRS_PASSWORD"), "{err}");
 }

@@ -6,6 +6,7 @@
 
 pub mod export;
 pub mod follow_up;
+pub mod lrs;
 pub mod report;
 pub mod survey;
 pub mod xapi;

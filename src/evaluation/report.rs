@@ -148,6 +148,19 @@ pub struct Report {
     pub people: Vec<PersonRow>,
     /// What the report could not show, as catalogue keys (`report.missing.<key>`).
     pub missing: Vec<&'static str>,
+    /// How far the statements sent to the learning record store have got (`serve
+    /// --lrs-endpoint`); absent when none were queued.
+    pub lrs: Option<LrsStatus>,
+}
+
+/// The class's or course's statements in the LRS outbox.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LrsStatus {
+    pub queued: i64,
+    pub sent: i64,
+    pub refused: i64,
+    /// The latest reason one is still waiting or was refused.
+    pub last_error: String,
 }
 
 /// Who is in a class or course: number, name, id number, trainee.
@@ -522,7 +535,18 @@ pub fn build(
         results,
         people: people_rows,
         missing,
+        lrs: lrs_status(s, owner)?,
     })
+}
+
+fn lrs_status(s: &Store<'_>, owner: TestOwner) -> Result<Option<LrsStatus>, StoreError> {
+    let (c, last_error) = s.xapi_counts(owner)?;
+    Ok((c.queued + c.sent + c.refused > 0).then_some(LrsStatus {
+        queued: c.queued,
+        sent: c.sent,
+        refused: c.refused,
+        last_error,
+    }))
 }
 
 #[cfg(test)]

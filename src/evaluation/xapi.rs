@@ -72,6 +72,18 @@ pub fn statements(
     owner: TestOwner,
     base: &str,
 ) -> Result<Vec<Value>, StoreError> {
+    statements_of(s, lib, owner, base, None)
+}
+
+/// The statements of these members of the class or course only (all with `None`): what
+/// the LRS outbox builds when their records change.
+pub fn statements_of(
+    s: &Store<'_>,
+    lib: &Library,
+    owner: TestOwner,
+    base: &str,
+    only: Option<&[i64]>,
+) -> Result<Vec<Value>, StoreError> {
     let base = base.trim_end_matches('/');
     let (group_id, group_name, instructor) = match owner {
         TestOwner::Class(c) => {
@@ -105,6 +117,14 @@ pub fn statements(
             .map(|l| (l.trainee_id, l.name))
             .collect(),
     };
+    let members: Vec<(i64, String)> = match only {
+        Some(only) => members
+            .into_iter()
+            .filter(|(t, _)| only.contains(t))
+            .collect(),
+        None => members,
+    };
+    let tests = s.tests_of(owner)?;
     let mut out: Vec<(String, Value)> = Vec::new();
     let mut push = |at: chrono::DateTime<chrono::Utc>, mut st: Value, id_parts: &[&str]| {
         st["id"] = json!(statement_id(id_parts));
@@ -157,7 +177,7 @@ pub fn statements(
                 &[v, &aid],
             );
         }
-        for t in s.tests_of(owner)? {
+        for t in &tests {
             let test_object = json!({
                 "objectType": "Activity",
                 "id": format!("{group_id}/tests/{}", t.phase),

@@ -20,6 +20,7 @@ pub mod gc;
 pub mod limits;
 mod load;
 mod messages;
+mod outbox;
 mod portal;
 mod proofs;
 mod queries;
@@ -48,6 +49,7 @@ pub use courses::{CourseRecord, LearnerRecord, NewLearner};
 use deferred::Pending;
 pub use error::StoreError;
 pub use messages::Message;
+pub use outbox::{OutboxCounts, Queued};
 pub use portal::{Account, PhoneMessage, PortalSession, SessionStage, SmsCode, TraceEvent};
 pub use proofs::{NewProof, Proof};
 pub use queries::PaymentLine;
@@ -79,6 +81,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0015_tests.sql")),
     M::up(include_str!("migrations/0016_surveys.sql")),
     M::up(include_str!("migrations/0017_follow_ups.sql")),
+    M::up(include_str!("migrations/0018_xapi_outbox.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

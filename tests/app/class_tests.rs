@@ -11,7 +11,7 @@ use crate::classroom::{instructor, join_pin};
 use crate::helpers::TestApp;
 
 /// The trainee's attempt in progress (by seat) and its paper.
-fn paper_of(app: &TestApp, class: i64, seat: u32) -> (i64, Vec<PaperItem>) {
+pub(crate) fn paper_of(app: &TestApp, class: i64, seat: u32) -> (i64, Vec<PaperItem>) {
     app.db
         .read(|s| {
             let st = s
@@ -29,12 +29,12 @@ fn paper_of(app: &TestApp, class: i64, seat: u32) -> (i64, Vec<PaperItem>) {
 }
 
 /// Borrowed pairs, as the visitor posts them.
-fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+pub(crate) fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
     v.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect()
 }
 
 /// The form's answers: the right ones for the first `right` questions, a wrong one after.
-fn answers(paper: &[PaperItem], right: usize) -> Vec<(String, String)> {
+pub(crate) fn answers(paper: &[PaperItem], right: usize) -> Vec<(String, String)> {
     let bank = taxlab::labs::Library::embedded().unwrap();
     let bank = bank.bank("etax-basics").unwrap().clone();
     let mut pairs = Vec::new();
@@ -61,7 +61,7 @@ fn answers(paper: &[PaperItem], right: usize) -> Vec<(String, String)> {
     pairs
 }
 
-async fn class_with_two(app: &TestApp) -> (Visitor<'_>, i64, Visitor<'_>, Visitor<'_>) {
+pub(crate) async fn class_with_two(app: &TestApp) -> (Visitor<'_>, i64, Visitor<'_>, Visitor<'_>) {
     let mut teacher = instructor(app, "zhao").await;
     let res = teacher
         .post(

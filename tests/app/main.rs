@@ -22,6 +22,7 @@ mod culture_fee;
 mod filing_labs;
 mod grids;
 mod hardening;
+mod lrs;
 mod messages;
 mod pages;
 mod portal;
