@@ -69,7 +69,7 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
-    /// A class's or course's evaluation report to a file (json, csv, xapi).
+    /// A class's or course's evaluation report to a file (json, xlsx, pdf, csv, xapi).
     Export(export::ExportArgs),
     /// Lab files (scenarios): check them before a class uses them.
     Scenarios {

@@ -14,6 +14,7 @@ pub mod evaluation;
 pub mod http;
 pub mod i18n;
 pub mod labs;
+pub mod pdf;
 pub mod secrets;
 pub mod seed;
 pub mod store;

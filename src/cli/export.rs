@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::evaluation::{export, report, xapi};
+use crate::evaluation::{export, pdf, report, workbook, xapi};
 use crate::i18n::{Catalog, Lang};
 use crate::labs::Library;
 use crate::store::{Db, TestOwner};
@@ -17,8 +17,8 @@ pub struct ExportArgs {
     /// The self-paced course's id.
     #[arg(long)]
     pub course: Option<i64>,
-    /// `json` (the report), `csv` (one section), or `xapi` (the learning records as xAPI
-    /// statements).
+    /// `json` (the report), `xlsx` (a workbook, a sheet a section), `pdf` (A4, with the
+    /// charts), `csv` (one section), or `xapi` (the learning records as xAPI statements).
     #[arg(long, default_value = "json")]
     pub format: String,
     /// For `csv`: people, questions, labs, checks, survey or gradebook.
@@ -67,6 +67,12 @@ pub fn run(args: &ExportArgs, db_path: &std::path::Path, lang: Lang) -> ExitCode
                 serde_json::to_vec_pretty(&report::build(s, &lib, owner, now)?).unwrap_or_default(),
             ),
             "csv" => export::csv(&report::build(s, &lib, owner, now)?, &args.section, lang),
+            "xlsx" => workbook::xlsx(&report::build(s, &lib, owner, now)?, lang).ok(),
+            "pdf" => Some(pdf::render(
+                &report::build(s, &lib, owner, now)?,
+                &lib,
+                lang,
+            )),
             "xapi" => Some(
                 serde_json::to_vec_pretty(&xapi::statements(s, &lib, owner, &args.base_url)?)
                     .unwrap_or_default(),

@@ -1,7 +1,8 @@
-//! The report as CSV, one section a file (UTF-8 with BOM so spreadsheets read the Chinese;
-//! a cell a spreadsheet would run as a formula is quoted off): `people`, `questions`,
-//! `labs`, `checks`, `survey`. The numbers are the report's, so they agree with its page
-//! and its JSON.
+//! The report's sections as tables — `people`, `questions`, `labs`, `checks`, `survey`,
+//! `gradebook` — written as CSV, one section a file (UTF-8 with BOM so spreadsheets read
+//! the Chinese; a cell a spreadsheet would run as a formula is quoted off), or together as
+//! an XLSX workbook ([`super::workbook`]). The numbers are the report's, so they agree with
+//! its page and its JSON.
 
 use super::report::Report;
 use crate::bureau::returns::import::neutralise;
@@ -17,19 +18,64 @@ pub const SECTIONS: [&str; 6] = [
     "gradebook",
 ];
 
-fn opt(v: Option<i64>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
+/// One cell of a section: text, a whole number, a number in tenths (a mean on a 1–5
+/// scale), or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    Tenths(i64),
+    Blank,
 }
+
+impl Cell {
+    /// As a CSV or page shows it.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Tenths(n) => format!("{}.{}", n / 10, n % 10),
+            Cell::Blank => String::new(),
+        }
+    }
+}
+
+fn opt(v: Option<i64>) -> Cell {
+    v.map_or(Cell::Blank, Cell::Int)
+}
+
+fn int<T: TryInto<i64>>(v: T) -> Cell {
+    v.try_into().map_or(Cell::Blank, Cell::Int)
+}
+
+fn text(v: &str) -> Cell {
+    Cell::Text(v.to_owned())
+}
+
+/// A section's header and rows.
+pub type Table = (Vec<String>, Vec<Vec<Cell>>);
 
 /// One section of the report as CSV; `None` for an unknown section.
 pub fn csv(report: &Report, section: &str, lang: Lang) -> Option<Vec<u8>> {
+    let (header, rows) = table(report, section, lang)?;
+    let mut w = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
+    // writing to memory cannot fail
+    let _ = w.write_record(&header);
+    for r in rows {
+        let _ = w.write_record(r.iter().map(|c| neutralise(&c.text()).into_owned()));
+    }
+    Some(w.into_inner().unwrap_or_default())
+}
+
+/// One section of the report as a table; `None` for an unknown section.
+pub fn table(report: &Report, section: &str, lang: Lang) -> Option<Table> {
     let cat = Catalog::embedded();
     let h = |keys: &[&str]| -> Vec<String> {
         keys.iter()
             .map(|k| cat.text(lang, &format!("report.col.{k}")).to_owned())
             .collect()
     };
-    let (header, rows): (Vec<String>, Vec<Vec<String>>) = match section {
+    let (header, rows): Table = match section {
         "people" => (
             h(&[
                 "no",
@@ -45,13 +91,13 @@ pub fn csv(report: &Report, section: &str, lang: Lang) -> Option<Vec<u8>> {
                 .iter()
                 .map(|p| {
                     vec![
-                        p.no.to_string(),
-                        p.name.clone(),
+                        int(p.no),
+                        text(&p.name),
                         opt(p.pre_percent),
                         opt(p.post_percent),
-                        p.labs_passed.to_string(),
-                        p.labs_attempted.to_string(),
-                        p.hints.to_string(),
+                        int(p.labs_passed),
+                        int(p.labs_attempted),
+                        int(p.hints),
                     ]
                 })
                 .collect(),
@@ -71,10 +117,10 @@ pub fn csv(report: &Report, section: &str, lang: Lang) -> Option<Vec<u8>> {
                 .iter()
                 .map(|q| {
                     vec![
-                        q.phase.clone(),
-                        q.question.clone(),
-                        q.topic.clone(),
-                        q.answered.to_string(),
+                        text(&q.phase),
+                        text(&q.question),
+                        text(&q.topic),
+                        int(q.answered),
                         opt(q.correct_percent),
                         opt(q.discrimination_hundredths),
                     ]
@@ -96,12 +142,12 @@ pub fn csv(report: &Report, section: &str, lang: Lang) -> Option<Vec<u8>> {
                 .iter()
                 .map(|l| {
                     vec![
-                        l.lab.clone(),
-                        l.attempted.to_string(),
-                        l.passed.to_string(),
+                        text(&l.lab),
+                        int(l.attempted),
+                        int(l.passed),
                         opt(l.mean_best),
                         opt(l.median_minutes),
-                        l.hints.to_string(),
+                        int(l.hints),
                     ]
                 })
                 .collect(),
@@ -114,11 +160,11 @@ pub fn csv(report: &Report, section: &str, lang: Lang) -> Option<Vec<u8>> {
                 .iter()
                 .map(|c| {
                     vec![
-                        c.lab.clone(),
-                        c.check.clone(),
-                        c.kind.clone(),
-                        c.failed.to_string(),
-                        c.of.to_string(),
+                        text(&c.lab),
+                        text(&c.check),
+                        text(&c.kind),
+                        int(c.failed),
+                        int(c.of),
                     ]
                 })
                 .collect(),
@@ -130,11 +176,8 @@ pub fn csv(report: &Report, section: &str, lang: Lang) -> Option<Vec<u8>> {
                 .iter()
                 .flat_map(|s| s.items.iter())
                 .map(|i| {
-                    let mut row = vec![
-                        i.item.to_owned(),
-                        format!("{}.{}", i.mean_tenths / 10, i.mean_tenths % 10),
-                    ];
-                    row.extend(i.counts.iter().map(|c| c.to_string()));
+                    let mut row = vec![text(i.item), Cell::Tenths(i.mean_tenths)];
+                    row.extend(i.counts.iter().map(|c| int(*c)));
                     row
                 })
                 .collect(),
@@ -152,8 +195,7 @@ pub fn csv(report: &Report, section: &str, lang: Lang) -> Option<Vec<u8>> {
                 .people
                 .iter()
                 .map(|p| {
-                    let mut row =
-                        vec![p.id_number.clone(), opt(p.pre_percent), opt(p.post_percent)];
+                    let mut row = vec![text(&p.id_number), opt(p.pre_percent), opt(p.post_percent)];
                     row.extend(p.lab_best.iter().map(|b| opt(*b)));
                     row
                 })
@@ -162,11 +204,5 @@ pub fn csv(report: &Report, section: &str, lang: Lang) -> Option<Vec<u8>> {
         }
         _ => return None,
     };
-    let mut w = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
-    // writing to memory cannot fail
-    let _ = w.write_record(&header);
-    for r in rows {
-        let _ = w.write_record(r.iter().map(|c| neutralise(c).into_owned()));
-    }
-    Some(w.into_inner().unwrap_or_default())
+    Some((header, rows))
 }

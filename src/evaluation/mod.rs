@@ -7,8 +7,10 @@
 pub mod export;
 pub mod follow_up;
 pub mod lrs;
+pub mod pdf;
 pub mod report;
 pub mod survey;
+pub mod workbook;
 pub mod xapi;
 
 use std::collections::BTreeMap;

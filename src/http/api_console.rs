@@ -2,7 +2,10 @@
 //! and for the trainee's join: the same rules, audit and errors as the console.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -467,34 +470,66 @@ pub async fn course_action(
     Ok(Json(json!({ "done": action })))
 }
 
+/// The report's `?format=` and, for CSV, `&section=`.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportFormat {
+    /// `json` (the default: the report itself), `xlsx`, `pdf`, `csv` (with `section`) or
+    /// `xapi` (the learning records as xAPI statements).
+    #[serde(default)]
+    format: String,
+    /// For `csv`: people, questions, labs, checks, survey or gradebook.
+    #[serde(default)]
+    section: String,
+}
+
+async fn report(
+    staff: Staff,
+    lang: Lang,
+    headers: HeaderMap,
+    owner: crate::store::TestOwner,
+    q: ReportFormat,
+) -> Result<Response, AppError> {
+    if q.format.is_empty() || q.format == "json" {
+        return crate::http::console::report_of(&staff, lang, owner)
+            .await
+            .map(|r| Json(r).into_response())
+            .map_err(AppError::as_json);
+    }
+    crate::http::console::report_file(&staff, lang, &headers, owner, &q.format, &q.section)
+        .await
+        .map_err(AppError::as_json)?
+        .ok_or_else(|| AppError::not_found(lang).as_json())
+}
+
 /// `GET /api/v1/classes/{id}/report`.
-#[utoipa::path(get, path = "/api/v1/classes/{id}/report", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id")),
-    description = "培训效果评估报告: the class's report by Kirkpatrick level (docs/evaluation.md): the survey (L1), tests with the normalised gain, questions' difficulty and discrimination, labs and the checks failed most (L2), the follow-up and retention lab (L3), filing mistakes in the labs (L4), a row per trainee, and what is missing.",
+#[utoipa::path(get, path = "/api/v1/classes/{id}/report", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A class id"), ReportFormat),
+    description = "培训效果评估报告: the class's report by Kirkpatrick level (docs/evaluation.md): the survey (L1), tests with the normalised gain, questions' difficulty and discrimination, labs and the checks failed most (L2), the follow-up and retention lab (L3), filing mistakes in the labs (L4), a row per trainee, and what is missing. With `format`, the same as an XLSX workbook, a PDF, a CSV section or xAPI statements.",
     responses((status = 200, description = "Done", body = crate::evaluation::report::Report), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn class_report(
     Path(id): Path<String>,
     staff: Staff,
     ReqLang(lang): ReqLang,
-) -> Result<Json<crate::evaluation::report::Report>, AppError> {
+    headers: HeaderMap,
+    q: Result<Query<ReportFormat>, QueryRejection>,
+) -> Result<Response, AppError> {
     let id = id_of(&id, lang)?;
-    crate::http::console::report_of(&staff, lang, crate::store::TestOwner::Class(id))
-        .await
-        .map(Json)
-        .map_err(AppError::as_json)
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    report(staff, lang, headers, crate::store::TestOwner::Class(id), q).await
 }
 
 /// `GET /api/v1/courses/{id}/report`.
-#[utoipa::path(get, path = "/api/v1/courses/{id}/report", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A course id")),
-    description = "The same report for a self-paced course.",
+#[utoipa::path(get, path = "/api/v1/courses/{id}/report", tag = "console", security(("staff" = [])), params(("id" = i64, Path, description = "A course id"), ReportFormat),
+    description = "The same report for a self-paced course, in the same formats.",
     responses((status = 200, description = "Done", body = crate::evaluation::report::Report), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn course_report(
     Path(id): Path<String>,
     staff: Staff,
     ReqLang(lang): ReqLang,
-) -> Result<Json<crate::evaluation::report::Report>, AppError> {
+    headers: HeaderMap,
+    q: Result<Query<ReportFormat>, QueryRejection>,
+) -> Result<Response, AppError> {
     let id = id_of(&id, lang)?;
-    crate::http::console::report_of(&staff, lang, crate::store::TestOwner::Course(id))
-        .await
-        .map(Json)
-        .map_err(AppError::as_json)
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    report(staff, lang, headers, crate::store::TestOwner::Course(id), q).await
 }

@@ -30,6 +30,7 @@ mod proof_labs;
 mod proofs;
 mod public_services;
 mod queries;
+mod report_files;
 mod returns;
 mod returns_import;
 mod returns_pages;

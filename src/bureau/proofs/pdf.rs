@@ -4,19 +4,16 @@
 //! seal (drawn, and marked 模拟 so it cannot pass for a real one) and the 实训沙箱 watermark.
 //! Text is set in an embedded subset of Noto Sans CJK SC (`fixtures/fonts`, SIL OFL 1.1).
 
-use std::sync::OnceLock;
-
 use krilla::Document;
-use krilla::color::rgb;
-use krilla::geom::{Path, PathBuilder, Point, Rect, Transform};
+use krilla::geom::{PathBuilder, Point, Rect, Transform};
 use krilla::metadata::Metadata;
-use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
-use krilla::paint::{Fill, Stroke};
-use krilla::surface::Surface;
-use krilla::text::{Font, TextDirection};
+use krilla::paint::Stroke;
+use krilla::text::TextDirection;
 
 use super::{Content, ProofKind};
+pub use crate::pdf::covers;
+use crate::pdf::{Pen, fill, font, stroke};
 
 /// A certificate's text: it is printed in Chinese, whatever the reader's language.
 pub(super) fn z(key: &str) -> String {
@@ -27,25 +24,6 @@ pub(super) fn z(key: &str) -> String {
 
 pub(super) fn zf(key: &str, args: &[(&str, &str)]) -> String {
     crate::i18n::Catalog::embedded().format(crate::i18n::Lang::Zh, key, args)
-}
-
-static FONT_BYTES: &[u8] = include_bytes!("../../../fixtures/fonts/TaxlabSansSC-Regular.otf");
-
-fn font() -> Font {
-    static FONT: OnceLock<Font> = OnceLock::new();
-    FONT.get_or_init(|| {
-        Font::new(FONT_BYTES.into(), 0).expect("fixtures/fonts: the embedded font reads")
-    })
-    .clone()
-}
-
-/// Whether the embedded font has a glyph for the character (a test keeps every character the
-/// sandbox can print covered).
-pub fn covers(c: char) -> bool {
-    use skrifa::MetadataProvider;
-    skrifa::FontRef::new(FONT_BYTES)
-        .ok()
-        .is_some_and(|f| f.charmap().map(c).is_some())
 }
 
 /// The marker a PDF carries in its metadata so a file can be matched to its record even when
@@ -60,84 +38,7 @@ const INK: (u8, u8, u8) = (30, 30, 30);
 /// Rows of payments a page holds.
 const ROWS_PER_PAGE: usize = 10;
 
-fn color(c: (u8, u8, u8)) -> rgb::Color {
-    rgb::Color::new(c.0, c.1, c.2)
-}
-
-fn fill(c: (u8, u8, u8), opacity: f32) -> Fill {
-    Fill {
-        paint: color(c).into(),
-        opacity: NormalizedF32::new(opacity).unwrap_or(NormalizedF32::ONE),
-        rule: Default::default(),
-    }
-}
-
-fn stroke(c: (u8, u8, u8), width: f32) -> Stroke {
-    Stroke {
-        paint: color(c).into(),
-        width,
-        ..Default::default()
-    }
-}
-
-/// The width of a text: a hanzi or full-width sign is 1 em, the rest about half.
-fn width(text: &str, size: f32) -> f32 {
-    text.chars()
-        .map(|c| if (c as u32) >= 0x2E80 { 1.0 } else { 0.55 })
-        .sum::<f32>()
-        * size
-}
-
-struct Pen<'a, 'b> {
-    s: &'a mut Surface<'b>,
-    font: Font,
-}
-
 impl Pen<'_, '_> {
-    fn text(&mut self, x: f32, y: f32, size: f32, c: (u8, u8, u8), text: &str) {
-        self.s.set_fill(Some(fill(c, 1.0)));
-        self.s.set_stroke(None);
-        self.s.draw_text(
-            Point::from_xy(x, y),
-            self.font.clone(),
-            size,
-            text,
-            false,
-            TextDirection::Auto,
-        );
-    }
-
-    fn centred(&mut self, cx: f32, y: f32, size: f32, c: (u8, u8, u8), text: &str) {
-        self.text(cx - width(text, size) / 2.0, y, size, c, text);
-    }
-
-    fn right(&mut self, rx: f32, y: f32, size: f32, c: (u8, u8, u8), text: &str) {
-        self.text(rx - width(text, size), y, size, c, text);
-    }
-
-    fn path(&mut self, p: Option<Path>, f: Option<Fill>, st: Option<Stroke>) {
-        if let Some(p) = p {
-            self.s.set_fill(f);
-            self.s.set_stroke(st);
-            self.s.draw_path(&p);
-        }
-    }
-
-    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, f: Option<Fill>, st: Option<Stroke>) {
-        let mut pb = PathBuilder::new();
-        if let Some(r) = Rect::from_xywh(x, y, w, h) {
-            pb.push_rect(r);
-        }
-        self.path(pb.finish(), f, st);
-    }
-
-    fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, st: Stroke) {
-        let mut pb = PathBuilder::new();
-        pb.move_to(x1, y1);
-        pb.line_to(x2, y2);
-        self.path(pb.finish(), None, Some(st));
-    }
-
     /// A circle of radius `r` (four cubic arcs).
     fn circle(&mut self, cx: f32, cy: f32, r: f32, st: Stroke) {
         const K: f32 = 0.552_284_8;

@@ -16,8 +16,8 @@ pub use courses::{
     create_course, opened,
 };
 pub use join::{join_code, join_form, join_submit};
-pub(super) use reports::report_of;
 pub use reports::{class_report, course_report};
+pub(super) use reports::{file as report_file, report_of};
 pub use staff::{
     SignInRefusal, add_user, authenticate, change_password, login_form, login_submit, logout,
     password_form, password_submit, refusal_text, users,

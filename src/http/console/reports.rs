@@ -1,6 +1,7 @@
 //! 培训效果评估报告 on the console: `GET /console/classes/{id}/report` and
 //! `/console/courses/{id}/report` — the page (printable on A4, charts drawn as SVG by the
 //! template), `?format=json` (the report's documented schema), `?format=csv&section=…`,
+//! `?format=xlsx` (a workbook, a sheet a section), `?format=pdf` (A4, with the charts),
 //! `?format=xapi` (the learning records as xAPI statements) —
 //! and `GET /api/v1/classes/{id}/report`, `/api/v1/courses/{id}/report`. A report only
 //! reads; only the class's or course's own instructor (or an admin) sees it.
@@ -68,6 +69,82 @@ struct ReportPage {
     base: String,
 }
 
+/// The report as a file in `format` (json, csv with its `section`, xlsx, pdf, xapi);
+/// `None` for a format there is none of.
+pub(in crate::http) async fn file(
+    staff: &Staff,
+    lang: Lang,
+    headers: &HeaderMap,
+    owner: TestOwner,
+    format: &str,
+    section: &str,
+) -> Result<Option<Response>, AppError> {
+    let stem = match owner {
+        TestOwner::Class(id) => format!("report-class-{id}"),
+        TestOwner::Course(id) => format!("report-course-{id}"),
+    };
+    let attachment = crate::http::portal::attachment;
+    // the statements need no report: only its records
+    if format == "xapi" {
+        let (labs, origin) = (
+            staff.labs.clone(),
+            super::classes::base_url(&staff.net, headers),
+        );
+        let statements = owned(staff, lang, owner, move |s| {
+            crate::evaluation::xapi::statements(s, &labs, owner, &origin)
+        })
+        .await?;
+        return Ok(Some(attachment(
+            "application/json",
+            &format!("{stem}-xapi.json"),
+            serde_json::to_vec_pretty(&statements).unwrap_or_default(),
+        )));
+    }
+    if !matches!(format, "json" | "csv" | "xlsx" | "pdf") {
+        return Ok(None);
+    }
+    let r = report_of(staff, lang, owner).await?;
+    Ok(Some(match format {
+        "json" => attachment(
+            "application/json",
+            &format!("{stem}.json"),
+            serde_json::to_vec_pretty(&r).unwrap_or_default(),
+        ),
+        "csv" => match crate::evaluation::export::csv(&r, section, lang) {
+            Some(bytes) => attachment(
+                "text/csv; charset=utf-8",
+                &format!("{stem}-{section}.csv"),
+                bytes,
+            ),
+            None => return Ok(None),
+        },
+        "xlsx" => {
+            let bytes =
+                tokio::task::spawn_blocking(move || crate::evaluation::workbook::xlsx(&r, lang))
+                    .await
+                    .map_err(|_| AppError::internal(lang))?
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "report workbook");
+                        AppError::internal(lang)
+                    })?;
+            attachment(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &format!("{stem}.xlsx"),
+                bytes,
+            )
+        }
+        _ => {
+            let labs = staff.labs.clone();
+            let bytes = tokio::task::spawn_blocking(move || {
+                crate::evaluation::pdf::render(&r, &labs, lang)
+            })
+            .await
+            .map_err(|_| AppError::internal(lang))?;
+            attachment("application/pdf", &format!("{stem}.pdf"), bytes)
+        }
+    }))
+}
+
 async fn respond(
     staff: Staff,
     lang: Lang,
@@ -75,73 +152,38 @@ async fn respond(
     owner: TestOwner,
     q: ReportQuery,
 ) -> Result<Response, AppError> {
-    let (base, stem) = match owner {
-        TestOwner::Class(id) => (
-            format!("/console/classes/{id}/report"),
-            format!("report-class-{id}"),
-        ),
-        TestOwner::Course(id) => (
-            format!("/console/courses/{id}/report"),
-            format!("report-course-{id}"),
-        ),
+    if !q.format.is_empty() {
+        return file(&staff, lang, &headers, owner, &q.format, &q.section)
+            .await?
+            .ok_or_else(|| AppError::not_found(lang));
+    }
+    let base = match owner {
+        TestOwner::Class(id) => format!("/console/classes/{id}/report"),
+        TestOwner::Course(id) => format!("/console/courses/{id}/report"),
     };
-    // the statements need no report: only its records
-    if q.format == "xapi" {
-        let (labs, origin) = (
-            staff.labs.clone(),
-            super::classes::base_url(&staff.net, &headers),
-        );
-        let statements = owned(&staff, lang, owner, move |s| {
-            crate::evaluation::xapi::statements(s, &labs, owner, &origin)
-        })
-        .await?;
-        return Ok(crate::http::portal::attachment(
-            "application/json",
-            &format!("{stem}-xapi.json"),
-            serde_json::to_vec_pretty(&statements).unwrap_or_default(),
-        ));
-    }
     let r = report_of(&staff, lang, owner).await?;
-    match q.format.as_str() {
-        "json" => Ok(crate::http::portal::attachment(
-            "application/json",
-            &format!("{stem}.json"),
-            serde_json::to_vec_pretty(&r).unwrap_or_default(),
-        )),
-        "csv" => match crate::evaluation::export::csv(&r, &q.section, lang) {
-            Some(bytes) => Ok(crate::http::portal::attachment(
-                "text/csv; charset=utf-8",
-                &format!("{stem}-{}.csv", q.section),
-                bytes,
-            )),
-            None => Err(AppError::not_found(lang)),
+    let titles = r
+        .learning
+        .labs
+        .iter()
+        .filter_map(|l| staff.labs.lab(&l.lab))
+        .map(|l| (l.id.clone(), l.title.get(lang).to_owned()))
+        .collect();
+    let (csrf, set) = csrf_token(&headers);
+    render(
+        lang,
+        "/console",
+        "console_report.html",
+        ReportPage {
+            csrf,
+            me: staff.user.display_name.clone(),
+            report: r,
+            titles,
+            sections: crate::evaluation::export::SECTIONS,
+            base,
         },
-        "" => {
-            let titles = r
-                .learning
-                .labs
-                .iter()
-                .filter_map(|l| staff.labs.lab(&l.lab))
-                .map(|l| (l.id.clone(), l.title.get(lang).to_owned()))
-                .collect();
-            let (csrf, set) = csrf_token(&headers);
-            render(
-                lang,
-                "/console",
-                "console_report.html",
-                ReportPage {
-                    csrf,
-                    me: staff.user.display_name.clone(),
-                    report: r,
-                    titles,
-                    sections: crate::evaluation::export::SECTIONS,
-                    base,
-                },
-                set.into_iter().collect(),
-            )
-        }
-        _ => Err(AppError::not_found(lang)),
-    }
+        set.into_iter().collect(),
+    )
 }
 
 /// `GET /console/classes/{id}/report`.
