@@ -492,8 +492,29 @@ fn export_writes_a_class_report_or_says_what_is_wrong() {
         assert!(done.status.success(), "{format}");
         assert!(std::fs::read(&file).unwrap().starts_with(magic), "{format}");
     }
+    // every class of a pack together
+    let file = dir.path().join("pack.json");
+    let done = taxlab(
+        &[
+            "--db",
+            db,
+            "export",
+            "--pack",
+            "etax-basics",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(done.status.success());
+    let pack: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(
+        (pack["kind"].as_str(), pack["classes"][0]["name"].as_str()),
+        (Some("pack"), Some("导出班"))
+    );
     for (args, code) in [
         (vec!["--class", "999"], 2),
+        (vec!["--pack", "no-such-pack"], 2),
         (
             vec!["--class", &class.to_string() as &str, "--format", "docx"],
             2,

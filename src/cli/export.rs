@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::evaluation::report::Scope;
 use crate::evaluation::{export, pdf, report, workbook, xapi};
 use crate::i18n::{Catalog, Lang};
 use crate::labs::Library;
@@ -12,11 +13,14 @@ use crate::store::{Db, TestOwner};
 #[derive(clap::Args, Debug)]
 pub struct ExportArgs {
     /// The class's id (as in the console's address).
-    #[arg(long, conflicts_with = "course", required_unless_present = "course")]
+    #[arg(long, conflicts_with_all = ["course", "pack"], required_unless_present_any = ["course", "pack"])]
     pub class: Option<i64>,
     /// The self-paced course's id.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "pack")]
     pub course: Option<i64>,
+    /// A lab pack's id: every class of the pack reported together.
+    #[arg(long)]
+    pub pack: Option<String>,
     /// `json` (the report), `xlsx` (a workbook, a sheet a section), `pdf` (A4, with the
     /// charts), `csv` (one section), or `xapi` (the learning records as xAPI statements).
     #[arg(long, default_value = "json")]
@@ -42,10 +46,13 @@ pub fn run(args: &ExportArgs, db_path: &std::path::Path, lang: Lang) -> ExitCode
         eprintln!("{}: {message}", catalog.text(lang, "error.label"));
         ExitCode::from(code)
     };
-    let owner = match (args.class, args.course) {
-        (Some(c), _) => TestOwner::Class(c),
-        (None, Some(c)) => TestOwner::Course(c),
-        (None, None) => return fail(2, catalog.text(lang, "cli.export_owner").to_owned()),
+    let owner = match (args.class, args.course, &args.pack) {
+        (Some(c), _, _) => Some(TestOwner::Class(c)),
+        (None, Some(c), _) => Some(TestOwner::Course(c)),
+        (None, None, Some(_)) => None,
+        (None, None, None) => {
+            return fail(2, catalog.text(lang, "cli.export_owner").to_owned());
+        }
     };
     let lib = match Library::embedded() {
         Ok(l) => l,
@@ -57,26 +64,25 @@ pub fn run(args: &ExportArgs, db_path: &std::path::Path, lang: Lang) -> ExitCode
     };
     let now = chrono::Utc::now();
     let bytes = db.read(|s| {
-        // the class or course must exist
-        match owner {
-            TestOwner::Class(c) => s.class(c).map(|_| ()),
-            TestOwner::Course(c) => s.course(c).map(|_| ()),
-        }?;
+        // the class, course or pack must exist
+        let scope = match (owner, &args.pack) {
+            (Some(o), _) => Scope::of(s, o)?,
+            (None, Some(p)) if lib.pack(p).is_some() => Scope::pack(s, &lib, None, p, lang)?,
+            _ => return Err(crate::store::StoreError::NotFound),
+        };
+        let report = || report::build_scope(s, &lib, &scope, now);
         Ok(match args.format.as_str() {
-            "json" => Some(
-                serde_json::to_vec_pretty(&report::build(s, &lib, owner, now)?).unwrap_or_default(),
-            ),
-            "csv" => export::csv(&report::build(s, &lib, owner, now)?, &args.section, lang),
-            "xlsx" => workbook::xlsx(&report::build(s, &lib, owner, now)?, lang).ok(),
-            "pdf" => Some(pdf::render(
-                &report::build(s, &lib, owner, now)?,
-                &lib,
-                lang,
-            )),
-            "xapi" => Some(
-                serde_json::to_vec_pretty(&xapi::statements(s, &lib, owner, &args.base_url)?)
-                    .unwrap_or_default(),
-            ),
+            "json" => Some(serde_json::to_vec_pretty(&report()?).unwrap_or_default()),
+            "csv" => export::csv(&report()?, &args.section, lang),
+            "xlsx" => workbook::xlsx(&report()?, lang).ok(),
+            "pdf" => Some(pdf::render(&report()?, &lib, lang)),
+            "xapi" => {
+                let mut all = Vec::new();
+                for o in scope.owners() {
+                    all.extend(xapi::statements(s, &lib, o, &args.base_url)?);
+                }
+                Some(serde_json::to_vec_pretty(&all).unwrap_or_default())
+            }
             _ => None,
         })
     });

@@ -76,8 +76,9 @@ pub fn table(report: &Report, section: &str, lang: Lang) -> Option<Table> {
             .collect()
     };
     let (header, rows): Table = match section {
-        "people" => (
-            h(&[
+        "people" => {
+            let pack = report.kind == "pack";
+            let mut keys = vec![
                 "no",
                 "name",
                 "pre",
@@ -85,12 +86,15 @@ pub fn table(report: &Report, section: &str, lang: Lang) -> Option<Table> {
                 "labs_passed",
                 "labs_attempted",
                 "hints",
-            ]),
-            report
+            ];
+            if pack {
+                keys.insert(1, "class");
+            }
+            let rows = report
                 .people
                 .iter()
                 .map(|p| {
-                    vec![
+                    let mut row = vec![
                         int(p.no),
                         text(&p.name),
                         opt(p.pre_percent),
@@ -98,10 +102,15 @@ pub fn table(report: &Report, section: &str, lang: Lang) -> Option<Table> {
                         int(p.labs_passed),
                         int(p.labs_attempted),
                         int(p.hints),
-                    ]
+                    ];
+                    if pack {
+                        row.insert(1, text(p.class.as_deref().unwrap_or_default()));
+                    }
+                    row
                 })
-                .collect(),
-        ),
+                .collect();
+            (h(&keys), rows)
+        }
         "questions" => (
             h(&[
                 "phase",

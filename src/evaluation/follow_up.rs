@@ -184,10 +184,27 @@ pub struct FollowUpSummary {
 }
 
 pub fn summary(s: &Store<'_>, owner: TestOwner) -> Result<Option<FollowUpSummary>, StoreError> {
-    let Some(f) = s.follow_up_of(owner)? else {
+    summary_of(s, &[owner])
+}
+
+/// The follow-ups of several classes summed up as one (a pack's report): their
+/// self-reports together; the days, due date and lab are the first one's, open if any is.
+pub fn summary_of(
+    s: &Store<'_>,
+    owners: &[TestOwner],
+) -> Result<Option<FollowUpSummary>, StoreError> {
+    let mut follow_ups = Vec::new();
+    for o in owners {
+        follow_ups.extend(s.follow_up_of(*o)?);
+    }
+    let any_open = follow_ups.iter().any(|f| f.open);
+    let mut reports = Vec::new();
+    for f in &follow_ups {
+        reports.extend(s.follow_up_reports(f.id)?);
+    }
+    let Some(f) = follow_ups.into_iter().next() else {
         return Ok(None);
     };
-    let reports = s.follow_up_reports(f.id)?;
     let n = reports.len() as i64;
     let mut usage = [0; 4];
     for r in &reports {
@@ -213,7 +230,7 @@ pub fn summary(s: &Store<'_>, owner: TestOwner) -> Result<Option<FollowUpSummary
     Ok(Some(FollowUpSummary {
         days: f.days,
         due_at: crate::domain::cst(f.due_at),
-        open: f.open,
+        open: any_open,
         lab: f.lab_id,
         reports: reports.len(),
         usage,

@@ -9,6 +9,7 @@ pub mod follow_up;
 pub mod lrs;
 pub mod pdf;
 pub mod report;
+pub mod scope;
 pub mod survey;
 pub mod workbook;
 pub mod xapi;

@@ -542,31 +542,38 @@ fn layout(report: &Report, lib: &Library, lang: Lang) -> Vec<Vec<Op>> {
     );
 
     l.heading(&t("report.people"), 13.0);
+    let pack = report.kind == "pack";
     let people: Vec<Vec<String>> = report
         .people
         .iter()
         .map(|p| {
-            vec![
+            let mut row = vec![
                 p.no.to_string(),
                 p.name.clone(),
                 percent(p.pre_percent),
                 percent(p.post_percent),
                 format!("{} / {}", p.labs_passed, p.labs_attempted),
                 p.hints.to_string(),
-            ]
+            ];
+            if pack {
+                row.insert(1, p.class.clone().unwrap_or_default());
+            }
+            row
         })
         .collect();
-    l.table(
-        &[
-            col("report.col.no", 45.0, true),
-            col("report.col.name", 170.0, false),
-            col("report.col.pre", 70.0, true),
-            col("report.col.post", 70.0, true),
-            col("report.col.labs_passed", 80.0, true),
-            col("report.col.hints", 64.0, true),
-        ],
-        &people,
-    );
+    let mut cols = vec![
+        col("report.col.no", 45.0, true),
+        col("report.col.name", 170.0, false),
+        col("report.col.pre", 70.0, true),
+        col("report.col.post", 70.0, true),
+        col("report.col.labs_passed", 80.0, true),
+        col("report.col.hints", 64.0, true),
+    ];
+    if pack {
+        cols[1].w = 100.0;
+        cols.insert(1, col("report.col.class", 70.0, false));
+    }
+    l.table(&cols, &people);
     l.pages
 }
 

@@ -7,12 +7,13 @@
 //! every format shows the same numbers. Every ratio is an integer (percent, or hundredths)
 //! rounded half up; nothing is a float.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::follow_up::{self, FollowUpSummary};
+pub use super::scope::Scope;
 use super::survey::{self, SurveySummary};
 use crate::labs::Library;
 use crate::labs::grade::Grade;
@@ -128,17 +129,22 @@ pub struct PersonRow {
     pub labs_passed: usize,
     pub labs_attempted: usize,
     pub hints: usize,
+    /// In a pack's report, the trainee's class.
+    pub class: Option<String>,
     /// The best score of each lab, in `learning.labs`' order.
     pub lab_best: Vec<Option<i64>>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Report {
-    /// `class` or `course`, and its id and name.
+    /// `class`, `course` or `pack` (the classes of one lab pack together), its id (0 for a
+    /// pack) and name.
     pub kind: &'static str,
     pub id: i64,
     pub name: String,
     pub pack: String,
+    /// The classes a pack's report covers (empty for one class or course).
+    pub classes: Vec<GroupRef>,
     pub generated_at: String,
     pub trainees: usize,
     pub reaction: Option<SurveySummary>,
@@ -151,6 +157,13 @@ pub struct Report {
     /// How far the statements sent to the learning record store have got (`serve
     /// --lrs-endpoint`); absent when none were queued.
     pub lrs: Option<LrsStatus>,
+}
+
+/// A class a pack's report covers.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GroupRef {
+    pub id: i64,
+    pub name: String,
 }
 
 /// The class's or course's statements in the LRS outbox.
@@ -207,7 +220,7 @@ type Best = BTreeMap<i64, (i64, i64, i64)>;
 fn best_attempts(
     s: &Store<'_>,
     test: i64,
-    trainees: &[i64],
+    trainees: &BTreeSet<i64>,
     now: DateTime<Utc>,
 ) -> Result<Best, StoreError> {
     let mut best: Best = BTreeMap::new();
@@ -232,8 +245,8 @@ fn question_stats(
     let mut ranked: Vec<(i64, i64)> = best.values().map(|(score, _, id)| (*score, *id)).collect();
     ranked.sort_unstable();
     let third = ranked.len() / 3;
-    let lower: Vec<i64> = ranked.iter().take(third).map(|r| r.1).collect();
-    let upper: Vec<i64> = ranked.iter().rev().take(third).map(|r| r.1).collect();
+    let lower: BTreeSet<i64> = ranked.iter().take(third).map(|r| r.1).collect();
+    let upper: BTreeSet<i64> = ranked.iter().rev().take(third).map(|r| r.1).collect();
     let mut per: BTreeMap<String, (String, i64, i64, i64, i64)> = BTreeMap::new();
     for (_, attempt) in &ranked {
         for m in s.test_answers(*attempt)? {
@@ -283,42 +296,64 @@ pub fn build(
     owner: TestOwner,
     now: DateTime<Utc>,
 ) -> Result<Report, StoreError> {
-    let (kind, id, name, pack) = match owner {
-        TestOwner::Class(c) => {
-            let r = s.class(c)?;
-            ("class", c, r.name, r.pack_id)
-        }
-        TestOwner::Course(c) => {
-            let r = s.course(c)?;
-            ("course", c, r.name, r.pack_id)
-        }
-    };
-    let people = roster(s, owner)?;
-    let trainees: Vec<i64> = people.iter().map(|p| p.trainee).collect();
+    build_scope(s, lib, &Scope::of(s, owner)?, now)
+}
+
+/// The report of a scope (one class or course, or a pack's classes together) on `now`.
+pub fn build_scope(
+    s: &Store<'_>,
+    lib: &Library,
+    scope: &Scope,
+    now: DateTime<Utc>,
+) -> Result<Report, StoreError> {
+    let pack = scope.pack.clone();
+    let owners = scope.owners();
+    let mut people: Vec<(Member, &str)> = Vec::new();
+    for (owner, group) in &scope.owners {
+        people.extend(roster(s, *owner)?.into_iter().map(|m| (m, group.as_str())));
+    }
+    let trainees: BTreeSet<i64> = people.iter().map(|(p, _)| p.trainee).collect();
     let mut missing = Vec::new();
     if trainees.is_empty() {
         missing.push("trainees");
     }
-    // L2: the tests
-    let mut tests: BTreeMap<String, (TestStats, Best)> = BTreeMap::new();
-    let mut questions = Vec::new();
-    for t in s.tests_of(owner)? {
-        let best = best_attempts(s, t.id, &trainees, now)?;
-        let (right, total) = best.values().fold((0, 0), |(r, n), b| (r + b.0, n + b.1));
-        questions.extend(question_stats(s, &t.phase, &best)?);
-        tests.insert(
-            t.phase.clone(),
-            (
-                TestStats {
-                    phase: t.phase.clone(),
-                    form: t.form.clone(),
-                    takers: best.len(),
-                    mean_percent: percent(right, total),
-                },
-                best,
-            ),
-        );
+    // L2: the tests, each phase's takers together across the scope
+    let mut tests: BTreeMap<String, (TestStats, Best, (i64, i64))> = BTreeMap::new();
+    for owner in &owners {
+        for t in s.tests_of(*owner)? {
+            let best = best_attempts(s, t.id, &trainees, now)?;
+            let (right, total) = best.values().fold((0, 0), |(r, n), b| (r + b.0, n + b.1));
+            let e = tests.entry(t.phase.clone()).or_insert_with(|| {
+                (
+                    TestStats {
+                        phase: t.phase.clone(),
+                        form: t.form.clone(),
+                        takers: 0,
+                        mean_percent: None,
+                    },
+                    Best::new(),
+                    (0, 0),
+                )
+            });
+            if e.0.form != t.form {
+                e.0.form = "mixed".to_owned();
+            }
+            e.1.extend(best);
+            e.2 = (e.2.0 + right, e.2.1 + total);
+        }
     }
+    let mut questions = Vec::new();
+    for phase in ["pre", "post"] {
+        if let Some((stats, best, (right, total))) = tests.get_mut(phase) {
+            stats.takers = best.len();
+            stats.mean_percent = percent(*right, *total);
+            questions.extend(question_stats(s, phase, best)?);
+        }
+    }
+    let tests: BTreeMap<String, (TestStats, Best)> = tests
+        .into_iter()
+        .map(|(k, (t, b, _))| (k, (t, b)))
+        .collect();
     let pct = |b: &(i64, i64, i64)| percent(b.0, b.1).unwrap_or(0);
     let (pre, post) = (tests.get("pre"), tests.get("post"));
     let paired: Vec<i64> = match (pre, post) {
@@ -348,10 +383,16 @@ pub fn build(
     // labs: each trainee's attempts
     let labs_of_pack: Vec<String> = lib.pack(&pack).map(|p| p.labs.clone()).unwrap_or_default();
     let mut by_lab: BTreeMap<String, Vec<(i64, Attempt)>> = BTreeMap::new();
+    let mut by_trainee: BTreeMap<i64, Vec<Attempt>> = BTreeMap::new();
     for t in &trainees {
-        for a in s.attempts_of(*t)? {
-            by_lab.entry(a.lab_id.clone()).or_default().push((*t, a));
+        let mine = s.attempts_of(*t)?;
+        for a in &mine {
+            by_lab
+                .entry(a.lab_id.clone())
+                .or_default()
+                .push((*t, a.clone()));
         }
+        by_trainee.insert(*t, mine);
     }
     let mut labs = Vec::new();
     let mut checks: BTreeMap<(String, String), (String, usize, usize)> = BTreeMap::new();
@@ -436,14 +477,18 @@ pub fn build(
         .collect();
     checks.sort_by(|a, b| (b.failed, &a.lab, &a.check).cmp(&(a.failed, &b.lab, &b.check)));
     checks.truncate(20);
-    // L3: the follow-up and the retention lab
-    let follow = follow_up::summary(s, owner)?;
-    let (mut retention_mean, mut class_mean) = (None, None);
-    if let Some(f) = s.follow_up_of(owner)? {
+    // L3: the follow-up and the retention lab (each class's own due date)
+    let follow = follow_up::summary_of(s, &owners)?;
+    let (mut after, mut before): (BTreeMap<i64, i64>, BTreeMap<i64, i64>) = Default::default();
+    let mut any_follow_up = false;
+    for owner in &owners {
+        let Some(f) = s.follow_up_of(*owner)? else {
+            continue;
+        };
+        any_follow_up = true;
+        let members: BTreeSet<i64> = roster(s, *owner)?.iter().map(|m| m.trainee).collect();
         let attempts = by_lab.get(&f.lab_id).map(Vec::as_slice).unwrap_or_default();
-        let mut after: BTreeMap<i64, i64> = BTreeMap::new();
-        let mut before: BTreeMap<i64, i64> = BTreeMap::new();
-        for (t, a) in attempts {
+        for (t, a) in attempts.iter().filter(|(t, _)| members.contains(t)) {
             let Some(score) = a.score.filter(|_| a.finished_at.is_some()) else {
                 continue;
             };
@@ -455,29 +500,27 @@ pub fn build(
             let e = side.entry(*t).or_insert(score);
             *e = (*e).max(score);
         }
-        let mean = |m: &BTreeMap<i64, i64>| {
-            (!m.is_empty()).then(|| div_round(m.values().sum(), m.len() as i64))
-        };
-        retention_mean = mean(&after);
-        class_mean = mean(&before);
-    } else {
+    }
+    let mean = |m: &BTreeMap<i64, i64>| {
+        (!m.is_empty()).then(|| div_round(m.values().sum(), m.len() as i64))
+    };
+    let (retention_mean, class_mean) = (mean(&after), mean(&before));
+    if !any_follow_up {
         missing.push("follow_up");
     }
-    let reaction = survey::summary(s, owner)?;
+    let reaction = survey::summary_of(s, &owners)?;
     if reaction.is_none() {
         missing.push("survey");
     }
     // the people
     let people_rows = people
         .iter()
-        .map(|m| {
+        .map(|(m, group)| {
             let t = &m.trainee;
-            let mine: Vec<&Attempt> = by_lab
-                .values()
-                .flatten()
-                .filter(|(x, _)| x == t)
-                .map(|(_, a)| a)
-                .collect();
+            let mine: Vec<&Attempt> = by_trainee
+                .get(t)
+                .map(|v| v.iter().collect())
+                .unwrap_or_default();
             let lab_best = labs_of_pack
                 .iter()
                 .map(|lab| {
@@ -506,14 +549,47 @@ pub fn build(
                     .collect::<std::collections::BTreeSet<_>>()
                     .len(),
                 hints: mine.iter().map(|a| a.hints.len()).sum(),
+                class: (scope.kind == "pack").then(|| (*group).to_owned()),
             }
         })
         .collect();
+    let classes = if scope.kind == "pack" {
+        scope
+            .owners
+            .iter()
+            .map(|(o, name)| GroupRef {
+                id: match o {
+                    TestOwner::Class(c) | TestOwner::Course(c) => *c,
+                },
+                name: name.clone(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut lrs = None;
+    for owner in &owners {
+        if let Some(l) = lrs_status(s, *owner)? {
+            let sum: &mut LrsStatus = lrs.get_or_insert(LrsStatus {
+                queued: 0,
+                sent: 0,
+                refused: 0,
+                last_error: String::new(),
+            });
+            sum.queued += l.queued;
+            sum.sent += l.sent;
+            sum.refused += l.refused;
+            if sum.last_error.is_empty() {
+                sum.last_error = l.last_error;
+            }
+        }
+    }
     Ok(Report {
-        kind,
-        id,
-        name,
+        kind: scope.kind,
+        id: scope.id,
+        name: scope.name.clone(),
         pack,
+        classes,
         generated_at: crate::domain::cst(now),
         trainees: trainees.len(),
         reaction,
@@ -535,7 +611,7 @@ pub fn build(
         results,
         people: people_rows,
         missing,
-        lrs: lrs_status(s, owner)?,
+        lrs,
     })
 }
 

@@ -165,14 +165,26 @@ fn div_round(n: i64, d: i64) -> i64 {
 }
 
 pub fn summary(s: &Store<'_>, owner: TestOwner) -> Result<Option<SurveySummary>, StoreError> {
-    let Some(sv) = s.survey_of(owner)? else {
+    summary_of(s, &[owner])
+}
+
+/// The surveys of several classes summed up as one (a pack's report): their responses
+/// together; anonymous if every one was, open if any is.
+pub fn summary_of(
+    s: &Store<'_>,
+    owners: &[TestOwner],
+) -> Result<Option<SurveySummary>, StoreError> {
+    let mut surveys = Vec::new();
+    for o in owners {
+        surveys.extend(s.survey_of(*o)?);
+    }
+    if surveys.is_empty() {
         return Ok(None);
-    };
-    let responses: Vec<SurveyResponse> = s
-        .survey_responses(sv.id)?
-        .into_iter()
-        .map(|(_, r)| r)
-        .collect();
+    }
+    let mut responses: Vec<SurveyResponse> = Vec::new();
+    for sv in &surveys {
+        responses.extend(s.survey_responses(sv.id)?.into_iter().map(|(_, r)| r));
+    }
     let n = responses.len() as i64;
     let value = |r: &SurveyResponse, item: &str| match item {
         "content" => r.content,
@@ -213,8 +225,8 @@ pub fn summary(s: &Store<'_>, owner: TestOwner) -> Result<Option<SurveySummary>,
         sign * div_round(diff.abs() * 100, n)
     });
     Ok(Some(SurveySummary {
-        anonymous: sv.anonymous,
-        open: sv.open,
+        anonymous: surveys.iter().all(|sv| sv.anonymous),
+        open: surveys.iter().any(|sv| sv.open),
         responses: responses.len(),
         items,
         recommend_counts,

@@ -487,16 +487,16 @@ async fn report(
     staff: Staff,
     lang: Lang,
     headers: HeaderMap,
-    owner: crate::store::TestOwner,
+    subject: crate::http::console::ReportSubject,
     q: ReportFormat,
 ) -> Result<Response, AppError> {
     if q.format.is_empty() || q.format == "json" {
-        return crate::http::console::report_of(&staff, lang, owner)
+        return crate::http::console::report_for(&staff, lang, &subject)
             .await
             .map(|r| Json(r).into_response())
             .map_err(AppError::as_json);
     }
-    crate::http::console::report_file(&staff, lang, &headers, owner, &q.format, &q.section)
+    crate::http::console::report_file(&staff, lang, &headers, &subject, &q.format, &q.section)
         .await
         .map_err(AppError::as_json)?
         .ok_or_else(|| AppError::not_found(lang).as_json())
@@ -515,7 +515,8 @@ pub async fn class_report(
 ) -> Result<Response, AppError> {
     let id = id_of(&id, lang)?;
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    report(staff, lang, headers, crate::store::TestOwner::Class(id), q).await
+    let subject = crate::http::console::ReportSubject::Owner(crate::store::TestOwner::Class(id));
+    report(staff, lang, headers, subject, q).await
 }
 
 /// `GET /api/v1/courses/{id}/report`.
@@ -531,5 +532,28 @@ pub async fn course_report(
 ) -> Result<Response, AppError> {
     let id = id_of(&id, lang)?;
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    report(staff, lang, headers, crate::store::TestOwner::Course(id), q).await
+    let subject = crate::http::console::ReportSubject::Owner(crate::store::TestOwner::Course(id));
+    report(staff, lang, headers, subject, q).await
+}
+
+/// `GET /api/v1/packs/{pack}/report`.
+#[utoipa::path(get, path = "/api/v1/packs/{pack}/report", tag = "console", security(("staff" = [])), params(("pack" = String, Path, description = "A lab pack's id"), ReportFormat),
+    description = "The report of every class of a lab pack that the caller runs or assists (an admin: all) together: tests, labs and surveys over all their trainees, a row per trainee with their class. The same formats.",
+    responses((status = 200, description = "Done", body = crate::evaluation::report::Report), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn pack_report(
+    Path(pack): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    q: Result<Query<ReportFormat>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    report(
+        staff,
+        lang,
+        headers,
+        crate::http::console::ReportSubject::Pack(pack),
+        q,
+    )
+    .await
 }

@@ -105,6 +105,7 @@ impl Modify for Tokens {
         super::api_console::create,
         super::api_console::class_report,
         super::api_console::course_report,
+        super::api_console::pack_report,
         super::api_console::dashboard,
         super::api_console::join,
         super::api_console::class_action,

@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/console/courses/{id}/tests", post(console::course_test))
         .route("/console/courses/{id}/report", get(console::course_report))
         .route("/console/classes/{id}/report", get(console::class_report))
+        .route("/console/packs/{pack}/report", get(console::pack_report))
         .route(
             "/console/courses/{id}/survey/{action}",
             post(console::course_survey),
@@ -325,6 +326,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/courses/{id}/report",
             get(api_console::course_report),
         )
+        .route("/api/v1/packs/{pack}/report", get(api_console::pack_report))
         .route("/api/v1/classes/{id}", get(api_console::dashboard))
         .route("/api/v1/join", post(api_console::join))
         .route(

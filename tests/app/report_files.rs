@@ -258,8 +258,154 @@ async fn the_workbook_and_the_pdf_carry_the_reports_numbers() {
     let res = api("json").await.unwrap();
     let again: serde_json::Value = res.json().await.unwrap();
     assert_eq!(again["learning"], r["learning"]);
+    let res = app
+        .client
+        .get(app.url("/api/v1/packs/etax-basics/report"))
+        .header("x-staff-token", &token)
+        .send()
+        .await
+        .unwrap();
+    let pack: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        (pack["kind"].as_str(), pack["trainees"].as_i64()),
+        (Some("pack"), Some(2))
+    );
     let res = api("docx").await.unwrap();
     assert_eq!(res.status(), 404);
     let body: serde_json::Value = res.json().await.unwrap();
     assert!(body["message"].as_str().is_some(), "{body}");
+}
+
+/// A class of the etax-basics pack by `teacher` with trainees `names`, the pre-test opened
+/// and handed in by each with `right` answers right.
+async fn class_taking_the_pre_test(
+    app: &TestApp,
+    teacher: &mut crate::browser::Visitor<'_>,
+    name: &str,
+    names: &[(&str, usize)],
+) -> i64 {
+    let seats = names.len().to_string();
+    let res = teacher
+        .post(
+            "/console/classes",
+            &[
+                ("name", name),
+                ("pack", "etax-basics"),
+                ("seats", &seats),
+                ("roster", ""),
+                ("seed", "19"),
+            ],
+        )
+        .await;
+    let class: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    let code = app.db.read(|s| s.class(class)).unwrap().join_code;
+    teacher
+        .post(
+            &format!("/console/classes/{class}/test-open"),
+            &[
+                ("kind", "pre"),
+                ("form", "a"),
+                ("minutes", "20"),
+                ("attempts", "1"),
+            ],
+        )
+        .await;
+    for (seat, (who, right)) in names.iter().enumerate() {
+        let (mut v, _) = join_pin(app, &code, who).await;
+        v.post("/tests/pre/start", &[]).await;
+        let (_, paper) = crate::class_tests::paper_of(app, class, seat as u32 + 1);
+        v.post("/tests/pre/submit", &pairs(&answers(&paper, *right)))
+            .await;
+    }
+    class
+}
+
+#[tokio::test]
+async fn a_packs_report_covers_the_readers_classes_together() {
+    let app = TestApp::spawn().await;
+    let mut zhou = instructor(&app, "zhou").await;
+    let mut wu = instructor(&app, "wu").await;
+    let first = class_taking_the_pre_test(&app, &mut zhou, "一班", &[("甲", 24), ("乙", 12)]).await;
+    let second = class_taking_the_pre_test(&app, &mut zhou, "二班", &[("丙", 6)]).await;
+    // another instructor's class of the same pack stays out of zhou's report
+    class_taking_the_pre_test(&app, &mut wu, "别人的班", &[("丁", 0)]).await;
+
+    let page = zhou
+        .get_text(&format!("/console/classes/{first}/report"))
+        .await;
+    assert!(
+        page.contains("href=\"/console/packs/etax-basics/report\""),
+        "{page}"
+    );
+    let r: serde_json::Value = zhou
+        .get("/console/packs/etax-basics/report?format=json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["kind"].as_str(), r["trainees"].as_i64()),
+        (Some("pack"), Some(3))
+    );
+    let classes: Vec<i64> = r["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(classes, [first, second], "oldest first, only zhou's");
+    // 24 + 12 + 6 right of 72: 58.3% → 58, over the takers of both classes together
+    assert_eq!(r["learning"]["pre"]["takers"], 3);
+    assert_eq!(r["learning"]["pre"]["mean_percent"], 58);
+    let rows: Vec<(&str, &str)> = r["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["class"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rows, [("一班", "甲"), ("一班", "乙"), ("二班", "丙")]);
+    // each question's difficulty over all three answerers
+    let answered: Vec<i64> = r["learning"]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["answered"].as_i64().unwrap())
+        .collect();
+    assert!(!answered.is_empty() && answered.iter().all(|n| *n == 3));
+    let page = zhou.get_text("/console/packs/etax-basics/report").await;
+    assert!(
+        page.contains("id=\"pack-classes\"") && page.contains("二班"),
+        "{page}"
+    );
+    assert!(!page.contains("别人的班") && !page.contains(">丁<"));
+    // the workbook's people sheet names each trainee's class
+    let bytes = zhou
+        .get("/console/packs/etax-basics/report?format=xlsx")
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let people = wb.worksheet_range("学员").unwrap();
+    assert_eq!(cell(&people, 0, 1), Data::String("班级".into()));
+    assert_eq!(cell(&people, 3, 1), Data::String("二班".into()));
+    // the other instructor sees only theirs; an unknown pack is not found
+    let theirs: serde_json::Value = wu
+        .get("/console/packs/etax-basics/report?format=json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["trainees"], 1);
+    assert_eq!(
+        zhou.get("/console/packs/no-such-pack/report")
+            .await
+            .status(),
+        404
+    );
+    let pdf = zhou
+        .get("/console/packs/etax-basics/report?format=pdf")
+        .await;
+    assert!(pdf_text(&pdf.bytes().await.unwrap()).contains("二班"));
 }

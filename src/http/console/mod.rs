@@ -16,8 +16,8 @@ pub use courses::{
     create_course, opened,
 };
 pub use join::{join_code, join_form, join_submit};
-pub use reports::{class_report, course_report};
-pub(super) use reports::{file as report_file, report_of};
+pub(super) use reports::{Subject as ReportSubject, file as report_file, report_for};
+pub use reports::{class_report, course_report, pack_report};
 pub use staff::{
     SignInRefusal, add_user, authenticate, change_password, login_form, login_submit, logout,
     password_form, password_submit, refusal_text, users,

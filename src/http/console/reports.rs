@@ -3,13 +3,56 @@
 //! template), `?format=json` (the report's documented schema), `?format=csv&section=…`,
 //! `?format=xlsx` (a workbook, a sheet a section), `?format=pdf` (A4, with the charts),
 //! `?format=xapi` (the learning records as xAPI statements) —
-//! and `GET /api/v1/classes/{id}/report`, `/api/v1/courses/{id}/report`. A report only
-//! reads; only the class's or course's own instructor (or an admin) sees it.
+//! and `GET /api/v1/classes/{id}/report`, `/api/v1/courses/{id}/report`; and the same for
+//! every class of a lab pack together, `/console/packs/{pack}/report` and
+//! `/api/v1/packs/{pack}/report`. A report only reads; only the class's or course's own
+//! instructor or assistant (or an admin) sees it, and a pack's report covers just the
+//! classes its reader may see.
 
 use super::classes::class_id;
 use super::*;
-use crate::evaluation::report::{self, Report};
+use crate::evaluation::report::{self, Report, Scope};
 use crate::store::TestOwner;
+
+/// What a report is of: one class or course, or the classes of a pack.
+#[derive(Debug, Clone)]
+pub(in crate::http) enum Subject {
+    Owner(TestOwner),
+    Pack(String),
+}
+
+impl Subject {
+    fn stem(&self) -> String {
+        match self {
+            Subject::Owner(TestOwner::Class(id)) => format!("report-class-{id}"),
+            Subject::Owner(TestOwner::Course(id)) => format!("report-course-{id}"),
+            Subject::Pack(p) => format!("report-pack-{p}"),
+        }
+    }
+
+    fn page(&self) -> String {
+        match self {
+            Subject::Owner(TestOwner::Class(id)) => format!("/console/classes/{id}/report"),
+            Subject::Owner(TestOwner::Course(id)) => format!("/console/courses/{id}/report"),
+            Subject::Pack(p) => format!("/console/packs/{p}/report"),
+        }
+    }
+}
+
+/// The classes of a pack the staff member may see, or not found for a pack not on offer.
+fn pack_scope(
+    s: &crate::store::Store<'_>,
+    labs: &crate::labs::Library,
+    user: &crate::store::User,
+    pack: &str,
+    lang: Lang,
+) -> Result<Scope, crate::store::StoreError> {
+    if labs.pack(pack).is_none() {
+        return Err(crate::store::StoreError::NotFound);
+    }
+    let who = (user.role != crate::store::UserRole::Admin).then_some(user.id);
+    Scope::pack(s, labs, who, pack, lang)
+}
 
 #[derive(Deserialize, Default)]
 pub struct ReportQuery {
@@ -58,6 +101,33 @@ pub(in crate::http) async fn report_of(
     .await
 }
 
+/// The report of a subject, if the staff member may see it.
+pub(in crate::http) async fn report_for(
+    staff: &Staff,
+    lang: Lang,
+    subject: &Subject,
+) -> Result<Report, AppError> {
+    match subject {
+        Subject::Owner(owner) => report_of(staff, lang, *owner).await,
+        Subject::Pack(pack) => {
+            let (labs, now, user, pack) = (
+                staff.labs.clone(),
+                staff.clock.now(),
+                staff.user.clone(),
+                pack.clone(),
+            );
+            staff
+                .db
+                .run_read(move |s| {
+                    let scope = pack_scope(s, &labs, &user, &pack, lang)?;
+                    report::build_scope(s, &labs, &scope, now)
+                })
+                .await
+                .map_err(|e| AppError::from_store(e, lang))
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct ReportPage {
     csrf: String,
@@ -75,14 +145,11 @@ pub(in crate::http) async fn file(
     staff: &Staff,
     lang: Lang,
     headers: &HeaderMap,
-    owner: TestOwner,
+    subject: &Subject,
     format: &str,
     section: &str,
 ) -> Result<Option<Response>, AppError> {
-    let stem = match owner {
-        TestOwner::Class(id) => format!("report-class-{id}"),
-        TestOwner::Course(id) => format!("report-course-{id}"),
-    };
+    let stem = subject.stem();
     let attachment = crate::http::portal::attachment;
     // the statements need no report: only its records
     if format == "xapi" {
@@ -90,10 +157,32 @@ pub(in crate::http) async fn file(
             staff.labs.clone(),
             super::classes::base_url(&staff.net, headers),
         );
-        let statements = owned(staff, lang, owner, move |s| {
-            crate::evaluation::xapi::statements(s, &labs, owner, &origin)
-        })
-        .await?;
+        let statements = match subject {
+            Subject::Owner(owner) => {
+                let owner = *owner;
+                owned(staff, lang, owner, move |s| {
+                    crate::evaluation::xapi::statements(s, &labs, owner, &origin)
+                })
+                .await?
+            }
+            Subject::Pack(pack) => {
+                let (user, pack) = (staff.user.clone(), pack.clone());
+                staff
+                    .db
+                    .run_read(move |s| {
+                        let scope = pack_scope(s, &labs, &user, &pack, lang)?;
+                        let mut all = Vec::new();
+                        for owner in scope.owners() {
+                            all.extend(crate::evaluation::xapi::statements(
+                                s, &labs, owner, &origin,
+                            )?);
+                        }
+                        Ok(all)
+                    })
+                    .await
+                    .map_err(|e| AppError::from_store(e, lang))?
+            }
+        };
         return Ok(Some(attachment(
             "application/json",
             &format!("{stem}-xapi.json"),
@@ -103,7 +192,7 @@ pub(in crate::http) async fn file(
     if !matches!(format, "json" | "csv" | "xlsx" | "pdf") {
         return Ok(None);
     }
-    let r = report_of(staff, lang, owner).await?;
+    let r = report_for(staff, lang, subject).await?;
     Ok(Some(match format {
         "json" => attachment(
             "application/json",
@@ -149,19 +238,16 @@ async fn respond(
     staff: Staff,
     lang: Lang,
     headers: HeaderMap,
-    owner: TestOwner,
+    subject: Subject,
     q: ReportQuery,
 ) -> Result<Response, AppError> {
     if !q.format.is_empty() {
-        return file(&staff, lang, &headers, owner, &q.format, &q.section)
+        return file(&staff, lang, &headers, &subject, &q.format, &q.section)
             .await?
             .ok_or_else(|| AppError::not_found(lang));
     }
-    let base = match owner {
-        TestOwner::Class(id) => format!("/console/classes/{id}/report"),
-        TestOwner::Course(id) => format!("/console/courses/{id}/report"),
-    };
-    let r = report_of(&staff, lang, owner).await?;
+    let base = subject.page();
+    let r = report_for(&staff, lang, &subject).await?;
     let titles = r
         .learning
         .labs
@@ -196,7 +282,14 @@ pub async fn class_report(
 ) -> Result<Response, AppError> {
     let id = class_id(&id, lang)?;
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    respond(staff, lang, headers, TestOwner::Class(id), q).await
+    respond(
+        staff,
+        lang,
+        headers,
+        Subject::Owner(TestOwner::Class(id)),
+        q,
+    )
+    .await
 }
 
 /// `GET /console/courses/{id}/report`.
@@ -209,5 +302,24 @@ pub async fn course_report(
 ) -> Result<Response, AppError> {
     let id = class_id(&id, lang)?;
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    respond(staff, lang, headers, TestOwner::Course(id), q).await
+    respond(
+        staff,
+        lang,
+        headers,
+        Subject::Owner(TestOwner::Course(id)),
+        q,
+    )
+    .await
+}
+
+/// `GET /console/packs/{pack}/report`: every class of the pack the staff member may see.
+pub async fn pack_report(
+    Path(pack): Path<String>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    q: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    respond(staff, lang, headers, Subject::Pack(pack), q).await
 }
