@@ -63,7 +63,9 @@ pub fn run(args: &ExportArgs, db_path: &std::path::Path, lang: Lang) -> ExitCode
         Err(e) => return fail(1, e.to_string()),
     };
     let now = chrono::Utc::now();
-    let bytes = db.read(|s| {
+    // the file is written as it is made (the xAPI statements can be tens of megabytes)
+    let io = |e: std::io::Error| crate::store::StoreError::Other(e.to_string());
+    let written = db.read(|s| {
         // the class, course or pack must exist
         let scope = match (owner, &args.pack) {
             (Some(o), _) => Scope::of(s, o)?,
@@ -71,39 +73,42 @@ pub fn run(args: &ExportArgs, db_path: &std::path::Path, lang: Lang) -> ExitCode
             _ => return Err(crate::store::StoreError::NotFound),
         };
         let report = || report::build_scope(s, &lib, &scope, now);
-        Ok(match args.format.as_str() {
-            "json" => Some(serde_json::to_vec_pretty(&report()?).unwrap_or_default()),
-            "csv" => export::csv(&report()?, &args.section, lang),
-            "xlsx" => workbook::xlsx(&report()?, lang).ok(),
-            "pdf" => Some(pdf::render(&report()?, &lib, lang)),
+        let bytes = match args.format.as_str() {
+            "json" => serde_json::to_vec_pretty(&report()?).unwrap_or_default(),
+            "csv" => match export::csv(&report()?, &args.section, lang) {
+                Some(b) => b,
+                None => return Ok(None),
+            },
+            "xlsx" => workbook::xlsx(&report()?, lang)
+                .map_err(|e| crate::store::StoreError::Other(e.to_string()))?,
+            "pdf" => pdf::render(&report()?, &lib, lang),
             "xapi" => {
-                let mut all = Vec::new();
-                for o in scope.owners() {
-                    all.extend(xapi::statements(s, &lib, o, &args.base_url)?);
-                }
-                Some(serde_json::to_vec_pretty(&all).unwrap_or_default())
+                let file = std::fs::File::create(&args.out).map_err(io)?;
+                let mut w = std::io::BufWriter::new(file);
+                xapi::write_all(s, &lib, &scope.owners(), &args.base_url, &mut w)?;
+                let file = w.into_inner().map_err(|e| io(e.into_error()))?;
+                return Ok(Some(file.metadata().map_err(io)?.len()));
             }
-            _ => None,
-        })
+            _ => return Ok(None),
+        };
+        std::fs::write(&args.out, &bytes).map_err(io)?;
+        Ok(Some(bytes.len() as u64))
     });
-    match bytes {
-        Ok(Some(b)) => match std::fs::write(&args.out, &b) {
-            Ok(()) => {
-                println!(
-                    "{}",
-                    catalog.format(
-                        lang,
-                        "cli.exported",
-                        &[
-                            ("path", &args.out.display().to_string()),
-                            ("bytes", &b.len().to_string())
-                        ]
-                    )
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(1, e.to_string()),
-        },
+    match written {
+        Ok(Some(n)) => {
+            println!(
+                "{}",
+                catalog.format(
+                    lang,
+                    "cli.exported",
+                    &[
+                        ("path", &args.out.display().to_string()),
+                        ("bytes", &n.to_string())
+                    ]
+                )
+            );
+            ExitCode::SUCCESS
+        }
         Ok(None) => fail(2, catalog.text(lang, "cli.export_format").to_owned()),
         Err(crate::store::StoreError::NotFound) => {
             fail(2, catalog.text(lang, "cli.export_not_found").to_owned())

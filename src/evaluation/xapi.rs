@@ -9,6 +9,11 @@
 
 use std::str::FromStr;
 
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -84,6 +89,88 @@ pub fn statements_of(
     base: &str,
     only: Option<&[i64]>,
 ) -> Result<Vec<Value>, StoreError> {
+    let mut out: Vec<(DateTime<Utc>, Value)> = Vec::new();
+    by_member(s, lib, owner, base, only, |mine| {
+        for (at, st) in mine {
+            out.push((
+                at,
+                serde_json::to_value(&st).map_err(|e| StoreError::Other(e.to_string()))?,
+            ));
+        }
+        Ok(())
+    })?;
+    out.sort_by_key(|(at, _)| *at);
+    Ok(out.into_iter().map(|(_, v)| v).collect())
+}
+
+/// Every statement of the classes or courses written to `w` as one JSON array, without
+/// holding them all: member by member (in seat or learner order), each member's oldest
+/// first. Returns how many.
+pub fn write_all(
+    s: &Store<'_>,
+    lib: &Library,
+    owners: &[TestOwner],
+    base: &str,
+    w: &mut impl std::io::Write,
+) -> Result<usize, StoreError> {
+    let io = |e: std::io::Error| StoreError::Other(e.to_string());
+    let mut n = 0;
+    w.write_all(b"[").map_err(io)?;
+    for owner in owners {
+        by_member(s, lib, *owner, base, None, |mut mine| {
+            mine.sort_by_key(|(at, _)| *at);
+            for (_, st) in mine {
+                w.write_all(if n == 0 { b"\n" } else { b",\n" })
+                    .map_err(io)?;
+                serde_json::to_writer(&mut *w, &st)
+                    .map_err(|e| StoreError::Other(e.to_string()))?;
+                n += 1;
+            }
+            Ok(())
+        })?;
+    }
+    w.write_all(b"\n]\n").map_err(io)?;
+    Ok(n)
+}
+
+/// A part many statements share (the context, an actor, an activity, a verb), built once
+/// and written into each.
+#[derive(Clone)]
+struct Shared(Rc<Value>);
+
+impl Serialize for Shared {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+fn shared(v: Value) -> Shared {
+    Shared(Rc::new(v))
+}
+
+/// One statement.
+#[derive(Serialize)]
+struct Statement {
+    id: String,
+    actor: Shared,
+    verb: Shared,
+    object: Shared,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<Value>,
+    timestamp: String,
+    context: Shared,
+}
+
+/// The statements of each member (of `only`, or all), a member at a time, with their
+/// times to order by.
+fn by_member(
+    s: &Store<'_>,
+    lib: &Library,
+    owner: TestOwner,
+    base: &str,
+    only: Option<&[i64]>,
+    mut each: impl FnMut(Vec<(DateTime<Utc>, Statement)>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     let base = base.trim_end_matches('/');
     let (group_id, group_name, instructor) = match owner {
         TestOwner::Class(c) => {
@@ -95,7 +182,7 @@ pub fn statements_of(
             (format!("{base}/courses/{c}"), r.name, r.owner_id)
         }
     };
-    let context = json!({
+    let context = shared(json!({
         "instructor": { "objectType": "Agent", "account": { "homePage": base, "name": format!("user-{instructor}") } },
         "contextActivities": { "grouping": [ {
             "objectType": "Activity", "id": group_id,
@@ -103,7 +190,18 @@ pub fn statements_of(
         } ] },
         "platform": "taxlab",
         "language": "zh-CN",
-    });
+    }));
+    let verbs: BTreeMap<&str, Shared> = [
+        ("attempted", "尝试"),
+        ("completed", "完成"),
+        ("passed", "通过"),
+        ("failed", "未通过"),
+        ("answered", "作答"),
+    ]
+    .into_iter()
+    .map(|(v, zh)| (v, shared(verb(v, zh))))
+    .collect();
+    let verb_of = |v: &str| verbs.get(v).cloned().unwrap_or_else(|| shared(verb(v, v)));
     let members: Vec<(i64, String)> = match owner {
         TestOwner::Class(c) => s
             .seats(c)?
@@ -124,30 +222,65 @@ pub fn statements_of(
             .collect(),
         None => members,
     };
-    let tests = s.tests_of(owner)?;
-    let mut out: Vec<(String, Value)> = Vec::new();
-    let mut push = |at: chrono::DateTime<chrono::Utc>, mut st: Value, id_parts: &[&str]| {
-        st["id"] = json!(statement_id(id_parts));
-        st["timestamp"] = json!(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-        st["context"] = context.clone();
-        out.push((at.to_rfc3339(), st));
-    };
+    let tests: Vec<(i64, Shared)> = s
+        .tests_of(owner)?
+        .into_iter()
+        .map(|t| {
+            let object = shared(json!({
+                "objectType": "Activity",
+                "id": format!("{group_id}/tests/{}", t.phase),
+                "definition": { "type": "http://adlnet.gov/expapi/activities/assessment", "name": { "zh-CN": t.phase.clone(), "en-US": t.phase.clone() } },
+            }));
+            (t.id, object)
+        })
+        .collect();
+    // activities, built once each
+    let mut labs: BTreeMap<String, Shared> = BTreeMap::new();
+    let mut questions: BTreeMap<String, Shared> = BTreeMap::new();
     for (trainee, name) in &members {
-        let actor = json!({ "objectType": "Agent", "name": name, "account": { "homePage": base, "name": format!("trainee-{trainee}") } });
+        let mut out: Vec<(DateTime<Utc>, Statement)> = Vec::new();
+        let actor = shared(
+            json!({ "objectType": "Agent", "name": name, "account": { "homePage": base, "name": format!("trainee-{trainee}") } }),
+        );
+        let mut push = |at: DateTime<Utc>,
+                        verb: &str,
+                        object: &Shared,
+                        result: Option<Value>,
+                        id_parts: &[&str]| {
+            out.push((
+                at,
+                Statement {
+                    id: statement_id(id_parts),
+                    actor: actor.clone(),
+                    verb: verb_of(verb),
+                    object: object.clone(),
+                    result,
+                    timestamp: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    context: context.clone(),
+                },
+            ));
+        };
         for a in s.attempts_of(*trainee)? {
             let lab = lib.lab(&a.lab_id);
-            let object = json!({
-                "objectType": "Activity",
-                "id": format!("{base}/labs/{}", a.lab_id),
-                "definition": {
-                    "type": "http://adlnet.gov/expapi/activities/simulation",
-                    "name": { "zh-CN": lab.map(|l| l.title.zh.clone()).unwrap_or_default(), "en-US": lab.map(|l| l.title.en.clone()).unwrap_or_default() },
-                },
-            });
+            let object = labs
+                .entry(a.lab_id.clone())
+                .or_insert_with(|| {
+                    shared(json!({
+                        "objectType": "Activity",
+                        "id": format!("{base}/labs/{}", a.lab_id),
+                        "definition": {
+                            "type": "http://adlnet.gov/expapi/activities/simulation",
+                            "name": { "zh-CN": lab.map(|l| l.title.zh.clone()).unwrap_or_default(), "en-US": lab.map(|l| l.title.en.clone()).unwrap_or_default() },
+                        },
+                    }))
+                })
+                .clone();
             let aid = a.id.to_string();
             push(
                 a.started_at,
-                json!({ "actor": actor, "verb": verb("attempted", "尝试"), "object": object }),
+                "attempted",
+                &object,
+                None,
                 &["attempted", &aid],
             );
             let (Some(finished), Some(score)) = (a.finished_at, a.score) else {
@@ -163,57 +296,57 @@ pub fn statements_of(
             });
             push(
                 finished,
-                json!({ "actor": actor, "verb": verb("completed", "完成"), "object": object, "result": result }),
+                "completed",
+                &object,
+                Some(result.clone()),
                 &["completed", &aid],
             );
-            let (v, zh) = if passed {
-                ("passed", "通过")
-            } else {
-                ("failed", "未通过")
-            };
-            push(
-                finished,
-                json!({ "actor": actor, "verb": verb(v, zh), "object": object, "result": result }),
-                &[v, &aid],
-            );
+            let v = if passed { "passed" } else { "failed" };
+            push(finished, v, &object, Some(result), &[v, &aid]);
         }
-        for t in &tests {
-            let test_object = json!({
-                "objectType": "Activity",
-                "id": format!("{group_id}/tests/{}", t.phase),
-                "definition": { "type": "http://adlnet.gov/expapi/activities/assessment", "name": { "zh-CN": t.phase.clone(), "en-US": t.phase.clone() } },
-            });
-            for at in s.test_attempts_of(t.id, *trainee)? {
+        for (test, test_object) in &tests {
+            for at in s.test_attempts_of(*test, *trainee)? {
                 let (Some(finished), Some(score)) = (at.finished_at, at.score) else {
                     continue;
                 };
                 let aid = format!("test-{}", at.id);
                 push(
                     finished,
-                    json!({ "actor": actor, "verb": verb("completed", "完成"), "object": test_object, "result": {
+                    "completed",
+                    test_object,
+                    Some(json!({
                         "score": { "raw": score, "min": 0, "max": at.total, "scaled": ratio(score, at.total) },
                         "completion": true,
                         "duration": duration((finished - at.started_at).num_seconds()),
-                    } }),
+                    })),
                     &["completed", &aid],
                 );
                 for m in s.test_answers(at.id)? {
-                    let q = json!({
-                        "objectType": "Activity",
-                        "id": format!("{base}/questions/{}", m.question_id),
-                        "definition": { "type": "http://adlnet.gov/expapi/activities/cmi.interaction", "interactionType": "other", "name": { "en-US": m.question_id.clone(), "zh-CN": m.question_id.clone() } },
-                    });
+                    let q = questions
+                        .entry(m.question_id.clone())
+                        .or_insert_with(|| {
+                            shared(json!({
+                                "objectType": "Activity",
+                                "id": format!("{base}/questions/{}", m.question_id),
+                                "definition": { "type": "http://adlnet.gov/expapi/activities/cmi.interaction", "interactionType": "other", "name": { "en-US": m.question_id.clone(), "zh-CN": m.question_id.clone() } },
+                            }))
+                        })
+                        .clone();
                     push(
                         finished,
-                        json!({ "actor": actor, "verb": verb("answered", "作答"), "object": q, "result": { "success": m.correct, "response": m.given.clone().unwrap_or_default() } }),
+                        "answered",
+                        &q,
+                        Some(
+                            json!({ "success": m.correct, "response": m.given.clone().unwrap_or_default() }),
+                        ),
                         &["answered", &aid, &m.question_id],
                     );
                 }
             }
         }
+        each(out)?;
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out.into_iter().map(|(_, v)| v).collect())
+    Ok(())
 }
 
 #[cfg(test)]

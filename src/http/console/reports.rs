@@ -157,11 +157,14 @@ pub(in crate::http) async fn file(
             staff.labs.clone(),
             super::classes::base_url(&staff.net, headers),
         );
-        let statements = match subject {
+        // written compactly, member by member, in one read
+        let bytes = match subject {
             Subject::Owner(owner) => {
                 let owner = *owner;
                 owned(staff, lang, owner, move |s| {
-                    crate::evaluation::xapi::statements(s, &labs, owner, &origin)
+                    let mut buf = Vec::new();
+                    crate::evaluation::xapi::write_all(s, &labs, &[owner], &origin, &mut buf)?;
+                    Ok(buf)
                 })
                 .await?
             }
@@ -171,13 +174,15 @@ pub(in crate::http) async fn file(
                     .db
                     .run_read(move |s| {
                         let scope = pack_scope(s, &labs, &user, &pack, lang)?;
-                        let mut all = Vec::new();
-                        for owner in scope.owners() {
-                            all.extend(crate::evaluation::xapi::statements(
-                                s, &labs, owner, &origin,
-                            )?);
-                        }
-                        Ok(all)
+                        let mut buf = Vec::new();
+                        crate::evaluation::xapi::write_all(
+                            s,
+                            &labs,
+                            &scope.owners(),
+                            &origin,
+                            &mut buf,
+                        )?;
+                        Ok(buf)
                     })
                     .await
                     .map_err(|e| AppError::from_store(e, lang))?
@@ -186,7 +191,7 @@ pub(in crate::http) async fn file(
         return Ok(Some(attachment(
             "application/json",
             &format!("{stem}-xapi.json"),
-            serde_json::to_vec_pretty(&statements).unwrap_or_default(),
+            bytes,
         )));
     }
     if !matches!(format, "json" | "csv" | "xlsx" | "pdf") {
