@@ -5,9 +5,11 @@
 
 use std::sync::OnceLock;
 
+use krilla::Document;
 use krilla::color::rgb;
 use krilla::geom::{Path, PathBuilder, Point, Rect};
 use krilla::num::NormalizedF32;
+use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
@@ -109,5 +111,29 @@ impl Pen<'_, '_> {
         pb.move_to(x1, y1);
         pb.line_to(x2, y2);
         self.path(pb.finish(), None, Some(st));
+    }
+}
+
+/// Add a page of `w` × `h` points to `doc` for each of `pages`, drawn by `draw` with the
+/// page's index.
+pub fn draw_pages<T>(
+    doc: &mut Document,
+    (w, h): (f32, f32),
+    pages: impl IntoIterator<Item = T>,
+    mut draw: impl FnMut(&mut Pen<'_, '_>, T, usize),
+) {
+    for (i, content) in pages.into_iter().enumerate() {
+        let Some(settings) = PageSettings::from_wh(w, h) else {
+            break;
+        };
+        let mut page = doc.start_page_with(settings);
+        let mut surface = page.surface();
+        let mut pen = Pen {
+            s: &mut surface,
+            font: font(),
+        };
+        draw(&mut pen, content, i);
+        surface.finish();
+        page.finish();
     }
 }

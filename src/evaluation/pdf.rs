@@ -6,12 +6,11 @@
 
 use krilla::Document;
 use krilla::metadata::Metadata;
-use krilla::page::PageSettings;
 
 use super::report::Report;
 use crate::i18n::{Catalog, Lang};
 use crate::labs::Library;
-use crate::pdf::{Pen, covers, fill, font, stroke, width};
+use crate::pdf::{covers, fill, stroke, width};
 
 const W: f32 = 595.0;
 const H: f32 = 842.0;
@@ -593,16 +592,7 @@ pub fn render(report: &Report, lib: &Library, lang: Lang) -> Vec<u8> {
             .language(lang.code().to_owned()),
     );
     let n = pages.len();
-    for (i, ops) in pages.into_iter().enumerate() {
-        let Some(settings) = PageSettings::from_wh(W, H) else {
-            break;
-        };
-        let mut page = doc.start_page_with(settings);
-        let mut surface = page.surface();
-        let mut pen = Pen {
-            s: &mut surface,
-            font: font(),
-        };
+    crate::pdf::draw_pages(&mut doc, (W, H), pages, |pen, ops, i| {
         for op in ops {
             match op {
                 Op::Text {
@@ -628,9 +618,7 @@ pub fn render(report: &Report, lib: &Library, lang: Lang) -> Vec<u8> {
             n
         );
         pen.text(MARGIN, H - 30.0, 8.0, MUTED, &printable(&footer));
-        surface.finish();
-        page.finish();
-    }
+    });
     doc.finish().unwrap_or_default()
 }
 

@@ -10,8 +10,13 @@ use crate::browser::{Visitor, location};
 use crate::classroom::{instructor, join_pin};
 use crate::helpers::TestApp;
 
-/// The trainee's attempt in progress (by seat) and its paper.
-pub(crate) fn paper_of(app: &TestApp, class: i64, seat: u32) -> (i64, Vec<PaperItem>) {
+/// The trainee's latest attempt (by seat) at the class's test of a phase, and its paper.
+pub(crate) fn paper_for(
+    app: &TestApp,
+    class: i64,
+    phase: &str,
+    seat: u32,
+) -> (i64, Vec<PaperItem>) {
     app.db
         .read(|s| {
             let st = s
@@ -20,12 +25,32 @@ pub(crate) fn paper_of(app: &TestApp, class: i64, seat: u32) -> (i64, Vec<PaperI
                 .find(|x| x.seat_no == seat)
                 .unwrap();
             let test = s
-                .test_of(taxlab::store::TestOwner::Class(class), "pre")?
+                .test_of(taxlab::store::TestOwner::Class(class), phase)?
                 .unwrap();
             let a = s.test_attempts_of(test.id, st.trainee_id)?.pop().unwrap();
             Ok((a.id, serde_json::from_str(&a.paper).unwrap()))
         })
         .unwrap()
+}
+
+/// The trainee's attempt at the pre-test (by seat) and its paper.
+pub(crate) fn paper_of(app: &TestApp, class: i64, seat: u32) -> (i64, Vec<PaperItem>) {
+    paper_for(app, class, "pre", seat)
+}
+
+/// The instructor opens the class's test of a phase: the form, 20 minutes, one attempt.
+pub(crate) async fn open_test(teacher: &mut Visitor<'_>, class: i64, phase: &str, form: &str) {
+    teacher
+        .post(
+            &format!("/console/classes/{class}/test-open"),
+            &[
+                ("kind", phase),
+                ("form", form),
+                ("minutes", "20"),
+                ("attempts", "1"),
+            ],
+        )
+        .await;
 }
 
 /// Borrowed pairs, as the visitor posts them.
@@ -503,22 +528,7 @@ async fn the_report_agrees_with_the_store_in_every_format() {
             .await;
     }
     // pre: 12 and 6 right of 24; post: 24 and 12
-    let take = |app: &TestApp, phase: &str, seat: u32| -> Vec<PaperItem> {
-        app.db
-            .read(|s| {
-                let st = s
-                    .seats(class)?
-                    .into_iter()
-                    .find(|x| x.seat_no == seat)
-                    .unwrap();
-                let t = s
-                    .test_of(taxlab::store::TestOwner::Class(class), phase)?
-                    .unwrap();
-                let at = s.test_attempts_of(t.id, st.trainee_id)?.pop().unwrap();
-                Ok(serde_json::from_str(&at.paper).unwrap())
-            })
-            .unwrap()
-    };
+    let take = |app: &TestApp, phase: &str, seat: u32| paper_for(app, class, phase, seat).1;
     for (phase, ra, rb) in [("pre", 12, 6), ("post", 24, 12)] {
         a.post(&format!("/tests/{phase}/start"), &[]).await;
         b.post(&format!("/tests/{phase}/start"), &[]).await;

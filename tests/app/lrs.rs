@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use taxlab::evaluation::lrs::{LrsConfig, Outbox};
 use taxlab::store::TestOwner;
 
-use crate::class_tests::{answers, class_with_two, pairs, paper_of};
+use crate::class_tests::{answers, class_with_two, open_test, pairs, paper_for, paper_of};
 use crate::helpers::TestApp;
 
 /// Ralph's LRS on `port`, with a file-system backend and one account (taxlab:secret) in
@@ -107,17 +107,7 @@ async fn statements_wait_for_the_lrs_and_arrive_once_each() {
     let app = TestApp::spawn().await;
     let (mut teacher, class, mut a, mut b) = class_with_two(&app).await;
     let owner = TestOwner::Class(class);
-    teacher
-        .post(
-            &format!("/console/classes/{class}/test-open"),
-            &[
-                ("kind", "pre"),
-                ("form", "a"),
-                ("minutes", "20"),
-                ("attempts", "1"),
-            ],
-        )
-        .await;
+    open_test(&mut teacher, class, "pre", "a").await;
     for (v, seat, right) in [(&mut a, 1, 12), (&mut b, 2, 6)] {
         v.post("/tests/pre/start", &[]).await;
         let (_, paper) = paper_of(&app, class, seat);
@@ -194,31 +184,9 @@ async fn statements_wait_for_the_lrs_and_arrive_once_each() {
             )
         })
         .unwrap();
-    teacher
-        .post(
-            &format!("/console/classes/{class}/test-open"),
-            &[
-                ("kind", "post"),
-                ("form", "b"),
-                ("minutes", "20"),
-                ("attempts", "1"),
-            ],
-        )
-        .await;
+    open_test(&mut teacher, class, "post", "b").await;
     a.post("/tests/post/start", &[]).await;
-    let paper: Vec<taxlab::evaluation::PaperItem> = app
-        .db
-        .read(|s| {
-            let st = s
-                .seats(class)?
-                .into_iter()
-                .find(|x| x.seat_no == 1)
-                .unwrap();
-            let t = s.test_of(owner, "post")?.unwrap();
-            let at = s.test_attempts_of(t.id, st.trainee_id)?.pop().unwrap();
-            Ok(serde_json::from_str(&at.paper).unwrap())
-        })
-        .unwrap();
+    let (_, paper) = paper_for(&app, class, "post", 1);
     a.post("/tests/post/submit", &pairs(&answers(&paper, 20)))
         .await;
     let round = outbox.round().await.unwrap();

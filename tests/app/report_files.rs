@@ -8,7 +8,7 @@ use std::io::Read;
 use calamine::{Data, Reader, Xlsx};
 
 use crate::browser::location;
-use crate::class_tests::{answers, pairs};
+use crate::class_tests::{answers, open_test, pairs, paper_for};
 use crate::classroom::{instructor, join_pin};
 use crate::helpers::TestApp;
 
@@ -28,6 +28,27 @@ fn pdf_text(bytes: &[u8]) -> String {
 
 fn cell(sheet: &calamine::Range<Data>, row: usize, col: usize) -> Data {
     sheet.get((row, col)).cloned().unwrap_or(Data::Empty)
+}
+
+/// The report's JSON is valid against its schema in the server's OpenAPI document (the
+/// document is the schema: its `Report` component, with every `$ref` resolved in it).
+async fn assert_valid_report(app: &TestApp, report: &serde_json::Value) {
+    let mut schema: serde_json::Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    assert!(schema["components"]["schemas"]["Report"].is_object());
+    schema["$ref"] = "#/components/schemas/Report".into();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // and the schema is not vacuous: a report missing a field, or with a wrong type, fails
+    let mut broken = report.clone();
+    broken.as_object_mut().unwrap().remove("learning");
+    assert!(!validator.is_valid(&broken));
+    let mut broken = report.clone();
+    broken["trainees"] = "two".into();
+    assert!(!validator.is_valid(&broken));
 }
 
 #[tokio::test]
@@ -52,34 +73,9 @@ async fn the_workbook_and_the_pdf_carry_the_reports_numbers() {
     let (mut a, _) = join_pin(&app, &code, AWKWARD).await;
     let (mut b, _) = join_pin(&app, &code, "李四").await;
     for (phase, form) in [("pre", "a"), ("post", "b")] {
-        teacher
-            .post(
-                &format!("/console/classes/{class}/test-open"),
-                &[
-                    ("kind", phase),
-                    ("form", form),
-                    ("minutes", "20"),
-                    ("attempts", "1"),
-                ],
-            )
-            .await;
+        open_test(&mut teacher, class, phase, form).await;
     }
-    let paper = |phase: &str, seat: u32| -> Vec<taxlab::evaluation::PaperItem> {
-        app.db
-            .read(|s| {
-                let st = s
-                    .seats(class)?
-                    .into_iter()
-                    .find(|x| x.seat_no == seat)
-                    .unwrap();
-                let t = s
-                    .test_of(taxlab::store::TestOwner::Class(class), phase)?
-                    .unwrap();
-                let at = s.test_attempts_of(t.id, st.trainee_id)?.pop().unwrap();
-                Ok(serde_json::from_str(&at.paper).unwrap())
-            })
-            .unwrap()
-    };
+    let paper = |phase: &str, seat: u32| paper_for(&app, class, phase, seat).1;
     for (phase, ra, rb) in [("pre", 12, 6), ("post", 24, 12)] {
         a.post(&format!("/tests/{phase}/start"), &[]).await;
         b.post(&format!("/tests/{phase}/start"), &[]).await;
@@ -123,6 +119,7 @@ async fn the_workbook_and_the_pdf_carry_the_reports_numbers() {
         .await
         .unwrap();
     assert_eq!(r["learning"]["pre"]["mean_percent"], 38);
+    assert_valid_report(&app, &r).await;
 
     // the workbook
     let res = teacher.get(&format!("{base}?format=xlsx")).await;
@@ -299,17 +296,7 @@ async fn class_taking_the_pre_test(
         .await;
     let class: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
     let code = app.db.read(|s| s.class(class)).unwrap().join_code;
-    teacher
-        .post(
-            &format!("/console/classes/{class}/test-open"),
-            &[
-                ("kind", "pre"),
-                ("form", "a"),
-                ("minutes", "20"),
-                ("attempts", "1"),
-            ],
-        )
-        .await;
+    open_test(teacher, class, "pre", "a").await;
     for (seat, (who, right)) in names.iter().enumerate() {
         let (mut v, _) = join_pin(app, &code, who).await;
         v.post("/tests/pre/start", &[]).await;
@@ -347,6 +334,7 @@ async fn a_packs_report_covers_the_readers_classes_together() {
         (r["kind"].as_str(), r["trainees"].as_i64()),
         (Some("pack"), Some(3))
     );
+    assert_valid_report(&app, &r).await;
     let classes: Vec<i64> = r["classes"]
         .as_array()
         .unwrap()

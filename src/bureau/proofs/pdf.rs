@@ -7,13 +7,12 @@
 use krilla::Document;
 use krilla::geom::{PathBuilder, Point, Rect, Transform};
 use krilla::metadata::Metadata;
-use krilla::page::PageSettings;
 use krilla::paint::Stroke;
 use krilla::text::TextDirection;
 
 use super::{Content, ProofKind};
 pub use crate::pdf::covers;
-use crate::pdf::{Pen, fill, font, stroke};
+use crate::pdf::{Pen, fill, stroke};
 
 /// A certificate's text: it is printed in Chinese, whatever the reader's language.
 pub(super) fn z(key: &str) -> String {
@@ -156,20 +155,9 @@ pub fn render(c: &Content, number: &str, code: &str) -> Vec<u8> {
         c.lines.chunks(ROWS_PER_PAGE).collect()
     };
     let pages = chunks.len();
-    for (i, rows) in chunks.into_iter().enumerate() {
-        let Some(settings) = PageSettings::from_wh(W, H) else {
-            break;
-        };
-        let mut page = doc.start_page_with(settings);
-        let mut surface = page.surface();
-        let mut pen = Pen {
-            s: &mut surface,
-            font: font(),
-        };
-        page_of(&mut pen, c, number, code, rows, i + 1, pages);
-        surface.finish();
-        page.finish();
-    }
+    crate::pdf::draw_pages(&mut doc, (W, H), chunks, |pen, rows, i| {
+        page_of(pen, c, number, code, rows, i + 1, pages);
+    });
     doc.finish().unwrap_or_default()
 }
 
