@@ -515,17 +515,7 @@ async fn the_report_agrees_with_the_store_in_every_format() {
     let (mut a, _) = join_pin(&app, &code, "=SUM(1),\"张\"").await;
     let (mut b, _) = join_pin(&app, &code, "李四").await;
     for (phase, form) in [("pre", "a"), ("post", "b")] {
-        teacher
-            .post(
-                &format!("/console/classes/{class}/test-open"),
-                &[
-                    ("kind", phase),
-                    ("form", form),
-                    ("minutes", "20"),
-                    ("attempts", "1"),
-                ],
-            )
-            .await;
+        open_test(&mut teacher, class, phase, form).await;
     }
     // pre: 12 and 6 right of 24; post: 24 and 12
     let take = |app: &TestApp, phase: &str, seat: u32| paper_for(app, class, phase, seat).1;
