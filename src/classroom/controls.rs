@@ -203,8 +203,9 @@ pub fn end(
     end_by(s, &actor(user), class, ip, now)
 }
 
-/// End a class for `who` (`user:<id>`, or `system` when its end time came): its trainees'
-/// sandbox sessions close, their work stays for review.
+/// End a class for `who` (`user:<id>`, or `system` when its end time came): its trainees
+/// see 课堂已结束 with their results wherever they are, their work stays for review, and
+/// every attempt still running is handed in and graded after ([`super::hand_in_ended`]).
 pub fn end_by(
     s: &Store<'_>,
     who: &str,
@@ -213,7 +214,6 @@ pub fn end_by(
     now: DateTime<Utc>,
 ) -> Result<(), ClassError> {
     s.set_class_state(class.id, ClassState::Ended)?;
-    s.close_class_sessions(class.id)?;
     s.audit(
         now,
         who,

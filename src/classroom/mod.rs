@@ -249,6 +249,36 @@ pub fn end_due(s: &Store<'_>, now: DateTime<Utc>) -> Result<usize, ClassError> {
     Ok(due.len())
 }
 
+/// Attempts handed in per write when a class has ended.
+pub const HAND_IN_BATCH: i64 = 20;
+
+/// Hand in and grade (at most `limit`) attempts still running in ended classes, each as
+/// if the trainee had pressed 完成: graded on what their tenant holds now, finished, and
+/// left. Returns how many; callers repeat in fresh transactions until none are left, so
+/// every write stays short however large the class.
+pub fn hand_in_ended(
+    s: &Store<'_>,
+    lib: &Library,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<usize, ClassError> {
+    let due = s.unfinished_in_ended_classes(limit)?;
+    for a in &due {
+        match lib.lab(&a.lab_id) {
+            Some(lab) => {
+                crate::labs::run::check(s, lab, a, now, true).map_err(|e| match e {
+                    crate::labs::run::LabError::Store(e) => ClassError::Store(e),
+                    other => ClassError::Store(StoreError::Other(other.to_string())),
+                })?;
+            }
+            // a lab no longer on offer: finished ungraded
+            None => s.finish_ungraded(a.id, now)?,
+        }
+        s.leave_attempt(a.trainee_id)?;
+    }
+    Ok(due.len())
+}
+
 /// Create a class and launch it: one tenant (the pack's presets) and one trainee per seat,
 /// in one transaction. Returns the class with the time launching took.
 pub fn create_and_launch(

@@ -77,6 +77,9 @@ pub async fn home(
         follow_up_due: false,
     };
     if let Some(t) = trainee(&state, &headers, lang).await? {
+        if t.class_ended {
+            return Ok(Redirect::to("/class/ended").into_response());
+        }
         // an exam whose time is up is handed in before the page shows it
         let (t, _) = super::sandbox::attempt_checks(&state, t, "/", lang).await?;
         let (tenant, trainee_id) = (t.tenant, t.id);

@@ -9,6 +9,7 @@ mod api_portal;
 mod api_proofs;
 mod api_queries;
 mod api_returns;
+mod class_ended;
 mod conn;
 mod console;
 mod cookies;
@@ -96,6 +97,40 @@ pub async fn sweep(state: &AppState) {
     }
 }
 
+/// Hand in and grade what is still running in ended classes, a short write at a time.
+pub async fn hand_in_ended(state: &AppState) {
+    loop {
+        let (labs, now) = (state.labs.clone(), state.clock.now());
+        let done = state
+            .db
+            .run_write(move |s| {
+                Ok(crate::classroom::hand_in_ended(
+                    s,
+                    &labs,
+                    now,
+                    crate::classroom::HAND_IN_BATCH,
+                ))
+            })
+            .await;
+        match done {
+            Ok(Ok(n)) if n as i64 == crate::classroom::HAND_IN_BATCH => {}
+            Ok(Ok(0)) => break,
+            Ok(Ok(n)) => {
+                tracing::info!(attempts = n, "handed in at the class's end");
+                break;
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "handing in at the class's end failed");
+                break;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "handing in at the class's end failed");
+                break;
+            }
+        }
+    }
+}
+
 impl App {
     pub fn build(state: AppState) -> App {
         App {
@@ -134,6 +169,7 @@ impl App {
                     Ok(Err(e)) => tracing::warn!(error = %e, "ending classes failed"),
                     Err(e) => tracing::warn!(error = %e, "ending classes failed"),
                 }
+                hand_in_ended(&state).await;
             }
         });
         let header_timeout = self.state.net.timeouts().header;

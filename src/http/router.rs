@@ -11,8 +11,8 @@ use axum::routing::{delete, get, post, put};
 
 use super::{
     AppState, api, api_bureau, api_console, api_labs, api_portal, api_proofs, api_queries,
-    api_returns, console, course, home, lab_answers, labs, pages, portal, survey_pages,
-    tests_pages,
+    api_returns, class_ended, console, course, home, lab_answers, labs, pages, portal,
+    survey_pages, tests_pages,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -25,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home::home))
         .route("/sandbox/demo", post(home::enter_demo))
         .route("/sandbox/leave", post(home::leave))
+        .route("/class/ended", get(class_ended::page))
         .route(
             "/console/login",
             get(console::login_form).post(console::login_submit),

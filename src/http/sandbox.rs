@@ -282,7 +282,9 @@ impl FromRequestParts<AppState> for Desk {
                 .run_read(move |s| {
                     let t = s.sandbox_trainee(&token)?;
                     let found = match &t {
-                        Some(t) if !t.class_paused => read_attempt(s, t, module, now)?,
+                        Some(t) if !t.class_paused && !t.class_ended => {
+                            read_attempt(s, t, module, now)?
+                        }
                         _ => None,
                     };
                     Ok((t, found))
@@ -295,6 +297,20 @@ impl FromRequestParts<AppState> for Desk {
             Err(e) => (Err(e), None),
         };
         let found = match read {
+            // the class is over: its results, read only
+            Ok(Some(t)) if t.class_ended => {
+                if api {
+                    return Err(AppError::api(
+                        StatusCode::GONE,
+                        lang,
+                        "class_ended",
+                        Catalog::embedded().text(lang, "class.ended").to_owned(),
+                        None,
+                    )
+                    .into_response());
+                }
+                return Err(Redirect::to("/class/ended").into_response());
+            }
             Ok(Some(t)) if t.class_paused => Err(AppError::api(
                 StatusCode::SERVICE_UNAVAILABLE,
                 lang,

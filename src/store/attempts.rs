@@ -339,6 +339,31 @@ impl Store<'_> {
         rows.into_iter().collect()
     }
 
+    /// Attempts still running (their tenant ready) of trainees seated in ended classes,
+    /// oldest first, at most `limit`: what ending a class still has to hand in.
+    pub fn unfinished_in_ended_classes(&self, limit: i64) -> Result<Vec<Attempt>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM attempts WHERE finished_at IS NULL AND tenant_id IS NOT NULL
+               AND trainee_id IN (SELECT st.trainee_id FROM seats st
+                                  JOIN classes c ON c.id = st.class_id WHERE c.state = 'ended')
+             ORDER BY id LIMIT ?1"
+        ))?;
+        let rows = stmt
+            .query_map([limit], attempt_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    /// Finish an attempt without a grade (its lab is no longer on offer).
+    pub fn finish_ungraded(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE attempts SET finished_at = ?2 WHERE id = ?1 AND finished_at IS NULL",
+            )?
+            .execute(params![id, ts(now)])?;
+        Ok(())
+    }
+
     /// Leave the current attempt (back to the trainee's own tenant).
     pub fn leave_attempt(&self, trainee: i64) -> Result<(), StoreError> {
         self.conn

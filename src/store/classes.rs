@@ -439,12 +439,6 @@ impl Store<'_> {
         Ok(())
     }
 
-    /// End every sandbox session of a class's trainees.
-    pub fn close_class_sessions(&self, class: i64) -> Result<(), StoreError> {
-        self.conn.prepare_cached("DELETE FROM sandbox_sessions WHERE trainee_id IN (SELECT trainee_id FROM seats WHERE class_id = ?1)")?.execute([class])?;
-        Ok(())
-    }
-
     /// The notice of the class a trainee sits in, if any and not empty.
     pub fn notice_of_trainee(&self, trainee: i64) -> Result<Option<String>, StoreError> {
         Ok(self

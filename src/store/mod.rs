@@ -82,6 +82,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0016_surveys.sql")),
     M::up(include_str!("migrations/0017_follow_ups.sql")),
     M::up(include_str!("migrations/0018_xapi_outbox.sql")),
+    M::up(include_str!("migrations/0019_ended_hand_in.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

@@ -84,7 +84,7 @@ async fn a_class_opens_for_joining_at_its_start_and_ends_by_itself() {
         .await;
     assert_eq!(status, 200);
 
-    // at the end time the class ends by itself: the dashboard says so, the trainee is out
+    // at the end time the class ends by itself: the dashboard says so, the trainee's work is over
     app.clock.advance(chrono::Duration::hours(3));
     let (status, board) = teacher.get(&format!("/api/v1/classes/{id}")).await;
     assert_eq!(status, 200);
@@ -96,7 +96,7 @@ async fn a_class_opens_for_joining_at_its_start_and_ends_by_itself() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 401);
+    assert_eq!(res.status(), 410, "the class is over for its trainees");
     let (status, body) = join(&app, &code, "孙八").await;
     assert_eq!((status, body["code"].as_str()), (409, Some("ended")));
     let ended_by = app

@@ -325,11 +325,60 @@ async fn a_class_from_launch_to_end() {
         format!("/console/classes/{class}?done=regraded")
     );
 
-    // end: trainees leave the sandbox, nobody can join again
-    teacher
+    // end: every lab still running is handed in and graded; trainees see their results
+    // wherever they are, the API says the class is over, nobody can join again
+    let running = |app: &TestApp| {
+        app.db
+            .read(|s| {
+                let mut open = 0;
+                for st in s.seats(class)? {
+                    open += s
+                        .attempts_of(st.trainee_id)?
+                        .iter()
+                        .filter(|a| a.finished_at.is_none())
+                        .count();
+                }
+                Ok(open)
+            })
+            .unwrap()
+    };
+    assert!(running(&app) > 0, "labs are in progress before the end");
+    let res = teacher
         .post(&format!("/console/classes/{class}/end"), &[])
         .await;
-    assert_eq!(location(&a.get("/lab").await), "/?notice=sandbox");
+    assert_eq!(
+        location(&res),
+        format!("/console/classes/{class}?done=ended")
+    );
+    assert_eq!(running(&app), 0, "ending the class hands every attempt in");
+    let graded = app
+        .db
+        .read(|s| {
+            let st = s
+                .seats(class)?
+                .into_iter()
+                .find(|x| x.seat_no == 1)
+                .unwrap();
+            s.attempts_of(st.trainee_id)
+        })
+        .unwrap();
+    assert!(
+        graded
+            .iter()
+            .all(|a| a.grade.is_some() && a.score.is_some()),
+        "{graded:?}"
+    );
+    assert_eq!(location(&a.get("/lab").await), "/class/ended");
+    assert_eq!(location(&a.get("/").await), "/class/ended");
+    let page = a.get_text("/class/ended").await;
+    assert!(
+        page.contains("<h1>课堂已结束</h1>") && page.contains("id=\"ended-results\""),
+        "{page}"
+    );
+    let res = a.get("/api/v1/workbench").await;
+    assert_eq!(res.status(), 410);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "class_ended");
     let mut e = Visitor::outsider(&app);
     e.get("/join").await;
     let page = e

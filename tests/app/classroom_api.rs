@@ -228,7 +228,26 @@ async fn a_script_runs_a_class_through_the_api() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 401, "the class has ended");
+    assert_eq!(res.status(), 410, "the class has ended");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "class_ended");
+    assert!(body["message"].as_str().unwrap().contains("课堂已结束"));
+    // the lab that was running was handed in and graded
+    let open = app
+        .db
+        .read(|s| {
+            let mut n = 0;
+            for st in s.seats(id)? {
+                n += s
+                    .attempts_of(st.trainee_id)?
+                    .iter()
+                    .filter(|a| a.finished_at.is_none() || a.score.is_none())
+                    .count();
+            }
+            Ok(n)
+        })
+        .unwrap();
+    assert_eq!(open, 0);
 }
 
 async fn app_get(app: &TestApp, path: &str, sandbox: &str) -> (u16, serde_json::Value) {

@@ -231,13 +231,29 @@ async fn instructor_runs_a_class_and_watches_it_live() {
     assert!(text(&trainee).await.contains("登录功能正在维护升级"));
     screenshot(&trainee, "42-trainee-maintenance").await;
 
+    // ending the class asks first; it then hands in and grades the running lab, and the
+    // trainee sees their results wherever they were
     submit(
         &teacher,
         &format!("/console/classes/{}/end", class_id(&teacher).await),
     )
     .await;
+    let question = teacher.get_alert_text().await.expect("a confirmation");
+    assert!(question.contains("确定结束课堂吗"), "{question}");
+    teacher.accept_alert().await.unwrap();
     wait_text(&teacher, "课堂已结束").await;
     screenshot(&teacher, "43-class-ended").await;
+    // (the maintenance page's 503 above is in the log; read it away first)
+    trainee.issue_cmd(crate::BrowserLog).await.unwrap();
+    trainee.goto(&app.url("/portal/login")).await.unwrap();
+    wait_for(&trainee, "#ended-results").await;
+    let page = text(&trainee).await;
+    assert!(
+        page.contains("课堂已结束") && page.contains("最高得分"),
+        "{page}"
+    );
+    assert_no_console_errors(&trainee, "class ended").await;
+    screenshot(&trainee, "44-trainee-class-ended").await;
     teacher.close().await.unwrap();
     trainee.close().await.unwrap();
 }

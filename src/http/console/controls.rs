@@ -47,11 +47,16 @@ pub async fn run_control(
         return Err(class_error(ClassError::NoSuchSeat, lang));
     }
     let (user, now, done) = (staff.user.clone(), staff.clock.now(), control.done());
+    let ends = matches!(control, classroom::Control::End);
     class_work(staff, lang, move |s, lib| {
         let class = classroom::class_for(s, &user, id)?;
         classroom::apply(s, lib, &user, &class, seat, &control, &ip, now)
     })
     .await?;
+    // every attempt still running is handed in and graded before the page shows the room
+    if ends {
+        crate::http::hand_in_ended(staff).await;
+    }
     Ok(done)
 }
 
