@@ -26,12 +26,53 @@ pub struct SeatRow {
     pub current_lab: Option<String>,
     /// The first step of the current lab whose checks do not all pass yet (1-based).
     pub current_step: Option<usize>,
+    /// The trainee's last action in words (`查看申报列表`, `提交申报 · 失败：…`).
     pub last_action: Option<String>,
+    /// The same as the trace has it, for scripts.
+    pub last_event: Option<LastEvent>,
     pub last_at: Option<DateTime<Utc>>,
     /// Working, and nothing done for the class's stuck threshold.
     pub stuck: bool,
     /// 举手: an open help request.
     pub hand: bool,
+}
+
+/// A trace event's action and result (`return.list`, `ok`), as docs/trace.md lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct LastEvent {
+    pub action: String,
+    pub result: String,
+}
+
+impl LastEvent {
+    /// In the reader's words: the action's name from the catalogue (`trace.action.<action>`),
+    /// and, unless it succeeded, the result's (`trace.result.<result>`); a code the
+    /// catalogue does not know shows as it is.
+    pub fn in_words(&self, lang: crate::i18n::Lang) -> String {
+        let c = crate::i18n::Catalog::embedded();
+        let word = |prefix: &str, code: &str| {
+            let key = format!("{prefix}.{code}");
+            let text = c.text(lang, &key);
+            if text == key {
+                code.to_owned()
+            } else {
+                text.to_owned()
+            }
+        };
+        let action = word("trace.action", &self.action);
+        if self.result == "ok" {
+            action
+        } else {
+            c.format(
+                lang,
+                "console.last_failed",
+                &[
+                    ("action", &action),
+                    ("result", &word("trace.result", &self.result)),
+                ],
+            )
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -60,6 +101,18 @@ pub struct Dashboard {
     pub failing: Vec<Failing>,
 }
 
+impl Dashboard {
+    /// Every seat's last action in the reader's words.
+    pub fn in_words(mut self, lang: crate::i18n::Lang) -> Dashboard {
+        for row in &mut self.seats {
+            if let Some(e) = &row.last_event {
+                row.last_action = Some(e.in_words(lang));
+            }
+        }
+        self
+    }
+}
+
 /// Minutes without an action before a working trainee counts as stuck.
 pub const STUCK_MINUTES: i64 = 5;
 
@@ -72,7 +125,7 @@ struct Live {
     /// None until first graded.
     score: Option<u32>,
     started_at: DateTime<Utc>,
-    last: Option<(String, DateTime<Utc>)>,
+    last: Option<(LastEvent, DateTime<Utc>)>,
     current_step: Option<usize>,
     /// The checks not passing: (id, kind).
     failing: Vec<(String, String)>,
@@ -144,10 +197,15 @@ fn grade_live(
         lab: lab.id.clone(),
         score: Some(g.score),
         started_at: a.started_at,
-        last: facts
-            .trace
-            .last()
-            .map(|e| (format!("{} · {}", e.action, e.result), e.at)),
+        last: facts.trace.last().map(|e| {
+            (
+                LastEvent {
+                    action: e.action.clone(),
+                    result: e.result.clone(),
+                },
+                e.at,
+            )
+        }),
         current_step: (1..=lab.steps.len())
             .find(|n| g.checks.iter().any(|c| c.step == Some(*n) && !c.passed)),
         failing: g
@@ -210,6 +268,7 @@ pub fn dashboard(
             current_lab: None,
             current_step: None,
             last_action: None,
+            last_event: None,
             last_at: None,
             stuck: false,
             hand: hands.iter().any(|(t, _)| *t == seat.trainee_id),
@@ -238,7 +297,8 @@ pub fn dashboard(
         };
         if let Some(l) = &live {
             if let Some((action, at)) = &l.last {
-                row.last_action = Some(action.clone());
+                row.last_action = Some(format!("{} · {}", action.action, action.result));
+                row.last_event = Some(action.clone());
                 row.last_at = Some(*at);
             }
             let since = row.last_at.unwrap_or(l.started_at);

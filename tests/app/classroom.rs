@@ -191,7 +191,31 @@ async fn a_class_from_launch_to_end() {
     )
     .await;
     let next = next_event(&mut stream).await;
-    assert_eq!(next["seats"][0]["last_action"], "login.password · ok");
+    // the last action in words, and as the trace has it for scripts
+    assert_eq!(next["seats"][0]["last_action"], "账号密码验证");
+    assert_eq!(next["seats"][0]["last_event"]["action"], "login.password");
+    assert_eq!(next["seats"][0]["last_event"]["result"], "ok");
+    // a failure says what failed, in words
+    let b_m = materials(&app, class, 2);
+    b.get("/portal/login").await;
+    b.post(
+        "/portal/login",
+        &[
+            ("company", &b_m.0),
+            ("account", &b_m.1),
+            ("password", "Wrong@2026"),
+        ],
+    )
+    .await;
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let next = next_event(&mut stream).await;
+        seen.push(next["seats"][1]["last_action"].clone());
+        if next["seats"][1]["last_action"] == "账号密码验证：密码错误" {
+            break;
+        }
+    }
+    assert_eq!(seen.last().unwrap(), "账号密码验证：密码错误", "{seen:?}");
     drop(stream);
     // the read-only review of a seat shows that attempt and its trace
     let review = teacher

@@ -264,6 +264,7 @@ pub async fn board(staff: &Staff, lang: Lang, id: i64) -> Result<Dashboard, AppE
         .map_err(|e| AppError::from_store(e, lang))?;
     if due {
         class_work(staff, lang, move |s, _| classroom::end_due(s, now)).await?;
+        crate::http::hand_in_ended(staff).await;
     }
     let labs = staff.labs.clone();
     staff
@@ -274,6 +275,7 @@ pub async fn board(staff: &Staff, lang: Lang, id: i64) -> Result<Dashboard, AppE
         })
         .await
         .map_err(|e| AppError::from_store(e, lang))?
+        .map(|d| d.in_words(lang))
         .map_err(|e| super::class_error(e, lang))
 }
 
