@@ -3,6 +3,7 @@
 //! land in the pack's first lab; the dashboard shows the room live; the controls rescue a
 //! trainee, inject faults, broadcast, and end the class. Every instructor action is audited.
 
+pub mod audit;
 mod control;
 mod controls;
 pub mod course;

@@ -449,6 +449,22 @@ async fn a_class_from_launch_to_end() {
             && found.contains("login.password")
             && found.contains("127.0.0.1")
     );
+    // people by name, in Beijing time; a trainee's name finds every action of theirs
+    assert!(
+        found.contains("账号密码验证") && found.contains("张三（1 号座位）"),
+        "{found}"
+    );
+    assert!(log.contains("时间（北京时间）"));
+    let zhang = teacher
+        .get_text(&format!("/console/classes/{class}/audit?q=张三"))
+        .await;
+    let rows = zhang.matches("<tr>").count() - 1;
+    assert!(rows >= 3, "{zhang}");
+    assert!(
+        zhang.contains("class.join") && zhang.contains("login.password"),
+        "the join and the bureau actions: {zhang}"
+    );
+    assert!(!zhang.contains("李四（"), "only 张三's: {zhang}");
 }
 
 async fn teacher_stream(app: &TestApp, teacher: &Visitor<'_>, class: i64) -> reqwest::Response {

@@ -593,7 +593,7 @@ struct AuditPage {
     me: String,
     class: ClassRecord,
     q: String,
-    entries: Vec<crate::store::AuditEntry>,
+    entries: Vec<classroom::audit::LogRow>,
 }
 
 pub async fn audit(
@@ -606,13 +606,9 @@ pub async fn audit(
     let id = class_id(&id, lang)?;
     let q = q.map(|Query(q)| q.q).unwrap_or_default();
     let (user, query) = (staff.user.clone(), q.clone());
-    let (class, entries) = class_work(&staff, lang, move |s, _| {
+    let (class, entries) = super::class_read(&staff, lang, move |s| {
         let class = classroom::class_for(s, &user, id)?;
-        // the sandbox's audit log and the trainees' portal actions, as one list
-        let mut entries = s.audit_of_class(id, &query, 500)?;
-        entries.extend(s.class_trace(id, &query, 500)?);
-        entries.sort_by_key(|e| std::cmp::Reverse(e.at));
-        entries.truncate(500);
+        let entries = classroom::audit::class_log(s, &class, &query, lang)?;
         Ok((class, entries))
     })
     .await?;
