@@ -267,3 +267,74 @@ async fn class_id(c: &Client) -> String {
         .unwrap()
         .unwrap()
 }
+
+/// A class of 40 in a computer lab, on the instructor's 1366×768 screen: the room fits
+/// without scrolling sideways, the control bar stays in view while the grid scrolls, and
+/// the join code opens large with its QR code for the projector.
+#[tokio::test]
+async fn a_40_seat_dashboard_fits_one_screen() {
+    let app = TestApp::spawn().await;
+    let driver = start_driver().await;
+    let teacher = crate::console_instructor(&app, &driver, "zhou").await;
+    teacher.set_window_size(1366, 768).await.unwrap();
+    fill(&teacher, "name", "四十人班").await;
+    fill(&teacher, "seats", "40").await;
+    submit(&teacher, "/console/classes").await;
+    wait_for(&teacher, "table.room").await;
+    let rows = teacher
+        .find_all(Locator::Css("table.room tbody tr"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(rows, 40);
+    let sizes = teacher
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth,
+                     document.getElementById('room').getBoundingClientRect().right]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (page, view, room) = (
+        sizes[0].as_f64().unwrap(),
+        sizes[1].as_f64().unwrap(),
+        sizes[2].as_f64().unwrap(),
+    );
+    assert!(
+        page <= view && room <= view,
+        "page {page}, room {room}, view {view}"
+    );
+    screenshot(&teacher, "45-dashboard-40-seats").await;
+    // scrolled down the grid, the controls are still at the top of the screen
+    let top = teacher
+        .execute(
+            "window.scrollTo(0, 900); return document.getElementById('control-bar').getBoundingClientRect().top",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!((0.0..2.0).contains(&top), "control bar at {top}");
+    // the join code, large, for the projector
+    teacher
+        .find(Locator::Css("#join-large summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let height = teacher
+        .execute(
+            "return document.querySelector('.join-code-large').getBoundingClientRect().height",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(height > 80.0, "the large code is {height}px high");
+    screenshot(&teacher, "46-join-code-projected").await;
+    assert_no_console_errors(&teacher, "40-seat dashboard").await;
+    teacher.close().await.unwrap();
+}
