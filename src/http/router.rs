@@ -371,6 +371,7 @@ pub fn router(state: AppState) -> Router {
             state.net.clone(),
             super::guard::layer,
         ))
+        .layer(middleware::from_fn(super::templates::remember_address))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(
             state.net.clone(),

@@ -26,7 +26,43 @@ pub fn env() -> &'static Environment<'static> {
     })
 }
 
-/// Render `name` with `ctx`, plus `lang`, `other_lang` and the request `path`.
+tokio::task_local! {
+    /// The address (path and query) of the request being answered, as the browser asked
+    /// for it: what "this page again" means in a template.
+    static HERE: String;
+}
+
+/// Keep each request's own address for the templates it renders (`here`).
+pub async fn remember_address(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let here = if req.method() == axum::http::Method::GET {
+        req.uri()
+            .path_and_query()
+            .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned())
+    } else {
+        // a form sent back with its mistakes: "this page" is the one it was sent from
+        req.headers()
+            .get(axum::http::header::REFERER)
+            .and_then(|r| r.to_str().ok())
+            .and_then(referred_path)
+            .filter(|p| super::pages::is_local_path(p))
+            .unwrap_or_default()
+    };
+    HERE.scope(here, next.run(req)).await
+}
+
+/// The path and query of a referring address (`http://host/a/b?c` → `/a/b?c`).
+fn referred_path(referer: &str) -> Option<String> {
+    let rest = referer.split_once("://")?.1;
+    let at = rest.find('/')?;
+    Some(rest[at..].to_owned())
+}
+
+/// Render `name` with `ctx`, plus `lang`, `other_lang`, the page's `path` (which part of
+/// the site it is, for menus) and `here` (the request's real address, with its parameters
+/// and query, for links back to this page: the language switch, a hint, the phone's 刷新).
 /// Pass structs, not `serde_json::Value`: with exact JSON numbers enabled, its numbers
 /// do not serialise into template values.
 pub fn render(
@@ -36,10 +72,31 @@ pub fn render(
     ctx: impl Serialize,
 ) -> Result<String, minijinja::Error> {
     let template = env().get_template(name)?;
+    let here = HERE
+        .try_with(|h| h.clone())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| path.to_owned());
     template.render(minijinja::context! {
         lang => lang.code(),
         other_lang => lang.other().code(),
         path => path,
+        here => here,
         ..minijinja::Value::from(minijinja::value::Serde(ctx))
     })
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::referred_path;
+
+    #[test]
+    fn a_referer_gives_its_path_and_query() {
+        assert_eq!(
+            referred_path("http://127.0.0.1:8080/portal/returns/12/form?x=1").as_deref(),
+            Some("/portal/returns/12/form?x=1")
+        );
+        assert_eq!(referred_path("https://tax.example.edu.cn").as_deref(), None);
+        assert_eq!(referred_path("not a url"), None);
+    }
 }

@@ -1,3 +1,4 @@
+use crate::browser::location;
 use crate::helpers::TestApp;
 
 #[tokio::test]
@@ -191,4 +192,39 @@ async fn every_response_carries_security_headers() {
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
     }
+}
+
+#[tokio::test]
+async fn links_back_to_this_page_keep_its_address_and_query() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .get_in("/portal/public/calculator?calc=cit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    // the language switch returns to this very page, query and all
+    assert!(
+        page.contains("/lang/en?next=&#x2f;portal&#x2f;public&#x2f;calculator%3Fcalc%3Dcit"),
+        "{page}"
+    );
+    // and following it lands there
+    let res = app
+        .client
+        .get(app.url("/lang/en?next=%2Fportal%2Fpublic%2Fcalculator%3Fcalc%3Dcit"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/portal/public/calculator?calc=cit");
+    // a form sent back with a mistake names the page it was sent from, never another site
+    let res = app
+        .client
+        .post(app.url("/sandbox/leave"))
+        .header("referer", "http://evil.example//evil.example/x")
+        .form(&[("csrf", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    let body = res.text().await.unwrap();
+    assert!(!body.contains("evil"), "{body}");
 }
