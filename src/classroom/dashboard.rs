@@ -35,6 +35,15 @@ pub struct SeatRow {
     pub stuck: bool,
     /// 举手: an open help request.
     pub hand: bool,
+    /// The faults in force where the trainee is working.
+    pub faults: Vec<FaultTag>,
+}
+
+/// A fault in force: its kind and, for maintenance, the module it closes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FaultTag {
+    pub kind: String,
+    pub module: Option<String>,
 }
 
 /// A trace event's action and result (`return.list`, `ok`), as docs/trace.md lists them.
@@ -99,6 +108,8 @@ pub struct Dashboard {
     pub stuck: usize,
     /// The checks failing in the most current attempts right now.
     pub failing: Vec<Failing>,
+    /// Seats with a fault in force, by fault: (fault, seat numbers).
+    pub faults: Vec<(FaultTag, Vec<u32>)>,
 }
 
 impl Dashboard {
@@ -232,6 +243,16 @@ pub fn dashboard(
         .unwrap_or_default();
     let mut failing: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let hands = s.open_hands(class.id)?;
+    let mut faults_of: BTreeMap<u32, Vec<FaultTag>> = BTreeMap::new();
+    for (seat, kind, params) in s.class_faults(class.id, now)? {
+        let module = serde_json::from_str::<serde_json::Value>(&params)
+            .ok()
+            .and_then(|p| p["module"].as_str().map(str::to_owned));
+        faults_of
+            .entry(seat)
+            .or_default()
+            .push(FaultTag { kind, module });
+    }
     let heads: HashMap<i64, LiveHead> = s
         .class_live_heads(class.id)?
         .into_iter()
@@ -272,6 +293,7 @@ pub fn dashboard(
             last_at: None,
             stuck: false,
             hand: hands.iter().any(|(t, _)| *t == seat.trainee_id),
+            faults: faults_of.remove(&seat.seat_no).unwrap_or_default(),
         };
         let live = match heads.get(&seat.trainee_id) {
             Some(head) => match known.get(&head.attempt) {
@@ -353,6 +375,15 @@ pub fn dashboard(
         .collect();
     failing.sort_by_key(|f| std::cmp::Reverse(f.count));
     failing.truncate(5);
+    let mut faults: Vec<(FaultTag, Vec<u32>)> = Vec::new();
+    for r in &rows {
+        for f in &r.faults {
+            match faults.iter_mut().find(|(tag, _)| tag == f) {
+                Some((_, seats)) => seats.push(r.seat_no),
+                None => faults.push((f.clone(), vec![r.seat_no])),
+            }
+        }
+    }
     Ok(Dashboard {
         hands: hands.len(),
         joined: rows.iter().filter(|r| r.joined).count(),
@@ -361,5 +392,6 @@ pub fn dashboard(
         labs,
         seats: rows,
         failing,
+        faults,
     })
 }

@@ -45,7 +45,7 @@ pub(super) fn is_local_path(p: &str) -> bool {
         && p.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
 }
 
-const ASSETS: [(&str, &str, &str); 8] = [
+const ASSETS: [(&str, &str, &str); 9] = [
     (
         "app.css",
         "text/css; charset=utf-8",
@@ -80,6 +80,11 @@ const ASSETS: [(&str, &str, &str); 8] = [
         "roster.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/static/roster.js"),
+    ),
+    (
+        "confirm.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/confirm.js"),
     ),
     (
         "favicon.svg",

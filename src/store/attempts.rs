@@ -354,6 +354,31 @@ impl Store<'_> {
         rows.into_iter().collect()
     }
 
+    /// The faults in force at `now` where each seat of the class is working (the current
+    /// lab's tenant, else the trainee's own): (seat number, kind, the fault as stated).
+    pub fn class_faults(
+        &self,
+        class: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(u32, String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT st.seat_no, f.kind, f.params FROM seats st
+             JOIN trainees t ON t.id = st.trainee_id
+             LEFT JOIN attempts a ON a.id = t.current_attempt AND a.finished_at IS NULL
+                                 AND a.tenant_id IS NOT NULL
+             JOIN faults f ON f.tenant_id = COALESCE(a.tenant_id, t.tenant_id)
+             WHERE st.class_id = ?1 AND f.starts_at <= ?2
+               AND (f.ends_at IS NULL OR f.ends_at > ?2) AND (f.remaining IS NULL OR f.remaining > 0)
+             ORDER BY st.seat_no, f.id",
+        )?;
+        let rows = stmt
+            .query_map(params![class, ts(now)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     /// Finish an attempt without a grade (its lab is no longer on offer).
     pub fn finish_ungraded(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.conn

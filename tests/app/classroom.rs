@@ -260,6 +260,27 @@ async fn a_class_from_launch_to_end() {
         .await;
     assert_eq!(b.get("/portal/account").await.status(), 503);
     assert_ne!(a.get("/portal/account").await.status(), 503);
+    // the dashboard lists the fault for the class and at its seat, with a clear button
+    let board = teacher.get_text(&format!("/console/classes/{class}")).await;
+    assert!(
+        board.contains("id=\"active-faults\"") && board.contains("2 号座位"),
+        "{board}"
+    );
+    assert!(board.contains(&format!("/console/classes/{class}/seats/2/faults-clear")));
+    assert!(!board.contains(&format!("/console/classes/{class}/seats/1/faults-clear")));
+    teacher
+        .post(
+            &format!("/console/classes/{class}/seats/2/faults-clear"),
+            &[],
+        )
+        .await;
+    assert_ne!(
+        b.get("/portal/account").await.status(),
+        503,
+        "cleared at its seat"
+    );
+    let board = teacher.get_text(&format!("/console/classes/{class}")).await;
+    assert!(!board.contains("id=\"active-faults\""));
     teacher
         .post(
             &format!("/console/classes/{class}/faults"),

@@ -50,13 +50,26 @@ async fn trainee_does_a_lab_with_the_task_panel_and_reads_the_feedback() {
 
     c.goto(&app.url("/portal/login")).await.unwrap();
     wait_for(&c, "aside.task").await;
-    // a hint from the panel, at its cost
+    // a hint from the panel, at its cost, asked first: declining keeps it closed
+    let hint = c
+        .find(Locator::Css("aside.task form.hint-form button"))
+        .await
+        .unwrap();
+    hint.click().await.unwrap();
+    let question = c.get_alert_text().await.expect("a confirmation");
+    assert!(
+        question.contains("将扣") && question.contains("分"),
+        "{question}"
+    );
+    c.dismiss_alert().await.unwrap();
+    assert!(c.find(Locator::Css("aside.task p.hint")).await.is_err());
     c.find(Locator::Css("aside.task form.hint-form button"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
+    c.accept_alert().await.unwrap();
     wait_for(&c, "aside.task p.hint").await;
     assert!(text(&c).await.contains("60 秒后可用"));
     fill(&c, "company", &uscc).await;

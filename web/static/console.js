@@ -1,11 +1,3 @@
-// Controls that cannot be undone (end the class, restart a seat's lab, exam mode, pause,
-// clear faults) ask first: their forms carry the question in data-confirm.
-document.addEventListener("submit", function (e) {
-  var form = e.target;
-  var question = form && form.getAttribute ? form.getAttribute("data-confirm") : null;
-  if (question && !window.confirm(question)) e.preventDefault();
-});
-
 // The instructor's dashboard follows the room live: the server sends the whole dashboard
 // every two seconds (server-sent events) and this replaces the scores, steps, last actions
 // and the summary in place. Without JavaScript, reloading the page shows the same.
