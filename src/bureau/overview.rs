@@ -23,6 +23,18 @@ pub struct CompanySummary {
     pub due_deadline: NaiveDate,
     /// Payments past their deadline and still unpaid.
     pub arrears: usize,
+    /// Every return due on the sandbox date (VAT, the CIT prepayment, 文化事业建设费 where
+    /// owed), filed or not: the workbench's 我的待办.
+    pub due: Vec<DueReturn>,
+}
+
+/// A return due on the sandbox date.
+#[derive(Debug, Clone, Serialize)]
+pub struct DueReturn {
+    pub kind: &'static str,
+    pub period: String,
+    pub deadline: NaiveDate,
+    pub filed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -80,6 +92,16 @@ pub fn tenant_overview(scope: &TenantScope<'_>) -> Result<TenantOverview, StoreE
             TaxpayerType::General => ReturnKind::VatGeneral,
         };
         let arrears = scope.arrears_count(CompanyId(c.id), sandbox_date)?;
+        let filed = scope.filed_periods(CompanyId(c.id))?;
+        let due_all = crate::bureau::returns::kinds_due(co, sandbox_date)
+            .into_iter()
+            .map(|(kind, period)| DueReturn {
+                kind: kind.as_str(),
+                period: period.to_string(),
+                deadline: calendar.filing_deadline(period).date,
+                filed: filed.contains(&(kind, period)),
+            })
+            .collect();
         companies.push(CompanySummary {
             id: c.id,
             name: co.name.clone(),
@@ -91,6 +113,7 @@ pub fn tenant_overview(scope: &TenantScope<'_>) -> Result<TenantOverview, StoreE
             due_period: due.to_string(),
             due_deadline: calendar.filing_deadline(due).date,
             arrears,
+            due: due_all,
         });
     }
     Ok(TenantOverview {

@@ -122,6 +122,17 @@ async fn first_login_walks_password_sms_and_forced_change_to_the_workbench() {
     let home = v.get_text("/portal").await;
     assert!(home.contains("我的工作台") && home.contains("我的待办"));
     assert!(home.contains("2026Q3"), "the return due is a to-do");
+    // every return due is, not only VAT: the CIT prepayment too, each linking to its form
+    let todo = home.split("我的待办").nth(1).unwrap_or_default();
+    let todo = todo.split("</section>").next().unwrap_or_default();
+    assert!(
+        todo.contains("增值税及附加税费申报") && todo.contains("企业所得税月（季）度预缴申报"),
+        "{todo}"
+    );
+    assert!(
+        todo.contains("/portal/returns/cit_quarterly/2026Q3"),
+        "{todo}"
+    );
     // the credit grade says which ranking it is in, and what the national one is
     assert!(
         home.contains("课程口径") && home.contains("A &gt; B &gt; M &gt; C &gt; D"),
