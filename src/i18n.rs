@@ -84,6 +84,14 @@ impl Catalog {
         self.map(lang).get(key).map_or(key, String::as_str)
     }
 
+    /// The name the catalogue gives a code (`<prefix>.<code>`), or the code itself where
+    /// it gives none (trace actions and results of a newer lab file, say).
+    pub fn name_of(&self, lang: Lang, prefix: &str, code: &str) -> String {
+        self.map(lang)
+            .get(&format!("{prefix}.{code}"))
+            .map_or_else(|| code.to_owned(), String::clone)
+    }
+
     /// The text with `{name}` placeholders filled.
     pub fn format(&self, lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
         let mut out = self.text(lang, key).to_owned();

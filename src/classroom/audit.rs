@@ -103,13 +103,7 @@ pub fn class_log(
                 }
                 .in_words(lang)
             } else {
-                let key = format!("console.audit_action.{}", e.action);
-                let text = c.text(lang, &key);
-                if text == key {
-                    e.action.clone()
-                } else {
-                    text.to_owned()
-                }
+                c.name_of(lang, "console.audit_action", &e.action)
             };
             LogRow {
                 at: crate::domain::cst(e.at),

@@ -59,16 +59,7 @@ impl LastEvent {
     /// catalogue does not know shows as it is.
     pub fn in_words(&self, lang: crate::i18n::Lang) -> String {
         let c = crate::i18n::Catalog::embedded();
-        let word = |prefix: &str, code: &str| {
-            let key = format!("{prefix}.{code}");
-            let text = c.text(lang, &key);
-            if text == key {
-                code.to_owned()
-            } else {
-                text.to_owned()
-            }
-        };
-        let action = word("trace.action", &self.action);
+        let action = c.name_of(lang, "trace.action", &self.action);
         if self.result == "ok" {
             action
         } else {
@@ -77,7 +68,7 @@ impl LastEvent {
                 "console.last_failed",
                 &[
                     ("action", &action),
-                    ("result", &word("trace.result", &self.result)),
+                    ("result", &c.name_of(lang, "trace.result", &self.result)),
                 ],
             )
         }

@@ -73,7 +73,13 @@ pub(super) fn serve(
         let labs = std::sync::Arc::new(labs);
         let _outbox = lrs.map(|cfg| {
             tracing::info!(url = cfg.statements_url(), "sending learning records to the LRS");
-            crate::evaluation::lrs::Outbox::new(db.clone(), labs.clone(), cfg).spawn(LRS_EVERY)
+            crate::evaluation::lrs::Outbox::new(
+                db.clone(),
+                crate::clock::Clock::system(),
+                labs.clone(),
+                cfg,
+            )
+            .spawn(LRS_EVERY)
         });
         App::build(AppState {
             db,

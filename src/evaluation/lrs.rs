@@ -11,8 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
-
+use crate::clock::Clock;
 use crate::labs::Library;
 use crate::store::{Db, Queued, Store, StoreError, TestOwner};
 
@@ -234,13 +233,15 @@ pub struct Round {
 /// The outbox's worker.
 pub struct Outbox {
     db: Db,
+    /// When statements were queued, are due and were done (retries wait on it).
+    clock: Clock,
     labs: Arc<Library>,
     cfg: Arc<LrsConfig>,
     agent: ureq::Agent,
 }
 
 impl Outbox {
-    pub fn new(db: Db, labs: Arc<Library>, cfg: LrsConfig) -> Outbox {
+    pub fn new(db: Db, clock: Clock, labs: Arc<Library>, cfg: LrsConfig) -> Outbox {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(REQUEST_TIMEOUT))
             .http_status_as_error(false)
@@ -248,6 +249,7 @@ impl Outbox {
             .into();
         Outbox {
             db,
+            clock,
             labs,
             cfg: Arc::new(cfg),
             agent,
@@ -259,6 +261,7 @@ impl Outbox {
         let mut round = Round::default();
         loop {
             let (labs, base) = (self.labs.clone(), self.cfg.base.clone());
+            let now = self.clock.now();
             let (statements, marks) = self
                 .db
                 .run_read(move |s| build(s, &labs, &base, TRAINEES_PER_ROUND))
@@ -269,17 +272,15 @@ impl Outbox {
             let more = marks.len() as i64 == TRAINEES_PER_ROUND;
             round.queued += self
                 .db
-                .run_write(move |s| s.xapi_queue(&statements, &marks, Utc::now()))
+                .run_write(move |s| s.xapi_queue(&statements, &marks, now))
                 .await?;
             if !more {
                 break;
             }
         }
         loop {
-            let due = self
-                .db
-                .run_read(move |s| s.xapi_due(Utc::now(), BATCH))
-                .await?;
+            let now = self.clock.now();
+            let due = self.db.run_read(move |s| s.xapi_due(now, BATCH)).await?;
             if due.is_empty() {
                 break;
             }
@@ -298,9 +299,9 @@ impl Outbox {
             for (_, why) in &outcome.refused {
                 tracing::warn!(reason = %why, "learning record store refused a statement");
             }
+            let now = self.clock.now();
             self.db
                 .run_write(move |s| {
-                    let now = Utc::now();
                     s.xapi_done(&outcome.sent, None, now)?;
                     for (id, why) in &outcome.refused {
                         s.xapi_done(&[*id], Some(why), now)?;

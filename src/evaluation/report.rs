@@ -309,8 +309,12 @@ pub fn build_scope(
     let pack = scope.pack.clone();
     let owners = scope.owners();
     let mut people: Vec<(Member, &str)> = Vec::new();
+    // each class's or course's own trainees, for its follow-up
+    let mut members_of: Vec<BTreeSet<i64>> = Vec::new();
     for (owner, group) in &scope.owners {
-        people.extend(roster(s, *owner)?.into_iter().map(|m| (m, group.as_str())));
+        let members = roster(s, *owner)?;
+        members_of.push(members.iter().map(|m| m.trainee).collect());
+        people.extend(members.into_iter().map(|m| (m, group.as_str())));
     }
     let trainees: BTreeSet<i64> = people.iter().map(|(p, _)| p.trainee).collect();
     let mut missing = Vec::new();
@@ -481,12 +485,11 @@ pub fn build_scope(
     let follow = follow_up::summary_of(s, &owners)?;
     let (mut after, mut before): (BTreeMap<i64, i64>, BTreeMap<i64, i64>) = Default::default();
     let mut any_follow_up = false;
-    for owner in &owners {
+    for (owner, members) in owners.iter().zip(&members_of) {
         let Some(f) = s.follow_up_of(*owner)? else {
             continue;
         };
         any_follow_up = true;
-        let members: BTreeSet<i64> = roster(s, *owner)?.iter().map(|m| m.trainee).collect();
         let attempts = by_lab.get(&f.lab_id).map(Vec::as_slice).unwrap_or_default();
         for (t, a) in attempts.iter().filter(|(t, _)| members.contains(t)) {
             let Some(score) = a.score.filter(|_| a.finished_at.is_some()) else {

@@ -125,7 +125,13 @@ async fn statements_wait_for_the_lrs_and_arrive_once_each() {
     )
     .unwrap();
     let labs = std::sync::Arc::new(taxlab::labs::Library::embedded().unwrap());
-    let outbox = Outbox::new(app.db.clone(), labs.clone(), cfg);
+    // retries wait on real time here: the LRS really is down, then really comes up
+    let outbox = Outbox::new(
+        app.db.clone(),
+        taxlab::clock::Clock::system(),
+        labs.clone(),
+        cfg,
+    );
     let first = outbox.round().await.unwrap();
     // two trainees: a lab attempt each (started when joining), the pre-test handed in
     // (completed) and its 24 questions answered
