@@ -79,6 +79,8 @@ pub struct SandboxBar {
     pub notice: Option<String>,
     /// The trainee sits in a class (and so may raise a hand).
     pub in_class: bool,
+    /// The trainee's hand is up, waiting for the instructor.
+    pub hand_raised: bool,
 }
 
 impl SandboxBar {
@@ -89,6 +91,7 @@ impl SandboxBar {
             lab: None,
             notice: t.class_notice.clone(),
             in_class: t.kind == TraineeKind::Class,
+            hand_raised: t.hand_raised,
         }
     }
 }

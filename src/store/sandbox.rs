@@ -54,6 +54,8 @@ pub struct Trainee {
     pub class_notice: Option<String>,
     /// The trainee's class is paused by the instructor.
     pub class_paused: bool,
+    /// 举手: the trainee's hand is up and not yet answered.
+    pub hand_raised: bool,
     /// The trainee's class has ended: their work is handed in, graded and read only.
     pub class_ended: bool,
 }
@@ -66,7 +68,8 @@ const TRAINEE: &str = "SELECT t.id, COALESCE(a.tenant_id, t.tenant_id), t.name, 
     EXISTS (SELECT 1 FROM seats st JOIN classes c ON c.id = st.class_id
      WHERE st.trainee_id = t.id AND c.state = 'paused'),
     EXISTS (SELECT 1 FROM seats st JOIN classes c ON c.id = st.class_id
-     WHERE st.trainee_id = t.id AND c.state = 'ended')
+     WHERE st.trainee_id = t.id AND c.state = 'ended'),
+    EXISTS (SELECT 1 FROM help_requests h WHERE h.trainee_id = t.id AND h.resolved_at IS NULL)
     FROM trainees t
     LEFT JOIN attempts a ON a.id = t.current_attempt AND a.finished_at IS NULL AND a.tenant_id IS NOT NULL
     JOIN tenants n ON n.id = COALESCE(a.tenant_id, t.tenant_id)";
@@ -158,7 +161,7 @@ fn trainee_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Trainee, StoreE
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
     let (home, attempt, class_notice, class_paused): (i64, Option<i64>, Option<String>, bool) =
         (r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
-    let class_ended: bool = r.get(9)?;
+    let (class_ended, hand_raised): (bool, bool) = (r.get(9)?, r.get(10)?);
     Ok((|| {
         Ok(Trainee {
             id,
@@ -168,6 +171,7 @@ fn trainee_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Trainee, StoreE
             class_notice,
             class_paused,
             class_ended,
+            hand_raised,
             name,
             kind: TraineeKind::parse(&kind)?,
             sandbox_date: date

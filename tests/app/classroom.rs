@@ -326,13 +326,19 @@ async fn a_class_from_launch_to_end() {
     // 举手: B asks for help, the dashboard shows it until handled
     let res = b.post("/lab/hand", &[("back", "/portal/login")]).await;
     assert_eq!(location(&res), "/portal/login");
+    // the trainee's pages say the hand is up (no second hand to raise)
+    let mine = b.get_text("/portal/login").await;
+    assert!(mine.contains("已举手，请等待老师") && !mine.contains("action=\"/lab/hand\""));
     let page = teacher.get_text(&format!("/console/classes/{class}")).await;
-    assert!(page.contains("1 位学员举手求助") && page.contains("✋"));
+    assert!(page.contains("1 位学员举手求助") && page.contains("class=\"hand-up\""));
     teacher
         .post(&format!("/console/classes/{class}/seats/2/hand"), &[])
         .await;
     let page = teacher.get_text(&format!("/console/classes/{class}")).await;
     assert!(!page.contains("位学员举手求助"));
+    // answered: the hand is down and can be raised again
+    let mine = b.get_text("/portal/login").await;
+    assert!(!mine.contains("已举手") && mine.contains("action=\"/lab/hand\""));
 
     // the class's sandbox date moves forward ten days, for everyone
     teacher

@@ -62,11 +62,33 @@ async fn a_bad_file_is_reported_by_row_and_column_and_a_good_one_becomes_the_dra
     // a spreadsheet saved in another format
     let (status, body) = import(&app, &api, b"PK\x03\x04\x14\x00\x06\x00\xff\xfe".to_vec()).await;
     assert_eq!((status, body["code"].as_str()), (422, Some("bad_file")));
+    let message = body["problems"][0]["message"].as_str().unwrap();
     assert!(
-        body["problems"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("CSV")
+        message.contains("另存为") && message.contains("CSV"),
+        "{message}"
+    );
+    assert_eq!(body["problems"][0]["code"], "workbook");
+    // 959,005.35 unquoted splits at its comma: refused at its row, never kept as 959.00
+    let split = t
+        .lines()
+        .map(|l| {
+            if l.starts_with("sales_3pct_other,") {
+                let cut = l.rfind(',').unwrap();
+                format!("{},959,005.35", &l[..cut])
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (status, body) = import(&app, &api, split.into_bytes()).await;
+    assert_eq!(status, 422, "{body}");
+    let message = body["problems"][0]["message"].as_str().unwrap();
+    assert_eq!(body["problems"][0]["code"], "split_value");
+    // the field is named as the form names it, not by its code
+    assert!(
+        message.contains("开具其他发票及未开票的销售额") && !message.contains("sales_3pct_other"),
+        "{message}"
     );
     // a wrong column, a wrong code, a value that is not a number
     let (status, body) = import(&app, &api, t.replacen("金额", "数额", 1).into_bytes()).await;

@@ -58,7 +58,16 @@
       set("avg/headcount", q.avg_headcount);
       set("avg/assets", q.avg_assets);
     }
-    if (total) total.textContent = sheet.total_due || "—";
+    // while an input is invalid the engine has no figures: the lines show blank and the
+    // total says it needs recalculating, never the figures of earlier inputs
+    if (total) total.textContent = sheet.total_due || total.dataset.stale;
+    form.classList.remove("stale");
+  }
+
+  // typed but not yet recalculated: the computed cells are marked as out of date
+  function markStale() {
+    form.classList.add("stale");
+    if (total) total.textContent = total.dataset.stale;
   }
 
   function recalculate() {
@@ -84,6 +93,7 @@
 
   form.addEventListener("input", function () {
     dirty = true;
+    markStale();
     clearTimeout(timer);
     timer = setTimeout(recalculate, 400);
   });

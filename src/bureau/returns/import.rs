@@ -85,6 +85,10 @@ pub fn template(kind: ReturnKind, values: &Values, label: impl Fn(&str) -> Strin
 /// format is refused as such), with the 字段代码 and 金额 columns; every row a field of
 /// this form, once; every value readable for its field.
 pub fn read(kind: ReturnKind, bytes: &[u8]) -> Result<Values, Vec<ImportProblem>> {
+    // a workbook (.xlsx is a zip; .xls an OLE compound file) rather than its CSV
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(vec![ImportProblem::new(0, "", "workbook")]);
+    }
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Err(vec![ImportProblem::new(0, "", "not_csv")]);
     };
@@ -116,6 +120,7 @@ pub fn read(kind: ReturnKind, bytes: &[u8]) -> Result<Values, Vec<ImportProblem>
     let mut values = Values::new();
     let mut problems = Vec::new();
     let mut rows_of = std::collections::BTreeMap::new();
+    let mut split = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let row = i + 2;
         let Ok(record) = record else {
@@ -138,6 +143,15 @@ pub fn read(kind: ReturnKind, bytes: &[u8]) -> Result<Values, Vec<ImportProblem>
             );
             continue;
         }
+        // an amount written with thousands separators and not quoted (959,005.35) is split
+        // by its commas into cells past the last column: refused, never read as 959
+        if record.len() > header.len() && record.iter().skip(header.len()).any(|c| !c.is_empty()) {
+            problems
+                .push(ImportProblem::new(row, COLUMNS[2], "split_value").with("code", field.name));
+            rows_of.insert(field.name, row);
+            split.push(field.name);
+            continue;
+        }
         rows_of.insert(field.name, row);
         values.insert(
             field.name.to_owned(),
@@ -150,7 +164,7 @@ pub fn read(kind: ReturnKind, bytes: &[u8]) -> Result<Values, Vec<ImportProblem>
         }
     }
     if let Err(bad) = form::parse(kind, &values) {
-        for p in bad {
+        for p in bad.into_iter().filter(|p| !split.contains(&p.field)) {
             let row = rows_of.get(p.field).copied().unwrap_or(0);
             problems.push(
                 ImportProblem::new(row, COLUMNS[2], "bad_value")
@@ -221,8 +235,29 @@ mod tests {
         let kind = ReturnKind::VatSmall;
         assert_eq!(
             codes(read(kind, &[0xd0, 0xcf, 0x11, 0xe0])),
-            [(0, "", "not_csv")]
+            [(0, "", "workbook")]
         );
+        assert_eq!(
+            codes(read(kind, b"PK\x03\x04\x14\x00")),
+            [(0, "", "workbook")]
+        );
+        assert_eq!(codes(read(kind, &[0xff, 0xfe, 0x41])), [(0, "", "not_csv")]);
+        // 959,005.35 unquoted: the amount is split at its comma, and refused rather than
+        // read as 959
+        assert_eq!(
+            codes(read(
+                kind,
+                "字段代码,项目,金额\nsales_3pct_other,x,959,005.35\nprepaid_tax,x,\"1,000.00\"\n"
+                    .as_bytes()
+            )),
+            [(2, "金额", "split_value")]
+        );
+        // quoted, as a spreadsheet writes it, the separators are read as the forms show them
+        let quoted = read(
+            kind,
+            "字段代码,项目,金额\nsales_3pct_other,x,\"959,005.35\"\n".as_bytes(),
+        );
+        assert_eq!(quoted.unwrap()["sales_3pct_other"], "959,005.35");
         assert_eq!(codes(read(kind, b"")), [(0, "", "empty")]);
         assert_eq!(
             codes(read(

@@ -153,8 +153,12 @@ pub(in crate::http) fn import_text(
         .args
         .iter()
         .map(|(k, v)| {
+            let label = format!("returns.field.{v}");
             let shown = if v.starts_with("returns.error.") {
                 c.text(lang, v).to_owned()
+            } else if *k == "code" && p.code != "unknown_field" && c.has(&label) {
+                // a field the form knows is named as the form names it (营业收入), not by code
+                c.text(lang, &label).to_owned()
             } else {
                 v.clone()
             };
