@@ -43,11 +43,24 @@ pub fn entries() -> &'static [HelpEntry] {
     static ALL: OnceLock<Vec<HelpEntry>> = OnceLock::new();
     ALL.get_or_init(
         || match toml::from_str::<HelpFile>(include_str!("../../fixtures/help.toml")) {
-            Ok(f) => f.entry,
+            Ok(f) => f.entry.into_iter().map(with_policy).collect(),
             // Embedded and covered by tests: a failure here is a build defect.
             Err(e) => panic!("fixtures/help.toml: {e}"),
         },
     )
+}
+
+/// The lockout figures an answer states are the ones the login enforces.
+fn with_policy(mut e: HelpEntry) -> HelpEntry {
+    let p = crate::domain::password::PortalPolicy::embedded();
+    let fill = |text: &str| {
+        text.replace("{max}", &p.max_failures.to_string())
+            .replace("{window}", &p.failure_window_minutes.to_string())
+            .replace("{minutes}", &p.lockout_minutes.to_string())
+    };
+    e.answer_zh = fill(&e.answer_zh);
+    e.answer_en = fill(&e.answer_en);
+    e
 }
 
 /// How well an entry matches a query: keywords found in it count most, then the query's
@@ -92,6 +105,26 @@ pub fn answer(question: &str) -> Option<&'static HelpEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lockout_answer_states_the_lockout_the_login_enforces() {
+        let p = crate::domain::password::PortalPolicy::embedded();
+        let e = entries().iter().find(|e| e.id == "locked").unwrap();
+        let zh = format!(
+            "{} 分钟内连续输错 {} 次密码，账号将被锁定 {} 分钟",
+            p.failure_window_minutes, p.max_failures, p.lockout_minutes
+        );
+        assert!(e.answer_zh.contains(&zh), "{}", e.answer_zh);
+        assert!(e.answer_en.contains(&format!(
+            "lock the account for {} minutes",
+            p.lockout_minutes
+        )));
+        assert!(
+            entries()
+                .iter()
+                .all(|e| !e.answer_zh.contains('{') && !e.answer_en.contains('{'))
+        );
+    }
 
     #[test]
     fn finds_the_course_faq() {

@@ -41,7 +41,15 @@ pub fn class_log(
     class: &ClassRecord,
     q: &str,
     lang: Lang,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<LogRow>, StoreError> {
+    // a trainee's trace reads on its tenant's clock as it was; the console's own entries on
+    // the class's clock now (the real one before anyone has joined)
+    let class_time = s
+        .class_sandbox_date(class.id)?
+        .map_or_else(crate::domain::SandboxTime::unshifted, |d| {
+            crate::domain::SandboxTime::new(d, now)
+        });
     let c = Catalog::embedded();
     let q = q.trim();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
@@ -106,7 +114,10 @@ pub fn class_log(
                 c.name_of(lang, "console.audit_action", &e.action)
             };
             LogRow {
-                at: crate::domain::cst(e.at),
+                at: match e.sandbox_date {
+                    Some(d) => crate::domain::SandboxTime::new(d, e.at).show(e.at),
+                    None => class_time.show(e.at),
+                },
                 source: e.source,
                 who: names
                     .get(&e.actor)

@@ -275,12 +275,14 @@ pub fn set_paused(
     if class.state == ClassState::Ended {
         return Err(ClassError::Ended);
     }
-    let state = if paused {
-        ClassState::Paused
-    } else {
-        ClassState::Running
+    // the time of a pause is not exam time: resuming moves the deadlines on by it
+    let since = s.set_class_paused(class.id, paused, now)?;
+    let frozen = match since {
+        Some(since) if !paused && now > since => {
+            s.extend_class_deadlines(class.id, since, now - since)?
+        }
+        _ => 0,
     };
-    s.set_class_state(class.id, state)?;
     s.audit(
         now,
         &actor(user),
@@ -293,7 +295,7 @@ pub fn set_paused(
             "class.resume"
         },
         "ok",
-        &serde_json::json!({}),
+        &serde_json::json!({ "deadlines_moved": frozen }),
     )?;
     Ok(())
 }

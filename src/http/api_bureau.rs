@@ -72,8 +72,9 @@ pub async fn account_get(
     ReqLang(lang): ReqLang,
     Bearer(token): Bearer,
 ) -> Result<Json<AccountData>, AppError> {
-    let data = signed_in(&desk, lang, token, |scope, _, s| {
-        account_data(scope, s.person_id)
+    let time = desk.time();
+    let data = signed_in(&desk, lang, token, move |scope, _, s| {
+        account_data(scope, s.person_id, time)
     })
     .await?;
     Ok(Json(data))

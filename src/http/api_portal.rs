@@ -35,8 +35,16 @@ fn stage_name(s: SessionStage) -> &'static str {
     }
 }
 
-/// A refused step as `{code, message, field}` with a status that says what kind of refusal.
-pub(super) fn refusal(e: &LoginError, lang: Lang) -> AppError {
+/// A bureau session's refusal (none, expired, not yet past its SMS or password stage), for
+/// the API's filing, query and proof calls: nothing in these names a time, so no sandbox
+/// clock is needed to word them.
+pub(super) fn session_refusal(e: &LoginError, lang: Lang) -> AppError {
+    refusal(e, lang, crate::domain::SandboxTime::unshifted())
+}
+
+/// A refused step as `{code, message, field}` with a status that says what kind of refusal;
+/// a time in it (a lockout's end) is on the sandbox's clock.
+pub(super) fn refusal(e: &LoginError, lang: Lang, time: crate::domain::SandboxTime) -> AppError {
     let status = match e {
         LoginError::NoSession | LoginError::SessionExpired => StatusCode::UNAUTHORIZED,
         LoginError::Locked { .. } => StatusCode::LOCKED,
@@ -50,7 +58,7 @@ pub(super) fn refusal(e: &LoginError, lang: Lang) -> AppError {
         LoginError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    let (field, message) = super::portal::login_message_parts(e, lang);
+    let (field, message) = super::portal::login_message_parts(e, lang, time);
     let code = match e {
         LoginError::Password(p) => p.key().trim_start_matches("password.").to_owned(),
         other => other.code().to_owned(),
@@ -110,7 +118,11 @@ pub(super) async fn run<T: Send + 'static>(
     + Send
     + 'static,
 ) -> Result<T, AppError> {
-    answered(super::portal::bureau(state, lang, f).await, lang)
+    answered(
+        super::portal::bureau(state, lang, f).await,
+        lang,
+        state.time(),
+    )
 }
 
 /// [`run`] for a GET that only reads (see `portal::bureau_read`).
@@ -125,12 +137,21 @@ pub(super) async fn run_read<T: Send + 'static>(
     + Send
     + 'static,
 ) -> Result<T, AppError> {
-    answered(super::portal::bureau_read(state, lang, f).await, lang)
+    answered(
+        super::portal::bureau_read(state, lang, f).await,
+        lang,
+        state.time(),
+    )
 }
 
 /// Bureau work's outcome as JSON: a failure, or a refusal with its field.
-fn answered<T>(r: Result<Result<T, LoginError>, AppError>, lang: Lang) -> Result<T, AppError> {
-    r.map_err(AppError::as_json)?.map_err(|e| refusal(&e, lang))
+fn answered<T>(
+    r: Result<Result<T, LoginError>, AppError>,
+    lang: Lang,
+    time: crate::domain::SandboxTime,
+) -> Result<T, AppError> {
+    r.map_err(AppError::as_json)?
+        .map_err(|e| refusal(&e, lang, time))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -326,10 +347,10 @@ pub async fn workbench(
 #[utoipa::path(get, path = "/api/v1/phone", tag = "login", security(("sandbox" = [])), description = "The simulated phone: the newest messages, with their codes.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn phone(state: Desk, ReqLang(lang): ReqLang) -> Result<Json<Value>, AppError> {
-    let demo = state.tenant();
+    let (demo, time) = (state.tenant(), state.time());
     let messages = state
         .db
-        .run_read(move |s| super::portal::phone_messages_json(&s.tenant(demo), lang))
+        .run_read(move |s| super::portal::phone_messages_json(&s.tenant(demo), lang, time))
         .await
         .map_err(|e| AppError::from_store(e, lang).as_json())?;
     Ok(Json(json!({ "messages": messages })))

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::api_portal::{Bearer, refusal};
+use super::api_portal::{Bearer, session_refusal};
 use super::error::ApiErrorBody;
 use super::net::ClientAddr;
 use super::portal::{
@@ -23,7 +23,7 @@ use crate::i18n::Lang;
 
 fn refused(r: Refusal, lang: Lang) -> Response {
     match r {
-        Refusal::Login(e) => refusal(&e, lang).as_json().into_response(),
+        Refusal::Login(e) => session_refusal(&e, lang).as_json().into_response(),
         Refusal::Return(_) => AppError::internal(lang).as_json().into_response(),
     }
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::api_portal::{Bearer, refusal};
+use super::api_portal::{Bearer, session_refusal};
 use super::error::ApiErrorBody;
 use super::portal::{Refusal, filing_read, filter_text, query_csv};
 use super::sandbox::Desk;
@@ -20,7 +20,7 @@ use crate::i18n::Lang;
 /// problem at its field).
 fn refused(r: Refusal, lang: Lang) -> Response {
     match r {
-        Refusal::Login(e) => refusal(&e, lang).as_json().into_response(),
+        Refusal::Login(e) => session_refusal(&e, lang).as_json().into_response(),
         Refusal::Return(_) => AppError::internal(lang).as_json().into_response(),
     }
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::api_portal::{Bearer, Body, refusal};
+use super::api_portal::{Bearer, Body, session_refusal};
 use super::error::ApiErrorBody;
 use super::portal::{
     Receipt, Refusal, Sheet, filing, filing_read, import_text, parse_return, payment_view,
@@ -28,7 +28,7 @@ use crate::i18n::Lang;
 /// them (`errors`, `warnings`: `{field, message}`).
 fn refused(r: Refusal, lang: Lang) -> Response {
     let e = match r {
-        Refusal::Login(e) => return refusal(&e, lang).as_json().into_response(),
+        Refusal::Login(e) => return session_refusal(&e, lang).as_json().into_response(),
         Refusal::Return(e) => e,
     };
     let status = match &e {
@@ -192,7 +192,13 @@ async fn act(
                 if filed.response_lost {
                     return Ok(json!({ "lost": true }));
                 }
-                serde_json::to_value(receipt(scope, who.company, &filed.filing, filed.duplicate)?)
+                serde_json::to_value(receipt(
+                    scope,
+                    who.company,
+                    &filed.filing,
+                    filed.duplicate,
+                    who.time(),
+                )?)
             }
         };
         Ok(v.unwrap_or_default())
@@ -289,8 +295,8 @@ pub async fn pay(
     };
     let r = filing(&desk, lang, token, None, move |scope, who, _| {
         let paid = returns::pay(scope, who, kind, period)?;
-        let mut v =
-            serde_json::to_value(payment_view(scope, &paid.remittance)?).unwrap_or_default();
+        let mut v = serde_json::to_value(payment_view(scope, &paid.remittance, who.time())?)
+            .unwrap_or_default();
         v["days_late"] = json!(paid.days_late);
         Ok(v)
     })
@@ -364,7 +370,7 @@ pub async fn receipt_get(
 ) -> Response {
     let r = filing_read(&desk, lang, token, move |scope, who, _| {
         let r = returns::open_receipt(scope, who, &number)?;
-        Ok(receipt(scope, who.company, &r, false)?)
+        Ok(receipt(scope, who.company, &r, false, who.time())?)
     })
     .await;
     answer::<Receipt>(r, lang)
@@ -386,7 +392,7 @@ pub async fn payment_get(
             .remittance(&number)?
             .filter(|r| r.company == who.company)
             .ok_or(ReturnError::UnknownReturn)?;
-        Ok(payment_view(scope, &r)?)
+        Ok(payment_view(scope, &r, who.time())?)
     })
     .await;
     answer::<super::portal::PaymentView>(r, lang)

@@ -107,7 +107,13 @@ pub async fn home(
             let a = attempts.iter().find(|a| a.id == id)?;
             Some(state.labs.lab(&a.lab_id)?.title.get(lang).to_owned())
         });
-        let mut labs = super::labs::labs_view(&state.labs, &attempts, lang, state.clock.now());
+        let mut labs = super::labs::labs_view(
+            &state.labs,
+            &attempts,
+            lang,
+            state.clock.now(),
+            crate::domain::SandboxTime::new(t.sandbox_date, state.clock.now()),
+        );
         if t.kind == TraineeKind::Course {
             // a learner sees their course's pack, and how far they are through it
             let progress = super::course::learner_progress_of(&state, t.id, lang).await?;
@@ -123,7 +129,7 @@ pub async fn home(
             .collect();
         page.survey_open = matches!(survey, crate::evaluation::survey::Standing::Open { .. });
         page.follow_up_due = follow_up != crate::evaluation::follow_up::Standing::None;
-        page.sandbox = Some(SandboxBar::of(&t, lang));
+        page.sandbox = Some(SandboxBar::of(&t, lang, state.clock.now()));
         page.credit_profile = overview.credit_profile;
         page.companies = overview.companies;
         page.accounts = accounts;

@@ -9,7 +9,6 @@ use crate::labs::run;
 use crate::store::{Attempt, Mode, StoreError};
 
 use super::labs::stored_grade;
-use super::portal::cst;
 
 /// The task panel shown beside the portal while a lab is in progress.
 #[derive(Serialize, Clone, utoipa::ToSchema)]
@@ -59,7 +58,12 @@ pub struct HintView {
     pub text: Option<String>,
 }
 
-pub fn panel(lab: &Lab, a: &Attempt, lang: Lang) -> Result<LabPanel, StoreError> {
+pub fn panel(
+    lab: &Lab,
+    a: &Attempt,
+    lang: Lang,
+    time: crate::domain::SandboxTime,
+) -> Result<LabPanel, StoreError> {
     let m = run::materials(a)?;
     let exam = a.mode == Mode::Exam;
     let last = if exam { None } else { stored_grade(a) };
@@ -99,7 +103,7 @@ pub fn panel(lab: &Lab, a: &Attempt, lang: Lang) -> Result<LabPanel, StoreError>
             })
             .collect(),
         files: m.files.iter().map(|f| f.name.clone()).collect(),
-        deadline: a.deadline_at.map(cst),
+        deadline: a.deadline_at.map(|t| time.show_minutes(t)),
         score: if exam { None } else { a.score },
         max: lab.max_points(),
         checks_run: a.checks_run,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lab_panel::say;
 pub use super::lab_panel::{LabPanel, panel};
-use super::portal::{CsrfForm, csrf_token, cst, form_body, render, require_csrf};
+use super::portal::{CsrfForm, csrf_token, form_body, render, require_csrf};
 use super::sandbox::{Desk, SandboxBar};
 use super::{AppError, AppState, ReqLang};
 use crate::i18n::{Catalog, Lang};
@@ -245,7 +245,7 @@ pub async fn current(
         .labs
         .lab(&a.lab_id)
         .ok_or_else(|| lab_error(LabError::UnknownLab, lang))?;
-    let panel = panel(lab, &a, lang).map_err(|e| AppError::from_store(e, lang))?;
+    let panel = panel(lab, &a, lang, desk.time()).map_err(|e| AppError::from_store(e, lang))?;
     let feedback = (a.mode == Mode::Practice)
         .then(|| stored_grade(&a))
         .flatten()
@@ -477,8 +477,8 @@ pub async fn attempt(
             sandbox: desk.bar(lang),
             feedback,
             mode: a.mode.as_str(),
-            started: cst(a.started_at),
-            finished: a.finished_at.map(cst),
+            started: desk.time().show(a.started_at),
+            finished: a.finished_at.map(|t| desk.time().show(t)),
             minutes: (end - a.started_at).num_minutes(),
             hints: a.hints.len(),
             exam,
@@ -530,6 +530,7 @@ pub fn labs_view(
     attempts: &[Attempt],
     lang: Lang,
     now: chrono::DateTime<chrono::Utc>,
+    time: crate::domain::SandboxTime,
 ) -> LabsView {
     let row = |l: &Lab| LabRow {
         id: l.id.clone(),
@@ -584,7 +585,7 @@ pub fn labs_view(
                     .map(|l| l.title.get(lang).to_owned())
                     .unwrap_or_else(|| a.lab_id.clone()),
                 mode: a.mode.as_str(),
-                started: cst(a.started_at),
+                started: time.show(a.started_at),
                 finished: a.finished_at.is_some(),
                 score: a
                     .score

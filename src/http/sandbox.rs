@@ -52,6 +52,12 @@ impl Deref for Desk {
 }
 
 impl Desk {
+    /// The sandbox's clock for this trainee's shown tenant (see
+    /// [`crate::domain::SandboxTime`]).
+    pub fn time(&self) -> crate::domain::SandboxTime {
+        crate::domain::SandboxTime::new(self.trainee.sandbox_date, self.clock.now())
+    }
+
     pub fn tenant(&self) -> TenantId {
         self.trainee.tenant
     }
@@ -59,10 +65,10 @@ impl Desk {
     /// The strip above the bureau that says whose sandbox this is, and the lab's task
     /// panel when one is in progress.
     pub fn bar(&self, lang: Lang) -> SandboxBar {
-        let mut bar = SandboxBar::of(&self.trainee, lang);
+        let mut bar = SandboxBar::of(&self.trainee, lang, self.clock.now());
         bar.lab = self.attempt.as_ref().and_then(|a| {
             let lab = self.labs.lab(&a.lab_id)?;
-            super::labs::panel(lab, a, lang).ok()
+            super::labs::panel(lab, a, lang, self.time()).ok()
         });
         bar
     }
@@ -73,6 +79,8 @@ impl Desk {
 pub struct SandboxBar {
     pub trainee: String,
     pub sandbox_date: String,
+    /// The sandbox's time now (its date, Beijing time of day), to the minute.
+    pub sandbox_time: String,
     /// The task panel of the lab in progress.
     pub lab: Option<super::labs::LabPanel>,
     /// The class's latest 课堂通知.
@@ -84,10 +92,11 @@ pub struct SandboxBar {
 }
 
 impl SandboxBar {
-    pub fn of(t: &Trainee, lang: Lang) -> SandboxBar {
+    pub fn of(t: &Trainee, lang: Lang, now: chrono::DateTime<chrono::Utc>) -> SandboxBar {
         SandboxBar {
             trainee: display_name(t, lang),
             sandbox_date: t.sandbox_date.to_string(),
+            sandbox_time: crate::domain::SandboxTime::new(t.sandbox_date, now).show_minutes(now),
             lab: None,
             notice: t.class_notice.clone(),
             in_class: t.kind == TraineeKind::Class,
@@ -219,6 +228,7 @@ async fn settle(
     };
     let (labs, now) = (state.labs.clone(), state.clock.now());
     let tenant = trainee.tenant;
+    let time = crate::domain::SandboxTime::new(trainee.sandbox_date, now);
     let store_error = |e| AppError::from_store(e, lang);
     let expired = attempt.finished_at.is_none() && attempt.deadline_at.is_some_and(|d| now >= d);
     let outcome = if expired {
@@ -254,7 +264,7 @@ async fn settle(
     outcome.map_err(|(module, until)| {
         let c = Catalog::embedded();
         let module_name = c.text(lang, &format!("module.{module}")).to_owned();
-        let until = until.map(super::portal::cst).unwrap_or_default();
+        let until = until.map(|t| time.show(t)).unwrap_or_default();
         let message = c.format(
             lang,
             "maintenance.message",

@@ -13,7 +13,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::portal::{csrf_token, cst, form_body, render, require_csrf};
+use super::portal::{csrf_token, form_body, render, require_csrf};
 use super::sandbox::{Desk, SandboxBar};
 use super::{AppError, ReqLang};
 use crate::evaluation::{self, PHASES, PaperItem, TestError};
@@ -75,11 +75,11 @@ pub struct TestView {
     pub result: Option<Vec<MarkView>>,
 }
 
-fn attempt_view(a: &TestAttempt) -> AttemptView {
+fn attempt_view(a: &TestAttempt, time: crate::domain::SandboxTime) -> AttemptView {
     AttemptView {
         no: a.no,
-        started_at: cst(a.started_at),
-        finished_at: a.finished_at.map(cst),
+        started_at: time.show(a.started_at),
+        finished_at: a.finished_at.map(|t| time.show(t)),
         score: a.score,
         total: a.total,
     }
@@ -166,6 +166,7 @@ fn view(
     trainee: i64,
     lang: Lang,
     now: chrono::DateTime<Utc>,
+    time: crate::domain::SandboxTime,
 ) -> Result<TestView, TestError> {
     let bank = lib.bank(&test.bank_id).ok_or(TestError::NoTest)?;
     // a page only reads: an expired attempt shows as handed in blank, and is kept so at the
@@ -189,22 +190,27 @@ fn view(
             let paper: Vec<PaperItem> = serde_json::from_str(&a.paper).unwrap_or_default();
             paper_view(bank, &paper, lang)
         }),
-        deadline: current.map(|a| cst(a.deadline_at)),
+        deadline: current.map(|a| time.show_minutes(a.deadline_at)),
         seconds_left: current.map(|a| (a.deadline_at - now).num_seconds().max(0)),
         result,
-        attempts: attempts.iter().map(attempt_view).collect(),
+        attempts: attempts.iter().map(|a| attempt_view(a, time)).collect(),
     })
 }
 
 /// The trainee's tests (pre, then post), read only.
 async fn my_tests(desk: &Desk, lang: Lang) -> Result<Vec<TestView>, AppError> {
-    let (trainee, labs, now) = (desk.trainee.id, desk.labs.clone(), desk.clock.now());
+    let (trainee, labs, now, time) = (
+        desk.trainee.id,
+        desk.labs.clone(),
+        desk.clock.now(),
+        desk.time(),
+    );
     desk.db
         .run_read(move |s| {
             let mut out = Vec::new();
             for phase in PHASES {
                 if let Some(test) = evaluation::test_for(s, trainee, phase)? {
-                    match view(s, &labs, &test, trainee, lang, now) {
+                    match view(s, &labs, &test, trainee, lang, now, time) {
                         Ok(v) => out.push(v),
                         Err(TestError::Store(e)) => return Err(e),
                         Err(_) => {}

@@ -2,7 +2,7 @@
 //! tenant, time, IP and outcome, and a class's view of it merged with its trainees' trace.
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::portal::{parse_ts, ts};
 use super::{Store, StoreError, TenantId};
@@ -20,9 +20,25 @@ pub struct AuditEntry {
     pub action: String,
     pub outcome: String,
     pub detail: String,
+    /// A trainee's trace: the tenant's sandbox date when it happened.
+    pub sandbox_date: Option<chrono::NaiveDate>,
 }
 
 impl Store<'_> {
+    /// A class's sandbox date now: its trainees' own tenants share it (the class clock moves
+    /// them together); none before anyone has joined.
+    pub fn class_sandbox_date(&self, class: i64) -> Result<Option<chrono::NaiveDate>, StoreError> {
+        let date: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT n.sandbox_date FROM seats s JOIN trainees t ON t.id = s.trainee_id
+                 JOIN tenants n ON n.id = t.tenant_id WHERE s.class_id = ?1 ORDER BY s.seat_no LIMIT 1",
+            )?
+            .query_row([class], |r| r.get(0))
+            .optional()?;
+        Ok(date.and_then(|d| d.parse().ok()))
+    }
+
     /// The portal actions of a class's trainees (their trace in every tenant they worked
     /// in), newest first, optionally only those mentioning `q`.
     pub fn class_trace(
@@ -38,7 +54,7 @@ impl Store<'_> {
                SELECT a.tenant_id, a.trainee_id FROM attempts a JOIN seats s ON s.trainee_id = a.trainee_id
                WHERE s.class_id = ?1 AND a.tenant_id IS NOT NULL)
              SELECT e.id, e.at, 'trainee:' || tt.trainee_id, e.action, e.result, e.detail,
-               COALESCE(json_extract(e.detail, '$.ip'), '')
+               COALESCE(json_extract(e.detail, '$.ip'), ''), e.sandbox_date
              FROM trace_events e JOIN tt ON tt.tenant_id = e.tenant_id
              WHERE ?2 = '' OR e.action LIKE '%' || ?2 || '%' OR e.result LIKE '%' || ?2 || '%'
                OR e.detail LIKE '%' || ?2 || '%' OR ('trainee:' || tt.trainee_id) = ?2
@@ -54,11 +70,12 @@ impl Store<'_> {
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(5)?,
                     r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(id, at, actor, action, outcome, detail, ip)| {
+            .map(|(id, at, actor, action, outcome, detail, ip, date)| {
                 Ok(AuditEntry {
                     id,
                     at: parse_ts(&at)?,
@@ -69,6 +86,7 @@ impl Store<'_> {
                     action,
                     outcome,
                     detail,
+                    sandbox_date: date.parse().ok(),
                 })
             })
             .collect()
@@ -163,6 +181,7 @@ impl Store<'_> {
                     action,
                     outcome,
                     detail,
+                    sandbox_date: None,
                 })
             })
             .collect()

@@ -373,6 +373,58 @@ impl Store<'_> {
         Ok(())
     }
 
+    /// Pause a class (keeping when it first paused) or resume it; resuming answers when it
+    /// paused, if it was.
+    pub fn set_class_paused(
+        &self,
+        id: i64,
+        paused: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let since: Option<String> = self
+            .conn
+            .prepare_cached("SELECT paused_at FROM classes WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
+        let (state, at) = if paused {
+            ("paused", Some(since.clone().unwrap_or_else(|| ts(now))))
+        } else {
+            ("running", None)
+        };
+        self.conn
+            .prepare_cached("UPDATE classes SET state = ?2, paused_at = ?3 WHERE id = ?1")?
+            .execute(params![id, state, at])?;
+        since.map(|t| super::portal::parse_ts(&t)).transpose()
+    }
+
+    /// Move by `by` every deadline of the class's trainees (lab exams and tests) that was
+    /// still ahead at `since`, finished or not: an exam sitting's labs keep one deadline.
+    pub fn extend_class_deadlines(
+        &self,
+        class: i64,
+        since: DateTime<Utc>,
+        by: chrono::Duration,
+    ) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for table in ["attempts", "test_attempts"] {
+            let found: Vec<(i64, String)> = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT a.id, a.deadline_at FROM {table} a JOIN seats s ON s.trainee_id = a.trainee_id
+                     WHERE s.class_id = ?1 AND a.deadline_at > ?2"
+                ))?
+                .query_map(params![class, ts(since)], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let mut update = self.conn.prepare_cached(&format!(
+                "UPDATE {table} SET deadline_at = ?2 WHERE id = ?1"
+            ))?;
+            for (id, deadline) in found {
+                let moved = super::portal::parse_ts(&deadline)? + by;
+                n += update.execute(params![id, ts(moved)])?;
+            }
+        }
+        Ok(n)
+    }
+
     pub fn raise_hand(
         &self,
         class: i64,

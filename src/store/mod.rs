@@ -83,6 +83,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0017_follow_ups.sql")),
     M::up(include_str!("migrations/0018_xapi_outbox.sql")),
     M::up(include_str!("migrations/0019_ended_hand_in.sql")),
+    M::up(include_str!("migrations/0020_pause_freezes_time.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

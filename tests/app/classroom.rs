@@ -350,9 +350,13 @@ async fn a_class_from_launch_to_end() {
     assert!(
         b.get_text("/portal/login")
             .await
-            .contains("沙箱日期：2026-10-22")
+            .contains("沙箱时间（北京时间）：2026-10-22")
     );
-    assert!(a.get_text("/lab").await.contains("沙箱日期：2026-10-22"));
+    assert!(
+        a.get_text("/lab")
+            .await
+            .contains("沙箱时间（北京时间）：2026-10-22")
+    );
 
     // pause: every trainee waits; resume: back to work
     teacher
@@ -362,6 +366,11 @@ async fn a_class_from_launch_to_end() {
     assert_eq!(res.status(), 503);
     let page = res.text().await.unwrap();
     assert!(page.contains("老师已暂停课堂") && page.contains("<h1>课堂已暂停</h1>"));
+    // the waiting page comes back by itself to where the trainee was
+    assert!(
+        page.contains(r#"<meta http-equiv="refresh" content="10; url=&#x2f;portal&#x2f;login">"#),
+        "{page}"
+    );
     teacher
         .post(&format!("/console/classes/{class}/resume"), &[])
         .await;

@@ -187,6 +187,31 @@ async fn a_script_runs_a_class_through_the_api() {
     let (_, panel) = app_get(&app, "/api/v1/attempt", &sandbox).await;
     assert_eq!(panel["mode"], "exam");
     assert!(panel["deadline"].is_string());
+    // a pause is not exam time: twenty minutes paused move the deadline twenty minutes on
+    let deadline = || {
+        app.db
+            .read(|s| {
+                let t = s
+                    .sandbox_trainees()?
+                    .into_iter()
+                    .find(|t| t.name == "李四")
+                    .unwrap();
+                Ok(s.attempt_of(t.id, t.attempt.unwrap())?.deadline_at.unwrap())
+            })
+            .unwrap()
+    };
+    let before = deadline();
+    let pause = format!("/api/v1/classes/{id}/pause");
+    assert_eq!(post(&pause, staff, serde_json::json!({})).await.0, 200);
+    app.clock.advance(chrono::Duration::minutes(15));
+    // pausing twice keeps the first moment
+    assert_eq!(post(&pause, staff, serde_json::json!({})).await.0, 200);
+    app.clock.advance(chrono::Duration::minutes(5));
+    let resume = format!("/api/v1/classes/{id}/resume");
+    assert_eq!(post(&resume, staff, serde_json::json!({})).await.0, 200);
+    assert_eq!(deadline() - before, chrono::Duration::minutes(20));
+    let (_, moved) = app_get(&app, "/api/v1/attempt", &sandbox).await;
+    assert_ne!(moved["deadline"], panel["deadline"]);
     let who = serde_json::json!({"code": code, "who": "张三"});
     let (_, body) = post("/api/v1/join", None, who).await;
     let other_seat = body["sandbox_token"].as_str().unwrap().to_owned();

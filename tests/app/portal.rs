@@ -206,13 +206,35 @@ async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
     }
     let res = password_step(&mut v, &clerk, "Wrong#123").await;
     assert_eq!(res.status(), 200);
-    assert!(res.text().await.unwrap().contains("账号已被锁定"));
+    let page = res.text().await.unwrap();
+    assert!(page.contains("账号已被锁定"));
+    // the lock ends fifteen minutes on, on the sandbox's clock: its date, Beijing's time
+    let date = app
+        .db
+        .read(|s| Ok(s.tenant(app.demo).record()?.sandbox_date))
+        .unwrap();
+    let now = app.clock.now();
+    let time = taxlab::domain::SandboxTime::new(date, now);
+    let until = time.show(now + chrono::Duration::minutes(15));
+    assert!(until.starts_with(&date.to_string()));
+    assert!(page.contains(&format!("请于 {until} 后再试")), "{page}");
+    assert!(page.contains(&format!("沙箱时间（北京时间）：{}", time.show_minutes(now))));
+    // the help centre states the lockout the login enforces
+    let help = v.get_text("/portal/help?q=锁定").await;
+    assert!(
+        help.contains("15 分钟内连续输错 5 次密码，账号将被锁定 15 分钟"),
+        "{help}"
+    );
     // even the right password is refused while locked
     let res = password_step(&mut v, &clerk, "Etax@2026").await;
     assert!(res.text().await.unwrap().contains("账号已被锁定"));
     app.clock.advance(chrono::Duration::minutes(16));
     let res = password_step(&mut v, &clerk, "Etax@2026").await;
     assert_eq!(location(&res), "/portal/login/sms");
+    // the SMS is stamped on the same clock
+    let phone = v.get_text("/portal/login/sms").await;
+    let sent = time.show(app.clock.now());
+    assert!(phone.contains(&sent), "{sent}: {phone}");
 }
 
 #[tokio::test]

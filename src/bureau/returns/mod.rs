@@ -310,6 +310,13 @@ pub struct Filer {
     pub via: &'static str,
 }
 
+impl Filer {
+    /// The sandbox's clock at the filer's desk: the sandbox date, Beijing's time of day.
+    pub fn time(&self) -> crate::domain::SandboxTime {
+        crate::domain::SandboxTime::new(self.today, self.now)
+    }
+}
+
 /// A submission accepted: the receipt's return, and whether it was a repeat of one
 /// already filed (then nothing new was recorded).
 #[derive(Debug, Clone)]

@@ -516,7 +516,8 @@ pub async fn seat_page(
 ) -> Result<Response, AppError> {
     let id = class_id(&id, lang)?;
     let user = staff.user.clone();
-    let (class, st, attempts, events) = class_read(&staff, lang, move |s| {
+    let now = staff.clock.now();
+    let (class, st, attempts, events, class_time) = class_read(&staff, lang, move |s| {
         let class = classroom::class_for(s, &user, id)?;
         let st = s
             .seats(id)?
@@ -528,7 +529,12 @@ pub async fn seat_page(
             Some(t) => s.tenant(t).trace_events()?,
             None => Vec::new(),
         };
-        Ok((class, st, attempts, events))
+        let class_time = s
+            .class_sandbox_date(id)?
+            .map_or_else(crate::domain::SandboxTime::unshifted, |d| {
+                crate::domain::SandboxTime::new(d, now)
+            });
+        Ok((class, st, attempts, events, class_time))
     })
     .await?;
     let attempts = attempts
@@ -539,7 +545,7 @@ pub async fn seat_page(
                 id: a.id,
                 title: lab.map_or_else(|| a.lab_id.clone(), |l| l.title.get(lang).to_owned()),
                 mode: a.mode.as_str(),
-                started: crate::http::portal::cst(a.started_at),
+                started: class_time.show(a.started_at),
                 finished: a.finished_at.is_some(),
                 hints: a.hints.len(),
                 feedback: lab
@@ -552,7 +558,11 @@ pub async fn seat_page(
         .into_iter()
         .rev()
         .map(|e| TraceView {
-            at: crate::http::portal::cst(e.at),
+            at: e
+                .sandbox_date
+                .parse()
+                .map_or(class_time, |d| crate::domain::SandboxTime::new(d, e.at))
+                .show(e.at),
             action: e.action,
             result: e.result,
             detail: e.detail,
@@ -605,10 +615,10 @@ pub async fn audit(
 ) -> Result<Response, AppError> {
     let id = class_id(&id, lang)?;
     let q = q.map(|Query(q)| q.q).unwrap_or_default();
-    let (user, query) = (staff.user.clone(), q.clone());
+    let (user, query, now) = (staff.user.clone(), q.clone(), staff.clock.now());
     let (class, entries) = super::class_read(&staff, lang, move |s| {
         let class = classroom::class_for(s, &user, id)?;
-        let entries = classroom::audit::class_log(s, &class, &query, lang)?;
+        let entries = classroom::audit::class_log(s, &class, &query, lang, now)?;
         Ok((class, entries))
     })
     .await?;

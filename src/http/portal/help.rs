@@ -79,6 +79,7 @@ async fn page(
     let (demo, now) = (state.tenant(), state.clock.now());
     let question = asked.clone();
     let token = super::cookie(headers, super::SESSION_COOKIE).unwrap_or_default();
+    let time = state.time();
     let (phone, reply_id, who) = state
         .db
         .run_write(move |s| {
@@ -89,7 +90,7 @@ async fn page(
             };
             // the logged-in frame for a trainee who is logged in
             let who = super::menus::signed_in(&scope, now, &token)?;
-            Ok((phone_view(&scope, lang)?, reply, who))
+            Ok((phone_view(&scope, lang, time)?, reply, who))
         })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;

@@ -65,12 +65,16 @@ pub(super) async fn public_frame(
     crumb: &'static str,
 ) -> Result<(Frame, Vec<String>), AppError> {
     let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let time = desk.time();
     let (tenant, now) = (desk.tenant(), desk.clock.now());
     let (phone, who) = desk
         .db
         .run_mostly_read(move |s| {
             let scope = s.tenant(tenant);
-            Ok((phone_view(&scope, lang)?, signed_in(&scope, now, &token)?))
+            Ok((
+                phone_view(&scope, lang, time)?,
+                signed_in(&scope, now, &token)?,
+            ))
         })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;

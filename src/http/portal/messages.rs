@@ -153,12 +153,13 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let notice = state.trainee.class_notice.clone();
+    let time = state.time();
     let found = bureau_read(&state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         Ok((
             s.stage,
             who(scope, s.person_id, s.company_id)?,
-            phone_view(scope, lang)?,
+            phone_view(scope, lang, time)?,
             inbox(scope, &s, lang, notice.as_deref())?,
         ))
     })
@@ -251,6 +252,7 @@ async fn detail(
     path: String,
 ) -> Result<Response, AppError> {
     let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let time = state.time();
     let found = bureau(state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         if s.stage != SessionStage::Active {
@@ -258,7 +260,7 @@ async fn detail(
         }
         Ok((
             who(scope, s.person_id, s.company_id)?,
-            phone_view(scope, lang)?,
+            phone_view(scope, lang, time)?,
             open(scope, now, &s, item, lang)?,
         ))
     })

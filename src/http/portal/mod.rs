@@ -157,8 +157,9 @@ pub(super) fn mask_name(name: &str) -> String {
 pub(super) fn phone_messages_json(
     scope: &TenantScope<'_>,
     lang: Lang,
+    time: crate::domain::SandboxTime,
 ) -> Result<serde_json::Value, StoreError> {
-    let views = phone_view(scope, lang)?;
+    let views = phone_view(scope, lang, time)?;
     let raw = scope.phone_messages(10)?;
     Ok(serde_json::Value::Array(
         views
@@ -214,7 +215,7 @@ pub(super) fn filer_frame(
 ) -> Result<Frame, StoreError> {
     Ok(Frame {
         csrf,
-        phone: phone_view(scope, lang)?,
+        phone: phone_view(scope, lang, desk.time())?,
         crumbs,
         active,
         who: Some(who(scope, s.person_id, s.company_id)?),
@@ -262,6 +263,7 @@ pub(super) async fn upload(
 pub(super) fn phone_view(
     scope: &TenantScope<'_>,
     lang: Lang,
+    time: crate::domain::SandboxTime,
 ) -> Result<Vec<PhoneView>, StoreError> {
     let catalog = Catalog::embedded();
     let mut out = Vec::new();
@@ -288,7 +290,7 @@ pub(super) fn phone_view(
         );
         out.push(PhoneView {
             to: mask_address(&m.sent_to).unwrap_or_else(|| person.value.mobile.masked()),
-            at: cst(m.sent_at),
+            at: time.show(m.sent_at),
             text,
         });
     }
@@ -320,13 +322,17 @@ pub(super) fn render(
     Ok(with_cookies(Html(html).into_response(), set_cookies))
 }
 
-fn login_message(e: &LoginError, lang: Lang) -> FieldError {
-    let (field, message) = login_message_parts(e, lang);
+fn login_message(e: &LoginError, lang: Lang, time: crate::domain::SandboxTime) -> FieldError {
+    let (field, message) = login_message_parts(e, lang, time);
     FieldError { field, message }
 }
 
 /// The field a refusal concerns (if one) and its message, for pages and the API alike.
-pub(super) fn login_message_parts(e: &LoginError, lang: Lang) -> (Option<&'static str>, String) {
+pub(super) fn login_message_parts(
+    e: &LoginError,
+    lang: Lang,
+    time: crate::domain::SandboxTime,
+) -> (Option<&'static str>, String) {
     let c = Catalog::embedded();
     let key = format!("login.{}", e.code());
     let (field, message) = match e {
@@ -343,7 +349,9 @@ pub(super) fn login_message_parts(e: &LoginError, lang: Lang) -> (Option<&'stati
             let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
             (Some("password"), c.format(lang, &key, &args))
         }
-        LoginError::Locked { until } => (None, c.format(lang, &key, &[("until", &cst(*until))])),
+        LoginError::Locked { until } => {
+            (None, c.format(lang, &key, &[("until", &time.show(*until))]))
+        }
         LoginError::CertExpired { on } => (None, c.format(lang, &key, &[("on", &on.to_string())])),
         LoginError::ResendTooSoon { wait_seconds } => (
             None,

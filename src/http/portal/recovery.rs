@@ -30,10 +30,11 @@ async fn forgot_page(
     notice: Option<String>,
     error: Option<FieldError>,
 ) -> Result<Response, AppError> {
+    let time = state.time();
     let demo = state.tenant();
     let phone = state
         .db
-        .run_read(move |s| phone_view(&s.tenant(demo), lang))
+        .run_read(move |s| phone_view(&s.tenant(demo), lang, time))
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
     let (csrf, set) = csrf_token(headers);
@@ -123,7 +124,7 @@ pub async fn forgot_submit(
                 form.account,
                 true,
                 None,
-                Some(login_message(&e, lang)),
+                Some(login_message(&e, lang, state.time())),
             )
             .await
         }
@@ -135,7 +136,7 @@ pub async fn forgot_submit(
                 form.account,
                 false,
                 None,
-                Some(login_message(&e, lang)),
+                Some(login_message(&e, lang, state.time())),
             )
             .await
         }
@@ -190,7 +191,7 @@ pub async fn reset_submit(
     match result {
         Ok(()) => Ok(Redirect::to("/portal/login?notice=reset_done").into_response()),
         Err(e) => {
-            let mut message = login_message(&e, lang);
+            let mut message = login_message(&e, lang, state.time());
             if matches!(e, LoginError::WrongCode | LoginError::ExpiredCode) {
                 message.field = Some("code");
             }

@@ -453,7 +453,7 @@ pub async fn receipt_page(
                 lang,
                 vec!["portal.crumb.home", "returns.crumb", "returns.receipt"],
             )?,
-            receipt: receipt(scope, who.company, &r, false)?,
+            receipt: receipt(scope, who.company, &r, false, who.time())?,
             unpaid: row.unpaid.to_string(),
         })
     })
@@ -554,7 +554,7 @@ pub async fn payment_page(
                 lang,
                 vec!["portal.crumb.home", "returns.crumb", "returns.payment"],
             )?,
-            payment: payment_view(scope, &r)?,
+            payment: payment_view(scope, &r, who.time())?,
         })
     })
     .await?;

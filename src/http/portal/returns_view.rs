@@ -584,6 +584,7 @@ pub(in crate::http) fn receipt(
     company: CompanyId,
     r: &FiledReturn,
     duplicate: bool,
+    time: crate::domain::SandboxTime,
 ) -> Result<Receipt, ReturnError> {
     let co = scope.company(company)?.value;
     let basis = Basis::load(scope, company, r.period)?;
@@ -604,7 +605,7 @@ pub(in crate::http) fn receipt(
         kind: r.kind.as_str(),
         period: r.period.to_string(),
         version: r.version,
-        submitted_at: r.submitted_at.map(cst).unwrap_or_default(),
+        submitted_at: r.submitted_at.map(|t| time.show(t)).unwrap_or_default(),
         filed_on: r.filed_on.to_string(),
         deadline: r.deadline.to_string(),
         late: r.filed_on > r.deadline,
@@ -645,6 +646,7 @@ pub(in crate::http) struct PaidItem {
 pub(in crate::http) fn payment_view(
     scope: &TenantScope<'_>,
     r: &Remittance,
+    time: crate::domain::SandboxTime,
 ) -> Result<PaymentView, StoreError> {
     let co = scope.company(r.company)?.value;
     let items = scope.remittance_items(r.id)?;
@@ -653,7 +655,7 @@ pub(in crate::http) fn payment_view(
         company: co.name,
         uscc: co.uscc.to_string(),
         paid_on: r.paid_on.to_string(),
-        paid_at: cst(r.paid_at),
+        paid_at: time.show(r.paid_at),
         tax: r.tax.to_string(),
         late_fee: r.late_fee.to_string(),
         total: (r.tax + r.late_fee).to_string(),

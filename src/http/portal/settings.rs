@@ -96,6 +96,7 @@ pub(in crate::http) struct AccountData {
 pub(in crate::http) fn account_data(
     scope: &TenantScope<'_>,
     person_id: i64,
+    time: crate::domain::SandboxTime,
 ) -> Result<AccountData, LoginError> {
     let person = scope.person(person_id)?.value;
     let account = scope.account(person_id)?;
@@ -124,7 +125,7 @@ pub(in crate::http) fn account_data(
         history: history
             .into_iter()
             .map(|h| HistoryRow {
-                at: cst(h.at),
+                at: time.show(h.at),
                 ip: h.ip,
                 action: h.action,
                 result: h.result,
@@ -172,13 +173,14 @@ async fn account_page(
     extras: AccountExtras,
 ) -> Result<Response, AppError> {
     let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let time = state.time();
     let found = bureau(state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         Ok((
             s.stage,
             who(scope, s.person_id, s.company_id)?,
-            phone_view(scope, lang)?,
-            account_data(scope, s.person_id)?,
+            phone_view(scope, lang, time)?,
+            account_data(scope, s.person_id, time)?,
         ))
     })
     .await?;
@@ -277,7 +279,7 @@ pub async fn account_password(
                 &state,
                 lang,
                 &headers,
-                AccountExtras::error(login_message(&e, lang)),
+                AccountExtras::error(login_message(&e, lang, state.time())),
             )
             .await
         }

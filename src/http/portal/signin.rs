@@ -61,10 +61,11 @@ async fn login_page_with(
     cert_error: Option<String>,
 ) -> Result<Response, AppError> {
     let (csrf, set) = csrf_token(headers);
+    let time = state.time();
     let demo = state.tenant();
     let phone = state
         .db
-        .run_read(move |s| phone_view(&s.tenant(demo), lang))
+        .run_read(move |s| phone_view(&s.tenant(demo), lang, time))
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
     let page = LoginPage {
@@ -184,7 +185,7 @@ pub async fn login_submit(
                 lang,
                 &headers,
                 None,
-                Some(login_message(&e, lang)),
+                Some(login_message(&e, lang, state.time())),
                 values,
                 status,
             )
@@ -211,13 +212,14 @@ async fn sms_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let time = state.time();
     let found = bureau(state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         let person = scope.person(s.person_id)?;
         Ok((
             s.stage,
             person.value.mobile.masked(),
-            phone_view(scope, lang)?,
+            phone_view(scope, lang, time)?,
         ))
     })
     .await?;
@@ -304,7 +306,7 @@ pub async fn sms_submit(
                 lang,
                 &headers,
                 None,
-                Some(login_message(&e, lang)),
+                Some(login_message(&e, lang, state.time())),
                 StatusCode::OK,
             )
             .await
@@ -352,7 +354,7 @@ pub async fn sms_resend(
                 lang,
                 &headers,
                 None,
-                Some(login_message(&e, lang)),
+                Some(login_message(&e, lang, state.time())),
                 StatusCode::OK,
             )
             .await
@@ -375,12 +377,13 @@ async fn password_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let time = state.time();
     let found = bureau(state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         Ok((
             s.stage,
             who(scope, s.person_id, s.company_id)?,
-            phone_view(scope, lang)?,
+            phone_view(scope, lang, time)?,
         ))
     })
     .await?;
@@ -467,7 +470,7 @@ pub async fn password_submit(
                 &state,
                 lang,
                 &headers,
-                Some(login_message(&e, lang)),
+                Some(login_message(&e, lang, state.time())),
                 StatusCode::OK,
             )
             .await
@@ -550,7 +553,7 @@ pub async fn login_certificate(
             [session_cookie(&token)],
         )),
         Err(e) => {
-            let message = login_message_parts(&e, lang).1;
+            let message = login_message_parts(&e, lang, state.time()).1;
             login_page_with(
                 &state,
                 lang,

@@ -53,12 +53,13 @@ async fn staff_page(
     error: Option<FieldError>,
 ) -> Result<Response, AppError> {
     let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let time = state.time();
     let found = bureau(state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         Ok((
             s.stage,
             who(scope, s.person_id, s.company_id)?,
-            phone_view(scope, lang)?,
+            phone_view(scope, lang, time)?,
             staff_data(scope, &s)?,
         ))
     })

@@ -195,12 +195,13 @@ pub async fn workbench(
 ) -> Result<Response, AppError> {
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let notice = state.trainee.class_notice.clone();
+    let time = state.time();
     let found = bureau_read(&state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         Ok((
             s.stage,
             who(scope, s.person_id, s.company_id)?,
-            phone_view(scope, lang)?,
+            phone_view(scope, lang, time)?,
             workbench_data(scope, now, &s, lang, notice.as_deref())?,
         ))
     })
