@@ -45,7 +45,7 @@ pub(super) fn is_local_path(p: &str) -> bool {
         && p.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
 }
 
-const ASSETS: [(&str, &str, &str); 11] = [
+const ASSETS: [(&str, &str, &str); 12] = [
     (
         "app.css",
         "text/css; charset=utf-8",
@@ -55,6 +55,11 @@ const ASSETS: [(&str, &str, &str); 11] = [
         "console.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/static/console.js"),
+    ),
+    (
+        "certificate.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/certificate.js"),
     ),
     (
         "nav.js",

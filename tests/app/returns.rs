@@ -201,7 +201,19 @@ async fn a_small_scale_vat_return_is_prefilled_filed_and_paid_to_the_fen() {
     let number = receipt["filing_no"].as_str().unwrap().to_owned();
     assert_eq!(number.len(), 20);
 
-    let (_, list) = api.get("/api/v1/returns").await;
+    let shown = |list: &Value| -> Vec<(String, String)> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["kind"].to_string(), r["period"].to_string()))
+            .collect()
+    };
+    let (_, after) = api.get("/api/v1/returns").await;
+    // filing keeps every row that was there: the history does not scroll away
+    for r in shown(&list) {
+        assert!(shown(&after).contains(&r), "{r:?} vanished: {after}");
+    }
+    let list = after;
     let row = list
         .as_array()
         .unwrap()

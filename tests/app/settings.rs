@@ -121,6 +121,13 @@ async fn security_settings_turn_off_the_sms_step_and_restrict_addresses_and_hour
         .await
         .unwrap();
     assert!(page.contains("安全设置已保存"));
+    // told in the security section, not in the password's
+    let security = page.split_once("id=\"security\"").unwrap().1;
+    let security = security.split_once("</section>").unwrap().0;
+    assert!(
+        security.contains("role=\"status\">安全设置已保存"),
+        "{page}"
+    );
     v.post("/portal/logout", &[]).await;
     let res = password_step(&mut v, &clerk, "Good#Pass42").await;
     assert_eq!(location(&res), "/portal", "no SMS step with two-factor off");

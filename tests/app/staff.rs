@@ -128,6 +128,11 @@ async fn the_legal_representative_authorises_and_revokes_a_clerk() {
         .await
         .unwrap();
     assert!(page.contains("授权成功"));
+    // the success is told beside the form that was sent, as a status
+    assert!(
+        in_section(&page, "staff-grant", "role=\"status\">授权成功"),
+        "{page}"
+    );
     let page = b.get_text("/portal/staff").await;
     assert!(page.contains(&format!(
         "{}***********{}",
@@ -159,7 +164,10 @@ async fn the_legal_representative_authorises_and_revokes_a_clerk() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("已解除授权"));
+    assert!(
+        in_section(&page, "staff-list", "role=\"status\">已解除授权"),
+        "{page}"
+    );
     let page = b
         .post(
             "/portal/staff/revoke",
@@ -383,4 +391,11 @@ async fn only_the_legal_representative_handles_managers_and_nobody_their_own_rol
 async fn text(v: &mut Visitor<'_>, path: &str, fields: &[(&str, String)]) -> String {
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, x)| (*k, x.as_str())).collect();
     v.post(path, &refs).await.text().await.unwrap()
+}
+
+/// `needle` is inside the `<section id=…>` of the page.
+fn in_section(page: &str, id: &str, needle: &str) -> bool {
+    page.split_once(&format!("id=\"{id}\""))
+        .and_then(|(_, rest)| rest.split_once("</section>"))
+        .is_some_and(|(section, _)| section.contains(needle))
 }

@@ -132,13 +132,29 @@ async fn trainee_files_the_quarterly_vat_return_gets_the_receipt_and_pays() {
     assert_no_console_errors(&c, "receipt").await;
     screenshot(&c, "63-receipt").await;
 
+    // paying asks first, with the amount; declined, nothing is paid
     click(
         &c,
         "form[action='/portal/returns/vat_small/2026Q3/pay'] button",
     )
     .await;
+    let question = c.get_alert_text().await.unwrap();
+    assert!(
+        question.contains(&total) && question.contains("扣缴"),
+        "{question}"
+    );
+    c.dismiss_alert().await.unwrap();
+    assert!(c.find(Locator::Css("#receipt")).await.is_ok());
+    click(
+        &c,
+        "form[action='/portal/returns/vat_small/2026Q3/pay'] button",
+    )
+    .await;
+    c.accept_alert().await.unwrap();
     wait_for(&c, "#payment").await;
     assert_eq!(value_of(&c, "#payment-total").await, total);
+    // the result says it worked, above the 电子缴款书
+    assert!(value_of(&c, "#paid").await.contains("扣款成功"));
     screenshot(&c, "64-payment").await;
     c.goto(&app.url("/portal/returns")).await.unwrap();
     wait_for(&c, "#returns").await;
@@ -162,6 +178,7 @@ async fn trainee_files_the_quarterly_vat_return_gets_the_receipt_and_pays() {
         "form[action='/portal/returns/vat_small/2026Q3/pay'] button",
     )
     .await;
+    c.accept_alert().await.unwrap();
     wait_for(&c, "#payment").await;
     assert_no_console_errors(&c, "correction paid").await;
 

@@ -271,7 +271,7 @@ async fn instructor_runs_a_class_and_watches_it_live() {
     trainee.close().await.unwrap();
 }
 
-async fn class_id(c: &Client) -> String {
+pub(crate) async fn class_id(c: &Client) -> String {
     c.find(Locator::Css("table.room"))
         .await
         .unwrap()

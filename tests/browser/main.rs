@@ -478,6 +478,20 @@ async fn trainee_downloads_a_certificate_renews_it_and_logs_in_with_the_new_one_
     fill_in(&c, form, "pin_confirm", "246810").await;
     submit(&c, form).await;
     let old = downloaded(downloads.path(), 1).await.remove(0);
+    // the page says so beside the certificate, which is listed as valid
+    wait_for(&c, "#certificate #certificate-issued").await;
+    let section = c
+        .find(Locator::Id("certificate"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let file = old.file_name().unwrap().to_str().unwrap();
+    assert!(
+        section.contains("数字证书已签发") && section.contains(file) && section.contains("有效"),
+        "{section}"
+    );
     // 更新证书: a new file, and the first one stops working
     c.goto(&app.url("/portal/account#certificate"))
         .await

@@ -199,3 +199,94 @@ async fn on_a_390_px_phone_no_page_scrolls_sideways_and_the_menu_folds() {
     }
     c.close().await.unwrap();
 }
+
+/// A class: the trainee on a phone raises a hand, sees it is up, the instructor at a
+/// classroom screen sees it on the seat's row and answers it, and the hand is down again.
+#[tokio::test]
+async fn a_raised_hand_shows_until_the_instructor_answers_it() {
+    let app = TestApp::spawn().await;
+    let driver = start_driver().await;
+    let teacher = crate::console_instructor(&app, &driver, "zhao").await;
+    teacher.set_window_size(1366, 768).await.unwrap();
+    fill(&teacher, "name", "周四下午班").await;
+    fill(&teacher, "seats", "2").await;
+    submit(&teacher, "/console/classes").await;
+    wait_for(&teacher, "table.room").await;
+    let code = teacher
+        .find(Locator::Css(".join-code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let dashboard = app.url(&format!(
+        "/console/classes/{}",
+        crate::labs::class_id(&teacher).await
+    ));
+
+    let c = browser_sized(&driver, 390, 844, None).await;
+    c.goto(&app.url(&format!("/join/{code}"))).await.unwrap();
+    fill(&c, "who", "王五").await;
+    submit(&c, "/join").await;
+    wait_for(&c, "#seat-pin").await;
+    c.find(Locator::Id("to-lab"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "ol.steps").await;
+    fits(&c, "/lab (class, phone)", "99-390-class-lab").await;
+    c.goto(&app.url("/portal/login")).await.unwrap();
+    wait_for(&c, "aside.task").await;
+    fits(&c, "/portal/login (class, phone)", "99-390-class-login").await;
+    // the instructor watches the room
+    teacher.goto(&dashboard).await.unwrap();
+    wait_for(&teacher, "table.room").await;
+    // 举手 from the sandbox bar: the bar then says the hand is up
+    c.find(Locator::Css("form.hand-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "#hand-up").await;
+    assert!(text(&c).await.contains("已举手，请等待老师"));
+    assert!(c.find(Locator::Css("form.hand-form")).await.is_err());
+    assert!(c.current_url().await.unwrap().path() == "/portal/login");
+    screenshot(&c, "99-390-hand-up").await;
+
+    // the seat's row shows the hand, live, with the button that answers it
+    wait_for(&teacher, "table.room form.hand").await;
+    wait_for(&teacher, "#room-alerts #hands").await;
+    screenshot(&teacher, "99-1366-hand-on-dashboard").await;
+    let row = teacher
+        .find(Locator::Css("table.room form.hand"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(row.contains("举手"), "{row}");
+    screenshot(&teacher, "99-1366-hand-on-dashboard").await;
+    teacher
+        .find(Locator::Css("table.room form.hand button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&teacher, "table.room").await;
+    assert!(
+        teacher
+            .find(Locator::Css("table.room form.hand"))
+            .await
+            .is_err()
+    );
+    assert_no_console_errors(&teacher, "hand answered").await;
+    c.refresh().await.unwrap();
+    wait_for(&c, "form.hand-form").await;
+    assert_no_console_errors(&c, "hand down").await;
+    teacher.close().await.unwrap();
+    c.close().await.unwrap();
+}

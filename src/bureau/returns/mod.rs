@@ -149,7 +149,9 @@ pub fn deadline(period: TaxPeriod) -> NaiveDate {
 }
 
 /// The returns of a company on the sandbox date: for VAT and for income tax, every period
-/// from the first one not yet filed up to the one due now, and the last two filed before.
+/// from the first one not yet filed up to the one due now, and the filed history of the
+/// twelve months before it (at least the last two filed), so a period filed last quarter
+/// stays on the list when the next one falls due.
 pub fn returns_list(
     scope: &TenantScope<'_>,
     company: CompanyId,
@@ -166,7 +168,14 @@ pub fn returns_list(
                 .map(|(_, p)| *p)
                 .collect();
             done.dedup();
-            let mut out: Vec<TaxPeriod> = done.iter().rev().take(2).rev().copied().collect();
+            // a year back from the period due: its periods end after this day
+            let year_ago = due.last_day() - chrono::Months::new(12);
+            let mut out: Vec<TaxPeriod> = done
+                .iter()
+                .enumerate()
+                .filter(|(i, p)| p.last_day() > year_ago || i + 2 >= done.len())
+                .map(|(_, p)| *p)
+                .collect();
             let mut p = done.last().map_or(due, |last| last.next());
             while p <= due {
                 if !out.contains(&p) {

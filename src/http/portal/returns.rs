@@ -487,9 +487,11 @@ pub async fn pay_post(
     })
     .await?;
     match done {
-        Ok(Ok(paid)) => Ok(
-            Redirect::to(&format!("/portal/payments/{}", paid.remittance.number)).into_response(),
-        ),
+        Ok(Ok(paid)) => Ok(Redirect::to(&format!(
+            "/portal/payments/{}?done=1",
+            paid.remittance.number
+        ))
+        .into_response()),
         Ok(Err(e)) => {
             let status = match e {
                 ReturnError::BankMaintenance { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -528,15 +530,25 @@ struct PaymentPage {
     #[serde(flatten)]
     frame: Frame,
     payment: PaymentView,
+    /// Just paid: the page opens with 扣款成功.
+    done: bool,
 }
 
-/// `GET /portal/payments/{number}`: 电子缴款书 (printable).
+#[derive(serde::Deserialize, Default)]
+pub struct PaymentQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// `GET /portal/payments/{number}`: 电子缴款书 (printable); `?done=1` right after paying.
 pub async fn payment_page(
     Path(number): Path<String>,
     desk: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
+    q: Result<axum::extract::Query<PaymentQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
+    let done = q.is_ok_and(|axum::extract::Query(q)| q.done.is_some_and(|d| d == "1"));
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let (csrf, set) = csrf_token(&headers);
     let d = desk.clone();
@@ -555,6 +567,7 @@ pub async fn payment_page(
                 vec!["portal.crumb.home", "returns.crumb", "returns.payment"],
             )?,
             payment: payment_view(scope, &r, who.time())?,
+            done,
         })
     })
     .await?;

@@ -61,6 +61,8 @@ struct AccountPage {
 #[derive(Serialize, Default)]
 struct AccountExtras {
     notice: Option<String>,
+    /// The section the notice belongs beside: `password`, `security`, `contact`.
+    at: &'static str,
     error: Option<FieldError>,
     contact_pending: bool,
     contact_which: &'static str,
@@ -71,6 +73,11 @@ impl AccountExtras {
     fn notice(lang: Lang, key: &str) -> AccountExtras {
         AccountExtras {
             notice: Some(Catalog::embedded().text(lang, key).to_owned()),
+            at: match key.split('.').next() {
+                Some("security") => "security",
+                Some("contact") => "contact",
+                _ => "password",
+            },
             ..AccountExtras::default()
         }
     }
@@ -418,6 +425,7 @@ pub async fn account_contact(
         Ok(Ok(())) => AccountExtras {
             contact_pending: true,
             notice: Some(Catalog::embedded().text(lang, "contact.sent").to_owned()),
+            at: "contact",
             ..base
         },
         Ok(Err(p)) => AccountExtras {

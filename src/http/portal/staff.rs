@@ -43,12 +43,15 @@ struct StaffPage {
     data: StaffData,
     notice: Option<String>,
     error: Option<FieldError>,
+    /// The section the notice or error belongs beside: `list` (a revoke), `grant`, `switch`.
+    at: &'static str,
 }
 
 async fn staff_page(
     state: &Desk,
     lang: Lang,
     headers: &HeaderMap,
+    at: &'static str,
     notice: Option<String>,
     error: Option<FieldError>,
 ) -> Result<Response, AppError> {
@@ -84,6 +87,7 @@ async fn staff_page(
         data,
         notice,
         error,
+        at,
     };
     render(
         lang,
@@ -99,7 +103,7 @@ pub async fn staff(
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    staff_page(&state, lang, &headers, None, None).await
+    staff_page(&state, lang, &headers, "", None, None).await
 }
 
 /// The company's tax staff as the session's person sees them, and the companies they can
@@ -193,7 +197,15 @@ pub async fn grant(
 ) -> Result<Response, AppError> {
     let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
-        return staff_page(&state, lang, &headers, None, Some(csrf_refusal(lang))).await;
+        return staff_page(
+            &state,
+            lang,
+            &headers,
+            "grant",
+            None,
+            Some(csrf_refusal(lang)),
+        )
+        .await;
     }
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let r = bureau(&state, lang, move |scope, now| {
@@ -210,7 +222,7 @@ pub async fn grant(
     match r {
         Ok(r) => {
             let (notice, error) = outcome(lang, r, "staff.granted");
-            staff_page(&state, lang, &headers, notice, error).await
+            staff_page(&state, lang, &headers, "grant", notice, error).await
         }
         Err(e) => Ok(to_login(&e)),
     }
@@ -234,7 +246,15 @@ pub async fn revoke(
 ) -> Result<Response, AppError> {
     let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
-        return staff_page(&state, lang, &headers, None, Some(csrf_refusal(lang))).await;
+        return staff_page(
+            &state,
+            lang,
+            &headers,
+            "list",
+            None,
+            Some(csrf_refusal(lang)),
+        )
+        .await;
     }
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let r = bureau(&state, lang, move |scope, now| {
@@ -244,7 +264,7 @@ pub async fn revoke(
     match r {
         Ok(r) => {
             let (notice, error) = outcome(lang, r, "staff.revoked");
-            staff_page(&state, lang, &headers, notice, error).await
+            staff_page(&state, lang, &headers, "list", notice, error).await
         }
         Err(e) => Ok(to_login(&e)),
     }
@@ -266,7 +286,15 @@ pub async fn switch(
 ) -> Result<Response, AppError> {
     let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
-        return staff_page(&state, lang, &headers, None, Some(csrf_refusal(lang))).await;
+        return staff_page(
+            &state,
+            lang,
+            &headers,
+            "switch",
+            None,
+            Some(csrf_refusal(lang)),
+        )
+        .await;
     }
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let r = bureau(&state, lang, move |scope, now| {
@@ -277,7 +305,7 @@ pub async fn switch(
         Ok(Ok(())) => Ok(Redirect::to("/portal").into_response()),
         Ok(r) => {
             let (notice, error) = outcome(lang, r, "switch.done");
-            staff_page(&state, lang, &headers, notice, error).await
+            staff_page(&state, lang, &headers, "switch", notice, error).await
         }
         Err(e @ (LoginError::NoSession | LoginError::SessionExpired)) => Ok(to_login(&e)),
         Err(e) => Ok(to_login(&e)),
