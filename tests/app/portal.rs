@@ -197,11 +197,13 @@ async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
     for remaining in (1..=4).rev() {
         let res = password_step(&mut v, &clerk, "Wrong#123").await;
         assert_eq!(res.status(), 200);
+        let page = res.text().await.unwrap();
+        assert!(page.contains(&format!("您还可以尝试 {remaining} 次")));
+        // the message is tied to its field for a screen reader
         assert!(
-            res.text()
-                .await
-                .unwrap()
-                .contains(&format!("您还可以尝试 {remaining} 次"))
+            page.contains(r#"name="password" aria-invalid="true" aria-describedby="err-password""#)
+                && page.contains(r#"<em class="field-error" id="err-password" role="alert">"#),
+            "{page}"
         );
     }
     let res = password_step(&mut v, &clerk, "Wrong#123").await;

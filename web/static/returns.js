@@ -29,8 +29,11 @@
       holder.classList.toggle("invalid", !!f.error);
       holder.classList.toggle("warned", !f.error && !!f.warning);
       if (f.error) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
       if (f.error || f.warning) {
         var em = document.createElement("em");
+        em.id = "err-" + f.name;
+        input.setAttribute("aria-describedby", em.id);
         em.className = f.error ? "field-error" : "field-warning";
         em.textContent = f.error ? f.error : "⚠ " + f.warning;
         if (f.error) em.setAttribute("role", "alert");
