@@ -145,13 +145,33 @@ async fn another_tenant_cannot_read_a_receipt_or_payment_document() {
     let app = TestApp::spawn().await;
     let api = filer(&app, false).await;
     let f = form(&api, "vat_small").await;
+    let mut v = values(&f);
+    // tax owed, so there is something to pay and a payment document to guess at
+    v["sales_3pct_other"] =
+        json!((fen(&v["sales_3pct_other"]) + Fen::from_yuan(500_000)).to_string());
     let (_, receipt) = api
         .post(
             &format!("/api/v1/returns/vat_small/{Q3}/submit"),
-            json!({ "values": values(&f) }),
+            json!({ "values": v, "confirm": true }),
         )
         .await;
     let number = receipt["filing_no"].as_str().unwrap().to_owned();
+    let c = company(&app, 0);
+    app.db
+        .write(|s| {
+            let scope = s.tenant(app.demo);
+            scope.set_tripartite(c, true)?;
+            scope.set_bank_balance(c, Fen::from_yuan(1_000_000))
+        })
+        .unwrap();
+    let (status, paid) = api
+        .post(&format!("/api/v1/returns/vat_small/{Q3}/pay"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{paid}");
+    let document = paid["number"].as_str().unwrap().to_owned();
+    // its owner reads it
+    let (status, _) = api.get(&format!("/api/v1/payments/{document}")).await;
+    assert_eq!(status, 200);
     // a trainee of another tenant, logged in there
     let (other, sandbox) = app.other_tenant();
     let (uscc, mobile) = app
@@ -172,4 +192,9 @@ async fn another_tenant_cannot_read_a_receipt_or_payment_document() {
         .get(&format!("/api/v1/returns/receipts/{number}"))
         .await;
     assert_eq!(status, 404);
+    let (status, body) = stranger
+        .get(&format!("/api/v1/payments/{document}"))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(!body.to_string().contains(&document));
 }
