@@ -14,7 +14,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::api_portal::{Bearer, Body, run};
+use super::api_portal::{Bearer, run};
+use super::forms::Body;
 use super::error::ApiErrorBody;
 use super::portal::{
     AccountData, Inbox, Item, Opened, StaffData, account_data, answer_traced, certificate_problem,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::api_portal::Body;
+use super::forms::Body;
 use super::console::{Staff, authenticate, class_error, class_work, run_control, seats_from};
 use super::error::ApiErrorBody;
 use super::{AppError, AppState, ReqLang};

@@ -4,11 +4,11 @@
 use crate::http::sandbox::Desk;
 use axum::Json;
 
-use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+pub(super) use super::forms::{Body, bad_body};
 use super::error::ApiErrorBody;
 use serde_json::{Value, json};
 
@@ -66,29 +66,6 @@ pub(super) fn refusal(e: &LoginError, lang: Lang, time: crate::domain::SandboxTi
     AppError::api(status, lang, &code, message, field.map(str::to_owned))
 }
 
-/// A JSON request body; a malformed one is refused as `bad_request` in the user's language.
-pub struct Body<T>(pub T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for Body<T> {
-    type Rejection = AppError;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Body<T>, AppError> {
-        let (parts, body) = req.into_parts();
-        let lang = super::lang::from_parts(&parts);
-        let req = axum::extract::Request::from_parts(parts, body);
-        Json::<T>::from_request(req, state)
-            .await
-            .map(|Json(v)| Body(v))
-            .map_err(|e: JsonRejection| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::page(StatusCode::PAYLOAD_TOO_LARGE, lang, "error.too_large").as_json()
-                } else {
-                    bad_body(lang)
-                }
-            })
-    }
-}
-
 /// The bureau token of `Authorization: Bearer <token>` (empty when there is none).
 pub struct Bearer(pub String);
 
@@ -103,9 +80,6 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Bearer {
     }
 }
 
-pub(super) fn bad_body(lang: Lang) -> AppError {
-    AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request").as_json()
-}
 
 /// The portal's transaction helper, answering in JSON.
 pub(super) async fn run<T: Send + 'static>(

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::api_portal::{Bearer, Body, session_refusal};
+use super::api_portal::{Bearer, session_refusal};
+use super::forms::Body;
 use super::error::ApiErrorBody;
 use super::portal::{
     Receipt, Refusal, Sheet, filing, filing_read, import_text, parse_return, payment_view,

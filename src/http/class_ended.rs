@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
-use super::portal::{csrf_token, render};
+use super::forms::{csrf_token, render};
 use super::sandbox::trainee;
 use super::{AppError, AppState, ReqLang};
 

@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::api_portal::Body;
+use super::forms::Body;
 use super::cookies::with_cookies;
 use super::error::FieldErrorView;
-use super::portal::{csrf_token, form_body, render, require_csrf};
+use super::forms::{csrf_token, form_body, render, require_csrf};
 use super::sandbox::{Desk, sandbox_cookie};
 use super::{AppError, AppState, ReqLang};
 use crate::classroom::course::{self, CourseError, Progress, Registration};

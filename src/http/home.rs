@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::cookies::with_cookies;
-use super::portal::{CsrfForm, clear_session_cookie, csrf_token, form_body, render, require_csrf};
+use super::forms::{CsrfForm, csrf_token, form_body, render, require_csrf};
+use super::portal::clear_session_cookie;
 use super::sandbox::{SandboxBar, clear_sandbox_cookie, sandbox_cookie, trainee};
 use super::{AppError, AppState, ReqLang};
 use crate::bureau::overview::{

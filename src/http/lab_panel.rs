@@ -8,7 +8,7 @@ use crate::labs::Lab;
 use crate::labs::run;
 use crate::store::{Attempt, Mode, StoreError};
 
-use super::labs::stored_grade;
+use crate::labs::grade::Grade;
 
 /// The task panel shown beside the portal while a lab is in progress.
 #[derive(Serialize, Clone, utoipa::ToSchema)]
@@ -140,4 +140,80 @@ pub(super) fn say(c: &Catalog, lang: Lang, s: &crate::labs::checks::Say) -> Stri
         .collect();
     let borrowed: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     c.format(lang, &s.key, &borrowed)
+}
+
+/// One check's feedback, in the reader's language.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CheckView {
+    pub id: String,
+    pub passed: bool,
+    pub points: u32,
+    pub earned: u32,
+    pub step: Option<usize>,
+    pub expected: String,
+    pub actual: String,
+    /// Where in the portal to look.
+    pub place: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeductionView {
+    pub points: u32,
+    pub text: String,
+}
+
+/// A grade as the trainee reads it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Feedback {
+    pub lab: String,
+    pub title: String,
+    pub score: u32,
+    pub max: u32,
+    pub pass_mark: u32,
+    pub passed: bool,
+    pub hint_cost: u32,
+    pub checks: Vec<CheckView>,
+    pub deductions: Vec<DeductionView>,
+}
+
+pub fn feedback(lab: &Lab, g: &Grade, lang: Lang) -> Feedback {
+    let c = Catalog::embedded();
+    Feedback {
+        lab: lab.id.clone(),
+        title: lab.title.get(lang).to_owned(),
+        score: g.score,
+        max: g.max,
+        pass_mark: g.pass_mark,
+        passed: g.passed,
+        hint_cost: g.hint_cost,
+        checks: g
+            .checks
+            .iter()
+            .map(|r| CheckView {
+                id: r.id.clone(),
+                passed: r.passed,
+                points: r.points,
+                earned: r.earned,
+                step: r.step,
+                expected: say(c, lang, &r.expected),
+                actual: say(c, lang, &r.actual),
+                place: c.text(lang, &format!("check.{}.where", r.kind)).to_owned(),
+            })
+            .collect(),
+        deductions: g
+            .deductions
+            .iter()
+            .map(|d| DeductionView {
+                points: d.points,
+                text: say(c, lang, &d.says),
+            })
+            .collect(),
+    }
+}
+
+/// A stored grade, read back.
+pub fn stored_grade(a: &Attempt) -> Option<Grade> {
+    a.grade
+        .as_deref()
+        .and_then(|g| serde_json::from_str(g).ok())
 }

@@ -8,94 +8,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use super::lab_panel::say;
-pub use super::lab_panel::{LabPanel, panel};
-use super::portal::{CsrfForm, csrf_token, form_body, render, require_csrf};
+pub use super::lab_panel::{Feedback, LabPanel, feedback, panel, stored_grade};
+use super::forms::{CsrfForm, csrf_token, form_body, render, require_csrf};
 use super::sandbox::{Desk, SandboxBar};
 use super::{AppError, AppState, ReqLang};
 use crate::i18n::{Catalog, Lang};
-use crate::labs::grade::Grade;
 use crate::labs::run::{self, LabError, Next};
 use crate::labs::{Lab, Library};
 use crate::store::{Attempt, Mode, StoreError};
 
-/// One check's feedback, in the reader's language.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct CheckView {
-    pub id: String,
-    pub passed: bool,
-    pub points: u32,
-    pub earned: u32,
-    pub step: Option<usize>,
-    pub expected: String,
-    pub actual: String,
-    /// Where in the portal to look.
-    pub place: String,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct DeductionView {
-    pub points: u32,
-    pub text: String,
-}
-
-/// A grade as the trainee reads it.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Feedback {
-    pub lab: String,
-    pub title: String,
-    pub score: u32,
-    pub max: u32,
-    pub pass_mark: u32,
-    pub passed: bool,
-    pub hint_cost: u32,
-    pub checks: Vec<CheckView>,
-    pub deductions: Vec<DeductionView>,
-}
-
-pub fn feedback(lab: &Lab, g: &Grade, lang: Lang) -> Feedback {
-    let c = Catalog::embedded();
-    Feedback {
-        lab: lab.id.clone(),
-        title: lab.title.get(lang).to_owned(),
-        score: g.score,
-        max: g.max,
-        pass_mark: g.pass_mark,
-        passed: g.passed,
-        hint_cost: g.hint_cost,
-        checks: g
-            .checks
-            .iter()
-            .map(|r| CheckView {
-                id: r.id.clone(),
-                passed: r.passed,
-                points: r.points,
-                earned: r.earned,
-                step: r.step,
-                expected: say(c, lang, &r.expected),
-                actual: say(c, lang, &r.actual),
-                place: c.text(lang, &format!("check.{}.where", r.kind)).to_owned(),
-            })
-            .collect(),
-        deductions: g
-            .deductions
-            .iter()
-            .map(|d| DeductionView {
-                points: d.points,
-                text: say(c, lang, &d.says),
-            })
-            .collect(),
-    }
-}
-
 pub use crate::labs::run::withheld;
-
-/// A stored grade, read back.
-pub fn stored_grade(a: &Attempt) -> Option<Grade> {
-    a.grade
-        .as_deref()
-        .and_then(|g| serde_json::from_str(g).ok())
-}
 
 /// A refused lab action as an error for a page or the API.
 pub fn lab_error(e: LabError, lang: Lang) -> AppError {
@@ -609,7 +531,7 @@ pub async fn hand(
     let f = form_body(form, lang)?;
     require_csrf(&headers, &f.csrf, lang)?;
     let (trainee, now, ip) = (desk.trainee.id, desk.clock.now(), peer.ip().to_string());
-    super::console::class_work(&desk, lang, move |s, _| {
+    super::class_tx::class_work(&desk, lang, move |s, _| {
         crate::classroom::raise_hand(s, trainee, &ip, now)
     })
     .await?;

@@ -68,7 +68,7 @@ impl Desk {
         let mut bar = SandboxBar::of(&self.trainee, lang, self.clock.now());
         bar.lab = self.attempt.as_ref().and_then(|a| {
             let lab = self.labs.lab(&a.lab_id)?;
-            super::labs::panel(lab, a, lang, self.time()).ok()
+            super::lab_panel::panel(lab, a, lang, self.time()).ok()
         });
         bar
     }
@@ -82,7 +82,7 @@ pub struct SandboxBar {
     /// The sandbox's time now (its date, Beijing time of day), to the minute.
     pub sandbox_time: String,
     /// The task panel of the lab in progress.
-    pub lab: Option<super::labs::LabPanel>,
+    pub lab: Option<super::lab_panel::LabPanel>,
     /// The class's latest 课堂通知.
     pub notice: Option<String>,
     /// The trainee sits in a class (and so may raise a hand).

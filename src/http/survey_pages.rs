@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::portal::{csrf_token, form_body, render, require_csrf};
+use super::forms::{Body, csrf_token, form_body, render, require_csrf};
 use super::sandbox::{Desk, SandboxBar};
 use super::{AppError, ReqLang};
 use crate::evaluation::survey::{self, ITEMS, Standing, SurveyError};
@@ -202,7 +202,7 @@ pub struct SurveyBody {
 pub async fn api_submit(
     desk: Desk,
     ReqLang(lang): ReqLang,
-    super::api_portal::Body(b): super::api_portal::Body<SurveyBody>,
+    Body(b): Body<SurveyBody>,
 ) -> Result<Json<Standing>, AppError> {
     let get = move |k: &str| -> Option<String> {
         let n = match k {
@@ -405,7 +405,7 @@ pub struct FollowUpBody {
 pub async fn follow_up_api_submit(
     desk: Desk,
     ReqLang(lang): ReqLang,
-    super::api_portal::Body(b): super::api_portal::Body<FollowUpBody>,
+    Body(b): Body<FollowUpBody>,
 ) -> Result<Json<follow_up::Standing>, AppError> {
     let get = move |k: &str| -> Option<String> {
         if k == "usage" {

@@ -13,7 +13,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::portal::{csrf_token, form_body, render, require_csrf};
+use super::forms::{Body, csrf_token, form_body, render, require_csrf};
 use super::sandbox::{Desk, SandboxBar};
 use super::{AppError, ReqLang};
 use crate::evaluation::{self, PHASES, PaperItem, TestError};
@@ -361,7 +361,7 @@ pub async fn start(
     desk: Desk,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    form: Result<Form<super::portal::CsrfForm>, FormRejection>,
+    form: Result<Form<super::forms::CsrfForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
     require_csrf(&headers, &f.csrf, lang)?;
@@ -455,7 +455,7 @@ pub async fn api_submit(
     Path(phase): Path<String>,
     desk: Desk,
     ReqLang(lang): ReqLang,
-    super::api_portal::Body(b): super::api_portal::Body<HandInBody>,
+    Body(b): Body<HandInBody>,
 ) -> Result<Json<TestView>, AppError> {
     let phase = phase_of(&phase, lang).map_err(AppError::as_json)?;
     let mut pairs = Vec::new();

@@ -430,7 +430,7 @@ struct AttemptView {
     started: String,
     finished: bool,
     hints: usize,
-    feedback: Option<crate::http::labs::Feedback>,
+    feedback: Option<crate::http::lab_panel::Feedback>,
 }
 
 #[derive(Serialize)]
@@ -549,8 +549,8 @@ pub async fn seat_page(
                 finished: a.finished_at.is_some(),
                 hints: a.hints.len(),
                 feedback: lab
-                    .zip(crate::http::labs::stored_grade(a))
-                    .map(|(l, g)| crate::http::labs::feedback(l, &g, lang)),
+                    .zip(crate::http::lab_panel::stored_grade(a))
+                    .map(|(l, g)| crate::http::lab_panel::feedback(l, &g, lang)),
             }
         })
         .collect();

@@ -150,7 +150,7 @@ pub(in crate::http) async fn file(
     section: &str,
 ) -> Result<Option<Response>, AppError> {
     let stem = subject.stem();
-    let attachment = crate::http::portal::attachment;
+    let attachment = crate::http::forms::attachment;
     // the statements need no report: only its records
     if format == "xapi" {
         let (labs, origin) = (

@@ -54,7 +54,7 @@ pub use workbench::*;
 pub(super) use workbench::{WorkbenchData, workbench_data};
 
 use super::cookies::{cookie, with_cookies};
-use super::{AppError, templates};
+use super::AppError;
 use crate::bureau::login::LoginError;
 use crate::domain::password::PortalPolicy;
 use crate::http::sandbox::Desk;
@@ -63,63 +63,15 @@ use crate::store::{CompanyId, SessionStage, StoreError, TenantScope};
 use axum::extract::Form;
 use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub(super) const SESSION_COOKIE: &str = "etax_session";
-const CSRF_COOKIE: &str = "csrf";
+pub(super) use super::forms::{
+    CsrfForm, attachment, csrf_ok, csrf_token, form_body, render, require_csrf, upload,
+};
 
-/// The form token: the one in the cookie, or a new one to set (double-submit protection).
-pub(super) fn csrf_token(headers: &HeaderMap) -> (String, Option<String>) {
-    match cookie(headers, CSRF_COOKIE).filter(|t| t.len() == 64) {
-        Some(t) => (t, None),
-        None => {
-            let bytes: [u8; 32] = rand::random();
-            let t = hex::encode(bytes);
-            let set = format!("{CSRF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict");
-            (t, Some(set))
-        }
-    }
-}
-
-/// A form body, or a page saying the request was malformed.
-pub(super) fn form_body<T>(
-    form: Result<Form<T>, FormRejection>,
-    lang: Lang,
-) -> Result<T, AppError> {
-    form.map(|Form(f)| f).map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::page(StatusCode::PAYLOAD_TOO_LARGE, lang, "error.too_large")
-        } else {
-            AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request")
-        }
-    })
-}
-
-pub(super) fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
-    cookie(headers, CSRF_COOKIE).is_some_and(|c| !c.is_empty() && c == submitted)
-}
-
-/// A form whose only field is its CSRF token.
-#[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub(in crate::http) csrf: String,
-}
-
-/// Refuse a form without the visitor's CSRF token with a page saying it has expired.
-pub(in crate::http) fn require_csrf(
-    headers: &HeaderMap,
-    submitted: &str,
-    lang: Lang,
-) -> Result<(), AppError> {
-    if csrf_ok(headers, submitted) {
-        Ok(())
-    } else {
-        Err(AppError::page(StatusCode::FORBIDDEN, lang, "error.csrf"))
-    }
-}
 
 fn session_cookie(token: &str) -> String {
     format!("{SESSION_COOKIE}={token}; Path=/portal; HttpOnly; SameSite=Lax")
@@ -223,42 +175,7 @@ pub(super) fn filer_frame(
     })
 }
 
-/// A file to download: its type, the name it is saved under, its bytes.
-pub(in crate::http) fn attachment(
-    content_type: &str,
-    filename: &str,
-    body: impl Into<axum::body::Body>,
-) -> Response {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        body.into(),
-    )
-        .into_response()
-}
 
-/// A multipart form's CSRF token and uploaded `file` (empty when none was sent).
-pub(super) async fn upload(
-    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
-    lang: Lang,
-) -> Result<(String, Vec<u8>), AppError> {
-    let bad = || AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request");
-    let mut multipart = multipart.map_err(|_| bad())?;
-    let (mut csrf, mut file) = (String::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(|_| bad())? {
-        match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "file" => file = field.bytes().await.map_err(|_| bad())?.to_vec(),
-            _ => {}
-        }
-    }
-    Ok((csrf, file))
-}
 
 pub(super) fn phone_view(
     scope: &TenantScope<'_>,
@@ -308,19 +225,6 @@ pub(super) fn who(
     })
 }
 
-pub(super) fn render(
-    lang: Lang,
-    path: &str,
-    name: &str,
-    ctx: impl Serialize,
-    set_cookies: Vec<String>,
-) -> Result<Response, AppError> {
-    let html = templates::render(lang, path, name, ctx).map_err(|e| {
-        tracing::error!(error = %e, template = name, "render failed");
-        AppError::internal(lang)
-    })?;
-    Ok(with_cookies(Html(html).into_response(), set_cookies))
-}
 
 fn login_message(e: &LoginError, lang: Lang, time: crate::domain::SandboxTime) -> FieldError {
     let (field, message) = login_message_parts(e, lang, time);
