@@ -14,14 +14,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::api_portal::{Bearer, run};
-use super::forms::Body;
+use super::api_portal::run;
 use super::error::ApiErrorBody;
+use super::forms::Body;
 use super::portal::{
-    AccountData, Inbox, Item, Opened, StaffData, account_data, answer_traced, certificate_problem,
+    AccountData, Inbox, Item, Opened, StaffData, account_data, certificate_problem,
     contact_message, inbox, open, search_views, security_problem, staff_data, staff_problem,
 };
 use super::sandbox::{Desk, display_name};
+use super::taxpayer::Taxpayer;
 use super::{AppError, AppState, ReqLang};
 use crate::bureau::login::{self, LoginError};
 use crate::bureau::overview::{tenant_overview, training_accounts};
@@ -31,13 +32,13 @@ use crate::store::{CompanyId, PortalSession, SessionStage, TenantScope};
 
 /// Bureau work for a completed login (the bearer token's session, active).
 async fn signed_in<T: Send + 'static>(
-    desk: &Desk,
+    desk: &Taxpayer,
     lang: Lang,
-    token: String,
     f: impl FnOnce(&TenantScope<'_>, DateTime<Utc>, &PortalSession) -> Result<T, LoginError>
     + Send
     + 'static,
 ) -> Result<T, AppError> {
+    let token = desk.token.clone();
     run(desk, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
         if s.stage != SessionStage::Active {
@@ -69,12 +70,11 @@ fn done(key: &str) -> Json<Value> {
 #[utoipa::path(get, path = "/api/v1/account", tag = "account", security(("sandbox" = [], "bureau" = [])), description = "账户设置: the person's masked data, security settings, certificate and login history.",
     responses((status = 200, description = "Done", body = AccountData), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn account_get(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
 ) -> Result<Json<AccountData>, AppError> {
     let time = desk.time();
-    let data = signed_in(&desk, lang, token, move |scope, _, s| {
+    let data = signed_in(&desk, lang, move |scope, _, s| {
         account_data(scope, s.person_id, time)
     })
     .await?;
@@ -92,11 +92,11 @@ pub struct ChangePasswordBody {
 #[utoipa::path(post, path = "/api/v1/account/password", tag = "account", security(("sandbox" = [], "bureau" = [])), request_body = ChangePasswordBody, description = "修改密码: the current password and a new one that meets the policy.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn account_password(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<ChangePasswordBody>,
 ) -> Result<Json<Value>, AppError> {
+    let token = desk.token.clone();
     run(&desk, lang, move |scope, now| {
         passwords::change_password(scope, now, &token, &b.current, &b.new_password, &b.confirm)
     })
@@ -123,11 +123,11 @@ pub struct SecurityBody {
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn account_security(
     peer: crate::http::net::ClientAddr,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<SecurityBody>,
 ) -> Result<Json<Value>, AppError> {
+    let token = desk.token.clone();
     let r = run(&desk, lang, move |scope, now| {
         let ip_allow = b.ip_allow.join("\n");
         let form = account::SecurityForm {
@@ -177,11 +177,11 @@ fn contact_which(which: &str, lang: Lang) -> Result<account::Contact, AppError> 
 #[utoipa::path(post, path = "/api/v1/account/contact", tag = "account", security(("sandbox" = [], "bureau" = [])), request_body = ContactBody, description = "Change the mobile number or email: a code goes to the new one; confirm with `/api/v1/account/contact/confirm`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn account_contact(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<ContactBody>,
 ) -> Result<Json<Value>, AppError> {
+    let token = desk.token.clone();
     let which = contact_which(&b.which, lang)?;
     run(&desk, lang, move |scope, now| {
         account::request_contact_change(scope, now, &token, which, &b.value)
@@ -195,11 +195,11 @@ pub async fn account_contact(
 #[utoipa::path(post, path = "/api/v1/account/contact/confirm", tag = "account", security(("sandbox" = [], "bureau" = [])), request_body = ContactBody, description = "Confirm a mobile or email change with the code sent to the new one.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn account_contact_confirm(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<ContactBody>,
 ) -> Result<Json<Value>, AppError> {
+    let token = desk.token.clone();
     let which = contact_which(&b.which, lang)?;
     run(&desk, lang, move |scope, now| {
         account::confirm_contact_change(scope, now, &token, which, &b.code)
@@ -220,11 +220,11 @@ pub struct CertificateBody {
 #[utoipa::path(post, path = "/api/v1/account/certificate", tag = "account", security(("sandbox" = [], "bureau" = [])), request_body = CertificateBody, description = "证书下载/更新证书: issue a simulated certificate for the logged-in person (earlier ones are revoked). Returns `{file_name, text}`: the file to keep for certificate login.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn account_certificate(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<CertificateBody>,
 ) -> Result<Json<Value>, AppError> {
+    let token = desk.token.clone();
     let file = run(&desk, lang, move |scope, now| {
         certificate::issue(scope, now, &token, &b.pin, &b.pin_confirm)
     })
@@ -244,11 +244,10 @@ pub async fn account_certificate(
 #[utoipa::path(get, path = "/api/v1/staff", tag = "staff", security(("sandbox" = [], "bureau" = [])), description = "办税人员: the company's tax staff (masked), whether this person may grant, and the companies they can switch to.",
     responses((status = 200, description = "Done", body = StaffData), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn staff_get(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
 ) -> Result<Json<StaffData>, AppError> {
-    let data = signed_in(&desk, lang, token, |scope, _, s| Ok(staff_data(scope, s)?)).await?;
+    let data = signed_in(&desk, lang, |scope, _, s| Ok(staff_data(scope, s)?)).await?;
     Ok(Json(data))
 }
 
@@ -273,11 +272,11 @@ pub struct GrantBody {
 #[utoipa::path(post, path = "/api/v1/staff/grant", tag = "staff", security(("sandbox" = [], "bureau" = [])), request_body = GrantBody, description = "办税人员授权: the legal representative or finance manager grants a person a role in the company.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn staff_grant(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<GrantBody>,
 ) -> Result<Json<Value>, AppError> {
+    let token = desk.token.clone();
     run(&desk, lang, move |scope, now| {
         staff::grant(scope, now, &token, &b.resident_id, &b.name, &b.role)
     })
@@ -297,11 +296,11 @@ pub struct RevokeBody {
 #[utoipa::path(post, path = "/api/v1/staff/revoke", tag = "staff", security(("sandbox" = [], "bureau" = [])), request_body = RevokeBody, description = "解除授权: remove a person's role in the company.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn staff_revoke(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<RevokeBody>,
 ) -> Result<Json<Value>, AppError> {
+    let token = desk.token.clone();
     run(&desk, lang, move |scope, now| {
         staff::revoke(scope, now, &token, b.person_id, &b.role)
     })
@@ -320,11 +319,11 @@ pub struct SwitchBody {
 #[utoipa::path(post, path = "/api/v1/switch", tag = "staff", security(("sandbox" = [], "bureau" = [])), request_body = SwitchBody, description = "身份切换: act for another company this person serves.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn switch(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<SwitchBody>,
 ) -> Result<Json<Value>, AppError> {
+    let token = desk.token.clone();
     run(&desk, lang, move |scope, now| {
         staff::switch_company(scope, now, &token, CompanyId(b.company_id))
     })
@@ -338,13 +337,9 @@ pub async fn switch(
 /// `GET /api/v1/messages`.
 #[utoipa::path(get, path = "/api/v1/messages", tag = "messages", security(("sandbox" = [], "bureau" = [])), description = "消息中心: the company's messages and the announcements, with read marks.",
     responses((status = 200, description = "Done", body = Inbox), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn messages_get(
-    desk: Desk,
-    ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
-) -> Result<Json<Inbox>, AppError> {
+pub async fn messages_get(desk: Taxpayer, ReqLang(lang): ReqLang) -> Result<Json<Inbox>, AppError> {
     let notice = desk.trainee.class_notice.clone();
-    let data = signed_in(&desk, lang, token, move |scope, _, s| {
+    let data = signed_in(&desk, lang, move |scope, _, s| {
         Ok(inbox(scope, s, lang, notice.as_deref())?)
     })
     .await?;
@@ -356,14 +351,13 @@ pub async fn messages_get(
     responses((status = 200, description = "Done", body = Opened), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn message_get(
     Path(id): Path<String>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
 ) -> Result<Json<Opened>, AppError> {
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::not_found(lang).as_json())?;
-    let data = signed_in(&desk, lang, token, move |scope, now, s| {
+    let data = signed_in(&desk, lang, move |scope, now, s| {
         open(scope, now, s, Item::Message(id), lang)
     })
     .await?;
@@ -375,13 +369,12 @@ pub async fn message_get(
     responses((status = 200, description = "Done", body = Opened), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn announcement_get(
     Path(id): Path<String>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
 ) -> Result<Json<Opened>, AppError> {
     let item = super::portal::announcement_item(id, desk.trainee.class_notice.as_deref())
         .ok_or_else(|| AppError::not_found(lang).as_json())?;
-    let data = signed_in(&desk, lang, token, move |scope, now, s| {
+    let data = signed_in(&desk, lang, move |scope, now, s| {
         open(scope, now, s, item, lang)
     })
     .await?;
@@ -423,7 +416,7 @@ pub async fn help_ask(
 ) -> Result<Json<Value>, AppError> {
     let question: String = b.question.chars().take(200).collect();
     let entry = run(&desk, lang, move |scope, now| {
-        Ok(answer_traced(scope, now, &question)?)
+        Ok(crate::bureau::help::ask(scope, now, &question)?)
     })
     .await?;
     Ok(Json(match entry {

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::forms::Body;
 use super::console::{Staff, authenticate, class_error, class_work, run_control, seats_from};
 use super::error::ApiErrorBody;
+use super::forms::Body;
 use super::{AppError, AppState, ReqLang};
 use crate::classroom::ControlInput;
 use crate::classroom::{self, Dashboard};

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::forms::Body;
 use super::error::ApiErrorBody;
+use super::forms::Body;
 use super::labs::{
     Feedback, LabPanel, LabsView, feedback, lab_error, lab_work, labs_view, panel, stored_grade,
 };

@@ -8,8 +8,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-pub(super) use super::forms::{Body, bad_body};
 use super::error::ApiErrorBody;
+pub(super) use super::forms::{Body, bad_body};
+use super::taxpayer::Taxpayer;
 use serde_json::{Value, json};
 
 use super::{AppError, ReqLang};
@@ -65,21 +66,6 @@ pub(super) fn refusal(e: &LoginError, lang: Lang, time: crate::domain::SandboxTi
     };
     AppError::api(status, lang, &code, message, field.map(str::to_owned))
 }
-
-/// The bureau token of `Authorization: Bearer <token>` (empty when there is none).
-pub struct Bearer(pub String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Bearer {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Bearer, Self::Rejection> {
-        Ok(Bearer(bearer(&parts.headers)))
-    }
-}
-
 
 /// The portal's transaction helper, answering in JSON.
 pub(super) async fn run<T: Send + 'static>(
@@ -170,11 +156,11 @@ pub struct CodeBody {
 #[utoipa::path(post, path = "/api/v1/login/sms", tag = "login", security(("sandbox" = [], "bureau" = [])), request_body = CodeBody, description = "The SMS code. Returns the next `stage` (`change_password` or `active`).",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn sms(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<CodeBody>,
 ) -> Result<Json<Value>, AppError> {
+    let token = state.token.clone();
     let stage = run(&state, lang, move |scope, now| {
         login::verify_code(scope, now, &token, &b.code)
     })
@@ -185,11 +171,8 @@ pub async fn sms(
 /// `POST /api/v1/login/sms/resend`.
 #[utoipa::path(post, path = "/api/v1/login/sms/resend", tag = "login", security(("sandbox" = [], "bureau" = [])), description = "Send another code, no sooner than the throttle allows.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn resend(
-    state: Desk,
-    ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
-) -> Result<Json<Value>, AppError> {
+pub async fn resend(state: Taxpayer, ReqLang(lang): ReqLang) -> Result<Json<Value>, AppError> {
+    let token = state.token.clone();
     run(&state, lang, move |scope, now| {
         login::resend_code(scope, now, &token)
     })
@@ -207,11 +190,11 @@ pub struct NewPasswordBody {
 #[utoipa::path(post, path = "/api/v1/password/initial", tag = "login", security(("sandbox" = [], "bureau" = [])), request_body = NewPasswordBody, description = "Replace the initial password at first login.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn initial_password(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<NewPasswordBody>,
 ) -> Result<Json<Value>, AppError> {
+    let token = state.token.clone();
     run(&state, lang, move |scope, now| {
         crate::bureau::passwords::change_initial_password(
             scope,
@@ -279,11 +262,8 @@ pub async fn reset(
 /// `POST /api/v1/logout`.
 #[utoipa::path(post, path = "/api/v1/logout", tag = "login", security(("sandbox" = [], "bureau" = [])), description = "Leave the simulated bureau.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn logout(
-    state: Desk,
-    ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
-) -> Result<Json<Value>, AppError> {
+pub async fn logout(state: Taxpayer, ReqLang(lang): ReqLang) -> Result<Json<Value>, AppError> {
+    let token = state.token.clone();
     run(&state, lang, move |scope, now| {
         login::logout(scope, now, &token)
     })
@@ -295,10 +275,10 @@ pub async fn logout(
 #[utoipa::path(get, path = "/api/v1/workbench", tag = "login", security(("sandbox" = [], "bureau" = [])), description = "工作台: the logged-in company with the return due and its deadline, arrears, reminders, unread messages, the latest announcements and 常用功能 (most used first).",
     responses((status = 200, description = "Done", body = super::portal::WorkbenchData), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn workbench(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
 ) -> Result<Json<super::portal::WorkbenchData>, AppError> {
+    let token = state.token.clone();
     let notice = state.trainee.class_notice.clone();
     let summary = run_read(&state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;

@@ -10,13 +10,14 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::api_portal::{Bearer, session_refusal};
+use super::api_portal::session_refusal;
 use super::error::ApiErrorBody;
 use super::net::ClientAddr;
 use super::portal::{
     Refusal, filing, filing_read, issue_proof, pdf_response, proof_message, proof_view,
 };
 use super::sandbox::Desk;
+use super::taxpayer::Taxpayer;
 use super::{AppError, ReqLang};
 use crate::bureau::proofs::{self, Asked, Download, ProofError, ProofKind, Verdict};
 use crate::i18n::Lang;
@@ -49,8 +50,8 @@ fn proof_refused(e: &ProofError, lang: Lang) -> Response {
 #[utoipa::path(get, path = "/api/v1/proofs", tag = "proofs", security(("sandbox" = [], "bureau" = [])),
     description = "证明开具记录: the company's certificates, newest first: number, verification code, kind (`payment_table`, `payment_voucher`, `tax_record`, `no_arrears`), 填发日期, total, the range asked for and where the PDF is.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn list(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -> Response {
-    let r = filing_read(&desk, lang, token, |scope, who, _| {
+pub async fn list(desk: Taxpayer, ReqLang(lang): ReqLang) -> Response {
+    let r = filing_read(&desk, lang, |scope, who, _| {
         Ok(scope.proofs_of(who.company)?)
     })
     .await;
@@ -92,9 +93,8 @@ pub struct IssueBody {
     description = "开具: issue a certificate. A 完税证明（表格式） or 纳税记录 lists each payment of the chosen taxes in the range, a 完税证明（文书式） the payments netted per tax (409 `nothing_paid` when none); a 无欠税证明 is refused with 409 `arrears` and the arrears listed while any tax is overdue. 60 a person and 600 a client address an hour (429 `too_many`).",
     responses((status = 200, description = "Issued"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn issue(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     ClientAddr(ip): ClientAddr,
     body: Result<Json<IssueBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
@@ -126,7 +126,7 @@ pub async fn issue(
         range_of: body.range_of,
         purpose: body.purpose.chars().take(200).collect(),
     };
-    match issue_proof(&desk, lang, token, kind, form, ip).await {
+    match issue_proof(&desk, lang, kind, form, ip).await {
         Ok(Ok(Ok(p))) => Json(proof_view(&p)).into_response(),
         Ok(Ok(Err(e))) => proof_refused(&e, lang),
         Ok(Err(r)) => refused(r, lang),
@@ -139,14 +139,9 @@ pub async fn issue(
     params(("number" = String, Path, description = "the certificate's 18-digit number")),
     description = "The certificate's PDF, exactly as issued. Another company's number is 404; while 打印证明失败 is in force, 424 `print_failed` (install a tool: `POST /api/v1/tools/install`).",
     responses((status = 200, description = "application/pdf"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn pdf(
-    Path(number): Path<String>,
-    desk: Desk,
-    ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
-) -> Response {
+pub async fn pdf(Path(number): Path<String>, desk: Taxpayer, ReqLang(lang): ReqLang) -> Response {
     let n = number.clone();
-    let r = filing_read(&desk, lang, token, move |scope, who, _| {
+    let r = filing_read(&desk, lang, move |scope, who, _| {
         Ok(proofs::download(scope, who, &n)?)
     })
     .await;
@@ -179,9 +174,8 @@ pub struct InstallBody {
     description = "资源中心: install the print control or update the PDF reader on the trainee's (simulated) computer: the remedy of 打印证明失败 (a download answered 424 `print_failed`). `{tool, fixed}`: whether a print failure was in force. 404 for an unknown tool.",
     responses((status = 200, description = "Installed"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn install_tool(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     body: Result<Json<InstallBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let tool: String = match body {
@@ -189,7 +183,7 @@ pub async fn install_tool(
         Err(_) => String::new(),
     };
     let t = tool.clone();
-    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+    let r = filing(&desk, lang, None, move |scope, who, _| {
         Ok(proofs::install_tool(scope, Some(who.person), &t, who.now)?)
     })
     .await;

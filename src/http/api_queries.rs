@@ -8,10 +8,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::api_portal::{Bearer, session_refusal};
+use super::api_portal::session_refusal;
 use super::error::ApiErrorBody;
 use super::portal::{Refusal, filing_read, filter_text, query_csv};
 use super::sandbox::Desk;
+use super::taxpayer::Taxpayer;
 use super::{AppError, ReqLang};
 use crate::bureau::queries::{self, FilterProblem, Params, Query};
 use crate::i18n::Lang;
@@ -69,9 +70,8 @@ type Params_ = Result<QueryString<Params>, axum::extract::rejection::QueryReject
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn query(
     Path(name): Path<String>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     q: Params_,
 ) -> Response {
     let query = match query_of(&name, lang) {
@@ -79,7 +79,7 @@ pub async fn query(
         Err(e) => return e.into_response(),
     };
     let params = q.map(|QueryString(p)| p).unwrap_or_default();
-    let r = filing_read(&desk, lang, token, move |scope, who, _| {
+    let r = filing_read(&desk, lang, move |scope, who, _| {
         Ok(queries::answer(scope, who, query, &params, "api")?
             .map(|(rows, f)| queries::page(query, rows, &f)))
     })
@@ -99,9 +99,8 @@ pub async fn query(
     responses((status = 200, description = "text/csv"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn export(
     Path(name): Path<String>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     q: Params_,
 ) -> Response {
     let query = match query_of(&name, lang) {
@@ -109,7 +108,7 @@ pub async fn export(
         Err(e) => return e.into_response(),
     };
     let params = q.map(|QueryString(p)| p).unwrap_or_default();
-    let r = filing_read(&desk, lang, token, move |scope, who, _| {
+    let r = filing_read(&desk, lang, move |scope, who, _| {
         Ok(queries::answer(scope, who, query, &params, "export")?.map(|(rows, _)| rows))
     })
     .await;
@@ -128,11 +127,10 @@ pub async fn export(
     responses((status = 200, description = "Done", body = crate::bureau::queries::InvoiceRow), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn invoice(
     Path(number): Path<String>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
 ) -> Response {
-    let r = filing_read(&desk, lang, token, move |scope, who, _| {
+    let r = filing_read(&desk, lang, move |scope, who, _| {
         Ok(queries::invoice(scope, who, &number)?)
     })
     .await;
@@ -148,8 +146,8 @@ pub async fn invoice(
 #[utoipa::path(get, path = "/api/v1/queries/credit", tag = "queries", security(("sandbox" = [], "bureau" = [])),
     description = "纳税信用信息查询: the grade and score of the last evaluated year, the credit profile in force (`course` or `national`) with its ranking best first, what the grade brings, every deduction and the points deducted by year.",
     responses((status = 200, description = "Done", body = crate::bureau::queries::CreditRecord), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn credit(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -> Response {
-    let r = filing_read(&desk, lang, token, move |scope, who, _| {
+pub async fn credit(desk: Taxpayer, ReqLang(lang): ReqLang) -> Response {
+    let r = filing_read(&desk, lang, move |scope, who, _| {
         Ok(queries::credit(scope, who)?)
     })
     .await;

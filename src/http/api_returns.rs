@@ -12,14 +12,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::api_portal::{Bearer, session_refusal};
-use super::forms::Body;
+use super::api_portal::session_refusal;
 use super::error::ApiErrorBody;
+use super::forms::Body;
 use super::portal::{
     Receipt, Refusal, Sheet, filing, filing_read, import_text, parse_return, payment_view,
     problem_text, receipt, return_message, sheet,
 };
-use super::sandbox::Desk;
+use super::taxpayer::Taxpayer;
 use super::{AppError, ReqLang};
 use crate::bureau::returns::form::Values;
 use crate::bureau::returns::{self, ReturnError, ReturnRow};
@@ -93,8 +93,8 @@ fn answer<T: serde::Serialize>(r: Result<Result<T, Refusal>, AppError>, lang: La
 #[utoipa::path(get, path = "/api/v1/returns", tag = "returns", security(("sandbox" = [], "bureau" = [])),
     description = "税费申报及缴纳: the company's returns on the sandbox date, by tax and period, with deadline, status (`not_filed`, `draft`, `filed`, `overdue`), 申报序号, what the latest version asks and what is unpaid.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn list(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -> Response {
-    let r = filing_read(&desk, lang, token, |scope, who, _| {
+pub async fn list(desk: Taxpayer, ReqLang(lang): ReqLang) -> Response {
+    let r = filing_read(&desk, lang, |scope, who, _| {
         Ok(returns::look_up(scope, who)?)
     })
     .await;
@@ -108,15 +108,14 @@ pub async fn list(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -> 
     responses((status = 200, description = "Done", body = Sheet), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn form(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
 ) -> Response {
     let (kind, period) = match parse_return(&kind, &period, lang) {
         Ok(v) => v,
         Err(e) => return e.as_json().into_response(),
     };
-    let r = filing_read(&desk, lang, token, move |scope, who, _| {
+    let r = filing_read(&desk, lang, move |scope, who, _| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
         let (values, source) = returns::opened_values(scope, who, &basis, kind)?;
         let mut v =
@@ -155,9 +154,8 @@ enum Act {
 async fn act(
     kind: String,
     period: String,
-    desk: Desk,
+    desk: Taxpayer,
     lang: Lang,
-    token: String,
     body: FormBody,
     what: Act,
 ) -> Response {
@@ -168,7 +166,7 @@ async fn act(
     let values: Values = body.values;
     let keep = matches!(what, Act::Draft | Act::Submit | Act::Amend)
         .then(|| (kind, period, values.clone()));
-    let r = filing(&desk, lang, token, keep, move |scope, who, _| {
+    let r = filing(&desk, lang, keep, move |scope, who, _| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
         let v = match what {
             Act::Calculate => serde_json::to_value(sheet(&basis, kind, &values, None, lang)),
@@ -226,12 +224,11 @@ async fn act(
     responses((status = 200, description = "Done", body = Sheet), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn calculate(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<FormBody>,
 ) -> Response {
-    act(kind, period, desk, lang, token, b, Act::Calculate).await
+    act(kind, period, desk, lang, b, Act::Calculate).await
 }
 
 /// `PUT /api/v1/returns/{kind}/{period}/draft`.
@@ -241,12 +238,11 @@ pub async fn calculate(
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn draft(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<FormBody>,
 ) -> Response {
-    act(kind, period, desk, lang, token, b, Act::Draft).await
+    act(kind, period, desk, lang, b, Act::Draft).await
 }
 
 /// `POST /api/v1/returns/{kind}/{period}/submit`.
@@ -256,12 +252,11 @@ pub async fn draft(
     responses((status = 200, description = "The receipt", body = Receipt), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn submit(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<FormBody>,
 ) -> Response {
-    act(kind, period, desk, lang, token, b, Act::Submit).await
+    act(kind, period, desk, lang, b, Act::Submit).await
 }
 
 /// `POST /api/v1/returns/{kind}/{period}/amend`.
@@ -271,12 +266,11 @@ pub async fn submit(
     responses((status = 200, description = "The new version's receipt", body = Receipt), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn amend(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     Body(b): Body<FormBody>,
 ) -> Response {
-    act(kind, period, desk, lang, token, b, Act::Amend).await
+    act(kind, period, desk, lang, b, Act::Amend).await
 }
 
 /// `POST /api/v1/returns/{kind}/{period}/pay`.
@@ -286,15 +280,14 @@ pub async fn amend(
     responses((status = 200, description = "The payment document"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn pay(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
 ) -> Response {
     let (kind, period) = match parse_return(&kind, &period, lang) {
         Ok(v) => v,
         Err(e) => return e.as_json().into_response(),
     };
-    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+    let r = filing(&desk, lang, None, move |scope, who, _| {
         let paid = returns::pay(scope, who, kind, period)?;
         let mut v = serde_json::to_value(payment_view(scope, &paid.remittance, who.time())?)
             .unwrap_or_default();
@@ -312,15 +305,14 @@ pub async fn pay(
     responses((status = 200, description = "The CSV file", content_type = "text/csv"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn template(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
 ) -> Response {
     let (kind, period) = match parse_return(&kind, &period, lang) {
         Ok(v) => v,
         Err(e) => return e.as_json().into_response(),
     };
-    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+    let r = filing(&desk, lang, None, move |scope, who, _| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
         Ok(returns::opened_values(scope, who, &basis, kind)?.0)
     })
@@ -340,16 +332,15 @@ pub async fn template(
     responses((status = 200, description = "Done", body = Sheet), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn import(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
     body: axum::body::Bytes,
 ) -> Response {
     let (kind, period) = match parse_return(&kind, &period, lang) {
         Ok(v) => v,
         Err(e) => return e.as_json().into_response(),
     };
-    let r = filing(&desk, lang, token, None, move |scope, who, _| {
+    let r = filing(&desk, lang, None, move |scope, who, _| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
         let values = returns::import_file(scope, who, kind, period, &body)?;
         Ok(sheet(&basis, kind, &values, None, lang))
@@ -365,11 +356,10 @@ pub async fn import(
     responses((status = 200, description = "Done", body = Receipt), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn receipt_get(
     Path(number): Path<String>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
 ) -> Response {
-    let r = filing_read(&desk, lang, token, move |scope, who, _| {
+    let r = filing_read(&desk, lang, move |scope, who, _| {
         let r = returns::open_receipt(scope, who, &number)?;
         Ok(receipt(scope, who.company, &r, false, who.time())?)
     })
@@ -384,11 +374,10 @@ pub async fn receipt_get(
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn payment_get(
     Path(number): Path<String>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    Bearer(token): Bearer,
 ) -> Response {
-    let r = filing_read(&desk, lang, token, move |scope, who, _| {
+    let r = filing_read(&desk, lang, move |scope, who, _| {
         let r = scope
             .remittance(&number)?
             .filter(|r| r.company == who.company)
@@ -403,8 +392,8 @@ pub async fn payment_get(
 #[utoipa::path(post, path = "/api/v1/payments/agreement", tag = "returns", security(("sandbox" = [], "bureau" = [])),
     description = "Sign the tripartite agreement (三方协议) for the company's bank account.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
-pub async fn agreement(desk: Desk, ReqLang(lang): ReqLang, Bearer(token): Bearer) -> Response {
-    let r = filing(&desk, lang, token, None, |scope, who, _| {
+pub async fn agreement(desk: Taxpayer, ReqLang(lang): ReqLang) -> Response {
+    let r = filing(&desk, lang, None, |scope, who, _| {
         returns::sign_agreement(scope, who)?;
         Ok(json!({ "done": "agreement" }))
     })

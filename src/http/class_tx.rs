@@ -130,4 +130,3 @@ pub async fn class_read<T: Send + 'static>(
         .map_err(|e| AppError::from_store(e, lang))?
         .map_err(|e| class_error(e, lang))
 }
-

@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::forms::Body;
 use super::cookies::with_cookies;
 use super::error::FieldErrorView;
+use super::forms::Body;
 use super::forms::{csrf_token, form_body, render, require_csrf};
 use super::sandbox::{Desk, sandbox_cookie};
 use super::{AppError, AppState, ReqLang};

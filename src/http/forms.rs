@@ -3,11 +3,11 @@
 //! user's language, rendering a template with its cookies, a file to download. The portal,
 //! the console, the labs and the course pages all use these; none imports another's.
 
+use axum::Json;
 use axum::extract::Form;
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
 use serde::Serialize;
 
 use super::cookies::{cookie, with_cookies};

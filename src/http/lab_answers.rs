@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::forms::Body;
 use super::error::ApiErrorBody;
-use super::labs::{LabPanel, lab_error, lab_work, panel};
+use super::forms::Body;
 use super::forms::{form_body, require_csrf};
+use super::labs::{LabPanel, lab_error, lab_work, panel};
 use super::sandbox::Desk;
 use super::{AppError, ReqLang};
 use crate::labs::run::{self, LabError};

@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-pub use super::lab_panel::{Feedback, LabPanel, feedback, panel, stored_grade};
 use super::forms::{CsrfForm, csrf_token, form_body, render, require_csrf};
+pub use super::lab_panel::{Feedback, LabPanel, feedback, panel, stored_grade};
 use super::sandbox::{Desk, SandboxBar};
 use super::{AppError, AppState, ReqLang};
 use crate::i18n::{Catalog, Lang};

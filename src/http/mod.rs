@@ -31,6 +31,7 @@ mod portal;
 mod router;
 mod sandbox;
 mod survey_pages;
+mod taxpayer;
 pub mod templates;
 mod tests_pages;
 

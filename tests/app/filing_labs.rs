@@ -117,7 +117,10 @@ async fn filing_practice_golden_path_and_the_unbilled_sales_left_out() {
         if owed {
             assert_eq!(status, 200, "{paid}");
         } else {
-            assert_eq!((status, paid["code"].as_str()), (409, Some("nothing_to_pay")));
+            assert_eq!(
+                (status, paid["code"].as_str()),
+                (409, Some("nothing_to_pay"))
+            );
         }
         let (score, a) = finish(&api).await;
         // leaving the unbilled sales out loses the VAT check's 35, the typos 5 more

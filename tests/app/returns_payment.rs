@@ -192,9 +192,7 @@ async fn another_tenant_cannot_read_a_receipt_or_payment_document() {
         .get(&format!("/api/v1/returns/receipts/{number}"))
         .await;
     assert_eq!(status, 404);
-    let (status, body) = stranger
-        .get(&format!("/api/v1/payments/{document}"))
-        .await;
+    let (status, body) = stranger.get(&format!("/api/v1/payments/{document}")).await;
     assert_eq!(status, 404, "{body}");
     assert!(!body.to_string().contains(&document));
 }

@@ -9,6 +9,7 @@ mod join;
 mod reports;
 mod staff;
 
+pub use super::class_tx::{class_error, class_read, class_work, kept};
 pub use classes::{audit, board, class_page, create, events, home, pins, seat_page, seats_from};
 pub use controls::{class_action, run_control, seat_action};
 pub use courses::{
@@ -18,7 +19,6 @@ pub use courses::{
 pub use join::{join_code, join_form, join_submit};
 pub(super) use reports::{Subject as ReportSubject, file as report_file, report_for};
 pub use reports::{class_report, course_report, pack_report};
-pub use super::class_tx::{class_error, class_read, class_work, kept};
 pub use staff::{
     SignInRefusal, add_user, authenticate, change_password, login_form, login_submit, logout,
     password_form, password_submit, refusal_text, users,

@@ -415,9 +415,8 @@ struct CalcPage {
 /// `GET /portal/public/calculator?calc=<tax>&<inputs>&run=1` (`calc`, as the late fee has an
 /// input named `tax`).
 pub async fn calculator(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     q: Result<QueryString<BTreeMap<String, String>>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let typed: BTreeMap<String, String> = q
@@ -469,7 +468,7 @@ pub async fn calculator(
                 .collect()
         })
         .unwrap_or_default();
-    let (frame, set) = super::menus::public_frame(&desk, lang, &headers, "calc.heading").await?;
+    let (frame, set) = super::menus::public_frame(&desk, lang, "calc.heading").await?;
     let status = if problem.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

@@ -1,19 +1,15 @@
 //! 帮助中心 and 在线客服 pages: open to everyone, logged in or not.
 
-use crate::http::sandbox::Desk;
+use super::Taxpayer;
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::super::{AppError, ReqLang};
-use super::{Frame, csrf_token, phone_view, render};
+use super::{Frame, phone_view, render};
 use crate::bureau::help;
 use crate::i18n::Lang;
-use crate::store::{StoreError, TenantScope};
-use chrono::{DateTime, Utc};
 use utoipa::ToSchema;
 
 #[derive(Deserialize, Default)]
@@ -51,41 +47,23 @@ pub(in crate::http) fn search_views(q: &str, lang: Lang) -> Vec<EntryView> {
         .collect()
 }
 
-/// 在线客服: the FAQ entry that answers a question, if any; the question goes into the trace.
-pub(in crate::http) fn answer_traced(
-    scope: &TenantScope<'_>,
-    now: DateTime<Utc>,
-    question: &str,
-) -> Result<Option<&'static help::HelpEntry>, StoreError> {
-    let reply = help::answer(question);
-    let result = if reply.is_some() { "ok" } else { "no_answer" };
-    scope.trace(
-        now,
-        None,
-        "help.ask",
-        result,
-        &json!({ "question": question, "answer": reply.map(|e| &e.id) }),
-    )?;
-    Ok(reply)
-}
-
 async fn page(
-    state: &Desk,
+    state: &Taxpayer,
     lang: Lang,
-    headers: &HeaderMap,
     q: String,
     asked: Option<String>,
 ) -> Result<Response, AppError> {
     let (demo, now) = (state.tenant(), state.clock.now());
     let question = asked.clone();
-    let token = super::cookie(headers, super::SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let time = state.time();
+    // a page only reads: the question's trace is written after it
     let (phone, reply_id, who) = state
         .db
-        .run_write(move |s| {
+        .run_mostly_read(move |s| {
             let scope = s.tenant(demo);
             let reply = match &question {
-                Some(q) => answer_traced(&scope, now, q)?.map(|e| e.id.clone()),
+                Some(q) => help::ask(&scope, now, q)?.map(|e| e.id.clone()),
                 None => None,
             };
             // the logged-in frame for a trainee who is logged in
@@ -98,7 +76,7 @@ async fn page(
     let reply = reply_id
         .and_then(|id| help::entries().iter().find(|e| e.id == id))
         .map(|e| e.answer(lang).to_owned());
-    let (csrf, set) = csrf_token(headers);
+    let (csrf, set) = state.page_token();
     let page = HelpPage {
         frame: Frame {
             csrf,
@@ -128,23 +106,21 @@ async fn page(
 
 /// `GET /portal/help?q=`: the FAQ, searched.
 pub async fn help(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     q: Result<Query<HelpQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = q.map(|Query(q)| q.q).unwrap_or_default();
-    page(&state, lang, &headers, q, None).await
+    page(&state, lang, q, None).await
 }
 
 /// `GET /portal/help/ask?q=`: the online service answers.
 pub async fn ask(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     q: Result<Query<HelpQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = q.map(|Query(q)| q.q).unwrap_or_default();
     let asked = (!q.trim().is_empty()).then(|| q.chars().take(200).collect::<String>());
-    page(&state, lang, &headers, String::new(), asked).await
+    page(&state, lang, String::new(), asked).await
 }

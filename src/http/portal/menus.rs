@@ -25,17 +25,15 @@ pub(super) fn signed_in(
 
 /// A menu page for a logged-in filer: nothing but the frame, the menu item lit.
 pub(super) async fn filer_menu(
-    desk: &Desk,
+    desk: &Taxpayer,
     lang: Lang,
-    headers: &HeaderMap,
     active: &'static str,
     crumbs: Vec<&'static str>,
     (path, template): (&str, &str),
 ) -> Result<Response, AppError> {
-    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
-    let (csrf, set) = csrf_token(headers);
+    let (csrf, set) = desk.page_token();
     let d = desk.clone();
-    let found = filing_read(desk, lang, token, move |scope, _, s| {
+    let found = filing_read(desk, lang, move |scope, _, s| {
         Ok(filer_frame(scope, s, csrf, &d, lang, active, crumbs)?)
     })
     .await?;
@@ -46,25 +44,20 @@ pub(super) async fn filer_menu(
 }
 
 /// `GET /portal/tax`: 我要办税's menu.
-pub async fn tax_menu(
-    desk: Desk,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+pub async fn tax_menu(desk: Taxpayer, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
     let crumbs = vec!["portal.crumb.home", "portal.crumb.tax"];
     let page = ("/portal/tax", "portal_tax.html");
-    filer_menu(&desk, lang, &headers, "tax", crumbs, page).await
+    filer_menu(&desk, lang, "tax", crumbs, page).await
 }
 
 /// The frame of a 公众服务 page, logged in or not: the logged-in frame when there is a
 /// session. Returns the frame and the CSRF cookie to set.
 pub(super) async fn public_frame(
-    desk: &Desk,
+    desk: &Taxpayer,
     lang: Lang,
-    headers: &HeaderMap,
     crumb: &'static str,
 ) -> Result<(Frame, Vec<String>), AppError> {
-    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let token = desk.token.clone();
     let time = desk.time();
     let (tenant, now) = (desk.tenant(), desk.clock.now());
     let (phone, who) = desk
@@ -78,7 +71,7 @@ pub(super) async fn public_frame(
         })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
-    let (csrf, set) = csrf_token(headers);
+    let (csrf, set) = desk.page_token();
     let mut crumbs = vec!["portal.crumb.home", "portal.crumb.public"];
     if !crumb.is_empty() {
         crumbs.push(crumb);
@@ -95,11 +88,7 @@ pub(super) async fn public_frame(
 }
 
 /// `GET /portal/public`: 公众服务's menu, logged in or not.
-pub async fn public_menu(
-    desk: Desk,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let (frame, set) = public_frame(&desk, lang, &headers, "").await?;
+pub async fn public_menu(desk: Taxpayer, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
+    let (frame, set) = public_frame(&desk, lang, "").await?;
     render(lang, "/portal/public", "portal_public.html", frame, set)
 }

@@ -1,16 +1,12 @@
 //! 消息中心 and 通知公告 pages.
 
-use crate::http::sandbox::Desk;
+use crate::http::taxpayer::Taxpayer;
 use axum::extract::Path;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
 use super::super::{AppError, ReqLang};
-use super::{
-    Frame, SESSION_COOKIE, bureau, bureau_read, cookie, csrf_token, phone_view, render, stage_home,
-    to_login, who,
-};
+use super::{Frame, bureau, bureau_read, phone_view, render, stage_home, to_login, who};
 use crate::bureau::login;
 use crate::bureau::messages::{self, Announcement};
 use crate::i18n::{Catalog, Lang};
@@ -146,12 +142,8 @@ pub(in crate::http) fn inbox(
     })
 }
 
-pub async fn list(
-    state: Desk,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+pub async fn list(state: Taxpayer, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
+    let token = state.token.clone();
     let notice = state.trainee.class_notice.clone();
     let time = state.time();
     let found = bureau_read(&state, lang, move |scope, now| {
@@ -171,7 +163,7 @@ pub async fn list(
     if stage != SessionStage::Active {
         return Ok(Redirect::to(stage_home(stage)).into_response());
     }
-    let (csrf, set) = csrf_token(&headers);
+    let (csrf, set) = state.page_token();
     let page = ListPage {
         frame: Frame {
             csrf,
@@ -245,13 +237,12 @@ pub(in crate::http) fn open(
 }
 
 async fn detail(
-    state: &Desk,
+    state: &Taxpayer,
     lang: Lang,
-    headers: &HeaderMap,
     item: Item,
     path: String,
 ) -> Result<Response, AppError> {
-    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let time = state.time();
     let found = bureau(state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
@@ -272,7 +263,7 @@ async fn detail(
         }
         Err(e) => return Ok(to_login(&e)),
     };
-    let (csrf, set) = csrf_token(headers);
+    let (csrf, set) = state.page_token();
     let page = DetailPage {
         frame: Frame {
             csrf,
@@ -295,16 +286,14 @@ async fn detail(
 
 pub async fn message(
     Path(id): Path<String>,
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     // A malformed id is simply not found, like another tenant's.
     let id: i64 = id.parse().map_err(|_| AppError::not_found(lang))?;
     detail(
         &state,
         lang,
-        &headers,
         Item::Message(id),
         format!("/portal/messages/{id}"),
     )
@@ -313,12 +302,11 @@ pub async fn message(
 
 pub async fn announcement(
     Path(id): Path<String>,
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let path = format!("/portal/announcements/{id}");
     let item = announcement_item(id, state.trainee.class_notice.as_deref())
         .ok_or_else(|| AppError::not_found(lang))?;
-    detail(&state, lang, &headers, item, path).await
+    detail(&state, lang, item, path).await
 }

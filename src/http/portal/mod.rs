@@ -19,7 +19,7 @@ mod staff;
 mod workbench;
 
 pub use calculator::calculator;
-pub(super) use help::{answer_traced, search_views};
+pub(super) use help::search_views;
 pub use help::{ask, help};
 pub use menus::{public_menu, tax_menu};
 pub(super) use messages::{Inbox, Item, Opened, announcement_item, inbox, open};
@@ -53,8 +53,8 @@ pub use staff::{grant, revoke, staff, switch};
 pub use workbench::*;
 pub(super) use workbench::{WorkbenchData, workbench_data};
 
-use super::cookies::{cookie, with_cookies};
 use super::AppError;
+use super::cookies::with_cookies;
 use crate::bureau::login::LoginError;
 use crate::domain::password::PortalPolicy;
 use crate::http::sandbox::Desk;
@@ -67,11 +67,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub(super) const SESSION_COOKIE: &str = "etax_session";
 pub(super) use super::forms::{
     CsrfForm, attachment, csrf_ok, csrf_token, form_body, render, require_csrf, upload,
 };
-
+pub(super) use super::taxpayer::{SESSION_COOKIE, Taxpayer};
 
 fn session_cookie(token: &str) -> String {
     format!("{SESSION_COOKIE}={token}; Path=/portal; HttpOnly; SameSite=Lax")
@@ -175,8 +174,6 @@ pub(super) fn filer_frame(
     })
 }
 
-
-
 pub(super) fn phone_view(
     scope: &TenantScope<'_>,
     lang: Lang,
@@ -224,7 +221,6 @@ pub(super) fn who(
         person: mask_name(&scope.person(person)?.value.name),
     })
 }
-
 
 fn login_message(e: &LoginError, lang: Lang, time: crate::domain::SandboxTime) -> FieldError {
     let (field, message) = login_message_parts(e, lang, time);

@@ -72,15 +72,14 @@ pub(in crate::http) fn proof_message(e: &ProofError, lang: Lang) -> String {
 /// Issue a certificate: read what it certifies, draw the PDF outside any transaction, keep
 /// it (counted against the person's and the address's limits). `Ok(Err(_))` is a refusal.
 pub(in crate::http) async fn issue(
-    desk: &Desk,
+    desk: &Taxpayer,
     lang: Lang,
-    token: String,
     kind: ProofKind,
     form: Asked,
     ip: std::net::IpAddr,
 ) -> Result<Result<Result<Proof, ProofError>, Refusal>, AppError> {
     // a refusal is traced with the read (the trace is a deferred write)
-    let prepared = filing_read(desk, lang, token.clone(), move |scope, who, _| {
+    let prepared = filing_read(desk, lang, move |scope, who, _| {
         let req = if kind.lists_payments() {
             match PaymentRequest::read(kind, &form, who.today) {
                 Ok(r) => Some(r),
@@ -113,7 +112,7 @@ pub(in crate::http) async fn issue(
         .await
         .map_err(|_| AppError::internal(lang))?;
     let address = address_key(&ip.to_string());
-    filing(desk, lang, token, None, move |scope, who, _| {
+    filing(desk, lang, None, move |scope, who, _| {
         let person = format!("{}:{}", scope.id().get(), who.person);
         if PROOFS_PER_PERSON.reached(scope, &person, who.now)?
             || !PROOFS_PER_ADDRESS.take(scope, &address, who.now)?
@@ -303,19 +302,17 @@ fn kind_tab(kind: ProofKind) -> &'static str {
 
 /// `GET /portal/proofs`: 证明开具, its tabs, a preview of the payments a 完税证明 lists.
 pub async fn proofs_page(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     q: Result<QueryString<ProofsQuery>, axum::extract::rejection::QueryRejection>,
     pairs: Result<QueryString<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = q.map(|QueryString(q)| q).unwrap_or_default();
     let form = asked_from_pairs(&pairs.map(|QueryString(p)| p).unwrap_or_default());
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let (csrf, set) = csrf_token(&headers);
+    let (csrf, set) = desk.page_token();
     let d = desk.clone();
     let tab = tab_of(&q.tab);
-    let found = filing_read(&desk, lang, token, move |scope, who, s| {
+    let found = filing_read(&desk, lang, move |scope, who, s| {
         let mut form = form;
         if form.date_from.is_empty() && form.date_to.is_empty() {
             form.date_from = format!("{}-01-01", chrono::Datelike::year(&who.today));
@@ -350,7 +347,7 @@ pub async fn proofs_page(
 
 /// `POST /portal/proofs/issue`: 开具 (`kind`, the taxes ticked, the dates).
 pub async fn issue_post(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     ClientAddr(ip): ClientAddr,
@@ -367,8 +364,7 @@ pub async fn issue_post(
     require_csrf(&headers, &get("csrf"), lang)?;
     let kind = ProofKind::parse(&get("kind")).ok_or_else(|| AppError::not_found(lang))?;
     let request = asked_from_pairs(&pairs);
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let issued = issue(&desk, lang, token.clone(), kind, request.clone(), ip).await?;
+    let issued = issue(&desk, lang, kind, request.clone(), ip).await?;
     match issued {
         Ok(Ok(p)) => {
             let tab = kind_tab(kind);
@@ -385,11 +381,11 @@ pub async fn issue_post(
                 ProofError::Arrears(_) | ProofError::NothingPaid => StatusCode::CONFLICT,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
-            let (csrf, set) = csrf_token(&headers);
+            let (csrf, set) = desk.page_token();
             let d = desk.clone();
             let tab = kind_tab(kind);
             let refused = Refused::of(&e, lang);
-            let found = filing_read(&desk, lang, token, move |scope, who, s| {
+            let found = filing_read(&desk, lang, move |scope, who, s| {
                 Ok(page_data(
                     scope,
                     who,
@@ -433,15 +429,13 @@ pub(in crate::http) fn pdf_response(number: &str, file: Vec<u8>) -> Response {
 /// 打印证明失败 is in force, the course's failure and its remedy instead (424).
 pub async fn proof_pdf(
     Path(number): Path<String>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let n = number.clone();
-    let (csrf, set) = csrf_token(&headers);
+    let (csrf, set) = desk.page_token();
     let d = desk.clone();
-    let found = filing_read(&desk, lang, token, move |scope, who, s| {
+    let found = filing_read(&desk, lang, move |scope, who, s| {
         let got = proofs::download(scope, who, &n)?;
         let frame = match got {
             Download::PrintFailed => Some(frame(scope, s, csrf, &d, lang)?),
@@ -490,15 +484,13 @@ pub struct VerifyQuery {
 
 /// Render the 证明查验 page for what was found.
 async fn verify_page(
-    desk: &Desk,
+    desk: &Taxpayer,
     lang: Lang,
-    headers: &HeaderMap,
     number: String,
     code: String,
     verdict: Option<Verdict>,
 ) -> Result<Response, AppError> {
-    let (frame, set) =
-        super::menus::public_frame(desk, lang, headers, "proof.verify.crumb").await?;
+    let (frame, set) = super::menus::public_frame(desk, lang, "proof.verify.crumb").await?;
     let (proof, content) = match &verdict {
         Some(Verdict::Genuine(p)) | Some(Verdict::Altered(p)) => {
             (Some(proof_view(p)), serde_json::from_str(&p.content).ok())
@@ -536,9 +528,8 @@ async fn verify_page(
 /// `GET /portal/public/verify?number=&code=`: 证明查验 by number and code (no login needed;
 /// in the trainee's own world).
 pub async fn verify_get(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     q: Result<QueryString<VerifyQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = q.map(|QueryString(q)| q).unwrap_or_default();
@@ -547,7 +538,7 @@ pub async fn verify_get(
         q.code.trim().chars().take(20).collect::<String>(),
     );
     if number.is_empty() {
-        return verify_page(&desk, lang, &headers, number, code, None).await;
+        return verify_page(&desk, lang, number, code, None).await;
     }
     let (tenant, now) = (desk.tenant(), desk.clock.now());
     let (n, c) = (number.clone(), code.clone());
@@ -559,12 +550,12 @@ pub async fn verify_get(
         })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
-    verify_page(&desk, lang, &headers, number, code, Some(verdict)).await
+    verify_page(&desk, lang, number, code, Some(verdict)).await
 }
 
 /// `POST /portal/public/verify`: 证明查验 of an uploaded PDF (multipart `csrf`, `file`).
 pub async fn verify_post(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
@@ -580,13 +571,5 @@ pub async fn verify_post(
         })
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
-    verify_page(
-        &desk,
-        lang,
-        &headers,
-        String::new(),
-        String::new(),
-        Some(verdict),
-    )
-    .await
+    verify_page(&desk, lang, String::new(), String::new(), Some(verdict)).await
 }

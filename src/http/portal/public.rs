@@ -34,9 +34,8 @@ struct CheckPage {
 
 /// `GET /portal/public/invoice-check?number=&date=&amount=`.
 pub async fn invoice_check(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     q: Result<QueryString<CheckQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = q.map(|QueryString(q)| q).unwrap_or_default();
@@ -53,8 +52,7 @@ pub async fn invoice_check(
         ),
         None => None,
     };
-    let (frame, set) =
-        super::menus::public_frame(&desk, lang, &headers, "invoice_check.heading").await?;
+    let (frame, set) = super::menus::public_frame(&desk, lang, "invoice_check.heading").await?;
     let problem = match &read {
         Some(Err(p)) => Some((
             p.field,
@@ -112,13 +110,12 @@ pub struct ToolsQuery {
 
 /// `GET /portal/public/tools`: 资源中心, the tools to download and install.
 pub async fn tools(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     q: Result<QueryString<ToolsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = q.map(|QueryString(q)| q).unwrap_or_default();
-    let (frame, set) = super::menus::public_frame(&desk, lang, &headers, "tools.heading").await?;
+    let (frame, set) = super::menus::public_frame(&desk, lang, "tools.heading").await?;
     let page = ToolsPage {
         frame,
         tools: crate::bureau::proofs::TOOLS,
@@ -142,7 +139,7 @@ pub struct ToolForm {
 /// `POST /portal/public/tools/install` (`csrf`, `tool`): install a tool on the trainee's
 /// (simulated) computer; either tool ends 打印证明失败.
 pub async fn install_tool(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<ToolForm>, FormRejection>,
@@ -150,7 +147,7 @@ pub async fn install_tool(
     let f = form_body(form, lang)?;
     require_csrf(&headers, &f.csrf, lang)?;
     let tool: String = f.tool.chars().take(40).collect();
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let token = desk.token.clone();
     let (tenant, now) = (desk.tenant(), desk.clock.now());
     let t = tool.clone();
     let done = desk
@@ -261,13 +258,12 @@ struct PoliciesPage {
 
 /// `GET /portal/public/policies?q=&tax=`: 政策法规库.
 pub async fn policies(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     q: Result<QueryString<PolicyQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = q.map(|QueryString(q)| q).unwrap_or_default();
-    let (frame, set) = super::menus::public_frame(&desk, lang, &headers, "policy.heading").await?;
+    let (frame, set) = super::menus::public_frame(&desk, lang, "policy.heading").await?;
     let page = PoliciesPage {
         frame,
         policies: policy_views(lang, &q.q, &q.tax),

@@ -232,30 +232,24 @@ fn params_of(q: Result<QueryString<Params>, axum::extract::rejection::QueryRejec
 }
 
 /// `GET /portal/query`: 我要查询's menu.
-pub async fn menu(
-    desk: Desk,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+pub async fn menu(desk: Taxpayer, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
     let crumbs = vec!["portal.crumb.home", "portal.crumb.query"];
     let page = ("/portal/query", "portal_query.html");
-    super::menus::filer_menu(&desk, lang, &headers, "query", crumbs, page).await
+    super::menus::filer_menu(&desk, lang, "query", crumbs, page).await
 }
 
 /// `GET /portal/query/{name}`: a query's page: its filters, one page of rows, the pager.
 pub async fn query_page(
     Path(name): Path<String>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     q: Result<QueryString<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query_of(&name, lang)?;
     let params = params_of(q);
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let (csrf, set) = csrf_token(&headers);
+    let (csrf, set) = desk.page_token();
     let d = desk.clone();
-    let found = filing_read(&desk, lang, token, move |scope, who, s| {
+    let found = filing_read(&desk, lang, move |scope, who, s| {
         let frame = frame(
             scope,
             s,
@@ -332,15 +326,13 @@ fn query_crumb(q: Query) -> &'static str {
 /// `GET /portal/query/{name}/export`: every row that matches, as CSV.
 pub async fn export_page(
     Path(name): Path<String>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     q: Result<QueryString<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query_of(&name, lang)?;
     let params = params_of(q);
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let found = filing_read(&desk, lang, token, move |scope, who, _| {
+    let found = filing_read(&desk, lang, move |scope, who, _| {
         Ok(queries::answer(scope, who, query, &params, "export")?.map(|(rows, _)| rows))
     })
     .await?;
@@ -368,14 +360,12 @@ struct InvoicePage {
 /// `GET /portal/query/invoice/{number}`: an invoice of the company, as its face shows it.
 pub async fn invoice_page(
     Path(number): Path<String>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let (csrf, set) = csrf_token(&headers);
+    let (csrf, set) = desk.page_token();
     let d = desk.clone();
-    let found = filing_read(&desk, lang, token, move |scope, who, s| {
+    let found = filing_read(&desk, lang, move |scope, who, s| {
         let invoice = queries::invoice(scope, who, &number)?;
         Ok(match invoice {
             Some(invoice) => Some(InvoicePage {
@@ -420,15 +410,10 @@ struct CreditPage {
 }
 
 /// `GET /portal/query/credit`: 纳税信用信息查询.
-pub async fn credit_page(
-    desk: Desk,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let (csrf, set) = csrf_token(&headers);
+pub async fn credit_page(desk: Taxpayer, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
+    let (csrf, set) = desk.page_token();
     let d = desk.clone();
-    let found = filing_read(&desk, lang, token, move |scope, who, s| {
+    let found = filing_read(&desk, lang, move |scope, who, s| {
         let credit = queries::credit(scope, who)?;
         Ok(CreditPage {
             frame: frame(

@@ -78,15 +78,13 @@ fn notice_text(q: Option<Query<NoticeQuery>>, lang: Lang) -> Option<String> {
 
 /// `GET /portal/returns`: 税费申报及缴纳.
 pub async fn returns_page(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     q: Result<Query<NoticeQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let (csrf, set) = csrf_token(&headers);
+    let (csrf, set) = desk.page_token();
     let d = desk.clone();
-    let found = filing_read(&desk, lang, token, move |scope, who, s| {
+    let found = filing_read(&desk, lang, move |scope, who, s| {
         let account = scope.bank_account(who.company)?.value;
         Ok(ListPage {
             frame: frame(
@@ -223,16 +221,14 @@ pub(super) fn form_page(
 /// correction) or the prefill.
 pub async fn form_page_get(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     q: Result<Query<NoticeQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let (kind, period) = parse_return(&kind, &period, lang)?;
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let (csrf, set) = csrf_token(&headers);
+    let (csrf, set) = desk.page_token();
     let d = desk.clone();
-    let found = filing_read(&desk, lang, token, move |scope, who, s| {
+    let found = filing_read(&desk, lang, move |scope, who, s| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
         let (values, source) = returns::opened_values(scope, who, &basis, kind)?;
         Ok(form_page(
@@ -276,7 +272,7 @@ impl FormPost {
 /// correction once the return is filed).
 pub async fn form_page_post(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<FormPost>, FormRejection>,
@@ -291,13 +287,12 @@ pub async fn form_page_post(
     // form that filed is a repeat, not a correction
     let amending = f.take("mode") == "amend";
     let values = f.into_values();
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let (csrf, set) = csrf_token(&headers);
+    let (csrf, set) = desk.page_token();
     let d = desk.clone();
     let path = format!("/portal/returns/{}/{period}", kind.as_str());
     let keep = Some((kind, period, values.clone()));
     let act = action.clone();
-    let done = filing(&desk, lang, token, keep, move |scope, who, s| {
+    let done = filing(&desk, lang, keep, move |scope, who, s| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
         let outcome = match act.as_str() {
             "save" | "autosave" => {
@@ -401,7 +396,7 @@ enum Step {
 /// (the server is the authority; nothing is saved).
 pub async fn calculate(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<FormPost>, FormRejection>,
@@ -410,8 +405,7 @@ pub async fn calculate(
     let mut f = form_body(form, lang)?;
     require_csrf(&headers, &f.take("csrf"), lang)?;
     let values = f.into_values();
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let found = filing_read(&desk, lang, token, move |scope, who, _| {
+    let found = filing_read(&desk, lang, move |scope, who, _| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
         Ok(sheet(&basis, kind, &values, None, lang))
     })
@@ -434,14 +428,12 @@ struct ReceiptPage {
 /// `GET /portal/returns/receipts/{number}`: 申报回执 (printable).
 pub async fn receipt_page(
     Path(number): Path<String>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let (csrf, set) = csrf_token(&headers);
+    let (csrf, set) = desk.page_token();
     let d = desk.clone();
-    let found = filing_read(&desk, lang, token, move |scope, who, s| {
+    let found = filing_read(&desk, lang, move |scope, who, s| {
         let r = returns::open_receipt(scope, who, &number)?;
         let row = returns::row(scope, who.company, r.kind, r.period, who.today)?;
         Ok(ReceiptPage {
@@ -473,7 +465,7 @@ pub async fn receipt_page(
 /// `POST /portal/returns/{kind}/{period}/pay`: pay what the return asks.
 pub async fn pay_post(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<CsrfForm>, FormRejection>,
@@ -481,8 +473,7 @@ pub async fn pay_post(
     let (kind, period) = parse_return(&kind, &period, lang)?;
     let f = form_body(form, lang)?;
     require_csrf(&headers, &f.csrf, lang)?;
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let done = filing(&desk, lang, token, None, move |scope, who, _| {
+    let done = filing(&desk, lang, None, move |scope, who, _| {
         Ok(returns::pay(scope, who, kind, period))
     })
     .await?;
@@ -506,15 +497,14 @@ pub async fn pay_post(
 
 /// `POST /portal/payments/agreement`: sign the tripartite agreement.
 pub async fn agreement_post(
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form_body(form, lang)?;
     require_csrf(&headers, &f.csrf, lang)?;
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let done = filing(&desk, lang, token, None, move |scope, who, _| {
+    let done = filing(&desk, lang, None, move |scope, who, _| {
         returns::sign_agreement(scope, who)?;
         Ok(())
     })
@@ -543,16 +533,14 @@ pub struct PaymentQuery {
 /// `GET /portal/payments/{number}`: 电子缴款书 (printable); `?done=1` right after paying.
 pub async fn payment_page(
     Path(number): Path<String>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     q: Result<axum::extract::Query<PaymentQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let done = q.is_ok_and(|axum::extract::Query(q)| q.done.is_some_and(|d| d == "1"));
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let (csrf, set) = csrf_token(&headers);
+    let (csrf, set) = desk.page_token();
     let d = desk.clone();
-    let found = filing_read(&desk, lang, token, move |scope, who, s| {
+    let found = filing_read(&desk, lang, move |scope, who, s| {
         let r = scope
             .remittance(&number)?
             .filter(|r| r.company == who.company)

@@ -14,13 +14,11 @@ use crate::http::ReqLang;
 /// holding what the form would open with.
 pub async fn template(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let (kind, period) = parse_return(&kind, &period, lang)?;
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let found = filing(&desk, lang, token, None, move |scope, who, _| {
+    let found = filing(&desk, lang, None, move |scope, who, _| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
         let (values, _) = returns::opened_values(scope, who, &basis, kind)?;
         Ok(template_file(kind, period, &values, lang))
@@ -53,7 +51,7 @@ pub(in crate::http) fn template_file(
 /// `POST /portal/returns/{kind}/{period}/import`: 申报数据导入 (multipart: `csrf`, `file`).
 pub async fn import_post(
     Path((kind, period)): Path<(String, String)>,
-    desk: Desk,
+    desk: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
@@ -61,10 +59,9 @@ pub async fn import_post(
     let (kind, period) = parse_return(&kind, &period, lang)?;
     let (csrf, file) = upload(multipart, lang).await?;
     require_csrf(&headers, &csrf, lang)?;
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    let (csrf, set) = csrf_token(&headers);
+    let (csrf, set) = desk.page_token();
     let d = desk.clone();
-    let done = filing(&desk, lang, token, None, move |scope, who, s| {
+    let done = filing(&desk, lang, None, move |scope, who, s| {
         let basis = returns::open_return(scope, who.company, kind, period, who.today)?;
         match returns::import_file(scope, who, kind, period, &file) {
             Ok(_) => Ok(None),

@@ -33,15 +33,15 @@ impl From<ReturnError> for Refusal {
 /// still commits what it traced). When the session has run out and `keep` holds what was
 /// typed, it is saved as a draft first, so nothing typed is lost.
 pub(in crate::http) async fn filing<T: Send + 'static>(
-    desk: &Desk,
+    desk: &Taxpayer,
     lang: Lang,
-    token: String,
     keep: Option<(ReturnKind, TaxPeriod, Values)>,
     f: impl FnOnce(&TenantScope<'_>, &Filer, &PortalSession) -> Result<T, Refusal> + Send + 'static,
 ) -> Result<Result<T, Refusal>, AppError> {
     let (tenant, now) = (desk.tenant(), desk.clock.now());
     let today = desk.trainee.sandbox_date;
     let via = if desk.api { "api" } else { "page" };
+    let token = desk.token.clone();
     desk.db
         .run_write(move |s| as_filer(&s.tenant(tenant), (now, today, via), &token, keep, f))
         .await
@@ -50,9 +50,8 @@ pub(in crate::http) async fn filing<T: Send + 'static>(
 
 /// [`filing`] for a page or GET that only reads (see [`bureau_read`]).
 pub(in crate::http) async fn filing_read<T: Send + 'static>(
-    desk: &Desk,
+    desk: &Taxpayer,
     lang: Lang,
-    token: String,
     f: impl FnOnce(&TenantScope<'_>, &Filer, &PortalSession) -> Result<T, Refusal>
     + Clone
     + Send
@@ -61,6 +60,7 @@ pub(in crate::http) async fn filing_read<T: Send + 'static>(
     let (tenant, now) = (desk.tenant(), desk.clock.now());
     let today = desk.trainee.sandbox_date;
     let via = if desk.api { "api" } else { "page" };
+    let token = desk.token.clone();
     desk.db
         .run_mostly_read(move |s| as_filer(&s.tenant(tenant), (now, today, via), &token, None, f))
         .await

@@ -4,7 +4,6 @@ use super::super::{AppError, ReqLang};
 use super::*;
 use crate::bureau::login::{self, LoginError};
 use crate::bureau::{account, certificate};
-use crate::http::sandbox::Desk;
 use crate::i18n::{Catalog, Lang};
 use crate::store::{SessionStage, TenantScope};
 use axum::extract::Form;
@@ -174,12 +173,11 @@ pub(in crate::http) fn certificate_problem(
 }
 
 async fn account_page(
-    state: &Desk,
+    state: &Taxpayer,
     lang: Lang,
-    headers: &HeaderMap,
     extras: AccountExtras,
 ) -> Result<Response, AppError> {
-    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let time = state.time();
     let found = bureau(state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
@@ -198,7 +196,7 @@ async fn account_page(
     if stage != SessionStage::Active {
         return Ok(Redirect::to(stage_home(stage)).into_response());
     }
-    let (csrf, set) = csrf_token(headers);
+    let (csrf, set) = state.page_token();
     let page = AccountPage {
         frame: Frame {
             csrf,
@@ -220,12 +218,8 @@ async fn account_page(
     )
 }
 
-pub async fn account(
-    state: Desk,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    account_page(&state, lang, &headers, AccountExtras::default()).await
+pub async fn account(state: Taxpayer, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
+    account_page(&state, lang, AccountExtras::default()).await
 }
 
 #[derive(Deserialize)]
@@ -241,22 +235,16 @@ pub struct ChangePasswordForm {
 }
 
 pub async fn account_password(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<ChangePasswordForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
-        return account_page(
-            &state,
-            lang,
-            &headers,
-            AccountExtras::error(csrf_refusal(lang)),
-        )
-        .await;
+        return account_page(&state, lang, AccountExtras::error(csrf_refusal(lang))).await;
     }
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let result = bureau(&state, lang, move |scope, now| {
         crate::bureau::passwords::change_password(
             scope,
@@ -273,7 +261,6 @@ pub async fn account_password(
             account_page(
                 &state,
                 lang,
-                &headers,
                 AccountExtras::notice(lang, "account.password_done"),
             )
             .await
@@ -285,7 +272,6 @@ pub async fn account_password(
             account_page(
                 &state,
                 lang,
-                &headers,
                 AccountExtras::error(login_message(&e, lang, state.time())),
             )
             .await
@@ -309,22 +295,16 @@ pub struct SecurityFormBody {
 
 pub async fn account_security(
     peer: crate::http::net::ClientAddr,
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<SecurityFormBody>, FormRejection>,
 ) -> Result<Response, AppError> {
     let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
-        return account_page(
-            &state,
-            lang,
-            &headers,
-            AccountExtras::error(csrf_refusal(lang)),
-        )
-        .await;
+        return account_page(&state, lang, AccountExtras::error(csrf_refusal(lang))).await;
     }
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let result = bureau(&state, lang, move |scope, now| {
         let f = account::SecurityForm {
             two_factor: form.two_factor.is_some(),
@@ -337,20 +317,13 @@ pub async fn account_security(
     .await?;
     match result {
         Ok(Ok(())) => {
-            account_page(
-                &state,
-                lang,
-                &headers,
-                AccountExtras::notice(lang, "security.saved"),
-            )
-            .await
+            account_page(&state, lang, AccountExtras::notice(lang, "security.saved")).await
         }
         Ok(Err(p)) => {
             let (field, message) = security_problem(&p, lang);
             account_page(
                 &state,
                 lang,
-                &headers,
                 AccountExtras::error(FieldError {
                     field: Some(field),
                     message,
@@ -394,23 +367,17 @@ pub(in crate::http) fn contact_message(p: account::ContactProblem, lang: Lang) -
 }
 
 pub async fn account_contact(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<ContactFormBody>, FormRejection>,
 ) -> Result<Response, AppError> {
     let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
-        return account_page(
-            &state,
-            lang,
-            &headers,
-            AccountExtras::error(csrf_refusal(lang)),
-        )
-        .await;
+        return account_page(&state, lang, AccountExtras::error(csrf_refusal(lang))).await;
     }
     let (which, which_name) = contact_kind(&form.which);
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let value = form.value.clone();
     let result = bureau(&state, lang, move |scope, now| {
         account::request_contact_change(scope, now, &token, which, &value)
@@ -438,27 +405,21 @@ pub async fn account_contact(
         },
         Err(e) => return Ok(to_login(&e)),
     };
-    account_page(&state, lang, &headers, extras).await
+    account_page(&state, lang, extras).await
 }
 
 pub async fn account_contact_confirm(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<ContactFormBody>, FormRejection>,
 ) -> Result<Response, AppError> {
     let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
-        return account_page(
-            &state,
-            lang,
-            &headers,
-            AccountExtras::error(csrf_refusal(lang)),
-        )
-        .await;
+        return account_page(&state, lang, AccountExtras::error(csrf_refusal(lang))).await;
     }
     let (which, which_name) = contact_kind(&form.which);
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let code = form.code.clone();
     let result = bureau(&state, lang, move |scope, now| {
         account::confirm_contact_change(scope, now, &token, which, &code)
@@ -477,7 +438,7 @@ pub async fn account_contact_confirm(
         },
         Err(e) => return Ok(to_login(&e)),
     };
-    account_page(&state, lang, &headers, extras).await
+    account_page(&state, lang, extras).await
 }
 
 #[derive(Deserialize)]
@@ -492,22 +453,16 @@ pub struct CertificateForm {
 
 /// `POST /portal/account/certificate`: issue (or renew) a certificate and download it.
 pub async fn account_certificate(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<CertificateForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
-        return account_page(
-            &state,
-            lang,
-            &headers,
-            AccountExtras::error(csrf_refusal(lang)),
-        )
-        .await;
+        return account_page(&state, lang, AccountExtras::error(csrf_refusal(lang))).await;
     }
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let r = bureau(&state, lang, move |scope, now| {
         certificate::issue(scope, now, &token, &form.pin, &form.pin_confirm)
     })
@@ -531,7 +486,6 @@ pub async fn account_certificate(
             account_page(
                 &state,
                 lang,
-                &headers,
                 AccountExtras::error(FieldError {
                     field: Some(field),
                     message,

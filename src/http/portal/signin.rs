@@ -204,14 +204,13 @@ struct SmsPage {
 }
 
 async fn sms_page(
-    state: &Desk,
+    state: &Taxpayer,
     lang: Lang,
-    headers: &HeaderMap,
     notice: Option<String>,
     error: Option<FieldError>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let time = state.time();
     let found = bureau(state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
@@ -230,7 +229,7 @@ async fn sms_page(
     if stage != SessionStage::Sms {
         return Ok(Redirect::to(stage_home(stage)).into_response());
     }
-    let (csrf, set) = csrf_token(headers);
+    let (csrf, set) = state.page_token();
     let page = SmsPage {
         frame: Frame {
             csrf,
@@ -259,12 +258,8 @@ async fn sms_page(
     Ok(res)
 }
 
-pub async fn sms_form(
-    state: Desk,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    sms_page(&state, lang, &headers, None, None, StatusCode::OK).await
+pub async fn sms_form(state: Taxpayer, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
+    sms_page(&state, lang, None, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -276,7 +271,7 @@ pub struct CodeForm {
 }
 
 pub async fn sms_submit(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<CodeForm>, FormRejection>,
@@ -287,9 +282,9 @@ pub async fn sms_submit(
             field: None,
             message: Catalog::embedded().text(lang, "error.csrf").to_owned(),
         };
-        return sms_page(&state, lang, &headers, None, Some(e), StatusCode::FORBIDDEN).await;
+        return sms_page(&state, lang, None, Some(e), StatusCode::FORBIDDEN).await;
     }
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let code = form.code;
     match bureau(&state, lang, move |scope, now| {
         login::verify_code(scope, now, &token, &code)
@@ -304,7 +299,6 @@ pub async fn sms_submit(
             sms_page(
                 &state,
                 lang,
-                &headers,
                 None,
                 Some(login_message(&e, lang, state.time())),
                 StatusCode::OK,
@@ -315,7 +309,7 @@ pub async fn sms_submit(
 }
 
 pub async fn sms_resend(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<CsrfForm>, FormRejection>,
@@ -326,9 +320,9 @@ pub async fn sms_resend(
             field: None,
             message: Catalog::embedded().text(lang, "error.csrf").to_owned(),
         };
-        return sms_page(&state, lang, &headers, None, Some(e), StatusCode::FORBIDDEN).await;
+        return sms_page(&state, lang, None, Some(e), StatusCode::FORBIDDEN).await;
     }
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     match bureau(&state, lang, move |scope, now| {
         login::resend_code(scope, now, &token)
     })
@@ -338,7 +332,6 @@ pub async fn sms_resend(
             sms_page(
                 &state,
                 lang,
-                &headers,
                 Some(Catalog::embedded().text(lang, "sms.sent").to_owned()),
                 None,
                 StatusCode::OK,
@@ -352,7 +345,6 @@ pub async fn sms_resend(
             sms_page(
                 &state,
                 lang,
-                &headers,
                 None,
                 Some(login_message(&e, lang, state.time())),
                 StatusCode::OK,
@@ -370,13 +362,12 @@ struct PasswordPage {
 }
 
 async fn password_page(
-    state: &Desk,
+    state: &Taxpayer,
     lang: Lang,
-    headers: &HeaderMap,
     error: Option<FieldError>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let time = state.time();
     let found = bureau(state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
@@ -394,7 +385,7 @@ async fn password_page(
     if stage != SessionStage::ChangePassword {
         return Ok(Redirect::to(stage_home(stage)).into_response());
     }
-    let (csrf, set) = csrf_token(headers);
+    let (csrf, set) = state.page_token();
     let page = PasswordPage {
         frame: Frame {
             csrf,
@@ -417,12 +408,8 @@ async fn password_page(
     Ok(res)
 }
 
-pub async fn password_form(
-    state: Desk,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    password_page(&state, lang, &headers, None, StatusCode::OK).await
+pub async fn password_form(state: Taxpayer, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
+    password_page(&state, lang, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -436,7 +423,7 @@ pub struct PasswordForm {
 }
 
 pub async fn password_submit(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<PasswordForm>, FormRejection>,
@@ -447,9 +434,9 @@ pub async fn password_submit(
             field: None,
             message: Catalog::embedded().text(lang, "error.csrf").to_owned(),
         };
-        return password_page(&state, lang, &headers, Some(e), StatusCode::FORBIDDEN).await;
+        return password_page(&state, lang, Some(e), StatusCode::FORBIDDEN).await;
     }
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let result = bureau(&state, lang, move |scope, now| {
         crate::bureau::passwords::change_initial_password(
             scope,
@@ -469,7 +456,6 @@ pub async fn password_submit(
             password_page(
                 &state,
                 lang,
-                &headers,
                 Some(login_message(&e, lang, state.time())),
                 StatusCode::OK,
             )
@@ -479,7 +465,7 @@ pub async fn password_submit(
 }
 
 pub async fn logout(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<CsrfForm>, FormRejection>,
@@ -488,7 +474,7 @@ pub async fn logout(
     if !csrf_ok(&headers, &submitted) {
         return Err(AppError::page(StatusCode::FORBIDDEN, lang, "error.csrf"));
     }
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     // Logging out twice is harmless.
     let _ = bureau(&state, lang, move |scope, now| {
         login::logout(scope, now, &token)

@@ -1,6 +1,6 @@
 //! 办税人员授权 and 身份切换 pages.
 
-use crate::http::sandbox::Desk;
+use crate::http::taxpayer::Taxpayer;
 use axum::extract::Form;
 use axum::extract::rejection::FormRejection;
 use axum::http::HeaderMap;
@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::super::{AppError, ReqLang};
 use super::{
-    FieldError, Frame, SESSION_COOKIE, bureau, cookie, csrf_ok, csrf_refusal, csrf_token,
-    form_body, mask_name, phone_view, render, stage_home, to_login, who,
+    FieldError, Frame, bureau, csrf_ok, csrf_refusal, form_body, mask_name, phone_view, render,
+    stage_home, to_login, who,
 };
 use crate::bureau::login::{self, LoginError};
 use crate::bureau::staff::{self, StaffProblem};
@@ -48,14 +48,13 @@ struct StaffPage {
 }
 
 async fn staff_page(
-    state: &Desk,
+    state: &Taxpayer,
     lang: Lang,
-    headers: &HeaderMap,
     at: &'static str,
     notice: Option<String>,
     error: Option<FieldError>,
 ) -> Result<Response, AppError> {
-    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let time = state.time();
     let found = bureau(state, lang, move |scope, now| {
         let s = login::session(scope, now, &token)?;
@@ -74,7 +73,7 @@ async fn staff_page(
     if stage != SessionStage::Active {
         return Ok(Redirect::to(stage_home(stage)).into_response());
     }
-    let (csrf, set) = csrf_token(headers);
+    let (csrf, set) = state.page_token();
     let page = StaffPage {
         frame: Frame {
             csrf,
@@ -98,12 +97,8 @@ async fn staff_page(
     )
 }
 
-pub async fn staff(
-    state: Desk,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    staff_page(&state, lang, &headers, "", None, None).await
+pub async fn staff(state: Taxpayer, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
+    staff_page(&state, lang, "", None, None).await
 }
 
 /// The company's tax staff as the session's person sees them, and the companies they can
@@ -190,24 +185,16 @@ pub struct GrantForm {
 }
 
 pub async fn grant(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<GrantForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
-        return staff_page(
-            &state,
-            lang,
-            &headers,
-            "grant",
-            None,
-            Some(csrf_refusal(lang)),
-        )
-        .await;
+        return staff_page(&state, lang, "grant", None, Some(csrf_refusal(lang))).await;
     }
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let r = bureau(&state, lang, move |scope, now| {
         staff::grant(
             scope,
@@ -222,7 +209,7 @@ pub async fn grant(
     match r {
         Ok(r) => {
             let (notice, error) = outcome(lang, r, "staff.granted");
-            staff_page(&state, lang, &headers, "grant", notice, error).await
+            staff_page(&state, lang, "grant", notice, error).await
         }
         Err(e) => Ok(to_login(&e)),
     }
@@ -239,24 +226,16 @@ pub struct RevokeForm {
 }
 
 pub async fn revoke(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<RevokeForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
-        return staff_page(
-            &state,
-            lang,
-            &headers,
-            "list",
-            None,
-            Some(csrf_refusal(lang)),
-        )
-        .await;
+        return staff_page(&state, lang, "list", None, Some(csrf_refusal(lang))).await;
     }
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let r = bureau(&state, lang, move |scope, now| {
         staff::revoke(scope, now, &token, form.person_id, &form.role)
     })
@@ -264,7 +243,7 @@ pub async fn revoke(
     match r {
         Ok(r) => {
             let (notice, error) = outcome(lang, r, "staff.revoked");
-            staff_page(&state, lang, &headers, "list", notice, error).await
+            staff_page(&state, lang, "list", notice, error).await
         }
         Err(e) => Ok(to_login(&e)),
     }
@@ -279,24 +258,16 @@ pub struct SwitchForm {
 }
 
 pub async fn switch(
-    state: Desk,
+    state: Taxpayer,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     form: Result<Form<SwitchForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let form = form_body(form, lang)?;
     if !csrf_ok(&headers, &form.csrf) {
-        return staff_page(
-            &state,
-            lang,
-            &headers,
-            "switch",
-            None,
-            Some(csrf_refusal(lang)),
-        )
-        .await;
+        return staff_page(&state, lang, "switch", None, Some(csrf_refusal(lang))).await;
     }
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let token = state.token.clone();
     let r = bureau(&state, lang, move |scope, now| {
         staff::switch_company(scope, now, &token, CompanyId(form.company_id))
     })
@@ -305,7 +276,7 @@ pub async fn switch(
         Ok(Ok(())) => Ok(Redirect::to("/portal").into_response()),
         Ok(r) => {
             let (notice, error) = outcome(lang, r, "switch.done");
-            staff_page(&state, lang, &headers, "switch", notice, error).await
+            staff_page(&state, lang, "switch", notice, error).await
         }
         Err(e @ (LoginError::NoSession | LoginError::SessionExpired)) => Ok(to_login(&e)),
         Err(e) => Ok(to_login(&e)),

@@ -6,10 +6,8 @@ use crate::bureau::certificate;
 use crate::bureau::login::{self};
 use crate::bureau::overview::{CompanySummary, tenant_overview};
 use crate::domain::password::PortalPolicy;
-use crate::http::sandbox::Desk;
 use crate::i18n::{Catalog, Lang};
 use crate::store::{SessionStage, StoreError, TenantScope};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -188,12 +186,8 @@ fn reminders(
     Ok(out)
 }
 
-pub async fn workbench(
-    state: Desk,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+pub async fn workbench(state: Taxpayer, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
+    let token = state.token.clone();
     let notice = state.trainee.class_notice.clone();
     let time = state.time();
     let found = bureau_read(&state, lang, move |scope, now| {
@@ -213,7 +207,7 @@ pub async fn workbench(
     if stage != SessionStage::Active {
         return Ok(Redirect::to(stage_home(stage)).into_response());
     }
-    let (csrf, set) = csrf_token(&headers);
+    let (csrf, set) = state.page_token();
     let page = WorkbenchPage {
         frame: Frame {
             csrf,
