@@ -144,17 +144,31 @@ pub(crate) fn staff_password(var: &str) -> String {
         })
 }
 
+/// Add a staff account from the command line: the console's rules (a username of letters,
+/// digits, `_` and `-`; one account per username), audited as the system.
 fn add_user(
     db: &Db,
     username: &str,
     role: UserRole,
     name: &str,
     password: &str,
-) -> Result<(), StoreError> {
+) -> Result<Result<(), crate::classroom::staff::NewUserRefusal>, StoreError> {
+    let username = match crate::classroom::staff::username(username) {
+        Ok(u) => u,
+        Err(e) => return Ok(Err(e)),
+    };
     let hash = crate::secrets::hash(password, crate::secrets::Strength::Person)?;
     db.write(|s| {
-        s.create_user(username, name, role, &hash, chrono::Utc::now())
-            .map(|_| ())
+        crate::classroom::staff::add_user(
+            s,
+            chrono::Utc::now(),
+            "system",
+            "cli",
+            &username,
+            name,
+            role,
+            &hash,
+        )
     })
 }
 
@@ -427,7 +441,7 @@ pub fn main() -> ExitCode {
             let password = staff_password("TAXLAB_USER_PASSWORD");
             let name = name.unwrap_or_else(|| username.clone());
             match add_user(&db, &username, role, &name, &password) {
-                Ok(()) => {
+                Ok(Ok(())) => {
                     println!(
                         "{}",
                         catalog.format(
@@ -442,9 +456,13 @@ pub fn main() -> ExitCode {
                     );
                     ExitCode::SUCCESS
                 }
-                Err(StoreError::Conflict(_)) => fail(
+                Ok(Err(crate::classroom::staff::NewUserRefusal::Taken)) => fail(
                     2,
                     catalog.format(lang, "cli.user_exists", &[("username", &username)]),
+                ),
+                Ok(Err(crate::classroom::staff::NewUserRefusal::BadUsername)) => fail(
+                    2,
+                    catalog.format(lang, "cli.bad_username", &[("username", &username)]),
                 ),
                 Err(e) => fail(1, store_message(&e, lang)),
             }

@@ -363,6 +363,20 @@ fn user_add_prints_the_password_once_and_refuses_a_taken_name() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("用户名 wang 已存在"));
     let out = taxlab(&["--db", db, "user", "add", "li", "--role", "boss"], None);
     assert_eq!(out.status.code(), Some(2));
+    // the console's rule for usernames holds here too
+    let out = taxlab(&["--db", db, "user", "add", "王 老师"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("只能使用字母、数字、下划线和连字符"));
+    // and, as in the console, the addition is in the audit log
+    let added = rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'user.add' AND outcome = 'ok'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap();
+    assert_eq!(added, 1);
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod controls;
 pub mod course;
 mod dashboard;
 mod join;
+pub mod staff;
 pub mod testing;
 
 pub use control::{Control, ControlInput};

@@ -28,8 +28,17 @@ pub(super) fn serve(
         .is_empty()
     {
         let password = staff_password("TAXLAB_ADMIN_PASSWORD");
-        add_user(&db, "admin", UserRole::Admin, "admin", &password)
-            .map_err(|e| store_message(&e, lang))?;
+        if add_user(&db, "admin", UserRole::Admin, "admin", &password)
+            .map_err(|e| store_message(&e, lang))?
+            .is_err()
+        {
+            // the table was empty a moment ago: only a second server starting at once
+            return Err(Catalog::embedded().format(
+                lang,
+                "cli.user_exists",
+                &[("username", "admin")],
+            ));
+        }
         println!(
             "{}",
             Catalog::embedded().format(lang, "cli.admin_created", &[("password", &password)])

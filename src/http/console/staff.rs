@@ -36,24 +36,10 @@ pub struct LoginForm {
     password: String,
 }
 
-/// Why a console sign-in was refused.
-pub enum SignInRefusal {
-    Wrong,
-    /// Too many wrong passwords for this username or from this address lately.
-    Locked {
-        minutes: i64,
-    },
-}
+pub use crate::classroom::staff::SignInRefusal;
+use crate::classroom::staff::{LOCK_AFTER, LOCK_MINUTES};
 
-/// Wrong console passwords a username may have in [`LOCK_MINUTES`], and an address (a
-/// classroom shares one) four times that; the next attempt is refused without a check.
-const LOCK_AFTER: i64 = 5;
-const LOCK_MINUTES: i64 = 15;
-
-/// Check a staff username and password; audited either way. The attempt is counted before
-/// the password is checked, in the same transaction as the limit (an entry `pending`,
-/// settled afterwards), so parallel guesses cannot slip past it; the check itself runs
-/// outside any transaction, one per core at most.
+/// Check a staff username and password (see [`crate::classroom::staff::sign_in`]).
 pub async fn authenticate(
     state: &AppState,
     username: String,
@@ -61,62 +47,7 @@ pub async fn authenticate(
     ip: String,
     kind: &'static str,
 ) -> Result<Result<String, SignInRefusal>, crate::store::StoreError> {
-    let now = state.clock.now();
-    let name = username.trim().to_owned();
-    let (n, i) = (name.clone(), ip.clone());
-    let counted = state
-        .db
-        .run_write(move |s| {
-            let since = now - chrono::Duration::minutes(LOCK_MINUTES);
-            let tries = |ip: Option<&str>, who: Option<(&str, &str)>| -> Result<i64, _> {
-                Ok::<i64, crate::store::StoreError>(
-                    s.recent_audits("console.login", "refused", since, ip, who)?
-                        + s.recent_audits("console.login", "pending", since, ip, who)?,
-                )
-            };
-            let detail = serde_json::json!({ "username": n, "kind": kind });
-            if tries(None, Some(("username", &n)))? >= LOCK_AFTER
-                || tries(Some(&i), None)? >= LOCK_AFTER * 4
-            {
-                s.audit(
-                    now,
-                    "system",
-                    None,
-                    None,
-                    &i,
-                    "console.login",
-                    "locked",
-                    &detail,
-                )?;
-                return Ok(None);
-            }
-            let entry = s.audit_id(now, "system", &i, "console.login", "pending", &detail)?;
-            Ok(Some((entry, s.user_by_name(&n)?)))
-        })
-        .await?;
-    let Some((entry, user)) = counted else {
-        return Ok(Err(SignInRefusal::Locked {
-            minutes: LOCK_MINUTES,
-        }));
-    };
-    let ok = match &user {
-        Some(u) if !u.disabled => {
-            crate::secrets::verify_async(password, u.password_hash.clone()).await
-        }
-        _ => false,
-    };
-    state
-        .db
-        .run_write(move |s| {
-            let actor = user
-                .as_ref()
-                .map_or_else(|| "system".to_owned(), |u| format!("user:{}", u.id));
-            s.set_audit_outcome(entry, &actor, if ok { "ok" } else { "refused" })?;
-            match user {
-                Some(u) if ok => Ok(Ok(s.open_user_session(u.id, kind, now)?)),
-                _ => Ok(Err(SignInRefusal::Wrong)),
-            }
-        })
+    crate::classroom::staff::sign_in(&state.db, state.clock.now(), username, password, ip, kind)
         .await
 }
 
@@ -541,49 +472,27 @@ pub async fn add_user(
     let f = form_body(form, lang)?;
     check_csrf(&headers, &f.csrf, lang)?;
     let c = Catalog::embedded();
-    let username = f.username.trim().to_owned();
     let role = crate::store::UserRole::parse(&f.role);
-    if username.is_empty()
-        || !username
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
-        || role.is_none()
-    {
+    let (Ok(username), Some(role)) = (classroom::staff::username(&f.username), role) else {
         let e = c.text(lang, "console.bad_user").to_owned();
         return users_page(&staff, lang, &headers, None, Some(e)).await;
-    }
+    };
     let password = classroom::new_staff_password();
     let hash = crate::secrets::hash_async(password.clone(), crate::secrets::Strength::Person)
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
-    let (now, admin, ip) = (staff.clock.now(), staff.user.id, peer.ip().to_string());
-    let name = if f.display_name.trim().is_empty() {
-        username.clone()
-    } else {
-        f.display_name.trim().to_owned()
-    };
-    let (u, r) = (
-        username.clone(),
-        role.unwrap_or(crate::store::UserRole::Instructor),
+    let (now, actor, ip) = (
+        staff.clock.now(),
+        format!("user:{}", staff.user.id),
+        peer.ip().to_string(),
     );
+    let (u, name) = (username.clone(), f.display_name.clone());
     let made = staff
         .db
-        .run_write(move |s| {
-            let made = s.create_user(&u, &name, r, &hash, now);
-            s.audit(
-                now,
-                &format!("user:{admin}"),
-                None,
-                None,
-                &ip,
-                "user.add",
-                if made.is_ok() { "ok" } else { "taken" },
-                &serde_json::json!({ "username": u, "role": r.as_str() }),
-            )?;
-            Ok(made.is_ok())
-        })
+        .run_write(move |s| classroom::staff::add_user(s, now, &actor, &ip, &u, &name, role, &hash))
         .await
-        .map_err(|e| AppError::from_store(e, lang))?;
+        .map_err(|e| AppError::from_store(e, lang))?
+        .is_ok();
     if made {
         users_page(&staff, lang, &headers, Some((username, password)), None).await
     } else {
