@@ -319,6 +319,53 @@ pub struct Filer {
     pub via: &'static str,
 }
 
+/// Who files for a bureau session: its person for its company, once the login is complete.
+/// When the session has run out and `keep` holds what was typed into a form, it is saved as
+/// that form's draft first (the page then says so after the new login), so nothing typed is
+/// lost to a timeout. A refusal says why there is no filer; a store failure is the error.
+pub fn filer_of(
+    scope: &TenantScope<'_>,
+    token: &str,
+    (now, today, via): (DateTime<Utc>, NaiveDate, &'static str),
+    keep: Option<(ReturnKind, TaxPeriod, &Values)>,
+) -> Result<
+    Result<(Filer, crate::store::PortalSession), crate::bureau::login::LoginError>,
+    StoreError,
+> {
+    use crate::bureau::login::{self, LoginError};
+    let raw = scope.session(token)?;
+    let filer = |person, company| Filer {
+        person,
+        company,
+        now,
+        today,
+        via,
+    };
+    match login::session(scope, now, token) {
+        Ok(s) if s.stage == crate::store::SessionStage::Active => {
+            Ok(Ok((filer(s.person_id, s.company_id), s)))
+        }
+        Ok(s) => Ok(Err(LoginError::WrongStage(s.stage))),
+        Err(LoginError::Store(e)) => Err(e),
+        Err(e) => {
+            if let (LoginError::SessionExpired, Some(r), Some((kind, period, values))) =
+                (&e, raw, keep)
+            {
+                // a form that cannot be kept (not this company's) is simply lost
+                let _ = save_draft(
+                    scope,
+                    &filer(r.person_id, r.company_id),
+                    kind,
+                    period,
+                    values,
+                    true,
+                );
+            }
+            Ok(Err(e))
+        }
+    }
+}
+
 impl Filer {
     /// The sandbox's clock at the filer's desk: the sandbox date, Beijing's time of day.
     pub fn time(&self) -> crate::domain::SandboxTime {

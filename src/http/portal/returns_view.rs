@@ -2,7 +2,6 @@
 //! worked through (`Sheet`), the receipt (申报回执) and the payment document (电子缴款书).
 
 use super::*;
-use crate::bureau::login;
 use crate::bureau::returns::form::{self, Basis, Problem, Values};
 use crate::bureau::returns::{Filer, ReturnError};
 use crate::domain::entities::ReturnKind;
@@ -75,36 +74,12 @@ fn as_filer<T>(
     keep: Option<(ReturnKind, TaxPeriod, Values)>,
     f: impl FnOnce(&TenantScope<'_>, &Filer, &PortalSession) -> Result<T, Refusal>,
 ) -> Result<Result<T, Refusal>, StoreError> {
-    let raw = scope.session(token)?;
-    let session = match login::session(scope, now, token) {
-        Ok(s) if s.stage == SessionStage::Active => s,
-        Ok(s) => return Ok(Err(Refusal::Login(LoginError::WrongStage(s.stage)))),
-        Err(LoginError::Store(e)) => return Err(e),
-        Err(e) => {
-            if let (LoginError::SessionExpired, Some(r), Some((kind, period, values))) =
-                (&e, raw, keep)
-            {
-                let who = Filer {
-                    person: r.person_id,
-                    company: r.company_id,
-                    now,
-                    today,
-                    via,
-                };
-                // a form that cannot be kept (not this company's) is simply lost
-                let _ =
-                    crate::bureau::returns::save_draft(scope, &who, kind, period, &values, true);
-            }
-            return Ok(Err(Refusal::Login(e)));
-        }
-    };
-    let who = Filer {
-        person: session.person_id,
-        company: session.company_id,
-        now,
-        today,
-        via,
-    };
+    let keep = keep.as_ref().map(|(k, p, v)| (*k, *p, v));
+    let (who, session) =
+        match crate::bureau::returns::filer_of(scope, token, (now, today, via), keep)? {
+            Ok(found) => found,
+            Err(e) => return Ok(Err(Refusal::Login(e))),
+        };
     match f(scope, &who, &session) {
         Err(Refusal::Return(ReturnError::Store(e))) => Err(e),
         other => Ok(other),
