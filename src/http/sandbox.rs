@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::cookies::cookie;
 use super::{AppError, AppState};
 use crate::i18n::{Catalog, Lang};
+use crate::labs::gate;
 use crate::store::{Attempt, TenantId, Trainee, TraineeKind};
 
 pub const SANDBOX_COOKIE: &str = "taxlab_sandbox";
@@ -166,38 +167,7 @@ fn module_of(path: &str) -> Option<&'static str> {
     Some(module)
 }
 
-/// A maintenance window over the module a request is for: the module and when it reopens.
-type Closed = Option<(&'static str, Option<chrono::DateTime<chrono::Utc>>)>;
-
-/// The trainee's current attempt and whether a maintenance window closes this module, read
-/// with the trainee (one read for both).
-fn read_attempt(
-    s: &crate::store::Store<'_>,
-    trainee: &Trainee,
-    module: Option<&'static str>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Option<(Attempt, Closed)>, crate::store::StoreError> {
-    let Some(id) = trainee.attempt else {
-        return Ok(None);
-    };
-    let attempt = s.attempt_of(trainee.id, id)?;
-    let closed = match module {
-        Some(module) => s
-            .tenant(trainee.tenant)
-            .faults("maintenance", now)?
-            .into_iter()
-            .find(|f| {
-                serde_json::from_str::<serde_json::Value>(&f.params)
-                    .is_ok_and(|p| p["module"] == module)
-            })
-            .map(|f| (module, f.ends_at)),
-        None => None,
-    };
-    Ok(Some((attempt, closed)))
-}
-
-/// The trainee's attempt as it stands: an exam past its time is finished first; a module
-/// under maintenance refuses the request (and the refusal is traced for the grader).
+/// The lab's gate (see [`crate::labs::gate`]) for a request, read alone.
 pub(super) async fn attempt_checks(
     state: &AppState,
     trainee: Trainee,
@@ -208,76 +178,61 @@ pub(super) async fn attempt_checks(
     let t = trainee.clone();
     let found = state
         .db
-        .run_read(move |s| read_attempt(s, &t, module, now))
+        .run_read(move |s| gate::read(s, &t, module, now))
         .await
         .map_err(|e| AppError::from_store(e, lang))?;
     settle(state, trainee, found, path, lang).await
 }
 
-/// What [`read_attempt`] found, acted on: an expired exam handed in, a maintenance refusal
-/// traced, or the attempt to work in.
+/// The gate's verdict acted on: an expired exam handed in, a maintenance refusal traced and
+/// worded, or the attempt to work in.
 async fn settle(
     state: &AppState,
     trainee: Trainee,
-    found: Option<(Attempt, Closed)>,
+    verdict: Option<gate::Verdict>,
     path: &str,
     lang: Lang,
 ) -> Result<(Trainee, Option<Attempt>), AppError> {
-    let Some((attempt, closed)) = found else {
-        return Ok((trainee, None));
-    };
     let (labs, now) = (state.labs.clone(), state.clock.now());
-    let tenant = trainee.tenant;
-    let time = crate::domain::SandboxTime::new(trainee.sandbox_date, now);
     let store_error = |e| AppError::from_store(e, lang);
-    let expired = attempt.finished_at.is_none() && attempt.deadline_at.is_some_and(|d| now >= d);
-    let outcome = if expired {
-        // an exam whose time is up is handed in, and the trainee is back in their tenant
-        state
-            .db
-            .run_write(move |s| {
-                crate::labs::run::expire(s, &labs, &trainee, &attempt, now)
-                    .map_err(|e| crate::store::StoreError::Other(e.to_string()))?;
-                Ok(Ok((s.trainee(trainee.id)?, None)))
-            })
-            .await
-            .map_err(store_error)?
-    } else if let Some((module, until)) = closed {
-        let path = path.to_owned();
-        state
-            .db
-            .run_write(move |s| {
-                s.tenant(tenant).trace(
-                    now,
-                    None,
-                    "maintenance",
-                    "refused",
-                    &serde_json::json!({ "module": module, "path": path }),
-                )
-            })
-            .await
-            .map_err(store_error)?;
-        Err((module, until))
-    } else {
-        Ok((trainee, Some(attempt)))
-    };
-    outcome.map_err(|(module, until)| {
-        let c = Catalog::embedded();
-        let module_name = c.text(lang, &format!("module.{module}")).to_owned();
-        let until = until.map(|t| time.show(t)).unwrap_or_default();
-        let message = c.format(
-            lang,
-            "maintenance.message",
-            &[("module", &module_name), ("until", &until)],
-        );
-        AppError::api(
-            StatusCode::SERVICE_UNAVAILABLE,
-            lang,
-            "maintenance",
-            message,
-            None,
-        )
-    })
+    match verdict {
+        None => Ok((trainee, None)),
+        Some(gate::Verdict::Work(attempt)) => Ok((trainee, Some(attempt))),
+        Some(gate::Verdict::Expired(attempt)) => {
+            let back = state
+                .db
+                .run_write(move |s| gate::expire(s, &labs, &trainee, &attempt, now))
+                .await
+                .map_err(store_error)?;
+            Ok((back, None))
+        }
+        Some(gate::Verdict::Closed(closed)) => {
+            let time = crate::domain::SandboxTime::new(trainee.sandbox_date, now);
+            let (path, c) = (path.to_owned(), closed.clone());
+            state
+                .db
+                .run_write(move |s| gate::refuse(s, &trainee, &c, &path, now))
+                .await
+                .map_err(store_error)?;
+            let catalog = Catalog::embedded();
+            let module_name = catalog
+                .text(lang, &format!("module.{}", closed.module))
+                .to_owned();
+            let until = closed.until.map(|t| time.show(t)).unwrap_or_default();
+            let message = catalog.format(
+                lang,
+                "maintenance.message",
+                &[("module", &module_name), ("until", &until)],
+            );
+            Err(AppError::api(
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang,
+                "maintenance",
+                message,
+                None,
+            ))
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Desk {
@@ -296,7 +251,7 @@ impl FromRequestParts<AppState> for Desk {
                     let t = s.sandbox_trainee(&token)?;
                     let found = match &t {
                         Some(t) if !t.class_paused && !t.class_ended => {
-                            read_attempt(s, t, module, now)?
+                            gate::read(s, t, module, now)?
                         }
                         _ => None,
                     };

@@ -16,6 +16,7 @@ mod checks_filing;
 mod checks_proofs;
 pub mod facts;
 pub mod file;
+pub mod gate;
 pub mod grade;
 pub mod questions;
 pub mod quiz;
