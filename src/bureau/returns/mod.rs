@@ -291,6 +291,37 @@ pub struct Worked {
     pub warnings: Vec<Problem>,
 }
 
+/// A form worked as far as it goes, for a page to show while it is being filled: the
+/// figures if every field reads, the engine's lines if they also compute, and the problems
+/// (unreadable fields, or else failed checks) and warnings.
+#[derive(Debug, Clone, Default)]
+pub struct WorkedSoFar {
+    pub figures: Option<Figures>,
+    pub assessment: Option<Assessment>,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+/// Read, compute and check a form without refusing it: what [`work`] refuses on, kept.
+pub fn work_so_far(basis: &Basis, kind: ReturnKind, values: &Values) -> WorkedSoFar {
+    match form::parse(kind, values) {
+        Err(errors) => WorkedSoFar {
+            errors,
+            ..WorkedSoFar::default()
+        },
+        Ok(figures) => {
+            let assessment = basis.compute(kind, &figures).ok();
+            let (errors, warnings) = basis.check(kind, &figures);
+            WorkedSoFar {
+                figures: Some(figures),
+                assessment,
+                errors,
+                warnings,
+            }
+        }
+    }
+}
+
 /// Read, compute and check a form. Errors (unreadable fields, failed checks) refuse it;
 /// warnings are returned for the filer to confirm.
 pub fn work(basis: &Basis, kind: ReturnKind, values: &Values) -> Result<Worked, ReturnError> {

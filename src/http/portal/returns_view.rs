@@ -307,25 +307,15 @@ pub(in crate::http) fn sheet(
     refused: Option<&ReturnError>,
     lang: Lang,
 ) -> Sheet {
-    let (mut errors, mut warnings): (Vec<Problem>, Vec<Problem>) = match refused {
+    // the use case works the form; a refusal's own problems (a submission refused for
+    // them, or for warnings not yet confirmed) are the ones shown
+    let worked = crate::bureau::returns::work_so_far(basis, kind, values);
+    let (errors, warnings) = match refused {
         Some(ReturnError::Invalid(p)) => (p.clone(), Vec::new()),
         Some(ReturnError::Unconfirmed(w)) => (Vec::new(), w.clone()),
-        _ => (Vec::new(), Vec::new()),
+        _ => (worked.errors.clone(), worked.warnings.clone()),
     };
-    let worked = form::parse(kind, values).map_err(|p| {
-        if errors.is_empty() {
-            errors = p;
-        }
-    });
-    let assessment = worked
-        .as_ref()
-        .ok()
-        .and_then(|f| basis.compute(kind, f).ok());
-    if let (Ok(f), None) = (&worked, refused) {
-        let (e, w) = basis.check(kind, f);
-        errors = e;
-        warnings = w;
-    }
+    let assessment = worked.assessment;
     let text_at = |list: &[Problem], name: &str, warning: bool| {
         list.iter()
             .find(|p| p.field == name)
@@ -343,7 +333,7 @@ pub(in crate::http) fn sheet(
     let grid = grid_view(
         basis,
         kind,
-        worked.as_ref().ok(),
+        worked.figures.as_ref(),
         assessment.as_ref(),
         &field_view,
     );
@@ -568,9 +558,8 @@ pub(in crate::http) fn receipt(
         .as_deref()
         .and_then(|f| serde_json::from_str(f).ok())
         .unwrap_or_default();
-    let lines = form::parse(r.kind, &values)
-        .ok()
-        .and_then(|f| basis.compute(r.kind, &f).ok())
+    let lines = crate::bureau::returns::work_so_far(&basis, r.kind, &values)
+        .assessment
         .map(|a| lines_of(&a))
         .unwrap_or_default();
     Ok(Receipt {
