@@ -288,12 +288,7 @@ pub(crate) async fn class_id(c: &Client) -> String {
 async fn a_40_seat_dashboard_fits_one_screen() {
     let app = TestApp::spawn().await;
     let driver = start_driver().await;
-    let teacher = crate::console_instructor(&app, &driver, "zhou").await;
-    teacher.set_window_size(1366, 768).await.unwrap();
-    fill(&teacher, "name", "四十人班").await;
-    fill(&teacher, "seats", "40").await;
-    submit(&teacher, "/console/classes").await;
-    wait_for(&teacher, "table.room").await;
+    let (teacher, _) = crate::class_on_screen(&app, &driver, "zhou", "四十人班", 40).await;
     let rows = teacher
         .find_all(Locator::Css("table.room tbody tr"))
         .await

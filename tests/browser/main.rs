@@ -194,6 +194,31 @@ async fn console_instructor(app: &TestApp, driver: &Driver, username: &str) -> C
     teacher
 }
 
+/// An instructor `username` at a classroom's 1366×768 screen, with a new class of `seats`
+/// seats open on the dashboard; and the class's join code.
+async fn class_on_screen(
+    app: &TestApp,
+    driver: &Driver,
+    username: &str,
+    name: &str,
+    seats: u32,
+) -> (Client, String) {
+    let teacher = console_instructor(app, driver, username).await;
+    teacher.set_window_size(1366, 768).await.unwrap();
+    fill(&teacher, "name", name).await;
+    fill(&teacher, "seats", &seats.to_string()).await;
+    submit(&teacher, "/console/classes").await;
+    wait_for(&teacher, "table.room").await;
+    let code = teacher
+        .find(Locator::Css(".join-code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (teacher, code)
+}
+
 async fn fill(c: &Client, name: &str, value: &str) {
     let field = c
         .find(Locator::Css(&format!("input[name='{name}']")))

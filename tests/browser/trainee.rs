@@ -206,19 +206,7 @@ async fn on_a_390_px_phone_no_page_scrolls_sideways_and_the_menu_folds() {
 async fn a_raised_hand_shows_until_the_instructor_answers_it() {
     let app = TestApp::spawn().await;
     let driver = start_driver().await;
-    let teacher = crate::console_instructor(&app, &driver, "zhao").await;
-    teacher.set_window_size(1366, 768).await.unwrap();
-    fill(&teacher, "name", "周四下午班").await;
-    fill(&teacher, "seats", "2").await;
-    submit(&teacher, "/console/classes").await;
-    wait_for(&teacher, "table.room").await;
-    let code = teacher
-        .find(Locator::Css(".join-code"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (teacher, code) = crate::class_on_screen(&app, &driver, "zhao", "周四下午班", 2).await;
     let dashboard = app.url(&format!(
         "/console/classes/{}",
         crate::labs::class_id(&teacher).await
