@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod certificate;
+pub mod credit;
 pub mod help;
 pub mod login;
 pub mod messages;

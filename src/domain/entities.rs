@@ -186,6 +186,8 @@ pub struct CreditEvent {
     pub on: NaiveDate,
     pub kind: CreditEventKind,
     pub period: TaxPeriod,
+    /// The return it concerns (unknown for events recorded before this was kept).
+    pub return_kind: Option<ReturnKind>,
     /// Score points the event deducts.
     pub points: u32,
 }

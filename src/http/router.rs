@@ -10,8 +10,8 @@ use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 
 use super::{
-    AppState, api, api_bureau, api_console, api_labs, api_portal, api_proofs, api_queries,
-    api_returns, class_ended, console, course, home, lab_answers, labs, pages, portal,
+    AppState, api, api_bureau, api_console, api_credit, api_labs, api_portal, api_proofs,
+    api_queries, api_returns, class_ended, console, course, home, lab_answers, labs, pages, portal,
     survey_pages, tests_pages,
 };
 
@@ -178,6 +178,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/portal/public", get(portal::public_menu))
         .route("/portal/query/credit", get(portal::credit_page))
+        .route("/portal/credit", get(portal::credit_zone))
+        .route("/portal/credit/repair", post(portal::credit_repair))
+        .route("/portal/credit/m-grade", post(portal::credit_m_grade))
         .route("/portal/query/{name}", get(portal::query_page))
         .route("/portal/query/{name}/export", get(portal::query_export))
         .route("/portal/query/invoice/{number}", get(portal::invoice_page))
@@ -209,6 +212,9 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/payments/{number}", get(portal::payment_page))
         .route("/api/v1/returns", get(api_returns::list))
         .route("/api/v1/queries/credit", get(api_queries::credit))
+        .route("/api/v1/credit", get(api_credit::standing))
+        .route("/api/v1/credit/repairs", post(api_credit::repair))
+        .route("/api/v1/credit/m-grade", post(api_credit::m_grade))
         .route(
             "/api/v1/proofs",
             get(api_proofs::list).post(api_proofs::issue),

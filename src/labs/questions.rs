@@ -205,15 +205,20 @@ pub fn ask(
             }
         }
         Topic::CreditScore => {
-            let co = scope.company(company)?.value;
+            let today = scope.record()?.sandbox_date;
+            let standing = crate::bureau::credit::standing(scope, company, today)?;
             q(
                 Say::new("lab.question.credit_score"),
                 Unit::Count,
-                vec![co.credit_score.to_string()],
+                vec![standing.score.to_string()],
             )
         }
         Topic::LargestDeduction => {
-            let events = scope.credit_events(company)?;
+            let events: Vec<_> = scope
+                .credit_events(company)?
+                .into_iter()
+                .map(|e| e.value)
+                .collect();
             match events.iter().map(|e| e.points).max() {
                 Some(most) => q(
                     Say::new("lab.question.largest_deduction"),

@@ -290,6 +290,8 @@ impl Store<'_> {
                         owned(e.on.to_string()),
                         text(e.kind.as_str()),
                         owned(e.period.to_string()),
+                        e.return_kind
+                            .map_or(Owned(Value::Null), |k| text(k.as_str())),
                         int(i64::from(e.points)),
                     ]
                 })
@@ -297,7 +299,7 @@ impl Store<'_> {
             insert_with_ids(
                 c,
                 "credit_events",
-                "tenant_id, company_id, occurred_on, kind, period, points",
+                "tenant_id, company_id, occurred_on, kind, period, return_kind, points",
                 events,
             )?;
         }

@@ -14,6 +14,7 @@ mod audit;
 mod certificates;
 mod classes;
 mod courses;
+mod credit;
 mod deferred;
 mod error;
 pub mod gc;
@@ -46,6 +47,7 @@ pub use audit::AuditEntry;
 pub use certificates::Certificate;
 pub use classes::{ClassRecord, ClassState, NewClass, SEAT_PIN_TRIES, SeatRecord, User, UserRole};
 pub use courses::{CourseRecord, LearnerRecord, NewLearner};
+pub use credit::{ApplicationKind, CreditApplication, ReturnSettled};
 use deferred::Pending;
 pub use error::StoreError;
 pub use messages::Message;
@@ -84,6 +86,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0018_xapi_outbox.sql")),
     M::up(include_str!("migrations/0019_ended_hand_in.sql")),
     M::up(include_str!("migrations/0020_pause_freezes_time.sql")),
+    M::up(include_str!("migrations/0021_credit.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

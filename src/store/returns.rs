@@ -526,17 +526,18 @@ impl TenantScope<'_> {
         company: CompanyId,
         on: NaiveDate,
         kind: CreditEventKind,
-        period: TaxPeriod,
+        (return_kind, period): (ReturnKind, TaxPeriod),
         points: u32,
     ) -> Result<(), StoreError> {
-        self.conn().prepare_cached("INSERT INTO credit_events (tenant_id, company_id, occurred_on, kind, period, points)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![
+        self.conn().prepare_cached("INSERT INTO credit_events (tenant_id, company_id, occurred_on, kind, period, points, return_kind)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
                 self.t(),
                 company.0,
                 on.to_string(),
                 kind.as_str(),
                 period.to_string(),
-                points
+                points,
+                return_kind.as_str()
             ])?;
         Ok(())
     }

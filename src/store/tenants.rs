@@ -210,6 +210,14 @@ impl<'c> TenantScope<'c> {
         Ok(())
     }
 
+    /// Change the credit profile in force (a lab's setup, a test).
+    pub fn set_credit_profile(&self, kind: CreditProfileKind) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE tenants SET credit_profile = ?2 WHERE id = ?1")?
+            .execute(params![self.t(), kind.as_str()])?;
+        Ok(())
+    }
+
     pub fn companies(&self) -> Result<Vec<Stored<Company>>, StoreError> {
         let sql =
             format!("SELECT {COMPANY_COLUMNS} FROM companies WHERE tenant_id = ?1 ORDER BY id");
@@ -436,20 +444,33 @@ impl<'c> TenantScope<'c> {
         rows.into_iter().collect()
     }
 
-    pub fn credit_events(&self, company: CompanyId) -> Result<Vec<CreditEvent>, StoreError> {
+    /// The company's credit events, oldest first.
+    pub fn credit_events(
+        &self,
+        company: CompanyId,
+    ) -> Result<Vec<Stored<CreditEvent>>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT occurred_on, kind, period, points FROM credit_events WHERE tenant_id = ?1 AND company_id = ?2 ORDER BY occurred_on, id",
+            "SELECT occurred_on, kind, period, points, return_kind, id FROM credit_events WHERE tenant_id = ?1 AND company_id = ?2 ORDER BY occurred_on, id",
         )?;
         let rows = stmt
             .query_map(params![self.t(), company.0], |r| {
                 let (on, kind, period): (String, String, String) =
                     (r.get(0)?, r.get(1)?, r.get(2)?);
+                let return_kind: Option<String> = r.get(4)?;
+                let id: i64 = r.get(5)?;
                 Ok((|| {
-                    Ok(CreditEvent {
-                        on: date(&on)?,
-                        kind: parse_opt("credit event", &kind, CreditEventKind::parse)?,
-                        period: parse_with("period", &period, TaxPeriod::parse)?,
-                        points: r.get(3)?,
+                    Ok(Stored {
+                        id,
+                        value: CreditEvent {
+                            on: date(&on)?,
+                            kind: parse_opt("credit event", &kind, CreditEventKind::parse)?,
+                            period: parse_with("period", &period, TaxPeriod::parse)?,
+                            return_kind: return_kind
+                                .as_deref()
+                                .map(|k| parse_opt("return kind", k, ReturnKind::parse))
+                                .transpose()?,
+                            points: r.get(3)?,
+                        },
                     })
                 })())
             })?

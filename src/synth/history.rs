@@ -227,7 +227,8 @@ fn cit_input(company: &Company, business: &Business, quarter: TaxPeriod, prepaid
 
 /// File the return on time or late, and pay each item on time, late or not at all.
 /// How often a company was late or left tax unpaid: the preset's rates, scaled by its
-/// credit grade (a model taxpayer is rarely late, a D-grade one often).
+/// credit grade (a model taxpayer never is: the course's M grade asks for three years
+/// without a failing; a D-grade one often).
 struct Behaviour {
     late_filing: Rate,
     late_payment: Rate,
@@ -239,7 +240,7 @@ struct Behaviour {
 impl Behaviour {
     fn of(preset: &Preset, company: &Company) -> Behaviour {
         let percent: i64 = match company.credit_grade {
-            Grade::M => 20,
+            Grade::M => 0,
             Grade::A => 50,
             Grade::B => 100,
             Grade::C => 200,
@@ -299,6 +300,7 @@ fn record(
             on: filed_on,
             kind: CreditEventKind::LateFiling,
             period,
+            return_kind: Some(kind),
             points: deductions.late_filing,
         });
     }
@@ -321,12 +323,14 @@ fn record(
             on: d,
             kind: CreditEventKind::LatePayment,
             period,
+            return_kind: Some(kind),
             points: deductions.late_payment,
         }),
         None => h.credit_events.push(CreditEvent {
             on: deadline + Duration::days(1),
             kind: CreditEventKind::Arrears,
             period,
+            return_kind: Some(kind),
             points: deductions.arrears,
         }),
         Some(_) => {}

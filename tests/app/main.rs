@@ -18,6 +18,7 @@ mod classroom_api;
 mod concurrency;
 mod courses;
 mod crash;
+mod credit;
 mod culture_fee;
 mod filing_labs;
 mod grids;

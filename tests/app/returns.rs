@@ -578,11 +578,9 @@ async fn a_late_return_is_marked_overdue_filed_late_with_a_credit_event_and_surc
         .db
         .read(|s| s.tenant(app.demo).credit_events(c))
         .unwrap();
-    assert!(
-        events.iter().any(|e| e.kind.as_str() == "late_filing"
-            && e.period.to_string() == Q3
-            && e.on == today)
-    );
+    assert!(events.iter().any(|e| e.value.kind.as_str() == "late_filing"
+        && e.value.period.to_string() == Q3
+        && e.value.on == today));
     let total = fen(&receipt["total_due"]);
     assert!(total > Fen::ZERO);
     {

@@ -3,7 +3,6 @@
 use chrono::Datelike;
 use serde::Serialize;
 
-use crate::domain::tax::Policy;
 use crate::store::{StoreError, TenantScope};
 
 /// A deduction from the credit score (扣分): what happened, for which period, how many points.
@@ -56,13 +55,12 @@ pub fn credit(
         &serde_json::json!({}),
     )?;
     let (company, today) = (who.company, who.today);
-    let co = scope.company(company)?.value;
-    let kind = scope.record()?.credit_profile;
-    let profile = Policy::embedded().credit_profile(kind);
+    let standing = crate::bureau::credit::standing(scope, company, today)?;
     let deductions: Vec<Deduction> = scope
         .credit_events(company)?
         .into_iter()
         .rev()
+        .map(|e| e.value)
         .map(|e| Deduction {
             on: e.on.to_string(),
             kind: e.kind,
@@ -71,7 +69,7 @@ pub fn credit(
         })
         .collect();
     let mut by_year: Vec<YearDeducted> = Vec::new();
-    for e in scope.credit_events(company)? {
+    for e in scope.credit_events(company)?.into_iter().map(|e| e.value) {
         match by_year.iter_mut().find(|y| y.year == e.on.year()) {
             Some(y) => y.points += e.points,
             None => by_year.push(YearDeducted {
@@ -83,15 +81,12 @@ pub fn credit(
     by_year.sort_by_key(|y| y.year);
     let largest = deductions.iter().max_by_key(|d| d.points).cloned();
     Ok(CreditRecord {
-        grade: co.credit_grade.to_string(),
-        score: co.credit_score,
-        evaluated_year: today.year() - 1,
-        profile: kind.as_str().to_owned(),
-        ranking: profile.grade.iter().map(|g| g.grade.clone()).collect(),
-        benefits: profile
-            .grade(co.credit_grade)
-            .map(|g| g.benefits.clone())
-            .unwrap_or_default(),
+        grade: standing.grade,
+        score: standing.score,
+        evaluated_year: standing.evaluated_year,
+        profile: standing.profile,
+        ranking: standing.ranking,
+        benefits: standing.benefits,
         deductions,
         by_year,
         largest,

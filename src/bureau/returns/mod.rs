@@ -24,9 +24,6 @@ use crate::domain::tax::deadline::due_periods;
 use crate::domain::tax::{Assessment, Policy, PolicyError};
 use crate::store::{CompanyId, FiledReturn, NewReturn, StoreError, TenantScope};
 
-/// Points a late return costs the company's credit score (as the generated history uses).
-const LATE_FILING_POINTS: u32 = 5;
-
 /// Why a filing step was refused; catalogue key `returns.error.<code>`.
 #[derive(Debug, thiserror::Error)]
 pub enum ReturnError {
@@ -541,8 +538,8 @@ fn submit_checked(
             who.company,
             who.today,
             CreditEventKind::LateFiling,
-            period,
-            LATE_FILING_POINTS,
+            (kind, period),
+            Policy::embedded().credit.deductions.late_filing,
         )?;
     }
     scope.drop_draft(who.company, kind, period)?;

@@ -10,9 +10,6 @@ use crate::domain::period::TaxPeriod;
 use crate::domain::tax::{Policy, late_fee};
 use crate::store::{Remittance, TenantScope};
 
-/// Points a late payment costs the company's credit score.
-const LATE_PAYMENT_POINTS: u32 = 3;
-
 /// A payment made: the payment document, and the days it was late.
 #[derive(Debug, Clone)]
 pub struct PaidNotice {
@@ -107,13 +104,19 @@ fn pay_checked(
     for (p, fee) in unpaid.iter().zip(fees) {
         scope.settle_payment(p.id, who.today, fee, remittance.id)?;
     }
-    if days > 0 {
+    // Tax left owing is already on the record as arrears, which this payment puts right.
+    let owed = scope.credit_events(who.company)?.iter().any(|e| {
+        e.value.kind == CreditEventKind::Arrears
+            && e.value.period == period
+            && e.value.return_kind.is_none_or(|k| k == kind)
+    });
+    if days > 0 && !owed {
         scope.add_credit_event(
             who.company,
             who.today,
             CreditEventKind::LatePayment,
-            period,
-            LATE_PAYMENT_POINTS,
+            (kind, period),
+            Policy::embedded().credit.deductions.late_payment,
         )?;
     }
     scope.trace(

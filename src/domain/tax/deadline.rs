@@ -65,6 +65,19 @@ impl Calendar {
         weekend && !worked
     }
 
+    /// The `n`th working day after `from` (an answer due "within n working days").
+    pub fn working_days_after(&self, from: NaiveDate, n: u32) -> NaiveDate {
+        let mut date = from;
+        let mut left = n;
+        while left > 0 {
+            date = date.succ_opt().unwrap_or(date);
+            if !self.is_day_off(date) {
+                left -= 1;
+            }
+        }
+        date
+    }
+
     pub fn knows_year(&self, year: i32) -> bool {
         self.holidays.contains_key(&year)
     }
@@ -169,6 +182,17 @@ mod tests {
                 assert!(cal.published.contains_key(&month), "{month} is published");
             }
         }
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_holidays_and_count_make_up_days() {
+        let c = &Policy::embedded().calendar;
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // Friday 2026-11-27 + 5 working days = Friday 2026-12-04
+        assert_eq!(c.working_days_after(d("2026-11-27"), 5), d("2026-12-04"));
+        // 2026 National Day break (1–7 October) is skipped
+        assert_eq!(c.working_days_after(d("2026-09-30"), 1), d("2026-10-08"));
+        assert_eq!(c.working_days_after(d("2026-11-27"), 0), d("2026-11-27"));
     }
 
     #[test]

@@ -262,6 +262,39 @@ pub struct CreditProfiles {
     pub course: CreditProfile,
     pub national: CreditProfile,
     pub deductions: CreditDeductions,
+    pub repair: CreditRepair,
+}
+
+/// 纳税信用修复: the points a repaired failing gets back, by how soon it was put right.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditRepair {
+    pub source: String,
+    /// Put right within this many days of the deadline: `within_small` or `within` back.
+    pub within_days: i64,
+    /// Under this much tax involved: `within_small` rather than `within`.
+    pub small_tax_fen: i64,
+    pub within_small: u32,
+    pub within: u32,
+    /// Put right later in the same year, or in the next year.
+    pub same_year: u32,
+    pub next_year: u32,
+    /// Working days the tax office takes to answer an application.
+    pub answer_working_days: u32,
+    /// The event kinds whose standard is confirmed from the source.
+    pub confirmed: Vec<String>,
+    /// The catalogue note shown for the others.
+    pub unverified: String,
+}
+
+/// 申请M级纳税人认定 (the course profile): what the automatic check asks for.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MApplication {
+    pub source: String,
+    pub answer_working_days: u32,
+    pub years_in_business: i32,
+    pub clean_years: i32,
 }
 
 /// Points each kind of credit event deducts.
@@ -285,6 +318,8 @@ pub struct CreditProfile {
     /// What bars grade A whatever the score (the national profile).
     #[serde(default)]
     pub a_bars: Vec<String>,
+    /// Where M is applied for (the course profile).
+    pub m_application: Option<MApplication>,
     pub grade: Vec<CreditGradeRule>,
 }
 

@@ -3,6 +3,7 @@
 //! Until classrooms exist every visitor works in the demo tenant.
 
 mod calculator;
+mod credit;
 mod help;
 mod menus;
 mod messages;
@@ -19,6 +20,10 @@ mod staff;
 mod workbench;
 
 pub use calculator::calculator;
+pub(super) use credit::{
+    Asked as CreditAsked, apply as apply_credit, credit_message, credit_status,
+};
+pub use credit::{credit_m_grade, credit_repair, credit_zone};
 pub(super) use help::search_views;
 pub use help::{ask, help};
 pub use menus::{public_menu, tax_menu};
