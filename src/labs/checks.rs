@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::checks_filing as filing;
 use super::checks_filing::{
-    LookedUpAfterLost, NotResubmitted, ReturnAmended, ReturnFiled, ReturnPaid,
+    CreditRepaired, LookedUpAfterLost, NotResubmitted, ReturnAmended, ReturnFiled, ReturnPaid,
 };
 use super::checks_proofs as proofs;
 use super::checks_proofs::{Answer, ProofIssued, ProofVerified, QueryRun};
@@ -481,6 +481,7 @@ pub enum Check {
     ReturnFiled(ReturnFiled),
     ReturnPaid(ReturnPaid),
     ReturnAmended(ReturnAmended),
+    CreditRepaired(CreditRepaired),
     LookedUpAfterLost(LookedUpAfterLost),
     NotResubmitted(NotResubmitted),
     ProofIssued(ProofIssued),
@@ -506,6 +507,7 @@ impl Check {
             Check::ReturnFiled(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::ReturnPaid(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::ReturnAmended(r) => filing::validate_kind(&r.kind).map(|()| c),
+            Check::CreditRepaired(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::ProofIssued(p) => proofs::validate_proof(&p.proof).map(|()| c),
             Check::Did(Did { via: Some(v), .. }) if !["api", "page"].contains(&v.as_str()) => {
                 Err(format!("via {v:?} is not api or page"))
@@ -522,6 +524,7 @@ impl Check {
             Check::ReturnFiled(_)
                 | Check::ReturnPaid(_)
                 | Check::ReturnAmended(_)
+                | Check::CreditRepaired(_)
                 | Check::LookedUpAfterLost(_)
                 | Check::NotResubmitted(_)
         )
@@ -544,6 +547,7 @@ impl Check {
             Check::ReturnFiled(_) => ReturnFiled::KIND,
             Check::ReturnPaid(_) => ReturnPaid::KIND,
             Check::ReturnAmended(_) => ReturnAmended::KIND,
+            Check::CreditRepaired(_) => CreditRepaired::KIND,
             Check::LookedUpAfterLost(_) => LookedUpAfterLost::KIND,
             Check::NotResubmitted(_) => NotResubmitted::KIND,
             Check::ProofIssued(_) => ProofIssued::KIND,
@@ -570,6 +574,7 @@ impl Check {
             Check::ReturnFiled(c) => c.evaluate(f),
             Check::ReturnPaid(c) => c.evaluate(f),
             Check::ReturnAmended(c) => c.evaluate(f),
+            Check::CreditRepaired(c) => c.evaluate(f),
             Check::LookedUpAfterLost(c) => c.evaluate(f),
             Check::NotResubmitted(c) => c.evaluate(f),
             Check::ProofIssued(c) => c.evaluate(f),

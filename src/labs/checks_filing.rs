@@ -191,3 +191,45 @@ impl Evaluate for NotResubmitted {
         )
     }
 }
+
+/// `credit_repaired`: 信用修复 was applied for the late filing of the return due (the
+/// failing the lab's late return put on the record, once filed). The points it gives back
+/// are the standard's, worked out by the bureau from the company's own return.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditRepaired {
+    #[serde(rename = "return")]
+    pub(super) kind: String,
+}
+
+impl Evaluate for CreditRepaired {
+    const KIND: &'static str = "credit_repaired";
+    fn evaluate(&self, f: &Facts) -> Verdict {
+        let Some(r) = f.return_of(&self.kind) else {
+            return missing(f, &self.kind, "check.credit_repaired.expected");
+        };
+        let applied = f.trace.iter().find(|e| {
+            let d = detail(e);
+            e.person_id == Some(f.me)
+                && e.action == "credit.repair"
+                && e.result == "ok"
+                && d["kind"] == "late_filing"
+                && d["period"] == r.period.as_str()
+        });
+        let actual = match applied {
+            Some(e) => {
+                let d = detail(e);
+                Say::new("check.credit_repaired.actual.applied")
+                    .arg("points", d["points"].as_u64().unwrap_or(0))
+                    .arg("date", d["answer_on"].as_str().unwrap_or_default())
+            }
+            None => Say::new("check.credit_repaired.actual.none")
+                .arg("refused", f.my_failures(&["credit.repair"])),
+        };
+        verdict(
+            applied.is_some(),
+            expected(r, "check.credit_repaired.expected"),
+            actual,
+        )
+    }
+}

@@ -21,6 +21,7 @@ fn the_shipped_labs_and_pack_load() {
         "filing-network-drop",
         "filing-correction",
         "filing-late",
+        "credit-repair",
         "filing-import",
         "proofs-practice",
         "queries-practice",
@@ -29,7 +30,7 @@ fn the_shipped_labs_and_pack_load() {
         assert_eq!(lab.max_points(), 100, "{id}");
     }
     let pack = lib.pack("etax-basics").unwrap();
-    assert_eq!(pack.labs.len(), 16);
+    assert_eq!(pack.labs.len(), 17);
     assert_eq!(lib.ordered()[0].id, "account-setup");
 }
 

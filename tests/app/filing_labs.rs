@@ -293,3 +293,54 @@ async fn filing_late_pays_the_surcharge_after_the_bank_reopens() {
         assert_eq!(score, if unpaid { 50 } else { 100 }, "{a}");
     }
 }
+
+#[tokio::test]
+async fn credit_repair_is_graded_on_the_late_return_of_the_lab_s_own_company() {
+    let app = TestApp::spawn().await;
+    for repair in [true, false] {
+        let (api, m) = start(&app, "credit-repair").await;
+        let period = m["period"].clone();
+        let v = values(&form(&api, "vat_small", &period).await);
+        let (status, receipt) = api
+            .post(
+                &format!("/api/v1/returns/vat_small/{period}/submit"),
+                json!({ "values": v }),
+            )
+            .await;
+        assert_eq!((status, receipt["late"].as_bool()), (200, Some(true)));
+        let (status, paid) = pay(&api, "vat_small", &period).await;
+        assert_eq!(status, 200, "{paid}");
+        let (_, credit) = api.get("/api/v1/credit").await;
+        let failing = credit["failings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kind"] == "late_filing" && f["period"] == period.as_str())
+            .unwrap_or_else(|| panic!("{credit}"))
+            .clone();
+        // 7 days after the deadline: 5 points back under 1,000 yuan of tax, 4 otherwise
+        let tax = fen(&receipt["total_due"]);
+        let back = if tax < Fen::from_yuan(1000) { 5 } else { 4 };
+        assert_eq!(failing["repair"]["points"], back, "{failing}");
+        if repair {
+            let (status, a) = api
+                .post("/api/v1/credit/repairs", json!({ "event": failing["id"] }))
+                .await;
+            assert_eq!(status, 201, "{a}");
+        }
+        let (score, a) = finish(&api).await;
+        assert_eq!(score, if repair { 100 } else { 50 }, "{a}");
+        let check = a["feedback"]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "repaired")
+            .unwrap()
+            .to_string();
+        if repair {
+            assert!(check.contains(&format!("加回 {back} 分")), "{check}");
+        } else {
+            assert!(check.contains("没有申请信用修复"), "{check}");
+        }
+    }
+}

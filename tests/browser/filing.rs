@@ -12,7 +12,7 @@ use crate::{
     enter_sandbox, first_login, screenshot, start_driver, text, wait_for,
 };
 
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
@@ -21,7 +21,7 @@ async fn click(c: &Client, css: &str) {
         .unwrap();
 }
 
-async fn value_of(c: &Client, css: &str) -> String {
+pub(crate) async fn value_of(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
         .unwrap()

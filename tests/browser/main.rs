@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod courses;
+mod credit;
 mod evaluation;
 mod filing;
 #[path = "../app/helpers.rs"]

@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// The story's values for the demo trainee's lab in progress.
-fn materials(app: &TestApp) -> std::collections::BTreeMap<String, String> {
+pub(crate) fn materials(app: &TestApp) -> std::collections::BTreeMap<String, String> {
     app.db
         .read(|s| {
             let t = s
@@ -189,6 +189,8 @@ async fn on_a_390_px_phone_no_page_scrolls_sideways_and_the_menu_folds() {
         ("/portal/messages", "99-390-messages"),
         ("/portal/help", "99-390-help"),
         ("/portal/proofs", "99-390-proofs"),
+        ("/portal/tax", "99-390-tax"),
+        ("/portal/credit", "99-390-credit"),
         ("/portal/query/filings", "99-390-query"),
         ("/portal/public/calculator", "99-390-calculator"),
         ("/", "99-390-materials"),

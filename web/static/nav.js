@@ -17,3 +17,11 @@
   nav.parentNode.insertBefore(button, nav);
   nav.classList.add("collapsible");
 })();
+
+// A refusal shown beside the row or section it concerns, far down a long page, is brought
+// into view (the page answering a form cannot carry a #fragment).
+(function () {
+  "use strict";
+  var refusal = document.querySelector("[data-scroll-to]");
+  if (refusal && refusal.scrollIntoView) refusal.scrollIntoView({ block: "center" });
+})();

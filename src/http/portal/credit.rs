@@ -27,9 +27,6 @@ pub(in crate::http) const CREDIT_PER_ADDRESS: Limit = Limit {
 /// The profile in force, as the page states it.
 #[derive(Serialize)]
 struct ProfileView {
-    title: String,
-    repair_source: String,
-    m_source: Option<String>,
     /// The M score band's lower bound, where M is applied for.
     m_score: Option<u32>,
 }
@@ -82,9 +79,6 @@ fn page(
     Ok(CreditPage {
         frame,
         profile: ProfileView {
-            title: p.title.clone(),
-            repair_source: policy.credit.repair.source.clone(),
-            m_source: p.m_application.as_ref().map(|m| m.source.clone()),
             m_score: p
                 .m_application
                 .as_ref()
