@@ -12,5 +12,6 @@ pub mod passwords;
 pub mod policies;
 pub mod proofs;
 pub mod queries;
+pub mod refunds;
 pub mod returns;
 pub mod staff;

@@ -317,10 +317,12 @@ pub async fn file(
         .ok_or_else(|| AppError::not_found(lang))?;
     let mut res = f.text.clone().into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    let kind = if f.name.ends_with(".pdf") {
+        "application/pdf"
+    } else {
+        "text/plain; charset=utf-8"
+    };
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", f.name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

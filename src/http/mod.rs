@@ -9,6 +9,7 @@ mod api_labs;
 mod api_portal;
 mod api_proofs;
 mod api_queries;
+mod api_refunds;
 mod api_returns;
 mod class_ended;
 mod class_tx;

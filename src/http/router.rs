@@ -11,8 +11,8 @@ use axum::routing::{delete, get, post, put};
 
 use super::{
     AppState, api, api_bureau, api_console, api_credit, api_labs, api_portal, api_proofs,
-    api_queries, api_returns, class_ended, console, course, home, lab_answers, labs, pages, portal,
-    survey_pages, tests_pages,
+    api_queries, api_refunds, api_returns, class_ended, console, course, home, lab_answers, labs,
+    pages, portal, survey_pages, tests_pages,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -179,6 +179,15 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/public", get(portal::public_menu))
         .route("/portal/query/credit", get(portal::credit_page))
         .route("/portal/credit", get(portal::credit_zone))
+        .route(
+            "/portal/refunds",
+            get(portal::refunds_page).post(portal::refund_apply),
+        )
+        .route(
+            "/portal/refunds/{number}/files",
+            post(portal::refund_supplement),
+        )
+        .route("/portal/query/refunds", get(portal::refunds_query))
         .route("/portal/credit/repair", post(portal::credit_repair))
         .route("/portal/credit/m-grade", post(portal::credit_m_grade))
         .route("/portal/query/{name}", get(portal::query_page))
@@ -213,6 +222,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/returns", get(api_returns::list))
         .route("/api/v1/queries/credit", get(api_queries::credit))
         .route("/api/v1/credit", get(api_credit::standing))
+        .route(
+            "/api/v1/refunds",
+            get(api_refunds::list).post(api_refunds::apply),
+        )
+        .route(
+            "/api/v1/refunds/{number}/files",
+            post(api_refunds::supplement),
+        )
         .route("/api/v1/credit/repairs", post(api_credit::repair))
         .route("/api/v1/credit/m-grade", post(api_credit::m_grade))
         .route(

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::checks_filing as filing;
 use super::checks_filing::{
-    CreditRepaired, LookedUpAfterLost, NotResubmitted, ReturnAmended, ReturnFiled, ReturnPaid,
+    CreditRepaired, LookedUpAfterLost, NotResubmitted, RefundApplied, ReturnAmended, ReturnFiled,
+    ReturnPaid,
 };
 use super::checks_proofs as proofs;
 use super::checks_proofs::{Answer, ProofIssued, ProofVerified, QueryRun};
@@ -482,6 +483,7 @@ pub enum Check {
     ReturnPaid(ReturnPaid),
     ReturnAmended(ReturnAmended),
     CreditRepaired(CreditRepaired),
+    RefundApplied(RefundApplied),
     LookedUpAfterLost(LookedUpAfterLost),
     NotResubmitted(NotResubmitted),
     ProofIssued(ProofIssued),
@@ -508,6 +510,7 @@ impl Check {
             Check::ReturnPaid(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::ReturnAmended(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::CreditRepaired(r) => filing::validate_kind(&r.kind).map(|()| c),
+            Check::RefundApplied(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::ProofIssued(p) => proofs::validate_proof(&p.proof).map(|()| c),
             Check::Did(Did { via: Some(v), .. }) if !["api", "page"].contains(&v.as_str()) => {
                 Err(format!("via {v:?} is not api or page"))
@@ -525,6 +528,7 @@ impl Check {
                 | Check::ReturnPaid(_)
                 | Check::ReturnAmended(_)
                 | Check::CreditRepaired(_)
+                | Check::RefundApplied(_)
                 | Check::LookedUpAfterLost(_)
                 | Check::NotResubmitted(_)
         )
@@ -548,6 +552,7 @@ impl Check {
             Check::ReturnPaid(_) => ReturnPaid::KIND,
             Check::ReturnAmended(_) => ReturnAmended::KIND,
             Check::CreditRepaired(_) => CreditRepaired::KIND,
+            Check::RefundApplied(_) => RefundApplied::KIND,
             Check::LookedUpAfterLost(_) => LookedUpAfterLost::KIND,
             Check::NotResubmitted(_) => NotResubmitted::KIND,
             Check::ProofIssued(_) => ProofIssued::KIND,
@@ -575,6 +580,7 @@ impl Check {
             Check::ReturnPaid(c) => c.evaluate(f),
             Check::ReturnAmended(c) => c.evaluate(f),
             Check::CreditRepaired(c) => c.evaluate(f),
+            Check::RefundApplied(c) => c.evaluate(f),
             Check::LookedUpAfterLost(c) => c.evaluate(f),
             Check::NotResubmitted(c) => c.evaluate(f),
             Check::ProofIssued(c) => c.evaluate(f),

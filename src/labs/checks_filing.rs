@@ -233,3 +233,52 @@ impl Evaluate for CreditRepaired {
         )
     }
 }
+
+/// `refund_applied`: a refund of everything the return due overpaid (误收多缴, once an
+/// amendment lowered it) was applied for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefundApplied {
+    #[serde(rename = "return")]
+    pub(super) kind: String,
+}
+
+impl Evaluate for RefundApplied {
+    const KIND: &'static str = "refund_applied";
+    fn evaluate(&self, f: &Facts) -> Verdict {
+        let Some(r) = f.return_of(&self.kind) else {
+            return missing(f, &self.kind, "check.refund_applied.expected");
+        };
+        let asked: i64 = f
+            .trace
+            .iter()
+            .filter(|e| e.person_id == Some(f.me) && e.action == "refund.apply" && e.result == "ok")
+            .map(detail)
+            .filter(|d| d["return"] == self.kind.as_str() && d["period"] == r.period.as_str())
+            .filter_map(|d| {
+                d["amount"]
+                    .as_str()
+                    .and_then(|a| crate::domain::money::Fen::parse_yuan(a).ok())
+            })
+            .map(crate::domain::money::Fen::fen)
+            .sum();
+        let asked = crate::domain::money::Fen::new(asked);
+        let right = r.overpaid.fen() > 0 && asked == r.overpaid;
+        let actual = if asked.fen() == 0 {
+            Say::new("check.refund_applied.actual.none")
+                .arg("refused", f.my_failures(&["refund.apply"]))
+        } else {
+            Say::new("check.refund_applied.actual.asked")
+                .arg("asked", asked)
+                .arg("overpaid", r.overpaid)
+        };
+        verdict(
+            right,
+            Say::new("check.refund_applied.expected")
+                .arg("kind", format!("return.{}", r.kind))
+                .arg("period", &r.period)
+                .arg("overpaid", r.overpaid),
+            actual,
+        )
+    }
+}

@@ -52,6 +52,8 @@ pub struct ReturnFacts {
     pub unpaid: Fen,
     pub late_fee_paid: Fen,
     pub paid_any: bool,
+    /// What the payments exceed what the latest version asks (误收多缴).
+    pub overpaid: Fen,
 }
 
 impl Facts {
@@ -210,6 +212,11 @@ fn return_facts(
                 .sum(),
             late_fee_paid: payments.iter().map(|p| p.late_fee).sum(),
             paid_any: payments.iter().any(|p| p.paid_on.is_some()),
+            overpaid: scope
+                .overpayments(company)?
+                .into_iter()
+                .find(|o| o.return_kind == kind && o.period == period)
+                .map_or(Fen::ZERO, |o| o.amount),
         });
     }
     Ok(out)

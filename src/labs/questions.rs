@@ -30,6 +30,9 @@ pub enum Topic {
     InvoiceCounterparty,
     /// The number of the forged invoice among those the lab hands out (发票查验).
     ForgedInvoice,
+    /// How many working days sooner the company's refund is approved than on the normal
+    /// path (退抵税: the green channel against the normal track; 0 without it).
+    RefundDaysSaved,
 }
 
 impl Topic {
@@ -40,6 +43,7 @@ impl Topic {
             Topic::LargestDeduction => "largest_deduction",
             Topic::InvoiceCounterparty => "invoice_counterparty",
             Topic::ForgedInvoice => "forged_invoice",
+            Topic::RefundDaysSaved => "refund_days_saved",
         }
     }
 
@@ -50,6 +54,7 @@ impl Topic {
             Topic::LargestDeduction,
             Topic::InvoiceCounterparty,
             Topic::ForgedInvoice,
+            Topic::RefundDaysSaved,
         ]
         .into_iter()
         .find(|t| t.as_str() == text)
@@ -62,7 +67,7 @@ impl Topic {
 pub enum Unit {
     /// An amount in yuan, to the fen ("1,234.5", "¥1234.50", "1234.50元" are the same).
     Yuan,
-    /// A whole number ("87", "87分").
+    /// A whole number ("87", "87分", "5个工作日").
     Count,
     /// Words, compared without spaces, case, or the difference between full- and
     /// half-width brackets.
@@ -106,7 +111,9 @@ pub fn normalise(unit: Unit, answer: &str) -> Option<String> {
             Fen::parse_yuan(&bare).ok().map(|f| f.to_string())
         }
         Unit::Count => squeezed
-            .trim_end_matches(['分', '条', '项'])
+            .trim_end_matches("个工作日")
+            .trim_end_matches("工作日")
+            .trim_end_matches(['分', '条', '项', '天'])
             .parse::<u64>()
             .ok()
             .map(|n| n.to_string()),
@@ -203,6 +210,21 @@ pub fn ask(
                     )
                 }
             }
+        }
+        Topic::RefundDaysSaved => {
+            let kind = scope.record()?.credit_profile;
+            let profile = crate::domain::tax::Policy::embedded().credit_profile(kind);
+            let standing = crate::bureau::credit::standing(scope, company, today)?;
+            let grade = crate::domain::tax::credit::Grade::parse(&standing.grade)
+                .unwrap_or(crate::domain::tax::credit::Grade::B);
+            let saved = profile
+                .normal_refund_days
+                .saturating_sub(profile.refund_days(grade));
+            q(
+                Say::new("lab.question.refund_days_saved"),
+                Unit::Count,
+                vec![saved.to_string()],
+            )
         }
         Topic::CreditScore => {
             let today = scope.record()?.sandbox_date;
@@ -301,6 +323,7 @@ mod tests {
     fn counts_and_words_ignore_units_spaces_case_and_bracket_widths() {
         let q = question(Unit::Count, &["87"]);
         assert!(right(&q, "87") && right(&q, " 87分") && !right(&q, "88"));
+        assert!(right(&q, "87个工作日") && right(&q, "87天") && !right(&q, "87年"));
         let q = question(Unit::Text, &["兰州新宇（集团）有限公司", "2025Q3"]);
         assert!(right(&q, "兰州新宇(集团)有限公司") && right(&q, " 2025q3 "));
         assert!(!right(&q, "兰州新宇有限公司") && !right(&q, ""));

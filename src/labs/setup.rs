@@ -29,6 +29,7 @@ pub const PLACEHOLDERS: &[&str] = &[
     "period",
     "deadline",
     "unbilled_sales",
+    "over_declared",
 ];
 
 /// Parts of the bureau a maintenance window can close.
@@ -91,6 +92,15 @@ pub enum State {
     Agreement { signed: bool },
     /// The company's bank balance, in yuan.
     BankBalance { yuan: i64 },
+    /// The return due, filed on time with sales `min` to `max` yuan too high (in hundreds,
+    /// the same for the same seat; the story tells it as `{over_declared}`) and paid: an
+    /// amendment to the records' figures leaves tax overpaid (误收多缴) to ask back.
+    OverDeclared {
+        #[serde(rename = "return")]
+        kind: String,
+        min: i64,
+        max: i64,
+    },
     /// A file of invoices the company received, for 发票查验: its latest purchase invoices,
     /// one of them forged (a number no seller issued, with another invoice's face).
     ForgedInvoice {},
@@ -113,7 +123,7 @@ impl State {
             } if !(0..=CERTIFICATE_DAYS_AGO_MAX).contains(issued_days_ago) => Err(format!(
                 "issued_days_ago must be 0 to {CERTIFICATE_DAYS_AGO_MAX}"
             )),
-            State::UnbilledSales { min, max }
+            State::UnbilledSales { min, max } | State::OverDeclared { min, max, .. }
                 if *min <= 0 || max < min || *max > UNBILLED_SALES_MAX =>
             {
                 Err(format!(
@@ -127,6 +137,7 @@ impl State {
             }
             State::ReturnDraft { kind, .. }
             | State::FiledReturn { kind, .. }
+            | State::OverDeclared { kind, .. }
             | State::ImportFile { kind, .. }
                 if ReturnKind::parse(kind).is_none() =>
             {
@@ -155,6 +166,54 @@ impl State {
             _ => Ok(s),
         }
     }
+}
+
+/// A one-page PDF showing one line of ASCII text, with its cross-reference table right.
+pub fn tiny_pdf(line: &str) -> String {
+    let text: String = line
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .filter(|c| !matches!(c, '(' | ')' | '\\'))
+        .collect();
+    let stream = format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let mut out = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
+    }
+    let xref = out.len();
+    out.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objects.len() + 1
+    ));
+    for o in offsets {
+        out.push_str(&format!("{o:010} 00000 n \n"));
+    }
+    out.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    ));
+    out
+}
+
+/// An amount from `min` to `max` yuan in hundreds, the same for the same class seed and seat.
+fn seat_amount(
+    record: &crate::store::TenantRecord,
+    min: i64,
+    max: i64,
+) -> crate::domain::money::Fen {
+    let steps = (max - min) / 100 + 1;
+    let pick = (record.class_seed ^ u64::from(record.seat).wrapping_mul(0x9e37_79b9))
+        % steps.max(1) as u64;
+    crate::domain::money::Fen::from_yuan(min + pick as i64 * 100)
 }
 
 /// A fault: the bureau misbehaves, from the trainee's side exactly like the real one.
@@ -405,11 +464,51 @@ pub fn apply(
                 });
             }
             State::UnbilledSales { min, max } => {
-                let steps = (max - min) / 100 + 1;
-                let pick = (record.class_seed ^ u64::from(record.seat).wrapping_mul(0x9e37_79b9))
-                    % steps.max(1) as u64;
-                let amount = crate::domain::money::Fen::from_yuan(min + pick as i64 * 100);
+                let amount = seat_amount(&record, *min, *max);
                 m.values.insert("unbilled_sales".into(), amount.to_string());
+            }
+            State::OverDeclared { kind, min, max } => {
+                let extra = seat_amount(&record, *min, *max);
+                let (kind, mut who) = filing_setup(scope, company_id, me.id, kind, now, today)?;
+                let period = due_of(scope, company_id, kind, today)?;
+                who.today = today.min(crate::bureau::returns::deadline(period));
+                let basis =
+                    crate::bureau::returns::open_return(scope, company_id, kind, period, who.today)
+                        .map_err(setup_error)?;
+                let mut wrong = basis.clone();
+                wrong.invoiced_other += extra;
+                let mut values = wrong.prefill(kind);
+                if kind == crate::domain::entities::ReturnKind::VatGeneral {
+                    values = basis.prefill(kind);
+                    let now = values
+                        .get("sales_13pct")
+                        .and_then(|v| crate::domain::money::Fen::parse_yuan(v).ok())
+                        .unwrap_or_default();
+                    values.insert("sales_13pct".into(), (now + extra).to_string());
+                }
+                let filed =
+                    crate::bureau::returns::submit(scope, &who, kind, period, &values, true)
+                        .map_err(setup_error)?;
+                scope.set_tripartite(company_id, true)?;
+                let balance = scope.bank_account(company_id)?.value.balance;
+                let needed = filed.filing.total_due + crate::domain::money::Fen::from_yuan(10_000);
+                if balance < needed {
+                    scope.set_bank_balance(company_id, needed)?;
+                }
+                match crate::bureau::returns::pay(scope, &who, kind, period) {
+                    Ok(_) | Err(crate::bureau::returns::ReturnError::NothingToPay) => {}
+                    Err(e) => return Err(setup_error(e)),
+                }
+                m.values.insert("over_declared".into(), extra.to_string());
+                // the form to attach, as the company's finance office filled it in
+                m.files.push(MaterialFile {
+                    name: "refund-application.pdf".into(),
+                    text: tiny_pdf(&format!(
+                        "Refund application (sandbox): {} {} overpaid VAT",
+                        kind.as_str(),
+                        period
+                    )),
+                });
             }
             State::ReturnDraft { kind, field, value } => {
                 let (kind, who) = filing_setup(scope, company_id, me.id, kind, now, today)?;

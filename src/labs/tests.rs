@@ -22,6 +22,7 @@ fn the_shipped_labs_and_pack_load() {
         "filing-correction",
         "filing-late",
         "credit-repair",
+        "refund-green-channel",
         "filing-import",
         "proofs-practice",
         "queries-practice",
@@ -30,7 +31,7 @@ fn the_shipped_labs_and_pack_load() {
         assert_eq!(lab.max_points(), 100, "{id}");
     }
     let pack = lib.pack("etax-basics").unwrap();
-    assert_eq!(pack.labs.len(), 17);
+    assert_eq!(pack.labs.len(), 18);
     assert_eq!(lib.ordered()[0].id, "account-setup");
 }
 

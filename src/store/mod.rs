@@ -26,6 +26,7 @@ mod portal;
 mod proofs;
 mod queries;
 mod records;
+mod refunds;
 mod returns;
 mod sandbox;
 mod surveys;
@@ -56,6 +57,7 @@ pub use portal::{Account, PhoneMessage, PortalSession, SessionStage, SmsCode, Tr
 pub use proofs::{NewProof, Proof};
 pub use queries::PaymentLine;
 pub use records::*;
+pub use refunds::{Overpayment, Refund, RefundFile};
 pub use returns::{Draft, FiledReturn, NewReturn, Remittance};
 pub use sandbox::{Trainee, TraineeKind};
 pub use surveys::{FollowUpRecord, FollowUpReport, SurveyRecord, SurveyResponse};
@@ -87,6 +89,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0019_ended_hand_in.sql")),
     M::up(include_str!("migrations/0020_pause_freezes_time.sql")),
     M::up(include_str!("migrations/0021_credit.sql")),
+    M::up(include_str!("migrations/0022_refunds.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

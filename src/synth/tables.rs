@@ -45,8 +45,10 @@ pub struct Bank {
     pub length: usize,
 }
 
-/// How a lab wants a company shaped (`fixtures/presets/*.toml`).
-#[derive(Debug, Deserialize)]
+/// How a lab wants a company shaped (`fixtures/presets/*.toml`). `<id>@<grade>` names the
+/// preset with that credit grade only (e.g. `general-manufacturing@M`), for a lab that
+/// needs a model taxpayer or a poor one.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Preset {
     pub id: String,
@@ -81,6 +83,8 @@ pub struct Tables {
     pub trade_names: Vec<String>,
     pub streets: Vec<String>,
     pub presets: Vec<Preset>,
+    /// Each preset once per credit grade (`<id>@<grade>`).
+    graded: Vec<Preset>,
 }
 
 #[derive(Deserialize)]
@@ -118,7 +122,7 @@ fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<T, Stri
 
 impl Tables {
     pub fn load() -> Result<Tables, String> {
-        let tables = Tables {
+        let mut tables = Tables {
             divisions: parse::<DivisionFile>(
                 "divisions.toml",
                 include_str!("../../fixtures/divisions.toml"),
@@ -136,8 +140,20 @@ impl Tables {
                 .iter()
                 .map(|t| parse::<Preset>("presets", t))
                 .collect::<Result<_, _>>()?,
+            graded: Vec::new(),
         };
         tables.check()?;
+        tables.graded = tables
+            .presets
+            .iter()
+            .flat_map(|p| {
+                crate::domain::tax::credit::Grade::ALL.map(|g| Preset {
+                    id: format!("{}@{g}", p.id),
+                    credit_grades: vec![g.to_string()],
+                    ..p.clone()
+                })
+            })
+            .collect();
         Ok(tables)
     }
 
@@ -182,7 +198,7 @@ impl Tables {
     }
 
     pub fn preset(&self, id: &str) -> Option<&Preset> {
-        self.presets.iter().find(|p| p.id == id)
+        self.presets.iter().chain(&self.graded).find(|p| p.id == id)
     }
 
     pub fn industry(&self, code: &str) -> Option<&Industry> {

@@ -344,3 +344,64 @@ async fn credit_repair_is_graded_on_the_late_return_of_the_lab_s_own_company() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_refund_through_the_green_channel_is_graded_on_the_overpaid_tax() {
+    let app = TestApp::spawn().await;
+    for whole in [true, false] {
+        let (api, m) = start(&app, "refund-green-channel").await;
+        let period = m["period"].clone();
+        let f = form(&api, "vat_small", &period).await;
+        assert_eq!(f["source"], "filed");
+        let mut v = values(&f);
+        // the over-declared sale sits with the company's other 3% sales (goods or services)
+        let over = Fen::parse_yuan(&m["over_declared"]).unwrap();
+        let field = ["goods_sales_3pct_other", "sales_3pct_other"]
+            .into_iter()
+            .find(|f| !v[*f].is_null() && fen(&v[*f]) >= over)
+            .unwrap();
+        plus(&mut v, field, &format!("-{over}"));
+        let (status, r) = api
+            .post(
+                &format!("/api/v1/returns/vat_small/{period}/amend"),
+                json!({ "values": v, "confirm": true }),
+            )
+            .await;
+        assert_eq!(status, 200, "{r}");
+        let (_, refunds) = api.get("/api/v1/refunds").await;
+        // an M-grade company in the course profile: the green channel, half the days
+        assert_eq!(refunds["path"]["green"], true, "{refunds}");
+        assert_eq!(refunds["path"]["approve_days"], 5);
+        assert_eq!(refunds["path"]["materials"], json!(["application"]));
+        let available = fen(&refunds["refundable"][0]["available"]);
+        assert!(available > Fen::ZERO, "{refunds}");
+        let asked = if whole {
+            available
+        } else {
+            available - Fen::new(100)
+        };
+        let pdf = taxlab::labs::setup::tiny_pdf("form");
+        let file = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, pdf);
+        let (status, a) = api
+            .post(
+                "/api/v1/refunds",
+                json!({ "of": format!("vat_small/{period}"), "amount": asked.to_string(),
+                        "reason": "重复计入销售额，更正后多缴", "files": [{ "material": "application", "name": "refund-application.pdf", "content_base64": file }] }),
+            )
+            .await;
+        assert_eq!(status, 201, "{a}");
+        assert!(
+            a["missing"].as_array().unwrap().is_empty(),
+            "fewer materials"
+        );
+        let (status, _) = api
+            .post(
+                "/api/v1/attempt/answer",
+                json!({ "question": "refund_days_saved", "answer": "5个工作日" }),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (score, a) = finish(&api).await;
+        assert_eq!(score, if whole { 100 } else { 60 }, "{a}");
+    }
+}

@@ -31,6 +31,7 @@ mod proof_labs;
 mod proofs;
 mod public_services;
 mod queries;
+mod refunds;
 mod report_files;
 mod returns;
 mod returns_import;

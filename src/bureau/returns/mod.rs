@@ -684,6 +684,25 @@ fn amend_checked(
             overpaid += -owed;
         }
     }
+    // 误收多缴: what the payments now exceed, refundable on application (bureau::refunds)
+    let paid_on = payments.iter().filter_map(|p| p.paid_on).max();
+    if let Some(paid_on) = paid_on.filter(|_| overpaid > Fen::ZERO) {
+        let o = crate::store::Overpayment {
+            return_kind: kind,
+            period,
+            amount: overpaid,
+            paid_on,
+        };
+        scope.set_overpayment(who.company, &o)?;
+    } else {
+        let none = crate::store::Overpayment {
+            return_kind: kind,
+            period,
+            amount: Fen::ZERO,
+            paid_on: who.today,
+        };
+        scope.set_overpayment(who.company, &none)?;
+    }
     scope.trace(
         who.now,
         Some(who.person),

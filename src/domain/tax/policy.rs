@@ -23,6 +23,30 @@ pub struct Policy {
     pub culture_fee: Vec<CultureFeeRule>,
     pub calendar: Calendar,
     pub credit: CreditProfiles,
+    pub refunds: RefundRules,
+}
+
+/// 退抵税: how an application is reviewed and what it must carry (`refunds.toml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRules {
+    pub source: String,
+    pub correction_request_working_days: u32,
+    pub treasury_working_days: u32,
+    pub within_years: i32,
+    pub max_files: usize,
+    pub max_file_bytes: usize,
+    pub file_types: Vec<String>,
+    pub reason_max_chars: usize,
+    pub overpaid: RefundMaterials,
+}
+
+/// The materials a kind of refund asks for on the normal path and on the green channel.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefundMaterials {
+    pub materials: Vec<String>,
+    pub green_materials: Vec<String>,
 }
 
 /// A period the tables have no rule for, or a policy change inside one period.
@@ -368,6 +392,7 @@ impl Policy {
             culture_fee: parse::<Rules<_>>("culture_fee.toml", files.culture_fee)?.rule,
             calendar: parse("calendar.toml", files.calendar)?,
             credit: parse("credit.toml", files.credit)?,
+            refunds: parse("refunds.toml", files.refunds)?,
         };
         policy.check()?;
         Ok(policy)
@@ -432,6 +457,7 @@ pub struct PolicyFiles {
     pub culture_fee: &'static str,
     pub calendar: &'static str,
     pub credit: &'static str,
+    pub refunds: &'static str,
 }
 
 impl PolicyFiles {
@@ -444,6 +470,7 @@ impl PolicyFiles {
         culture_fee: include_str!("../../../fixtures/policy/culture_fee.toml"),
         calendar: include_str!("../../../fixtures/policy/calendar.toml"),
         credit: include_str!("../../../fixtures/policy/credit.toml"),
+        refunds: include_str!("../../../fixtures/policy/refunds.toml"),
     };
 }
 

@@ -11,6 +11,7 @@ mod proofs;
 mod public;
 mod queries;
 mod recovery;
+mod refunds;
 mod returns;
 mod returns_import;
 mod returns_view;
@@ -38,6 +39,10 @@ pub use queries::{
 };
 pub(super) use queries::{export as query_csv, filter_text};
 pub use recovery::*;
+pub(super) use refunds::{
+    Sending as RefundSending, refund_message, refund_status, send as send_refund,
+};
+pub use refunds::{refund_apply, refund_supplement, refunds_page, refunds_query};
 pub use returns::{
     agreement_post, calculate, form_page_get, form_page_post, pay_post, payment_page, receipt_page,
     returns_page,

@@ -1,0 +1,436 @@
+//! 【我要办税】—【一般退（抵）税管理】—【一站式退抵税(费)】: what is refundable, the
+//! application with its supporting files, 补正, and each application's progress; and its
+//! read-only twin under 【我要查询】 (办税进度及结果查询).
+
+use axum::extract::Query;
+use serde::Deserialize;
+
+use super::returns::refused_page;
+use super::returns_view::{filing, filing_read};
+use super::*;
+use crate::bureau::refunds::{self, Asked, RefundError, RefundView, Refundable, Upload};
+use crate::http::ReqLang;
+use crate::http::net::ClientAddr;
+use crate::store::limits::{Limit, address_key};
+
+/// Refund applications and supplements one person may send in an hour, and one address.
+pub(in crate::http) const REFUNDS_PER_PERSON: Limit = Limit {
+    kind: "refund_person",
+    max: 30,
+    window: chrono::Duration::hours(1),
+};
+pub(in crate::http) const REFUNDS_PER_ADDRESS: Limit = Limit {
+    kind: "refund_address",
+    max: 300,
+    window: chrono::Duration::hours(1),
+};
+
+/// How many file inputs the form offers.
+const FILE_SLOTS: usize = 3;
+
+#[derive(Serialize)]
+struct PathView {
+    green: bool,
+    approve_days: u32,
+    materials: Vec<String>,
+    grade: String,
+    /// The normal track's working days, to compare.
+    normal_days: u32,
+}
+
+#[derive(Serialize)]
+struct RefundsPage {
+    #[serde(flatten)]
+    frame: Frame,
+    refundable: Vec<Refundable>,
+    path: PathView,
+    applications: Vec<RefundView>,
+    /// Every material a file may be (`refund.material.<key>`).
+    all_materials: Vec<String>,
+    slots: Vec<usize>,
+    /// What was typed, kept when refused.
+    form: FormView,
+    /// A refusal: (field, message), and the application it concerns when a supplement.
+    problem: Option<(String, String)>,
+    problem_at: String,
+    notice: Option<String>,
+    /// The read-only view under 我要查询.
+    query: bool,
+}
+
+#[derive(Serialize, Default, Clone)]
+struct FormView {
+    of: String,
+    amount: String,
+    reason: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct RefundsQuery {
+    #[serde(default)]
+    notice: String,
+}
+
+/// A refusal's text.
+pub(in crate::http) fn refund_message(e: &RefundError, lang: Lang) -> String {
+    Catalog::embedded()
+        .text(lang, &format!("refund.error.{}", e.code()))
+        .to_owned()
+}
+
+pub(in crate::http) fn refund_status(e: &RefundError) -> StatusCode {
+    match e {
+        RefundError::UnknownRefund => StatusCode::NOT_FOUND,
+        RefundError::NothingMissing => StatusCode::CONFLICT,
+        RefundError::Field {
+            code: "too_many", ..
+        } => StatusCode::TOO_MANY_REQUESTS,
+        RefundError::Field {
+            code: "too_late", ..
+        } => StatusCode::CONFLICT,
+        RefundError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        RefundError::Field { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+struct Shown {
+    form: FormView,
+    problem: Option<(String, String)>,
+    problem_at: String,
+    notice: Option<String>,
+    query: bool,
+}
+
+async fn show(
+    desk: &Taxpayer,
+    lang: Lang,
+    shown: Shown,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let (csrf, set) = desk.page_token();
+    let d = desk.clone();
+    let query = shown.query;
+    let found = filing_read(desk, lang, move |scope, who, s| {
+        let crumbs = if query {
+            vec![
+                "portal.crumb.home",
+                "portal.crumb.query",
+                "refund.query_heading",
+            ]
+        } else {
+            vec!["portal.crumb.home", "portal.crumb.tax", "refund.heading"]
+        };
+        let frame = filer_frame(
+            scope,
+            s,
+            csrf,
+            &d,
+            lang,
+            if query { "query" } else { "tax" },
+            crumbs,
+        )?;
+        let (green, approve_days) = refunds::path(scope, who)?;
+        let grade = crate::bureau::credit::standing(scope, who.company, who.today)?.grade;
+        let refundable = refunds::refundable(scope, who.company)?;
+        let mut form = shown.form;
+        if form.of.is_empty()
+            && let Some(r) = refundable
+                .iter()
+                .find(|r| r.available > crate::domain::money::Fen::ZERO)
+        {
+            form.of = format!("{}/{}", r.return_kind, r.period);
+            form.amount = r.available.to_string();
+        }
+        let rules = &crate::domain::tax::Policy::embedded().refunds.overpaid;
+        let mut all: Vec<String> = rules.materials.clone();
+        all.push("other".into());
+        scope.trace(
+            who.now,
+            Some(who.person),
+            "refund.view",
+            "ok",
+            &serde_json::json!({ "via": who.via }),
+        )?;
+        Ok(RefundsPage {
+            frame,
+            refundable,
+            path: PathView {
+                green,
+                approve_days,
+                materials: refunds::materials(green).to_vec(),
+                grade,
+                normal_days: crate::domain::tax::Policy::embedded()
+                    .credit_profile(scope.record()?.credit_profile)
+                    .normal_refund_days,
+            },
+            applications: refunds::list(scope, who.company, who.today)?,
+            all_materials: all,
+            slots: (1..=FILE_SLOTS).collect(),
+            form,
+            problem: shown.problem,
+            problem_at: shown.problem_at,
+            notice: shown.notice,
+            query,
+        })
+    })
+    .await?;
+    match found {
+        Ok(page) => {
+            let path = if query {
+                "/portal/query/refunds"
+            } else {
+                "/portal/refunds"
+            };
+            let mut res = render(
+                lang,
+                path,
+                "portal_refunds.html",
+                page,
+                set.into_iter().collect(),
+            )?;
+            *res.status_mut() = status;
+            Ok(res)
+        }
+        Err(r) => refused_page(r, lang),
+    }
+}
+
+fn notice(
+    q: Result<Query<RefundsQuery>, axum::extract::rejection::QueryRejection>,
+    lang: Lang,
+) -> Option<String> {
+    q.ok()
+        .map(|Query(q)| q.notice)
+        .filter(|n| ["applied", "supplemented"].contains(&n.as_str()))
+        .map(|n| {
+            Catalog::embedded()
+                .text(lang, &format!("refund.notice.{n}"))
+                .to_owned()
+        })
+}
+
+/// `GET /portal/refunds`: 退抵税.
+pub async fn refunds_page(
+    desk: Taxpayer,
+    ReqLang(lang): ReqLang,
+    q: Result<Query<RefundsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, AppError> {
+    let shown = Shown {
+        form: FormView::default(),
+        problem: None,
+        problem_at: String::new(),
+        notice: notice(q, lang),
+        query: false,
+    };
+    show(&desk, lang, shown, StatusCode::OK).await
+}
+
+/// `GET /portal/query/refunds`: 退抵税办理进度查询 (read only).
+pub async fn refunds_query(desk: Taxpayer, ReqLang(lang): ReqLang) -> Result<Response, AppError> {
+    let shown = Shown {
+        form: FormView::default(),
+        problem: None,
+        problem_at: String::new(),
+        notice: None,
+        query: true,
+    };
+    show(&desk, lang, shown, StatusCode::OK).await
+}
+
+/// The form's text fields and its files (`file<n>` with `material<n>`).
+struct Sent {
+    csrf: String,
+    fields: FormView,
+    files: Vec<Upload>,
+}
+
+async fn read_multipart(
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+    lang: Lang,
+) -> Result<Sent, AppError> {
+    let bad = || AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request");
+    let too_big = || {
+        AppError::page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            lang,
+            "refund.error.file_too_large",
+        )
+    };
+    let mut multipart = multipart.map_err(|_| bad())?;
+    let mut sent = Sent {
+        csrf: String::new(),
+        fields: FormView::default(),
+        files: Vec::new(),
+    };
+    let mut materials: Vec<(usize, String)> = Vec::new();
+    let mut files: Vec<(usize, String, Vec<u8>)> = Vec::new();
+    let text_max = 2000;
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let slot = |prefix: &str| {
+            name.strip_prefix(prefix)
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| (1..=FILE_SLOTS).contains(n))
+        };
+        if let Some(n) = slot("file") {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|_| too_big())?.to_vec();
+            if !bytes.is_empty() {
+                files.push((n, file_name, bytes));
+            }
+            continue;
+        }
+        let text: String = field
+            .text()
+            .await
+            .map_err(|_| bad())?
+            .chars()
+            .take(text_max)
+            .collect();
+        match name.as_str() {
+            "csrf" => sent.csrf = text,
+            "of" => sent.fields.of = text,
+            "amount" => sent.fields.amount = text,
+            "reason" => sent.fields.reason = text,
+            _ => {
+                if let Some(n) = slot("material") {
+                    materials.push((n, text));
+                }
+            }
+        }
+    }
+    for (n, name, bytes) in files {
+        let material = materials
+            .iter()
+            .find(|(m, _)| *m == n)
+            .map(|(_, k)| k.clone())
+            .unwrap_or_default();
+        sent.files.push(Upload {
+            material,
+            name,
+            bytes,
+        });
+    }
+    Ok(sent)
+}
+
+/// What a send asks for: an application, or a supplement of application `number`.
+#[derive(Debug, Clone)]
+pub(in crate::http) enum Sending {
+    Apply(Asked),
+    Supplement(String, Vec<Upload>),
+}
+
+/// Send, counted against the person's and the address's limits. `Ok(Err(_))` is a refusal.
+pub(in crate::http) async fn send(
+    desk: &Taxpayer,
+    lang: Lang,
+    sending: Sending,
+    ip: std::net::IpAddr,
+) -> Result<Result<Result<RefundView, RefundError>, Refusal>, AppError> {
+    let address = address_key(&ip.to_string());
+    filing(desk, lang, None, move |scope, who, _| {
+        let person = format!("{}:{}", scope.id().get(), who.person);
+        if REFUNDS_PER_PERSON.reached(scope, &person, who.now)?
+            || !REFUNDS_PER_ADDRESS.take(scope, &address, who.now)?
+        {
+            return Ok(Err(RefundError::Field {
+                field: "of",
+                code: "too_many",
+            }));
+        }
+        REFUNDS_PER_PERSON.take(scope, &person, who.now)?;
+        let done = match &sending {
+            Sending::Apply(asked) => refunds::apply(scope, who, asked),
+            Sending::Supplement(number, files) => refunds::supplement(scope, who, number, files),
+        };
+        match done {
+            Err(RefundError::Store(e)) => Err(Refusal::from(e)),
+            other => Ok(other),
+        }
+    })
+    .await
+}
+
+/// `POST /portal/refunds`: 申请退税 (multipart: `of`, `amount`, `reason`, `file1..3` with
+/// `material1..3`).
+pub async fn refund_apply(
+    desk: Taxpayer,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    ClientAddr(ip): ClientAddr,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, AppError> {
+    let sent = read_multipart(multipart, lang).await?;
+    require_csrf(&headers, &sent.csrf, lang)?;
+    let asked = Asked {
+        of: sent.fields.of.clone(),
+        amount: sent.fields.amount.clone(),
+        reason: sent.fields.reason.clone(),
+        files: sent.files,
+    };
+    match send(&desk, lang, Sending::Apply(asked), ip).await? {
+        Ok(Ok(v)) => Ok(Redirect::to(&format!(
+            "/portal/refunds?notice=applied#refund-{}",
+            v.number
+        ))
+        .into_response()),
+        Ok(Err(e)) => {
+            let shown = Shown {
+                form: sent.fields,
+                problem: Some((
+                    e.field().unwrap_or("of").to_owned(),
+                    refund_message(&e, lang),
+                )),
+                problem_at: String::new(),
+                notice: None,
+                query: false,
+            };
+            show(&desk, lang, shown, refund_status(&e)).await
+        }
+        Err(r) => refused_page(r, lang),
+    }
+}
+
+/// `POST /portal/refunds/{number}/files`: 补正.
+pub async fn refund_supplement(
+    desk: Taxpayer,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    ClientAddr(ip): ClientAddr,
+    axum::extract::Path(number): axum::extract::Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, AppError> {
+    let sent = read_multipart(multipart, lang).await?;
+    require_csrf(&headers, &sent.csrf, lang)?;
+    let number: String = number.chars().take(40).collect();
+    match send(
+        &desk,
+        lang,
+        Sending::Supplement(number.clone(), sent.files),
+        ip,
+    )
+    .await?
+    {
+        Ok(Ok(v)) => Ok(Redirect::to(&format!(
+            "/portal/refunds?notice=supplemented#refund-{}",
+            v.number
+        ))
+        .into_response()),
+        Ok(Err(RefundError::UnknownRefund)) => Err(AppError::not_found(lang)),
+        Ok(Err(e)) => {
+            let shown = Shown {
+                form: FormView::default(),
+                problem: Some((
+                    e.field().unwrap_or("files").to_owned(),
+                    refund_message(&e, lang),
+                )),
+                problem_at: number,
+                notice: None,
+                query: false,
+            };
+            show(&desk, lang, shown, refund_status(&e)).await
+        }
+        Err(r) => refused_page(r, lang),
+    }
+}
