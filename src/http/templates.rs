@@ -100,3 +100,56 @@ mod address_tests {
         assert_eq!(referred_path("not a url"), None);
     }
 }
+
+#[cfg(test)]
+mod catalogue_tests {
+    use crate::i18n::Catalog;
+
+    /// The literal keys of `t("…")` / `t('…')` calls in a template (not those built with `~`).
+    fn literal_keys(text: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        for quote in ['"', '\''] {
+            let open = format!("t({quote}");
+            let mut rest = text;
+            while let Some(at) = rest.find(&open) {
+                let after = &rest[at + open.len()..];
+                let preceded_by_word = rest[..at]
+                    .chars()
+                    .last()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
+                if let Some(end) = after.find(quote) {
+                    if !preceded_by_word && after[end + 1..].trim_start().starts_with(')') {
+                        keys.push(after[..end].to_owned());
+                    }
+                    rest = &after[end..];
+                } else {
+                    break;
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn every_literal_key_a_template_names_is_in_the_catalogue() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/templates");
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for key in literal_keys(&text) {
+                seen += 1;
+                if !Catalog::embedded().has(&key) {
+                    missing.push(format!("{}: {key}", path.display()));
+                }
+            }
+        }
+        assert!(seen > 500, "the scan finds the templates' keys ({seen})");
+        assert!(missing.is_empty(), "not in the catalogue: {missing:#?}");
+        assert_eq!(
+            literal_keys(r#"{{ t("a.b") }} {{ t("c." ~ x) }} {{ at("z") }}"#),
+            ["a.b"]
+        );
+    }
+}

@@ -1,11 +1,14 @@
-//! 逾期申报后的信用修复 in the browser, on a classroom's screen: the trainee files the
-//! forgotten return late and pays it, finds the failing under 【我要办税】—【纳税信用】,
-//! applies for the repair from its row (asked first), and sees it under review with the
-//! answer date (the page at 390 px: tests/browser/trainee.rs).
+//! 纳税信用 and 退抵税 in the browser, on a classroom's screen. 逾期申报后的信用修复: the
+//! trainee files the forgotten return late and pays it, finds the failing under
+//! 【我要办税】—【纳税信用】, applies for the repair from its row (asked first), and sees it
+//! under review with the answer date. 退税与绿色通道: the trainee corrects an over-declared
+//! return, asks the overpaid tax back with the lab's form attached, sees the green channel
+//! and its dates, and answers how many days it saves. (Both pages at 390 px:
+//! tests/browser/trainee.rs.)
 
 use fantoccini::Locator;
 
-use crate::filing::{click, value_of};
+use crate::filing::{click, retype, value_of};
 use crate::helpers::TestApp;
 use crate::{
     assert_no_console_errors, browser_sized, enter_sandbox, fill, screenshot, start_driver, submit,
@@ -90,5 +93,120 @@ async fn a_late_return_filed_and_paid_is_repaired_from_the_credit_page() {
     );
     assert_no_console_errors(&c, "credit repaired").await;
     screenshot(&c, "96-1366-credit-applied").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_overpaid_return_is_corrected_and_refunded_through_the_green_channel() {
+    let app = TestApp::spawn().await;
+    let driver = start_driver().await;
+    let c = browser_sized(&driver, 1366, 768, None).await;
+    enter_sandbox(&c, &app).await;
+    c.goto(&app.url("/#labs")).await.unwrap();
+    submit(&c, "/labs/refund-green-channel/start").await;
+    wait_for(&c, "ol.steps").await;
+    let m = crate::trainee::materials(&app);
+    c.goto(&app.url("/portal/login")).await.unwrap();
+    fill(&c, "company", &m["uscc"]).await;
+    fill(&c, "account", &m["me.mobile"]).await;
+    fill(&c, "password", &m["password"]).await;
+    submit(&c, "/portal/login").await;
+    wait_for(&c, ".cards").await;
+
+    // 更正申报: the sale counted twice comes out
+    let period = &m["period"];
+    c.goto(&app.url(&format!("/portal/returns/vat_small/{period}")))
+        .await
+        .unwrap();
+    wait_for(&c, "input[name='mode'][value='amend']").await;
+    let over = taxlab::domain::money::Fen::parse_yuan(&m["over_declared"]).unwrap();
+    let mut corrected = false;
+    for field in ["goods_sales_3pct_other", "sales_3pct_other"] {
+        let Ok(input) = c.find(Locator::Css(&format!("#f-{field}"))).await else {
+            continue;
+        };
+        let now = input.prop("value").await.unwrap().unwrap_or_default();
+        let now = taxlab::domain::money::Fen::parse_yuan(&now).unwrap_or_default();
+        if now >= over {
+            retype(&c, field, &(now - over).to_string()).await;
+            corrected = true;
+            break;
+        }
+    }
+    assert!(corrected, "the over-declared sales are on the form");
+    click(&c, "button[value='submit']").await;
+    c.accept_alert().await.unwrap();
+    wait_for(&c, "#receipt").await;
+    assert!(text(&c).await.contains("更正申报成功"));
+
+    // 【我要办税】—【退抵税】: the green channel, the overpaid tax, the form attached
+    click(&c, "nav.menu a[href='/portal/tax']").await;
+    wait_for(&c, "#tax-menu").await;
+    click(&c, "#tax-menu a[href='/portal/refunds']").await;
+    wait_for(&c, "#refund-path").await;
+    screenshot(&c, "98-1366-refund-path").await;
+    assert!(
+        value_of(&c, "#green-channel").await.contains("绿色通道"),
+        "{}",
+        value_of(&c, "#refund-path").await
+    );
+    assert!(value_of(&c, "#normal-days").await.contains("10"));
+    let available = value_of(&c, "#refundable tbody tr").await;
+    let amount = c
+        .find(Locator::Id("f-amount"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        available.contains(&amount),
+        "the amount is prefilled: {available} / {amount}"
+    );
+    c.find(Locator::Id("f-reason"))
+        .await
+        .unwrap()
+        .send_keys("重复计入销售额，更正申报后多缴")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let form = dir.path().join("refund-application.pdf");
+    std::fs::write(&form, taxlab::labs::setup::tiny_pdf("refund application")).unwrap();
+    c.find(Locator::Css("input[name='file1']"))
+        .await
+        .unwrap()
+        .send_keys(form.to_str().unwrap())
+        .await
+        .unwrap();
+    screenshot(&c, "98-1366-refund-form").await;
+    click(&c, "#refund-submit").await;
+    c.accept_alert().await.unwrap();
+    wait_for(&c, "#refund-notice").await;
+    let progress = value_of(&c, "#refund-progress").await;
+    assert!(
+        progress.contains("绿色通道") && progress.contains("受理") && progress.contains("审批通过"),
+        "{progress}"
+    );
+    assert!(
+        !progress.contains("要求补正"),
+        "the green channel asks for nothing more"
+    );
+    assert_no_console_errors(&c, "refund applied").await;
+    screenshot(&c, "99-1366-refund-progress").await;
+
+    // the question in the task panel: the days the green channel saves
+    let input = c
+        .find(Locator::Css("#q-refund_days_saved input[name='answer']"))
+        .await
+        .unwrap();
+    input.send_keys("5").await.unwrap();
+    c.find(Locator::Css("#q-refund_days_saved button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    crate::wait_text(&c, "已提交").await;
     c.close().await.unwrap();
 }

@@ -31,7 +31,7 @@ pub(crate) async fn value_of(c: &Client, css: &str) -> String {
 }
 
 /// Type into a form field, replacing what was there.
-async fn retype(c: &Client, name: &str, value: &str) {
+pub(crate) async fn retype(c: &Client, name: &str, value: &str) {
     let field = c.find(Locator::Css(&format!("#f-{name}"))).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();

@@ -43,7 +43,8 @@ struct RefundsPage {
     #[serde(flatten)]
     frame: Frame,
     refundable: Vec<Refundable>,
-    path: PathView,
+    /// The track the company's grade takes (not `path`: the frame's current address).
+    track: PathView,
     applications: Vec<RefundView>,
     /// Every material a file may be (`refund.material.<key>`).
     all_materials: Vec<String>,
@@ -154,7 +155,7 @@ async fn show(
         Ok(RefundsPage {
             frame,
             refundable,
-            path: PathView {
+            track: PathView {
                 green,
                 approve_days,
                 materials: refunds::materials(green).to_vec(),
