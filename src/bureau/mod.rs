@@ -14,4 +14,5 @@ pub mod proofs;
 pub mod queries;
 pub mod refunds;
 pub mod returns;
+pub mod risk;
 pub mod staff;

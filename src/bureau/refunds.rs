@@ -163,7 +163,7 @@ pub fn refundable(
 }
 
 /// A file's type from its first bytes (never from its name): PDF, PNG or JPEG.
-fn sniff(bytes: &[u8]) -> Option<&'static str> {
+pub(crate) fn sniff(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"%PDF-") {
         Some("application/pdf")
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {

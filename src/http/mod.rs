@@ -11,6 +11,7 @@ mod api_proofs;
 mod api_queries;
 mod api_refunds;
 mod api_returns;
+mod api_risk;
 mod class_ended;
 mod class_tx;
 mod conn;

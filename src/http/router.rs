@@ -11,8 +11,8 @@ use axum::routing::{delete, get, post, put};
 
 use super::{
     AppState, api, api_bureau, api_console, api_credit, api_labs, api_portal, api_proofs,
-    api_queries, api_refunds, api_returns, class_ended, console, course, home, lab_answers, labs,
-    pages, portal, survey_pages, tests_pages,
+    api_queries, api_refunds, api_returns, api_risk, class_ended, console, course, home,
+    lab_answers, labs, pages, portal, survey_pages, tests_pages,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -179,6 +179,8 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/public", get(portal::public_menu))
         .route("/portal/query/credit", get(portal::credit_page))
         .route("/portal/credit", get(portal::credit_zone))
+        .route("/portal/risk", get(portal::risk_page))
+        .route("/portal/risk/explain", post(portal::risk_explain))
         .route(
             "/portal/refunds",
             get(portal::refunds_page).post(portal::refund_apply),
@@ -226,6 +228,8 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/refunds",
             get(api_refunds::list).post(api_refunds::apply),
         )
+        .route("/api/v1/risk/explanations", post(api_risk::explain))
+        .route("/api/v1/risk", get(api_risk::alerts))
         .route(
             "/api/v1/refunds/{number}/files",
             post(api_refunds::supplement),

@@ -57,7 +57,7 @@ pub use portal::{Account, PhoneMessage, PortalSession, SessionStage, SmsCode, Tr
 pub use proofs::{NewProof, Proof};
 pub use queries::PaymentLine;
 pub use records::*;
-pub use refunds::{Overpayment, Refund, RefundFile};
+pub use refunds::{Overpayment, Refund, RefundFile, RiskResponse};
 pub use returns::{Draft, FiledReturn, NewReturn, Remittance};
 pub use sandbox::{Trainee, TraineeKind};
 pub use surveys::{FollowUpRecord, FollowUpReport, SurveyRecord, SurveyResponse};
@@ -90,6 +90,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0020_pause_freezes_time.sql")),
     M::up(include_str!("migrations/0021_credit.sql")),
     M::up(include_str!("migrations/0022_refunds.sql")),
+    M::up(include_str!("migrations/0023_risk.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

@@ -259,3 +259,70 @@ impl TenantScope<'_> {
         rows.into_iter().collect()
     }
 }
+
+/// A company's explanation of a risk alert (情况说明).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskResponse {
+    pub alert: String,
+    pub text: String,
+    pub file_name: Option<String>,
+    pub person: i64,
+    pub sent_on: NaiveDate,
+    pub answer_on: NaiveDate,
+    pub accepted: bool,
+}
+
+impl TenantScope<'_> {
+    pub fn risk_responses(&self, company: CompanyId) -> Result<Vec<RiskResponse>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT alert, text, file_name, person_id, sent_on, answer_on, accepted FROM risk_responses
+             WHERE tenant_id = ?1 AND company_id = ?2 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t(), company.0], |r| {
+                let (sent, answer): (String, String) = (r.get(4)?, r.get(5)?);
+                let (alert, text, file_name, person, accepted) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(6)?);
+                Ok((|| {
+                    Ok(RiskResponse {
+                        alert,
+                        text,
+                        file_name,
+                        person,
+                        sent_on: date(&sent)?,
+                        answer_on: date(&answer)?,
+                        accepted,
+                    })
+                })())
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    /// Keep an explanation, with its file (name, type, content) if any.
+    pub fn add_risk_response(
+        &self,
+        company: CompanyId,
+        r: &RiskResponse,
+        file: Option<(&str, &[u8])>,
+    ) -> Result<(), StoreError> {
+        self.conn.prepare_cached(
+            "INSERT INTO risk_responses (tenant_id, company_id, alert, text, file_name, file_mime, file_content, person_id, sent_on, answer_on, accepted)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params![
+            self.t(),
+            company.0,
+            r.alert,
+            r.text,
+            r.file_name,
+            file.map(|(mime, _)| mime),
+            file.map(|(_, bytes)| bytes),
+            r.person,
+            r.sent_on.to_string(),
+            r.answer_on.to_string(),
+            r.accepted,
+        ])?;
+        Ok(())
+    }
+}

@@ -38,6 +38,7 @@ mod returns_import;
 mod returns_pages;
 mod returns_payment;
 mod returns_rules;
+mod risk;
 mod sandbox;
 mod serving;
 mod settings;

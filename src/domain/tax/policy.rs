@@ -24,6 +24,46 @@ pub struct Policy {
     pub calendar: Calendar,
     pub credit: CreditProfiles,
     pub refunds: RefundRules,
+    pub risk: RiskRules,
+}
+
+/// 风险提示: the sandbox's thresholds for the five categories (`risk.toml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskRules {
+    pub source: String,
+    pub window_months: u32,
+    pub explain_answer_working_days: u32,
+    pub explanation_min_chars: usize,
+    pub explanation_max_chars: usize,
+    pub invoice: InvoiceRisk,
+    pub filing: FilingRisk,
+    pub late: LateRisk,
+    pub business: BusinessRisk,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceRisk {
+    pub purchase_sales_percent: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilingRisk {
+    pub under_percent: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LateRisk {
+    pub late_returns: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessRisk {
+    pub revenue_drop_percent: i64,
 }
 
 /// 退抵税: how an application is reviewed and what it must carry (`refunds.toml`).
@@ -393,6 +433,7 @@ impl Policy {
             calendar: parse("calendar.toml", files.calendar)?,
             credit: parse("credit.toml", files.credit)?,
             refunds: parse("refunds.toml", files.refunds)?,
+            risk: parse("risk.toml", files.risk)?,
         };
         policy.check()?;
         Ok(policy)
@@ -458,6 +499,7 @@ pub struct PolicyFiles {
     pub calendar: &'static str,
     pub credit: &'static str,
     pub refunds: &'static str,
+    pub risk: &'static str,
 }
 
 impl PolicyFiles {
@@ -471,6 +513,7 @@ impl PolicyFiles {
         calendar: include_str!("../../../fixtures/policy/calendar.toml"),
         credit: include_str!("../../../fixtures/policy/credit.toml"),
         refunds: include_str!("../../../fixtures/policy/refunds.toml"),
+        risk: include_str!("../../../fixtures/policy/risk.toml"),
     };
 }
 

@@ -15,6 +15,7 @@ mod refunds;
 mod returns;
 mod returns_import;
 mod returns_view;
+mod risk;
 mod settings;
 mod signin;
 mod staff;
@@ -53,6 +54,8 @@ pub(super) use returns_view::{
     FieldView, LineView, PaidItem, PaymentView, Receipt, Refusal, Sheet, filing, filing_read,
     import_text, parse_return, payment_view, problem_text, receipt, return_message, sheet,
 };
+pub(super) use risk::{explain as explain_risk, risk_message, risk_status};
+pub use risk::{risk_explain, risk_page};
 pub use settings::*;
 pub(super) use settings::{
     AccountData, account_data, certificate_problem, contact_message, security_problem,

@@ -32,6 +32,8 @@ pub(in crate::http) struct WorkbenchData {
     credit_profile: &'static str,
     reminders: Vec<String>,
     unread: usize,
+    /// 风险疑点: risk alerts that ask for a response.
+    risks: usize,
     announcements: Vec<super::messages::ItemView>,
     shortcuts: Vec<Shortcut>,
 }
@@ -145,6 +147,7 @@ pub(in crate::http) fn workbench_data(
         credit_profile: overview.credit_profile,
         reminders: reminders(scope, now, s.person_id, lang)?,
         unread,
+        risks: crate::bureau::risk::open_count(scope, s.company_id, overview.sandbox_date)?,
         announcements,
         shortcuts: shortcuts(scope, s.person_id, lang)?,
     })
