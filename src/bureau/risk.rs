@@ -34,8 +34,12 @@ pub struct Alert {
     pub category: String,
     /// `high`, `medium` or `low`.
     pub level: String,
-    /// What it concerns: a return and period, a quarter, a window.
+    /// What it concerns: `<return kind>:<period>`, a quarter, or a window of dates.
     pub subject: String,
+    /// The return it concerns, where it is one (`return.<kind>` in the catalogue).
+    pub return_kind: Option<String>,
+    /// The period or window, as shown.
+    pub period: String,
     pub figures: Vec<Figure>,
     /// `open`; `explaining` (an explanation under review); `explained` (accepted);
     /// `refused` (an explanation the office did not accept: correct it); `resolved` (put
@@ -108,7 +112,9 @@ fn arrears(
     since: NaiveDate,
 ) -> Result<Vec<Found>, StoreError> {
     let policy = Policy::embedded();
-    let mut by_return: Vec<(ReturnKind, TaxPeriod, Fen, Fen, NaiveDate, bool)> = Vec::new();
+    // per return: owed, surcharge, due, still owing, last day counted
+    let mut by_return: Vec<(ReturnKind, TaxPeriod, Fen, Fen, NaiveDate, bool, NaiveDate)> =
+        Vec::new();
     for p in scope.payments_of(company)? {
         let due = p.payment.due_on;
         let owing = p.payment.paid_on.is_none() && due < today;
@@ -123,6 +129,7 @@ fn arrears(
         } else {
             p.payment.late_fee
         };
+        let until = p.payment.paid_on.unwrap_or(today);
         match by_return
             .iter_mut()
             .find(|r| r.0 == p.kind && r.1 == p.period)
@@ -131,6 +138,7 @@ fn arrears(
                 r.2 += if owing { p.payment.amount } else { Fen::ZERO };
                 r.3 += fee;
                 r.5 |= owing;
+                r.6 = r.6.max(until);
             }
             None => by_return.push((
                 p.kind,
@@ -139,12 +147,13 @@ fn arrears(
                 fee,
                 due,
                 owing,
+                until,
             )),
         }
     }
     Ok(by_return
         .into_iter()
-        .map(|(kind, period, owed, fee, due, owing)| Found {
+        .map(|(kind, period, owed, fee, due, owing, until)| Found {
             id: format!("arrears:{}:{period}", kind.as_str()),
             category: "arrears",
             level: "high",
@@ -153,7 +162,7 @@ fn arrears(
                 fig("owed", owed),
                 fig("surcharge", fee),
                 fig("due_on", due),
-                fig("days_overdue", (today - due).num_days().max(0)),
+                fig("days_overdue", (until - due).num_days().max(0)),
             ],
             active: owing,
         })
@@ -371,7 +380,13 @@ pub fn alerts(
                 (true, Some(_)) => "refused",
                 (true, None) => "open",
             };
+            let (return_kind, period) = match f.subject.split_once(':') {
+                Some((k, p)) => (Some(k.to_owned()), p.to_owned()),
+                None => (None, f.subject.replace('~', " ~ ")),
+            };
             Alert {
+                return_kind,
+                period,
                 explainable: explainable(f.category),
                 answer_on: last.map(|r| r.answer_on.to_string()),
                 id: f.id,
@@ -390,6 +405,18 @@ pub fn alerts(
     };
     out.sort_by_key(|a| (rank(a), a.category.clone(), a.subject.clone()));
     Ok(out)
+}
+
+/// The alerts as 风险提示 shows them (traced as `risk.view`).
+pub fn view(scope: &TenantScope<'_>, who: &Filer) -> Result<Vec<Alert>, StoreError> {
+    scope.trace(
+        who.now,
+        Some(who.person),
+        "risk.view",
+        "ok",
+        &json!({ "via": who.via }),
+    )?;
+    alerts(scope, who.company, who.today)
 }
 
 /// How many alerts ask for something of the trainee (the workbench's 风险疑点).

@@ -36,7 +36,7 @@ fn risk_refused(e: &RiskError, lang: Lang) -> Response {
     responses((status = 200, description = "Done", body = [risk::Alert]), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn alerts(desk: Taxpayer, ReqLang(lang): ReqLang) -> Response {
     let r = filing_read(&desk, lang, move |scope, who, _| {
-        Ok(risk::alerts(scope, who.company, who.today)?)
+        Ok(risk::view(scope, who)?)
     })
     .await;
     match r {

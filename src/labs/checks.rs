@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::checks_filing as filing;
 use super::checks_filing::{
     CreditRepaired, LookedUpAfterLost, NotResubmitted, RefundApplied, ReturnAmended, ReturnFiled,
-    ReturnPaid,
+    ReturnPaid, RiskHandled,
 };
 use super::checks_proofs as proofs;
 use super::checks_proofs::{Answer, ProofIssued, ProofVerified, QueryRun};
@@ -484,6 +484,7 @@ pub enum Check {
     ReturnAmended(ReturnAmended),
     CreditRepaired(CreditRepaired),
     RefundApplied(RefundApplied),
+    RiskHandled(RiskHandled),
     LookedUpAfterLost(LookedUpAfterLost),
     NotResubmitted(NotResubmitted),
     ProofIssued(ProofIssued),
@@ -511,6 +512,7 @@ impl Check {
             Check::ReturnAmended(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::CreditRepaired(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::RefundApplied(r) => filing::validate_kind(&r.kind).map(|()| c),
+            Check::RiskHandled(r) => filing::validate_category(&r.category).map(|()| c),
             Check::ProofIssued(p) => proofs::validate_proof(&p.proof).map(|()| c),
             Check::Did(Did { via: Some(v), .. }) if !["api", "page"].contains(&v.as_str()) => {
                 Err(format!("via {v:?} is not api or page"))
@@ -529,6 +531,7 @@ impl Check {
                 | Check::ReturnAmended(_)
                 | Check::CreditRepaired(_)
                 | Check::RefundApplied(_)
+                | Check::RiskHandled(_)
                 | Check::LookedUpAfterLost(_)
                 | Check::NotResubmitted(_)
         )
@@ -553,6 +556,7 @@ impl Check {
             Check::ReturnAmended(_) => ReturnAmended::KIND,
             Check::CreditRepaired(_) => CreditRepaired::KIND,
             Check::RefundApplied(_) => RefundApplied::KIND,
+            Check::RiskHandled(_) => RiskHandled::KIND,
             Check::LookedUpAfterLost(_) => LookedUpAfterLost::KIND,
             Check::NotResubmitted(_) => NotResubmitted::KIND,
             Check::ProofIssued(_) => ProofIssued::KIND,
@@ -581,6 +585,7 @@ impl Check {
             Check::ReturnAmended(c) => c.evaluate(f),
             Check::CreditRepaired(c) => c.evaluate(f),
             Check::RefundApplied(c) => c.evaluate(f),
+            Check::RiskHandled(c) => c.evaluate(f),
             Check::LookedUpAfterLost(c) => c.evaluate(f),
             Check::NotResubmitted(c) => c.evaluate(f),
             Check::ProofIssued(c) => c.evaluate(f),

@@ -282,3 +282,45 @@ impl Evaluate for RefundApplied {
         )
     }
 }
+
+/// `risk_handled`: every risk alert of the category (`arrears`, `filing`, `invoice`,
+/// `late`, `business`) is lifted when graded — put right (`resolved`) or, where the facts
+/// allow, explained and accepted (`explained`); with at least one alert of it to handle.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskHandled {
+    pub(super) category: String,
+}
+
+pub(super) fn validate_category(c: &str) -> Result<(), String> {
+    if ["arrears", "filing", "invoice", "late", "business"].contains(&c) {
+        Ok(())
+    } else {
+        Err(format!(
+            "category {c:?} is not arrears, filing, invoice, late or business"
+        ))
+    }
+}
+
+impl Evaluate for RiskHandled {
+    const KIND: &'static str = "risk_handled";
+    fn evaluate(&self, f: &Facts) -> Verdict {
+        let mine: Vec<&(String, String)> = f
+            .risks
+            .iter()
+            .filter(|(c, _)| *c == self.category)
+            .collect();
+        let open = mine
+            .iter()
+            .filter(|(_, s)| !matches!(s.as_str(), "resolved" | "explained"))
+            .count();
+        verdict(
+            !mine.is_empty() && open == 0,
+            Say::new("check.risk_handled.expected")
+                .arg("category", format!("risk.category.{}", self.category)),
+            Say::new("check.risk_handled.actual")
+                .arg("all", mine.len())
+                .arg("open", open),
+        )
+    }
+}

@@ -34,6 +34,9 @@ pub struct Facts {
     /// The questions the lab asked and the trainee's latest answers (by topic).
     pub questions: Vec<super::questions::Question>,
     pub answers: BTreeMap<String, String>,
+    /// The first company's risk alerts when graded, as (category, status) (read with the
+    /// returns).
+    pub risks: Vec<(String, String)>,
 }
 
 /// One return of the first company: the answer from its own records, and what was filed
@@ -109,10 +112,14 @@ impl Facts {
         }
         let account = scope.account(me)?;
         let today = scope.record()?.sandbox_date;
-        let returns = if filing {
-            return_facts(scope, CompanyId(company), m)?
+        let (returns, risks) = if filing {
+            let risks = crate::bureau::risk::alerts(scope, CompanyId(company), today)?
+                .into_iter()
+                .map(|a| (a.category, a.status))
+                .collect();
+            (return_facts(scope, CompanyId(company), m)?, risks)
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         Ok(Facts {
             me,
@@ -131,6 +138,7 @@ impl Facts {
             returns,
             questions: m.questions.clone(),
             answers: BTreeMap::new(),
+            risks,
         })
     }
 }

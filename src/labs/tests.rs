@@ -23,6 +23,7 @@ fn the_shipped_labs_and_pack_load() {
         "filing-late",
         "credit-repair",
         "refund-green-channel",
+        "risk-arrears",
         "filing-import",
         "proofs-practice",
         "queries-practice",
@@ -31,7 +32,7 @@ fn the_shipped_labs_and_pack_load() {
         assert_eq!(lab.max_points(), 100, "{id}");
     }
     let pack = lib.pack("etax-basics").unwrap();
-    assert_eq!(pack.labs.len(), 18);
+    assert_eq!(pack.labs.len(), 19);
     assert_eq!(lib.ordered()[0].id, "account-setup");
 }
 

@@ -405,3 +405,48 @@ async fn a_refund_through_the_green_channel_is_graded_on_the_overpaid_tax() {
         assert_eq!(score, if whole { 100 } else { 60 }, "{a}");
     }
 }
+
+#[tokio::test]
+async fn a_tax_owing_alert_is_handled_by_paying_not_by_explaining() {
+    let app = TestApp::spawn().await;
+    for pays in [true, false] {
+        let (api, _) = start(&app, "risk-arrears").await;
+        let (_, alerts) = api.get("/api/v1/risk").await;
+        let owing: Vec<Value> = alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["category"] == "arrears" && a["status"] == "open")
+            .cloned()
+            .collect();
+        assert!(!owing.is_empty(), "a C-grade company owes tax: {alerts}");
+        if pays {
+            for a in &owing {
+                let (kind, period) = a["subject"].as_str().unwrap().split_once(':').unwrap();
+                let (status, paid) = pay(&api, kind, period).await;
+                assert_eq!(status, 200, "{paid}");
+                assert!(fen(&paid["late_fee"]) > Fen::ZERO, "overdue: {paid}");
+            }
+            let (_, alerts) = api.get("/api/v1/risk").await;
+            assert!(
+                alerts
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|a| a["category"] == "arrears")
+                    .all(|a| a["status"] == "resolved"),
+                "{alerts}"
+            );
+        } else {
+            let (status, sent) = api
+                .post(
+                    "/api/v1/risk/explanations",
+                    json!({ "alert": owing[0]["id"], "text": "资金周转困难，下月缴纳税款" }),
+                )
+                .await;
+            assert_eq!(status, 200, "{sent}");
+        }
+        let (score, a) = finish(&api).await;
+        assert_eq!(score, if pays { 100 } else { 20 }, "{a}");
+    }
+}

@@ -210,3 +210,58 @@ async fn an_overpaid_return_is_corrected_and_refunded_through_the_green_channel(
     crate::wait_text(&c, "已提交").await;
     c.close().await.unwrap();
 }
+
+/// 欠税风险预警: from the workbench's 风险疑点 to the alert, paid from the returns list, and
+/// the alert lifted by itself.
+#[tokio::test]
+async fn a_tax_owing_alert_is_followed_from_the_workbench_and_lifts_once_paid() {
+    let app = TestApp::spawn().await;
+    let driver = start_driver().await;
+    let c = browser_sized(&driver, 1366, 768, None).await;
+    enter_sandbox(&c, &app).await;
+    c.goto(&app.url("/#labs")).await.unwrap();
+    submit(&c, "/labs/risk-arrears/start").await;
+    wait_for(&c, "ol.steps").await;
+    let m = crate::trainee::materials(&app);
+    c.goto(&app.url("/portal/login")).await.unwrap();
+    fill(&c, "company", &m["uscc"]).await;
+    fill(&c, "account", &m["me.mobile"]).await;
+    fill(&c, "password", &m["password"]).await;
+    submit(&c, "/portal/login").await;
+    wait_for(&c, "#todo-risks").await;
+    click(&c, "#todo-risks a").await;
+    wait_for(&c, "#risk-alerts").await;
+    let alert = c
+        .find(Locator::Css("article.risk-high.risk-status-open"))
+        .await
+        .expect("the tax-owing alert, high, open");
+    let id = alert.attr("id").await.unwrap().unwrap();
+    let text = alert.text().await.unwrap();
+    assert!(
+        text.contains("欠税风险") && text.contains("滞纳金"),
+        "{text}"
+    );
+    // alert-arrears-<kind>-<period>
+    let mut parts = id.trim_start_matches("alert-arrears-").rsplitn(2, '-');
+    let period = parts.next().unwrap().to_owned();
+    let kind = parts.next().unwrap().to_owned();
+    assert_no_console_errors(&c, "risk alerts").await;
+    screenshot(&c, "99-1366-risk-open").await;
+
+    // paid from the returns list (asked first)
+    c.goto(&app.url("/portal/returns")).await.unwrap();
+    wait_for(&c, "#returns").await;
+    click(
+        &c,
+        &format!("form[action='/portal/returns/{kind}/{period}/pay'] button"),
+    )
+    .await;
+    c.accept_alert().await.unwrap();
+    wait_for(&c, "#paid").await;
+
+    c.goto(&app.url("/portal/risk")).await.unwrap();
+    wait_for(&c, &format!("#{id}.risk-status-resolved")).await;
+    assert!(value_of(&c, &format!("#{id}")).await.contains("已整改"));
+    screenshot(&c, "99-1366-risk-resolved").await;
+    c.close().await.unwrap();
+}

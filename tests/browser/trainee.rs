@@ -193,6 +193,7 @@ async fn on_a_390_px_phone_no_page_scrolls_sideways_and_the_menu_folds() {
         ("/portal/credit", "99-390-credit"),
         ("/portal/refunds", "99-390-refunds"),
         ("/portal/query/refunds", "99-390-refund-progress"),
+        ("/portal/risk", "99-390-risk"),
         ("/portal/query/filings", "99-390-query"),
         ("/portal/public/calculator", "99-390-calculator"),
         ("/", "99-390-materials"),

@@ -148,7 +148,8 @@ pub fn deadline(period: TaxPeriod) -> NaiveDate {
 /// The returns of a company on the sandbox date: for VAT and for income tax, every period
 /// from the first one not yet filed up to the one due now, and the filed history of the
 /// twelve months before it (at least the last two filed), so a period filed last quarter
-/// stays on the list when the next one falls due.
+/// stays on the list when the next one falls due; and, however old, any return with tax
+/// still owing, so arrears can be paid from the list.
 pub fn returns_list(
     scope: &TenantScope<'_>,
     company: CompanyId,
@@ -156,6 +157,12 @@ pub fn returns_list(
 ) -> Result<Vec<ReturnRow>, StoreError> {
     let co = scope.company(company)?.value;
     let filed = scope.filed_periods(company)?;
+    let owing: Vec<(ReturnKind, TaxPeriod)> = scope
+        .payments_of(company)?
+        .into_iter()
+        .filter(|p| p.payment.paid_on.is_none() && p.payment.amount > Fen::ZERO)
+        .map(|p| (p.kind, p.period))
+        .collect();
     let mut rows = Vec::new();
     for (kind, due) in kinds_due(&co, today) {
         let periods: Vec<TaxPeriod> = {
@@ -170,7 +177,9 @@ pub fn returns_list(
             let mut out: Vec<TaxPeriod> = done
                 .iter()
                 .enumerate()
-                .filter(|(i, p)| p.last_day() > year_ago || i + 2 >= done.len())
+                .filter(|(i, p)| {
+                    p.last_day() > year_ago || i + 2 >= done.len() || owing.contains(&(kind, **p))
+                })
                 .map(|(_, p)| *p)
                 .collect();
             let mut p = done.last().map_or(due, |last| last.next());

@@ -71,16 +71,9 @@ async fn show(
     let found = filing_read(desk, lang, move |scope, who, s| {
         let crumbs = vec!["portal.crumb.home", "portal.crumb.tax", "risk.heading"];
         let frame = filer_frame(scope, s, csrf, &d, lang, "tax", crumbs)?;
-        scope.trace(
-            who.now,
-            Some(who.person),
-            "risk.view",
-            "ok",
-            &serde_json::json!({ "via": who.via }),
-        )?;
         Ok(RiskPage {
             frame,
-            alerts: risk::alerts(scope, who.company, who.today)?,
+            alerts: risk::view(scope, who)?,
             notice,
             problem,
             kept,
