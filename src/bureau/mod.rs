@@ -4,6 +4,7 @@
 pub mod account;
 pub mod certificate;
 pub mod credit;
+pub mod disputes;
 pub mod help;
 pub mod login;
 pub mod messages;

@@ -5,6 +5,7 @@ mod api;
 mod api_bureau;
 mod api_console;
 mod api_credit;
+mod api_disputes;
 mod api_labs;
 mod api_portal;
 mod api_proofs;

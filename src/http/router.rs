@@ -10,9 +10,9 @@ use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 
 use super::{
-    AppState, api, api_bureau, api_console, api_credit, api_labs, api_portal, api_proofs,
-    api_queries, api_refunds, api_returns, api_risk, class_ended, console, course, home,
-    lab_answers, labs, pages, portal, survey_pages, tests_pages,
+    AppState, api, api_bureau, api_console, api_credit, api_disputes, api_labs, api_portal,
+    api_proofs, api_queries, api_refunds, api_returns, api_risk, class_ended, console, course,
+    home, lab_answers, labs, pages, portal, survey_pages, tests_pages,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -180,6 +180,10 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/query/credit", get(portal::credit_page))
         .route("/portal/credit", get(portal::credit_zone))
         .route("/portal/risk", get(portal::risk_page))
+        .route(
+            "/portal/disputes",
+            get(portal::disputes_page).post(portal::dispute_file),
+        )
         .route("/portal/risk/explain", post(portal::risk_explain))
         .route(
             "/portal/refunds",
@@ -230,6 +234,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/risk/explanations", post(api_risk::explain))
         .route("/api/v1/risk", get(api_risk::alerts))
+        .route(
+            "/api/v1/disputes",
+            get(api_disputes::list).post(api_disputes::file),
+        )
         .route(
             "/api/v1/refunds/{number}/files",
             post(api_refunds::supplement),

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::checks_filing as filing;
 use super::checks_filing::{
-    CreditRepaired, LookedUpAfterLost, NotResubmitted, RefundApplied, ReturnAmended, ReturnFiled,
-    ReturnPaid, RiskHandled,
+    CreditRepaired, DisputeUpheld, LookedUpAfterLost, NotResubmitted, RefundApplied, ReturnAmended,
+    ReturnFiled, ReturnPaid, RiskHandled,
 };
 use super::checks_proofs as proofs;
 use super::checks_proofs::{Answer, ProofIssued, ProofVerified, QueryRun};
@@ -485,6 +485,7 @@ pub enum Check {
     CreditRepaired(CreditRepaired),
     RefundApplied(RefundApplied),
     RiskHandled(RiskHandled),
+    DisputeUpheld(DisputeUpheld),
     LookedUpAfterLost(LookedUpAfterLost),
     NotResubmitted(NotResubmitted),
     ProofIssued(ProofIssued),
@@ -557,6 +558,7 @@ impl Check {
             Check::CreditRepaired(_) => CreditRepaired::KIND,
             Check::RefundApplied(_) => RefundApplied::KIND,
             Check::RiskHandled(_) => RiskHandled::KIND,
+            Check::DisputeUpheld(_) => DisputeUpheld::KIND,
             Check::LookedUpAfterLost(_) => LookedUpAfterLost::KIND,
             Check::NotResubmitted(_) => NotResubmitted::KIND,
             Check::ProofIssued(_) => ProofIssued::KIND,
@@ -586,6 +588,7 @@ impl Check {
             Check::CreditRepaired(c) => c.evaluate(f),
             Check::RefundApplied(c) => c.evaluate(f),
             Check::RiskHandled(c) => c.evaluate(f),
+            Check::DisputeUpheld(c) => c.evaluate(f),
             Check::LookedUpAfterLost(c) => c.evaluate(f),
             Check::NotResubmitted(c) => c.evaluate(f),
             Check::ProofIssued(c) => c.evaluate(f),

@@ -324,3 +324,29 @@ impl Evaluate for RiskHandled {
         )
     }
 }
+
+/// `dispute_upheld`: the trainee disputed a surcharge that was charged wrongly (the ruling
+/// upholds it: the rule gives less than was charged).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeUpheld {}
+
+impl Evaluate for DisputeUpheld {
+    const KIND: &'static str = "dispute_upheld";
+    fn evaluate(&self, f: &Facts) -> Verdict {
+        let filed: Vec<serde_json::Value> = f
+            .trace
+            .iter()
+            .filter(|e| e.person_id == Some(f.me) && e.action == "dispute.file" && e.result == "ok")
+            .map(detail)
+            .collect();
+        let upheld = filed.iter().filter(|d| d["upheld"] == true).count();
+        verdict(
+            upheld > 0,
+            Say::new("check.dispute_upheld.expected"),
+            Say::new("check.dispute_upheld.actual")
+                .arg("count", filed.len())
+                .arg("upheld", upheld),
+        )
+    }
+}

@@ -30,6 +30,7 @@ pub const PLACEHOLDERS: &[&str] = &[
     "deadline",
     "unbilled_sales",
     "over_declared",
+    "wrong_fee_period",
 ];
 
 /// Parts of the bureau a maintenance window can close.
@@ -101,6 +102,8 @@ pub enum State {
         min: i64,
         max: i64,
     },
+    /// A surcharge charged wrongly on the latest payment made on time (`{wrong_fee_period}`).
+    WrongLateFee {},
     /// A file of invoices the company received, for 发票查验: its latest purchase invoices,
     /// one of them forged (a number no seller issued, with another invoice's face).
     ForgedInvoice {},
@@ -581,6 +584,11 @@ pub fn apply(
             State::Agreement { signed } => scope.set_tripartite(company_id, *signed)?,
             State::BankBalance { yuan } => {
                 scope.set_bank_balance(company_id, crate::domain::money::Fen::from_yuan(*yuan))?;
+            }
+            State::WrongLateFee {} => {
+                let period = crate::bureau::disputes::plant_wrong_fee(scope, company_id)?;
+                m.values
+                    .insert("wrong_fee_period".into(), period.unwrap_or_default());
             }
             State::ForgedInvoice {} => {
                 let seed = record.class_seed ^ u64::from(record.seat).wrapping_mul(0x9e37_79b9);

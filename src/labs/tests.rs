@@ -24,6 +24,7 @@ fn the_shipped_labs_and_pack_load() {
         "credit-repair",
         "refund-green-channel",
         "risk-arrears",
+        "dispute-late-fee",
         "filing-import",
         "proofs-practice",
         "queries-practice",
@@ -32,7 +33,7 @@ fn the_shipped_labs_and_pack_load() {
         assert_eq!(lab.max_points(), 100, "{id}");
     }
     let pack = lib.pack("etax-basics").unwrap();
-    assert_eq!(pack.labs.len(), 19);
+    assert_eq!(pack.labs.len(), 20);
     assert_eq!(lib.ordered()[0].id, "account-setup");
 }
 

@@ -16,6 +16,7 @@ mod classes;
 mod courses;
 mod credit;
 mod deferred;
+mod disputes;
 mod error;
 pub mod gc;
 pub mod limits;
@@ -50,6 +51,7 @@ pub use classes::{ClassRecord, ClassState, NewClass, SEAT_PIN_TRIES, SeatRecord,
 pub use courses::{CourseRecord, LearnerRecord, NewLearner};
 pub use credit::{ApplicationKind, CreditApplication, ReturnSettled};
 use deferred::Pending;
+pub use disputes::Dispute;
 pub use error::StoreError;
 pub use messages::Message;
 pub use outbox::{OutboxCounts, Queued};
@@ -91,6 +93,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0021_credit.sql")),
     M::up(include_str!("migrations/0022_refunds.sql")),
     M::up(include_str!("migrations/0023_risk.sql")),
+    M::up(include_str!("migrations/0024_disputes.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

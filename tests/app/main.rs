@@ -20,6 +20,7 @@ mod courses;
 mod crash;
 mod credit;
 mod culture_fee;
+mod disputes;
 mod filing_labs;
 mod grids;
 mod hardening;

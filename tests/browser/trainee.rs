@@ -194,6 +194,7 @@ async fn on_a_390_px_phone_no_page_scrolls_sideways_and_the_menu_folds() {
         ("/portal/refunds", "99-390-refunds"),
         ("/portal/query/refunds", "99-390-refund-progress"),
         ("/portal/risk", "99-390-risk"),
+        ("/portal/disputes", "99-390-disputes"),
         ("/portal/query/filings", "99-390-query"),
         ("/portal/public/calculator", "99-390-calculator"),
         ("/", "99-390-materials"),
@@ -269,13 +270,21 @@ async fn a_raised_hand_shows_until_the_instructor_answers_it() {
         .click()
         .await
         .unwrap();
-    wait_for(&teacher, "table.room").await;
-    assert!(
-        teacher
+    // the page reloads with the hand answered (wait for the new page, not the old one)
+    let mut answered = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if teacher
             .find(Locator::Css("table.room form.hand"))
             .await
             .is_err()
-    );
+            && teacher.find(Locator::Css("table.room")).await.is_ok()
+        {
+            answered = true;
+            break;
+        }
+    }
+    assert!(answered, "the hand's answer button is gone");
     assert_no_console_errors(&teacher, "hand answered").await;
     c.refresh().await.unwrap();
     wait_for(&c, "form.hand-form").await;

@@ -25,6 +25,22 @@ pub struct Policy {
     pub credit: CreditProfiles,
     pub refunds: RefundRules,
     pub risk: RiskRules,
+    pub disputes: DisputeRules,
+}
+
+/// 争议处理: how long each stage takes (`disputes.toml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeRules {
+    pub source: String,
+    pub priority_review_days: u32,
+    pub priority_decide_days: u32,
+    pub normal_review_days: u32,
+    pub normal_decide_days: u32,
+    pub mediation_after_review_days: u32,
+    pub refund_working_days: u32,
+    pub reason_min_chars: usize,
+    pub reason_max_chars: usize,
 }
 
 /// 风险提示: the sandbox's thresholds for the five categories (`risk.toml`).
@@ -434,6 +450,7 @@ impl Policy {
             credit: parse("credit.toml", files.credit)?,
             refunds: parse("refunds.toml", files.refunds)?,
             risk: parse("risk.toml", files.risk)?,
+            disputes: parse("disputes.toml", files.disputes)?,
         };
         policy.check()?;
         Ok(policy)
@@ -500,6 +517,7 @@ pub struct PolicyFiles {
     pub credit: &'static str,
     pub refunds: &'static str,
     pub risk: &'static str,
+    pub disputes: &'static str,
 }
 
 impl PolicyFiles {
@@ -514,6 +532,7 @@ impl PolicyFiles {
         credit: include_str!("../../../fixtures/policy/credit.toml"),
         refunds: include_str!("../../../fixtures/policy/refunds.toml"),
         risk: include_str!("../../../fixtures/policy/risk.toml"),
+        disputes: include_str!("../../../fixtures/policy/disputes.toml"),
     };
 }
 

@@ -4,6 +4,7 @@
 
 mod calculator;
 mod credit;
+mod disputes;
 mod help;
 mod menus;
 mod messages;
@@ -26,6 +27,8 @@ pub(super) use credit::{
     Asked as CreditAsked, apply as apply_credit, credit_message, credit_status,
 };
 pub use credit::{credit_m_grade, credit_repair, credit_zone};
+pub use disputes::{dispute_file, disputes_page};
+pub(super) use disputes::{dispute_message, dispute_status, file as file_dispute};
 pub(super) use help::search_views;
 pub use help::{ask, help};
 pub use menus::{public_menu, tax_menu};

@@ -1,0 +1,102 @@
+//! 争议处理 as JSON: the surcharges charged, the disputes with their stages, and 争议发起
+//! (the same checks, limits and trace as the page).
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::api_portal::session_refusal;
+use super::error::ApiErrorBody;
+use super::net::ClientAddr;
+use super::portal::{Refusal, dispute_message, dispute_status, file_dispute, filing_read};
+use super::taxpayer::Taxpayer;
+use super::{AppError, ReqLang};
+use crate::bureau::disputes::{self, DisputeError};
+use crate::i18n::Lang;
+
+fn refused(r: Refusal, lang: Lang) -> Response {
+    match r {
+        Refusal::Login(e) => session_refusal(&e, lang).as_json().into_response(),
+        Refusal::Return(_) => AppError::internal(lang).as_json().into_response(),
+    }
+}
+
+fn dispute_refused(e: &DisputeError, lang: Lang) -> Response {
+    let body = json!({ "code": e.code(), "message": dispute_message(e, lang) });
+    (dispute_status(e), Json(body)).into_response()
+}
+
+/// `GET /api/v1/disputes`.
+#[utoipa::path(get, path = "/api/v1/disputes", tag = "disputes", security(("sandbox" = [], "bureau" = [])),
+    description = "争议处理: the surcharges (滞纳金) the company was charged, whether its grade has disputes handled first, and every dispute with its stages (争议发起, 材料审核, 调解协商, 争议裁决, and the overcharge paid back) on the sandbox clock; the outcome (`upheld` or `dismissed`, the surcharge charged and the one the rule gives) once decided.",
+    responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn list(desk: Taxpayer, ReqLang(lang): ReqLang) -> Response {
+    let r = filing_read(&desk, lang, move |scope, who, _| {
+        Ok(json!({
+            "charged": disputes::charged(scope, who.company)?,
+            "priority": disputes::priority(scope, who.company, who.today)?,
+            "disputes": disputes::list(scope, who.company, who.today)?,
+        }))
+    })
+    .await;
+    match r {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(r)) => refused(r, lang),
+        Err(e) => e.as_json().into_response(),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DisputeBody {
+    /// The `payment` of a surcharge from `GET /api/v1/disputes`.
+    payment: i64,
+    /// 10 to 500 characters.
+    reason: String,
+    #[serde(default)]
+    file_name: String,
+    /// An optional PDF, PNG or JPEG of at most 2 MiB, base64.
+    #[serde(default)]
+    file_base64: String,
+}
+
+/// `POST /api/v1/disputes`.
+#[utoipa::path(post, path = "/api/v1/disputes", tag = "disputes", security(("sandbox" = [], "bureau" = [])), request_body = DisputeBody,
+    description = "争议发起 over a surcharge charged. The ruling recomputes it by the rule (0.05% a day from the day after the deadline to the day of payment) and is given after 5 working days for grades with priority, 15 otherwise; an overcharge comes back to the bank account three working days after. 404 `unknown_payment`; 409 `already_disputed`; 422 `too_short`, `too_long`, `file_type`, `file_too_large`; 429 `too_many`.",
+    responses((status = 201, description = "Filed", body = disputes::DisputeView), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn file(
+    desk: Taxpayer,
+    ReqLang(lang): ReqLang,
+    ClientAddr(ip): ClientAddr,
+    body: Result<Json<DisputeBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Ok(Json(body)) = body else {
+        return AppError::api(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            lang,
+            "bad_request",
+            crate::i18n::Catalog::embedded()
+                .text(lang, "error.bad_request")
+                .to_owned(),
+            None,
+        )
+        .into_response();
+    };
+    let upload = if body.file_base64.is_empty() {
+        None
+    } else {
+        match base64::engine::general_purpose::STANDARD.decode(body.file_base64.as_bytes()) {
+            Ok(bytes) => Some((body.file_name, bytes)),
+            Err(_) => return dispute_refused(&DisputeError::Field("file_type"), lang),
+        }
+    };
+    match file_dispute(&desk, lang, (body.payment, body.reason, upload), ip).await {
+        Ok(Ok(Ok(v))) => (StatusCode::CREATED, Json(v)).into_response(),
+        Ok(Ok(Err(e))) => dispute_refused(&e, lang),
+        Ok(Err(r)) => refused(r, lang),
+        Err(e) => e.as_json().into_response(),
+    }
+}

@@ -1,0 +1,231 @@
+//! 【我要办税】—【争议处理】: the surcharges the company paid, a dispute over one (reason and a
+//! file), and each dispute's stages and outcome.
+
+use axum::extract::Query;
+use serde::Deserialize;
+
+use super::returns::refused_page;
+use super::returns_view::{filing, filing_read};
+use super::*;
+use crate::bureau::disputes::{self, Charged, DisputeError, DisputeView};
+use crate::http::ReqLang;
+use crate::http::net::ClientAddr;
+use crate::store::limits::{Limit, address_key};
+
+/// Disputes one person may file in an hour, and one client address.
+pub(in crate::http) const DISPUTES_PER_PERSON: Limit = Limit {
+    kind: "dispute_person",
+    max: 20,
+    window: chrono::Duration::hours(1),
+};
+pub(in crate::http) const DISPUTES_PER_ADDRESS: Limit = Limit {
+    kind: "dispute_address",
+    max: 200,
+    window: chrono::Duration::hours(1),
+};
+
+#[derive(Serialize)]
+struct DisputesPage {
+    #[serde(flatten)]
+    frame: Frame,
+    charged: Vec<Charged>,
+    disputes: Vec<DisputeView>,
+    priority: bool,
+    notice: Option<String>,
+    /// A refusal: (field, message), and what was typed.
+    problem: Option<(String, String)>,
+    kept_reason: String,
+    kept_payment: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DisputesQuery {
+    #[serde(default)]
+    notice: String,
+}
+
+pub(in crate::http) fn dispute_message(e: &DisputeError, lang: Lang) -> String {
+    Catalog::embedded()
+        .text(lang, &format!("dispute.error.{}", e.code()))
+        .to_owned()
+}
+
+pub(in crate::http) fn dispute_status(e: &DisputeError) -> StatusCode {
+    match e {
+        DisputeError::UnknownPayment => StatusCode::NOT_FOUND,
+        DisputeError::AlreadyDisputed => StatusCode::CONFLICT,
+        DisputeError::Field("too_many") => StatusCode::TOO_MANY_REQUESTS,
+        DisputeError::Field(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        DisputeError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+async fn show(
+    desk: &Taxpayer,
+    lang: Lang,
+    notice: Option<String>,
+    problem: Option<(String, String)>,
+    (kept_payment, kept_reason): (String, String),
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let (csrf, set) = desk.page_token();
+    let d = desk.clone();
+    let found = filing_read(desk, lang, move |scope, who, s| {
+        let crumbs = vec!["portal.crumb.home", "portal.crumb.tax", "dispute.heading"];
+        let frame = filer_frame(scope, s, csrf, &d, lang, "tax", crumbs)?;
+        scope.trace(
+            who.now,
+            Some(who.person),
+            "dispute.view",
+            "ok",
+            &serde_json::json!({ "via": who.via }),
+        )?;
+        Ok(DisputesPage {
+            frame,
+            charged: disputes::charged(scope, who.company)?,
+            disputes: disputes::list(scope, who.company, who.today)?,
+            priority: disputes::priority(scope, who.company, who.today)?,
+            notice,
+            problem,
+            kept_reason,
+            kept_payment,
+        })
+    })
+    .await?;
+    match found {
+        Ok(page) => {
+            let mut res = render(
+                lang,
+                "/portal/disputes",
+                "portal_disputes.html",
+                page,
+                set.into_iter().collect(),
+            )?;
+            *res.status_mut() = status;
+            Ok(res)
+        }
+        Err(r) => refused_page(r, lang),
+    }
+}
+
+/// `GET /portal/disputes`: 争议处理.
+pub async fn disputes_page(
+    desk: Taxpayer,
+    ReqLang(lang): ReqLang,
+    q: Result<Query<DisputesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, AppError> {
+    let notice = q
+        .ok()
+        .map(|Query(q)| q.notice)
+        .filter(|n| n == "filed")
+        .map(|_| {
+            Catalog::embedded()
+                .text(lang, "dispute.notice.filed")
+                .to_owned()
+        });
+    show(
+        &desk,
+        lang,
+        notice,
+        None,
+        (String::new(), String::new()),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// File, counted against the person's and the address's limits. `Ok(Err(_))` is a refusal.
+pub(in crate::http) async fn file(
+    desk: &Taxpayer,
+    lang: Lang,
+    (payment, reason, upload): (i64, String, Option<(String, Vec<u8>)>),
+    ip: std::net::IpAddr,
+) -> Result<Result<Result<DisputeView, DisputeError>, Refusal>, AppError> {
+    let address = address_key(&ip.to_string());
+    filing(desk, lang, None, move |scope, who, _| {
+        let person = format!("{}:{}", scope.id().get(), who.person);
+        if DISPUTES_PER_PERSON.reached(scope, &person, who.now)?
+            || !DISPUTES_PER_ADDRESS.take(scope, &address, who.now)?
+        {
+            return Ok(Err(DisputeError::Field("too_many")));
+        }
+        DISPUTES_PER_PERSON.take(scope, &person, who.now)?;
+        match disputes::file(scope, who, payment, &reason, upload) {
+            Err(DisputeError::Store(e)) => Err(Refusal::from(e)),
+            other => Ok(other),
+        }
+    })
+    .await
+}
+
+/// `POST /portal/disputes` (multipart: `payment`, `reason`, `file`): 争议发起.
+pub async fn dispute_file(
+    desk: Taxpayer,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    ClientAddr(ip): ClientAddr,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, AppError> {
+    let bad = || AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request");
+    let too_big = || {
+        AppError::page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            lang,
+            "dispute.error.file_too_large",
+        )
+    };
+    let mut multipart = multipart.map_err(|_| bad())?;
+    let (mut csrf, mut payment, mut reason, mut upload) =
+        (String::new(), String::new(), String::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or_default().to_owned();
+            upload = Some((name, field.bytes().await.map_err(|_| too_big())?.to_vec()));
+            continue;
+        }
+        let name = field.name().unwrap_or_default().to_owned();
+        let value: String = field
+            .text()
+            .await
+            .map_err(|_| bad())?
+            .chars()
+            .take(2000)
+            .collect();
+        match name.as_str() {
+            "csrf" => csrf = value,
+            "payment" => payment = value.chars().take(20).collect(),
+            "reason" => reason = value,
+            _ => {}
+        }
+    }
+    require_csrf(&headers, &csrf, lang)?;
+    let id = payment.trim().parse::<i64>().unwrap_or(-1);
+    match file(&desk, lang, (id, reason.clone(), upload), ip).await? {
+        Ok(Ok(v)) => Ok(Redirect::to(&format!(
+            "/portal/disputes?notice=filed#dispute-{}",
+            v.number
+        ))
+        .into_response()),
+        Ok(Err(e)) => {
+            let field = if matches!(
+                e,
+                DisputeError::UnknownPayment | DisputeError::AlreadyDisputed
+            ) {
+                "payment"
+            } else {
+                "reason"
+            };
+            let problem = Some((field.to_owned(), dispute_message(&e, lang)));
+            show(
+                &desk,
+                lang,
+                None,
+                problem,
+                (payment, reason),
+                dispute_status(&e),
+            )
+            .await
+        }
+        Err(r) => refused_page(r, lang),
+    }
+}
