@@ -177,25 +177,11 @@ fn file_checked(
     if chars > rules.reason_max_chars {
         return Err(DisputeError::Field("too_long"));
     }
-    let file = match upload.filter(|(_, b)| !b.is_empty()) {
-        None => None,
-        Some((name, bytes)) => {
-            if bytes.len() > Policy::embedded().refunds.max_file_bytes {
-                return Err(DisputeError::Field("file_too_large"));
-            }
-            let mime =
-                crate::bureau::refunds::sniff(&bytes).ok_or(DisputeError::Field("file_type"))?;
-            let name: String = name
-                .rsplit(['/', '\\'])
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(80)
-                .collect();
-            Some((name, mime, bytes))
-        }
-    };
+    let file = upload
+        .filter(|(_, b)| !b.is_empty())
+        .map(|(name, bytes)| crate::bureau::attachments::check(&name, bytes))
+        .transpose()
+        .map_err(DisputeError::Field)?;
     let first = priority(scope, who.company, who.today)?;
     let (review, decide) = if first {
         (rules.priority_review_days, rules.priority_decide_days)
@@ -222,7 +208,7 @@ fn file_checked(
         ),
         payment,
         reason: reason.to_owned(),
-        file_name: file.as_ref().map(|(n, _, _)| n.clone()),
+        file_name: file.as_ref().map(|f| f.name.clone()),
         person: who.person,
         filed_on: who.today,
         filed_at: who.now,
@@ -238,7 +224,7 @@ fn file_checked(
     scope.add_dispute(
         who.company,
         &d,
-        file.as_ref().map(|(_, m, b)| (*m, b.as_slice())),
+        file.as_ref().map(|f| (f.mime, f.bytes.as_slice())),
     )?;
     scope.trace(
         who.now,

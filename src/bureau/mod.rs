@@ -2,6 +2,7 @@
 //! Later work adds login, filing, payment, certificates and queries here.
 
 pub mod account;
+pub mod attachments;
 pub mod certificate;
 pub mod credit;
 pub mod disputes;

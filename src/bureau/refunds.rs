@@ -162,19 +162,6 @@ pub fn refundable(
         .collect())
 }
 
-/// A file's type from its first bytes (never from its name): PDF, PNG or JPEG.
-pub(crate) fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else {
-        None
-    }
-}
-
 /// The materials a refund may carry (`other` besides the policy's).
 fn known_material(m: &str) -> bool {
     let rules = &Policy::embedded().refunds.overpaid;
@@ -199,27 +186,13 @@ fn check_files(files: &[Upload], kept: usize) -> Result<Vec<(RefundFile, &[u8])>
             if !known_material(&f.material) {
                 return Err(bad("files", "unknown_material"));
             }
-            if f.bytes.is_empty() {
-                return Err(bad("files", "empty_file"));
-            }
-            if f.bytes.len() > rules.max_file_bytes {
-                return Err(bad("files", "file_too_large"));
-            }
-            let mime = sniff(&f.bytes).ok_or(bad("files", "file_type"))?;
-            let name: String = f
-                .name
-                .rsplit(['/', '\\'])
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(80)
-                .collect();
+            let file = crate::bureau::attachments::check(&f.name, f.bytes.clone())
+                .map_err(|code| bad("files", code))?;
             Ok((
                 RefundFile {
                     material: f.material.clone(),
-                    name: if name.is_empty() { "file".into() } else { name },
-                    mime: mime.to_owned(),
+                    name: file.name,
+                    mime: file.mime.to_owned(),
                     size: f.bytes.len() as i64,
                     added_on: NaiveDate::MIN,
                 },
@@ -557,12 +530,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn files_are_known_by_their_first_bytes_not_their_names() {
-        assert_eq!(sniff(b"%PDF-1.7\n..."), Some("application/pdf"));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
-        assert_eq!(sniff(b"MZ\x90\x00"), None);
-        assert_eq!(sniff(b"PK\x03\x04"), None, "a zip (xlsx, docx) is refused");
+    fn files_are_checked_and_counted_with_their_material() {
         let up = |m: &str, bytes: &[u8]| Upload {
             material: m.into(),
             name: "../../etc/说明.pdf".into(),

@@ -479,29 +479,15 @@ fn explain_checked(
     if chars > rules.explanation_max_chars {
         return Err(RiskError::Field("too_long"));
     }
-    let file = match file.filter(|(_, b)| !b.is_empty()) {
-        None => None,
-        Some((name, bytes)) => {
-            if bytes.len() > Policy::embedded().refunds.max_file_bytes {
-                return Err(RiskError::Field("file_too_large"));
-            }
-            let mime =
-                crate::bureau::refunds::sniff(&bytes).ok_or(RiskError::Field("file_type"))?;
-            let name: String = name
-                .rsplit(['/', '\\'])
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(80)
-                .collect();
-            Some((name, mime, bytes))
-        }
-    };
+    let file = file
+        .filter(|(_, b)| !b.is_empty())
+        .map(|(name, bytes)| crate::bureau::attachments::check(&name, bytes))
+        .transpose()
+        .map_err(RiskError::Field)?;
     let response = RiskResponse {
         alert: alert.id.clone(),
         text: text.to_owned(),
-        file_name: file.as_ref().map(|(n, _, _)| n.clone()),
+        file_name: file.as_ref().map(|f| f.name.clone()),
         person: who.person,
         sent_on: who.today,
         answer_on: Policy::embedded()
@@ -512,7 +498,7 @@ fn explain_checked(
     scope.add_risk_response(
         who.company,
         &response,
-        file.as_ref().map(|(_, m, b)| (*m, b.as_slice())),
+        file.as_ref().map(|f| (f.mime, f.bytes.as_slice())),
     )?;
     scope.trace(
         who.now,

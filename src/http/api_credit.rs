@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::api_portal::session_refusal;
 use super::error::ApiErrorBody;
+use super::forms::Body;
 use super::net::ClientAddr;
 use super::portal::{
     CreditAsked, Refusal, apply_credit, credit_message, credit_status, filing_read,
@@ -70,11 +71,8 @@ pub async fn repair(
     desk: Taxpayer,
     ReqLang(lang): ReqLang,
     ClientAddr(ip): ClientAddr,
-    body: Result<Json<RepairBody>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body<RepairBody>,
 ) -> Response {
-    let Ok(Json(body)) = body else {
-        return bad_body(lang);
-    };
     apply(&desk, lang, CreditAsked::Repair(body.event), ip).await
 }
 
@@ -88,17 +86,4 @@ pub async fn m_grade(
     ClientAddr(ip): ClientAddr,
 ) -> Response {
     apply(&desk, lang, CreditAsked::MGrade, ip).await
-}
-
-fn bad_body(lang: Lang) -> Response {
-    AppError::api(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        lang,
-        "bad_request",
-        crate::i18n::Catalog::embedded()
-            .text(lang, "error.bad_request")
-            .to_owned(),
-        None,
-    )
-    .into_response()
 }

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::api_portal::session_refusal;
 use super::error::ApiErrorBody;
+use super::forms::Body;
 use super::net::ClientAddr;
 use super::portal::{Refusal, dispute_message, dispute_status, file_dispute, filing_read};
 use super::taxpayer::Taxpayer;
@@ -71,20 +72,8 @@ pub async fn file(
     desk: Taxpayer,
     ReqLang(lang): ReqLang,
     ClientAddr(ip): ClientAddr,
-    body: Result<Json<DisputeBody>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body<DisputeBody>,
 ) -> Response {
-    let Ok(Json(body)) = body else {
-        return AppError::api(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            lang,
-            "bad_request",
-            crate::i18n::Catalog::embedded()
-                .text(lang, "error.bad_request")
-                .to_owned(),
-            None,
-        )
-        .into_response();
-    };
     let upload = if body.file_base64.is_empty() {
         None
     } else {

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use super::api_portal::session_refusal;
 use super::error::ApiErrorBody;
+use super::forms::Body;
 use super::net::ClientAddr;
 use super::portal::{
     RefundSending, Refusal, filing_read, refund_message, refund_status, send_refund,
@@ -127,11 +128,8 @@ pub async fn apply(
     desk: Taxpayer,
     ReqLang(lang): ReqLang,
     ClientAddr(ip): ClientAddr,
-    body: Result<Json<ApplyBody>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body<ApplyBody>,
 ) -> Response {
-    let Ok(Json(body)) = body else {
-        return bad_body(lang);
-    };
     let files = match uploads(body.files) {
         Ok(f) => f,
         Err(e) => return refund_refused(&e, lang),
@@ -162,11 +160,8 @@ pub async fn supplement(
     ReqLang(lang): ReqLang,
     ClientAddr(ip): ClientAddr,
     Path(number): Path<String>,
-    body: Result<Json<FilesBody>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body<FilesBody>,
 ) -> Response {
-    let Ok(Json(body)) = body else {
-        return bad_body(lang);
-    };
     let files = match uploads(body.files) {
         Ok(f) => f,
         Err(e) => return refund_refused(&e, lang),
@@ -180,17 +175,4 @@ pub async fn supplement(
         StatusCode::OK,
     )
     .await
-}
-
-fn bad_body(lang: Lang) -> Response {
-    AppError::api(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        lang,
-        "bad_request",
-        crate::i18n::Catalog::embedded()
-            .text(lang, "error.bad_request")
-            .to_owned(),
-        None,
-    )
-    .into_response()
 }

@@ -2,7 +2,6 @@
 //! limits and trace as the page).
 
 use axum::Json;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::Deserialize;
@@ -11,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::api_portal::session_refusal;
 use super::error::ApiErrorBody;
+use super::forms::Body;
 use super::net::ClientAddr;
 use super::portal::{Refusal, explain_risk, filing_read, risk_message, risk_status};
 use super::taxpayer::Taxpayer;
@@ -67,20 +67,8 @@ pub async fn explain(
     desk: Taxpayer,
     ReqLang(lang): ReqLang,
     ClientAddr(ip): ClientAddr,
-    body: Result<Json<ExplainBody>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body<ExplainBody>,
 ) -> Response {
-    let Ok(Json(body)) = body else {
-        return AppError::api(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            lang,
-            "bad_request",
-            crate::i18n::Catalog::embedded()
-                .text(lang, "error.bad_request")
-                .to_owned(),
-            None,
-        )
-        .into_response();
-    };
     let file = if body.file_base64.is_empty() {
         None
     } else {

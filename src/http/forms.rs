@@ -104,6 +104,53 @@ pub(in crate::http) async fn upload(
     Ok((csrf, file))
 }
 
+/// A multipart form: its text fields (each cut to 2,000 characters) and its non-empty files
+/// as (field, file name, content). A body over the size limit is refused with 413.
+pub(in crate::http) struct Sent {
+    pub text: Vec<(String, String)>,
+    pub files: Vec<(String, String, Vec<u8>)>,
+}
+
+impl Sent {
+    /// A text field ("" when absent).
+    pub fn get(&self, name: &str) -> String {
+        self.text
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Read a multipart form whose files are the fields `is_file` names.
+pub(in crate::http) async fn multipart_form(
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+    lang: Lang,
+    is_file: impl Fn(&str) -> bool,
+) -> Result<Sent, AppError> {
+    let bad = || AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request");
+    let too_big = || AppError::page(StatusCode::PAYLOAD_TOO_LARGE, lang, "error.too_large");
+    let mut multipart = multipart.map_err(|_| bad())?;
+    let mut sent = Sent {
+        text: Vec::new(),
+        files: Vec::new(),
+    };
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if is_file(&name) {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|_| too_big())?.to_vec();
+            if !bytes.is_empty() {
+                sent.files.push((name, file_name, bytes));
+            }
+        } else {
+            let value = field.text().await.map_err(|_| bad())?;
+            sent.text.push((name, value.chars().take(2000).collect()));
+        }
+    }
+    Ok(sent)
+}
+
 pub(in crate::http) fn render(
     lang: Lang,
     path: &str,

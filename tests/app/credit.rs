@@ -216,7 +216,7 @@ async fn a_failing_not_put_right_another_tenant_s_and_a_missing_one_are_refused(
     let (status, _) = api
         .post("/api/v1/credit/repairs", json!({ "event": "x" }))
         .await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 400, "a malformed body");
     let (_, s) = api.get("/api/v1/credit").await;
     assert!(s["applications"].as_array().unwrap().is_empty(), "{s}");
     // without a bureau login: 401

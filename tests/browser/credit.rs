@@ -15,21 +15,32 @@ use crate::{
     text, wait_for,
 };
 
+/// The demo trainee starts `lab` on a classroom's screen and logs in to its company; the
+/// story's values.
+async fn lab_logged_in(
+    c: &fantoccini::Client,
+    app: &TestApp,
+    lab: &str,
+) -> std::collections::BTreeMap<String, String> {
+    enter_sandbox(c, app).await;
+    c.goto(&app.url("/#labs")).await.unwrap();
+    submit(c, &format!("/labs/{lab}/start")).await;
+    wait_for(c, "ol.steps").await;
+    let m = crate::trainee::materials(app);
+    c.goto(&app.url("/portal/login")).await.unwrap();
+    fill(c, "company", &m["uscc"]).await;
+    fill(c, "account", &m["me.mobile"]).await;
+    fill(c, "password", &m["password"]).await;
+    submit(c, "/portal/login").await;
+    m
+}
+
 #[tokio::test]
 async fn a_late_return_filed_and_paid_is_repaired_from_the_credit_page() {
     let app = TestApp::spawn().await;
     let driver = start_driver().await;
     let c = browser_sized(&driver, 1366, 768, None).await;
-    enter_sandbox(&c, &app).await;
-    c.goto(&app.url("/#labs")).await.unwrap();
-    submit(&c, "/labs/credit-repair/start").await;
-    wait_for(&c, "ol.steps").await;
-    let m = crate::trainee::materials(&app);
-    c.goto(&app.url("/portal/login")).await.unwrap();
-    fill(&c, "company", &m["uscc"]).await;
-    fill(&c, "account", &m["me.mobile"]).await;
-    fill(&c, "password", &m["password"]).await;
-    submit(&c, "/portal/login").await;
+    let m = lab_logged_in(&c, &app, "credit-repair").await;
     wait_for(&c, ".cards").await;
 
     // file the overdue return and pay it with its surcharge
@@ -101,16 +112,7 @@ async fn an_overpaid_return_is_corrected_and_refunded_through_the_green_channel(
     let app = TestApp::spawn().await;
     let driver = start_driver().await;
     let c = browser_sized(&driver, 1366, 768, None).await;
-    enter_sandbox(&c, &app).await;
-    c.goto(&app.url("/#labs")).await.unwrap();
-    submit(&c, "/labs/refund-green-channel/start").await;
-    wait_for(&c, "ol.steps").await;
-    let m = crate::trainee::materials(&app);
-    c.goto(&app.url("/portal/login")).await.unwrap();
-    fill(&c, "company", &m["uscc"]).await;
-    fill(&c, "account", &m["me.mobile"]).await;
-    fill(&c, "password", &m["password"]).await;
-    submit(&c, "/portal/login").await;
+    let m = lab_logged_in(&c, &app, "refund-green-channel").await;
     wait_for(&c, ".cards").await;
 
     // 更正申报: the sale counted twice comes out
@@ -218,16 +220,7 @@ async fn a_tax_owing_alert_is_followed_from_the_workbench_and_lifts_once_paid() 
     let app = TestApp::spawn().await;
     let driver = start_driver().await;
     let c = browser_sized(&driver, 1366, 768, None).await;
-    enter_sandbox(&c, &app).await;
-    c.goto(&app.url("/#labs")).await.unwrap();
-    submit(&c, "/labs/risk-arrears/start").await;
-    wait_for(&c, "ol.steps").await;
-    let m = crate::trainee::materials(&app);
-    c.goto(&app.url("/portal/login")).await.unwrap();
-    fill(&c, "company", &m["uscc"]).await;
-    fill(&c, "account", &m["me.mobile"]).await;
-    fill(&c, "password", &m["password"]).await;
-    submit(&c, "/portal/login").await;
+    lab_logged_in(&c, &app, "risk-arrears").await;
     wait_for(&c, "#todo-risks").await;
     click(&c, "#todo-risks a").await;
     wait_for(&c, "#risk-alerts").await;

@@ -166,38 +166,14 @@ pub async fn dispute_file(
     ClientAddr(ip): ClientAddr,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let bad = || AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request");
-    let too_big = || {
-        AppError::page(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            lang,
-            "dispute.error.file_too_large",
-        )
-    };
-    let mut multipart = multipart.map_err(|_| bad())?;
-    let (mut csrf, mut payment, mut reason, mut upload) =
-        (String::new(), String::new(), String::new(), None);
-    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or_default().to_owned();
-            upload = Some((name, field.bytes().await.map_err(|_| too_big())?.to_vec()));
-            continue;
-        }
-        let name = field.name().unwrap_or_default().to_owned();
-        let value: String = field
-            .text()
-            .await
-            .map_err(|_| bad())?
-            .chars()
-            .take(2000)
-            .collect();
-        match name.as_str() {
-            "csrf" => csrf = value,
-            "payment" => payment = value.chars().take(20).collect(),
-            "reason" => reason = value,
-            _ => {}
-        }
-    }
+    let sent = multipart_form(multipart, lang, |f| f == "file").await?;
+    let (csrf, reason) = (sent.get("csrf"), sent.get("reason"));
+    let payment: String = sent.get("payment").chars().take(20).collect();
+    let upload = sent
+        .files
+        .into_iter()
+        .next()
+        .map(|(_, name, bytes)| (name, bytes));
     require_csrf(&headers, &csrf, lang)?;
     let id = payment.trim().parse::<i64>().unwrap_or(-1);
     match file(&desk, lang, (id, reason.clone(), upload), ip).await? {

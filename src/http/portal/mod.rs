@@ -84,7 +84,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub(super) use super::forms::{
-    CsrfForm, attachment, csrf_ok, csrf_token, form_body, render, require_csrf, upload,
+    CsrfForm, attachment, csrf_ok, csrf_token, form_body, multipart_form, render, require_csrf,
+    upload,
 };
 pub(super) use super::taxpayer::{SESSION_COOKIE, Taxpayer};
 

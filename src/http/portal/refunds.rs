@@ -249,70 +249,31 @@ async fn read_multipart(
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
     lang: Lang,
 ) -> Result<Sent, AppError> {
-    let bad = || AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request");
-    let too_big = || {
-        AppError::page(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            lang,
-            "refund.error.file_too_large",
-        )
+    let slot = |name: &str, prefix: &str| {
+        name.strip_prefix(prefix)
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| (1..=FILE_SLOTS).contains(n))
     };
-    let mut multipart = multipart.map_err(|_| bad())?;
-    let mut sent = Sent {
-        csrf: String::new(),
-        fields: FormView::default(),
-        files: Vec::new(),
-    };
-    let mut materials: Vec<(usize, String)> = Vec::new();
-    let mut files: Vec<(usize, String, Vec<u8>)> = Vec::new();
-    let text_max = 2000;
-    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
-        let name = field.name().unwrap_or_default().to_owned();
-        let slot = |prefix: &str| {
-            name.strip_prefix(prefix)
-                .and_then(|n| n.parse::<usize>().ok())
-                .filter(|n| (1..=FILE_SLOTS).contains(n))
-        };
-        if let Some(n) = slot("file") {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let bytes = field.bytes().await.map_err(|_| too_big())?.to_vec();
-            if !bytes.is_empty() {
-                files.push((n, file_name, bytes));
-            }
-            continue;
-        }
-        let text: String = field
-            .text()
-            .await
-            .map_err(|_| bad())?
-            .chars()
-            .take(text_max)
-            .collect();
-        match name.as_str() {
-            "csrf" => sent.csrf = text,
-            "of" => sent.fields.of = text,
-            "amount" => sent.fields.amount = text,
-            "reason" => sent.fields.reason = text,
-            _ => {
-                if let Some(n) = slot("material") {
-                    materials.push((n, text));
-                }
-            }
-        }
-    }
-    for (n, name, bytes) in files {
-        let material = materials
+    let form = multipart_form(multipart, lang, |f| slot(f, "file").is_some()).await?;
+    Ok(Sent {
+        csrf: form.get("csrf"),
+        fields: FormView {
+            of: form.get("of"),
+            amount: form.get("amount"),
+            reason: form.get("reason"),
+        },
+        files: form
+            .files
             .iter()
-            .find(|(m, _)| *m == n)
-            .map(|(_, k)| k.clone())
-            .unwrap_or_default();
-        sent.files.push(Upload {
-            material,
-            name,
-            bytes,
-        });
-    }
-    Ok(sent)
+            .map(|(field, name, bytes)| Upload {
+                material: slot(field, "file")
+                    .map(|n| form.get(&format!("material{n}")))
+                    .unwrap_or_default(),
+                name: name.clone(),
+                bytes: bytes.clone(),
+            })
+            .collect(),
+    })
 }
 
 /// What a send asks for: an application, or a supplement of application `number`.

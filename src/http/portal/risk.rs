@@ -146,42 +146,14 @@ pub async fn risk_explain(
     ClientAddr(ip): ClientAddr,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let bad = || AppError::page(StatusCode::BAD_REQUEST, lang, "error.bad_request");
-    let too_big = || {
-        AppError::page(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            lang,
-            "risk.error.file_too_large",
-        )
-    };
-    let mut multipart = multipart.map_err(|_| bad())?;
-    let (mut csrf, mut alert, mut text, mut file) =
-        (String::new(), String::new(), String::new(), None);
-    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
-        match field.name().unwrap_or_default() {
-            "file" => {
-                let name = field.file_name().unwrap_or_default().to_owned();
-                let bytes = field.bytes().await.map_err(|_| too_big())?.to_vec();
-                file = Some((name, bytes));
-            }
-            name => {
-                let name = name.to_owned();
-                let value: String = field
-                    .text()
-                    .await
-                    .map_err(|_| bad())?
-                    .chars()
-                    .take(2000)
-                    .collect();
-                match name.as_str() {
-                    "csrf" => csrf = value,
-                    "alert" => alert = value.chars().take(80).collect(),
-                    "text" => text = value,
-                    _ => {}
-                }
-            }
-        }
-    }
+    let sent = multipart_form(multipart, lang, |f| f == "file").await?;
+    let (csrf, text) = (sent.get("csrf"), sent.get("text"));
+    let alert: String = sent.get("alert").chars().take(80).collect();
+    let file = sent
+        .files
+        .into_iter()
+        .next()
+        .map(|(_, name, bytes)| (name, bytes));
     require_csrf(&headers, &csrf, lang)?;
     match explain(&desk, lang, (alert.clone(), text.clone(), file), ip).await? {
         Ok(Ok(a)) => Ok(Redirect::to(&format!(
