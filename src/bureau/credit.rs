@@ -248,6 +248,45 @@ impl Record {
     }
 }
 
+/// The grade of the evaluated year on the sandbox date, without the rest of the standing
+/// (what a page that only shows the grade needs: a handful of reads).
+pub fn grade(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    today: NaiveDate,
+) -> Result<Grade, StoreError> {
+    let rec = Record::read(scope, company)?;
+    let year = rec.year(today.year() - 1, today, None);
+    Ok(Grade::parse(&year.grade).unwrap_or(Grade::B))
+}
+
+/// The late-return failings recorded since `since`, and how many of them have a repair
+/// applied for (under review or granted) by `today`.
+pub fn late_returns(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    since: NaiveDate,
+) -> Result<(usize, usize), StoreError> {
+    let rec = Record::read(scope, company)?;
+    let late: Vec<i64> = rec
+        .events
+        .iter()
+        .filter(|e| e.value.kind == CreditEventKind::LateFiling && e.value.on >= since)
+        .map(|e| e.id)
+        .collect();
+    let repaired = late
+        .iter()
+        .filter(|id| {
+            rec.applications.iter().any(|a| {
+                a.value.kind == ApplicationKind::Repair
+                    && a.value.event == Some(**id)
+                    && a.value.approved
+            })
+        })
+        .count();
+    Ok((late.len(), repaired))
+}
+
 /// The company's credit on the sandbox date.
 pub fn standing(
     scope: &TenantScope<'_>,

@@ -11,7 +11,6 @@ use serde_json::json;
 
 use crate::bureau::returns::Filer;
 use crate::domain::money::Fen;
-use crate::domain::tax::credit::Grade;
 use crate::domain::tax::{Policy, late_fee};
 use crate::store::{CompanyId, Dispute, StoreError, Stored, TenantScope};
 
@@ -118,8 +117,7 @@ pub fn priority(
 ) -> Result<bool, StoreError> {
     let kind = scope.record()?.credit_profile;
     let profile = Policy::embedded().credit_profile(kind);
-    let standing = crate::bureau::credit::standing(scope, company, today)?;
-    let grade = Grade::parse(&standing.grade).unwrap_or(Grade::B);
+    let grade = crate::bureau::credit::grade(scope, company, today)?;
     Ok(profile
         .grade(grade)
         .is_some_and(|g| g.benefits.iter().any(|b| b == "priority_disputes")))

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::domain::entities::{ReturnKind, TaxpayerType};
 use crate::domain::tax::Policy;
-use crate::domain::tax::credit::Grade;
 use crate::domain::tax::deadline::due_periods;
 use crate::store::{CompanyId, StoreError, TenantRecord, TenantScope};
 
@@ -109,10 +108,8 @@ pub fn tenant_overview(scope: &TenantScope<'_>) -> Result<TenantOverview, StoreE
             uscc: co.uscc.to_string(),
             taxpayer_type: co.taxpayer_type.as_str(),
             tier: co.tier.as_str(),
-            credit_grade: Grade::parse(
-                &crate::bureau::credit::standing(scope, CompanyId(c.id), sandbox_date)?.grade,
-            )
-            .map_or("B", Grade::as_str),
+            credit_grade: crate::bureau::credit::grade(scope, CompanyId(c.id), sandbox_date)?
+                .as_str(),
             due_return: due_return.as_str(),
             due_period: due.to_string(),
             due_deadline: calendar.filing_deadline(due).date,

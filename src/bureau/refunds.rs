@@ -15,7 +15,6 @@ use crate::bureau::returns::Filer;
 use crate::domain::money::Fen;
 use crate::domain::period::TaxPeriod;
 use crate::domain::tax::Policy;
-use crate::domain::tax::credit::Grade;
 use crate::store::{CompanyId, Refund, RefundFile, StoreError, Stored, TenantScope};
 
 /// Tax overpaid on one return, and what is left to ask for.
@@ -232,8 +231,7 @@ fn schedule(complete_on: NaiveDate, approve_days: u32) -> (NaiveDate, NaiveDate)
 pub fn path(scope: &TenantScope<'_>, who: &Filer) -> Result<(bool, u32), StoreError> {
     let kind = scope.record()?.credit_profile;
     let profile = Policy::embedded().credit_profile(kind);
-    let standing = crate::bureau::credit::standing(scope, who.company, who.today)?;
-    let grade = Grade::parse(&standing.grade).unwrap_or(Grade::B);
+    let grade = crate::bureau::credit::grade(scope, who.company, who.today)?;
     Ok((profile.has_green_channel(grade), profile.refund_days(grade)))
 }
 
@@ -528,6 +526,7 @@ pub fn materials(green: bool) -> &'static [String] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::tax::credit::Grade;
 
     #[test]
     fn files_are_checked_and_counted_with_their_material() {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::bureau::returns::Filer;
-use crate::domain::entities::{CreditEventKind, InvoiceDirection, ReturnKind};
+use crate::domain::entities::{InvoiceDirection, ReturnKind};
 use crate::domain::money::Fen;
 use crate::domain::period::{TaxPeriod, YearMonth};
 use crate::domain::tax::{Policy, late_fee};
@@ -273,37 +273,22 @@ fn late(
     since: NaiveDate,
 ) -> Result<Vec<Found>, StoreError> {
     let rules = &Policy::embedded().risk.late;
-    let credit = crate::bureau::credit::standing(scope, company, today)?;
-    let late: Vec<_> = credit
-        .failings
-        .iter()
-        .filter(|f| f.kind == CreditEventKind::LateFiling)
-        .filter(|f| f.on.as_str() >= since.to_string().as_str())
-        .collect();
-    if late.len() < rules.late_returns {
+    let (late, repaired) = crate::bureau::credit::late_returns(scope, company, since)?;
+    if late < rules.late_returns {
         return Ok(Vec::new());
     }
-    use crate::bureau::credit::RepairState;
-    let unrepaired = late
-        .iter()
-        .filter(|f| {
-            !matches!(
-                f.repair,
-                RepairState::Repaired { .. } | RepairState::UnderReview { .. }
-            )
-        })
-        .count();
+    let unrepaired = late - repaired;
     Ok(vec![Found {
         id: format!("late:{}", today.year()),
         category: "late",
-        level: if late.len() > rules.late_returns {
+        level: if late > rules.late_returns {
             "medium"
         } else {
             "low"
         },
         subject: format!("{since}~{today}"),
         figures: vec![
-            fig("late_returns", late.len()),
+            fig("late_returns", late),
             fig("unrepaired", unrepaired),
             fig("threshold", rules.late_returns),
         ],

@@ -214,9 +214,7 @@ pub fn ask(
         Topic::RefundDaysSaved => {
             let kind = scope.record()?.credit_profile;
             let profile = crate::domain::tax::Policy::embedded().credit_profile(kind);
-            let standing = crate::bureau::credit::standing(scope, company, today)?;
-            let grade = crate::domain::tax::credit::Grade::parse(&standing.grade)
-                .unwrap_or(crate::domain::tax::credit::Grade::B);
+            let grade = crate::bureau::credit::grade(scope, company, today)?;
             let saved = profile
                 .normal_refund_days
                 .saturating_sub(profile.refund_days(grade));

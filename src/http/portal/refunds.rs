@@ -131,7 +131,7 @@ async fn show(
             crumbs,
         )?;
         let (green, approve_days) = refunds::path(scope, who)?;
-        let grade = crate::bureau::credit::standing(scope, who.company, who.today)?.grade;
+        let grade = crate::bureau::credit::grade(scope, who.company, who.today)?.to_string();
         let refundable = refunds::refundable(scope, who.company)?;
         let mut form = shown.form;
         if form.of.is_empty()
