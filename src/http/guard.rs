@@ -15,8 +15,36 @@ use futures_util::FutureExt;
 
 use super::AppError;
 
-/// The largest request body taxlab reads (axum's own default, kept explicit).
+/// The largest request body taxlab reads (axum's own default, kept explicit), except where
+/// supporting files are uploaded (see [`max_body`]).
 pub const MAX_BODY: u64 = 2 * 1024 * 1024;
+
+/// The largest body a request to `path` may carry: a refund application (or supplement)
+/// carries up to `max_files` files, an explanation or a dispute one file (base64 in the API,
+/// 4/3 larger); everything else [`MAX_BODY`]. The routes set the same limits for bodies sent
+/// without a length.
+pub fn max_body(path: &str) -> u64 {
+    let r = &crate::domain::tax::Policy::embedded().refunds;
+    let one = (r.max_file_bytes * 4 / 3 + 64 * 1024) as u64;
+    let refunds = (r.max_files * r.max_file_bytes * 4 / 3 + 64 * 1024) as u64;
+    let refund = path == "/portal/refunds"
+        || path == "/api/v1/refunds"
+        || (path.starts_with("/portal/refunds/") || path.starts_with("/api/v1/refunds/"))
+            && path.ends_with("/files");
+    if refund {
+        refunds
+    } else if matches!(
+        path,
+        "/portal/risk/explain"
+            | "/portal/disputes"
+            | "/api/v1/risk/explanations"
+            | "/api/v1/disputes"
+    ) {
+        one.max(MAX_BODY)
+    } else {
+        MAX_BODY
+    }
+}
 
 /// How long a request may take until its response starts (a body sent too slowly, or work
 /// that never ends). Streams (the dashboard's events) go on after their start.
@@ -41,7 +69,7 @@ pub async fn layer(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > MAX_BODY) {
+    if announced.is_some_and(|n| n > max_body(req.uri().path())) {
         let mut res = answer(AppError::page(
             StatusCode::PAYLOAD_TOO_LARGE,
             lang,
@@ -231,6 +259,16 @@ mod tests {
         let (status, _, body) = call(get_req("/n/99999999999999999999999?lang=en")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(body.contains("The request is malformed"), "{body}");
+    }
+
+    #[test]
+    fn uploads_may_carry_their_files_and_nothing_else_more_than_the_default() {
+        assert_eq!(max_body("/api/v1/echo"), MAX_BODY);
+        assert_eq!(max_body("/portal/refundsX"), MAX_BODY);
+        assert!(max_body("/portal/refunds") > 5 * 2 * 1024 * 1024);
+        assert_eq!(max_body("/api/v1/refunds/TS1/files"), max_body("/portal/refunds"));
+        assert!(max_body("/api/v1/disputes") > MAX_BODY);
+        assert!(max_body("/api/v1/disputes") < max_body("/api/v1/refunds"));
     }
 
     #[tokio::test]

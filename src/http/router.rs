@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::Request;
+use axum::handler::Handler;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -14,6 +15,17 @@ use super::{
     api_proofs, api_queries, api_refunds, api_returns, api_risk, class_ended, console, course,
     home, lab_answers, labs, pages, portal, survey_pages, tests_pages,
 };
+
+/// The body a refund (or its supplement) may carry (the guard's limit for its path, for
+/// bodies sent without a length too).
+fn refund_files() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(super::guard::max_body("/portal/refunds") as usize)
+}
+
+/// The body an explanation or a dispute may carry: one file and its text.
+fn one_file() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(super::guard::max_body("/portal/disputes") as usize)
+}
 
 pub fn router(state: AppState) -> Router {
     let bench = std::env::var("TAXLAB_BENCH_BASELINE").is_ok_and(|v| v == "1");
@@ -182,16 +194,19 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/risk", get(portal::risk_page))
         .route(
             "/portal/disputes",
-            get(portal::disputes_page).post(portal::dispute_file),
+            get(portal::disputes_page).post(portal::dispute_file.layer(one_file())),
         )
-        .route("/portal/risk/explain", post(portal::risk_explain))
+        .route(
+            "/portal/risk/explain",
+            post(portal::risk_explain.layer(one_file())),
+        )
         .route(
             "/portal/refunds",
-            get(portal::refunds_page).post(portal::refund_apply),
+            get(portal::refunds_page).post(portal::refund_apply.layer(refund_files())),
         )
         .route(
             "/portal/refunds/{number}/files",
-            post(portal::refund_supplement),
+            post(portal::refund_supplement.layer(refund_files())),
         )
         .route("/portal/query/refunds", get(portal::refunds_query))
         .route("/portal/credit/repair", post(portal::credit_repair))
@@ -230,17 +245,20 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/credit", get(api_credit::standing))
         .route(
             "/api/v1/refunds",
-            get(api_refunds::list).post(api_refunds::apply),
+            get(api_refunds::list).post(api_refunds::apply.layer(refund_files())),
         )
-        .route("/api/v1/risk/explanations", post(api_risk::explain))
+        .route(
+            "/api/v1/risk/explanations",
+            post(api_risk::explain.layer(one_file())),
+        )
         .route("/api/v1/risk", get(api_risk::alerts))
         .route(
             "/api/v1/disputes",
-            get(api_disputes::list).post(api_disputes::file),
+            get(api_disputes::list).post(api_disputes::file.layer(one_file())),
         )
         .route(
             "/api/v1/refunds/{number}/files",
-            post(api_refunds::supplement),
+            post(api_refunds::supplement.layer(refund_files())),
         )
         .route("/api/v1/credit/repairs", post(api_credit::repair))
         .route("/api/v1/credit/m-grade", post(api_credit::m_grade))

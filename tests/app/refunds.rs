@@ -355,3 +355,42 @@ async fn the_refund_page_applies_with_a_file_and_shows_refusals_at_their_field()
         "no form in the query"
     );
 }
+
+#[tokio::test]
+async fn an_application_carries_several_files_up_to_their_own_limit() {
+    let app = TestApp::spawn().await;
+    let api = filer(&app, false).await;
+    let over = overpaid(&app, &api).await;
+    let big = |n: usize| {
+        let mut b = b"%PDF-1.4\n".to_vec();
+        b.resize(n, b' ');
+        base64::engine::general_purpose::STANDARD.encode(b)
+    };
+    let of = format!("vat_small/{Q3}");
+    // one file over 2 MB: refused at the files, not as a body too large
+    let (status, e) = api
+        .post(
+            "/api/v1/refunds",
+            json!({ "of": of, "amount": over.to_string(), "reason": "多缴退还",
+                    "files": [{ "material": "application", "name": "a.pdf", "content_base64": big(2_200_000) }] }),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (422, Some("file_too_large")),
+        "{e}"
+    );
+    // two files of 1.5 MB (a body of some 4 MB, over axum's default 2 MiB): accepted
+    let (status, a) = api
+        .post(
+            "/api/v1/refunds",
+            json!({ "of": of, "amount": over.to_string(), "reason": "多缴退还",
+                    "files": [
+                        { "material": "application", "name": "a.pdf", "content_base64": big(1_500_000) },
+                        { "material": "amended_return", "name": "b.pdf", "content_base64": big(1_500_000) },
+                    ] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{a}");
+    assert_eq!(a["files"].as_array().unwrap().len(), 2);
+}
