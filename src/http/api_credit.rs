@@ -8,24 +8,15 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::api_portal::session_refusal;
+use super::ReqLang;
+use super::api_portal::refused;
 use super::error::ApiErrorBody;
 use super::forms::Body;
 use super::net::ClientAddr;
-use super::portal::{
-    CreditAsked, Refusal, apply_credit, credit_message, credit_status, filing_read,
-};
+use super::portal::{CreditAsked, apply_credit, credit_message, credit_status, filing_read};
 use super::taxpayer::Taxpayer;
-use super::{AppError, ReqLang};
 use crate::bureau::credit::{self, CreditError};
 use crate::i18n::Lang;
-
-fn refused(r: Refusal, lang: Lang) -> Response {
-    match r {
-        Refusal::Login(e) => session_refusal(&e, lang).as_json().into_response(),
-        Refusal::Return(_) => AppError::internal(lang).as_json().into_response(),
-    }
-}
 
 fn credit_refused(e: &CreditError, lang: Lang) -> Response {
     let body = json!({ "code": e.code(), "message": credit_message(e, lang) });

@@ -39,6 +39,19 @@ fn stage_name(s: SessionStage) -> &'static str {
 /// A bureau session's refusal (none, expired, not yet past its SMS or password stage), for
 /// the API's filing, query and proof calls: nothing in these names a time, so no sandbox
 /// clock is needed to word them.
+/// A bureau call refused before its use case ran: the session's refusal, or (a store
+/// failure) an internal error, as JSON.
+pub(super) fn refused(r: super::portal::Refusal, lang: Lang) -> axum::response::Response {
+    match r {
+        super::portal::Refusal::Login(e) => {
+            axum::response::IntoResponse::into_response(session_refusal(&e, lang).as_json())
+        }
+        super::portal::Refusal::Return(_) => {
+            axum::response::IntoResponse::into_response(AppError::internal(lang).as_json())
+        }
+    }
+}
+
 pub(super) fn session_refusal(e: &LoginError, lang: Lang) -> AppError {
     refusal(e, lang, crate::domain::SandboxTime::unshifted())
 }

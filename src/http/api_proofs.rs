@@ -10,24 +10,15 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::api_portal::session_refusal;
+use super::api_portal::refused;
 use super::error::ApiErrorBody;
 use super::net::ClientAddr;
-use super::portal::{
-    Refusal, filing, filing_read, issue_proof, pdf_response, proof_message, proof_view,
-};
+use super::portal::{filing, filing_read, issue_proof, pdf_response, proof_message, proof_view};
 use super::sandbox::Desk;
 use super::taxpayer::Taxpayer;
 use super::{AppError, ReqLang};
 use crate::bureau::proofs::{self, Asked, Download, ProofError, ProofKind, Verdict};
 use crate::i18n::Lang;
-
-fn refused(r: Refusal, lang: Lang) -> Response {
-    match r {
-        Refusal::Login(e) => session_refusal(&e, lang).as_json().into_response(),
-        Refusal::Return(_) => AppError::internal(lang).as_json().into_response(),
-    }
-}
 
 fn proof_refused(e: &ProofError, lang: Lang) -> Response {
     let status = match e {

@@ -8,9 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::api_portal::session_refusal;
+use super::api_portal::refused;
 use super::error::ApiErrorBody;
-use super::portal::{Refusal, filing_read, filter_text, query_csv};
+use super::portal::{filing_read, filter_text, query_csv};
 use super::sandbox::Desk;
 use super::taxpayer::Taxpayer;
 use super::{AppError, ReqLang};
@@ -19,13 +19,6 @@ use crate::i18n::Lang;
 
 /// A refusal: no usable bureau session, or filters that cannot be read (422 with every
 /// problem at its field).
-fn refused(r: Refusal, lang: Lang) -> Response {
-    match r {
-        Refusal::Login(e) => session_refusal(&e, lang).as_json().into_response(),
-        Refusal::Return(_) => AppError::internal(lang).as_json().into_response(),
-    }
-}
-
 fn bad_filter(problems: &[FilterProblem], lang: Lang) -> Response {
     let list: Vec<_> = problems
         .iter()

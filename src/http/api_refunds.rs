@@ -11,24 +11,15 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::api_portal::session_refusal;
+use super::api_portal::refused;
 use super::error::ApiErrorBody;
 use super::forms::Body;
 use super::net::ClientAddr;
-use super::portal::{
-    RefundSending, Refusal, filing_read, refund_message, refund_status, send_refund,
-};
+use super::portal::{RefundSending, filing_read, refund_message, refund_status, send_refund};
 use super::taxpayer::Taxpayer;
 use super::{AppError, ReqLang};
 use crate::bureau::refunds::{self, Asked, RefundError, Upload};
 use crate::i18n::Lang;
-
-fn refused(r: Refusal, lang: Lang) -> Response {
-    match r {
-        Refusal::Login(e) => session_refusal(&e, lang).as_json().into_response(),
-        Refusal::Return(_) => AppError::internal(lang).as_json().into_response(),
-    }
-}
 
 fn refund_refused(e: &RefundError, lang: Lang) -> Response {
     let body = json!({ "code": e.code(), "message": refund_message(e, lang), "field": e.field() });

@@ -8,22 +8,15 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::api_portal::session_refusal;
+use super::ReqLang;
+use super::api_portal::refused;
 use super::error::ApiErrorBody;
 use super::forms::Body;
 use super::net::ClientAddr;
-use super::portal::{Refusal, explain_risk, filing_read, risk_message, risk_status};
+use super::portal::{explain_risk, filing_read, risk_message, risk_status};
 use super::taxpayer::Taxpayer;
-use super::{AppError, ReqLang};
 use crate::bureau::risk::{self, RiskError};
 use crate::i18n::Lang;
-
-fn refused(r: Refusal, lang: Lang) -> Response {
-    match r {
-        Refusal::Login(e) => session_refusal(&e, lang).as_json().into_response(),
-        Refusal::Return(_) => AppError::internal(lang).as_json().into_response(),
-    }
-}
 
 fn risk_refused(e: &RiskError, lang: Lang) -> Response {
     let body = json!({ "code": e.code(), "message": risk_message(e, lang) });

@@ -266,7 +266,10 @@ mod tests {
         assert_eq!(max_body("/api/v1/echo"), MAX_BODY);
         assert_eq!(max_body("/portal/refundsX"), MAX_BODY);
         assert!(max_body("/portal/refunds") > 5 * 2 * 1024 * 1024);
-        assert_eq!(max_body("/api/v1/refunds/TS1/files"), max_body("/portal/refunds"));
+        assert_eq!(
+            max_body("/api/v1/refunds/TS1/files"),
+            max_body("/portal/refunds")
+        );
         assert!(max_body("/api/v1/disputes") > MAX_BODY);
         assert!(max_body("/api/v1/disputes") < max_body("/api/v1/refunds"));
     }
