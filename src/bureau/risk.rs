@@ -93,7 +93,7 @@ struct Found {
 }
 
 /// The last full quarter before `today`.
-fn last_quarter(today: NaiveDate) -> TaxPeriod {
+pub(crate) fn last_quarter(today: NaiveDate) -> TaxPeriod {
     let this = TaxPeriod::quarter_of(YearMonth::of(today));
     TaxPeriod::quarter_of(YearMonth::of(this.first_day() - chrono::Duration::days(1)))
 }

@@ -74,7 +74,7 @@ fn panel_of(desk: &Desk, a: &Attempt, lang: Lang) -> Result<Json<LabPanel>, AppE
         .labs
         .lab(&a.lab_id)
         .ok_or_else(|| lab_error(LabError::UnknownLab, lang).as_json())?;
-    panel(lab, a, lang, desk.time())
+    panel(lab, a, lang, desk.time(), desk.trainee.sandbox_date)
         .map(Json)
         .map_err(|e| AppError::from_store(e, lang).as_json())
 }

@@ -117,7 +117,7 @@ pub async fn answer_api(
         .labs
         .lab(&a.lab_id)
         .ok_or_else(|| lab_error(LabError::UnknownLab, lang).as_json())?;
-    panel(lab, &a, lang, desk.time())
+    panel(lab, &a, lang, desk.time(), desk.trainee.sandbox_date)
         .map(Json)
         .map_err(|e| AppError::from_store(e, lang).as_json())
 }

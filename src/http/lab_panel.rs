@@ -29,6 +29,18 @@ pub struct LabPanel {
     pub checks_run: i64,
     /// Questions to answer in the panel (实操演练四), with the latest answer given.
     pub questions: Vec<QuestionView>,
+    /// Where the lab lets the trainee move the sandbox date forward (推进沙盒日期).
+    pub clock: Option<ClockView>,
+}
+
+#[derive(Serialize, Clone, utoipa::ToSchema)]
+pub struct ClockView {
+    /// The sandbox date now.
+    pub today: String,
+    /// The latest date the lab allows.
+    pub until: String,
+    /// Days it may still move (`POST /api/v1/attempt/clock`).
+    pub left: i64,
 }
 
 #[derive(Serialize, Clone, utoipa::ToSchema)]
@@ -63,6 +75,7 @@ pub fn panel(
     a: &Attempt,
     lang: Lang,
     time: crate::domain::SandboxTime,
+    today: chrono::NaiveDate,
 ) -> Result<LabPanel, StoreError> {
     let m = run::materials(a)?;
     let exam = a.mode == Mode::Exam;
@@ -120,6 +133,11 @@ pub fn panel(
                 answer: a.answers.get(q.topic.as_str()).cloned(),
             })
             .collect(),
+        clock: m.clock_until.map(|until| ClockView {
+            today: today.to_string(),
+            until: until.to_string(),
+            left: (until - today).num_days().max(0),
+        }),
     })
 }
 

@@ -25,7 +25,8 @@ pub fn lab_error(e: LabError, lang: Lang) -> AppError {
         LabError::UnknownLab | LabError::UnknownHint | LabError::UnknownQuestion => {
             StatusCode::NOT_FOUND
         }
-        LabError::BadAnswer => StatusCode::UNPROCESSABLE_ENTITY,
+        LabError::BadAnswer | LabError::ClockLimit => StatusCode::UNPROCESSABLE_ENTITY,
+        LabError::NoClock => StatusCode::CONFLICT,
         LabError::TooManyAnswers => StatusCode::TOO_MANY_REQUESTS,
         LabError::NoAttempt => StatusCode::CONFLICT,
         LabError::TooManyStarts => StatusCode::TOO_MANY_REQUESTS,
@@ -123,6 +124,8 @@ struct LabPage {
     notice: Option<String>,
     /// A refused answer: the question's topic and why.
     answer_problem: Option<(String, String)>,
+    /// A refused move of the sandbox clock: why.
+    clock_problem: Option<String>,
     /// For the JSON API (the course's API case study): where the server is and the
     /// trainee's own sandbox token.
     api_origin: String,
@@ -149,6 +152,9 @@ pub struct LabQuery {
     topic: String,
     #[serde(default)]
     problem: String,
+    /// A refused move of the sandbox clock: the refusal's code.
+    #[serde(default)]
+    clock_problem: String,
 }
 
 /// `GET /lab`: the lab in progress: story, steps, hints, files, questions, the latest
@@ -167,7 +173,8 @@ pub async fn current(
         .labs
         .lab(&a.lab_id)
         .ok_or_else(|| lab_error(LabError::UnknownLab, lang))?;
-    let panel = panel(lab, &a, lang, desk.time()).map_err(|e| AppError::from_store(e, lang))?;
+    let panel = panel(lab, &a, lang, desk.time(), desk.trainee.sandbox_date)
+        .map_err(|e| AppError::from_store(e, lang))?;
     let feedback = (a.mode == Mode::Practice)
         .then(|| stored_grade(&a))
         .flatten()
@@ -199,6 +206,16 @@ pub async fn current(
             feedback,
             notice: None,
             answer_problem,
+            clock_problem: match q.clock_problem.as_str() {
+                "" => None,
+                "no_clock" => Some("no_clock"),
+                _ => Some("clock_limit"),
+            }
+            .map(|code| {
+                Catalog::embedded()
+                    .text(lang, &format!("lab.error.{code}"))
+                    .to_owned()
+            }),
             api_origin: origin(&headers),
             api_token: super::sandbox::token(&headers).unwrap_or_default(),
         },

@@ -25,6 +25,7 @@ mod guard;
 mod home;
 pub use home::{DEMO_IDLE, DEMO_MAX_LIVE, DEMO_PER_ADDRESS};
 mod lab_answers;
+mod lab_clock;
 mod lab_panel;
 mod labs;
 mod lang;

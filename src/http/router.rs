@@ -13,7 +13,7 @@ use axum::routing::{delete, get, post, put};
 use super::{
     AppState, api, api_bureau, api_console, api_credit, api_disputes, api_labs, api_portal,
     api_proofs, api_queries, api_refunds, api_returns, api_risk, class_ended, console, course,
-    home, lab_answers, labs, pages, portal, survey_pages, tests_pages,
+    home, lab_answers, lab_clock, labs, pages, portal, survey_pages, tests_pages,
 };
 
 /// The body a refund (or its supplement) may carry (the guard's limit for its path, for
@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/lab", get(labs::current))
         .route("/lab/hint", post(labs::hint))
         .route("/lab/answer", post(lab_answers::answer_page))
+        .route("/lab/clock", post(lab_clock::clock_page))
         .route(
             "/survey",
             get(survey_pages::show).post(survey_pages::submit),
@@ -398,6 +399,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/attempt", get(api_labs::attempt))
         .route("/api/v1/attempt/hint", post(api_labs::hint))
         .route("/api/v1/attempt/answer", post(lab_answers::answer_api))
+        .route("/api/v1/attempt/clock", post(lab_clock::clock_api))
         .route("/api/v1/tests", get(tests_pages::api_list))
         .route(
             "/api/v1/survey",

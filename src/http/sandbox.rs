@@ -69,7 +69,7 @@ impl Desk {
         let mut bar = SandboxBar::of(&self.trainee, lang, self.clock.now());
         bar.lab = self.attempt.as_ref().and_then(|a| {
             let lab = self.labs.lab(&a.lab_id)?;
-            super::lab_panel::panel(lab, a, lang, self.time()).ok()
+            super::lab_panel::panel(lab, a, lang, self.time(), self.trainee.sandbox_date).ok()
         });
         bar
     }

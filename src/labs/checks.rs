@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::checks_filing as filing;
 use super::checks_filing::{
-    CreditRepaired, DisputeUpheld, LookedUpAfterLost, NotResubmitted, RefundApplied, ReturnAmended,
-    ReturnFiled, ReturnPaid, RiskHandled,
+    CreditRepaired, DisputeUpheld, LookedUpAfterLost, NotResubmitted, RefundApplied,
+    RefundReceived, ReturnAmended, ReturnFiled, ReturnPaid, RiskHandled,
 };
 use super::checks_proofs as proofs;
 use super::checks_proofs::{Answer, ProofIssued, ProofVerified, QueryRun};
@@ -484,6 +484,7 @@ pub enum Check {
     ReturnAmended(ReturnAmended),
     CreditRepaired(CreditRepaired),
     RefundApplied(RefundApplied),
+    RefundReceived(RefundReceived),
     RiskHandled(RiskHandled),
     DisputeUpheld(DisputeUpheld),
     LookedUpAfterLost(LookedUpAfterLost),
@@ -513,7 +514,8 @@ impl Check {
             Check::ReturnAmended(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::CreditRepaired(r) => filing::validate_kind(&r.kind).map(|()| c),
             Check::RefundApplied(r) => filing::validate_kind(&r.kind).map(|()| c),
-            Check::RiskHandled(r) => filing::validate_category(&r.category).map(|()| c),
+            Check::RefundReceived(r) => filing::validate_kind(&r.kind).map(|()| c),
+            Check::RiskHandled(r) => r.validate().map(|()| c),
             Check::ProofIssued(p) => proofs::validate_proof(&p.proof).map(|()| c),
             Check::Did(Did { via: Some(v), .. }) if !["api", "page"].contains(&v.as_str()) => {
                 Err(format!("via {v:?} is not api or page"))
@@ -532,6 +534,7 @@ impl Check {
                 | Check::ReturnAmended(_)
                 | Check::CreditRepaired(_)
                 | Check::RefundApplied(_)
+                | Check::RefundReceived(_)
                 | Check::RiskHandled(_)
                 | Check::LookedUpAfterLost(_)
                 | Check::NotResubmitted(_)
@@ -557,6 +560,7 @@ impl Check {
             Check::ReturnAmended(_) => ReturnAmended::KIND,
             Check::CreditRepaired(_) => CreditRepaired::KIND,
             Check::RefundApplied(_) => RefundApplied::KIND,
+            Check::RefundReceived(_) => RefundReceived::KIND,
             Check::RiskHandled(_) => RiskHandled::KIND,
             Check::DisputeUpheld(_) => DisputeUpheld::KIND,
             Check::LookedUpAfterLost(_) => LookedUpAfterLost::KIND,
@@ -587,6 +591,7 @@ impl Check {
             Check::ReturnAmended(c) => c.evaluate(f),
             Check::CreditRepaired(c) => c.evaluate(f),
             Check::RefundApplied(c) => c.evaluate(f),
+            Check::RefundReceived(c) => c.evaluate(f),
             Check::RiskHandled(c) => c.evaluate(f),
             Check::DisputeUpheld(c) => c.evaluate(f),
             Check::LookedUpAfterLost(c) => c.evaluate(f),

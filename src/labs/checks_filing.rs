@@ -283,22 +283,66 @@ impl Evaluate for RefundApplied {
     }
 }
 
+/// `refund_received`: a refund of the return has reached the company's bank account (退库)
+/// by the sandbox date when graded: the trainee followed the application to its end (with
+/// the lab's clock, or the class's).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefundReceived {
+    #[serde(rename = "return")]
+    pub(super) kind: String,
+}
+
+impl Evaluate for RefundReceived {
+    const KIND: &'static str = "refund_received";
+    fn evaluate(&self, f: &Facts) -> Verdict {
+        let Some(r) = f.return_of(&self.kind) else {
+            return missing(f, &self.kind, "check.refund_received.expected");
+        };
+        verdict(
+            r.refunded.fen() > 0,
+            Say::new("check.refund_received.expected")
+                .arg("kind", format!("return.{}", r.kind))
+                .arg("period", &r.period),
+            Say::new("check.refund_received.actual").arg("refunded", r.refunded),
+        )
+    }
+}
+
 /// `risk_handled`: every risk alert of the category (`arrears`, `filing`, `invoice`,
 /// `late`, `business`) is lifted when graded — put right (`resolved`) or, where the facts
 /// allow, explained and accepted (`explained`); with at least one alert of it to handle.
+/// `by` names the only way the lab's facts allow: `correction` (put right) or
+/// `explanation` (explained and accepted).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RiskHandled {
     pub(super) category: String,
+    #[serde(default)]
+    pub(super) by: Option<String>,
 }
 
-pub(super) fn validate_category(c: &str) -> Result<(), String> {
-    if ["arrears", "filing", "invoice", "late", "business"].contains(&c) {
-        Ok(())
-    } else {
-        Err(format!(
-            "category {c:?} is not arrears, filing, invoice, late or business"
-        ))
+impl RiskHandled {
+    pub(super) fn validate(&self) -> Result<(), String> {
+        let c = &self.category;
+        if !["arrears", "filing", "invoice", "late", "business"].contains(&c.as_str()) {
+            return Err(format!(
+                "category {c:?} is not arrears, filing, invoice, late or business"
+            ));
+        }
+        match self.by.as_deref() {
+            None | Some("correction") | Some("explanation") => Ok(()),
+            Some(by) => Err(format!("by {by:?} is not correction or explanation")),
+        }
+    }
+
+    /// The statuses that count as handled.
+    fn handled(&self, status: &str) -> bool {
+        match self.by.as_deref() {
+            Some("correction") => status == "resolved",
+            Some("explanation") => status == "explained",
+            _ => matches!(status, "resolved" | "explained"),
+        }
     }
 }
 
@@ -310,14 +354,15 @@ impl Evaluate for RiskHandled {
             .iter()
             .filter(|(c, _)| *c == self.category)
             .collect();
-        let open = mine
-            .iter()
-            .filter(|(_, s)| !matches!(s.as_str(), "resolved" | "explained"))
-            .count();
+        let open = mine.iter().filter(|(_, s)| !self.handled(s)).count();
         verdict(
             !mine.is_empty() && open == 0,
-            Say::new("check.risk_handled.expected")
-                .arg("category", format!("risk.category.{}", self.category)),
+            Say::new(match self.by.as_deref() {
+                Some("correction") => "check.risk_handled.expected_correction",
+                Some("explanation") => "check.risk_handled.expected_explanation",
+                _ => "check.risk_handled.expected",
+            })
+            .arg("category", format!("risk.category.{}", self.category)),
             Say::new("check.risk_handled.actual")
                 .arg("all", mine.len())
                 .arg("open", open),

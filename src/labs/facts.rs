@@ -57,6 +57,10 @@ pub struct ReturnFacts {
     pub paid_any: bool,
     /// What the payments exceed what the latest version asks (误收多缴).
     pub overpaid: Fen,
+    /// Refunds of it that have reached the bank account (退库) by the sandbox date, and
+    /// whether any went through the green channel.
+    pub refunded: Fen,
+    pub refund_green: bool,
 }
 
 impl Facts {
@@ -193,8 +197,16 @@ fn return_facts(
             })
             .collect()
     };
+    let today = scope.record()?.sandbox_date;
+    let refunds = scope.refunds(company)?;
     let mut out = Vec::new();
     for (kind, period, total) in expected {
+        let arrived: Vec<_> = refunds
+            .iter()
+            .map(|r| &r.value)
+            .filter(|r| r.return_kind == kind && r.period == period)
+            .filter(|r| r.treasury_on.is_some_and(|d| d <= today))
+            .collect();
         let payments = scope.return_payments(company, kind, period)?;
         out.push(ReturnFacts {
             kind: kind.as_str().to_owned(),
@@ -225,6 +237,8 @@ fn return_facts(
                 .into_iter()
                 .find(|o| o.return_kind == kind && o.period == period)
                 .map_or(Fen::ZERO, |o| o.amount),
+            refunded: arrived.iter().map(|r| r.amount).sum(),
+            refund_green: arrived.iter().any(|r| r.green),
         });
     }
     Ok(out)

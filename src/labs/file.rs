@@ -64,6 +64,7 @@ struct RawLab {
 struct RawSetup {
     presets: Vec<Spanned<String>>,
     sandbox_date: Option<chrono::NaiveDate>,
+    clock_days: Option<Spanned<i64>>,
     #[serde(rename = "as")]
     role: Spanned<String>,
     #[serde(default)]
@@ -188,6 +189,16 @@ pub fn parse_lab(file: &str, text: &str) -> Result<Lab, Vec<Problem>> {
         problem(
             None,
             "setup.presets needs at least one company preset".into(),
+        );
+    }
+    let clock_days = raw.setup.clock_days.as_ref().map_or(0, |d| *d.get_ref());
+    if !(0..=super::setup::CLOCK_DAYS_MAX).contains(&clock_days) {
+        problem(
+            raw.setup.clock_days.as_ref().and_then(|d| at(d.span())),
+            format!(
+                "setup.clock_days must be 0 to {}",
+                super::setup::CLOCK_DAYS_MAX
+            ),
         );
     }
     let role = Role::parse(raw.setup.role.get_ref());
@@ -347,6 +358,7 @@ pub fn parse_lab(file: &str, text: &str) -> Result<Lab, Vec<Problem>> {
         setup: Setup {
             presets,
             sandbox_date: raw.setup.sandbox_date,
+            clock_days,
             role: role.unwrap_or(Role::TaxClerk),
             state,
             faults,

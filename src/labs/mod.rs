@@ -18,6 +18,7 @@ pub mod facts;
 pub mod file;
 pub mod gate;
 pub mod grade;
+mod plant;
 pub mod questions;
 pub mod quiz;
 pub mod run;
@@ -71,6 +72,9 @@ pub struct Setup {
     pub presets: Vec<String>,
     /// The tenant's sandbox date; the default one when absent.
     pub sandbox_date: Option<chrono::NaiveDate>,
+    /// Days the trainee may move the sandbox date forward from the task panel (to see an
+    /// answer due in working days arrive); 0 for none.
+    pub clock_days: i64,
     /// Whom the trainee plays: this role in the first company.
     pub role: Role,
     pub state: Vec<State>,

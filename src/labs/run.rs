@@ -35,6 +35,10 @@ pub enum LabError {
     BadAnswer,
     #[error("too many answers: wait a while")]
     TooManyAnswers,
+    #[error("this lab does not move the sandbox clock")]
+    NoClock,
+    #[error("the sandbox date can move no further in this lab")]
+    ClockLimit,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -52,6 +56,8 @@ impl LabError {
             LabError::UnknownQuestion => "unknown_question",
             LabError::BadAnswer => "bad_answer",
             LabError::TooManyAnswers => "too_many_answers",
+            LabError::NoClock => "no_clock",
+            LabError::ClockLimit => "clock_limit",
             LabError::Store(_) => "internal",
         }
     }
@@ -325,6 +331,38 @@ pub fn answer(
         &serde_json::json!({ "question": q.topic.as_str(), "answer": text }),
     )?;
     Ok(())
+}
+
+/// 推进沙盒日期: where the lab allows it (`setup.clock_days`), the trainee moves their own
+/// tenant's sandbox date forward `days` days, to see an answer due in working days arrive,
+/// no further than the lab's last date. Traced (`lab.clock`). Returns the new date.
+pub fn advance_clock(
+    s: &Store<'_>,
+    a: &Attempt,
+    days: i64,
+    now: DateTime<Utc>,
+) -> Result<chrono::NaiveDate, LabError> {
+    if a.finished_at.is_some() {
+        return Err(LabError::Finished);
+    }
+    let tenant = a.tenant.ok_or(LabError::NoAttempt)?;
+    let m = materials(a)?;
+    let until = m.clock_until.ok_or(LabError::NoClock)?;
+    let scope = s.tenant(tenant);
+    let today = scope.record()?.sandbox_date;
+    if !(1..=super::setup::CLOCK_DAYS_MAX).contains(&days) || today + Duration::days(days) > until {
+        return Err(LabError::ClockLimit);
+    }
+    let to = today + Duration::days(days);
+    scope.set_sandbox_date(to)?;
+    scope.trace(
+        now,
+        Some(m.me),
+        "lab.clock",
+        "ok",
+        &serde_json::json!({ "days": days, "from": today.to_string(), "to": to.to_string() }),
+    )?;
+    Ok(to)
 }
 
 /// An exam whose time has run out is finished as it stands, every remaining lab with it.

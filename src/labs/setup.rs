@@ -31,6 +31,9 @@ pub const PLACEHOLDERS: &[&str] = &[
     "unbilled_sales",
     "over_declared",
     "wrong_fee_period",
+    "under_declared",
+    "risk_period",
+    "late_periods",
 ];
 
 /// Parts of the bureau a maintenance window can close.
@@ -95,15 +98,23 @@ pub enum State {
     BankBalance { yuan: i64 },
     /// The return due, filed on time with sales `min` to `max` yuan too high (in hundreds,
     /// the same for the same seat; the story tells it as `{over_declared}`) and paid: an
-    /// amendment to the records' figures leaves tax overpaid (误收多缴) to ask back.
+    /// amendment to the records' figures leaves tax overpaid (误收多缴) to ask back. The
+    /// task panel hands out the refund application finance filled in, and the other
+    /// `forms` named (`amended_return`, `payment_voucher`).
     OverDeclared {
         #[serde(rename = "return")]
         kind: String,
         min: i64,
         max: i64,
+        #[serde(default)]
+        forms: Vec<String>,
     },
     /// A surcharge charged wrongly on the latest payment made on time (`{wrong_fee_period}`).
     WrongLateFee {},
+    /// The records behind one risk alert (`category`: `filing`, `invoice`, `business` or
+    /// `late`; labs::plant says how each is planted); the story may tell `{risk_period}`,
+    /// `{under_declared}` (filing) and `{late_periods}` (late).
+    RiskAlert { category: String },
     /// A file of invoices the company received, for 发票查验: its latest purchase invoices,
     /// one of them forged (a number no seller issued, with another invoice's face).
     ForgedInvoice {},
@@ -132,6 +143,21 @@ impl State {
                 Err(format!(
                     "unbilled sales need 0 < min <= max <= {UNBILLED_SALES_MAX}"
                 ))
+            }
+            State::RiskAlert { category }
+                if !super::plant::PLANTED.contains(&category.as_str()) =>
+            {
+                Err(format!(
+                    "category {category:?} is not one of {}",
+                    super::plant::PLANTED.join(", ")
+                ))
+            }
+            State::OverDeclared { forms, .. }
+                if forms
+                    .iter()
+                    .any(|f| !["amended_return", "payment_voucher"].contains(&f.as_str())) =>
+            {
+                Err("forms may name amended_return and payment_voucher".into())
             }
             State::ImportFile { mistake, .. }
                 if !["column", "value"].contains(&mistake.as_str()) =>
@@ -299,6 +325,9 @@ pub const CERTIFICATE_DAYS_AGO_MAX: i64 = 3650;
 /// The most unbilled sales a lab may set, in yuan.
 pub const UNBILLED_SALES_MAX: i64 = 1_000_000_000;
 
+/// The most days a lab may let the trainee move its sandbox date forward.
+pub const CLOCK_DAYS_MAX: i64 = 60;
+
 /// The longest a fault may last or delay, in minutes: a school day.
 pub const FAULT_MINUTES_MAX: i64 = 600;
 
@@ -320,6 +349,9 @@ pub struct Materials {
     /// The number of the forged invoice the lab handed out (`forged_invoice`).
     #[serde(default)]
     pub forged_invoice: Option<String>,
+    /// The latest sandbox date the trainee may move the clock to (`setup.clock_days`).
+    #[serde(default)]
+    pub clock_until: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -470,38 +502,16 @@ pub fn apply(
                 let amount = seat_amount(&record, *min, *max);
                 m.values.insert("unbilled_sales".into(), amount.to_string());
             }
-            State::OverDeclared { kind, min, max } => {
+            State::OverDeclared {
+                kind,
+                min,
+                max,
+                forms,
+            } => {
                 let extra = seat_amount(&record, *min, *max);
-                let (kind, mut who) = filing_setup(scope, company_id, me.id, kind, now, today)?;
+                let (kind, who) = filing_setup(scope, company_id, me.id, kind, now, today)?;
                 let period = due_of(scope, company_id, kind, today)?;
-                who.today = today.min(crate::bureau::returns::deadline(period));
-                let basis =
-                    crate::bureau::returns::open_return(scope, company_id, kind, period, who.today)
-                        .map_err(setup_error)?;
-                let mut wrong = basis.clone();
-                wrong.invoiced_other += extra;
-                let mut values = wrong.prefill(kind);
-                if kind == crate::domain::entities::ReturnKind::VatGeneral {
-                    values = basis.prefill(kind);
-                    let now = values
-                        .get("sales_13pct")
-                        .and_then(|v| crate::domain::money::Fen::parse_yuan(v).ok())
-                        .unwrap_or_default();
-                    values.insert("sales_13pct".into(), (now + extra).to_string());
-                }
-                let filed =
-                    crate::bureau::returns::submit(scope, &who, kind, period, &values, true)
-                        .map_err(setup_error)?;
-                scope.set_tripartite(company_id, true)?;
-                let balance = scope.bank_account(company_id)?.value.balance;
-                let needed = filed.filing.total_due + crate::domain::money::Fen::from_yuan(10_000);
-                if balance < needed {
-                    scope.set_bank_balance(company_id, needed)?;
-                }
-                match crate::bureau::returns::pay(scope, &who, kind, period) {
-                    Ok(_) | Err(crate::bureau::returns::ReturnError::NothingToPay) => {}
-                    Err(e) => return Err(setup_error(e)),
-                }
+                super::plant::over_declared(scope, who, kind, period, extra)?;
                 m.values.insert("over_declared".into(), extra.to_string());
                 // the form to attach, as the company's finance office filled it in
                 m.files.push(MaterialFile {
@@ -512,6 +522,12 @@ pub fn apply(
                         period
                     )),
                 });
+                for form in forms {
+                    m.files.push(MaterialFile {
+                        name: format!("{}.pdf", form.replace('_', "-")),
+                        text: tiny_pdf(&format!("{form} (sandbox): {} {period}", kind.as_str())),
+                    });
+                }
             }
             State::ReturnDraft { kind, field, value } => {
                 let (kind, who) = filing_setup(scope, company_id, me.id, kind, now, today)?;
@@ -585,6 +601,10 @@ pub fn apply(
             State::BankBalance { yuan } => {
                 scope.set_bank_balance(company_id, crate::domain::money::Fen::from_yuan(*yuan))?;
             }
+            State::RiskAlert { category } => {
+                let (_, who) = filing_setup(scope, company_id, me.id, "vat_small", now, today)?;
+                super::plant::risk_alert(scope, who, category, due_vat, &mut m)?;
+            }
             State::WrongLateFee {} => {
                 let period = crate::bureau::disputes::plant_wrong_fee(scope, company_id)?;
                 m.values
@@ -601,6 +621,9 @@ pub fn apply(
     }
     for f in &lab.setup.faults {
         f.add_to(scope, now)?;
+    }
+    if lab.setup.clock_days > 0 {
+        m.clock_until = Some(today + Duration::days(lab.setup.clock_days));
     }
     for spec in &lab.checks {
         if let super::checks::Check::Answer(a) = &spec.check {

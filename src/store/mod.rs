@@ -23,6 +23,7 @@ pub mod limits;
 mod load;
 mod messages;
 mod outbox;
+mod plant;
 mod portal;
 mod proofs;
 mod queries;

@@ -40,6 +40,7 @@ mod returns_pages;
 mod returns_payment;
 mod returns_rules;
 mod risk;
+mod risk_labs;
 mod sandbox;
 mod serving;
 mod settings;

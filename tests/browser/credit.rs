@@ -210,6 +210,32 @@ async fn an_overpaid_return_is_corrected_and_refunded_through_the_green_channel(
         .await
         .unwrap();
     crate::wait_text(&c, "已提交").await;
+
+    // the lab's clock in the task panel: move the sandbox date and watch the refund arrive
+    c.goto(&app.url("/portal/refunds")).await.unwrap();
+    wait_for(&c, "#lab-clock").await;
+    assert!(value_of(&c, "#refund-progress").await.contains("审核中"));
+    let days = c
+        .find(Locator::Css("#lab-clock input[name='days']"))
+        .await
+        .unwrap();
+    days.clear().await.unwrap();
+    days.send_keys("99").await.unwrap();
+    // the browser's own range check stops 99; the server's refusal is the API test's
+    let left = days.attr("max").await.unwrap().unwrap();
+    days.clear().await.unwrap();
+    days.send_keys(&left).await.unwrap();
+    click(&c, "#lab-clock button[type='submit']").await;
+    wait_for(&c, "#refund-progress").await;
+    let progress = value_of(&c, "#refund-progress").await;
+    assert!(progress.contains("已退库到账"), "{progress}");
+    assert!(
+        value_of(&c, "#lab-clock")
+            .await
+            .contains("已推进到本练习允许的最后一天")
+    );
+    assert_no_console_errors(&c, "refund arrived").await;
+    screenshot(&c, "99-1366-refund-arrived").await;
     c.close().await.unwrap();
 }
 
