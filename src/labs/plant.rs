@@ -2,7 +2,8 @@
 //! act on: a return filed with the wrong sales (over: tax overpaid to ask back; under: a
 //! 申报异常 alert to correct), or the records behind one risk alert of the course's five
 //! kinds (`risk_alert`). Each plants facts, never an alert: the bureau works the alert out
-//! from them as it would from anyone's records, and the setup checks that it did.
+//! from them as it would from anyone's records, and the setup checks that it did. Also
+//! the forged invoice among the company's own for 发票查验.
 
 use chrono::{Duration, Months, NaiveDate};
 
@@ -24,7 +25,7 @@ fn failed(what: impl std::fmt::Display) -> LoginError {
     LoginError::Store(StoreError::Other(format!("lab setup: {what}")))
 }
 
-fn setup_error(e: ReturnError) -> LoginError {
+pub(super) fn setup_error(e: ReturnError) -> LoginError {
     match e {
         ReturnError::Store(e) => LoginError::Store(e),
         other => failed(other),
@@ -313,4 +314,81 @@ fn late_returns(
     periods.reverse();
     m.values.insert("late_periods".into(), periods.join("、"));
     Ok(())
+}
+
+/// The company's three latest purchase invoices as a file to check (CSV), one of them
+/// forged: another number, never issued, with the face of the one it replaces. Returns the
+/// file and the forged number. The same seed picks the same one.
+pub(super) fn forged_invoices(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    today: chrono::NaiveDate,
+    seed: u64,
+) -> Result<(MaterialFile, String), LoginError> {
+    use crate::domain::entities::InvoiceDirection;
+    let since = today - Duration::days(366);
+    let mut received: Vec<_> = scope
+        .invoices(company, since, today)?
+        .into_iter()
+        .map(|i| i.value)
+        .filter(|i| i.direction == InvoiceDirection::Purchase)
+        .collect();
+    received
+        .sort_by(|a, b| (b.issued_on, b.number.as_str()).cmp(&(a.issued_on, a.number.as_str())));
+    received.truncate(3);
+    if received.is_empty() {
+        return Err(LoginError::Store(StoreError::Other(
+            "lab setup: forged_invoice needs a company with purchase invoices".into(),
+        )));
+    }
+    let at = (seed % received.len() as u64) as usize;
+    // the forged number: the replaced invoice's with other last digits, issued by nobody
+    let real = received[at].number.as_str().to_owned();
+    let mut forged = None;
+    for k in 1..1000u64 {
+        let tail: u64 = real[14..].parse().unwrap_or(0);
+        let candidate = format!(
+            "{}{:06}",
+            &real[..14],
+            (tail + k * 7919 + seed % 97) % 1_000_000
+        );
+        if scope.invoices_numbered(&candidate)?.is_empty() {
+            forged = Some(candidate);
+            break;
+        }
+    }
+    let forged = forged.ok_or_else(|| {
+        LoginError::Store(StoreError::Other(
+            "lab setup: no free invoice number".into(),
+        ))
+    })?;
+    let cat = crate::i18n::Catalog::embedded();
+    let z = |k: &str| cat.text(crate::i18n::Lang::Zh, k).to_owned();
+    let mut text = [
+        "query.col.number",
+        "query.col.issued_on",
+        "lab.forged_invoice.seller",
+        "lab.forged_invoice.seller_uscc",
+        "query.col.amount",
+        "query.col.tax",
+    ]
+    .map(z)
+    .join(",");
+    text.push('\n');
+    for (i, inv) in received.iter().enumerate() {
+        let number = if i == at {
+            forged.clone()
+        } else {
+            inv.number.as_str().to_owned()
+        };
+        text.push_str(&format!(
+            "{number},{},{},{},{},{}\n",
+            inv.issued_on, inv.counterparty_name, inv.counterparty_uscc, inv.amount, inv.tax
+        ));
+    }
+    let file = MaterialFile {
+        name: format!("{}.csv", z("lab.forged_invoice.file")),
+        text,
+    };
+    Ok((file, forged))
 }
