@@ -133,6 +133,33 @@ fn bad(field: &'static str, code: &'static str) -> RefundError {
 /// Refund applications one company may make in a sandbox year.
 pub const REFUNDS_PER_YEAR: usize = 50;
 
+/// 误收多缴 (征管法 art. 51): keep what a correction of a paid return left overpaid
+/// (`amount`, from the latest payment `paid_on`), refundable on application within the
+/// policy's years; a correction that leaves nothing overpaid clears it.
+pub fn record_overpayment(
+    scope: &TenantScope<'_>,
+    who: &Filer,
+    (return_kind, period): (crate::domain::entities::ReturnKind, TaxPeriod),
+    amount: Fen,
+    paid_on: Option<NaiveDate>,
+) -> Result<(), StoreError> {
+    let o = match paid_on.filter(|_| amount > Fen::ZERO) {
+        Some(paid_on) => crate::store::Overpayment {
+            return_kind,
+            period,
+            amount,
+            paid_on,
+        },
+        None => crate::store::Overpayment {
+            return_kind,
+            period,
+            amount: Fen::ZERO,
+            paid_on: who.today,
+        },
+    };
+    scope.set_overpayment(who.company, &o)
+}
+
 /// What amendments left overpaid, less what was asked for already.
 pub fn refundable(
     scope: &TenantScope<'_>,
