@@ -5,6 +5,7 @@ pub mod account;
 pub mod attachments;
 pub mod certificate;
 pub mod credit;
+pub mod credit_refund;
 pub mod disputes;
 pub mod help;
 pub mod login;

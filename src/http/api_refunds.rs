@@ -15,7 +15,10 @@ use super::api_portal::refused;
 use super::error::ApiErrorBody;
 use super::forms::Body;
 use super::net::ClientAddr;
-use super::portal::{RefundSending, filing_read, refund_message, refund_status, send_refund};
+use super::portal::{
+    RefundSending, credit_refund_message, credit_refund_status, filing_read, refund_message,
+    refund_status, send_credit_refund, send_refund,
+};
 use super::taxpayer::Taxpayer;
 use super::{AppError, ReqLang};
 use crate::bureau::refunds::{self, Asked, RefundError, Upload};
@@ -28,7 +31,7 @@ fn refund_refused(e: &RefundError, lang: Lang) -> Response {
 
 /// `GET /api/v1/refunds`.
 #[utoipa::path(get, path = "/api/v1/refunds", tag = "refunds", security(("sandbox" = [], "bureau" = [])),
-    description = "退抵税: what amendments left overpaid per return (误收多缴) and what is left to ask for; the path the company's credit grade takes (`green`: the green channel, `approve_days` working days to 审批, the materials it asks for); every application with its stages (受理, 补正, 审核, 审批, 退库) dated on the sandbox clock.",
+    description = "退抵税: what amendments left overpaid per return (误收多缴) and what is left to ask for; the path the company's credit grade takes (`green`: the green channel, `approve_days` working days to 审批, the materials it asks for); every application with its stages (受理, 补正, 审核, 审批, 退库) dated on the sandbox clock. For a general taxpayer, `credit`: 增量留抵退税 — the period due, its end-of-period credit, the increment, 进项构成比例, the share, the amount, every condition met or not; and `credit_applications`.",
     responses((status = 200, description = "Done"), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
 pub async fn list(desk: Taxpayer, ReqLang(lang): ReqLang) -> Response {
     let r = filing_read(&desk, lang, move |scope, who, _| {
@@ -37,6 +40,8 @@ pub async fn list(desk: Taxpayer, ReqLang(lang): ReqLang) -> Response {
             "refundable": refunds::refundable(scope, who.company)?,
             "path": { "green": green, "approve_days": approve_days, "materials": refunds::materials(green) },
             "applications": refunds::list(scope, who.company, who.today)?,
+            "credit": crate::bureau::credit_refund::eligibility(scope, who.company, who.today)?,
+            "credit_applications": crate::bureau::credit_refund::list(scope, who.company, who.today)?,
         }))
     })
     .await;
@@ -166,4 +171,46 @@ pub async fn supplement(
         StatusCode::OK,
     )
     .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreditRefundBody {
+    reason: String,
+    /// The 退（抵）税申请表: its name and the file, base64 (a PDF, PNG or JPEG of at most
+    /// 2 MiB).
+    file_name: String,
+    file_base64: String,
+}
+
+/// `POST /api/v1/refunds/credit`.
+#[utoipa::path(post, path = "/api/v1/refunds/credit", tag = "refunds", security(("sandbox" = [], "bureau" = [])), request_body = CreditRefundBody,
+    description = "申请增量留抵退税 (general taxpayers): the amount is the one `GET /api/v1/refunds` shows under `credit`; reviewed in 10 working days, refunded (退库) three working days later, and transferred out (line 14) in the return of the period it arrives in. 409 `not_general`, or `conditions_unmet` with `unmet` (the conditions' keys); 422 at `reason` or `file`; 429 `too_many`.",
+    responses((status = 201, description = "Applied", body = crate::bureau::credit_refund::CreditRefundView), (status = "4XX", description = "Refused", body = ApiErrorBody)))]
+pub async fn apply_credit(
+    desk: Taxpayer,
+    ReqLang(lang): ReqLang,
+    ClientAddr(ip): ClientAddr,
+    Body(body): Body<CreditRefundBody>,
+) -> Response {
+    use crate::bureau::credit_refund::CreditRefundError;
+    let refused_with = |e: &CreditRefundError| {
+        let unmet = match e {
+            CreditRefundError::Conditions(keys) => json!(keys),
+            _ => json!(null),
+        };
+        let body = json!({ "code": e.code(), "message": credit_refund_message(e, lang),
+                           "field": e.field(), "unmet": unmet });
+        (credit_refund_status(e), Json(body)).into_response()
+    };
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(body.file_base64.as_bytes())
+    else {
+        return refused_with(&CreditRefundError::Field("file", "file_type"));
+    };
+    let file = (!bytes.is_empty()).then_some((body.file_name, bytes));
+    match send_credit_refund(&desk, lang, (body.reason, file), ip).await {
+        Ok(Ok(Ok(v))) => (StatusCode::CREATED, Json(v)).into_response(),
+        Ok(Ok(Err(e))) => refused_with(&e),
+        Ok(Err(r)) => refused(r, lang),
+        Err(e) => e.as_json().into_response(),
+    }
 }

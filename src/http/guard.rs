@@ -39,6 +39,8 @@ pub fn max_body(path: &str) -> u64 {
             | "/portal/disputes"
             | "/api/v1/risk/explanations"
             | "/api/v1/disputes"
+            | "/portal/refunds/credit"
+            | "/api/v1/refunds/credit"
     ) {
         one.max(MAX_BODY)
     } else {

@@ -209,6 +209,10 @@ pub fn router(state: AppState) -> Router {
             "/portal/refunds/{number}/files",
             post(portal::refund_supplement.layer(refund_files())),
         )
+        .route(
+            "/portal/refunds/credit",
+            post(portal::credit_refund_apply.layer(one_file())),
+        )
         .route("/portal/query/refunds", get(portal::refunds_query))
         .route("/portal/credit/repair", post(portal::credit_repair))
         .route("/portal/credit/m-grade", post(portal::credit_m_grade))
@@ -247,6 +251,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/refunds",
             get(api_refunds::list).post(api_refunds::apply.layer(refund_files())),
+        )
+        .route(
+            "/api/v1/refunds/credit",
+            post(api_refunds::apply_credit.layer(one_file())),
         )
         .route(
             "/api/v1/risk/explanations",

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::checks_filing as filing;
 use super::checks_filing::{
-    CreditRepaired, DisputeUpheld, LookedUpAfterLost, NotResubmitted, RefundApplied,
-    RefundReceived, ReturnAmended, ReturnFiled, ReturnPaid, RiskHandled,
+    CreditRefunded, CreditRepaired, DisputeUpheld, LookedUpAfterLost, NotResubmitted,
+    RefundApplied, RefundReceived, ReturnAmended, ReturnFiled, ReturnPaid, RiskHandled,
 };
 use super::checks_proofs as proofs;
 use super::checks_proofs::{Answer, ProofIssued, ProofVerified, QueryRun};
@@ -483,6 +483,7 @@ pub enum Check {
     ReturnPaid(ReturnPaid),
     ReturnAmended(ReturnAmended),
     CreditRepaired(CreditRepaired),
+    CreditRefunded(CreditRefunded),
     RefundApplied(RefundApplied),
     RefundReceived(RefundReceived),
     RiskHandled(RiskHandled),
@@ -533,6 +534,7 @@ impl Check {
                 | Check::ReturnPaid(_)
                 | Check::ReturnAmended(_)
                 | Check::CreditRepaired(_)
+                | Check::CreditRefunded(_)
                 | Check::RefundApplied(_)
                 | Check::RefundReceived(_)
                 | Check::RiskHandled(_)
@@ -559,6 +561,7 @@ impl Check {
             Check::ReturnPaid(_) => ReturnPaid::KIND,
             Check::ReturnAmended(_) => ReturnAmended::KIND,
             Check::CreditRepaired(_) => CreditRepaired::KIND,
+            Check::CreditRefunded(_) => CreditRefunded::KIND,
             Check::RefundApplied(_) => RefundApplied::KIND,
             Check::RefundReceived(_) => RefundReceived::KIND,
             Check::RiskHandled(_) => RiskHandled::KIND,
@@ -590,6 +593,7 @@ impl Check {
             Check::ReturnPaid(c) => c.evaluate(f),
             Check::ReturnAmended(c) => c.evaluate(f),
             Check::CreditRepaired(c) => c.evaluate(f),
+            Check::CreditRefunded(c) => c.evaluate(f),
             Check::RefundApplied(c) => c.evaluate(f),
             Check::RefundReceived(c) => c.evaluate(f),
             Check::RiskHandled(c) => c.evaluate(f),

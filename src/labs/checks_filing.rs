@@ -309,6 +309,39 @@ impl Evaluate for RefundReceived {
     }
 }
 
+/// `credit_refunded`: the first company applied for 增量留抵退税 (and, with `arrived`, the
+/// refund has reached its bank account by the sandbox date when graded).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditRefunded {
+    #[serde(default)]
+    pub(super) arrived: bool,
+}
+
+impl Evaluate for CreditRefunded {
+    const KIND: &'static str = "credit_refunded";
+    fn evaluate(&self, f: &Facts) -> Verdict {
+        let arrived = f.credit_refunds.iter().filter(|(_, a)| *a).count();
+        let passed = if self.arrived {
+            arrived > 0
+        } else {
+            !f.credit_refunds.is_empty()
+        };
+        verdict(
+            passed,
+            Say::new(if self.arrived {
+                "check.credit_refunded.expected_arrived"
+            } else {
+                "check.credit_refunded.expected"
+            }),
+            Say::new("check.credit_refunded.actual")
+                .arg("count", f.credit_refunds.len())
+                .arg("arrived", arrived)
+                .arg("refused", f.my_failures(&["refund.credit_apply"])),
+        )
+    }
+}
+
 /// `risk_handled`: every risk alert of the category (`arrears`, `filing`, `invoice`,
 /// `late`, `business`) is lifted when graded — put right (`resolved`) or, where the facts
 /// allow, explained and accepted (`explained`); with at least one alert of it to handle.

@@ -37,6 +37,8 @@ pub struct Facts {
     /// The first company's risk alerts when graded, as (category, status) (read with the
     /// returns).
     pub risks: Vec<(String, String)>,
+    /// The first company's 留抵退税 applications when graded: (period, reached the bank).
+    pub credit_refunds: Vec<(String, bool)>,
 }
 
 /// One return of the first company: the answer from its own records, and what was filed
@@ -116,14 +118,19 @@ impl Facts {
         }
         let account = scope.account(me)?;
         let today = scope.record()?.sandbox_date;
-        let (returns, risks) = if filing {
+        let (returns, risks, credit_refunds) = if filing {
             let risks = crate::bureau::risk::alerts(scope, CompanyId(company), today)?
                 .into_iter()
                 .map(|a| (a.category, a.status))
                 .collect();
-            (return_facts(scope, CompanyId(company), m)?, risks)
+            let credit = scope
+                .credit_refunds(CompanyId(company))?
+                .into_iter()
+                .map(|c| (c.value.period.to_string(), c.value.treasury_on <= today))
+                .collect();
+            (return_facts(scope, CompanyId(company), m)?, risks, credit)
         } else {
-            (Vec::new(), Vec::new())
+            (Vec::new(), Vec::new(), Vec::new())
         };
         Ok(Facts {
             me,
@@ -143,6 +150,7 @@ impl Facts {
             questions: m.questions.clone(),
             answers: BTreeMap::new(),
             risks,
+            credit_refunds,
         })
     }
 }

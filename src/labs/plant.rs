@@ -251,6 +251,39 @@ pub(super) fn risk_alert(
     }
 }
 
+/// 留抵: the general taxpayer's purchases of the VAT period due (`period`) scaled so their
+/// input tax is twice the period's output tax (raw materials and equipment bought in for
+/// a large order): the return due ends with excess input credit (line 20) to refund.
+pub(super) fn excess_credit(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    period: TaxPeriod,
+) -> Result<(), LoginError> {
+    if scope.company(company)?.value.taxpayer_type != TaxpayerType::General {
+        return Err(failed("excess_credit needs a general taxpayer"));
+    }
+    let totals = scope.invoice_totals(company, period.first_day(), period.last_day())?;
+    let tax = |d: InvoiceDirection| -> i128 {
+        totals
+            .iter()
+            .filter(|t| t.direction == d)
+            .map(|t| i128::from(t.tax.fen()))
+            .sum()
+    };
+    let (output, input) = (
+        tax(InvoiceDirection::Sales),
+        tax(InvoiceDirection::Purchase),
+    );
+    if input <= 0 {
+        return Err(failed(
+            "excess_credit needs purchase invoices in the period due",
+        ));
+    }
+    let percent = (output * 200 / input + 1).max(100) as i64;
+    scope.scale_purchases(company, (period.first_day(), period.last_day()), percent)?;
+    Ok(())
+}
+
 /// 逾期申报: the two latest VAT returns of the last year that were filed and paid on time
 /// are made a week late instead (surcharge charged, the credit points deducted), so the
 /// late-returns alert stands until both are repaired.

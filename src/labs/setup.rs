@@ -117,6 +117,11 @@ pub enum State {
     /// `late`; labs::plant says how each is planted); the story may tell `{risk_period}`,
     /// `{under_declared}` (filing) and `{late_periods}` (late).
     RiskAlert { category: String },
+    /// A general taxpayer's purchases of the VAT period due bought in at twice its output
+    /// tax: the return due ends with excess input credit (增量留抵) to refund.
+    ExcessCredit {},
+    /// The task panel hands out `refund-application.pdf`, a 退（抵）税申请表 finance filled in.
+    RefundForm {},
     /// A file of invoices the company received, for 发票查验: its latest purchase invoices,
     /// one of them forged (a number no seller issued, with another invoice's face).
     ForgedInvoice {},
@@ -599,6 +604,15 @@ pub fn apply(
             State::RiskAlert { category } => {
                 let (_, who) = filing_setup(scope, company_id, me.id, "vat_small", now, today)?;
                 super::plant::risk_alert(scope, who, category, due_vat, &mut m)?;
+            }
+            State::RefundForm {} => m.files.push(MaterialFile {
+                name: "refund-application.pdf".into(),
+                text: tiny_pdf(&format!(
+                    "Refund application (sandbox): credit refund {due_vat}"
+                )),
+            }),
+            State::ExcessCredit {} => {
+                super::plant::excess_credit(scope, company_id, due_vat)?;
             }
             State::WrongLateFee {} => {
                 let period = crate::bureau::disputes::plant_wrong_fee(scope, company_id)?;

@@ -15,6 +15,7 @@ mod certificates;
 mod classes;
 mod courses;
 mod credit;
+mod credit_refunds;
 mod deferred;
 mod disputes;
 mod error;
@@ -51,6 +52,7 @@ pub use certificates::Certificate;
 pub use classes::{ClassRecord, ClassState, NewClass, SEAT_PIN_TRIES, SeatRecord, User, UserRole};
 pub use courses::{CourseRecord, LearnerRecord, NewLearner};
 pub use credit::{ApplicationKind, CreditApplication, ReturnSettled};
+pub use credit_refunds::CreditRefund;
 use deferred::Pending;
 pub use disputes::Dispute;
 pub use error::StoreError;
@@ -95,6 +97,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0022_refunds.sql")),
     M::up(include_str!("migrations/0023_risk.sql")),
     M::up(include_str!("migrations/0024_disputes.sql")),
+    M::up(include_str!("migrations/0025_credit_refunds.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

@@ -280,11 +280,13 @@ impl<'c> TenantScope<'c> {
     }
 
     pub fn bank_account(&self, company: CompanyId) -> Result<Stored<BankAccount>, StoreError> {
-        // refunds (and surcharges an upheld dispute returns) reach the account on their 退库
+        // refunds, 留抵退税 (and surcharges an upheld dispute returns) reach the account on their 退库
         // date, by the tenant's sandbox clock
         self.conn.prepare_cached("SELECT b.id, b.bank_name, b.account_no,
                b.balance_fen + (SELECT COALESCE(SUM(r.amount_fen), 0) FROM refunds r JOIN tenants t ON t.id = r.tenant_id
                                 WHERE r.tenant_id = b.tenant_id AND r.company_id = b.company_id AND r.treasury_on <= t.sandbox_date)
+               + (SELECT COALESCE(SUM(c.amount_fen), 0) FROM credit_refunds c JOIN tenants t ON t.id = c.tenant_id
+                  WHERE c.tenant_id = b.tenant_id AND c.company_id = b.company_id AND c.treasury_on <= t.sandbox_date)
                + (SELECT COALESCE(SUM(d.charged_fen - d.due_fen), 0) FROM disputes d JOIN tenants t ON t.id = d.tenant_id
                   WHERE d.tenant_id = b.tenant_id AND d.company_id = b.company_id AND d.upheld = 1 AND d.treasury_on <= t.sandbox_date),
                b.tripartite_agreement FROM bank_accounts b

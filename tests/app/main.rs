@@ -19,6 +19,7 @@ mod concurrency;
 mod courses;
 mod crash;
 mod credit;
+mod credit_refunds;
 mod culture_fee;
 mod disputes;
 mod filing_labs;

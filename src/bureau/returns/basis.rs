@@ -51,6 +51,9 @@ pub struct Basis {
     /// 文化事业建设费: the last return's line 7 (deductions carried), and the province's cut
     /// of a local fee (the tenant's setting).
     pub fee_deduction_carried: Fen,
+    /// 留抵退税 that reached the company's account in the period: the return transfers it
+    /// out (line 14, 附列资料二 第22栏 上期留抵税额退税).
+    pub credit_refunded: Fen,
     pub culture_fee_local_cut: crate::domain::money::Rate,
     /// A small-scale company's rent invoiced at 5% in the period (special, other).
     pub invoiced_lease_special: Fen,
@@ -158,6 +161,8 @@ impl Basis {
                 &scope.return_assessment(id)?,
             );
         }
+        let credit_refunded =
+            scope.credit_refunded_between(company, (period.first_day(), period.last_day()))?;
         let carried = match last_vat {
             Some(id) => stored_total(&scope.return_assessment(id)?, "carry_forward_credit"),
             None => Fen::ZERO,
@@ -178,6 +183,7 @@ impl Basis {
             earlier_sizes,
             small_low_profit,
             fee_deduction_carried,
+            credit_refunded,
             culture_fee_local_cut,
             invoiced_lease_special: lease_special,
             invoiced_lease_other: lease_other,
@@ -279,7 +285,7 @@ impl Basis {
                 ("exempt_sales", money(Fen::ZERO)),
                 ("input_tax", money(self.certified_input)),
                 ("carried_credit", money(self.carried_credit)),
-                ("input_transferred_out", money(Fen::ZERO)),
+                ("input_transferred_out", money(self.credit_refunded)),
                 ("prepaid_tax", money(Fen::ZERO)),
             ],
         };
@@ -451,6 +457,12 @@ impl Basis {
                     errors.push(
                         Problem::at("carried_credit", "credit_differs")
                             .with("credit", self.carried_credit),
+                    );
+                }
+                if f.money("input_transferred_out") < self.credit_refunded {
+                    errors.push(
+                        Problem::at("input_transferred_out", "credit_refund_not_out")
+                            .with("refunded", self.credit_refunded),
                     );
                 }
                 let declared = f.money("sales_13pct")

@@ -95,6 +95,32 @@ pub struct RefundRules {
     pub file_types: Vec<String>,
     pub reason_max_chars: usize,
     pub overpaid: RefundMaterials,
+    pub credit: CreditRefundRules,
+}
+
+/// 增量留抵退税: who may ask, how much, how long the review takes (`refunds.toml` `[credit]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditRefundRules {
+    pub source: String,
+    pub confirmed: bool,
+    pub grades: Vec<String>,
+    pub full_industries: Vec<String>,
+    pub full_percent: u32,
+    pub other_percent: u32,
+    pub other_months: u32,
+    pub other_last_min_yuan: i64,
+    pub review_working_days: u32,
+    pub materials: Vec<String>,
+}
+
+impl CreditRefundRules {
+    /// Whether an industry (GB/T 4754 code, e.g. `C34`) refunds at the full share.
+    pub fn full_share(&self, industry: &str) -> bool {
+        self.full_industries
+            .iter()
+            .any(|p| industry.starts_with(p.as_str()))
+    }
 }
 
 /// The materials a kind of refund asks for on the normal path and on the green channel.

@@ -4,6 +4,7 @@
 
 mod calculator;
 mod credit;
+mod credit_refunds;
 mod disputes;
 mod help;
 mod menus;
@@ -27,6 +28,8 @@ pub(super) use credit::{
     Asked as CreditAsked, apply as apply_credit, credit_message, credit_status,
 };
 pub use credit::{credit_m_grade, credit_repair, credit_zone};
+pub use credit_refunds::credit_refund_apply;
+pub(super) use credit_refunds::{credit_refund_message, credit_refund_status, send_credit_refund};
 pub use disputes::{dispute_file, disputes_page};
 pub(super) use disputes::{dispute_message, dispute_status, file as file_dispute};
 pub(super) use help::search_views;

@@ -57,13 +57,18 @@ struct RefundsPage {
     notice: Option<String>,
     /// The read-only view under 我要查询.
     query: bool,
+    /// 增量留抵退税 (general taxpayers): where the company stands, and its applications.
+    credit: Option<crate::bureau::credit_refund::Eligibility>,
+    credit_applications: Vec<crate::bureau::credit_refund::CreditRefundView>,
 }
 
 #[derive(Serialize, Default, Clone)]
-struct FormView {
-    of: String,
-    amount: String,
-    reason: String,
+pub(super) struct FormView {
+    pub(super) of: String,
+    pub(super) amount: String,
+    pub(super) reason: String,
+    /// The 留抵退税 form's reason.
+    pub(super) credit_reason: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -94,15 +99,16 @@ pub(in crate::http) fn refund_status(e: &RefundError) -> StatusCode {
     }
 }
 
-struct Shown {
-    form: FormView,
-    problem: Option<(String, String)>,
-    problem_at: String,
-    notice: Option<String>,
-    query: bool,
+pub(super) struct Shown {
+    pub(super) form: FormView,
+    pub(super) problem: Option<(String, String)>,
+    /// The application a supplement's problem concerns, or `credit` for the 留抵退税 form.
+    pub(super) problem_at: String,
+    pub(super) notice: Option<String>,
+    pub(super) query: bool,
 }
 
-async fn show(
+pub(super) async fn show(
     desk: &Taxpayer,
     lang: Lang,
     shown: Shown,
@@ -165,6 +171,8 @@ async fn show(
                     .normal_refund_days,
             },
             applications: refunds::list(scope, who.company, who.today)?,
+            credit: crate::bureau::credit_refund::eligibility(scope, who.company, who.today)?,
+            credit_applications: crate::bureau::credit_refund::list(scope, who.company, who.today)?,
             all_materials: all,
             slots: (1..=FILE_SLOTS).collect(),
             form,
@@ -202,7 +210,7 @@ fn notice(
 ) -> Option<String> {
     q.ok()
         .map(|Query(q)| q.notice)
-        .filter(|n| ["applied", "supplemented"].contains(&n.as_str()))
+        .filter(|n| ["applied", "supplemented", "credit_applied"].contains(&n.as_str()))
         .map(|n| {
             Catalog::embedded()
                 .text(lang, &format!("refund.notice.{n}"))
@@ -261,6 +269,7 @@ async fn read_multipart(
             of: form.get("of"),
             amount: form.get("amount"),
             reason: form.get("reason"),
+            credit_reason: String::new(),
         },
         files: form
             .files

@@ -1,0 +1,281 @@
+//! 增量留抵退税 over HTTP: the lab's manufacturer files a return ending in excess credit,
+//! meets every condition and applies; the refund reaches the bank on the lab clock and the
+//! next return must transfer it out (line 14); refusals name the conditions not met (not
+//! filed, a grade below B, asked twice) and the field at fault; a small-scale company has
+//! nothing to ask.
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+use taxlab::domain::money::Fen;
+
+use crate::filing_labs::{finish, start};
+use crate::helpers::TestApp;
+use crate::returns::{fen, values};
+
+fn pdf() -> String {
+    base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        taxlab::labs::setup::tiny_pdf("refund application"),
+    )
+}
+
+fn unmet(credit: &Value) -> Vec<String> {
+    credit["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["met"] == false)
+        .map(|c| c["key"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The lab tenant's first company and its scope, to change its records as a test.
+fn with_lab_tenant<T>(
+    app: &TestApp,
+    f: impl FnOnce(&taxlab::store::TenantScope<'_>, taxlab::store::CompanyId) -> T,
+) -> T {
+    app.db
+        .write(|s| {
+            let t = s.sandbox_trainee(&app.sandbox)?.unwrap();
+            let a = s.attempt_of(t.id, t.attempt.unwrap())?;
+            let scope = s.tenant(a.tenant.unwrap());
+            let company = taxlab::store::CompanyId(scope.companies()?[0].id);
+            Ok(f(&scope, company))
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_manufacturer_s_excess_credit_is_refunded_and_transferred_out_the_next_month() {
+    let app = TestApp::spawn().await;
+    let (api, m) = start(&app, "credit-refund").await;
+    let period = m["period"].clone();
+    // before filing: the conditions say so, and applying is refused with them
+    let (_, r) = api.get("/api/v1/refunds").await;
+    assert!(unmet(&r["credit"]).contains(&"filed".to_owned()), "{r}");
+    let (status, e) = api
+        .post(
+            "/api/v1/refunds/credit",
+            json!({ "reason": "集中采购形成留抵", "file_name": "a.pdf", "file_base64": pdf() }),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (409, Some("conditions_unmet")),
+        "{e}"
+    );
+    assert!(e["unmet"].as_array().unwrap().contains(&json!("filed")));
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("已完成本期增值税纳税申报"),
+        "{e}"
+    );
+
+    let (_, f) = api
+        .get(&format!("/api/v1/returns/vat_general/{period}"))
+        .await;
+    let (status, filed) = api
+        .post(
+            &format!("/api/v1/returns/vat_general/{period}/submit"),
+            json!({ "values": values(&f), "confirm": true }),
+        )
+        .await;
+    assert_eq!(status, 200, "{filed}");
+    let (_, r) = api.get("/api/v1/refunds").await;
+    let credit = &r["credit"];
+    assert!(unmet(credit).is_empty(), "{credit}");
+    assert_eq!(credit["eligible"], true);
+    assert_eq!(credit["grade"], "A");
+    assert_eq!(
+        (
+            credit["ratio_percent"].as_str(),
+            credit["share_percent"].as_u64()
+        ),
+        (Some("100.00"), Some(100))
+    );
+    let end = fen(&credit["end_credit"]);
+    assert!(end > Fen::ZERO, "{credit}");
+    // 增量留抵税额 × 100% × 100%
+    assert_eq!(fen(&credit["amount"]), end);
+
+    // refused at the field: no reason, no form, a file that is not a PDF or image
+    for (body, field, code) in [
+        (
+            json!({ "reason": " ", "file_name": "a.pdf", "file_base64": pdf() }),
+            "reason",
+            "reason_missing",
+        ),
+        (
+            json!({ "reason": "集中采购形成留抵", "file_name": "a.pdf", "file_base64": "" }),
+            "file",
+            "file_missing",
+        ),
+        (
+            json!({ "reason": "集中采购形成留抵", "file_name": "a.exe", "file_base64": "TVqQAAMAAAAEAAAA" }),
+            "file",
+            "file_type",
+        ),
+    ] {
+        let (status, e) = api.post("/api/v1/refunds/credit", body).await;
+        assert_eq!(
+            (status, e["code"].as_str(), e["field"].as_str()),
+            (422, Some(code), Some(field)),
+            "{e}"
+        );
+    }
+    let before = with_lab_tenant(&app, |s, c| s.bank_account(c).unwrap().value.balance);
+    let (status, a) = api
+        .post(
+            "/api/v1/refunds/credit",
+            json!({ "reason": "集中采购原材料和设备形成留抵", "file_name": "refund-application.pdf", "file_base64": pdf() }),
+        )
+        .await;
+    assert_eq!(status, 201, "{a}");
+    assert_eq!(
+        (a["status"].as_str(), fen(&a["amount"])),
+        (Some("review"), end)
+    );
+    // one application a period
+    let (status, e) = api
+        .post(
+            "/api/v1/refunds/credit",
+            json!({ "reason": "再次申请", "file_name": "a.pdf", "file_base64": pdf() }),
+        )
+        .await;
+    assert_eq!(status, 409, "{e}");
+    assert_eq!(e["unmet"], json!(["not_applied"]));
+
+    // the lab clock to the 退库 date: the money is in the account
+    let treasury: NaiveDate = a["treasury_on"].as_str().unwrap().parse().unwrap();
+    let days = (treasury - NaiveDate::from_ymd_opt(2026, 10, 12).unwrap()).num_days();
+    let (status, panel) = api
+        .post("/api/v1/attempt/clock", json!({ "days": days }))
+        .await;
+    assert_eq!(status, 200, "{panel}");
+    let (_, r) = api.get("/api/v1/refunds").await;
+    assert_eq!(r["credit_applications"][0]["status"], "refunded", "{r}");
+    let after = with_lab_tenant(&app, |s, c| s.bank_account(c).unwrap().value.balance);
+    assert_eq!(after - before, end);
+
+    // the month it arrived in, once over: its return transfers the refund out on line 14
+    let month = treasury.format("%Y-%m").to_string();
+    let next_month = taxlab::domain::period::YearMonth::of(treasury)
+        .next()
+        .first_day();
+    let (status, panel) = api
+        .post(
+            "/api/v1/attempt/clock",
+            json!({ "days": (next_month - treasury).num_days() + 1 }),
+        )
+        .await;
+    assert_eq!(status, 200, "{panel}");
+    let (status, next) = api
+        .get(&format!("/api/v1/returns/vat_general/{month}"))
+        .await;
+    assert_eq!(status, 200, "{next}");
+    let mut v = values(&next);
+    assert_eq!(fen(&v["input_transferred_out"]), end, "{next}");
+    v["input_transferred_out"] = json!("0.00");
+    let (status, e) = api
+        .post(
+            &format!("/api/v1/returns/vat_general/{month}/calculate"),
+            json!({ "values": v }),
+        )
+        .await;
+    let line14 = e["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "input_transferred_out")
+        .unwrap();
+    assert!(
+        status == 200 && line14["error"].as_str().unwrap().contains("留抵退税"),
+        "{status} {line14}"
+    );
+    let (score, graded) = finish(&api).await;
+    assert_eq!(score, 100, "{graded}");
+}
+
+#[tokio::test]
+async fn a_grade_below_b_is_refused_and_a_small_scale_company_has_nothing_to_ask() {
+    let app = TestApp::spawn().await;
+    let (api, m) = start(&app, "credit-refund").await;
+    // last year's record pushed below B: the grade condition is not met
+    with_lab_tenant(&app, |s, c| {
+        for month in 1..=8 {
+            let period =
+                taxlab::domain::period::TaxPeriod::parse(&format!("2025-{month:02}")).unwrap();
+            s.add_credit_event(
+                c,
+                NaiveDate::from_ymd_opt(2025, month, 20).unwrap(),
+                taxlab::domain::entities::CreditEventKind::Arrears,
+                (taxlab::domain::entities::ReturnKind::VatGeneral, period),
+                11,
+            )
+            .unwrap();
+        }
+    });
+    let period = m["period"].clone();
+    let (_, f) = api
+        .get(&format!("/api/v1/returns/vat_general/{period}"))
+        .await;
+    let (status, _) = api
+        .post(
+            &format!("/api/v1/returns/vat_general/{period}/submit"),
+            json!({ "values": values(&f), "confirm": true }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, r) = api.get("/api/v1/refunds").await;
+    assert_eq!(unmet(&r["credit"]), ["grade"], "{r}");
+    assert!(
+        matches!(r["credit"]["grade"].as_str(), Some("C" | "D")),
+        "{r}"
+    );
+    let (status, e) = api
+        .post(
+            "/api/v1/refunds/credit",
+            json!({ "reason": "集中采购形成留抵", "file_name": "a.pdf", "file_base64": pdf() }),
+        )
+        .await;
+    assert_eq!((status, e["unmet"].clone()), (409, json!(["grade"])), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("A级或者B级"), "{e}");
+    // the page shows the same, the form closed
+    let mut page = crate::browser::Visitor::new(&app);
+    page.get("/portal/login").await;
+    let res = page
+        .post(
+            "/portal/login",
+            &[
+                ("company", m["uscc"].as_str()),
+                ("account", m["me.mobile"].as_str()),
+                ("password", "Clerk#2026ok"),
+            ],
+        )
+        .await;
+    assert_eq!(crate::browser::location(&res), "/portal");
+    let html = page.get_text("/portal/refunds").await;
+    assert!(
+        html.contains("增量留抵退税") && html.contains("credit-refund-closed"),
+        "{html}"
+    );
+
+    finish(&api).await;
+    // back in the demo's tenant, its small-scale company: no credit to refund
+    let small = crate::returns::filer(&app, false).await;
+    let (_, r) = small.get("/api/v1/refunds").await;
+    assert!(r["credit"].is_null(), "{r}");
+    let (status, e) = small
+        .post(
+            "/api/v1/refunds/credit",
+            json!({ "reason": "无", "file_name": "a.pdf", "file_base64": pdf() }),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (409, Some("not_general")),
+        "{e}"
+    );
+}
