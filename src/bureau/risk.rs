@@ -188,26 +188,29 @@ fn filing(
         else {
             continue;
         };
-        let basis = form::Basis::load(scope, company, period)?;
-        let Some(expected) = form::parse(kind, &basis.prefill(kind))
-            .ok()
-            .and_then(|f| basis.compute(kind, &f).ok())
-            .map(|a| form::total_due(kind, &a))
-            .filter(|t| *t > Fen::ZERO)
-        else {
-            continue;
-        };
         let versions: Vec<_> = heads
             .iter()
             .filter(|r| r.kind == kind && r.period == period && r.filing_no.is_some())
             .collect();
+        let Some(latest) = versions.iter().max_by_key(|r| r.version) else {
+            continue;
+        };
+        // what the records give, kept when the return was filed (worked again only for a
+        // return filed before it was kept)
+        let expected = match latest.records_total {
+            Some(kept) => kept,
+            None => {
+                let basis = form::Basis::load(scope, company, period)?;
+                crate::bureau::returns::records_total(&basis, kind).unwrap_or_default()
+            }
+        };
+        if expected <= Fen::ZERO {
+            continue;
+        }
         let under = |total: Fen| percent(expected - total.max(Fen::ZERO), expected);
         let ever = versions
             .iter()
             .any(|r| under(r.total_due) >= rules.under_percent);
-        let Some(latest) = versions.iter().max_by_key(|r| r.version) else {
-            continue;
-        };
         if !ever {
             continue;
         }

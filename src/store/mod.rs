@@ -98,6 +98,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0023_risk.sql")),
     M::up(include_str!("migrations/0024_disputes.sql")),
     M::up(include_str!("migrations/0025_credit_refunds.sql")),
+    M::up(include_str!("migrations/0026_records_total.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

@@ -32,6 +32,8 @@ pub struct FiledReturn {
     /// The values the filer entered (JSON), for returns filed in the sandbox.
     pub form: Option<String>,
     pub reason: String,
+    /// What the company's records give for a VAT return filed in the sandbox.
+    pub records_total: Option<Fen>,
 }
 
 /// A return to record.
@@ -48,6 +50,8 @@ pub struct NewReturn<'a> {
     pub assessment_json: &'a str,
     pub form: &'a str,
     pub reason: &'a str,
+    /// What the company's records give (VAT returns filed in the sandbox).
+    pub records_total: Option<Fen>,
 }
 
 /// A payment document (电子缴款书).
@@ -73,11 +77,11 @@ pub struct Draft {
     pub auto: bool,
 }
 
-const RETURN_COLUMNS: &str = "id, kind, period, version, filing_no, deadline, filed_on, submitted_at, person_id, total_due_fen, assessment, form, reason";
+const RETURN_COLUMNS: &str = "id, kind, period, version, filing_no, deadline, filed_on, submitted_at, person_id, total_due_fen, assessment, form, reason, records_total_fen";
 
 /// [`RETURN_COLUMNS`] without the working and the form as filed (left empty): what lists
 /// need, without copying kilobytes of JSON a row.
-const RETURN_HEAD_COLUMNS: &str = "id, kind, period, version, filing_no, deadline, filed_on, submitted_at, person_id, total_due_fen, '', '', reason";
+const RETURN_HEAD_COLUMNS: &str = "id, kind, period, version, filing_no, deadline, filed_on, submitted_at, person_id, total_due_fen, '', '', reason, records_total_fen";
 
 fn return_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<FiledReturn, StoreError>> {
     let (kind, period, deadline, filed, submitted): (
@@ -97,6 +101,7 @@ fn return_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<FiledReturn, Sto
         r.get(11)?,
         r.get(12)?,
     );
+    let records_total: Option<i64> = r.get(13)?;
     Ok((|| {
         Ok(FiledReturn {
             id,
@@ -113,6 +118,7 @@ fn return_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<FiledReturn, Sto
             assessment_json,
             form,
             reason,
+            records_total: records_total.map(Fen::new),
         })
     })())
 }
@@ -315,8 +321,8 @@ impl TenantScope<'_> {
     /// A version that exists already is a [`StoreError::Conflict`].
     pub fn insert_return(&self, r: &NewReturn<'_>) -> Result<FiledReturn, StoreError> {
         self.conn().prepare_cached("INSERT INTO filings (tenant_id, company_id, kind, period, deadline, filed_on, total_due_fen,
-             assessment, version, submitted_at, person_id, form, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")?.execute(params![
+             assessment, version, submitted_at, person_id, form, reason, records_total_fen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")?.execute(params![
                 self.t(),
                 r.company.0,
                 r.kind.as_str(),
@@ -329,7 +335,8 @@ impl TenantScope<'_> {
                 ts(r.submitted_at),
                 r.person,
                 r.form,
-                r.reason
+                r.reason,
+                r.records_total.map(Fen::fen)
             ])?;
         let id = self.conn().last_insert_rowid();
         let number = format!("1{}{id:011}", r.filed_on.format("%Y%m%d"));

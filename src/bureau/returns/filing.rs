@@ -138,7 +138,7 @@ fn submit_checked(
         return Err(ReturnError::Unconfirmed(worked.warnings));
     }
     let deadline = deadline(period);
-    let filing = record(scope, who, kind, period, 1, &worked, "", deadline)?;
+    let filing = record(scope, who, basis, (kind, period, 1), &worked, "", deadline)?;
     for (item, amount) in form::payable_items(kind, &worked.assessment) {
         if amount > Fen::ZERO {
             scope.add_payment(who.company, filing.id, item, amount, deadline)?;
@@ -186,13 +186,23 @@ fn take_network_drop(scope: &TenantScope<'_>, now: DateTime<Utc>) -> Result<bool
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the company's own records give for a VAT return (the prefill, worked): kept with
+/// the return so 风险提示 (申报异常) need not run the engine each time it counts alerts.
+pub fn records_total(basis: &Basis, kind: ReturnKind) -> Option<Fen> {
+    if kind == ReturnKind::CitQuarterly {
+        return None;
+    }
+    form::parse(kind, &basis.prefill(kind))
+        .ok()
+        .and_then(|f| basis.compute(kind, &f).ok())
+        .map(|a| form::total_due(kind, &a))
+}
+
 fn record(
     scope: &TenantScope<'_>,
     who: &Filer,
-    kind: ReturnKind,
-    period: TaxPeriod,
-    version: u32,
+    basis: &Basis,
+    (kind, period, version): (ReturnKind, TaxPeriod, u32),
     worked: &Worked,
     reason: &str,
     deadline: NaiveDate,
@@ -213,6 +223,7 @@ fn record(
             assessment_json: &assessment,
             form: &form,
             reason,
+            records_total: records_total(basis, kind),
         })
         .map_err(ReturnError::from)
 }
@@ -268,9 +279,8 @@ fn amend_checked(
     let filing = record(
         scope,
         who,
-        kind,
-        period,
-        latest.version + 1,
+        basis,
+        (kind, period, latest.version + 1),
         &worked,
         reason,
         deadline,

@@ -11,7 +11,7 @@ pub mod import;
 mod payment;
 
 pub use draft::{import_file, opened_values, save_draft};
-pub use filing::{Filed, amend, submit};
+pub use filing::{Filed, amend, records_total, submit};
 pub use payment::{PaidNotice, pay, sign_agreement};
 
 use chrono::{DateTime, NaiveDate, Utc};
