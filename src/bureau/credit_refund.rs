@@ -16,7 +16,7 @@ use crate::domain::money::Fen;
 use crate::domain::period::TaxPeriod;
 use crate::domain::tax::Policy;
 use crate::domain::tax::deadline::due_periods;
-use crate::store::{CompanyId, CreditRefund, FiledReturn, StoreError, TenantScope};
+use crate::store::{CompanyId, CreditRefund, FiledReturn, RefundRefusal, StoreError, TenantScope};
 
 /// One condition of the rules, met or not (catalogue `credit_refund.condition.<key>`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -339,6 +339,28 @@ fn apply_checked(
         .map(|c| c.key.clone())
         .collect();
     if !unmet.is_empty() || !e.eligible {
+        // a refusal of a filed period's credit is the office's decision (不予退税), kept so
+        // the company may dispute it; asking twice for a refund granted is not one
+        let decided = !unmet.iter().any(|k| k == "filed" || k == "not_applied");
+        if decided && e.amount > Fen::ZERO {
+            let n = scope.refund_refusals(who.company)?.len();
+            scope.add_refund_refusal(
+                who.company,
+                &RefundRefusal {
+                    number: format!(
+                        "BY{}{:04}{:03}",
+                        who.today.format("%Y%m%d"),
+                        who.company.0 % 10_000,
+                        n + 1
+                    ),
+                    period: TaxPeriod::parse(&e.period).map_err(|_| StoreError::NotFound)?,
+                    amount: e.amount,
+                    unmet: unmet.clone(),
+                    refused_on: who.today,
+                    person: who.person,
+                },
+            )?;
+        }
         return Err(CreditRefundError::Conditions(unmet));
     }
     let reason = reason.trim();
@@ -395,6 +417,126 @@ fn apply_checked(
         }),
     )?;
     Ok(view(&c, who.today))
+}
+
+/// 不予退税 as its notice shows it, and whether it is disputed already.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RefusalView {
+    pub id: i64,
+    pub number: String,
+    pub period: String,
+    #[schema(value_type = String)]
+    pub amount: Fen,
+    /// The conditions found unmet (`credit_refund.condition.<key>`).
+    pub unmet: Vec<String>,
+    pub refused_on: String,
+    pub disputed: bool,
+}
+
+/// The company's refused applications, newest first.
+pub fn refusals(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+) -> Result<Vec<RefusalView>, StoreError> {
+    let disputed: Vec<i64> = scope
+        .disputes(company)?
+        .iter()
+        .filter_map(|d| d.value.refusal)
+        .collect();
+    Ok(scope
+        .refund_refusals(company)?
+        .into_iter()
+        .rev()
+        .map(|r| RefusalView {
+            id: r.id,
+            number: r.value.number,
+            period: r.value.period.to_string(),
+            amount: r.value.amount,
+            unmet: r.value.unmet,
+            refused_on: r.value.refused_on.to_string(),
+            disputed: disputed.contains(&r.id),
+        })
+        .collect())
+}
+
+/// The ruling on a dispute over refusal `r`: were the conditions met on the day it was
+/// refused (asking once aside)? If so the refund is granted as of the ruling (`decide_on`),
+/// the money in the account on 退库; returns the amount granted, or `None` (the refusal
+/// stands).
+pub fn rule_on_refusal(
+    scope: &TenantScope<'_>,
+    who: &Filer,
+    r: &RefundRefusal,
+    decide_on: NaiveDate,
+) -> Result<Option<Fen>, StoreError> {
+    let policy = Policy::embedded();
+    let Some(then) = eligibility(scope, who.company, r.refused_on)? else {
+        return Ok(None);
+    };
+    let met = then.period == r.period.to_string()
+        && then
+            .conditions
+            .iter()
+            .all(|c| c.met || c.key == "not_applied")
+        && then.amount > Fen::ZERO;
+    if !met
+        || scope
+            .credit_refunds(who.company)?
+            .iter()
+            .any(|c| c.value.period == r.period)
+    {
+        return Ok(None);
+    }
+    let n = scope.credit_refunds(who.company)?.len();
+    let c = CreditRefund {
+        number: format!(
+            "LD{}{:04}{:03}",
+            decide_on.format("%Y%m%d"),
+            who.company.0 % 10_000,
+            n + 1
+        ),
+        period: r.period,
+        end_credit: then.end_credit,
+        increment: then.increment,
+        ratio_ppm: then.ratio_ppm,
+        share_percent: then.share_percent,
+        amount: then.amount,
+        reason: r.number.clone(),
+        person: who.person,
+        applied_on: r.refused_on,
+        applied_at: who.now,
+        approve_on: decide_on,
+        treasury_on: policy
+            .calendar
+            .working_days_after(decide_on, policy.refunds.treasury_working_days),
+        file_name: None,
+    };
+    scope.add_credit_refund(who.company, &c, None)?;
+    Ok(Some(then.amount))
+}
+
+/// A lab's prior state: the company applied for the refund of the period due (its return
+/// filed) and the office refused it wrongly, finding its credit grade unmet (the grade
+/// before last year's evaluation). Its number.
+pub fn plant_wrong_refusal(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+    person: i64,
+    today: NaiveDate,
+) -> Result<Option<String>, StoreError> {
+    let Some(e) = eligibility(scope, company, today)?.filter(|e| e.eligible) else {
+        return Ok(None);
+    };
+    let r = RefundRefusal {
+        number: format!("BY{}{:04}001", today.format("%Y%m%d"), company.0 % 10_000),
+        period: TaxPeriod::parse(&e.period).map_err(|_| StoreError::NotFound)?,
+        amount: e.amount,
+        unmet: vec!["grade".into()],
+        refused_on: today,
+        person,
+    };
+    scope.add_refund_refusal(company, &r)?;
+    Ok(Some(r.number))
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 //! materials reviewed in 3 working days, agreement within a week). The ruling recomputes the
 //! surcharge by the rule (征管法 art. 32: 0.05% a day from the day after the deadline to the
 //! day of payment); where too much was charged, the difference returns to the bank account.
+//! A dispute over a refused 留抵退税 (不予退税) is ruled on the conditions as they stood on the
+//! day of the refusal: where they were met, the refund is granted (bureau::credit_refund).
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -44,7 +46,10 @@ pub struct Stage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DisputeView {
     pub number: String,
+    /// The payment whose surcharge is disputed (0 for a refused refund).
     pub payment: i64,
+    /// The refused refund disputed (`refund_refusals` id), if that is what it concerns.
+    pub refusal: Option<i64>,
     pub reason: String,
     pub filed_on: String,
     pub priority: bool,
@@ -58,10 +63,30 @@ pub struct DisputeView {
     pub due: Option<Fen>,
 }
 
+/// What a dispute is about: a surcharge paid (its payment) or a refused refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Payment(i64),
+    Refusal(i64),
+}
+
+impl Subject {
+    /// From the form's value: a payment's id, or `r` and a refusal's id.
+    pub fn parse(text: &str) -> Option<Subject> {
+        let text = text.trim();
+        match text.strip_prefix('r') {
+            Some(id) => id.parse().ok().map(Subject::Refusal),
+            None => text.parse().ok().map(Subject::Payment),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DisputeError {
     #[error("no such surcharge")]
     UnknownPayment,
+    #[error("no such refusal")]
+    UnknownRefusal,
     #[error("already disputed")]
     AlreadyDisputed,
     #[error("{0}")]
@@ -74,6 +99,7 @@ impl DisputeError {
     pub fn code(&self) -> &'static str {
         match self {
             DisputeError::UnknownPayment => "unknown_payment",
+            DisputeError::UnknownRefusal => "unknown_refusal",
             DisputeError::AlreadyDisputed => "already_disputed",
             DisputeError::Field(c) => c,
             DisputeError::Store(_) => "store",
@@ -123,15 +149,15 @@ pub fn priority(
         .is_some_and(|g| g.benefits.iter().any(|b| b == "priority_disputes")))
 }
 
-/// 争议发起 over the surcharge of `payment`, with a reason and an optional file.
+/// 争议发起 over a surcharge or a refused refund, with a reason and an optional file.
 pub fn file(
     scope: &TenantScope<'_>,
     who: &Filer,
-    payment: i64,
+    subject: Subject,
     reason: &str,
     upload: Option<(String, Vec<u8>)>,
 ) -> Result<DisputeView, DisputeError> {
-    let done = file_checked(scope, who, payment, reason, upload);
+    let done = file_checked(scope, who, subject, reason, upload);
     if let Err(e) = &done
         && !matches!(e, DisputeError::Store(_))
     {
@@ -146,27 +172,58 @@ pub fn file(
     done
 }
 
+/// What a dispute concerns, found among the company's own: (payment, refusal).
+enum Found {
+    Payment(crate::store::PaymentLine),
+    Refusal(Stored<crate::store::RefundRefusal>),
+}
+
+fn find(scope: &TenantScope<'_>, who: &Filer, subject: Subject) -> Result<Found, DisputeError> {
+    let existing = scope.disputes(who.company)?;
+    match subject {
+        Subject::Payment(payment) => {
+            let p = scope
+                .payments_of(who.company)?
+                .into_iter()
+                .find(|p| {
+                    p.payment.id == payment
+                        && p.payment.late_fee > Fen::ZERO
+                        && p.payment.paid_on.is_some()
+                })
+                .ok_or(DisputeError::UnknownPayment)?;
+            if existing
+                .iter()
+                .any(|d| d.value.refusal.is_none() && d.value.payment == payment)
+            {
+                return Err(DisputeError::AlreadyDisputed);
+            }
+            Ok(Found::Payment(p))
+        }
+        Subject::Refusal(id) => {
+            let r = scope
+                .refund_refusals(who.company)?
+                .into_iter()
+                .find(|r| r.id == id)
+                .ok_or(DisputeError::UnknownRefusal)?;
+            if existing.iter().any(|d| d.value.refusal == Some(id)) {
+                return Err(DisputeError::AlreadyDisputed);
+            }
+            Ok(Found::Refusal(r))
+        }
+    }
+}
+
 fn file_checked(
     scope: &TenantScope<'_>,
     who: &Filer,
-    payment: i64,
+    subject: Subject,
     reason: &str,
     upload: Option<(String, Vec<u8>)>,
 ) -> Result<DisputeView, DisputeError> {
     let rules = &Policy::embedded().disputes;
     let cal = &Policy::embedded().calendar;
-    let p = scope
-        .payments_of(who.company)?
-        .into_iter()
-        .find(|p| p.payment.id == payment && p.payment.late_fee > Fen::ZERO)
-        .ok_or(DisputeError::UnknownPayment)?;
-    let Some(paid_on) = p.payment.paid_on else {
-        return Err(DisputeError::UnknownPayment);
-    };
+    let found = find(scope, who, subject)?;
     let existing = scope.disputes(who.company)?;
-    if existing.iter().any(|d| d.value.payment == payment) {
-        return Err(DisputeError::AlreadyDisputed);
-    }
     let reason = reason.trim();
     let chars = reason.chars().count();
     if chars < rules.reason_min_chars {
@@ -189,14 +246,38 @@ fn file_checked(
     let review_on = cal.working_days_after(who.today, review);
     let mediation_on = cal.working_days_after(review_on, rules.mediation_after_review_days);
     let decide_on = cal.working_days_after(who.today, decide);
-    let due = late_fee::fee(
-        Policy::embedded(),
-        p.payment.amount,
-        p.payment.due_on,
-        paid_on,
-    )
-    .unwrap_or(p.payment.late_fee);
-    let upheld = p.payment.late_fee > due;
+    // the ruling: a surcharge recomputed by the rule (the overcharge paid back); a refusal
+    // judged on the conditions of its day (the refund granted, money by credit_refund)
+    let (payment, refusal, charged, due, upheld) = match &found {
+        Found::Payment(p) => {
+            let paid_on = p.payment.paid_on.unwrap_or(p.payment.due_on);
+            let due = late_fee::fee(
+                Policy::embedded(),
+                p.payment.amount,
+                p.payment.due_on,
+                paid_on,
+            )
+            .unwrap_or(p.payment.late_fee);
+            (
+                p.payment.id,
+                None,
+                p.payment.late_fee,
+                due,
+                p.payment.late_fee > due,
+            )
+        }
+        Found::Refusal(r) => {
+            let granted =
+                crate::bureau::credit_refund::rule_on_refusal(scope, who, &r.value, decide_on)?;
+            (
+                0,
+                Some(r.id),
+                r.value.amount,
+                granted.unwrap_or_default(),
+                granted.is_some(),
+            )
+        }
+    };
     let d = Dispute {
         number: format!(
             "ZY{}{:04}{:03}",
@@ -215,9 +296,13 @@ fn file_checked(
         mediation_on,
         decide_on,
         upheld,
-        charged: p.payment.late_fee,
+        charged,
         due,
-        treasury_on: upheld.then(|| cal.working_days_after(decide_on, rules.refund_working_days)),
+        // an overcharged surcharge comes back with the dispute; a granted refund with its
+        // own 留抵退税 record
+        treasury_on: (upheld && refusal.is_none())
+            .then(|| cal.working_days_after(decide_on, rules.refund_working_days)),
+        refusal,
     };
     scope.add_dispute(
         who.company,
@@ -230,7 +315,7 @@ fn file_checked(
         "dispute.file",
         "ok",
         &json!({
-            "number": d.number, "payment": payment, "priority": first, "upheld": upheld,
+            "number": d.number, "payment": payment, "refusal": refusal, "priority": first, "upheld": upheld,
             "charged": d.charged, "due": d.due, "decide_on": decide_on.to_string(), "via": who.via,
         }),
     )?;
@@ -264,6 +349,7 @@ pub fn view(d: &Dispute, today: NaiveDate) -> DisputeView {
     DisputeView {
         number: d.number.clone(),
         payment: d.payment,
+        refusal: d.refusal,
         reason: d.reason.clone(),
         filed_on: d.filed_on.to_string(),
         priority: d.priority,

@@ -403,8 +403,9 @@ impl Evaluate for RiskHandled {
     }
 }
 
-/// `dispute_upheld`: the trainee disputed a surcharge that was charged wrongly (the ruling
-/// upholds it: the rule gives less than was charged).
+/// `dispute_upheld`: the trainee disputed a wrong decision and the ruling upholds it: a
+/// surcharge charged wrongly (the rule gives less), or a refund refused wrongly (its
+/// conditions were met on the day).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DisputeUpheld {}

@@ -36,6 +36,7 @@ pub const PLACEHOLDERS: &[&str] = &[
     "under_declared",
     "risk_period",
     "late_periods",
+    "refusal",
 ];
 
 /// Parts of the bureau a maintenance window can close.
@@ -122,6 +123,10 @@ pub enum State {
     ExcessCredit {},
     /// The task panel hands out `refund-application.pdf`, a 退（抵）税申请表 finance filled in.
     RefundForm {},
+    /// After `excess_credit`: the return due filed on time, and the company's 留抵退税 for it
+    /// refused wrongly (its credit grade found unmet though it is A or B); shown as
+    /// `{refusal}`, the refusal's number.
+    WrongRefundRefusal {},
     /// A file of invoices the company received, for 发票查验: its latest purchase invoices,
     /// one of them forged (a number no seller issued, with another invoice's face).
     ForgedInvoice {},
@@ -611,6 +616,12 @@ pub fn apply(
                     "Refund application (sandbox): credit refund {due_vat}"
                 )),
             }),
+            State::WrongRefundRefusal {} => {
+                let (_, mut who) =
+                    filing_setup(scope, company_id, me.id, "vat_general", now, today)?;
+                let number = super::plant::wrong_refusal(scope, &mut who, due_vat)?;
+                m.values.insert("refusal".into(), number);
+            }
             State::ExcessCredit {} => {
                 super::plant::excess_credit(scope, company_id, due_vat)?;
             }

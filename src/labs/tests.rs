@@ -33,7 +33,7 @@ fn the_shipped_labs_and_pack_load() {
         assert_eq!(lab.max_points(), 100, "{id}");
     }
     let pack = lib.pack("etax-basics").unwrap();
-    assert_eq!(pack.labs.len(), 26);
+    assert_eq!(pack.labs.len(), 27);
     assert_eq!(lib.ordered()[0].id, "account-setup");
 }
 

@@ -1,4 +1,4 @@
-//! 增量留抵退税 applications (bureau::credit_refund). Tenant-scoped.
+//! 增量留抵退税 applications and the office's refusals (bureau::credit_refund). Tenant-scoped.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::params;
@@ -29,6 +29,18 @@ pub struct CreditRefund {
     pub approve_on: NaiveDate,
     pub treasury_on: NaiveDate,
     pub file_name: Option<String>,
+}
+
+/// 不予退税: an application refused, with the conditions found unmet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRefusal {
+    pub number: String,
+    pub period: TaxPeriod,
+    pub amount: Fen,
+    /// The conditions' keys (`credit_refund.condition.<key>`).
+    pub unmet: Vec<String>,
+    pub refused_on: NaiveDate,
+    pub person: i64,
 }
 
 const COLUMNS: &str = "id, number, period, end_credit_fen, increment_fen, ratio_ppm, share_percent, amount_fen, reason, person_id, applied_on, applied_at, approve_on, treasury_on, file_name";
@@ -141,5 +153,79 @@ impl TenantScope<'_> {
                 |r| r.get(0),
             )?;
         Ok(Fen::new(fen))
+    }
+
+    /// Keep a refusal (one a period: a later one replaces it).
+    pub fn add_refund_refusal(
+        &self,
+        company: CompanyId,
+        r: &RefundRefusal,
+    ) -> Result<(), StoreError> {
+        let unmet = serde_json::to_string(&r.unmet).unwrap_or_default();
+        self.conn.prepare_cached(
+            "INSERT INTO refund_refusals (tenant_id, company_id, number, period, amount_fen, unmet, refused_on, person_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (tenant_id, company_id, period) DO UPDATE SET amount_fen = excluded.amount_fen,
+                 unmet = excluded.unmet, refused_on = excluded.refused_on, person_id = excluded.person_id",
+        )?
+        .execute(params![
+            self.t(),
+            company.0,
+            r.number,
+            r.period.to_string(),
+            r.amount.fen(),
+            unmet,
+            r.refused_on.to_string(),
+            r.person
+        ])?;
+        Ok(())
+    }
+
+    /// The company's refusals, oldest first.
+    pub fn refund_refusals(
+        &self,
+        company: CompanyId,
+    ) -> Result<Vec<Stored<RefundRefusal>>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, number, period, amount_fen, unmet, refused_on, person_id FROM refund_refusals
+             WHERE tenant_id = ?1 AND company_id = ?2 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map(params![self.t(), company.0], |r| {
+                let (id, number, period, amount, unmet, on, person): (
+                    i64,
+                    String,
+                    String,
+                    i64,
+                    String,
+                    String,
+                    i64,
+                ) = (
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                );
+                Ok((|| {
+                    Ok(Stored {
+                        id,
+                        value: RefundRefusal {
+                            number,
+                            period: TaxPeriod::parse(&period)
+                                .map_err(|_| StoreError::BadData(format!("period {period:?}")))?,
+                            amount: Fen::new(amount),
+                            unmet: serde_json::from_str(&unmet)
+                                .map_err(|_| StoreError::BadData(format!("unmet {unmet:?}")))?,
+                            refused_on: date(&on)?,
+                            person,
+                        },
+                    })
+                })())
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
     }
 }

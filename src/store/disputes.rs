@@ -1,4 +1,5 @@
-//! 争议处理 records: disputes over a surcharge charged on a payment. Tenant-scoped.
+//! 争议处理 records: disputes over a surcharge charged on a payment, or over a refused
+//! refund. Tenant-scoped.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::params;
@@ -30,19 +31,22 @@ pub struct Dispute {
     pub due: Fen,
     /// When an upheld dispute's difference reaches the bank account.
     pub treasury_on: Option<NaiveDate>,
+    /// A dispute over a refused refund (`refund_refusals.id`; `payment` is then 0).
+    pub refusal: Option<i64>,
 }
 
 impl TenantScope<'_> {
     pub fn disputes(&self, company: CompanyId) -> Result<Vec<Stored<Dispute>>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, number, payment_id, reason, file_name, person_id, filed_on, filed_at, priority,
-                    review_on, mediation_on, decide_on, upheld, charged_fen, due_fen, treasury_on
+                    review_on, mediation_on, decide_on, upheld, charged_fen, due_fen, treasury_on, refusal_id
              FROM disputes WHERE tenant_id = ?1 AND company_id = ?2 ORDER BY id",
         )?;
         let rows = stmt
             .query_map(params![self.t(), company.0], |r| {
                 let dates: [String; 5] = [r.get(6)?, r.get(7)?, r.get(9)?, r.get(10)?, r.get(11)?];
                 let treasury: Option<String> = r.get(15)?;
+                let refusal: Option<i64> = r.get(16)?;
                 let (
                     id,
                     number,
@@ -86,6 +90,7 @@ impl TenantScope<'_> {
                             charged: Fen::new(charged),
                             due: Fen::new(due),
                             treasury_on: treasury.as_deref().map(date).transpose()?,
+                            refusal,
                         },
                     })
                 })())
@@ -102,8 +107,8 @@ impl TenantScope<'_> {
     ) -> Result<(), StoreError> {
         self.conn.prepare_cached(
             "INSERT INTO disputes (tenant_id, company_id, number, payment_id, reason, file_name, file_mime, file_content, person_id,
-                                   filed_on, filed_at, priority, review_on, mediation_on, decide_on, upheld, charged_fen, due_fen, treasury_on)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                                   filed_on, filed_at, priority, review_on, mediation_on, decide_on, upheld, charged_fen, due_fen, treasury_on, refusal_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
         )?
         .execute(params![
             self.t(),
@@ -125,6 +130,7 @@ impl TenantScope<'_> {
             d.charged.fen(),
             d.due.fen(),
             d.treasury_on.map(|t| t.to_string()),
+            d.refusal,
         ])?;
         Ok(())
     }

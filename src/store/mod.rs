@@ -52,7 +52,7 @@ pub use certificates::Certificate;
 pub use classes::{ClassRecord, ClassState, NewClass, SEAT_PIN_TRIES, SeatRecord, User, UserRole};
 pub use courses::{CourseRecord, LearnerRecord, NewLearner};
 pub use credit::{ApplicationKind, CreditApplication, ReturnSettled};
-pub use credit_refunds::CreditRefund;
+pub use credit_refunds::{CreditRefund, RefundRefusal};
 use deferred::Pending;
 pub use disputes::Dispute;
 pub use error::StoreError;
@@ -99,6 +99,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0024_disputes.sql")),
     M::up(include_str!("migrations/0025_credit_refunds.sql")),
     M::up(include_str!("migrations/0026_records_total.sql")),
+    M::up(include_str!("migrations/0027_refund_refusals.sql")),
 ];
 
 /// Copy the database at `src` to a new file `out` while a server may be using it: SQLite's

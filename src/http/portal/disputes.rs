@@ -29,6 +29,8 @@ struct DisputesPage {
     #[serde(flatten)]
     frame: Frame,
     charged: Vec<Charged>,
+    /// Refused refunds (不予退税) that may be disputed.
+    refusals: Vec<crate::bureau::credit_refund::RefusalView>,
     disputes: Vec<DisputeView>,
     priority: bool,
     notice: Option<String>,
@@ -52,7 +54,7 @@ pub(in crate::http) fn dispute_message(e: &DisputeError, lang: Lang) -> String {
 
 pub(in crate::http) fn dispute_status(e: &DisputeError) -> StatusCode {
     match e {
-        DisputeError::UnknownPayment => StatusCode::NOT_FOUND,
+        DisputeError::UnknownPayment | DisputeError::UnknownRefusal => StatusCode::NOT_FOUND,
         DisputeError::AlreadyDisputed => StatusCode::CONFLICT,
         DisputeError::Field("too_many") => StatusCode::TOO_MANY_REQUESTS,
         DisputeError::Field(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -83,6 +85,7 @@ async fn show(
         Ok(DisputesPage {
             frame,
             charged: disputes::charged(scope, who.company)?,
+            refusals: crate::bureau::credit_refund::refusals(scope, who.company)?,
             disputes: disputes::list(scope, who.company, who.today)?,
             priority: disputes::priority(scope, who.company, who.today)?,
             notice,
@@ -138,7 +141,7 @@ pub async fn disputes_page(
 pub(in crate::http) async fn file(
     desk: &Taxpayer,
     lang: Lang,
-    (payment, reason, upload): (i64, String, Option<(String, Vec<u8>)>),
+    (subject, reason, upload): (disputes::Subject, String, Option<(String, Vec<u8>)>),
     ip: std::net::IpAddr,
 ) -> Result<Result<Result<DisputeView, DisputeError>, Refusal>, AppError> {
     let address = address_key(&ip.to_string());
@@ -150,7 +153,7 @@ pub(in crate::http) async fn file(
             return Ok(Err(DisputeError::Field("too_many")));
         }
         DISPUTES_PER_PERSON.take(scope, &person, who.now)?;
-        match disputes::file(scope, who, payment, &reason, upload) {
+        match disputes::file(scope, who, subject, &reason, upload) {
             Err(DisputeError::Store(e)) => Err(Refusal::from(e)),
             other => Ok(other),
         }
@@ -158,7 +161,8 @@ pub(in crate::http) async fn file(
     .await
 }
 
-/// `POST /portal/disputes` (multipart: `payment`, `reason`, `file`): 争议发起.
+/// `POST /portal/disputes` (multipart: `payment` — a payment's id, or `r` and a refused
+/// refund's id —, `reason`, `file`): 争议发起.
 pub async fn dispute_file(
     desk: Taxpayer,
     ReqLang(lang): ReqLang,
@@ -175,8 +179,8 @@ pub async fn dispute_file(
         .next()
         .map(|(_, name, bytes)| (name, bytes));
     require_csrf(&headers, &csrf, lang)?;
-    let id = payment.trim().parse::<i64>().unwrap_or(-1);
-    match file(&desk, lang, (id, reason.clone(), upload), ip).await? {
+    let subject = disputes::Subject::parse(&payment).unwrap_or(disputes::Subject::Payment(-1));
+    match file(&desk, lang, (subject, reason.clone(), upload), ip).await? {
         Ok(Ok(v)) => Ok(Redirect::to(&format!(
             "/portal/disputes?notice=filed#dispute-{}",
             v.number
@@ -185,7 +189,9 @@ pub async fn dispute_file(
         Ok(Err(e)) => {
             let field = if matches!(
                 e,
-                DisputeError::UnknownPayment | DisputeError::AlreadyDisputed
+                DisputeError::UnknownPayment
+                    | DisputeError::UnknownRefusal
+                    | DisputeError::AlreadyDisputed
             ) {
                 "payment"
             } else {

@@ -60,6 +60,7 @@ struct RefundsPage {
     /// 增量留抵退税 (general taxpayers): where the company stands, and its applications.
     credit: Option<crate::bureau::credit_refund::Eligibility>,
     credit_applications: Vec<crate::bureau::credit_refund::CreditRefundView>,
+    credit_refusals: Vec<crate::bureau::credit_refund::RefusalView>,
 }
 
 #[derive(Serialize, Default, Clone)]
@@ -173,6 +174,7 @@ pub(super) async fn show(
             applications: refunds::list(scope, who.company, who.today)?,
             credit: crate::bureau::credit_refund::eligibility(scope, who.company, who.today)?,
             credit_applications: crate::bureau::credit_refund::list(scope, who.company, who.today)?,
+            credit_refusals: crate::bureau::credit_refund::refusals(scope, who.company)?,
             all_materials: all,
             slots: (1..=FILE_SLOTS).collect(),
             form,
