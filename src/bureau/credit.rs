@@ -267,17 +267,21 @@ pub fn late_returns(
     company: CompanyId,
     since: NaiveDate,
 ) -> Result<(usize, usize), StoreError> {
-    let rec = Record::read(scope, company)?;
-    let late: Vec<i64> = rec
-        .events
+    // the failings and the repairs alone: no profile or company needed
+    let events = scope.credit_events(company)?;
+    let late: Vec<i64> = events
         .iter()
         .filter(|e| e.value.kind == CreditEventKind::LateFiling && e.value.on >= since)
         .map(|e| e.id)
         .collect();
+    if late.is_empty() {
+        return Ok((0, 0));
+    }
+    let applications = scope.credit_applications(company)?;
     let repaired = late
         .iter()
         .filter(|id| {
-            rec.applications.iter().any(|a| {
+            applications.iter().any(|a| {
                 a.value.kind == ApplicationKind::Repair
                     && a.value.event == Some(**id)
                     && a.value.approved

@@ -76,6 +76,22 @@ pub fn training_accounts(scope: &TenantScope<'_>) -> Result<Vec<TrainingAccount>
 }
 
 pub fn tenant_overview(scope: &TenantScope<'_>) -> Result<TenantOverview, StoreError> {
+    overview_of(scope, None)
+}
+
+/// The overview with one company's summary only (the workbench's: the others' grades and
+/// arrears are not read).
+pub fn company_overview(
+    scope: &TenantScope<'_>,
+    company: CompanyId,
+) -> Result<TenantOverview, StoreError> {
+    overview_of(scope, Some(company))
+}
+
+fn overview_of(
+    scope: &TenantScope<'_>,
+    only: Option<CompanyId>,
+) -> Result<TenantOverview, StoreError> {
     let TenantRecord {
         label,
         sandbox_date,
@@ -85,6 +101,9 @@ pub fn tenant_overview(scope: &TenantScope<'_>) -> Result<TenantOverview, StoreE
     let calendar = &Policy::embedded().calendar;
     let mut companies = Vec::new();
     for c in scope.companies()? {
+        if only.is_some_and(|o| o.0 != c.id) {
+            continue;
+        }
         let co = &c.value;
         let (due, _) = due_periods(sandbox_date, co.vat_quarterly);
         let due_return = match co.taxpayer_type {

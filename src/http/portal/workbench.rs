@@ -4,7 +4,7 @@ use super::super::{AppError, ReqLang};
 use super::*;
 use crate::bureau::certificate;
 use crate::bureau::login::{self};
-use crate::bureau::overview::{CompanySummary, tenant_overview};
+use crate::bureau::overview::CompanySummary;
 use crate::domain::password::PortalPolicy;
 use crate::i18n::{Catalog, Lang};
 use crate::store::{SessionStage, StoreError, TenantScope};
@@ -127,7 +127,7 @@ pub(in crate::http) fn workbench_data(
     lang: Lang,
     notice: Option<&str>,
 ) -> Result<WorkbenchData, StoreError> {
-    let overview = tenant_overview(scope)?;
+    let overview = crate::bureau::overview::company_overview(scope, s.company_id)?;
     let summary = overview
         .companies
         .into_iter()
