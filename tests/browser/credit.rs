@@ -17,7 +17,7 @@ use crate::{
 
 /// The demo trainee starts `lab` on a classroom's screen and logs in to its company; the
 /// story's values.
-async fn lab_logged_in(
+pub(crate) async fn lab_logged_in(
     c: &fantoccini::Client,
     app: &TestApp,
     lab: &str,

@@ -14,6 +14,7 @@ mod filing;
 mod helpers;
 mod labs;
 mod proofs;
+mod refunds;
 mod trainee;
 
 use std::net::TcpListener;
@@ -662,7 +663,7 @@ async fn english_and_fits(c: &Client, chinese_ui: &[String], path: &str, name: &
 
 /// The page is no wider than the window (anything wide scrolls inside its own box) and
 /// logged no console error; then a screenshot.
-async fn fits(c: &Client, path: &str, name: &str) {
+pub(crate) async fn fits(c: &Client, path: &str, name: &str) {
     let overflow = c
         .execute(
             "return document.documentElement.scrollWidth - window.innerWidth;",
