@@ -585,6 +585,20 @@ impl TenantScope<'_> {
         Ok(rows)
     }
 
+    /// The tenant's latest trace row (0 for none): every action that changes its records
+    /// leaves one, so an unchanged value means nothing was done since.
+    pub fn last_trace_id(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM trace_events WHERE tenant_id = ?1")?
+            .query_row(params![self.t()], |r| r.get(0))?)
+    }
+
+    /// Which database file this is (for caches kept beside it; empty in memory).
+    pub fn db_path(&self) -> String {
+        self.conn().path().unwrap_or_default().to_owned()
+    }
+
     pub fn trace_events(&self) -> Result<Vec<TraceEvent>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, at, sandbox_date, person_id, action, result, detail FROM trace_events WHERE tenant_id = ?1 ORDER BY id",

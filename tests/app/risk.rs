@@ -147,7 +147,12 @@ async fn tax_owing_is_an_alert_until_it_is_paid_and_cannot_be_explained_away() {
         "tax owing is put right only by paying"
     );
 
-    // paid: the alert lifts by itself
+    // paid: the alert lifts by itself, and the workbench's count with it (the count kept
+    // for the workbench is worked out again after an action)
+    let (_, wb) = api.get("/api/v1/workbench").await;
+    let before = wb["risks"].as_u64().unwrap();
+    let (_, again) = api.get("/api/v1/workbench").await;
+    assert_eq!(again["risks"].as_u64(), Some(before), "kept");
     let (status, _) = api.post("/api/v1/payments/agreement", json!({})).await;
     assert_eq!(status, 200);
     app.db
@@ -163,6 +168,8 @@ async fn tax_owing_is_an_alert_until_it_is_paid_and_cannot_be_explained_away() {
     let (_, a) = api.get("/api/v1/risk").await;
     let lifted = alert(&a, &id).unwrap();
     assert_eq!(lifted["status"], "resolved", "{lifted}");
+    let (_, wb) = api.get("/api/v1/workbench").await;
+    assert_eq!(wb["risks"].as_u64(), Some(before - 1), "{wb}");
     assert_eq!(figure(lifted, "owed"), "0.00");
 }
 
