@@ -291,6 +291,19 @@ pub fn late_returns(
     Ok((late.len(), repaired))
 }
 
+/// [`grade`], kept between views at `stamp` (bureau::kept).
+pub fn grade_kept(
+    scope: &TenantScope<'_>,
+    stamp: &crate::bureau::kept::Stamp,
+    company: CompanyId,
+) -> Result<Grade, StoreError> {
+    let n = crate::bureau::kept::number(stamp, company, "grade", || {
+        let g = grade(scope, company, stamp.today())?;
+        Ok(Grade::ALL.iter().position(|x| *x == g).unwrap_or(0) as i64)
+    })?;
+    Ok(Grade::ALL[usize::try_from(n).unwrap_or(0).min(Grade::ALL.len() - 1)])
+}
+
 /// The company's credit on the sandbox date.
 pub fn standing(
     scope: &TenantScope<'_>,

@@ -8,6 +8,7 @@ pub mod credit;
 pub mod credit_refund;
 pub mod disputes;
 pub mod help;
+pub mod kept;
 pub mod login;
 pub mod messages;
 pub mod overview;

@@ -80,17 +80,18 @@ pub fn tenant_overview(scope: &TenantScope<'_>) -> Result<TenantOverview, StoreE
 }
 
 /// The overview with one company's summary only (the workbench's: the others' grades and
-/// arrears are not read).
+/// arrears are not read), its grade kept between views at `stamp`.
 pub fn company_overview(
     scope: &TenantScope<'_>,
     company: CompanyId,
+    stamp: &crate::bureau::kept::Stamp,
 ) -> Result<TenantOverview, StoreError> {
-    overview_of(scope, Some(company))
+    overview_of(scope, Some((company, stamp)))
 }
 
 fn overview_of(
     scope: &TenantScope<'_>,
-    only: Option<CompanyId>,
+    only: Option<(CompanyId, &crate::bureau::kept::Stamp)>,
 ) -> Result<TenantOverview, StoreError> {
     let TenantRecord {
         label,
@@ -101,7 +102,7 @@ fn overview_of(
     let calendar = &Policy::embedded().calendar;
     let mut companies = Vec::new();
     for c in scope.companies()? {
-        if only.is_some_and(|o| o.0 != c.id) {
+        if only.is_some_and(|(o, _)| o.0 != c.id) {
             continue;
         }
         let co = &c.value;
@@ -127,8 +128,11 @@ fn overview_of(
             uscc: co.uscc.to_string(),
             taxpayer_type: co.taxpayer_type.as_str(),
             tier: co.tier.as_str(),
-            credit_grade: crate::bureau::credit::grade(scope, CompanyId(c.id), sandbox_date)?
-                .as_str(),
+            credit_grade: match only {
+                Some((company, stamp)) => crate::bureau::credit::grade_kept(scope, stamp, company)?,
+                None => crate::bureau::credit::grade(scope, CompanyId(c.id), sandbox_date)?,
+            }
+            .as_str(),
             due_return: due_return.as_str(),
             due_period: due.to_string(),
             due_deadline: calendar.filing_deadline(due).date,

@@ -127,7 +127,9 @@ pub(in crate::http) fn workbench_data(
     lang: Lang,
     notice: Option<&str>,
 ) -> Result<WorkbenchData, StoreError> {
-    let overview = crate::bureau::overview::company_overview(scope, s.company_id)?;
+    // one stamp for the figures kept between views (grade, risk count)
+    let stamp = crate::bureau::kept::Stamp::read(scope)?;
+    let overview = crate::bureau::overview::company_overview(scope, s.company_id, &stamp)?;
     let summary = overview
         .companies
         .into_iter()
@@ -147,7 +149,7 @@ pub(in crate::http) fn workbench_data(
         credit_profile: overview.credit_profile,
         reminders: reminders(scope, now, s.person_id, lang)?,
         unread,
-        risks: crate::bureau::risk::open_count(scope, s.company_id, overview.sandbox_date)?,
+        risks: crate::bureau::risk::open_count(scope, &stamp, s.company_id)?,
         announcements,
         shortcuts: shortcuts(scope, s.person_id, lang)?,
     })
