@@ -334,18 +334,40 @@ async fn a_refund_refused_wrongly_is_won_in_a_dispute_and_arrives() {
     assert_eq!(refusal["unmet"], json!(["grade"]));
     let (status, _) = api.get("/api/v1/credit").await;
     assert_eq!(status, 200);
-    // another tenant's refusal is not this company's; a malformed subject is refused
-    let (status, e) = api
-        .post(
-            "/api/v1/disputes",
-            json!({ "refusal": refusal["id"].as_i64().unwrap() + 1000, "reason": "这是一段足够长的理由文字" }),
-        )
-        .await;
-    assert_eq!(
-        (status, e["code"].as_str()),
-        (404, Some("unknown_refusal")),
-        "{e}"
-    );
+    // another tenant's refusal is not this company's, whatever its id; a malformed subject
+    // is refused
+    let company = crate::returns::company(&app, 1);
+    let theirs = app
+        .db
+        .write(|s| {
+            let scope = s.tenant(app.demo);
+            scope.add_refund_refusal(
+                company,
+                &taxlab::store::RefundRefusal {
+                    number: "BY202610120001999".into(),
+                    period: taxlab::domain::period::TaxPeriod::parse("2026-09").unwrap(),
+                    amount: Fen::from_yuan(1000),
+                    unmet: vec!["grade".into()],
+                    refused_on: NaiveDate::from_ymd_opt(2026, 10, 12).unwrap(),
+                    person: 1,
+                },
+            )?;
+            Ok(scope.refund_refusals(company)?[0].id)
+        })
+        .unwrap();
+    for id in [theirs, refusal["id"].as_i64().unwrap() + 1000] {
+        let (status, e) = api
+            .post(
+                "/api/v1/disputes",
+                json!({ "refusal": id, "reason": "这是一段足够长的理由文字" }),
+            )
+            .await;
+        assert_eq!(
+            (status, e["code"].as_str()),
+            (404, Some("unknown_refusal")),
+            "{id}: {e}"
+        );
+    }
     let (status, e) = api
         .post(
             "/api/v1/disputes",
