@@ -270,6 +270,15 @@ async fn a_grade_below_b_is_refused_and_a_small_scale_company_has_nothing_to_ask
     let (_, d) = api.get("/api/v1/disputes").await;
     let refusal = d["refusals"][0].clone();
     assert_eq!(refusal["unmet"], json!(["grade"]), "{d}");
+    // the refusal as the disputes page offers it, with its reason
+    let html = page.get_text("/portal/disputes").await;
+    let number = refusal["number"].as_str().unwrap();
+    assert!(
+        html.contains("不予退税决定")
+            && html.contains(number)
+            && html.contains("纳税信用等级为A级或者B级"),
+        "{html}"
+    );
     let (status, filed) = api
         .post(
             "/api/v1/disputes",
