@@ -282,3 +282,36 @@ async fn the_dispute_page_files_from_its_form_and_keeps_the_reason_when_refused(
         "{page}"
     );
 }
+
+/// A resource-creating action under 我要办税 counts every try against the person's limit
+/// (http::portal::returns_view::limited, shared by refunds, 留抵退税, disputes,
+/// explanations, credit applications and certificates): past it, 429 `too_many` in
+/// Chinese, and nothing is filed.
+#[tokio::test]
+async fn tries_past_the_person_s_limit_are_refused_with_too_many() {
+    let app = TestApp::spawn().await;
+    let api = filer(&app, false).await;
+    let body = json!({ "payment": 999_999, "reason": "这是一段足够长的争议理由文字" });
+    // DISPUTES_PER_PERSON: 20 an hour
+    for n in 0..20 {
+        let (status, e) = api.post("/api/v1/disputes", body.clone()).await;
+        assert_eq!(
+            (status, e["code"].as_str()),
+            (404, Some("unknown_payment")),
+            "try {n}"
+        );
+    }
+    let (status, e) = api.post("/api/v1/disputes", body.clone()).await;
+    assert_eq!((status, e["code"].as_str()), (429, Some("too_many")), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("过于频繁"), "{e}");
+    // an explanation is counted against a limit of its own
+    let (status, e) = api
+        .post(
+            "/api/v1/risk/explanations",
+            json!({ "alert": "x", "text": "这是一段足够长的情况说明文字" }),
+        )
+        .await;
+    assert_ne!(status, 429, "another action's limit is its own: {e}");
+    let (_, list) = api.get("/api/v1/disputes").await;
+    assert!(list["disputes"].as_array().unwrap().is_empty(), "{list}");
+}

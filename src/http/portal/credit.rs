@@ -5,12 +5,12 @@ use axum::extract::Query;
 use serde::Deserialize;
 
 use super::returns::refused_page;
-use super::returns_view::{filing, filing_read};
+use super::returns_view::{filing_read, limited};
 use super::*;
 use crate::bureau::credit::{self, Application, CreditError, Standing};
 use crate::http::ReqLang;
 use crate::http::net::ClientAddr;
-use crate::store::limits::{Limit, address_key};
+use crate::store::limits::Limit;
 
 /// Credit applications one person may make in an hour, and one client address.
 pub(in crate::http) const CREDIT_PER_PERSON: Limit = Limit {
@@ -156,24 +156,23 @@ pub(in crate::http) async fn apply(
     asked: Asked,
     ip: std::net::IpAddr,
 ) -> Result<Result<Result<Application, CreditError>, Refusal>, AppError> {
-    let address = address_key(&ip.to_string());
-    filing(desk, lang, None, move |scope, who, _| {
-        let person = format!("{}:{}", scope.id().get(), who.person);
-        if CREDIT_PER_PERSON.reached(scope, &person, who.now)?
-            || !CREDIT_PER_ADDRESS.take(scope, &address, who.now)?
-        {
-            return Ok(Err(CreditError::TooMany));
-        }
-        CREDIT_PER_PERSON.take(scope, &person, who.now)?;
-        let done = match asked {
-            Asked::Repair(event) => credit::apply_repair(scope, who, event),
-            Asked::MGrade => credit::apply_m(scope, who),
-        };
-        match done {
-            Err(CreditError::Store(e)) => Err(Refusal::from(e)),
-            other => Ok(other),
-        }
-    })
+    limited(
+        desk,
+        lang,
+        (CREDIT_PER_PERSON, CREDIT_PER_ADDRESS),
+        ip,
+        || CreditError::TooMany,
+        move |scope, who| {
+            let done = match asked {
+                Asked::Repair(event) => credit::apply_repair(scope, who, event),
+                Asked::MGrade => credit::apply_m(scope, who),
+            };
+            match done {
+                Err(CreditError::Store(e)) => Err(Refusal::from(e)),
+                other => Ok(other),
+            }
+        },
+    )
     .await
 }
 

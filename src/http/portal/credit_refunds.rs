@@ -4,12 +4,11 @@
 
 use super::refunds::{FormView, REFUNDS_PER_ADDRESS, REFUNDS_PER_PERSON, Shown, show};
 use super::returns::refused_page;
-use super::returns_view::filing;
+use super::returns_view::limited;
 use super::*;
 use crate::bureau::credit_refund::{self, CreditRefundError, CreditRefundView};
 use crate::http::ReqLang;
 use crate::http::net::ClientAddr;
-use crate::store::limits::address_key;
 
 /// A refusal's text: the conditions not met, by name, or the field's problem.
 pub(in crate::http) fn credit_refund_message(e: &CreditRefundError, lang: Lang) -> String {
@@ -49,20 +48,17 @@ pub(in crate::http) async fn send_credit_refund(
     (reason, file): (String, Option<(String, Vec<u8>)>),
     ip: std::net::IpAddr,
 ) -> Result<Result<Result<CreditRefundView, CreditRefundError>, Refusal>, AppError> {
-    let address = address_key(&ip.to_string());
-    filing(desk, lang, None, move |scope, who, _| {
-        let person = format!("{}:{}", scope.id().get(), who.person);
-        if REFUNDS_PER_PERSON.reached(scope, &person, who.now)?
-            || !REFUNDS_PER_ADDRESS.take(scope, &address, who.now)?
-        {
-            return Ok(Err(CreditRefundError::Field("reason", "too_many")));
-        }
-        REFUNDS_PER_PERSON.take(scope, &person, who.now)?;
-        match credit_refund::apply(scope, who, &reason, file) {
+    limited(
+        desk,
+        lang,
+        (REFUNDS_PER_PERSON, REFUNDS_PER_ADDRESS),
+        ip,
+        || CreditRefundError::Field("reason", "too_many"),
+        move |scope, who| match credit_refund::apply(scope, who, &reason, file) {
             Err(CreditRefundError::Store(e)) => Err(Refusal::from(e)),
             other => Ok(other),
-        }
-    })
+        },
+    )
     .await
 }
 

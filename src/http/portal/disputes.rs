@@ -5,12 +5,12 @@ use axum::extract::Query;
 use serde::Deserialize;
 
 use super::returns::refused_page;
-use super::returns_view::{filing, filing_read};
+use super::returns_view::{filing_read, limited};
 use super::*;
 use crate::bureau::disputes::{self, Charged, DisputeError, DisputeView};
 use crate::http::ReqLang;
 use crate::http::net::ClientAddr;
-use crate::store::limits::{Limit, address_key};
+use crate::store::limits::Limit;
 
 /// Disputes one person may file in an hour, and one client address.
 pub(in crate::http) const DISPUTES_PER_PERSON: Limit = Limit {
@@ -144,20 +144,17 @@ pub(in crate::http) async fn file(
     (subject, reason, upload): (disputes::Subject, String, Option<(String, Vec<u8>)>),
     ip: std::net::IpAddr,
 ) -> Result<Result<Result<DisputeView, DisputeError>, Refusal>, AppError> {
-    let address = address_key(&ip.to_string());
-    filing(desk, lang, None, move |scope, who, _| {
-        let person = format!("{}:{}", scope.id().get(), who.person);
-        if DISPUTES_PER_PERSON.reached(scope, &person, who.now)?
-            || !DISPUTES_PER_ADDRESS.take(scope, &address, who.now)?
-        {
-            return Ok(Err(DisputeError::Field("too_many")));
-        }
-        DISPUTES_PER_PERSON.take(scope, &person, who.now)?;
-        match disputes::file(scope, who, subject, &reason, upload) {
+    limited(
+        desk,
+        lang,
+        (DISPUTES_PER_PERSON, DISPUTES_PER_ADDRESS),
+        ip,
+        || DisputeError::Field("too_many"),
+        move |scope, who| match disputes::file(scope, who, subject, &reason, upload) {
             Err(DisputeError::Store(e)) => Err(Refusal::from(e)),
             other => Ok(other),
-        }
-    })
+        },
+    )
     .await
 }
 

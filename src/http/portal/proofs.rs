@@ -5,7 +5,7 @@
 use axum::extract::{Path, Query as QueryString};
 
 use super::returns::refused_page;
-use super::returns_view::{Refusal, filing, filing_read};
+use super::returns_view::{Refusal, filing_read, limited};
 use super::*;
 use crate::bureau::proofs::{
     self, Asked, Content, Download, PaidLine, PaymentRequest, ProofError, ProofKind, Verdict,
@@ -13,7 +13,7 @@ use crate::bureau::proofs::{
 use crate::bureau::returns::Filer;
 use crate::http::ReqLang;
 use crate::http::net::ClientAddr;
-use crate::store::limits::{Limit, address_key};
+use crate::store::limits::Limit;
 use crate::store::{PortalSession, Proof};
 
 /// Certificates one person may issue in an hour, and one client address.
@@ -111,22 +111,21 @@ pub(in crate::http) async fn issue(
     let file = tokio::task::spawn_blocking(move || proofs::pdf::render(&body, &n, &c))
         .await
         .map_err(|_| AppError::internal(lang))?;
-    let address = address_key(&ip.to_string());
-    filing(desk, lang, None, move |scope, who, _| {
-        let person = format!("{}:{}", scope.id().get(), who.person);
-        if PROOFS_PER_PERSON.reached(scope, &person, who.now)?
-            || !PROOFS_PER_ADDRESS.take(scope, &address, who.now)?
-        {
-            return Ok(Err(ProofError::Request {
-                field: "kind",
-                code: "too_many",
-            }));
-        }
-        PROOFS_PER_PERSON.take(scope, &person, who.now)?;
-        Ok(Ok(proofs::record(
-            scope, who, &content, &number, &code, &file,
-        )?))
-    })
+    limited(
+        desk,
+        lang,
+        (PROOFS_PER_PERSON, PROOFS_PER_ADDRESS),
+        ip,
+        || ProofError::Request {
+            field: "kind",
+            code: "too_many",
+        },
+        move |scope, who| {
+            Ok(Ok(proofs::record(
+                scope, who, &content, &number, &code, &file,
+            )?))
+        },
+    )
     .await
 }
 

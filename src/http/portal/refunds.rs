@@ -6,12 +6,12 @@ use axum::extract::Query;
 use serde::Deserialize;
 
 use super::returns::refused_page;
-use super::returns_view::{filing, filing_read};
+use super::returns_view::{filing_read, limited};
 use super::*;
 use crate::bureau::refunds::{self, Asked, RefundError, RefundView, Refundable, Upload};
 use crate::http::ReqLang;
 use crate::http::net::ClientAddr;
-use crate::store::limits::{Limit, address_key};
+use crate::store::limits::Limit;
 
 /// Refund applications and supplements one person may send in an hour, and one address.
 pub(in crate::http) const REFUNDS_PER_PERSON: Limit = Limit {
@@ -301,27 +301,28 @@ pub(in crate::http) async fn send(
     sending: Sending,
     ip: std::net::IpAddr,
 ) -> Result<Result<Result<RefundView, RefundError>, Refusal>, AppError> {
-    let address = address_key(&ip.to_string());
-    filing(desk, lang, None, move |scope, who, _| {
-        let person = format!("{}:{}", scope.id().get(), who.person);
-        if REFUNDS_PER_PERSON.reached(scope, &person, who.now)?
-            || !REFUNDS_PER_ADDRESS.take(scope, &address, who.now)?
-        {
-            return Ok(Err(RefundError::Field {
-                field: "of",
-                code: "too_many",
-            }));
-        }
-        REFUNDS_PER_PERSON.take(scope, &person, who.now)?;
-        let done = match &sending {
-            Sending::Apply(asked) => refunds::apply(scope, who, asked),
-            Sending::Supplement(number, files) => refunds::supplement(scope, who, number, files),
-        };
-        match done {
-            Err(RefundError::Store(e)) => Err(Refusal::from(e)),
-            other => Ok(other),
-        }
-    })
+    limited(
+        desk,
+        lang,
+        (REFUNDS_PER_PERSON, REFUNDS_PER_ADDRESS),
+        ip,
+        || RefundError::Field {
+            field: "of",
+            code: "too_many",
+        },
+        move |scope, who| {
+            let done = match &sending {
+                Sending::Apply(asked) => refunds::apply(scope, who, asked),
+                Sending::Supplement(number, files) => {
+                    refunds::supplement(scope, who, number, files)
+                }
+            };
+            match done {
+                Err(RefundError::Store(e)) => Err(Refusal::from(e)),
+                other => Ok(other),
+            }
+        },
+    )
     .await
 }
 

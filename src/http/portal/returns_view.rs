@@ -28,6 +28,32 @@ impl From<ReturnError> for Refusal {
     }
 }
 
+/// A resource-creating action under 我要办税 (a refund, a dispute, an explanation, a credit
+/// application, a certificate), counted against a per-person and a per-address limit:
+/// past either it is refused with `too_many()` and nothing is counted for the person. The
+/// action's own refusals come back as `Ok(Err(_))`.
+pub(in crate::http) async fn limited<T: Send + 'static, E: Send + 'static>(
+    desk: &Taxpayer,
+    lang: Lang,
+    (per_person, per_address): (crate::store::limits::Limit, crate::store::limits::Limit),
+    ip: std::net::IpAddr,
+    too_many: fn() -> E,
+    act: impl FnOnce(&TenantScope<'_>, &Filer) -> Result<Result<T, E>, Refusal> + Send + 'static,
+) -> Result<Result<Result<T, E>, Refusal>, AppError> {
+    let address = crate::store::limits::address_key(&ip.to_string());
+    filing(desk, lang, None, move |scope, who, _| {
+        let person = format!("{}:{}", scope.id().get(), who.person);
+        if per_person.reached(scope, &person, who.now)?
+            || !per_address.take(scope, &address, who.now)?
+        {
+            return Ok(Err(too_many()));
+        }
+        per_person.take(scope, &person, who.now)?;
+        act(scope, who)
+    })
+    .await
+}
+
 /// Run filing work as the session's person for its company, in one transaction (a refusal
 /// still commits what it traced). When the session has run out and `keep` holds what was
 /// typed, it is saved as a draft first, so nothing typed is lost.

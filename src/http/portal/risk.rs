@@ -6,12 +6,12 @@ use axum::extract::Query;
 use serde::Deserialize;
 
 use super::returns::refused_page;
-use super::returns_view::{filing, filing_read};
+use super::returns_view::{filing_read, limited};
 use super::*;
 use crate::bureau::risk::{self, Alert, RiskError};
 use crate::http::ReqLang;
 use crate::http::net::ClientAddr;
-use crate::store::limits::{Limit, address_key};
+use crate::store::limits::Limit;
 
 /// Explanations one person may send in an hour, and one client address.
 pub(in crate::http) const EXPLAIN_PER_PERSON: Limit = Limit {
@@ -121,20 +121,17 @@ pub(in crate::http) async fn explain(
     (alert, text, file): (String, String, Option<(String, Vec<u8>)>),
     ip: std::net::IpAddr,
 ) -> Result<Result<Result<Alert, RiskError>, Refusal>, AppError> {
-    let address = address_key(&ip.to_string());
-    filing(desk, lang, None, move |scope, who, _| {
-        let person = format!("{}:{}", scope.id().get(), who.person);
-        if EXPLAIN_PER_PERSON.reached(scope, &person, who.now)?
-            || !EXPLAIN_PER_ADDRESS.take(scope, &address, who.now)?
-        {
-            return Ok(Err(RiskError::Field("too_many")));
-        }
-        EXPLAIN_PER_PERSON.take(scope, &person, who.now)?;
-        match risk::explain(scope, who, &alert, &text, file) {
+    limited(
+        desk,
+        lang,
+        (EXPLAIN_PER_PERSON, EXPLAIN_PER_ADDRESS),
+        ip,
+        || RiskError::Field("too_many"),
+        move |scope, who| match risk::explain(scope, who, &alert, &text, file) {
             Err(RiskError::Store(e)) => Err(Refusal::from(e)),
             other => Ok(other),
-        }
-    })
+        },
+    )
     .await
 }
 
