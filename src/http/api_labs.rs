@@ -70,11 +70,23 @@ pub async fn start(
 }
 
 fn panel_of(desk: &Desk, a: &Attempt, lang: Lang) -> Result<Json<LabPanel>, AppError> {
+    panel_on(desk, a, lang, desk.trainee.sandbox_date)
+}
+
+/// The attempt's task panel as JSON, with the sandbox on `today` (the trainee's date, or
+/// the one a request has just moved it to).
+pub(super) fn panel_on(
+    desk: &Desk,
+    a: &Attempt,
+    lang: Lang,
+    today: chrono::NaiveDate,
+) -> Result<Json<LabPanel>, AppError> {
     let lab = desk
         .labs
         .lab(&a.lab_id)
         .ok_or_else(|| lab_error(LabError::UnknownLab, lang).as_json())?;
-    panel(lab, a, lang, desk.time(), desk.trainee.sandbox_date)
+    let time = crate::domain::SandboxTime::new(today, desk.clock.now());
+    panel(lab, a, lang, time, today)
         .map(Json)
         .map_err(|e| AppError::from_store(e, lang).as_json())
 }

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::error::ApiErrorBody;
 use super::forms::Body;
 use super::forms::{form_body, require_csrf};
-use super::labs::{LabPanel, lab_error, lab_work, panel};
+use super::labs::{LabPanel, lab_error, lab_work};
 use super::sandbox::Desk;
 use super::{AppError, ReqLang};
 use crate::labs::run::{self, LabError};
@@ -113,11 +113,5 @@ pub async fn answer_api(
     })
     .await
     .map_err(AppError::as_json)?;
-    let lab = desk
-        .labs
-        .lab(&a.lab_id)
-        .ok_or_else(|| lab_error(LabError::UnknownLab, lang).as_json())?;
-    panel(lab, &a, lang, desk.time(), desk.trainee.sandbox_date)
-        .map(Json)
-        .map_err(|e| AppError::from_store(e, lang).as_json())
+    super::api_labs::panel_on(&desk, &a, lang, desk.trainee.sandbox_date)
 }

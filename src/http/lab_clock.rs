@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::error::ApiErrorBody;
 use super::forms::Body;
 use super::forms::{form_body, require_csrf};
-use super::labs::{LabPanel, lab_error, lab_work, panel};
+use super::labs::{LabPanel, lab_error, lab_work};
 use super::sandbox::Desk;
 use super::{AppError, ReqLang};
 use crate::labs::run::{self, LabError};
@@ -97,12 +97,5 @@ pub async fn clock_api(
     })
     .await
     .map_err(AppError::as_json)?;
-    let lab = desk
-        .labs
-        .lab(&a.lab_id)
-        .ok_or_else(|| lab_error(LabError::UnknownLab, lang).as_json())?;
-    let time = crate::domain::SandboxTime::new(today, desk.clock.now());
-    panel(lab, &a, lang, time, today)
-        .map(Json)
-        .map_err(|e| AppError::from_store(e, lang).as_json())
+    super::api_labs::panel_on(&desk, &a, lang, today)
 }
