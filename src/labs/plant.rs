@@ -284,36 +284,6 @@ pub(super) fn excess_credit(
     Ok(())
 }
 
-/// The general VAT return of `period` filed on time from the records, and its 留抵退税
-/// refused wrongly (bureau::credit_refund::plant_wrong_refusal). The refusal's number.
-pub(super) fn wrong_refusal(
-    scope: &TenantScope<'_>,
-    who: &mut Filer,
-    period: TaxPeriod,
-) -> Result<String, LoginError> {
-    let today = who.today;
-    who.today = today.min(returns::deadline(period));
-    let basis = returns::open_return(
-        scope,
-        who.company,
-        ReturnKind::VatGeneral,
-        period,
-        who.today,
-    )
-    .map_err(setup_error)?;
-    returns::submit(
-        scope,
-        who,
-        ReturnKind::VatGeneral,
-        period,
-        &basis.prefill(ReturnKind::VatGeneral),
-        true,
-    )
-    .map_err(setup_error)?;
-    crate::bureau::credit_refund::plant_wrong_refusal(scope, who.company, who.person, today)?
-        .ok_or_else(|| failed("wrong_refund_refusal needs a refund the company may have (excess_credit, grade A or B)"))
-}
-
 /// 逾期申报: the two latest VAT returns of the last year that were filed and paid on time
 /// are made a week late instead (surcharge charged, the credit points deducted), so the
 /// late-returns alert stands until both are repaired.

@@ -123,8 +123,8 @@ pub enum State {
     ExcessCredit {},
     /// The task panel hands out `refund-application.pdf`, a 退（抵）税申请表 finance filled in.
     RefundForm {},
-    /// After `excess_credit`: the return due filed on time, and the company's 留抵退税 for it
-    /// refused wrongly (its credit grade found unmet though it is A or B); shown as
+    /// After `excess_credit` and the return due filed (`filed_return`): the company's 留抵退税
+    /// for it refused wrongly (its credit grade found unmet though it is A or B); shown as
     /// `{refusal}`, the refusal's number.
     WrongRefundRefusal {},
     /// A file of invoices the company received, for 发票查验: its latest purchase invoices,
@@ -617,9 +617,13 @@ pub fn apply(
                 )),
             }),
             State::WrongRefundRefusal {} => {
-                let (_, mut who) =
-                    filing_setup(scope, company_id, me.id, "vat_general", now, today)?;
-                let number = super::plant::wrong_refusal(scope, &mut who, due_vat)?;
+                let number =
+                    crate::bureau::credit_refund::plant_wrong_refusal(scope, company_id, me.id, today)?
+                        .ok_or_else(|| {
+                            StoreError::Other(
+                                "lab setup: wrong_refund_refusal needs a refund the company may have (excess_credit, its return filed, grade A or B)".into(),
+                            )
+                        })?;
                 m.values.insert("refusal".into(), number);
             }
             State::ExcessCredit {} => {
