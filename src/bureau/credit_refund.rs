@@ -161,6 +161,17 @@ fn input_ratio(
     Ok((i128::from(special) * 1_000_000 / i128::from(deducted)).clamp(0, 1_000_000) as i64)
 }
 
+/// A document's number: `LD` (留抵退税申请) or `BY` (不予退税决定), the day, the company,
+/// and its place among the company's documents of that kind (`before` of them already).
+fn number(prefix: &str, on: NaiveDate, company: CompanyId, before: usize) -> String {
+    format!(
+        "{prefix}{}{:04}{:03}",
+        on.format("%Y%m%d"),
+        company.0 % 10_000,
+        before + 1
+    )
+}
+
 fn percent_text(ppm: i64) -> String {
     format!("{}.{:02}", ppm / 10_000, (ppm % 10_000) / 100)
 }
@@ -347,12 +358,7 @@ fn apply_checked(
             scope.add_refund_refusal(
                 who.company,
                 &RefundRefusal {
-                    number: format!(
-                        "BY{}{:04}{:03}",
-                        who.today.format("%Y%m%d"),
-                        who.company.0 % 10_000,
-                        n + 1
-                    ),
+                    number: number("BY", who.today, who.company, n),
                     period: TaxPeriod::parse(&e.period).map_err(|_| StoreError::NotFound)?,
                     amount: e.amount,
                     unmet: unmet.clone(),
@@ -381,12 +387,7 @@ fn apply_checked(
         .working_days_after(who.today, policy.refunds.credit.review_working_days);
     let n = scope.credit_refunds(who.company)?.len();
     let c = CreditRefund {
-        number: format!(
-            "LD{}{:04}{:03}",
-            who.today.format("%Y%m%d"),
-            who.company.0 % 10_000,
-            n + 1
-        ),
+        number: number("LD", who.today, who.company, n),
         period,
         end_credit: e.end_credit,
         increment: e.increment,
@@ -479,22 +480,12 @@ pub fn rule_on_refusal(
             .iter()
             .all(|c| c.met || c.key == "not_applied")
         && then.amount > Fen::ZERO;
-    if !met
-        || scope
-            .credit_refunds(who.company)?
-            .iter()
-            .any(|c| c.value.period == r.period)
-    {
+    let granted = scope.credit_refunds(who.company)?;
+    if !met || granted.iter().any(|c| c.value.period == r.period) {
         return Ok(None);
     }
-    let n = scope.credit_refunds(who.company)?.len();
     let c = CreditRefund {
-        number: format!(
-            "LD{}{:04}{:03}",
-            decide_on.format("%Y%m%d"),
-            who.company.0 % 10_000,
-            n + 1
-        ),
+        number: number("LD", decide_on, who.company, granted.len()),
         period: r.period,
         end_credit: then.end_credit,
         increment: then.increment,
@@ -528,7 +519,7 @@ pub fn plant_wrong_refusal(
         return Ok(None);
     };
     let r = RefundRefusal {
-        number: format!("BY{}{:04}001", today.format("%Y%m%d"), company.0 % 10_000),
+        number: number("BY", today, company, 0),
         period: TaxPeriod::parse(&e.period).map_err(|_| StoreError::NotFound)?,
         amount: e.amount,
         unmet: vec!["grade".into()],

@@ -24,14 +24,16 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// Two indexed reads: the tenant's row (its sandbox date is the stamp's) and its
-    /// latest trace row.
-    pub fn read(scope: &TenantScope<'_>) -> Result<Stamp, StoreError> {
-        let record = scope.record()?;
+    /// The stamp of the tenant whose row is `record` (its sandbox date is the stamp's): one
+    /// indexed read, its latest trace row.
+    pub fn read(
+        scope: &TenantScope<'_>,
+        record: &crate::store::TenantRecord,
+    ) -> Result<Stamp, StoreError> {
         Ok(Stamp {
             db: scope.db_path(),
             tenant: scope.id().get(),
-            label: record.label,
+            label: record.label.clone(),
             profile: record.credit_profile.as_str(),
             today: record.sandbox_date,
             trace: scope.last_trace_id()?,

@@ -76,21 +76,23 @@ pub fn training_accounts(scope: &TenantScope<'_>) -> Result<Vec<TrainingAccount>
 }
 
 pub fn tenant_overview(scope: &TenantScope<'_>) -> Result<TenantOverview, StoreError> {
-    overview_of(scope, None)
+    overview_of(scope, scope.record()?, None)
 }
 
 /// The overview with one company's summary only (the workbench's: the others' grades and
 /// arrears are not read), its grade kept between views at `stamp`.
 pub fn company_overview(
     scope: &TenantScope<'_>,
+    record: TenantRecord,
     company: CompanyId,
     stamp: &crate::bureau::kept::Stamp,
 ) -> Result<TenantOverview, StoreError> {
-    overview_of(scope, Some((company, stamp)))
+    overview_of(scope, record, Some((company, stamp)))
 }
 
 fn overview_of(
     scope: &TenantScope<'_>,
+    record: TenantRecord,
     only: Option<(CompanyId, &crate::bureau::kept::Stamp)>,
 ) -> Result<TenantOverview, StoreError> {
     let TenantRecord {
@@ -98,7 +100,7 @@ fn overview_of(
         sandbox_date,
         credit_profile,
         ..
-    } = scope.record()?;
+    } = record;
     let calendar = &Policy::embedded().calendar;
     let mut companies = Vec::new();
     for c in scope.companies()? {

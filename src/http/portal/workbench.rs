@@ -128,8 +128,9 @@ pub(in crate::http) fn workbench_data(
     notice: Option<&str>,
 ) -> Result<WorkbenchData, StoreError> {
     // one stamp for the figures kept between views (grade, risk count)
-    let stamp = crate::bureau::kept::Stamp::read(scope)?;
-    let overview = crate::bureau::overview::company_overview(scope, s.company_id, &stamp)?;
+    let record = scope.record()?;
+    let stamp = crate::bureau::kept::Stamp::read(scope, &record)?;
+    let overview = crate::bureau::overview::company_overview(scope, record, s.company_id, &stamp)?;
     let summary = overview
         .companies
         .into_iter()
