@@ -226,7 +226,8 @@ async fn an_overpaid_return_is_corrected_and_refunded_through_the_green_channel(
     days.clear().await.unwrap();
     days.send_keys(&left).await.unwrap();
     click(&c, "#lab-clock button[type='submit']").await;
-    wait_for(&c, "#refund-progress").await;
+    // the page after the move (the old one has a #refund-progress too)
+    crate::wait_text(&c, "已推进到本练习允许的最后一天").await;
     let progress = value_of(&c, "#refund-progress").await;
     assert!(progress.contains("已退库到账"), "{progress}");
     assert!(

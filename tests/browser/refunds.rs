@@ -81,7 +81,8 @@ async fn a_manufacturer_asks_for_its_excess_credit_back_and_watches_it_arrive() 
     days.clear().await.unwrap();
     days.send_keys(&left).await.unwrap();
     click(&c, "#lab-clock button[type='submit']").await;
-    wait_for(&c, "#refund-progress").await;
+    // the page after the move (the old one has a #refund-progress too)
+    crate::wait_text(&c, "已推进到本练习允许的最后一天").await;
     let progress = value_of(&c, "#refund-progress").await;
     assert!(progress.contains("已退库到账"), "{progress}");
     assert_no_console_errors(&c, "credit refund arrived").await;
